@@ -1,0 +1,53 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "pra",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "pra", targets: ["pra"]),
+        .library(name: "PRACore", targets: ["PRACore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        .target(name: "CPosix"),
+        .target(
+            name: "PRACore",
+            dependencies: [
+                "CLibPQ",
+                "CZlib",
+                "CPosix",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .executableTarget(
+            name: "pra",
+            dependencies: [
+                "PRACore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "PRACoreTests",
+            dependencies: ["PRACore"]
+        ),
+        .testTarget(
+            name: "PRACLITests",
+            dependencies: ["PRACore", "pra"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,242 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A throwaway PostgreSQL: initdb + pg_ctl in a temporary directory, listening only on a
+/// unix socket there, on a free port, with settings that favour speed over durability.
+///
+/// When the process runs as root the server runs as an unprivileged user (`postgres` when it
+/// exists, else `nobody`). Teardown stops the server and removes the directory; it runs from
+/// `deinit`, from ``teardown()``, and on interrupt, unless the cluster is ``persistent``.
+public final class ScratchCluster: @unchecked Sendable {
+    /// How to stop the server.
+    public enum StopMode: String, Sendable {
+        case fast, immediate
+    }
+
+    public struct State: Codable, Sendable {
+        public var directory: String
+        public var port: Int
+        public var binDirectory: String
+        public var runAsUser: String?
+    }
+
+    public let directory: String
+    public let port: Int
+    public let superuser = "postgres"
+    let binDirectory: String
+    let runAs: (uid: uid_t, gid: gid_t, name: String)?
+    /// When true, the cluster outlives this object (for `pra cluster up`).
+    public private(set) var persistent = false
+    private var cleanupToken: Int?
+    private var tornDown = false
+    private let lock = NSLock()
+
+    public var dataDirectory: String { directory + "/data" }
+    public var logFile: String { directory + "/server.log" }
+    public var socketDirectory: String { directory }
+
+    /// Creates, initialises and starts a cluster.
+    /// - Parameter settings: extra `postgresql.conf` settings.
+    public init(binaries: PostgresBinaries = PostgresBinaries(), settings: [String: String] = [:], parentDirectory: String? = nil) throws {
+        let initdb = try binaries.locate("initdb")
+        binDirectory = (initdb as NSString).deletingLastPathComponent
+        runAs = getuid() == 0 ? Self.unprivilegedUser() : nil
+        let parent = parentDirectory ?? ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
+        var template = Array("\(parent)/pra-cluster-XXXXXX".utf8CString)
+        guard let created = mkdtemp(&template) else {
+            throw FileError(operation: .mkdir, path: parent, code: errno)
+        }
+        directory = String(cString: created)
+        port = Self.freePort()
+        let root = directory
+        cleanupToken = InterruptCleanup.shared.register { ScratchCluster.forceRemove(directory: root) }
+        do {
+            if let runAs {
+                chown(directory, runAs.uid, runAs.gid)
+            }
+            try runTool(initdb, ["-D", dataDirectory, "-U", superuser, "--auth=trust", "--encoding=UTF8", "--no-locale", "--no-sync"], timeout: 120)
+            var conf: [String: String] = [
+                "listen_addresses": "''", "unix_socket_directories": "'\(directory)'", "port": "\(port)",
+                "fsync": "off", "synchronous_commit": "off", "full_page_writes": "off",
+                "shared_buffers": "128MB", "max_connections": "40", "max_wal_size": "2GB",
+                "wal_level": "minimal", "max_wal_senders": "0", "checkpoint_timeout": "30min",
+                "log_min_messages": "warning", "log_line_prefix": "'%m [%p] %a '",
+            ]
+            for (key, value) in settings { conf[key] = value }
+            let lines = conf.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }.joined(separator: "\n")
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: dataDirectory + "/postgresql.conf"))
+            try handle.seekToEnd()
+            try handle.write(contentsOf: Data("\n# pra scratch cluster\n\(lines)\n".utf8))
+            try handle.close()
+            try writeState()
+            try start()
+        } catch {
+            teardown()
+            throw error
+        }
+    }
+
+    /// Re-attaches to a cluster that `pra cluster up` left running.
+    public init(attachingTo directory: String) throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: directory + "/pra-cluster.json"))
+        let state = try JSONCoding.decoder.decode(State.self, from: data)
+        self.directory = state.directory
+        port = state.port
+        binDirectory = state.binDirectory
+        if let name = state.runAsUser, let entry = getpwnam(name) {
+            runAs = (entry.pointee.pw_uid, entry.pointee.pw_gid, name)
+        } else {
+            runAs = nil
+        }
+        persistent = true
+    }
+
+    deinit {
+        if !persistent { teardown() }
+    }
+
+    /// libpq settings reaching this cluster's `postgres` database as the superuser.
+    public var connectionSettings: ConnectionSettings {
+        ConnectionSettings(parameters: ["host": directory, "port": "\(port)", "user": superuser, "dbname": "postgres"])
+    }
+
+    /// Environment variables a person (or a child `pra`) uses to reach the cluster.
+    public var environment: [String: String] {
+        ["PGHOST": directory, "PGPORT": "\(port)", "PGUSER": superuser, "PGDATABASE": "postgres"]
+    }
+
+    /// The postmaster's pid from `postmaster.pid`, when the file is there.
+    public var postmasterPID: pid_t? {
+        guard let text = try? String(contentsOfFile: dataDirectory + "/postmaster.pid", encoding: .utf8),
+            let first = text.split(separator: "\n").first, let pid = pid_t(first)
+        else { return nil }
+        return pid
+    }
+
+    /// True when the postmaster process exists.
+    public var isRunning: Bool {
+        guard let pid = postmasterPID else { return false }
+        return kill(pid, 0) == 0
+    }
+
+    /// Starts the server and waits until it accepts connections.
+    public func start() throws {
+        // After a crash, orphaned backends may hold the old shared memory for a moment.
+        var lastError: Error?
+        for attempt in 0..<5 {
+            do {
+                try runTool(binDirectory + "/pg_ctl", ["-D", dataDirectory, "-l", logFile, "-w", "-t", "60", "start"], timeout: 90)
+                return
+            } catch {
+                lastError = error
+                usleep(UInt32(200_000 * (attempt + 1)))
+            }
+        }
+        throw OperationFailure(stage: "cluster start", message: "\(lastError.map { "\($0)" } ?? "unknown"); server log: \(logTail())")
+    }
+
+    /// Stops the server (`fast` waits for sessions to end; `immediate` is a crash-like stop).
+    public func stop(_ mode: StopMode = .fast) throws {
+        guard isRunning else { return }
+        try runTool(binDirectory + "/pg_ctl", ["-D", dataDirectory, "-m", mode.rawValue, "-w", "-t", "60", "stop"], timeout: 90)
+    }
+
+    /// SIGKILLs the postmaster, as a crash would. Its backends notice and exit shortly after.
+    public func crash() {
+        if let pid = postmasterPID { kill(pid, SIGKILL) }
+        // Wait for the postmaster to be gone so the caller sees a down server.
+        for _ in 0..<100 where isRunning { usleep(20_000) }
+    }
+
+    public func restart() throws {
+        try stop(.fast)
+        try start()
+    }
+
+    /// Keeps the cluster after this object goes away (`pra cluster up`).
+    public func makePersistent() {
+        persistent = true
+        if let cleanupToken { InterruptCleanup.shared.unregister(cleanupToken) }
+        cleanupToken = nil
+    }
+
+    /// Stops the server (immediate) and removes the directory. Safe to call twice.
+    public func teardown() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !tornDown else { return }
+        tornDown = true
+        if isRunning {
+            try? runTool(binDirectory + "/pg_ctl", ["-D", dataDirectory, "-m", "immediate", "-w", "-t", "30", "stop"], timeout: 40)
+        }
+        Self.forceRemove(directory: directory)
+        if let cleanupToken { InterruptCleanup.shared.unregister(cleanupToken) }
+        cleanupToken = nil
+    }
+
+    /// Last lines of the server log, for error messages.
+    public func logTail(lines: Int = 5) -> String {
+        let text = (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").suffix(lines).joined(separator: " | ")
+    }
+
+    /// Kills whatever postmaster the directory's `postmaster.pid` names, then deletes the directory.
+    static func forceRemove(directory: String) {
+        if let text = try? String(contentsOfFile: directory + "/data/postmaster.pid", encoding: .utf8),
+            let first = text.split(separator: "\n").first, let pid = pid_t(first), pid > 1
+        {
+            kill(pid, SIGKILL)
+            for _ in 0..<100 where kill(pid, 0) == 0 { usleep(20_000) }
+        }
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    private func writeState() throws {
+        let state = State(directory: directory, port: port, binDirectory: binDirectory, runAsUser: runAs?.name)
+        try JSONCoding.encoder.encode(state).write(to: URL(fileURLWithPath: directory + "/pra-cluster.json"))
+    }
+
+    /// Runs a server tool, as the unprivileged user when we are root.
+    private func runTool(_ executable: String, _ arguments: [String], timeout: Double) throws {
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PG") }
+        environment["LC_ALL"] = "C"
+        let process: ExternalProcess
+        if let runAs {
+            process = ExternalProcess(
+                executable: "/usr/bin/setpriv",
+                arguments: ["--reuid=\(runAs.uid)", "--regid=\(runAs.gid)", "--clear-groups", "--", executable] + arguments,
+                environment: environment, timeout: timeout)
+        } else {
+            process = ExternalProcess(executable: executable, arguments: arguments, environment: environment, timeout: timeout)
+        }
+        try process.runChecked()
+    }
+
+    static func unprivilegedUser() -> (uid: uid_t, gid: gid_t, name: String)? {
+        for name in ["postgres", "nobody"] {
+            if let entry = getpwnam(name) { return (entry.pointee.pw_uid, entry.pointee.pw_gid, name) }
+        }
+        return nil
+    }
+
+    /// A TCP port the kernel reports free on loopback.
+    static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer -> Bool in
+                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+            }
+        }
+        guard bound else { return 50000 + Int(getpid() % 10000) }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}

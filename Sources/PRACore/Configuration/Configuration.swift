@@ -1,0 +1,140 @@
+import Foundation
+
+/// The resolved settings of one `pra` run.
+///
+/// Precedence: command-line option > process environment > env file (`--env-file`, default
+/// `./.env` when present). Every variable read here is listed in `.env.example` and
+/// docs/configuration.md.
+public struct Configuration: Sendable {
+    /// Where a value came from, for `--verbose` and for error messages.
+    public enum Source: String, Sendable, Codable {
+        case option, environment, envFile = "env-file", defaultValue = "default"
+    }
+
+    /// Every variable `pra` reads, with its default (`nil`: unset unless given).
+    public static let variables: [(name: String, defaultValue: String?, meaning: String)] = [
+        ("DATABASE_URL", nil, "libpq connection URI; its parts override the PG* variables"),
+        ("PGHOST", nil, "server host or unix-socket directory (libpq default when unset)"),
+        ("PGPORT", nil, "server port (libpq default 5432)"),
+        ("PGUSER", nil, "role to connect as (libpq default: the OS user)"),
+        ("PGPASSWORD", nil, "password; prefer PGPASSFILE. Never passed in argv"),
+        ("PGPASSFILE", nil, "libpq password file (default ~/.pgpass)"),
+        ("PGDATABASE", nil, "database to back up and watch"),
+        ("PGSSLMODE", nil, "libpq sslmode"),
+        ("PGCONNECT_TIMEOUT", "10", "seconds to wait for a connection"),
+        ("BACKUP_DIR", "./backups", "directory holding archives and manifests"),
+        ("BACKUP_PREFIX", nil, "archive name prefix (default: the database name)"),
+        ("BACKUP_RETENTION_DAYS", "30", "delete complete backups older than this many days..."),
+        ("BACKUP_MIN_KEEP", "7", "...but always keep this many newest complete backups"),
+        ("BACKUP_COMPRESSION_LEVEL", "6", "gzip level 1-9"),
+        ("BACKUP_TIMEOUT", "6h", "abort a backup running longer than this"),
+        ("RESTORE_DB", nil, "database restore creates (default: <database>_restore)"),
+        ("REPORT_DIR", "./reports", "where restore reports are written"),
+        ("CRITICAL_TABLES", nil, "comma-separated tables that must exist (status, restore checks)"),
+        ("APP_HEALTH_URL", nil, "URL that must answer 2xx (status, restore checks)"),
+        ("API_ENDPOINTS", nil, "comma-separated URLs that must answer 2xx after a restore"),
+        ("HEALTH_TIMEOUT", "10s", "timeout of each health request"),
+        ("RPO_TARGET", "1h", "maximum age of the newest complete backup"),
+        ("RTO_TARGET", "30m", "maximum recovery time"),
+        ("DISK_WARN_PERCENT", "20", "status WARNING when free space in BACKUP_DIR is below this"),
+        ("DISK_CRITICAL_PERCENT", "10", "status CRITICAL when free space in BACKUP_DIR is below this"),
+        ("PG_BIN_DIR", nil, "directory of pg_dump/psql/initdb when not on PATH"),
+    ]
+
+    public private(set) var values: [String: String]
+    public private(set) var sources: [String: Source]
+    /// Warnings found while loading (for example a world-readable env file holding a password).
+    public private(set) var warnings: [String] = []
+    /// The env file that was read, if any.
+    public private(set) var envFilePath: String?
+
+    /// Loads configuration.
+    /// - Parameters:
+    ///   - envFile: explicit env file (must exist); `nil` reads `./.env` when present.
+    ///   - environment: the process environment.
+    ///   - overrides: values from command-line options.
+    public init(envFile: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment, overrides: [String: String] = [:]) throws(ConfigurationError) {
+        values = [:]
+        sources = [:]
+        for variable in Self.variables {
+            if let value = variable.defaultValue {
+                values[variable.name] = value
+                sources[variable.name] = .defaultValue
+            }
+        }
+        var fileToRead = envFile
+        if fileToRead == nil, FileManager.default.fileExists(atPath: ".env") { fileToRead = ".env" }
+        if let path = fileToRead {
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw ConfigurationError("env file \(path) does not exist")
+            }
+            let file = try EnvFile(path: path)
+            envFilePath = path
+            for (key, value) in file.values {
+                values[key] = value
+                sources[key] = .envFile
+            }
+            let holdsSecret = file.values["PGPASSWORD"] != nil || (file.values["DATABASE_URL"].map(Self.urlHasPassword) ?? false)
+            if holdsSecret && file.permissions & 0o077 != 0 {
+                warnings.append("env file \(path) holds a password and is readable by group or others (mode \(String(file.permissions, radix: 8))); run: chmod 600 \(path)")
+            }
+        }
+        for (key, value) in environment where Self.isKnown(key) {
+            values[key] = value
+            sources[key] = .environment
+        }
+        for (key, value) in overrides {
+            values[key] = value
+            sources[key] = .option
+        }
+    }
+
+    static func isKnown(_ key: String) -> Bool {
+        key.hasPrefix("PG") || variables.contains { $0.name == key }
+    }
+
+    static func urlHasPassword(_ url: String) -> Bool {
+        guard let components = URLComponents(string: url) else { return url.contains("password=") }
+        return components.password != nil || (components.queryItems ?? []).contains { $0.name == "password" }
+    }
+
+    /// The raw value of `name`, `nil` when unset or empty.
+    public subscript(name: String) -> String? {
+        guard let value = values[name], !value.isEmpty else { return nil }
+        return value
+    }
+
+    /// Sets a value, as a command-line option would.
+    public mutating func set(_ name: String, _ value: String?) {
+        values[name] = value
+        sources[name] = .option
+    }
+
+    public func integer(_ name: String, range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
+        guard let text = self[name] else { throw ConfigurationError("\(name) is not set") }
+        guard let value = Int(text), range.contains(value) else {
+            throw ConfigurationError("\(name)=\(text) is not a whole number in \(range.lowerBound)...\(range.upperBound)")
+        }
+        return value
+    }
+
+    public func seconds(_ name: String) throws(ConfigurationError) -> Double {
+        guard let text = self[name] else { throw ConfigurationError("\(name) is not set") }
+        guard let value = DurationParser.seconds(text) else {
+            throw ConfigurationError("\(name)=\(text) is not a duration (examples: 3600, 90s, 30m, 1h)")
+        }
+        return value
+    }
+
+    public func list(_ name: String) -> [String] {
+        (self[name] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    /// The connection settings these values describe.
+    public func connectionSettings() throws(ConfigurationError) -> ConnectionSettings {
+        try ConnectionSettings(configuration: self)
+    }
+
+    public var backupDirectory: String { self["BACKUP_DIR"] ?? "./backups" }
+    public var reportDirectory: String { self["REPORT_DIR"] ?? "./reports" }
+}

@@ -1,0 +1,79 @@
+import CLibPQ
+import Foundation
+
+/// Where and as whom to connect: libpq keywords, resolved from `DATABASE_URL` and `PG*`.
+///
+/// Child programs (pg_dump, psql) receive the same settings as `PG*` environment variables,
+/// never as arguments, so a password cannot show up in `ps`.
+public struct ConnectionSettings: Sendable, Equatable {
+    /// libpq keyword → value (`host`, `port`, `user`, `password`, `dbname`, ...).
+    public private(set) var libpqParameters: [String: String]
+
+    static let environmentNames: [String: String] = [
+        "host": "PGHOST", "hostaddr": "PGHOSTADDR", "port": "PGPORT", "user": "PGUSER", "password": "PGPASSWORD",
+        "passfile": "PGPASSFILE", "dbname": "PGDATABASE", "sslmode": "PGSSLMODE", "sslrootcert": "PGSSLROOTCERT",
+        "sslcert": "PGSSLCERT", "sslkey": "PGSSLKEY", "connect_timeout": "PGCONNECT_TIMEOUT", "options": "PGOPTIONS",
+        "target_session_attrs": "PGTARGETSESSIONATTRS", "service": "PGSERVICE",
+    ]
+
+    public init(parameters: [String: String]) {
+        libpqParameters = parameters
+    }
+
+    init(configuration: Configuration) throws(ConfigurationError) {
+        var parameters: [String: String] = [:]
+        for (keyword, variable) in Self.environmentNames {
+            if let value = configuration[variable] { parameters[keyword] = value }
+        }
+        if let url = configuration["DATABASE_URL"] {
+            for (keyword, value) in try Self.parseConnectionString(url) { parameters[keyword] = value }
+        }
+        libpqParameters = parameters
+    }
+
+    /// Splits a URI or `key=value` string into libpq keywords with libpq's own parser.
+    static func parseConnectionString(_ text: String) throws(ConfigurationError) -> [String: String] {
+        var errorMessage: UnsafeMutablePointer<CChar>?
+        guard let options = PQconninfoParse(text, &errorMessage) else {
+            let message = errorMessage.map { String(cString: $0).trimmingCharacters(in: .whitespacesAndNewlines) } ?? "invalid"
+            if let errorMessage { PQfreemem(errorMessage) }
+            throw ConfigurationError("DATABASE_URL is not a valid connection string: \(message)")
+        }
+        defer { PQconninfoFree(options) }
+        var result: [String: String] = [:]
+        var cursor = options
+        while let keyword = cursor.pointee.keyword {
+            if let value = cursor.pointee.val { result[String(cString: keyword)] = String(cString: value) }
+            cursor += 1
+        }
+        return result
+    }
+
+    /// The database these settings name (libpq's default is the user name).
+    public var databaseName: String? { libpqParameters["dbname"] ?? libpqParameters["user"] }
+
+    /// A copy connecting to another database on the same server.
+    public func with(database: String) -> ConnectionSettings {
+        var copy = self
+        copy.libpqParameters["dbname"] = database
+        return copy
+    }
+
+    /// Environment for a child program: the parent's, less its `PG*` and `DATABASE_URL`, plus these settings.
+    public func childEnvironment(base: [String: String] = ProcessInfo.processInfo.environment, applicationName: String) -> [String: String] {
+        var environment = base.filter { !$0.key.hasPrefix("PG") && $0.key != "DATABASE_URL" }
+        for (keyword, value) in libpqParameters {
+            if let name = Self.environmentNames[keyword] { environment[name] = value }
+        }
+        environment["PGAPPNAME"] = applicationName
+        return environment
+    }
+
+    /// A description safe for logs: no password.
+    public var redactedDescription: String {
+        let host = libpqParameters["host"] ?? "default host"
+        let port = libpqParameters["port"].map { ":\($0)" } ?? ""
+        let user = libpqParameters["user"].map { "\($0)@" } ?? ""
+        return "\(user)\(host)\(port)/\(databaseName ?? "?")"
+    }
+}

@@ -1,0 +1,244 @@
+import Crypto
+import Foundation
+
+/// `pra backup --full`: pg_dump (plain SQL) streamed through zlib into a durable archive,
+/// row counts from the same snapshot, then the manifest, then retention.
+public struct BackupOperation {
+    public var configuration: Configuration
+    public var progress: ProgressReporter?
+    /// `application_name` of the sessions the backup opens (drills find them by it).
+    public static let applicationName = "pra-backup"
+
+    public init(configuration: Configuration, progress: ProgressReporter? = nil) {
+        self.configuration = configuration
+        self.progress = progress
+    }
+
+    public func run() throws(OperationFailure) -> BackupResult {
+        let settings: ConnectionSettings
+        let level: Int
+        let retention: RetentionPolicy
+        let timeout: Double
+        do {
+            settings = try configuration.connectionSettings()
+            level = try configuration.integer("BACKUP_COMPRESSION_LEVEL", range: 1...9)
+            retention = RetentionPolicy(
+                retentionDays: try configuration.integer("BACKUP_RETENTION_DAYS", range: 0...36500),
+                minimumKept: try configuration.integer("BACKUP_MIN_KEEP", range: 1...100_000))
+            timeout = try configuration.seconds("BACKUP_TIMEOUT")
+        } catch {
+            throw OperationFailure(stage: "configuration", error)
+        }
+        let directory = configuration.backupDirectory
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
+        } catch {
+            throw OperationFailure(stage: "prepare", message: "cannot create backup directory \(directory): \(error.localizedDescription)")
+        }
+        let lock: BackupLock
+        do {
+            lock = try BackupLock(directory: directory)
+        } catch {
+            throw OperationFailure(stage: "lock", error)
+        }
+        defer { withExtendedLifetime(lock) {} }
+
+        let started = MonotonicClock.now()
+        let startedAt = Date()
+        let connection: PostgresConnection
+        let serverVersion: String
+        let serverMajor: Int
+        let snapshot: String
+        do {
+            connection = try PostgresConnection(settings, applicationName: Self.applicationName)
+            serverVersion = try connection.scalar("SHOW server_version") ?? "?"
+            serverMajor = connection.serverVersionNumber / 10000
+            try connection.execute("SET idle_in_transaction_session_timeout = 0")
+            try connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            snapshot = try connection.scalar("SELECT pg_export_snapshot()") ?? ""
+        } catch {
+            throw OperationFailure(stage: "connect", error)
+        }
+        let database = connection.databaseName
+
+        let pgDump: String
+        let pgDumpVersion: String
+        do {
+            pgDump = try PostgresBinaries(configuration: configuration).locate("pg_dump", preferredMajor: serverMajor)
+            let version = try PostgresBinaries.majorVersion(of: pgDump)
+            guard version.major >= serverMajor else {
+                throw OperationFailure(stage: "pg_dump", message: "\(pgDump) is version \(version.major), older than the server (\(serverVersion)); install postgresql-client-\(serverMajor) or set PG_BIN_DIR", isUsageError: true)
+            }
+            pgDumpVersion = version.text
+        } catch {
+            throw OperationFailure(stage: "pg_dump", error)
+        }
+
+        let prefix = configuration["BACKUP_PREFIX"] ?? database
+        let name = Self.freshName(prefix: prefix, directory: directory)
+        let archivePath = (directory as NSString).appendingPathComponent(name.fileName)
+        let counter = RowCounter(connection: connection)
+        counter.start()
+
+        let file: DurableFile
+        do {
+            file = try DurableFile(finalPath: archivePath)
+        } catch {
+            _ = counter.finish()
+            throw OperationFailure(stage: "write", error)
+        }
+        var hasher = SHA256()
+        var tail = TailBuffer(capacity: 512)
+        let deflater: GzipDeflater
+        do {
+            deflater = try GzipDeflater(level: Int32(level))
+        } catch {
+            _ = counter.finish()
+            throw OperationFailure(stage: "compress", error)
+        }
+        let dump = ExternalProcess(
+            executable: pgDump,
+            arguments: ["--format=plain", "--snapshot=\(snapshot)", "--no-password", "--lock-wait-timeout=300000", database],
+            environment: settings.childEnvironment(applicationName: Self.applicationName),
+            timeout: timeout)
+        let progress = self.progress
+        let writeCompressed: (UnsafeRawBufferPointer) throws -> Void = { chunk in
+            hasher.update(bufferPointer: chunk)
+            try file.write(chunk)
+        }
+        do {
+            let outcome = try dump.run { chunk in
+                tail.append(chunk)
+                try deflater.compress(chunk, sink: writeCompressed)
+                progress?.update(phase: "backup", bytes: deflater.bytesIn)
+            }
+            progress?.finish()
+            try dump.check(outcome)
+            guard tail.text.contains(ArchiveVerifier.dumpTrailer) else {
+                throw OperationFailure(stage: "dump", message: "pg_dump exited 0 but its output lacks the completion trailer; the dump is incomplete")
+            }
+            try deflater.finish(sink: writeCompressed)
+        } catch {
+            progress?.finish()
+            file.discard()
+            _ = counter.finish()
+            throw OperationFailure(stage: (error as? ConsumerFailure)?.underlying is FileError ? "write" : "dump", error)
+        }
+
+        let tables: [BackupManifest.TableRows]
+        do {
+            tables = try counter.finish().get()
+            try connection.execute("COMMIT")
+        } catch {
+            file.discard()
+            throw OperationFailure(stage: "count rows", error)
+        }
+        do {
+            try file.commit()
+        } catch {
+            file.discard()
+            throw OperationFailure(stage: "write", error)
+        }
+
+        let finishedAt = Date()
+        let manifest = BackupManifest(
+            database: database, serverVersion: serverVersion, pgDumpVersion: pgDumpVersion,
+            startedAt: startedAt, finishedAt: finishedAt, archive: name.fileName,
+            compressedBytes: file.bytesWritten, uncompressedBytes: deflater.bytesIn,
+            sha256: hasher.finalize().map { String(format: "%02x", $0) }.joined(),
+            compressionLevel: level, snapshot: snapshot, tables: tables)
+        let manifestPath = archivePath + BackupArchiveName.manifestSuffix
+        do {
+            try DurableFile.write(manifest.encoded(), to: manifestPath)
+        } catch {
+            // Without its manifest the archive is not a backup: remove it rather than leave a look-alike.
+            unlink(archivePath)
+            throw OperationFailure(stage: "manifest", error)
+        }
+
+        var warnings: [String] = []
+        let deleted = Self.applyRetention(retention, directory: directory, now: finishedAt, warnings: &warnings)
+        return BackupResult(
+            archive: archivePath, manifest: manifestPath, database: database, serverVersion: serverVersion,
+            startedAt: startedAt, finishedAt: finishedAt, seconds: started.elapsed(),
+            compressedBytes: manifest.compressedBytes, uncompressedBytes: manifest.uncompressedBytes,
+            sha256: manifest.sha256, tableCount: tables.count, totalRows: manifest.totalRows,
+            deletedByRetention: deleted, warnings: warnings)
+    }
+
+    /// A name not yet taken: archive names have one-second resolution.
+    static func freshName(prefix: String, directory: String) -> BackupArchiveName {
+        while true {
+            let name = BackupArchiveName(prefix: prefix, timestamp: Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down)))
+            let path = (directory as NSString).appendingPathComponent(name.fileName)
+            let taken = [path, path + BackupArchiveName.manifestSuffix, (directory as NSString).appendingPathComponent(".\(name.fileName).partial")]
+                .contains { FileManager.default.fileExists(atPath: $0) }
+            if !taken { return name }
+            usleep(200_000)
+        }
+    }
+
+    /// Deletes complete backups that retention expires; returns the archive names removed.
+    static func applyRetention(_ policy: RetentionPolicy, directory: String, now: Date, warnings: inout [String]) -> [String] {
+        let catalogue = BackupCatalogue(directory: directory)
+        let complete = catalogue.complete
+        let expired = Set(policy.expired(complete.map(\.name.timestamp), now: now))
+        var deleted: [String] = []
+        for entry in complete where expired.contains(entry.name.timestamp) {
+            // Manifest first: a crash in between leaves an incomplete archive, never a "complete" one without data.
+            for path in [entry.manifestPath, entry.archivePath, entry.verificationRecordPath] {
+                if unlink(path) != 0 && errno != ENOENT {
+                    warnings.append("retention could not delete \(path): \(String(cString: strerror(errno)))")
+                }
+            }
+            deleted.append(entry.name.fileName)
+        }
+        return deleted
+    }
+}
+
+/// Counts rows of every table on the snapshot connection, on a thread of its own, while
+/// pg_dump streams.
+final class RowCounter: @unchecked Sendable {
+    private let connection: PostgresConnection
+    private var result: Result<[BackupManifest.TableRows], PostgresError> = .success([])
+    private let done = DispatchSemaphore(value: 0)
+
+    init(connection: PostgresConnection) {
+        self.connection = connection
+    }
+
+    func start() {
+        Thread { [self] in
+            do throws(PostgresError) {
+                result = .success(try Self.count(connection))
+            } catch {
+                result = .failure(error)
+            }
+            done.signal()
+        }.start()
+    }
+
+    func finish() -> Result<[BackupManifest.TableRows], PostgresError> {
+        done.wait()
+        return result
+    }
+
+    /// Exact row counts of all user tables, in the connection's current snapshot.
+    static func count(_ connection: PostgresConnection) throws(PostgresError) -> [BackupManifest.TableRows] {
+        let tables = try connection.execute("""
+            SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
+              AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
+            ORDER BY 1, 2
+            """).rows
+        var counts: [BackupManifest.TableRows] = []
+        for row in tables {
+            let schema = row[0] ?? "", name = row[1] ?? ""
+            let sql = "SELECT count(*) FROM \(PostgresConnection.quoteIdentifier(schema)).\(PostgresConnection.quoteIdentifier(name))"
+            let rows = Int64(try connection.scalar(sql) ?? "0") ?? 0
+            counts.append(.init(schema: schema, name: name, rows: rows))
+        }
+        return counts
+    }
+}

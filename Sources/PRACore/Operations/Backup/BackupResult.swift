@@ -1,0 +1,25 @@
+import Foundation
+
+/// What a successful full backup produced.
+public struct BackupResult: Codable, Sendable {
+    public var archive: String
+    public var manifest: String
+    public var database: String
+    public var serverVersion: String
+    public var startedAt: Date
+    public var finishedAt: Date
+    public var seconds: Double
+    public var compressedBytes: UInt64
+    public var uncompressedBytes: UInt64
+    public var sha256: String
+    public var tableCount: Int
+    public var totalRows: Int64
+    /// Backups removed by retention after this one succeeded.
+    public var deletedByRetention: [String]
+    public var warnings: [String]
+
+    /// One line for the terminal.
+    public var summary: String {
+        "backup complete: \((archive as NSString).lastPathComponent) (\(ByteCount.format(compressedBytes)) from \(ByteCount.format(uncompressedBytes)) of SQL, \(tableCount) tables, \(totalRows) rows, \(DurationParser.format(seconds)))"
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+
+/// What a restore did, phase by phase, and what its checks found.
+public struct RestoreResult: Codable, Sendable {
+    /// A timed phase: choose backup, verify, create, load, check.
+    public struct Phase: Codable, Sendable {
+        public var name: String
+        public var seconds: Double
+    }
+
+    /// One check of the restored database, reported as a ✓/✗ line.
+    public struct Check: Codable, Sendable {
+        public var name: String
+        public var passed: Bool
+        public var message: String
+    }
+
+    public var succeeded: Bool { failure == nil && checks.allSatisfy(\.passed) }
+    public var failure: String?
+    public var failedStage: String?
+    /// The archive loaded (after any fallback).
+    public var archive: String?
+    public var archiveHasManifest = false
+    /// When the loaded backup was taken (from its manifest).
+    public var backupFinishedAt: Date?
+    /// Newer backups skipped because they failed verification, with the reason.
+    public var skippedBackups: [String] = []
+    public var targetDatabase: String
+    public var phases: [Phase] = []
+    public var checks: [Check] = []
+    public var startedAt: Date
+    public var seconds: Double = 0
+    public var reportFile: String?
+
+    public init(targetDatabase: String, startedAt: Date) {
+        self.targetDatabase = targetDatabase
+        self.startedAt = startedAt
+    }
+
+    /// One line for the terminal.
+    public var summary: String {
+        let name = archive.map { ($0 as NSString).lastPathComponent } ?? "no archive"
+        if let failure { return "restore failed (\(failedStage ?? "?")): \(failure)" }
+        let failed = checks.filter { !$0.passed }
+        if !failed.isEmpty {
+            return "restore of \(name) into \(targetDatabase) loaded but \(failed.count) check(s) failed: " + failed.map { "\($0.name): \($0.message)" }.joined(separator: "; ")
+        }
+        return "restored \(name) into \(targetDatabase) in \(DurationParser.format(seconds)); \(checks.count) checks passed"
+    }
+}

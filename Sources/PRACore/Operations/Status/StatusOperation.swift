@@ -1,0 +1,117 @@
+import Foundation
+
+/// `pra status`: is the database reachable, are the critical tables there, is the newest
+/// complete backup recent enough for the RPO target and not known to be corrupt, does the
+/// application answer, is there room for the next backup.
+public struct StatusOperation {
+    public var configuration: Configuration
+    public static let applicationName = "pra-status"
+
+    public init(configuration: Configuration) {
+        self.configuration = configuration
+    }
+
+    public func run(now: Date = Date()) throws(OperationFailure) -> StatusReport {
+        let settings: ConnectionSettings
+        let rpoTarget: Double
+        let warnPercent: Double
+        let criticalPercent: Double
+        let healthTimeout: Double
+        do {
+            settings = try configuration.connectionSettings()
+            rpoTarget = try configuration.seconds("RPO_TARGET")
+            healthTimeout = try configuration.seconds("HEALTH_TIMEOUT")
+            warnPercent = try percent("DISK_WARN_PERCENT")
+            criticalPercent = try percent("DISK_CRITICAL_PERCENT")
+        } catch {
+            throw OperationFailure(stage: "configuration", error)
+        }
+        var checks: [StatusReport.Check] = []
+        checks += databaseChecks(settings)
+        checks += backupChecks(rpoTarget: rpoTarget, now: now)
+        if let url = configuration["APP_HEALTH_URL"] {
+            let outcome = HealthProbe(timeout: healthTimeout).check(url)
+            checks.append(.init(name: "health", level: outcome.healthy ? .ok : .critical, message: outcome.summary, value: outcome.seconds))
+        }
+        checks.append(diskCheck(warnPercent: warnPercent, criticalPercent: criticalPercent))
+        return StatusReport(checkedAt: now, checks: checks)
+    }
+
+    private func percent(_ name: String) throws(ConfigurationError) -> Double {
+        guard let text = configuration[name], let value = Double(text), (0...100).contains(value) else {
+            throw ConfigurationError("\(name)=\(configuration[name] ?? "") is not a percentage between 0 and 100")
+        }
+        return value
+    }
+
+    private func databaseChecks(_ settings: ConnectionSettings) -> [StatusReport.Check] {
+        let started = MonotonicClock.now()
+        let connection: PostgresConnection
+        do {
+            connection = try PostgresConnection(settings, applicationName: Self.applicationName)
+            try connection.execute("SELECT 1")
+        } catch {
+            return [.init(name: "database", level: .critical, message: "\(settings.redactedDescription): \(error.message)")]
+        }
+        let latency = started.elapsed()
+        var checks: [StatusReport.Check] = [
+            .init(name: "database", level: .ok, message: "\(settings.redactedDescription) reachable, PostgreSQL \(((try? connection.scalar("SHOW server_version")) ?? nil) ?? "?"), \(String(format: "%.1f", latency * 1000)) ms", value: latency)
+        ]
+        let critical = configuration.list("CRITICAL_TABLES")
+        if !critical.isEmpty {
+            var missing: [String] = []
+            for table in critical where ((try? connection.scalar("SELECT to_regclass($1)::text", [table])) ?? nil) == nil {
+                missing.append(table)
+            }
+            checks.append(.init(name: "critical tables", level: missing.isEmpty ? .ok : .critical, message: missing.isEmpty
+                ? "all \(critical.count) present"
+                : "missing: \(missing.joined(separator: ", "))", value: Double(missing.count)))
+        }
+        if let size = (try? connection.scalar("SELECT pg_database_size(current_database())")).flatMap({ $0 }).flatMap(Double.init) {
+            checks.append(.init(name: "database size", level: .ok, message: ByteCount.format(UInt64(size)), value: size))
+        }
+        return checks
+    }
+
+    private func backupChecks(rpoTarget: Double, now: Date) -> [StatusReport.Check] {
+        let directory = configuration.backupDirectory
+        let catalogue = BackupCatalogue(directory: directory)
+        guard let newest = catalogue.newestComplete, let manifest = newest.manifest else {
+            return [.init(name: "backup age", level: .critical, message: "no complete backup in \(directory)")]
+        }
+        let age = now.timeIntervalSince(manifest.finishedAt)
+        let name = newest.name.fileName
+        var checks: [StatusReport.Check] = [
+            .init(name: "backup age", level: age > rpoTarget ? .critical : .ok, message: age > rpoTarget
+                ? "newest complete backup \(name) is \(DurationParser.format(age)) old, over the RPO target of \(DurationParser.format(rpoTarget))"
+                : "newest complete backup \(name) is \(DurationParser.format(age)) old (RPO target \(DurationParser.format(rpoTarget)))", value: age)
+        ]
+        if let record = VerificationRecord.load(archivePath: newest.archivePath) {
+            checks.append(.init(name: "verification", level: record.valid ? .ok : .critical, message: record.valid
+                ? "\(name) verified \(DurationParser.format(now.timeIntervalSince(record.verifiedAt))) ago"
+                : "verification of \(name) failed: \(record.problems.joined(separator: "; "))"))
+        } else {
+            checks.append(.init(name: "verification", level: .ok, message: "\(name) not verified yet (run pra verify --all)"))
+        }
+        return checks
+    }
+
+    private func diskCheck(warnPercent: Double, criticalPercent: Double) -> StatusReport.Check {
+        var directory = configuration.backupDirectory
+        // Before the first backup the directory may not exist: measure where it will be created.
+        while !FileManager.default.fileExists(atPath: directory) && directory != "/" && !directory.isEmpty {
+            directory = (directory as NSString).deletingLastPathComponent
+        }
+        var info = statvfs()
+        guard statvfs(directory.isEmpty ? "." : directory, &info) == 0, info.f_blocks > 0 else {
+            return .init(name: "disk", level: .critical, message: "cannot measure free space in \(directory): \(String(cString: strerror(errno)))")
+        }
+        let free = Double(info.f_bavail) * Double(info.f_frsize)
+        let total = Double(info.f_blocks) * Double(info.f_frsize)
+        let percent = free * 100 / total
+        let level: StatusLevel = percent < criticalPercent ? .critical : percent < warnPercent ? .warning : .ok
+        let message = String(format: "%.1f%% free (%@ of %@) in %@", percent, ByteCount.format(UInt64(free)) as NSString, ByteCount.format(UInt64(total)) as NSString, configuration.backupDirectory as NSString)
+            + (level == .ok ? "" : ", below \(level == .critical ? "DISK_CRITICAL_PERCENT" : "DISK_WARN_PERCENT")=\(level == .critical ? criticalPercent : warnPercent)")
+        return .init(name: "disk", level: level, message: message, value: percent)
+    }
+}

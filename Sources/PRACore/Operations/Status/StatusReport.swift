@@ -1,0 +1,76 @@
+import Foundation
+
+/// The levels of `pra status`, ordered by severity.
+public enum StatusLevel: String, Codable, Sendable, Comparable {
+    case ok = "OK", warning = "WARNING", critical = "CRITICAL"
+
+    var severity: Int {
+        switch self {
+        case .ok: return 0
+        case .warning: return 1
+        case .critical: return 2
+        }
+    }
+
+    public static func < (lhs: StatusLevel, rhs: StatusLevel) -> Bool { lhs.severity < rhs.severity }
+
+    /// Exit code of `pra status`: 0 OK, 1 CRITICAL, 2 WARNING (as the seed plan's status.sh).
+    public var exitCode: Int32 {
+        switch self {
+        case .ok: return 0
+        case .critical: return 1
+        case .warning: return 2
+        }
+    }
+}
+
+/// The result of `pra status`: one check per line, and the worst level overall.
+public struct StatusReport: Codable, Sendable {
+    public struct Check: Codable, Sendable {
+        public var name: String
+        public var level: StatusLevel
+        public var message: String
+        /// A measured value, when the check has one (seconds, bytes, percent).
+        public var value: Double?
+    }
+
+    public var checkedAt: Date
+    public var checks: [Check]
+    public var level: StatusLevel { checks.map(\.level).max() ?? .ok }
+
+    enum CodingKeys: String, CodingKey { case checkedAt, level, checks }
+
+    public init(checkedAt: Date, checks: [Check]) {
+        self.checkedAt = checkedAt
+        self.checks = checks
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(checkedAt, forKey: .checkedAt)
+        try container.encode(level, forKey: .level)
+        try container.encode(checks, forKey: .checks)
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        checkedAt = try container.decode(Date.self, forKey: .checkedAt)
+        checks = try container.decode([Check].self, forKey: .checks)
+    }
+
+    /// Text for a terminal or a log: the overall level, then one line per check.
+    public var text: String {
+        var lines = ["pra status: \(level.rawValue)"]
+        for check in checks {
+            lines.append("  " + check.level.rawValue.padded(to: 9) + check.name.padded(to: 16) + check.message)
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The first line naming the worst problem, for alerts and one-line summaries.
+    public var headline: String {
+        let worst = checks.filter { $0.level == level && level != .ok }
+        if worst.isEmpty { return "OK: all \(checks.count) checks passed" }
+        return "\(level.rawValue): " + worst.map { "\($0.name): \($0.message)" }.joined(separator: "; ")
+    }
+}

@@ -1,0 +1,113 @@
+import Crypto
+import Foundation
+
+/// Checks an archive end to end: inflates all of it, compares size and SHA-256 with the
+/// manifest, and looks for pg_dump's completion trailer.
+public struct ArchiveVerifier: Sendable {
+    /// The last lines pg_dump writes to a plain dump that completed.
+    public static let dumpTrailer = "-- PostgreSQL database dump complete"
+
+    public init() {}
+
+    /// Verifies `archivePath`. With `manifestPath` the manifest must exist and match; with
+    /// `requireManifest` a missing manifest is a failure (an incomplete backup).
+    public func verify(archivePath: String, manifestPath: String?, requireManifest: Bool, progress: ProgressReporter? = nil) -> VerificationResult {
+        let started = MonotonicClock.now()
+        var result = VerificationResult(archive: archivePath)
+        var manifest: BackupManifest?
+        if let manifestPath {
+            if FileManager.default.fileExists(atPath: manifestPath) {
+                do {
+                    manifest = try BackupManifest.load(path: manifestPath)
+                    result.hasManifest = true
+                } catch {
+                    result.problems.append(.init(kind: .manifestInvalid, message: error.description))
+                }
+            } else if requireManifest {
+                result.problems.append(.init(kind: .manifestMissing, message: "no manifest \((manifestPath as NSString).lastPathComponent): the backup never completed"))
+            }
+        }
+        if !result.hasManifest && result.problems.isEmpty {
+            result.note = "no manifest vouches for this file: only gzip integrity and the dump trailer were checked"
+        }
+
+        guard let handle = FileHandle(forReadingAtPath: archivePath) else {
+            result.problems.append(.init(kind: .unreadable, message: "cannot open \(archivePath)"))
+            result.seconds = started.elapsed()
+            return result
+        }
+        defer { try? handle.close() }
+        let totalSize = (try? FileManager.default.attributesOfItem(atPath: archivePath)[.size] as? UInt64) ?? nil
+
+        var hasher = SHA256()
+        var tail = TailBuffer(capacity: 512)
+        var readBytes: UInt64 = 0
+        do {
+            let inflater = try GzipInflater()
+            while true {
+                let chunk = try handle.read(upToCount: 1 << 20) ?? Data()
+                if chunk.isEmpty { break }
+                readBytes += UInt64(chunk.count)
+                hasher.update(data: chunk)
+                try chunk.withUnsafeBytes { buffer in
+                    try inflater.decompress(buffer) { tail.append($0) }
+                }
+                progress?.update(phase: "verify", bytes: readBytes, total: totalSize)
+            }
+            try inflater.finish()
+            result.uncompressedBytes = inflater.uncompressedBytes
+        } catch let error as GzipError {
+            result.problems.append(.init(kind: error.kind == .trailingGarbage ? .trailingGarbage : (error.kind == .truncated ? .truncated : .corruptData), message: error.description))
+        } catch {
+            result.problems.append(.init(kind: .unreadable, message: "cannot read \(archivePath): \(error.localizedDescription)"))
+        }
+        progress?.finish()
+        result.compressedBytes = readBytes
+        result.sha256 = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        result.trailerFound = tail.text.contains(Self.dumpTrailer)
+        let streamIntact = !result.problems.contains { [.corruptData, .truncated, .trailingGarbage, .unreadable].contains($0.kind) }
+        if streamIntact && !result.trailerFound {
+            result.problems.append(.init(kind: .trailerMissing, message: "the dump has no completion trailer (\"\(Self.dumpTrailer)\"): pg_dump did not finish"))
+        }
+        if let manifest {
+            if readBytes != manifest.compressedBytes {
+                let how = readBytes < manifest.compressedBytes
+                    ? "\(manifest.compressedBytes - readBytes) bytes missing (truncated)"
+                    : "\(readBytes - manifest.compressedBytes) bytes appended"
+                result.problems.append(.init(kind: .sizeMismatch, message: "archive is \(readBytes) bytes, manifest says \(manifest.compressedBytes): \(how)"))
+            }
+            if result.sha256 != manifest.sha256 {
+                result.problems.append(.init(kind: .checksumMismatch, message: "SHA-256 \(result.sha256.prefix(16))… does not match the manifest's \(manifest.sha256.prefix(16))…"))
+            }
+            if streamIntact, let raw = result.uncompressedBytes, raw != manifest.uncompressedBytes {
+                result.problems.append(.init(kind: .sizeMismatch, message: "dump is \(raw) bytes uncompressed, manifest says \(manifest.uncompressedBytes)"))
+            }
+            result.database = manifest.database
+            result.backupFinishedAt = manifest.finishedAt
+        }
+        result.seconds = started.elapsed()
+        return result
+    }
+}
+
+/// Keeps the last `capacity` bytes of a stream.
+struct TailBuffer {
+    let capacity: Int
+    private(set) var bytes: [UInt8] = []
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        bytes.reserveCapacity(capacity * 2)
+    }
+
+    mutating func append(_ chunk: UnsafeRawBufferPointer) {
+        if chunk.count >= capacity {
+            bytes = Array(chunk.suffix(capacity))
+        } else {
+            bytes.append(contentsOf: chunk)
+            if bytes.count > capacity { bytes.removeFirst(bytes.count - capacity) }
+        }
+    }
+
+    var text: String { String(decoding: bytes, as: UTF8.self) }
+}

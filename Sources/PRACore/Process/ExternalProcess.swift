@@ -1,0 +1,327 @@
+import CPosix
+import Dispatch
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs external programs (pg_dump, psql, pg_ctl, initdb) with argument arrays, never a shell.
+///
+/// Each child gets its own process group so that a timeout, a failure of the consumer or an
+/// interrupt can stop it and everything it started. stdout can be streamed to a handler
+/// chunk by chunk; stderr is always drained (its tail is kept for error messages).
+public struct ExternalProcess: Sendable {
+    /// Absolute path of the program.
+    public var executable: String
+    public var arguments: [String]
+    public var environment: [String: String]
+    /// Stop the program (SIGTERM, then SIGKILL) after this many seconds.
+    public var timeout: Double?
+
+    public init(executable: String, arguments: [String], environment: [String: String] = ProcessInfo.processInfo.environment, timeout: Double? = nil) {
+        self.executable = executable
+        self.arguments = arguments
+        self.environment = environment
+        self.timeout = timeout
+    }
+
+    /// How a run ended.
+    public struct Outcome: Sendable {
+        public var exitCode: Int32?
+        public var signal: Int32?
+        public var timedOut: Bool
+        /// Captured stdout (empty unless capture was asked for).
+        public var standardOutput: Data
+        /// The last 64 KiB of stderr.
+        public var standardError: String
+        public var succeeded: Bool { exitCode == 0 && !timedOut }
+        public var stdoutText: String { String(decoding: standardOutput, as: UTF8.self) }
+    }
+
+    var programName: String { (executable as NSString).lastPathComponent }
+
+    /// Runs the program and captures its stdout.
+    public func run() throws(ProcessError) -> Outcome {
+        do {
+            return try launch(stdin: nil, stdout: nil)
+        } catch let error as ProcessError {
+            throw error
+        } catch {
+            throw ProcessError(kind: .failed, program: programName, stderr: "\(error)")
+        }
+    }
+
+    /// Runs and throws ``ProcessError`` unless it exits 0.
+    @discardableResult
+    public func runChecked() throws(ProcessError) -> Outcome {
+        let outcome = try run()
+        try check(outcome)
+        return outcome
+    }
+
+    /// Runs the program, handing each stdout chunk to `consume` on the calling thread.
+    /// If `consume` throws, the program's process group is stopped and the error rethrown.
+    public func run(streamingTo consume: (UnsafeRawBufferPointer) throws -> Void) throws -> Outcome {
+        try withoutActuallyEscaping(consume) { try launch(stdin: nil, stdout: $0) }
+    }
+
+    /// Runs the program, letting `produce` write its stdin on the calling thread; stdout is discarded.
+    /// If `produce` throws, the program's process group is stopped and the error rethrown.
+    public func run(feedingStdin produce: (FileDescriptorWriter) throws -> Void) throws -> Outcome {
+        try withoutActuallyEscaping(produce) { try launch(stdin: $0, stdout: nil) }
+    }
+
+    /// Throws a ``ProcessError`` describing a run that did not succeed.
+    public func check(_ outcome: Outcome) throws(ProcessError) {
+        if outcome.timedOut {
+            throw ProcessError(kind: .timedOut, program: programName, stderr: outcome.standardError)
+        }
+        if outcome.exitCode != 0 {
+            throw ProcessError(kind: .failed, program: programName, exitCode: outcome.exitCode, signal: outcome.signal, stderr: outcome.standardError)
+        }
+    }
+
+    private func launch(stdin produce: ((FileDescriptorWriter) throws -> Void)?, stdout consume: ((UnsafeRawBufferPointer) throws -> Void)?) throws -> Outcome {
+        guard FileManager.default.isExecutableFile(atPath: executable) else {
+            throw ProcessError(kind: .notFound, program: programName, stderr: "\(executable) is not an executable file")
+        }
+        let pipes = try Pipes(withStdin: produce != nil)
+        let pid = try spawn(pipes)
+        pipes.closeChildEnds()
+
+        let stderrDrain = PipeDrain(fd: pipes.stderrRead, keepLast: 64 * 1024)
+        stderrDrain.start()
+        let cleanupToken = InterruptCleanup.shared.register { ExternalProcess.stopGroup(pid, grace: 0) }
+        let watchdog = Watchdog()
+        if let timeout {
+            DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
+                if watchdog.arm() { ExternalProcess.stopGroup(pid, grace: 5) }
+            }
+        }
+
+        var consumerError: Error?
+        var captured = Data()
+        if let produce {
+            let stdoutDrain = PipeDrain(fd: pipes.stdoutRead, keepLast: 1024 * 1024)
+            stdoutDrain.start()
+            do {
+                try produce(FileDescriptorWriter(fd: pipes.stdinWrite))
+            } catch {
+                consumerError = error
+            }
+            pipes.closeStdinWrite()
+            if consumerError != nil { ExternalProcess.stopGroup(pid, grace: 5) }
+            captured = stdoutDrain.finish()
+        } else {
+            let reader = pipes.stdoutRead
+            var buffer = [UInt8](repeating: 0, count: 256 * 1024)
+            readLoop: while true {
+                let count = buffer.withUnsafeMutableBytes { Glibc.read(reader, $0.baseAddress, $0.count) }
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    break readLoop
+                }
+                if count == 0 { break readLoop }
+                if let consume {
+                    do {
+                        try buffer.withUnsafeBytes { try consume(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+                    } catch {
+                        consumerError = error
+                        ExternalProcess.stopGroup(pid, grace: 5)
+                        break readLoop
+                    }
+                } else {
+                    captured.append(contentsOf: buffer[0..<count])
+                }
+            }
+        }
+        pipes.closeStdoutRead()
+        let status = Self.waitFor(pid)
+        let timedOut = !watchdog.arm()
+        InterruptCleanup.shared.unregister(cleanupToken)
+        // The group may still hold children of the program (a shell's pipeline).
+        kill(-pid, SIGKILL)
+        let stderrBytes = stderrDrain.finish()
+        pipes.closeStderrRead()
+        if let consumerError {
+            if let processError = consumerError as? ProcessError { throw processError }
+            throw ConsumerFailure(underlying: consumerError, standardError: String(decoding: stderrBytes, as: UTF8.self))
+        }
+        return Outcome(exitCode: status.exitCode, signal: status.signal, timedOut: timedOut, standardOutput: captured, standardError: String(decoding: stderrBytes, as: UTF8.self))
+    }
+
+    private func spawn(_ pipes: Pipes) throws(ProcessError) -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        if pipes.stdinRead >= 0 {
+            posix_spawn_file_actions_adddup2(&actions, pipes.stdinRead, 0)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        }
+        posix_spawn_file_actions_adddup2(&actions, pipes.stdoutWrite, 1)
+        posix_spawn_file_actions_adddup2(&actions, pipes.stderrWrite, 2)
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setpgroup(&attributes, 0)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for number in [SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT] { sigaddset(&defaults, number) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        posix_spawnattr_setsigmask(&attributes, &mask)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+
+        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        guard result == 0 else {
+            pipes.closeAll()
+            throw ProcessError(kind: .spawnFailed, program: programName, stderr: String(cString: strerror(result)))
+        }
+        return pid
+    }
+
+    /// Sends SIGTERM to the whole group, then SIGKILL after `grace` seconds if it is still there.
+    static func stopGroup(_ pid: pid_t, grace: Double) {
+        kill(-pid, grace > 0 ? SIGTERM : SIGKILL)
+        guard grace > 0 else { return }
+        DispatchQueue.global().asyncAfter(deadline: .now() + grace) { kill(-pid, SIGKILL) }
+    }
+
+    static func waitFor(_ pid: pid_t) -> (exitCode: Int32?, signal: Int32?) {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            if errno != EINTR { return (nil, nil) }
+        }
+        let signal = status & 0x7f
+        if signal == 0 { return ((status >> 8) & 0xff, nil) }
+        return (nil, signal)
+    }
+}
+
+/// The consumer of a program's output (or producer of its input) failed; carries the program's stderr.
+public struct ConsumerFailure: Error, CustomStringConvertible {
+    public let underlying: Error
+    public let standardError: String
+    public var description: String { "\(underlying)" }
+}
+
+/// Writes all bytes to a file descriptor, retrying short writes; throws with errno.
+public struct FileDescriptorWriter {
+    let fd: Int32
+
+    public func write(_ bytes: UnsafeRawBufferPointer) throws(FileError) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw FileError(operation: .write, path: "pipe", code: errno, bytes: UInt64(offset))
+            }
+            offset += written
+        }
+    }
+}
+
+/// Reads a pipe to EOF on a thread of its own, keeping at most `keepLast` bytes.
+final class PipeDrain: @unchecked Sendable {
+    private let fd: Int32
+    private let keepLast: Int
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(fd: Int32, keepLast: Int) {
+        self.fd = fd
+        self.keepLast = keepLast
+    }
+
+    func start() {
+        let thread = Thread { [self] in
+            var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+            while true {
+                let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+                if count < 0 && errno == EINTR { continue }
+                if count <= 0 { break }
+                data.append(contentsOf: buffer[0..<count])
+                if data.count > keepLast * 2 { data = data.suffix(keepLast) }
+            }
+            done.signal()
+        }
+        thread.start()
+    }
+
+    /// Waits for EOF and returns what was kept.
+    func finish() -> Data {
+        done.wait()
+        return data.count > keepLast ? data.suffix(keepLast) : data
+    }
+}
+
+/// Decides once between "finished" and "timed out".
+final class Watchdog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var fired = false
+
+    /// Returns true for the first caller only.
+    func arm() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        if fired { return false }
+        fired = true
+        return true
+    }
+}
+
+/// The three pipes between us and a child; every end is close-on-exec until dup2'd.
+final class Pipes {
+    var stdinRead: Int32 = -1, stdinWrite: Int32 = -1
+    var stdoutRead: Int32 = -1, stdoutWrite: Int32 = -1
+    var stderrRead: Int32 = -1, stderrWrite: Int32 = -1
+
+    init(withStdin: Bool) throws(ProcessError) {
+        func makePipe() throws(ProcessError) -> (Int32, Int32) {
+            var fds: [Int32] = [-1, -1]
+            guard pra_pipe_cloexec(&fds) == 0 else {
+                throw ProcessError(kind: .spawnFailed, program: "pipe", stderr: String(cString: strerror(errno)))
+            }
+            return (fds[0], fds[1])
+        }
+        if withStdin { (stdinRead, stdinWrite) = try makePipe() }
+        (stdoutRead, stdoutWrite) = try makePipe()
+        (stderrRead, stderrWrite) = try makePipe()
+    }
+
+    private func close(_ fd: inout Int32) {
+        if fd >= 0 { Glibc.close(fd) }
+        fd = -1
+    }
+
+    func closeChildEnds() {
+        close(&stdinRead)
+        close(&stdoutWrite)
+        close(&stderrWrite)
+    }
+
+    func closeStdinWrite() { close(&stdinWrite) }
+    func closeStdoutRead() { close(&stdoutRead) }
+    func closeStderrRead() { close(&stderrRead) }
+
+    func closeAll() {
+        closeChildEnds()
+        closeStdinWrite()
+        closeStdoutRead()
+        closeStderrRead()
+    }
+
+    deinit { closeAll() }
+}

@@ -1,0 +1,112 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A file written under a temporary name, fsynced, then renamed into place.
+///
+/// Until ``commit()`` nothing exists under the final name; ``discard()`` (also run from
+/// `deinit` and on interrupt) removes the temporary file, so a failure never leaves a file
+/// that looks valid.
+public final class DurableFile {
+    public let finalPath: String
+    public let temporaryPath: String
+    private var fd: Int32
+    private var committed = false
+    private var cleanupToken: Int?
+    /// Bytes written so far.
+    public private(set) var bytesWritten: UInt64 = 0
+
+    /// Creates `.<name>.partial` beside `finalPath`; refuses to overwrite an existing final
+    /// file unless `replacing` (the rename then swaps it atomically).
+    public init(finalPath: String, permissions: mode_t = 0o640, replacing: Bool = false) throws(FileError) {
+        self.finalPath = finalPath
+        let directory = (finalPath as NSString).deletingLastPathComponent
+        let name = (finalPath as NSString).lastPathComponent
+        temporaryPath = (directory.isEmpty ? "." : directory) + "/." + name + ".partial"
+        if !replacing && FileManager.default.fileExists(atPath: finalPath) {
+            throw FileError(operation: .open, path: finalPath, code: EEXIST)
+        }
+        unlink(temporaryPath)  // a leftover of a killed run; never a valid file
+        fd = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, permissions)
+        guard fd >= 0 else { throw FileError(operation: .open, path: temporaryPath, code: errno) }
+        let path = temporaryPath
+        cleanupToken = InterruptCleanup.shared.register { unlink(path) }
+    }
+
+    deinit {
+        discard()
+    }
+
+    /// Appends all of `bytes`.
+    public func write(_ bytes: UnsafeRawBufferPointer) throws(FileError) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw FileError(operation: .write, path: finalPath, code: errno, bytes: bytesWritten)
+            }
+            offset += written
+            bytesWritten += UInt64(written)
+        }
+    }
+
+    public func write(_ data: Data) throws(FileError) {
+        // A typed-throws closure here crashes the 6.3 compiler; carry the error out instead.
+        var failure: FileError?
+        data.withUnsafeBytes { buffer in
+            do {
+                try write(buffer)
+            } catch {
+                failure = error as? FileError
+            }
+        }
+        if let failure { throw failure }
+    }
+
+    /// fsyncs the data, renames the file into place and fsyncs the directory.
+    public func commit() throws(FileError) {
+        guard fsync(fd) == 0 else { throw FileError(operation: .fsync, path: finalPath, code: errno, bytes: bytesWritten) }
+        guard close(fd) == 0 else {
+            let code = errno
+            fd = -1
+            throw FileError(operation: .write, path: finalPath, code: code, bytes: bytesWritten)
+        }
+        fd = -1
+        guard rename(temporaryPath, finalPath) == 0 else { throw FileError(operation: .rename, path: finalPath, code: errno) }
+        committed = true
+        if let cleanupToken { InterruptCleanup.shared.unregister(cleanupToken) }
+        cleanupToken = nil
+        Self.syncDirectory(of: finalPath)
+    }
+
+    /// Closes and removes the temporary file unless it was committed.
+    public func discard() {
+        if fd >= 0 {
+            close(fd)
+            fd = -1
+        }
+        if !committed { unlink(temporaryPath) }
+        if let cleanupToken { InterruptCleanup.shared.unregister(cleanupToken) }
+        cleanupToken = nil
+    }
+
+    /// Writes `data` to `path` durably in one go (manifests, reports, records).
+    public static func write(_ data: Data, to path: String, permissions: mode_t = 0o640) throws(FileError) {
+        let file = try DurableFile(finalPath: path, permissions: permissions, replacing: true)
+        try file.write(data)
+        try file.commit()
+    }
+
+    /// fsyncs the directory holding `path`, so a rename survives a crash.
+    public static func syncDirectory(of path: String) {
+        let directory = (path as NSString).deletingLastPathComponent
+        let fd = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd >= 0 {
+            fsync(fd)
+            close(fd)
+        }
+    }
+}

@@ -1,0 +1,20 @@
+import ArgumentParser
+import PRACore
+
+@main
+struct PRA: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pra",
+        abstract: "Back up, verify, restore and watch a PostgreSQL database, and prove the recovery plan works.",
+        discussion: """
+            Configuration comes from command-line options, then the environment, then an env file \
+            (--env-file, default ./.env). Connection settings are libpq's: PGHOST, PGPORT, PGUSER, \
+            PGDATABASE, PGPASSFILE/PGPASSWORD, or DATABASE_URL. See docs/configuration.md.
+
+            Exit codes: backup, verify, restore: 0 success, 1 failure or invalid archive, 2 usage or \
+            configuration error. status: 0 OK, 1 CRITICAL, 2 WARNING.
+            """,
+        version: PRAVersion.current,
+        subcommands: [Backup.self, Verify.self, Restore.self, Status.self, Cluster.self, Fixtures.self]
+    )
+}

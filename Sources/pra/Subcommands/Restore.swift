@@ -1,0 +1,66 @@
+import ArgumentParser
+import PRACore
+
+struct Restore: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Restore a backup into a new database, verify it first, and check the result.",
+        discussion: """
+            Chooses the newest complete backup (--latest, the default) or the given file, verifies it \
+            and falls back to the previous valid backup when it fails (and says so). Loads it into a \
+            staging database in one transaction and renames it to the target (default RESTORE_DB, \
+            else <database>_restore) only when the load succeeded, so a failure leaves nothing \
+            half-restored. Then checks table count, row counts against the manifest, CRITICAL_TABLES, \
+            APP_HEALTH_URL and API_ENDPOINTS, and writes pra_restore_report_<stamp>.txt in REPORT_DIR.
+
+            Examples:
+              pra restore --latest --target-db akig_restore
+              pra restore --file /mnt/offsite/akig.sql.gz --target-db akig --force
+            """)
+
+    @Option(name: .long, help: ArgumentHelp("Restore this archive (a pra archive or a stock pg_dump | gzip file).", valueName: "archive"))
+    var file: String?
+
+    @Flag(name: .long, help: "Restore the newest complete backup that verifies (default).")
+    var latest = false
+
+    @Option(name: .long, help: ArgumentHelp("Database to create (default RESTORE_DB, else <database>_restore).", valueName: "name"))
+    var targetDb: String?
+
+    @Flag(name: .long, help: "Replace the target database when it exists.")
+    var force = false
+
+    @Flag(name: .long, help: "Print the result as one JSON document.")
+    var json = false
+
+    @OptionGroup var common: CommonOptions
+
+    func validate() throws {
+        if file != nil && latest { throw ValidationError("--file and --latest exclude each other") }
+    }
+
+    func run() throws {
+        let configuration = try common.loadConfiguration()
+        InterruptCleanup.shared.installSignalHandlers()
+        let source: RestoreOperation.Source = file.map { .file($0) } ?? .latest
+        let result: RestoreResult
+        do {
+            result = try RestoreOperation(configuration: configuration, progress: json ? nil : common.progress).run(source: source, targetDatabase: targetDb, force: force)
+        } catch {
+            if json { Terminal.output(JSONCoding.document(FailureDocument(error))) }
+            throw Terminal.fail(OperationFailure(stage: error.stage, message: "restore refused: \(error.message)", isUsageError: error.isUsageError))
+        }
+        for skipped in result.skippedBackups { Terminal.warn("fallback: \(skipped)") }
+        if json {
+            Terminal.output(JSONCoding.document(result))
+        } else {
+            if common.verbose || !result.succeeded {
+                for check in result.checks { Terminal.output("\(check.passed ? "✓" : "✗") \(check.name): \(check.message)\n") }
+            }
+            if let report = result.reportFile { Terminal.output("report: \(report)\n") }
+            if result.succeeded { Terminal.output(result.summary + "\n") }
+        }
+        if !result.succeeded {
+            throw Terminal.fail(result.summary, exitCode: 1)
+        }
+    }
+}
