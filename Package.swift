@@ -40,13 +40,18 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .target(
+            name: "PRATestSupport",
+            dependencies: ["PRACore"],
+            path: "Tests/PRATestSupport"
+        ),
         .testTarget(
             name: "PRACoreTests",
-            dependencies: ["PRACore"]
+            dependencies: ["PRACore", "PRATestSupport"]
         ),
         .testTarget(
             name: "PRACLITests",
-            dependencies: ["PRACore", "pra"]
+            dependencies: ["PRACore", "PRATestSupport", "pra"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import PRACore
 
 @main
@@ -17,4 +18,19 @@ struct PRA: ParsableCommand {
         version: PRAVersion.current,
         subcommands: [Backup.self, Verify.self, Restore.self, Status.self, Cluster.self, Fixtures.self]
     )
+
+    /// Argument-parser reports usage errors with EX_USAGE (64); pra's contract is exit 2.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }

@@ -119,7 +119,23 @@ public final class ScratchCluster: @unchecked Sendable {
     /// True when the postmaster process exists.
     public var isRunning: Bool {
         guard let pid = postmasterPID else { return false }
-        return kill(pid, 0) == 0
+        return Self.isAlive(pid)
+    }
+
+    /// True when `pid` exists and is not a zombie waiting to be reaped.
+    public static func isAlive(_ pid: pid_t) -> Bool {
+        guard kill(pid, 0) == 0 else { return false }
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return true }
+        let state = stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).first
+        return state != "Z" && state != "X"
+    }
+
+    /// Waits up to `seconds` for `pid` to be gone.
+    static func waitUntilGone(_ pid: pid_t, seconds: Double = 10) {
+        let deadline = MonotonicClock.now()
+        while isAlive(pid) && deadline.elapsed() < seconds { usleep(10_000) }
     }
 
     /// Starts the server and waits until it accepts connections.
@@ -146,9 +162,10 @@ public final class ScratchCluster: @unchecked Sendable {
 
     /// SIGKILLs the postmaster, as a crash would. Its backends notice and exit shortly after.
     public func crash() {
-        if let pid = postmasterPID { kill(pid, SIGKILL) }
+        guard let pid = postmasterPID else { return }
+        kill(pid, SIGKILL)
         // Wait for the postmaster to be gone so the caller sees a down server.
-        for _ in 0..<100 where isRunning { usleep(20_000) }
+        Self.waitUntilGone(pid)
     }
 
     public func restart() throws {
@@ -169,8 +186,9 @@ public final class ScratchCluster: @unchecked Sendable {
         defer { lock.unlock() }
         guard !tornDown else { return }
         tornDown = true
-        if isRunning {
+        if let pid = postmasterPID, Self.isAlive(pid) {
             try? runTool(binDirectory + "/pg_ctl", ["-D", dataDirectory, "-m", "immediate", "-w", "-t", "30", "stop"], timeout: 40)
+            Self.waitUntilGone(pid)
         }
         Self.forceRemove(directory: directory)
         if let cleanupToken { InterruptCleanup.shared.unregister(cleanupToken) }
@@ -189,7 +207,7 @@ public final class ScratchCluster: @unchecked Sendable {
             let first = text.split(separator: "\n").first, let pid = pid_t(first), pid > 1
         {
             kill(pid, SIGKILL)
-            for _ in 0..<100 where kill(pid, 0) == 0 { usleep(20_000) }
+            waitUntilGone(pid, seconds: 5)
         }
         try? FileManager.default.removeItem(atPath: directory)
     }

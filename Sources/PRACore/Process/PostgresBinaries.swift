@@ -1,7 +1,8 @@
 import Foundation
 
-/// Finds PostgreSQL programs: `PG_BIN_DIR`, then `/usr/lib/postgresql/<major>/bin` for the
-/// wanted major version, then `PATH`, then `pg_config --bindir`, then the newest
+/// Finds PostgreSQL programs. When `PG_BIN_DIR` is set, only there (an explicit choice is
+/// never silently replaced by another version); otherwise `/usr/lib/postgresql/<major>/bin`
+/// for the wanted major version, then `PATH`, then `pg_config --bindir`, then the newest
 /// `/usr/lib/postgresql/*/bin`.
 public struct PostgresBinaries: Sendable {
     public var explicitDirectory: String?
@@ -18,8 +19,14 @@ public struct PostgresBinaries: Sendable {
 
     /// The absolute path of `program`, preferring the given major version.
     public func locate(_ program: String, preferredMajor: Int? = nil) throws(ProcessError) -> String {
+        if let explicitDirectory {
+            let path = (explicitDirectory as NSString).appendingPathComponent(program)
+            guard FileManager.default.isExecutableFile(atPath: path) else {
+                throw ProcessError(kind: .notFound, program: program, stderr: "no executable \(program) in PG_BIN_DIR=\(explicitDirectory)")
+            }
+            return path
+        }
         var candidates: [String] = []
-        if let explicitDirectory { candidates.append(explicitDirectory) }
         if let preferredMajor { candidates.append("/usr/lib/postgresql/\(preferredMajor)/bin") }
         candidates += searchPath.split(separator: ":").map(String.init)
         if let bindir = Self.pgConfigBindir() { candidates.append(bindir) }

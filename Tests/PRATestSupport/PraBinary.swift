@@ -1,0 +1,25 @@
+import Foundation
+import PRACore
+
+/// Runs the built `pra` executable as cron would: a child process with an environment.
+public enum PraBinary {
+    /// `.build/<config>/pra` beside the test bundle, or `PRA_BINARY`.
+    public static var path: String {
+        if let explicit = ProcessInfo.processInfo.environment["PRA_BINARY"] { return explicit }
+        let bundle = Bundle.main.bundlePath
+        let candidates = [bundle + "/pra", (bundle as NSString).deletingLastPathComponent + "/pra", TestEnvironment.packageRoot + "/.build/debug/pra"]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates.last!
+    }
+
+    public struct Result: Sendable {
+        public var exitCode: Int32
+        public var stdout: String
+        public var stderr: String
+    }
+
+    /// Runs `pra arguments...` with `environment`; never throws for a non-zero exit.
+    public static func run(_ arguments: [String], environment: [String: String], timeout: Double = 300) throws -> Result {
+        let outcome = try ExternalProcess(executable: path, arguments: arguments, environment: environment, timeout: timeout).run()
+        return Result(exitCode: outcome.exitCode ?? -1, stdout: outcome.stdoutText, stderr: outcome.standardError)
+    }
+}
