@@ -29,6 +29,7 @@ public struct Configuration: Sendable {
         ("BACKUP_COMPRESSION_LEVEL", "6", "gzip level 1-9"),
         ("BACKUP_TIMEOUT", "6h", "abort a backup running longer than this"),
         ("RESTORE_DB", nil, "database restore creates (default: <database>_restore)"),
+        ("RESTORE_MAINTENANCE_DB", "postgres", "database restore connects to for CREATE/DROP/RENAME DATABASE"),
         ("REPORT_DIR", "./reports", "where restore reports are written"),
         ("CRITICAL_TABLES", nil, "comma-separated tables that must exist (status, restore checks)"),
         ("APP_HEALTH_URL", nil, "URL that must answer 2xx (status, restore checks)"),
@@ -38,7 +39,9 @@ public struct Configuration: Sendable {
         ("RTO_TARGET", "30m", "maximum recovery time"),
         ("DISK_WARN_PERCENT", "20", "status WARNING when free space in BACKUP_DIR is below this"),
         ("DISK_CRITICAL_PERCENT", "10", "status CRITICAL when free space in BACKUP_DIR is below this"),
-        ("PG_BIN_DIR", nil, "directory of pg_dump/psql/initdb when not on PATH"),
+        ("PG_BIN_DIR", nil, "use pg_dump/psql/initdb from this directory only"),
+        ("PRA_FIXTURES_DIR", nil, "where fixtures live (default: ./fixtures, or beside the pra executable)"),
+        ("PRA_CLUSTER_DIR", nil, "scratch cluster `pra cluster down` removes (printed by `pra cluster up`)"),
     ]
 
     public private(set) var values: [String: String]
