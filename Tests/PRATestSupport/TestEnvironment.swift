@@ -69,6 +69,7 @@ public enum TestEnvironment {
     }()
 
     /// Runs `psql -Atc sql` against `database`, returning trimmed stdout.
+    @discardableResult
     public static func psql(_ sql: String, database: String, cluster: ScratchCluster = sharedCluster) throws -> String {
         let psql = try PostgresBinaries().locate("psql")
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PG") }

@@ -106,7 +106,7 @@ public struct ExternalProcess: Sendable {
             let stdoutDrain = PipeDrain(fd: pipes.stdoutRead, keepLast: 1024 * 1024)
             stdoutDrain.start()
             do {
-                try produce(FileDescriptorWriter(fd: pipes.stdinWrite))
+                try produce(FileDescriptorWriter(fd: pipes.stdinWrite, path: "stdin of \(programName)"))
             } catch {
                 consumerError = error
             }
@@ -216,20 +216,30 @@ public struct ConsumerFailure: Error, CustomStringConvertible {
     public var description: String { "\(underlying)" }
 }
 
-/// Writes all bytes to a file descriptor, retrying short writes; throws with errno.
+/// Writes all bytes to a file descriptor, retrying short and interrupted writes; a failure
+/// names `path` and the bytes that got through.
 public struct FileDescriptorWriter {
     let fd: Int32
+    let path: String
 
-    public func write(_ bytes: UnsafeRawBufferPointer) throws(FileError) {
+    public init(fd: Int32, path: String) {
+        self.fd = fd
+        self.path = path
+    }
+
+    /// Writes `bytes`; returns how many were written (all of them).
+    @discardableResult
+    public func write(_ bytes: UnsafeRawBufferPointer, alreadyWritten: UInt64 = 0) throws(FileError) -> Int {
         var offset = 0
         while offset < bytes.count {
             let written = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
             if written < 0 {
                 if errno == EINTR { continue }
-                throw FileError(operation: .write, path: "pipe", code: errno, bytes: UInt64(offset))
+                throw FileError(operation: .write, path: path, code: errno, bytes: alreadyWritten + UInt64(offset))
             }
             offset += written
         }
+        return offset
     }
 }
 

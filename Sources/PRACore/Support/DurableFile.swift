@@ -41,16 +41,8 @@ public final class DurableFile {
 
     /// Appends all of `bytes`.
     public func write(_ bytes: UnsafeRawBufferPointer) throws(FileError) {
-        var offset = 0
-        while offset < bytes.count {
-            let written = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw FileError(operation: .write, path: finalPath, code: errno, bytes: bytesWritten)
-            }
-            offset += written
-            bytesWritten += UInt64(written)
-        }
+        let written = try FileDescriptorWriter(fd: fd, path: finalPath).write(bytes, alreadyWritten: bytesWritten)
+        bytesWritten += UInt64(written)
     }
 
     public func write(_ data: Data) throws(FileError) {

@@ -15,8 +15,11 @@ public struct RestoreResult: Codable, Sendable {
         public var message: String
     }
 
-    public var succeeded: Bool { failure == nil && checks.allSatisfy(\.passed) }
-    public var failure: String?
+    /// Loaded and every check passed.
+    public private(set) var succeeded = false
+    public var failure: String? {
+        didSet { updateVerdict() }
+    }
     public var failedStage: String?
     /// The archive loaded (after any fallback).
     public var archive: String?
@@ -27,7 +30,9 @@ public struct RestoreResult: Codable, Sendable {
     public var skippedBackups: [String] = []
     public var targetDatabase: String
     public var phases: [Phase] = []
-    public var checks: [Check] = []
+    public var checks: [Check] = [] {
+        didSet { updateVerdict() }
+    }
     public var startedAt: Date
     public var seconds: Double = 0
     public var reportFile: String?
@@ -35,6 +40,10 @@ public struct RestoreResult: Codable, Sendable {
     public init(targetDatabase: String, startedAt: Date) {
         self.targetDatabase = targetDatabase
         self.startedAt = startedAt
+    }
+
+    private mutating func updateVerdict() {
+        succeeded = failure == nil && !checks.isEmpty && checks.allSatisfy(\.passed)
     }
 
     /// One line for the terminal.

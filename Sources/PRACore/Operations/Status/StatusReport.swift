@@ -35,28 +35,19 @@ public struct StatusReport: Codable, Sendable {
     }
 
     public var checkedAt: Date
-    public var checks: [Check]
-    public var level: StatusLevel { checks.map(\.level).max() ?? .ok }
-
-    enum CodingKeys: String, CodingKey { case checkedAt, level, checks }
+    /// The worst level of all checks.
+    public private(set) var level: StatusLevel
+    public var checks: [Check] {
+        didSet { level = Self.worst(checks) }
+    }
 
     public init(checkedAt: Date, checks: [Check]) {
         self.checkedAt = checkedAt
         self.checks = checks
+        level = Self.worst(checks)
     }
 
-    public func encode(to encoder: Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(checkedAt, forKey: .checkedAt)
-        try container.encode(level, forKey: .level)
-        try container.encode(checks, forKey: .checks)
-    }
-
-    public init(from decoder: Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        checkedAt = try container.decode(Date.self, forKey: .checkedAt)
-        checks = try container.decode([Check].self, forKey: .checks)
-    }
+    static func worst(_ checks: [Check]) -> StatusLevel { checks.map(\.level).max() ?? .ok }
 
     /// Text for a terminal or a log: the overall level, then one line per check.
     public var text: String {

@@ -21,9 +21,12 @@ public struct VerificationResult: Codable, Sendable {
     }
 
     public var archive: String
-    public var valid: Bool { problems.isEmpty }
+    /// True when no problem was found.
+    public private(set) var valid = true
     public var hasManifest = false
-    public var problems: [Problem] = []
+    public var problems: [Problem] = [] {
+        didSet { valid = problems.isEmpty }
+    }
     /// Said of a valid file that no manifest vouches for.
     public var note: String?
     public var compressedBytes: UInt64 = 0
@@ -36,41 +39,6 @@ public struct VerificationResult: Codable, Sendable {
 
     public init(archive: String) {
         self.archive = archive
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case archive, valid, hasManifest, problems, note, compressedBytes, uncompressedBytes, sha256, trailerFound, database, backupFinishedAt, seconds
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(archive, forKey: .archive)
-        try container.encode(valid, forKey: .valid)
-        try container.encode(hasManifest, forKey: .hasManifest)
-        try container.encode(problems, forKey: .problems)
-        try container.encodeIfPresent(note, forKey: .note)
-        try container.encode(compressedBytes, forKey: .compressedBytes)
-        try container.encodeIfPresent(uncompressedBytes, forKey: .uncompressedBytes)
-        try container.encode(sha256, forKey: .sha256)
-        try container.encode(trailerFound, forKey: .trailerFound)
-        try container.encodeIfPresent(database, forKey: .database)
-        try container.encodeIfPresent(backupFinishedAt, forKey: .backupFinishedAt)
-        try container.encode(seconds, forKey: .seconds)
-    }
-
-    public init(from decoder: Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        archive = try container.decode(String.self, forKey: .archive)
-        hasManifest = try container.decode(Bool.self, forKey: .hasManifest)
-        problems = try container.decode([Problem].self, forKey: .problems)
-        note = try container.decodeIfPresent(String.self, forKey: .note)
-        compressedBytes = try container.decode(UInt64.self, forKey: .compressedBytes)
-        uncompressedBytes = try container.decodeIfPresent(UInt64.self, forKey: .uncompressedBytes)
-        sha256 = try container.decode(String.self, forKey: .sha256)
-        trailerFound = try container.decode(Bool.self, forKey: .trailerFound)
-        database = try container.decodeIfPresent(String.self, forKey: .database)
-        backupFinishedAt = try container.decodeIfPresent(Date.self, forKey: .backupFinishedAt)
-        seconds = try container.decode(Double.self, forKey: .seconds)
     }
 
     /// One line: the file name, the verdict and the first reason.
