@@ -133,4 +133,40 @@ struct CLITests {
         #expect(down.exitCode == 0, "\(down.stderr)")
         #expect(!FileManager.default.fileExists(atPath: directory))
     }
+
+    @Test("Ctrl-C during a backup stops pg_dump and leaves no partial file")
+    func interruptedBackup() throws {
+        let database = try TestEnvironment.fixtureDatabase("cliint", scale: 0.5)
+        let directory = TestEnvironment.temporaryDirectory("cliint")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: PraBinary.path)
+        process.arguments = ["backup", "--full", "--quiet"]
+        process.environment = TestEnvironment.environment(database: database, backupDirectory: directory)
+        process.standardError = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let started = Date()
+        var sawPartial = false
+        while process.isRunning && Date().timeIntervalSince(started) < 60 {
+            if ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).contains(where: { $0.hasSuffix(".partial") }) {
+                sawPartial = true
+                process.interrupt()
+                break
+            }
+            usleep(1000)
+        }
+        process.waitUntilExit()
+        #expect(sawPartial, "the backup finished before it could be interrupted")
+        #expect(process.terminationStatus == 128 + SIGINT)
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory)
+        #expect(!names.contains { $0.hasSuffix(".partial") || $0.hasSuffix(".sql.gz") }, "\(names)")
+        // pg_dump's session is gone too.
+        var sessions = "1"
+        for _ in 0..<100 {
+            sessions = try TestEnvironment.psql("SELECT count(*) FROM pg_stat_activity WHERE datname = '\(database)' AND application_name = 'pra-backup'", database: "postgres")
+            if sessions == "0" { break }
+            usleep(50_000)
+        }
+        #expect(sessions == "0")
+    }
 }

@@ -32,6 +32,11 @@ struct ScratchClusterTests {
         try cluster.start()  // crash recovery
         #expect(try PostgresConnection(cluster.connectionSettings, applicationName: "pra-test").scalar("SELECT 1") == "1")
 
+        try cluster.stop(.immediate)
+        #expect(!cluster.isRunning)
+        try cluster.restart()
+        #expect(cluster.isRunning)
+
         cluster.teardown()
         #expect(!FileManager.default.fileExists(atPath: directory))
         #expect(!ScratchCluster.isAlive(pid))

@@ -10,6 +10,7 @@ public enum TestEnvironment {
         do {
             let cluster = try ScratchCluster()
             atexit { InterruptCleanup.shared.runAll() }
+            InterruptCleanup.shared.installSignalHandlers()
             return cluster
         } catch {
             fatalError("cannot start the scratch cluster the integration tests need: \(error)")

@@ -16,6 +16,7 @@ struct ClusterUp: ParsableCommand {
             """)
 
     func run() throws {
+        InterruptCleanup.shared.installSignalHandlers()
         let cluster: ScratchCluster
         do {
             cluster = try ScratchCluster()

@@ -36,6 +36,7 @@ struct FixturesLoad: ParsableCommand {
 
     func run() throws {
         let configuration = try common.loadConfiguration()
+        InterruptCleanup.shared.installSignalHandlers()
         do {
             let settings = try configuration.connectionSettings()
             let target = database ?? configuration["PGDATABASE"] ?? "akig"
