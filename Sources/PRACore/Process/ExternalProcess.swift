@@ -109,9 +109,10 @@ public struct ExternalProcess: Sendable {
                 try produce(FileDescriptorWriter(fd: pipes.stdinWrite, path: "stdin of \(programName)"))
             } catch {
                 consumerError = error
+                // Kill before closing stdin: EOF would let the program finish (psql would COMMIT).
+                ExternalProcess.stopGroup(pid, grace: 0)
             }
             pipes.closeStdinWrite()
-            if consumerError != nil { ExternalProcess.stopGroup(pid, grace: 5) }
             captured = stdoutDrain.finish()
         } else {
             let reader = pipes.stdoutRead

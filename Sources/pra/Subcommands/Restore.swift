@@ -5,11 +5,13 @@ struct Restore: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Restore a backup into a new database, verify it first, and check the result.",
         discussion: """
-            Chooses the newest complete backup (--latest, the default) or the given file, verifies it \
-            and falls back to the previous valid backup when it fails (and says so). Loads it into a \
-            staging database in one transaction and renames it to the target (default RESTORE_DB, \
-            else <database>_restore) only when the load succeeded, so a failure leaves nothing \
-            half-restored. Then checks table count, row counts against the manifest, CRITICAL_TABLES, \
+            Chooses the newest complete backup (--latest, the default) or the given file and loads it \
+            into a staging database in one transaction, verifying it in the same pass (manifest and \
+            size first; gzip stream, SHA-256 and dump trailer while loading). An archive that fails \
+            verification is thrown away with its staging database and the previous valid backup is \
+            used instead (and the fallback is reported). The staging database is renamed to the \
+            target (default RESTORE_DB, else <database>_restore) only when load and verification \
+            succeeded, so a failure leaves nothing half-restored. Then checks table count, row counts against the manifest, CRITICAL_TABLES, \
             APP_HEALTH_URL and API_ENDPOINTS, and writes pra_restore_report_<stamp>.txt in REPORT_DIR.
 
             Examples:

@@ -43,12 +43,10 @@ public struct RestoreOperation {
 
         let clock = MonotonicClock.now()
         var result = RestoreResult(targetDatabase: target, startedAt: Date())
-        var phaseClock = MonotonicClock.now()
-        func endPhase(_ name: String) {
-            result.phases.append(.init(name: name, seconds: phaseClock.elapsed()))
-            phaseClock = MonotonicClock.now()
-        }
+        var phases = PhaseTimer()
         func finish() -> RestoreResult {
+            phases.end()
+            result.phases = phases.phases
             result.seconds = clock.elapsed()
             result.reportFile = try? RestoreReport(result: result).write(to: configuration.reportDirectory)
             return result
@@ -60,7 +58,8 @@ public struct RestoreOperation {
         }
 
         // Choose: candidates newest first.
-        var candidates: [(archive: String, manifest: String?, requireManifest: Bool)] = []
+        phases.begin("choose backup")
+        var candidates: [(archive: String, manifest: String, requireManifest: Bool)] = []
         switch source {
         case .file(let path):
             guard FileManager.default.fileExists(atPath: path) else {
@@ -74,21 +73,65 @@ public struct RestoreOperation {
                 return fail("choose backup", ArchiveError.noCompleteBackup(directory: configuration.backupDirectory).description)
             }
         }
-        endPhase("choose backup")
 
-        // Verify, falling back to older backups.
-        var chosen: VerificationResult?
-        for candidate in candidates {
-            let verdict = ArchiveVerifier().verify(archivePath: candidate.archive, manifestPath: candidate.manifest, requireManifest: candidate.requireManifest, progress: progress)
-            VerificationRecord.save(verdict)
-            if verdict.valid {
-                chosen = verdict
-                break
+        let admin: PostgresConnection
+        do {
+            admin = try PostgresConnection(settings, database: configuration["RESTORE_MAINTENANCE_DB"] ?? "postgres", applicationName: Self.applicationName)
+            if try admin.scalar("SELECT 1 FROM pg_database WHERE datname = $1", [target]) != nil && !force {
+                throw OperationFailure(stage: "create", message: "database \(target) already exists; restore refuses to replace it without --force", isUsageError: true)
             }
-            result.skippedBackups.append("\((candidate.archive as NSString).lastPathComponent) failed verification (\(verdict.problems.map(\.message).joined(separator: "; ")))")
+        } catch let failure as OperationFailure {
+            throw failure
+        } catch {
+            return fail("create", OperationFailure(stage: "create", error).message)
         }
-        endPhase("verify")
-        guard let chosen else {
+        let staging = Staging(admin: admin, name: "\(target)__pra_restoring")
+
+        // Verify and load, newest first, falling back past archives that fail verification.
+        // The cheap checks (manifest, size) run first; the checksum, gzip stream and dump
+        // trailer are verified in the same pass that loads, and a load that does not verify
+        // is thrown away with its staging database.
+        var loaded: VerificationResult?
+        for candidate in candidates {
+            let name = (candidate.archive as NSString).lastPathComponent
+            phases.begin("verify")
+            let problems = ArchiveVerifier().precheck(archivePath: candidate.archive, manifestPath: candidate.manifest, requireManifest: candidate.requireManifest)
+            if !problems.isEmpty {
+                var verdict = VerificationResult(archive: candidate.archive)
+                verdict.problems = problems
+                VerificationRecord.save(verdict)
+                result.skippedBackups.append("\(name) failed verification (\(problems.map(\.message).joined(separator: "; ")))")
+                continue
+            }
+            phases.begin("create")
+            do {
+                try staging.recreate()
+            } catch {
+                return fail("create", OperationFailure(stage: "create", error).message)
+            }
+            phases.begin("load")
+            switch load(candidate, into: staging.name, settings: settings) {
+            case .loaded(let verdict):
+                VerificationRecord.save(verdict)
+                loaded = verdict
+            case .invalid(let verdict):
+                VerificationRecord.save(verdict)
+                result.skippedBackups.append("\(name) failed verification (\(verdict.problems.map(\.message).joined(separator: "; ")))")
+            case .loadFailed(let message):
+                // A damaged archive can also make psql fail first: read it whole to tell which.
+                phases.begin("verify")
+                let verdict = ArchiveVerifier().verify(archivePath: candidate.archive, manifestPath: candidate.manifest, requireManifest: candidate.requireManifest, progress: progress)
+                VerificationRecord.save(verdict)
+                if verdict.valid {
+                    staging.drop()
+                    return fail("load", message)
+                }
+                result.skippedBackups.append("\(name) failed verification (\(verdict.problems.map(\.message).joined(separator: "; ")))")
+            }
+            if loaded != nil { break }
+        }
+        guard let chosen = loaded else {
+            staging.drop()
             if case .file(let path) = source {
                 return fail("verify", "\((path as NSString).lastPathComponent) is not a valid archive: \(result.skippedBackups.joined(separator: "; "))")
             }
@@ -99,43 +142,18 @@ public struct RestoreOperation {
         result.backupFinishedAt = chosen.backupFinishedAt
         let manifest = chosen.hasManifest ? try? BackupManifest.load(path: chosen.archive + BackupArchiveName.manifestSuffix) : nil
 
-        // Create the staging database.
-        let staging = "\(target)__pra_restoring"
-        let admin: PostgresConnection
-        do {
-            admin = try PostgresConnection(settings, database: configuration["RESTORE_MAINTENANCE_DB"] ?? "postgres", applicationName: Self.applicationName)
-            let exists = try admin.scalar("SELECT 1 FROM pg_database WHERE datname = $1", [target]) != nil
-            if exists && !force {
-                throw OperationFailure(stage: "create", message: "database \(target) already exists; restore refuses to replace it without --force", isUsageError: true)
-            }
-            try admin.execute("DROP DATABASE IF EXISTS \(PostgresConnection.quoteIdentifier(staging)) WITH (FORCE)")
-            try admin.execute("CREATE DATABASE \(PostgresConnection.quoteIdentifier(staging)) TEMPLATE template0")
-        } catch let failure as OperationFailure {
-            throw failure
-        } catch {
-            return fail("create", OperationFailure(stage: "create", error).message)
-        }
-        endPhase("create")
-
-        // Load in one transaction; on failure drop the staging database.
-        do {
-            try load(archive: chosen.archive, into: staging, settings: settings, total: chosen.uncompressedBytes)
-        } catch {
-            _ = try? admin.execute("DROP DATABASE IF EXISTS \(PostgresConnection.quoteIdentifier(staging)) WITH (FORCE)")
-            return fail("load", OperationFailure(stage: "load", error).message)
-        }
         do {
             if force {
                 try admin.execute("DROP DATABASE IF EXISTS \(PostgresConnection.quoteIdentifier(target)) WITH (FORCE)")
             }
-            try admin.execute("ALTER DATABASE \(PostgresConnection.quoteIdentifier(staging)) RENAME TO \(PostgresConnection.quoteIdentifier(target))")
+            try admin.execute("ALTER DATABASE \(PostgresConnection.quoteIdentifier(staging.name)) RENAME TO \(PostgresConnection.quoteIdentifier(target))")
         } catch {
-            _ = try? admin.execute("DROP DATABASE IF EXISTS \(PostgresConnection.quoteIdentifier(staging)) WITH (FORCE)")
+            staging.drop()
             return fail("load", OperationFailure(stage: "load", error).message)
         }
-        endPhase("load")
 
         // Check.
+        phases.begin("check")
         do {
             let restored = try PostgresConnection(settings, database: target, applicationName: Self.applicationName)
             result.checks = try RestoreChecks(connection: restored, manifest: manifest, criticalTables: configuration.list("CRITICAL_TABLES")).run()
@@ -151,37 +169,87 @@ public struct RestoreOperation {
             let outcome = probe.check(url)
             result.checks.append(.init(name: "endpoint", passed: outcome.healthy, message: outcome.summary))
         }
-        endPhase("check")
         return finish()
     }
 
-    /// Streams the inflated archive into `psql --single-transaction` on `database`.
-    private func load(archive: String, into database: String, settings: ConnectionSettings, total: UInt64?) throws {
-        let psql = try PostgresBinaries(configuration: configuration).locate("psql")
+    enum LoadOutcome {
+        case loaded(VerificationResult)
+        case invalid(VerificationResult)
+        case loadFailed(String)
+    }
+
+    private struct InvalidArchive: Error {}
+
+    /// Streams the archive into `psql --single-transaction` on `database` while verifying it.
+    private func load(_ candidate: (archive: String, manifest: String, requireManifest: Bool), into database: String, settings: ConnectionSettings) -> LoadOutcome {
+        let psql: String
+        do {
+            psql = try PostgresBinaries(configuration: configuration).locate("psql")
+        } catch {
+            return .loadFailed(error.description)
+        }
         var environment = settings.with(database: database).childEnvironment(applicationName: Self.applicationName)
         environment["PGOPTIONS"] = "-c client_min_messages=warning"
         let process = ExternalProcess(
             executable: psql,
             arguments: ["-X", "-q", "--no-password", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-o", "/dev/null", "-f", "-"],
             environment: environment)
-        guard let handle = FileHandle(forReadingAtPath: archive) else {
-            throw FileError(operation: .open, path: archive, code: errno)
-        }
-        defer { try? handle.close() }
+        var verdict: VerificationResult?
         let progress = self.progress
-        let outcome = try process.run { stdin in
-            let inflater = try GzipInflater()
-            while true {
-                let chunk = try handle.read(upToCount: 1 << 20) ?? Data()
-                if chunk.isEmpty { break }
-                try chunk.withUnsafeBytes { buffer in
-                    try inflater.decompress(buffer) { try stdin.write($0) }
+        do {
+            let outcome = try process.run { stdin in
+                let result = try ArchiveVerifier(phase: "restore").verify(archivePath: candidate.archive, manifestPath: candidate.manifest, requireManifest: candidate.requireManifest, progress: progress) { chunk in
+                    try stdin.write(chunk)
                 }
-                progress?.update(phase: "load", bytes: inflater.uncompressedBytes, total: total)
+                verdict = result
+                // Not valid: stop psql before it sees the end of input and commits.
+                if !result.valid { throw InvalidArchive() }
             }
-            try inflater.finish()
+            try process.check(outcome)
+        } catch let failure as ConsumerFailure {
+            if failure.underlying is InvalidArchive, let verdict { return .invalid(verdict) }
+            return .loadFailed(ProcessError(kind: .failed, program: "psql", stderr: failure.standardError).stderrSummary ?? "\(failure.underlying)")
+        } catch {
+            return .loadFailed("\(error)")
         }
-        progress?.finish()
-        try process.check(outcome)
+        guard let verdict else { return .loadFailed("psql ended before the archive was read") }
+        return .loaded(verdict)
+    }
+}
+
+/// The staging database a restore loads into before renaming it to the target.
+private struct Staging {
+    let admin: PostgresConnection
+    let name: String
+
+    func recreate() throws(PostgresError) {
+        try admin.execute("DROP DATABASE IF EXISTS \(PostgresConnection.quoteIdentifier(name)) WITH (FORCE)")
+        try admin.execute("CREATE DATABASE \(PostgresConnection.quoteIdentifier(name)) TEMPLATE template0")
+    }
+
+    func drop() {
+        _ = try? admin.execute("DROP DATABASE IF EXISTS \(PostgresConnection.quoteIdentifier(name)) WITH (FORCE)")
+    }
+}
+
+/// Accumulates time per named phase, in the order phases first start.
+struct PhaseTimer {
+    private(set) var phases: [RestoreResult.Phase] = []
+    private var current: (name: String, started: MonotonicClock)?
+
+    mutating func begin(_ name: String) {
+        end()
+        current = (name, MonotonicClock.now())
+    }
+
+    mutating func end() {
+        guard let current else { return }
+        let seconds = current.started.elapsed()
+        if let index = phases.firstIndex(where: { $0.name == current.name }) {
+            phases[index].seconds += seconds
+        } else {
+            phases.append(.init(name: current.name, seconds: seconds))
+        }
+        self.current = nil
     }
 }

@@ -7,11 +7,54 @@ public struct ArchiveVerifier: Sendable {
     /// The last lines pg_dump writes to a plain dump that completed.
     public static let dumpTrailer = "-- PostgreSQL database dump complete"
 
-    public init() {}
+    /// The label of the progress line.
+    public var phase: String
+
+    public init(phase: String = "verify") {
+        self.phase = phase
+    }
+
+    private struct SinkFailure: Error {
+        let underlying: Error
+    }
 
     /// Verifies `archivePath`. With `manifestPath` the manifest must exist and match; with
     /// `requireManifest` a missing manifest is a failure (an incomplete backup).
     public func verify(archivePath: String, manifestPath: String?, requireManifest: Bool, progress: ProgressReporter? = nil) -> VerificationResult {
+        do {
+            return try verify(archivePath: archivePath, manifestPath: manifestPath, requireManifest: requireManifest, progress: progress) { _ in }
+        } catch {
+            fatalError("a sink that does nothing cannot fail: \(error)")
+        }
+    }
+
+    /// The checks that need no reading of the archive: manifest present and valid, file size
+    /// as the manifest says. Empty when they pass.
+    public func precheck(archivePath: String, manifestPath: String, requireManifest: Bool) -> [VerificationResult.Problem] {
+        guard FileManager.default.fileExists(atPath: manifestPath) else {
+            return requireManifest ? [.init(kind: .manifestMissing, message: "no manifest \((manifestPath as NSString).lastPathComponent): the backup never completed")] : []
+        }
+        let manifest: BackupManifest
+        do {
+            manifest = try BackupManifest.load(path: manifestPath)
+        } catch {
+            return [.init(kind: .manifestInvalid, message: error.description)]
+        }
+        let size = ((try? FileManager.default.attributesOfItem(atPath: archivePath)[.size]) as? NSNumber)?.uint64Value ?? 0
+        guard size == manifest.compressedBytes else {
+            return [Self.sizeProblem(actual: size, expected: manifest.compressedBytes)]
+        }
+        return []
+    }
+
+    static func sizeProblem(actual: UInt64, expected: UInt64) -> VerificationResult.Problem {
+        let how = actual < expected ? "\(expected - actual) bytes missing (truncated)" : "\(actual - expected) bytes appended"
+        return .init(kind: .sizeMismatch, message: "archive is \(actual) bytes, manifest says \(expected): \(how)")
+    }
+
+    /// Verifies while handing every inflated chunk to `sink`, so that a restore can load the
+    /// archive in the same pass. Throws only what `sink` throws; reading stops there.
+    public func verify(archivePath: String, manifestPath: String?, requireManifest: Bool, progress: ProgressReporter? = nil, sink: (UnsafeRawBufferPointer) throws -> Void) throws -> VerificationResult {
         let started = MonotonicClock.now()
         var result = VerificationResult(archive: archivePath)
         var manifest: BackupManifest?
@@ -50,12 +93,22 @@ public struct ArchiveVerifier: Sendable {
                 readBytes += UInt64(chunk.count)
                 hasher.update(data: chunk)
                 try chunk.withUnsafeBytes { buffer in
-                    try inflater.decompress(buffer) { tail.append($0) }
+                    try inflater.decompress(buffer) { piece in
+                        tail.append(piece)
+                        do {
+                            try sink(piece)
+                        } catch {
+                            throw SinkFailure(underlying: error)
+                        }
+                    }
                 }
-                progress?.update(phase: "verify", bytes: readBytes, total: totalSize)
+                progress?.update(phase: phase, bytes: readBytes, total: totalSize)
             }
             try inflater.finish()
             result.uncompressedBytes = inflater.uncompressedBytes
+        } catch let failure as SinkFailure {
+            progress?.finish()
+            throw failure.underlying
         } catch let error as GzipError {
             result.problems.append(.init(kind: error.kind == .trailingGarbage ? .trailingGarbage : (error.kind == .truncated ? .truncated : .corruptData), message: error.description))
         } catch {
@@ -71,10 +124,7 @@ public struct ArchiveVerifier: Sendable {
         }
         if let manifest {
             if readBytes != manifest.compressedBytes {
-                let how = readBytes < manifest.compressedBytes
-                    ? "\(manifest.compressedBytes - readBytes) bytes missing (truncated)"
-                    : "\(readBytes - manifest.compressedBytes) bytes appended"
-                result.problems.append(.init(kind: .sizeMismatch, message: "archive is \(readBytes) bytes, manifest says \(manifest.compressedBytes): \(how)"))
+                result.problems.append(Self.sizeProblem(actual: readBytes, expected: manifest.compressedBytes))
             }
             if result.sha256 != manifest.sha256 {
                 result.problems.append(.init(kind: .checksumMismatch, message: "SHA-256 \(result.sha256.prefix(16))… does not match the manifest's \(manifest.sha256.prefix(16))…"))

@@ -1,0 +1,391 @@
+#!/usr/bin/env bash
+# Benchmark: pra backup/restore against the stock peers on a scratch PostgreSQL.
+#
+#   backup:   pra backup --full              vs  pg_dump DB | gzip -6 > FILE
+#   restore:  pra restore --file A --target-db X
+#                                            vs  createdb X && gunzip -c A | psql -X -q -v ON_ERROR_STOP=1 -d X
+#
+# Each pair runs alternately (pra, peer, pra, peer, ...) and the best wall time of each
+# side is compared. Peak RSS of the pra process (VmHWM polled from /proc, cross-checked
+# with GNU time's %M; see measure_pra) is reported at the chosen scale and at a smaller
+# one to show it does not grow with the database.
+#
+# Usage: bench/backup_restore.sh [--scale N] [--runs N] [--small-scale N]
+#   --scale N        fixture scale (default 20: ~0.8 GB database, ~0.5 GB SQL; 1 is ~52 MB)
+#   --runs N         timed runs per side and operation (default 3; use at least 2)
+#   --small-scale N  second scale for the RSS comparison (default scale/4)
+#
+# Always exits 0 once the benchmark ran (missed bars are printed as MISSED);
+# exits 1 only when the setup itself fails (build, cluster, fixture, a failing command).
+
+set -uo pipefail
+
+scale=20
+runs=3
+small_scale=""
+
+usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; }
+
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --scale) scale=${2:?--scale needs a value}; shift 2 ;;
+        --scale=*) scale=${1#*=}; shift ;;
+        --runs) runs=${2:?--runs needs a value}; shift 2 ;;
+        --runs=*) runs=${1#*=}; shift ;;
+        --small-scale) small_scale=${2:?--small-scale needs a value}; shift 2 ;;
+        --small-scale=*) small_scale=${1#*=}; shift ;;
+        -h|--help) usage; exit 0 ;;
+        *) echo "unknown argument: $1" >&2; usage >&2; exit 2 ;;
+    esac
+done
+
+is_number() { [[ $1 =~ ^[0-9]+([.][0-9]+)?$|^[.][0-9]+$ ]]; }
+is_number "$scale" || { echo "--scale must be a positive number" >&2; exit 2; }
+[[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "--runs must be a positive integer" >&2; exit 2; }
+if [ -z "$small_scale" ]; then
+    small_scale=$(awk -v s="$scale" 'BEGIN { v = s / 4; if (v < 0.05) v = 0.05; printf "%g", v }')
+fi
+is_number "$small_scale" || { echo "--small-scale must be a positive number" >&2; exit 2; }
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+script_start=$(date +%s.%N)
+
+# Settings the benchmark controls; nothing inherited may change what pra does.
+unset DATABASE_URL PGSERVICE PGSERVICEFILE PGPASSWORD PGPASSFILE PGOPTIONS \
+      APP_HEALTH_URL API_ENDPOINTS CRITICAL_TABLES RESTORE_DB RESTORE_MAINTENANCE_DB \
+      BACKUP_PREFIX BACKUP_RETENTION_DAYS BACKUP_MIN_KEEP BACKUP_TIMEOUT PG_BIN_DIR
+export BACKUP_COMPRESSION_LEVEL=6
+
+work=""
+cluster_dir=""
+pra=""
+cleanup() {
+    local status=$?
+    # Stop anything of ours still running (an interrupted run), by pid.
+    local job
+    for job in $(jobs -p); do kill "$job" 2>/dev/null; done
+    wait 2>/dev/null
+    if [ -n "$cluster_dir" ] && [ -n "$pra" ]; then
+        "$pra" cluster down --dir "$cluster_dir" >/dev/null 2>&1 \
+            || echo "warning: could not remove scratch cluster $cluster_dir" >&2
+    fi
+    [ -n "$work" ] && rm -rf "$work"
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+die() { echo "error: $*" >&2; exit 1; }
+log() { printf '%s\n' "$*"; }
+section() { printf '== [%4.0fs] %s\n' "$(awk -v a="$script_start" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')" "$*"; }
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+mib() { awk -v k="$1" 'BEGIN { v = sprintf("%.1f", k / 1024); if (v == "-0.0") v = "0.0"; print v }'; }  # KiB -> MiB
+bytes_mib() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }  # bytes -> MiB
+fsize() { stat -c %s "$1"; }
+min_of() { printf '%s\n' "$@" | sort -g | head -n 1; }
+max_of() { printf '%s\n' "$@" | sort -g | tail -n 1; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/pra-bench.XXXXXX") || die "cannot create a temp directory"
+export REPORT_DIR="$work/reports"
+mkdir -p "$REPORT_DIR"
+
+# ---------------------------------------------------------------- build
+section "building pra (release)"
+(cd "$repo" && swift build -c release --product pra) >"$work/build.log" 2>&1 \
+    || { tail -n 30 "$work/build.log" >&2; die "swift build failed"; }
+pra="$(cd "$repo" && swift build -c release --show-bin-path)/pra"
+[ -x "$pra" ] || die "no pra binary at $pra"
+for tool in pg_dump psql createdb dropdb gzip gunzip; do
+    command -v "$tool" >/dev/null || die "$tool not found in PATH"
+done
+
+# ---------------------------------------------------------------- cluster
+section "starting a scratch cluster"
+"$pra" cluster up >"$work/cluster.env" 2>"$work/cluster.err" \
+    || { cat "$work/cluster.err" >&2; die "pra cluster up failed"; }
+while read -r word assignment; do
+    [ "$word" = export ] || continue
+    key=${assignment%%=*}
+    value=${assignment#*=}
+    case "$key" in
+        PGHOST|PGPORT|PGUSER) export "$key=$value" ;;
+        PRA_CLUSTER_DIR) cluster_dir=$value ;;
+    esac
+done <"$work/cluster.env"
+[ -n "$cluster_dir" ] || die "pra cluster up printed no PRA_CLUSTER_DIR"
+log "   $cluster_dir (PGHOST=$PGHOST PGPORT=$PGPORT PGUSER=$PGUSER)"
+
+sql() { psql -X -q -At -v ON_ERROR_STOP=1 -d postgres -c "$1"; }
+checkpoint() { sql CHECKPOINT >/dev/null; }
+drop_db() { dropdb --if-exists --force "$1" >/dev/null 2>&1 || dropdb --if-exists "$1" >/dev/null; }
+
+load_fixture() { # database scale
+    section "loading the akig fixture at scale $2 into $1"
+    (cd "$repo" && "$pra" fixtures load --scale "$2" --database "$1" --replace --quiet) \
+        || die "pra fixtures load failed"
+    log "   database size: $(sql "SELECT pg_size_pretty(pg_database_size('$1'))")" \
+        "($(sql "SELECT pg_database_size('$1')") bytes)"
+}
+
+# ---------------------------------------------------------------- measuring helpers
+clk_tck=$(getconf CLK_TCK 2>/dev/null || echo 100)
+
+# Polls /proc/PID until the process is gone; prints "peak_kib cpu_ticks" of that process
+# only (VmHWM is its own high-water mark; utime+stime exclude its children).
+poll_process() {
+    local pid=$1 peak=0 ticks=0 key value rest stat fields
+    while [ -e "/proc/$pid/status" ]; do
+        {
+            while read -r key value rest; do
+                if [ "$key" = "VmHWM:" ]; then
+                    [ "$value" -gt "$peak" ] && peak=$value
+                    break
+                fi
+            done <"/proc/$pid/status"
+            if read -r stat <"/proc/$pid/stat"; then
+                stat=${stat##*) }                 # drop "pid (comm) "; field 3 (state) comes first
+                read -r -a fields <<<"$stat"
+                [ "${#fields[@]}" -ge 13 ] && ticks=$(( fields[11] + fields[12] ))   # utime, stime
+            fi
+        } 2>/dev/null
+        sleep 0.05
+    done
+    echo "$peak $ticks"
+}
+
+# The first child of PID (GNU time's child: pra), waiting briefly for it to appear.
+child_of() {
+    local parent=$1 kids="" i
+    for i in $(seq 1 400); do
+        kids=$(cat "/proc/$parent/task/$parent/children" 2>/dev/null)
+        [ -n "$kids" ] && break
+        [ -e "/proc/$parent/status" ] || break
+        sleep 0.005
+    done
+    echo "${kids%% *}"
+}
+
+# Peak RSS, two ways:
+#  - VmHWM of the pra pid, polled every 50 ms: pra only, but it misses growth in the last
+#    moments before exit (pra allocates a few MiB at the end: checks, report, manifest);
+#  - GNU time's %M: ru_maxrss of pra, exact at exit, but Linux folds in the peaks of pra's
+#    reaped children (pg_dump, psql), so it is max(pra, children).
+# pg_dump and psql stay near 10-13 MiB (the reference run prints pg_dump's), well below pra,
+# so %M is in practice pra's own peak. The table reports max(VmHWM, %M): never an underestimate.
+gnu_time=""
+[ -x /usr/bin/time ] && /usr/bin/time -f %M true >/dev/null 2>&1 && gnu_time=/usr/bin/time
+
+# Runs a pra command in the background (cwd = $work, so no ./.env is read), polls it.
+# Sets: run_secs run_rss_kib (pra only) run_maxrss_kib (GNU time %M, or = run_rss_kib)
+# run_cpu_secs (pra's own user+sys) run_rc; stdout+stderr go to $2.
+measure_pra() { # name logfile cmd...
+    local name=$1 logfile=$2; shift 2
+    local t0 t1 pid runner poller ticks
+    checkpoint
+    rm -f "$work/maxrss"
+    t0=$(now)
+    if [ -n "$gnu_time" ]; then
+        (cd "$work" && exec "$gnu_time" -o "$work/maxrss" -f %M "$@") >"$logfile" 2>&1 &
+        runner=$!
+        pid=$(child_of "$runner")
+        [ -n "$pid" ] || pid=$runner
+    else
+        (cd "$work" && exec "$@") >"$logfile" 2>&1 &
+        runner=$!
+        pid=$runner
+    fi
+    poll_process "$pid" >"$work/poll.$runner" &
+    poller=$!
+    wait "$runner"; run_rc=$?
+    t1=$(now)
+    wait "$poller"
+    read -r run_rss_kib ticks <"$work/poll.$runner"
+    run_maxrss_kib=$run_rss_kib
+    if [ -s "$work/maxrss" ]; then
+        run_maxrss_kib=$(tail -n 1 "$work/maxrss")
+        [[ $run_maxrss_kib =~ ^[0-9]+$ ]] || run_maxrss_kib=$run_rss_kib
+    fi
+    run_cpu_secs=$(awk -v t="$ticks" -v h="$clk_tck" 'BEGIN { printf "%.2f", t / h }')
+    run_secs=$(elapsed "$t0" "$t1")
+    if [ "$run_rc" -ne 0 ]; then
+        cat "$logfile" >&2
+        die "$name failed (exit $run_rc)"
+    fi
+}
+
+peer_backup() { # database outfile; sets run_secs
+    local t0 t1
+    checkpoint
+    t0=$(now)
+    pg_dump "$1" | gzip -6 >"$2" || die "pg_dump | gzip failed"
+    t1=$(now)
+    run_secs=$(elapsed "$t0" "$t1")
+}
+
+peer_restore() { # archive database; sets run_secs
+    local t0 t1
+    checkpoint
+    t0=$(now)
+    { createdb "$2" && gunzip -c "$1" | psql -X -q -v ON_ERROR_STOP=1 -d "$2" >/dev/null; } \
+        || die "createdb + gunzip -c | psql failed"
+    t1=$(now)
+    run_secs=$(elapsed "$t0" "$t1")
+}
+
+pra_backup() { # database backupdir logfile; sets run_* and backup_archive
+    rm -rf "$2"; mkdir -p "$2"
+    measure_pra "pra backup" "$3" env PGDATABASE="$1" BACKUP_DIR="$2" "$pra" backup --full --quiet
+    backup_archive=$(ls "$2"/*.sql.gz 2>/dev/null | head -n 1)
+    [ -f "$backup_archive" ] || die "pra backup wrote no archive in $2"
+}
+
+pra_restore() { # database(source) archive target logfile; sets run_*
+    measure_pra "pra restore" "$4" env PGDATABASE="$1" BACKUP_DIR="$(dirname "$2")" \
+        "$pra" restore --file "$2" --target-db "$3" --quiet --json
+}
+
+phases_of() { # restore --json log -> "verify 1.23s, load ..."
+    awk -F'"' '
+        /"name" :/    { name = $4 }
+        /"seconds" :/ { if (name != "") { split($0, p, ":"); v = p[2]; gsub(/[ ,]/, "", v);
+                                          out = out sep name " " sprintf("%.2f", v) "s"; sep = ", " }
+                        name = "" }
+        END { print out }' "$1"
+}
+
+# ---------------------------------------------------------------- fixture
+db=akig
+load_fixture "$db" "$scale"
+db_bytes=$(sql "SELECT pg_database_size('$db')")
+
+# ---------------------------------------------------------------- backup
+section "backup: pra backup --full vs pg_dump | gzip -6 ($runs runs each, alternating)"
+pra_b=(); peer_b=(); pra_b_rss=(); pra_b_cpu=(); pra_b_max=()
+for i in $(seq 1 "$runs"); do
+    pra_backup "$db" "$work/pra-backup" "$work/pra-backup.$i.log"
+    pra_b+=("$run_secs"); pra_b_rss+=("$run_rss_kib"); pra_b_cpu+=("$run_cpu_secs"); pra_b_max+=("$run_maxrss_kib")
+    log "   run $i  pra  ${run_secs}s  (pra CPU ${run_cpu_secs}s, peak RSS $(mib "$run_rss_kib") MiB, %M $(mib "$run_maxrss_kib") MiB)"
+    peer_backup "$db" "$work/peer.sql.gz"
+    peer_b+=("$run_secs")
+    log "   run $i  peer ${run_secs}s"
+done
+pra_archive="$work/restore-source/$(basename "$backup_archive")"
+mkdir -p "$work/restore-source"
+mv "$backup_archive" "$backup_archive.manifest.json" "$work/restore-source/"
+pra_archive_bytes=$(fsize "$pra_archive")
+peer_archive_bytes=$(fsize "$work/peer.sql.gz")
+rm -rf "$work/pra-backup"
+
+# ---------------------------------------------------------------- restore
+section "restore: pra restore vs createdb + gunzip -c | psql ($runs runs each, alternating; both restore the pra archive)"
+pra_r=(); peer_r=(); pra_r_rss=(); pra_r_cpu=(); pra_r_max=()
+best_restore_log=""; best_restore_secs=""
+for i in $(seq 1 "$runs"); do
+    target="bench_pra_$i"
+    drop_db "$target"
+    pra_restore "$db" "$pra_archive" "$target" "$work/pra-restore.$i.log"
+    pra_r+=("$run_secs"); pra_r_rss+=("$run_rss_kib"); pra_r_cpu+=("$run_cpu_secs"); pra_r_max+=("$run_maxrss_kib")
+    log "   run $i  pra  ${run_secs}s  (pra CPU ${run_cpu_secs}s, peak RSS $(mib "$run_rss_kib") MiB, %M $(mib "$run_maxrss_kib") MiB;" \
+        "$(phases_of "$work/pra-restore.$i.log"))"
+    if [ -z "$best_restore_secs" ] || le "$run_secs" "$best_restore_secs"; then
+        best_restore_secs=$run_secs; best_restore_log="$work/pra-restore.$i.log"
+    fi
+    drop_db "$target"
+    target="bench_peer_$i"
+    drop_db "$target"
+    peer_restore "$pra_archive" "$target"
+    peer_r+=("$run_secs")
+    log "   run $i  peer ${run_secs}s"
+    drop_db "$target"
+done
+
+# ---------------------------------------------------------------- reference points
+# Single runs of the pieces, to tell which stage bounds each pipeline.
+section "reference points (single runs)"
+checkpoint
+ref_pgdump_rss=""
+t0=$(now)
+if [ -n "$gnu_time" ]; then
+    "$gnu_time" -o "$work/pgdump.maxrss" -f %M pg_dump "$db" >"$work/plain.sql" || die "pg_dump failed"
+    ref_pgdump_rss=$(tail -n 1 "$work/pgdump.maxrss")
+else
+    pg_dump "$db" >"$work/plain.sql" || die "pg_dump failed"
+fi
+t1=$(now)
+ref_pgdump=$(elapsed "$t0" "$t1")
+sql_bytes=$(fsize "$work/plain.sql")
+t0=$(now); gzip -6 -c "$work/plain.sql" >/dev/null; t1=$(now)
+ref_gzip=$(elapsed "$t0" "$t1")
+rm -f "$work/plain.sql"
+t0=$(now); gunzip -c "$pra_archive" >/dev/null; t1=$(now)
+ref_gunzip=$(elapsed "$t0" "$t1")
+t0=$(now); sha256sum "$pra_archive" >/dev/null; t1=$(now)
+ref_sha=$(elapsed "$t0" "$t1")
+log "   pg_dump > file ${ref_pgdump}s ($(bytes_mib "$sql_bytes") MiB SQL${ref_pgdump_rss:+, pg_dump peak RSS $(mib "$ref_pgdump_rss") MiB});" \
+    "gzip -6 of that file ${ref_gzip}s;" \
+    "gunzip -c of the archive ${ref_gunzip}s; sha256sum of the archive ${ref_sha}s"
+
+# ---------------------------------------------------------------- RSS at a second scale
+small_db=akig_small
+load_fixture "$small_db" "$small_scale"
+small_db_bytes=$(sql "SELECT pg_database_size('$small_db')")
+pra_backup "$small_db" "$work/small-backup" "$work/small-backup.log"
+small_b_rss=$run_rss_kib; small_b_max=$run_maxrss_kib
+drop_db bench_small_restore
+pra_restore "$small_db" "$backup_archive" bench_small_restore "$work/small-restore.log"
+small_r_rss=$run_rss_kib; small_r_max=$run_maxrss_kib
+drop_db bench_small_restore
+drop_db "$small_db"
+log "   scale $small_scale: pra backup peak RSS $(mib "$small_b_rss") MiB (%M $(mib "$small_b_max")),"\
+    "pra restore peak RSS $(mib "$small_r_rss") MiB (%M $(mib "$small_r_max"))"
+
+# ---------------------------------------------------------------- results
+best_pra_b=$(min_of "${pra_b[@]}");  best_peer_b=$(min_of "${peer_b[@]}")
+best_pra_r=$(min_of "${pra_r[@]}");  best_peer_r=$(min_of "${peer_r[@]}")
+rss_b=$(max_of "${pra_b_rss[@]}");   rss_r=$(max_of "${pra_r_rss[@]}")
+max_b=$(max_of "${pra_b_max[@]}");   max_r=$(max_of "${pra_r_max[@]}")
+# Conservative peaks (see measure_pra): max of the polled VmHWM and %M.
+big_b=$(max_of "$rss_b" "$max_b"); big_r=$(max_of "$rss_r" "$max_r")
+sm_b=$(max_of "$small_b_rss" "$small_b_max"); sm_r=$(max_of "$small_r_rss" "$small_r_max")
+cpu_b=$(min_of "${pra_b_cpu[@]}");   cpu_r=$(min_of "${pra_r_cpu[@]}")
+ratio_b=$(ratio "$best_pra_b" "$best_peer_b")
+ratio_r=$(ratio "$best_pra_r" "$best_peer_r")
+
+echo
+section "results: scale $scale, database $(bytes_mib "$db_bytes") MiB, SQL dump $(bytes_mib "$sql_bytes") MiB," \
+    "best of $runs, $(nproc) CPUs"
+fmt='%-9s %10s %10s %8s %10s %12s %14s %14s\n'
+printf "$fmt" operation "pra s" "peer s" ratio "pra CPU s" "pra RSS MiB" "pra .gz MiB" "peer .gz MiB"
+printf "$fmt" backup "$best_pra_b" "$best_peer_b" "$ratio_b" "$cpu_b" "$(mib "$big_b")" \
+    "$(bytes_mib "$pra_archive_bytes")" "$(bytes_mib "$peer_archive_bytes")"
+printf "$fmt" restore "$best_pra_r" "$best_peer_r" "$ratio_r" "$cpu_r" "$(mib "$big_r")" \
+    "$(bytes_mib "$pra_archive_bytes")" "(same file)"
+log "pra restore phases (best run): $(phases_of "$best_restore_log")"
+log "all runs: pra backup ${pra_b[*]}; peer backup ${peer_b[*]}; pra restore ${pra_r[*]}; peer restore ${peer_r[*]}"
+log "peak RSS of the pra process, VmHWM polled [GNU time %M = max of pra and its children]:"
+log "   scale $small_scale ($(bytes_mib "$small_db_bytes") MiB db): backup $(mib "$small_b_rss") MiB [$(mib "$small_b_max")]," \
+    "restore $(mib "$small_r_rss") MiB [$(mib "$small_r_max")]"
+log "   scale $scale ($(bytes_mib "$db_bytes") MiB db): backup $(mib "$rss_b") MiB [$(mib "$max_b")]," \
+    "restore $(mib "$rss_r") MiB [$(mib "$max_r")]"
+
+verdict() { # label ok(0/1) detail
+    if [ "$2" -eq 0 ]; then printf 'MET     %-40s %s\n' "$1" "$3"; else printf 'MISSED  %-40s %s\n' "$1" "$3"; fi
+}
+echo
+le "$ratio_b" 1.0; verdict "backup ratio <= 1.00" $? "pra ${best_pra_b}s / peer ${best_peer_b}s = $ratio_b"
+le "$ratio_r" 1.0; verdict "restore ratio <= 1.00" $? "pra ${best_pra_r}s / peer ${best_peer_r}s = $ratio_r"
+# RSS bars are judged on the conservative peaks (larger of VmHWM and %M).
+peak=$(max_of "$big_b" "$big_r" "$sm_b" "$sm_r")
+awk -v k="$peak" 'BEGIN { exit !(k < 64 * 1024) }'
+verdict "peak RSS < 64 MiB" $? "max $(mib "$peak") MiB over backup and restore at both scales"
+# "Not growing": at most 4 MiB more at the larger scale than at the smaller one.
+growth_b=$(( big_b - sm_b )); growth_r=$(( big_r - sm_r ))
+[ "$growth_b" -le 4096 ] && [ "$growth_r" -le 4096 ]
+verdict "RSS not growing with scale (<=4 MiB)" $? \
+    "scale $small_scale -> $scale: backup $(mib "$growth_b") MiB, restore $(mib "$growth_r") MiB"
+echo
+log "total time $(elapsed "$script_start" "$(now)")s"
+exit 0
