@@ -7,10 +7,12 @@ let package = Package(
     products: [
         .executable(name: "pra", targets: ["pra"]),
         .library(name: "PRACore", targets: ["PRACore"]),
+        .library(name: "PRADrill", targets: ["PRADrill"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(
@@ -33,10 +35,18 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        .target(
+            name: "PRADrill",
+            dependencies: [
+                "PRACore",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         .executableTarget(
             name: "pra",
             dependencies: [
                 "PRACore",
+                "PRADrill",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -48,6 +58,10 @@ let package = Package(
         .testTarget(
             name: "PRACoreTests",
             dependencies: ["PRACore", "PRATestSupport"]
+        ),
+        .testTarget(
+            name: "PRADrillTests",
+            dependencies: ["PRACore", "PRADrill", "PRATestSupport", "pra"]
         ),
         .testTarget(
             name: "PRACLITests",

@@ -28,6 +28,8 @@ public final class ScratchCluster: @unchecked Sendable {
     public let superuser = "postgres"
     let binDirectory: String
     let runAs: (uid: uid_t, gid: gid_t, name: String)?
+    /// Extra postgresql.conf settings, kept for re-initialisation.
+    let settings: [String: String]
     /// When true, the cluster outlives this object (for `pra cluster up`).
     public private(set) var persistent = false
     private var cleanupToken: Int?
@@ -53,24 +55,12 @@ public final class ScratchCluster: @unchecked Sendable {
         port = Self.freePort()
         let root = directory
         cleanupToken = InterruptCleanup.shared.register { ScratchCluster.forceRemove(directory: root) }
+        self.settings = settings
         do {
             if let runAs {
                 chown(directory, runAs.uid, runAs.gid)
             }
-            try runTool(initdb, ["-D", dataDirectory, "-U", superuser, "--auth=trust", "--encoding=UTF8", "--no-locale", "--no-sync"], timeout: 120)
-            var conf: [String: String] = [
-                "listen_addresses": "''", "unix_socket_directories": "'\(directory)'", "port": "\(port)",
-                "fsync": "off", "synchronous_commit": "off", "full_page_writes": "off",
-                "shared_buffers": "128MB", "max_connections": "40", "max_wal_size": "2GB",
-                "wal_level": "minimal", "max_wal_senders": "0", "checkpoint_timeout": "30min",
-                "log_min_messages": "warning", "log_line_prefix": "'%m [%p] %a '",
-            ]
-            for (key, value) in settings { conf[key] = value }
-            let lines = conf.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }.joined(separator: "\n")
-            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: dataDirectory + "/postgresql.conf"))
-            try handle.seekToEnd()
-            try handle.write(contentsOf: Data("\n# pra scratch cluster\n\(lines)\n".utf8))
-            try handle.close()
+            try initializeDataDirectory()
             try writeState()
             try start()
         } catch {
@@ -79,11 +69,45 @@ public final class ScratchCluster: @unchecked Sendable {
         }
     }
 
+    /// initdb into the data directory, then the scratch settings.
+    private func initializeDataDirectory() throws {
+        try runTool(binDirectory + "/initdb", ["-D", dataDirectory, "-U", superuser, "--auth=trust", "--encoding=UTF8", "--no-locale", "--no-sync"], timeout: 120)
+        var conf: [String: String] = [
+            "listen_addresses": "''", "unix_socket_directories": "'\(directory)'", "port": "\(port)",
+            "fsync": "off", "synchronous_commit": "off", "full_page_writes": "off",
+            "shared_buffers": "128MB", "max_connections": "40", "max_wal_size": "2GB",
+            "wal_level": "minimal", "max_wal_senders": "0", "checkpoint_timeout": "30min",
+            "log_min_messages": "warning", "log_line_prefix": "'%m [%p] %a '",
+        ]
+        for (key, value) in settings { conf[key] = value }
+        let lines = conf.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }.joined(separator: "\n")
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: dataDirectory + "/postgresql.conf"))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("\n# pra scratch cluster\n\(lines)\n".utf8))
+        try handle.close()
+    }
+
+    /// Deletes the data directory (the server must be down: crashed or stopped).
+    public func wipeDataDirectory() throws {
+        if let pid = postmasterPID, Self.isAlive(pid) {
+            throw OperationFailure(stage: "wipe", message: "the server (pid \(pid)) is still running; stop or crash it first")
+        }
+        try FileManager.default.removeItem(atPath: dataDirectory)
+    }
+
+    /// Provisions a new, empty server in place of a lost one: initdb again and start.
+    public func reinitialize() throws {
+        if FileManager.default.fileExists(atPath: dataDirectory) { try wipeDataDirectory() }
+        try initializeDataDirectory()
+        try start()
+    }
+
     /// Re-attaches to a cluster that `pra cluster up` left running.
     public init(attachingTo directory: String) throws {
         let data = try Data(contentsOf: URL(fileURLWithPath: directory + "/pra-cluster.json"))
         let state = try JSONCoding.decoder.decode(State.self, from: data)
         self.directory = state.directory
+        settings = [:]
         port = state.port
         binDirectory = state.binDirectory
         if let name = state.runAsUser, let entry = getpwnam(name) {

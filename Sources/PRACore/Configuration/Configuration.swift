@@ -37,6 +37,8 @@ public struct Configuration: Sendable {
         ("HEALTH_TIMEOUT", "10s", "timeout of each health request"),
         ("RPO_TARGET", "1h", "maximum age of the newest complete backup"),
         ("RTO_TARGET", "30m", "maximum recovery time"),
+        ("BACKUP_INTERVAL", "1h", "how often production backups run (drill projections: worst-case RPO)"),
+        ("PRODUCTION_DB_SIZE", nil, "production database size, e.g. 50GB (drill projections: RTO at that size)"),
         ("DISK_WARN_PERCENT", "20", "status WARNING when free space in BACKUP_DIR is below this"),
         ("DISK_CRITICAL_PERCENT", "10", "status CRITICAL when free space in BACKUP_DIR is below this"),
         ("PG_BIN_DIR", nil, "use pg_dump/psql/initdb from this directory only"),

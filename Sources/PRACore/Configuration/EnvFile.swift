@@ -10,7 +10,10 @@ public struct EnvFile: Sendable {
     /// Reads and parses `path`. A line that is not `KEY=value` is a configuration error naming the line.
     public init(path: String) throws(ConfigurationError) {
         self.path = path
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+        // FileHandle rather than FileManager.contents: `--env-file /dev/null` (no env file) must work.
+        guard let handle = FileHandle(forReadingAtPath: path), let data = try? handle.readToEnd() ?? Data(),
+            let text = String(data: data, encoding: .utf8)
+        else {
             throw ConfigurationError("cannot read env file \(path)")
         }
         var info = stat()

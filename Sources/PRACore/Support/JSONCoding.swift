@@ -1,18 +1,42 @@
 import Foundation
 
-/// The project's JSON conventions: ISO-8601 dates, sorted keys, pretty output.
+/// The project's JSON conventions: ISO-8601 dates with milliseconds (RPO is measured in
+/// seconds), sorted keys, pretty output.
 public enum JSONCoding {
     public static var encoder: JSONEncoder {
         let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(formatter(fractional: true).string(from: date))
+        }
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+
+    /// One-line JSON (for JSON Lines files such as the drill history).
+    public static var compactEncoder: JSONEncoder {
+        let encoder = self.encoder
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
     }
 
     public static var decoder: JSONDecoder {
         let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            let text = try container.decode(String.self)
+            guard let date = formatter(fractional: true).date(from: text) ?? formatter(fractional: false).date(from: text) else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an ISO-8601 date: \(text)")
+            }
+            return date
+        }
         return decoder
+    }
+
+    static func formatter(fractional: Bool) -> ISO8601DateFormatter {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = fractional ? [.withInternetDateTime, .withFractionalSeconds] : [.withInternetDateTime]
+        return formatter
     }
 
     /// One JSON document for `--json` output, ending with a newline.

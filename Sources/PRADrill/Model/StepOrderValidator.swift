@@ -1,0 +1,71 @@
+/// Rejects step orders that cannot work: using an archive before any backup made it,
+/// measuring RTO/RPO without a disaster (or RPO without a workload), injecting a fault
+/// where it cannot act.
+struct StepOrderValidator {
+    let file: String
+
+    func validate(_ scenario: Scenario) throws(ScenarioError) {
+        var backups = 0
+        var disaster = false
+        for (index, step) in scenario.steps.enumerated() {
+            let key = "steps[\(index + 1)]"
+            func fail(_ message: String) -> ScenarioError {
+                ScenarioError(file: file, line: step.line, key: key, message: message)
+            }
+            func needBackups(_ selector: ArchiveSelector?, what: String) throws(ScenarioError) {
+                guard let selector else { return }
+                let needed: Int
+                switch selector {
+                case .newest, .oldest: needed = 1
+                case .previous: needed = 2
+                case .index(let value): needed = value + 1
+                }
+                if backups < needed {
+                    throw fail("\(what) refers to the \(selector) archive, but only \(backups) backup step(s) come before it")
+                }
+            }
+            switch step.action {
+            case .backup:
+                backups += 1
+            case .verify(let archive):
+                try needBackups(archive ?? .newest, what: "verify")
+            case .restore(let archive, _, _):
+                try needBackups(archive ?? .newest, what: "restore")
+                try needBackups(step.expect.usedBackup, what: "expect.used_backup")
+                let measures = step.expect.rtoMax != nil || step.expect.rpoMax != nil || step.expect.rpoMin != nil
+                if measures && !disaster {
+                    throw fail("expect.rto_max/rpo_max/rpo_min need a disaster step before this restore (RTO and RPO are measured from the disaster)")
+                }
+                if (step.expect.rpoMax != nil || step.expect.rpoMin != nil) && scenario.heartbeatRate == nil {
+                    throw fail("expect.rpo_max/rpo_min need a workload (workload: heartbeats_per_second: N) to measure RPO from data")
+                }
+            case .fault(let fault):
+                if case .corruptArchive(_, let archive) = fault { try needBackups(archive, what: "corrupt-archive") }
+                if case .killConnections = fault { throw fail("kill-connections acts on a running step: inject it into a backup or restore step") }
+                if case .diskFull = fault { throw fail("disk-full acts on a running step: inject it into a backup step") }
+            case .disaster:
+                if backups == 0 {
+                    throw fail("a disaster before any backup step leaves nothing to recover from")
+                }
+                disaster = true
+            case .status, .wait:
+                break
+            }
+            if let injected = step.fault {
+                switch injected.fault {
+                case .killConnections:
+                    guard ["backup", "restore"].contains(step.action.kind) else { throw fail("kill-connections can be injected into backup and restore steps only") }
+                case .diskFull:
+                    guard step.action == .backup else { throw fail("disk-full can be injected into backup steps only") }
+                case .corruptArchive(_, let archive):
+                    try needBackups(archive, what: "corrupt-archive")
+                default:
+                    break
+                }
+                if case .afterBytes = injected.trigger, step.action != .backup {
+                    throw fail("after_bytes counts the archive a backup writes; use after: DURATION for \(step.action.kind) steps")
+                }
+            }
+        }
+    }
+}

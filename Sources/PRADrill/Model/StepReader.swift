@@ -1,0 +1,191 @@
+import PRACore
+import Yams
+
+/// Reads one step: exactly one action key, plus optional `inject`, `expect`, `env`.
+struct StepReader {
+    let reader: NodeReader
+    let key: String
+
+    static let actions = ["backup", "verify", "restore", "status", "fault", "disaster", "wait"]
+
+    func step(_ node: Node) throws(ScenarioError) -> Step {
+        let map = try reader.mapping(node, key: key, allowed: Self.actions + ["inject", "expect", "env"])
+        let present = Self.actions.filter { map.node($0) != nil }
+        guard present.count == 1, let actionName = present.first, let actionNode = map.node(actionName) else {
+            throw reader.error(node, key, present.isEmpty
+                ? "a step needs one action: \(Self.actions.joined(separator: ", "))"
+                : "a step has exactly one action, found \(present.joined(separator: " and "))")
+        }
+        var step = Step(action: try action(actionName, actionNode), line: node.mark?.line ?? 0)
+        if let inject = map.node("inject") {
+            guard step.action.runsPra else {
+                throw reader.error(inject, "\(key).inject", "faults can be injected into backup, verify, restore and status steps only; use a fault step here")
+            }
+            step.fault = try timedFault(inject, key: "\(key).inject")
+        }
+        if let expect = map.node("expect") {
+            step.expect = try expectations(expect, action: step.action, key: "\(key).expect")
+        }
+        if let env = map.node("env") {
+            guard step.action.runsPra else { throw reader.error(env, "\(key).env", "only steps that run pra take env") }
+            step.environment = try reader.stringMap(env, key: "\(key).env")
+        }
+        return step
+    }
+
+    private func action(_ name: String, _ node: Node) throws(ScenarioError) -> StepAction {
+        let path = "\(key).\(name)"
+        switch name {
+        case "backup":
+            _ = try reader.mapping(node, key: path, allowed: [])
+            return .backup
+        case "status":
+            _ = try reader.mapping(node, key: path, allowed: [])
+            return .status
+        case "verify":
+            let map = try reader.mapping(node, key: path, allowed: ["archive"])
+            guard let archive = map.node("archive"), archive.string != "all" else { return .verify(archive: nil) }
+            return .verify(archive: try reader.archive(archive, key: "\(path).archive"))
+        case "restore":
+            let map = try reader.mapping(node, key: path, allowed: ["archive", "target_db", "force"])
+            var selector: ArchiveSelector?
+            if let archive = map.node("archive"), archive.string != "latest" {
+                selector = try reader.archive(archive, key: "\(path).archive")
+            }
+            let target = try map.node("target_db").map { (node) throws(ScenarioError) in try reader.string(node, key: "\(path).target_db") }
+            let force = try map.node("force").map { (node) throws(ScenarioError) in try reader.bool(node, key: "\(path).force") } ?? false
+            return .restore(archive: selector, targetDatabase: target, force: force)
+        case "fault":
+            return .fault(try fault(node, key: path, extraKeys: []).fault)
+        case "disaster":
+            var kindNode = node
+            if case .mapping = node {
+                kindNode = try reader.mapping(node, key: path, allowed: ["kind"]).required("kind")
+            }
+            let text = try reader.string(kindNode, key: path)
+            guard let kind = DisasterKind(rawValue: text) else {
+                throw reader.error(kindNode, path, "unknown disaster \"\(text)\" (known: \(DisasterKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            return .disaster(kind)
+        default:  // wait
+            return .wait(seconds: try reader.duration(node, key: path))
+        }
+    }
+
+    private func timedFault(_ node: Node, key: String) throws(ScenarioError) -> TimedFault {
+        let parsed = try fault(node, key: key, extraKeys: ["after", "after_bytes"])
+        let map = parsed.map
+        if map.node("after") != nil && map.node("after_bytes") != nil {
+            throw reader.error(node, key, "give after or after_bytes, not both")
+        }
+        if let after = map.node("after") {
+            return TimedFault(fault: parsed.fault, trigger: .afterSeconds(try reader.duration(after, key: "\(key).after")))
+        }
+        if let bytes = map.node("after_bytes") {
+            return TimedFault(fault: parsed.fault, trigger: .afterBytes(try reader.size(bytes, key: "\(key).after_bytes")))
+        }
+        return TimedFault(fault: parsed.fault, trigger: .before)
+    }
+
+    private func fault(_ node: Node, key: String, extraKeys: [String]) throws(ScenarioError) -> (fault: Fault, map: NodeReader.Mapping) {
+        let allowed = ["kind", "free", "mode", "count", "seed", "fraction", "length", "bytes", "archive"] + extraKeys
+        let map = try reader.mapping(node, key: key, allowed: allowed)
+        let kindNode = try map.required("kind")
+        let kind = try reader.string(kindNode, key: "\(key).kind")
+        func only(_ keys: [String]) throws(ScenarioError) {
+            let parameters = allowed.filter { !["kind"].contains($0) && !extraKeys.contains($0) }
+            for parameter in parameters where !keys.contains(parameter) {
+                if let extra = map.node(parameter) {
+                    throw reader.error(extra, "\(key).\(parameter)", "not a parameter of \(kind)\(keys.isEmpty ? " (it takes none)" : " (it takes: \(keys.joined(separator: ", ")))")")
+                }
+            }
+        }
+        switch kind {
+        case "kill-connections":
+            try only([])
+            return (.killConnections, map)
+        case "crash-server":
+            try only([])
+            return (.crashServer, map)
+        case "stop-server":
+            try only([])
+            return (.stopServer, map)
+        case "start-server":
+            try only([])
+            return (.startServer, map)
+        case "disk-full":
+            try only(["free"])
+            let free = try map.node("free").map { (node) throws(ScenarioError) in try reader.size(node, key: "\(key).free") } ?? 64 * 1024
+            return (.diskFull(freeBytes: free), map)
+        case "corrupt-archive":
+            try only(["mode", "count", "seed", "fraction", "length", "bytes", "archive"])
+            let archive = try map.node("archive").map { (node) throws(ScenarioError) in try reader.archive(node, key: "\(key).archive") } ?? .newest
+            let modeNode = try map.required("mode")
+            let mode = try reader.string(modeNode, key: "\(key).mode")
+            func number(_ name: String, _ fallback: Double) throws(ScenarioError) -> Double {
+                try map.node(name).map { (node) throws(ScenarioError) in try reader.number(node, key: "\(key).\(name)") } ?? fallback
+            }
+            let corruption: ArchiveCorruption
+            switch mode {
+            case "bit-flips": corruption = .bitFlips(count: Int(try number("count", 1)), seed: UInt64(try number("seed", 1)))
+            case "truncate": corruption = .truncate(fraction: try number("fraction", 0.5))
+            case "zero-block": corruption = .zeroBlock(fraction: try number("fraction", 0.5), length: Int(try number("length", 4096)))
+            case "append-garbage": corruption = .appendGarbage(bytes: Int(try number("bytes", 64)))
+            case "delete-manifest": corruption = .deleteManifest
+            case "alter-manifest": corruption = .alterManifest
+            default:
+                throw reader.error(modeNode, "\(key).mode", "unknown corruption mode \"\(mode)\" (known: bit-flips, truncate, zero-block, append-garbage, delete-manifest, alter-manifest)")
+            }
+            if case .truncate(let fraction) = corruption, !(0..<1).contains(fraction) {
+                throw reader.error(map.node("fraction"), "\(key).fraction", "must be in [0, 1)")
+            }
+            return (.corruptArchive(corruption, archive: archive), map)
+        default:
+            throw reader.error(kindNode, "\(key).kind", "unknown fault kind \"\(kind)\" (known: \(Fault.kinds.joined(separator: ", ")))")
+        }
+    }
+
+    private func expectations(_ node: Node, action: StepAction, key: String) throws(ScenarioError) -> Expectations {
+        var allowed: [String]
+        switch action {
+        case .backup: allowed = ["archive", "earlier_backups"]
+        case .verify: allowed = ["earlier_backups"]
+        case .restore: allowed = ["rows_match_manifest", "used_backup", "rto_max", "rpo_max", "rpo_min", "earlier_backups"]
+        case .status: allowed = ["status"]
+        default:
+            throw reader.error(node, key, "\(action.kind) steps take no expectations")
+        }
+        allowed = ["outcome", "exit_code", "message_contains"] + allowed
+        let map = try reader.mapping(node, key: key, allowed: allowed)
+        var expect = Expectations()
+        if let value = map.node("outcome") {
+            let text = try reader.string(value, key: "\(key).outcome")
+            guard let outcome = Expectations.Outcome(rawValue: text) else { throw reader.error(value, "\(key).outcome", "must be success or failure") }
+            expect.outcome = outcome
+        }
+        if let value = map.node("exit_code") { expect.exitCode = Int32(try reader.integer(value, key: "\(key).exit_code")) }
+        if let value = map.node("message_contains") { expect.messageContains = try reader.stringList(value, key: "\(key).message_contains") }
+        if let value = map.node("archive") {
+            let text = try reader.string(value, key: "\(key).archive")
+            guard let state = Expectations.ArchiveState(rawValue: text) else { throw reader.error(value, "\(key).archive", "must be complete or absent") }
+            expect.archive = state
+        }
+        if let value = map.node("earlier_backups") {
+            guard try reader.string(value, key: "\(key).earlier_backups") == "untouched" else {
+                throw reader.error(value, "\(key).earlier_backups", "the only state is untouched")
+            }
+            expect.earlierBackupsUntouched = true
+        }
+        if let value = map.node("status") {
+            let text = try reader.string(value, key: "\(key).status").uppercased()
+            guard ["OK", "WARNING", "CRITICAL"].contains(text) else { throw reader.error(value, "\(key).status", "must be OK, WARNING or CRITICAL") }
+            expect.statusLevel = text
+        }
+        if let value = map.node("rows_match_manifest") { expect.rowsMatchManifest = try reader.bool(value, key: "\(key).rows_match_manifest") }
+        if let value = map.node("used_backup") { expect.usedBackup = try reader.archive(value, key: "\(key).used_backup") }
+        if let value = map.node("rto_max") { expect.rtoMax = try reader.duration(value, key: "\(key).rto_max") }
+        if let value = map.node("rpo_max") { expect.rpoMax = try reader.duration(value, key: "\(key).rpo_max") }
+        if let value = map.node("rpo_min") { expect.rpoMin = try reader.duration(value, key: "\(key).rpo_min") }
+        return expect
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+import PRACore
+
+/// How `pra drill run` runs scenarios.
+public struct DrillOptions: Sendable {
+    /// The `pra` executable the steps run, as cron would.
+    public var praExecutable: String
+    /// Scale for scenarios that do not set one.
+    public var defaultScale: Double = 0.05
+    /// `--scale`: overrides every scenario's scale.
+    public var scaleOverride: Double?
+    /// `--keep`: keep each scenario's directory (backups, reports, server log).
+    public var keep = false
+    /// Where scenario directories are made.
+    public var workRoot: String
+    /// Targets for scenarios that do not set theirs (`RPO_TARGET`, `RTO_TARGET`).
+    public var rpoTarget: Double = 3600
+    public var rtoTarget: Double = 1800
+    /// `PRODUCTION_DB_SIZE` in bytes, for projections.
+    public var productionDatabaseBytes: Double?
+    /// `BACKUP_INTERVAL`, for the worst-case RPO projection.
+    public var backupInterval: Double = 3600
+    public var fixturesDirectory: String?
+    /// Receives each log line as it happens (the live display).
+    public var echo: (@Sendable (String) -> Void)?
+
+    public init(praExecutable: String, workRoot: String = NSTemporaryDirectory()) {
+        self.praExecutable = praExecutable
+        self.workRoot = workRoot
+    }
+
+    /// Reads the targets and projection settings from a configuration.
+    public mutating func apply(_ configuration: Configuration) throws(ConfigurationError) {
+        rpoTarget = try configuration.seconds("RPO_TARGET")
+        rtoTarget = try configuration.seconds("RTO_TARGET")
+        backupInterval = try configuration.seconds("BACKUP_INTERVAL")
+        if let size = configuration["PRODUCTION_DB_SIZE"] {
+            guard let bytes = ByteSizeParser.bytes(size) else {
+                throw ConfigurationError("PRODUCTION_DB_SIZE=\(size) is not a size (examples: 50GB, 800MiB)")
+            }
+            productionDatabaseBytes = Double(bytes)
+        }
+    }
+}

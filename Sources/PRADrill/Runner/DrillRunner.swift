@@ -1,0 +1,96 @@
+import Foundation
+import PRACore
+
+/// `pra drill run`: validates every scenario first, runs them one after another, each on
+/// its own scratch cluster, and returns the run for the reports.
+public struct DrillRunner {
+    public var options: DrillOptions
+
+    public init(options: DrillOptions) {
+        self.options = options
+    }
+
+    /// Loads every file; the first invalid one stops everything (exit 2), before anything runs.
+    public static func load(paths: [String], only: [String] = []) throws(ScenarioError) -> [Scenario] {
+        let files = try ScenarioLoader.files(in: paths)
+        if files.isEmpty {
+            throw ScenarioError(file: paths.joined(separator: ", "), line: nil, key: "", message: "no scenario files (*.yaml) found")
+        }
+        var scenarios: [Scenario] = []
+        var seen: [String: String] = [:]
+        for file in files {
+            let scenario = try ScenarioLoader().load(file: file)
+            if let other = seen[scenario.name] {
+                throw ScenarioError(file: file, line: nil, key: "name", message: "\"\(scenario.name)\" is also the name of \(other); names must be unique")
+            }
+            seen[scenario.name] = file
+            scenarios.append(scenario)
+        }
+        if !only.isEmpty {
+            let unknown = only.filter { name in !scenarios.contains { $0.name == name } }
+            if !unknown.isEmpty {
+                throw ScenarioError(file: paths.joined(separator: ", "), line: nil, key: "--only", message: "no scenario named \(unknown.joined(separator: ", ")) (known: \(scenarios.map(\.name).joined(separator: ", ")))")
+            }
+            scenarios = scenarios.filter { only.contains($0.name) }
+        }
+        return scenarios
+    }
+
+    /// Runs the scenarios in order.
+    public func run(_ scenarios: [Scenario]) -> DrillRunResult {
+        let startedAt = Date()
+        let clock = MonotonicClock.now()
+        let runID = "drill-" + BackupArchiveName.stamp(startedAt)
+        var options = self.options
+        options.workRoot = (options.workRoot as NSString).appendingPathComponent("pra-\(runID)-\(getpid())")
+        try? FileManager.default.createDirectory(atPath: options.workRoot, withIntermediateDirectories: true)
+        let root = options.workRoot
+        let keep = options.keep
+        let token = keep ? nil : InterruptCleanup.shared.register { try? FileManager.default.removeItem(atPath: root) }
+        var results: [ScenarioResult] = []
+        for (index, scenario) in scenarios.enumerated() {
+            options.echo?("── [\(index + 1)/\(scenarios.count)] \(scenario.name): \(scenario.description)")
+            let result = ScenarioRunner(scenario: scenario, options: options).run()
+            let rto = result.measurement.rtoSeconds.map { " RTO \(DurationParser.format($0))" } ?? ""
+            let rpo = result.measurement.rpoSeconds.map { " RPO \(DurationParser.format($0))" } ?? ""
+            options.echo?("   \(result.verdict.rawValue.uppercased())\(rto)\(rpo) in \(DurationParser.format(result.seconds))" + (result.failureSummary.map { " — \($0)" } ?? "") + (result.skippedReason.map { " — \($0)" } ?? ""))
+            results.append(result)
+        }
+        if let token {
+            InterruptCleanup.shared.unregister(token)
+            try? FileManager.default.removeItem(atPath: root)
+        }
+        var host = [CChar](repeating: 0, count: 256)
+        gethostname(&host, host.count)
+        return DrillRunResult(runID: runID, toolVersion: PRAVersion.current, host: String(cString: host), startedAt: startedAt, finishedAt: Date(), seconds: clock.elapsed(), scenarios: results)
+    }
+
+    /// The summary table printed at the end of a run.
+    public static func summaryTable(_ run: DrillRunResult) -> String {
+        let header = ["scenario", "verdict", "RTO", "RTO target", "RPO", "RPO target", "time"]
+        var rows: [[String]] = [header]
+        for scenario in run.scenarios {
+            let m = scenario.measurement
+            rows.append([
+                scenario.name, scenario.verdict.rawValue.uppercased(),
+                m.rtoSeconds.map { DurationParser.format($0) } ?? "-", DurationParser.format(m.rtoTargetSeconds),
+                m.rpoSeconds.map { DurationParser.format($0) } ?? "-", DurationParser.format(m.rpoTargetSeconds),
+                DurationParser.format(scenario.seconds),
+            ])
+        }
+        let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        var lines = rows.map { row in row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ") }
+        lines.insert(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  "), at: 1)
+        lines.append("")
+        lines.append("\(run.passedCount) passed, \(run.failedCount) failed, \(run.skippedCount) skipped in \(DurationParser.format(run.seconds))")
+        let projected = run.scenarios.compactMap { $0.measurement.projections }.last
+        if let projected {
+            var line = "projections (not measurements): worst-case RPO \(projected.worstCaseRPOSeconds.map { DurationParser.format($0) } ?? "-") for BACKUP_INTERVAL \(DurationParser.format(projected.backupIntervalSeconds))"
+            if let rto = run.scenarios.compactMap({ $0.measurement.projections?.projectedRTOSeconds }).max(), let size = projected.productionDatabaseBytes {
+                line += "; RTO at PRODUCTION_DB_SIZE \(ByteCount.format(UInt64(size))): \(DurationParser.format(rto))"
+            }
+            lines.append(line)
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import PRACore
+
+/// Everything a step, a fault or a measurement needs to reach the scenario's world: its own
+/// scratch cluster, database, backup and report directories, and the `pra` executable.
+final class ScenarioContext: @unchecked Sendable {
+    let cluster: ScratchCluster
+    let database: String
+    let workDirectory: String
+    let backupDirectory: String
+    let reportDirectory: String
+    let praExecutable: String
+    let environment: [String: String]
+    private let lock = NSLock()
+    private var lines: [String] = []
+    private let started = MonotonicClock.now()
+    let echo: (@Sendable (String) -> Void)?
+    /// The heartbeat writer, when the scenario has a workload.
+    var workload: HeartbeatWorkload?
+
+    init(cluster: ScratchCluster, database: String, workDirectory: String, praExecutable: String, scenarioEnvironment: [String: String], echo: (@Sendable (String) -> Void)?) {
+        self.cluster = cluster
+        self.database = database
+        self.workDirectory = workDirectory
+        backupDirectory = workDirectory + "/backups"
+        reportDirectory = workDirectory + "/reports"
+        self.praExecutable = praExecutable
+        self.echo = echo
+        // The child sees the scenario's world only: not the operator's PG*, DATABASE_URL or pra settings.
+        var environment = ProcessInfo.processInfo.environment.filter { entry in
+            !entry.key.hasPrefix("PG") && !Configuration.variables.contains { $0.name == entry.key }
+        }
+        for (key, value) in cluster.environment { environment[key] = value }
+        environment["PGDATABASE"] = database
+        environment["BACKUP_DIR"] = backupDirectory
+        environment["REPORT_DIR"] = reportDirectory
+        for (key, value) in scenarioEnvironment { environment[key] = value }
+        self.environment = environment
+    }
+
+    /// Adds a line to the scenario's log (JUnit system-out), stamped with the time since start.
+    func log(_ line: String) {
+        let stamped = String(format: "[%7.2fs] ", started.elapsed()) + line
+        lock.lock()
+        lines.append(stamped)
+        lock.unlock()
+        echo?(stamped)
+    }
+
+    var logLines: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return lines
+    }
+
+    /// A connection to the cluster's maintenance database.
+    func adminConnection() throws -> PostgresConnection {
+        try PostgresConnection(cluster.connectionSettings, applicationName: "pra-drill")
+    }
+
+    /// Complete backups in the scenario's backup directory, newest first.
+    var completeBackups: [BackupCatalogue.Entry] {
+        BackupCatalogue(directory: backupDirectory).complete
+    }
+}

@@ -1,0 +1,351 @@
+import Foundation
+import PRACore
+
+/// Runs one scenario on a scratch cluster of its own and judges it.
+struct ScenarioRunner {
+    let scenario: Scenario
+    let options: DrillOptions
+
+    /// What the measurement has gathered so far.
+    final class MeasurementState: MeasurementSource {
+        var measuredRTO: Double? { rto }
+        var measuredRPO: Double? { rpo }
+        var disasterDate: Date?
+        var disasterClock: MonotonicClock?
+        var provisionSeconds: Double?
+        var rto: Double?
+        var rtoPhases: [PhaseRecord] = []
+        var rpo: Double?
+        var heartbeatsWritten: Int?
+        var heartbeatsRecovered: Int?
+        var rpoNote: String?
+        var restoreBytesPerSecond: Double?
+        var lastBackupSeconds: Double?
+    }
+
+    func run() -> ScenarioResult {
+        let startedAt = Date()
+        let clock = MonotonicClock.now()
+        let scale = options.scaleOverride ?? scenario.scale ?? options.defaultScale
+        let rpoTarget = scenario.rpoTarget ?? options.rpoTarget
+        let rtoTarget = scenario.rtoTarget ?? options.rtoTarget
+        var result = ScenarioResult(
+            name: scenario.name, file: scenario.file, description: scenario.description, tags: scenario.tags,
+            verdict: .passed, fixture: scenario.fixture, scale: scale, startedAt: startedAt, seconds: 0,
+            checks: [], steps: [], measurement: DrillMeasurement(rtoTargetSeconds: rtoTarget, rpoTargetSeconds: rpoTarget), log: [])
+
+        if let reason = skipReason() {
+            result.verdict = .skipped
+            result.skippedReason = reason
+            result.log = ["skipped: \(reason)"]
+            options.echo?("skipped: \(reason)")
+            return result
+        }
+
+        let workDirectory = (options.workRoot as NSString).appendingPathComponent(scenario.name)
+        try? FileManager.default.removeItem(atPath: workDirectory)
+        let cleanupToken = options.keep ? nil : InterruptCleanup.shared.register { try? FileManager.default.removeItem(atPath: workDirectory) }
+        defer {
+            if let cleanupToken {
+                InterruptCleanup.shared.unregister(cleanupToken)
+                try? FileManager.default.removeItem(atPath: workDirectory)
+            }
+        }
+        let cluster: ScratchCluster
+        do {
+            try FileManager.default.createDirectory(atPath: workDirectory + "/backups", withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: workDirectory + "/reports", withIntermediateDirectories: true)
+            cluster = try ScratchCluster()
+        } catch {
+            result.verdict = .failed
+            result.error = "cannot start a scratch cluster: \(error)"
+            result.seconds = clock.elapsed()
+            return result
+        }
+        defer {
+            if options.keep { try? FileManager.default.copyItem(atPath: cluster.logFile, toPath: workDirectory + "/server.log") }
+            cluster.teardown()
+        }
+        let context = ScenarioContext(cluster: cluster, database: scenario.fixture, workDirectory: workDirectory, praExecutable: options.praExecutable, scenarioEnvironment: scenario.environment, echo: options.echo)
+        context.log("scenario \(scenario.name): cluster on port \(cluster.port), work directory \(workDirectory)")
+
+        var workload: HeartbeatWorkload?
+        do {
+            let loaded = try FixtureLoader(name: scenario.fixture, fixturesDirectory: options.fixturesDirectory)
+                .load(settings: cluster.connectionSettings, database: context.database, scale: scale)
+            context.log("seeded \(loaded.fixture) at scale \(scale): \(loaded.tables) tables, \(loaded.rows) rows, \(ByteCount.format(UInt64(loaded.databaseBytes))) in \(DurationParser.format(loaded.seconds))")
+            if let rate = scenario.heartbeatRate {
+                let heartbeat = HeartbeatWorkload(settings: cluster.connectionSettings.with(database: context.database), rate: rate)
+                try heartbeat.start()
+                workload = heartbeat
+                context.workload = heartbeat
+                context.log("workload: \(rate) heartbeats per second into \(HeartbeatWorkload.table)")
+            }
+        } catch {
+            result.verdict = .failed
+            result.error = "cannot seed the scenario: \(error)"
+            result.log = context.logLines
+            result.seconds = clock.elapsed()
+            return result
+        }
+
+        let state = MeasurementState()
+        for (offset, step) in scenario.steps.enumerated() {
+            let (record, checks) = execute(step, index: offset + 1, context: context, workload: workload, state: state)
+            result.steps.append(record)
+            result.checks += checks
+        }
+        workload?.stop()
+
+        // Measurements against the targets, when a disaster was recovered from.
+        if state.disasterDate != nil {
+            if let rto = state.rto {
+                result.checks.append(CheckResult(name: "RTO within target", passed: rto <= rtoTarget, expected: "≤ \(DurationParser.format(rtoTarget))", actual: DurationParser.format(rto), message: rto <= rtoTarget ? nil : "expected RTO ≤ \(DurationParser.format(rtoTarget)), got \(DurationParser.format(rto))", seconds: rto))
+            } else {
+                result.checks.append(CheckResult(name: "RTO within target", passed: false, expected: "≤ \(DurationParser.format(rtoTarget))", actual: "no recovery", message: "expected a successful restore after the disaster, got none"))
+            }
+            if scenario.heartbeatRate != nil {
+                if let rpo = state.rpo {
+                    result.checks.append(CheckResult(name: "RPO within target", passed: rpo <= rpoTarget, expected: "≤ \(DurationParser.format(rpoTarget))", actual: DurationParser.format(rpo), message: rpo <= rpoTarget ? nil : "expected RPO ≤ \(DurationParser.format(rpoTarget)), got \(DurationParser.format(rpo))"))
+                } else {
+                    result.checks.append(CheckResult(name: "RPO within target", passed: false, expected: "≤ \(DurationParser.format(rpoTarget))", actual: "not measured", message: "expected a recovered heartbeat to measure RPO from, got \(state.rpoNote ?? "none")"))
+                }
+            }
+        }
+        result.measurement = DrillMeasurement(
+            rtoSeconds: state.rto, rtoTargetSeconds: rtoTarget, rtoPhases: state.rtoPhases,
+            rpoSeconds: state.rpo, rpoTargetSeconds: rpoTarget,
+            heartbeatsWritten: state.heartbeatsWritten, heartbeatsRecovered: state.heartbeatsRecovered,
+            projections: projections(state))
+        result.verdict = result.checks.allSatisfy(\.passed) ? .passed : .failed
+        if options.keep { context.log("kept \(workDirectory)") }
+        result.log = context.logLines
+        result.seconds = clock.elapsed()
+        return result
+    }
+
+    /// Why this scenario cannot run on this machine, if it cannot.
+    func skipReason() -> String? {
+        for step in scenario.steps {
+            if let fault = step.fault?.fault, let reason = FaultInjectors.unavailableReason(fault) { return reason }
+            if case .fault(let fault) = step.action, let reason = FaultInjectors.unavailableReason(fault) { return reason }
+        }
+        return nil
+    }
+
+    private func projections(_ state: MeasurementState) -> Projections {
+        var projections = Projections(productionDatabaseBytes: options.productionDatabaseBytes, restoreBytesPerSecond: state.restoreBytesPerSecond, backupIntervalSeconds: options.backupInterval, backupSeconds: state.lastBackupSeconds)
+        if let bytes = options.productionDatabaseBytes, let rate = state.restoreBytesPerSecond, rate > 0 {
+            projections.projectedRTOSeconds = bytes / rate
+        }
+        if let backup = state.lastBackupSeconds {
+            projections.worstCaseRPOSeconds = options.backupInterval + backup
+        }
+        return projections
+    }
+
+    // MARK: - Steps
+
+    private func execute(_ step: Step, index: Int, context: ScenarioContext, workload: HeartbeatWorkload?, state: MeasurementState) -> (StepRecord, [CheckResult]) {
+        let startedAt = Date()
+        let clock = MonotonicClock.now()
+        let label = "step \(index) \(step.action.kind)"
+        var checks: [CheckResult] = []
+        var record = StepRecord(index: index, kind: step.action.kind, summary: summary(step), startedAt: startedAt, seconds: 0)
+
+        switch step.action {
+        case .wait(let seconds):
+            usleep(UInt32(seconds * 1_000_000))
+            context.log("\(label): waited \(DurationParser.format(seconds))")
+        case .fault(let fault):
+            do {
+                let what = try FaultInjectors.make(fault).apply(context, step: step.action)
+                context.log("\(label): \(fault.kind): \(what)")
+            } catch {
+                context.log("\(label): \(fault.kind) FAILED to apply: \(error)")
+                checks.append(CheckResult(name: "\(label): \(fault.kind) applied", passed: false, expected: "applied", actual: "\(error)", message: "expected the fault to apply, got: \(error)"))
+            }
+        case .disaster(let kind):
+            workload?.stop()
+            state.heartbeatsWritten = workload?.acknowledgedCount
+            state.disasterDate = Date()
+            state.disasterClock = MonotonicClock.now()
+            do {
+                let injected = try Disaster(kind: kind).inject(context)
+                state.provisionSeconds = injected.provisionSeconds
+                context.log("\(label): \(kind.rawValue): \(injected.summary); RTO clock started")
+            } catch {
+                context.log("\(label): \(kind.rawValue) FAILED: \(error)")
+                checks.append(CheckResult(name: "\(label): \(kind.rawValue) injected", passed: false, expected: "injected", actual: "\(error)", message: "expected the disaster to be injected, got: \(error)"))
+            }
+        case .backup, .verify, .restore, .status:
+            let outcome = runPraStep(step, label: label, context: context, state: state)
+            record.exitCode = outcome.exitCode
+            record.errorLine = outcome.errorLine
+            checks += outcome.checks
+        }
+        record.seconds = clock.elapsed()
+        return (record, checks)
+    }
+
+    private func summary(_ step: Step) -> String {
+        var text: String
+        switch step.action {
+        case .backup: text = "backup"
+        case .verify(let archive): text = archive.map { "verify the \($0) archive" } ?? "verify all archives"
+        case .restore(let archive, let target, let force):
+            text = "restore " + (archive.map { "the \($0) archive" } ?? "the latest backup") + (target.map { " into \($0)" } ?? "") + (force ? " (force)" : "")
+        case .status: text = "status"
+        case .fault(let fault): text = "fault \(fault)"
+        case .disaster(let kind): text = "disaster \(kind.rawValue)"
+        case .wait(let seconds): text = "wait \(DurationParser.format(seconds))"
+        }
+        if let injected = step.fault {
+            switch injected.trigger {
+            case .before: text += " with \(injected.fault) before it"
+            case .afterSeconds(let seconds): text += " with \(injected.fault) after \(DurationParser.format(seconds))"
+            case .afterBytes(let bytes): text += " with \(injected.fault) after \(ByteCount.format(bytes)) written"
+            }
+        }
+        return text
+    }
+
+    private struct PraStepOutcome {
+        var exitCode: Int32?
+        var errorLine: String?
+        var checks: [CheckResult]
+    }
+
+    private func runPraStep(_ step: Step, label: String, context: ScenarioContext, state: MeasurementState) -> PraStepOutcome {
+        var checks: [CheckResult] = []
+        let before = BackupSnapshot(directory: context.backupDirectory, digests: step.expect.earlierBackupsUntouched == true)
+        var arguments: [String]
+        switch step.action {
+        case .backup:
+            arguments = ["backup", "--full"]
+        case .verify(let archive):
+            if let archive {
+                guard let entry = archive.pick(before.complete) else {
+                    return PraStepOutcome(checks: [CheckResult(name: "\(label): archive exists", passed: false, expected: "a \(archive) archive", actual: "none", message: "expected a \(archive) complete backup to verify, got none")])
+                }
+                arguments = ["verify", entry.archivePath]
+            } else {
+                arguments = ["verify", "--all"]
+            }
+        case .restore(let archive, let target, let force):
+            if let archive {
+                guard let entry = archive.pick(before.complete) else {
+                    return PraStepOutcome(checks: [CheckResult(name: "\(label): archive exists", passed: false, expected: "a \(archive) archive", actual: "none", message: "expected a \(archive) complete backup to restore, got none")])
+                }
+                arguments = ["restore", "--file", entry.archivePath]
+            } else {
+                arguments = ["restore", "--latest"]
+            }
+            if let target { arguments += ["--target-db", target] }
+            if force { arguments.append("--force") }
+        default:
+            arguments = ["status"]
+        }
+        arguments += ["--json", "--quiet"]
+        var environment = context.environment
+        for (key, value) in step.environment { environment[key] = value }
+
+        // Faults: before the step, or during it from a thread of their own.
+        var injector: FaultInjector?
+        var during: FaultTrigger?
+        if let timed = step.fault {
+            let fault = FaultInjectors.make(timed.fault)
+            injector = fault
+            if case .before = timed.trigger, timed.fault != .killConnections {
+                do {
+                    context.log("\(label): \(timed.fault.kind): \(try fault.apply(context, step: step.action))")
+                } catch {
+                    checks.append(CheckResult(name: "\(label): \(timed.fault.kind) applied", passed: false, expected: "applied", actual: "\(error)", message: "expected the fault to apply before the step, got: \(error)"))
+                }
+            } else {
+                during = FaultTrigger(fault: fault, trigger: timed.trigger, kind: timed.fault.kind, context: context, step: step.action, label: label)
+                during?.start()
+            }
+        }
+
+        let stepClock = MonotonicClock.now()
+        let child: PraChild.Result
+        do {
+            child = try PraChild(executable: context.praExecutable).run(arguments, environment: environment)
+        } catch {
+            during?.finish()
+            injector?.revert(context)
+            checks.append(CheckResult(name: "\(label): pra ran", passed: false, expected: "pra runs", actual: "\(error)", message: "expected pra to start, got: \(error)"))
+            return PraStepOutcome(checks: checks)
+        }
+        let stepSeconds = stepClock.elapsed()
+        if let during {
+            let applied = during.finish()
+            if !applied.applied {
+                checks.append(CheckResult(name: "\(label): \(during.kind) injected during the step", passed: false, expected: "injected", actual: applied.note, message: "expected the fault to strike during the step, got: \(applied.note)"))
+            }
+        }
+        let verdict = child.exitCode == 0 ? "ok" : "exit \(child.exitCode)"
+        context.log("\(label): \(verdict) in \(DurationParser.format(child.seconds))" + (child.errorLine.map { " — \($0)" } ?? ""))
+
+        let json = child.json
+        checks += judge(step, label: label, child: child, json: json, before: before, context: context)
+        injector?.revert(context)
+
+        if case .backup = step.action, child.exitCode == 0 { state.lastBackupSeconds = stepSeconds }
+        if case .restore = step.action, child.exitCode == 0, let disasterClock = state.disasterClock, state.rto == nil {
+            measureRecovery(step, label: label, json: json, disasterClock: disasterClock, stepSeconds: stepSeconds, context: context, state: state)
+        }
+        if case .restore = step.action {
+            checks += judgeMeasurement(step.expect, label: label, state: state)
+        }
+        return PraStepOutcome(exitCode: child.exitCode, errorLine: child.errorLine, checks: checks)
+    }
+
+    private func measureRecovery(_ step: Step, label: String, json: [String: Any]?, disasterClock: MonotonicClock, stepSeconds: Double, context: ScenarioContext, state: MeasurementState) {
+        let rto = disasterClock.elapsed()
+        state.rto = rto
+        var phases: [PhaseRecord] = []
+        if let provision = state.provisionSeconds { phases.append(PhaseRecord(name: "provision server", seconds: provision)) }
+        let restorePhases = (json?["phases"] as? [[String: Any]] ?? []).compactMap { phase -> PhaseRecord? in
+            guard let name = phase["name"] as? String, let seconds = phase["seconds"] as? Double else { return nil }
+            return PhaseRecord(name: name, seconds: seconds)
+        }
+        let accounted = phases.reduce(0) { $0 + $1.seconds } + stepSeconds
+        phases.append(PhaseRecord(name: "until restore started", seconds: max(0, rto - accounted)))
+        phases += restorePhases
+        let inRestore = restorePhases.reduce(0) { $0 + $1.seconds }
+        phases.append(PhaseRecord(name: "process start and exit", seconds: max(0, stepSeconds - inRestore)))
+        state.rtoPhases = phases
+        let target = json?["targetDatabase"] as? String ?? "\(context.database)_restore"
+        let size = ((try? context.adminConnection().scalar("SELECT pg_database_size($1)", [target])) ?? nil) ?? ""
+        if let bytes = Double(size), stepSeconds > 0 {
+            state.restoreBytesPerSecond = bytes / stepSeconds
+        }
+        var rpoText = ""
+        if let disasterDate = state.disasterDate, scenario.heartbeatRate != nil {
+            do {
+                if let newest = try HeartbeatWorkload.newestHeartbeat(settings: context.cluster.connectionSettings, database: target) {
+                    state.heartbeatsRecovered = newest.count
+                    if let workload = heartbeatLookup(context), let acknowledged = workload(newest.sequence) {
+                        state.rpo = disasterDate.timeIntervalSince(acknowledged)
+                        rpoText = ", RPO \(DurationParser.format(state.rpo ?? 0)) (newest heartbeat #\(newest.sequence))"
+                    } else {
+                        state.rpoNote = "heartbeat #\(newest.sequence) was restored but its acknowledgement was not recorded"
+                    }
+                } else {
+                    state.rpoNote = "no heartbeat in the restored database (the backup predates the workload)"
+                }
+            } catch {
+                state.rpoNote = "cannot read heartbeats from \(target): \(error)"
+            }
+        }
+        context.log("\(label): recovered: RTO \(DurationParser.format(rto))\(rpoText)")
+    }
+
+    /// The acknowledgement lookup of the running scenario's workload.
+    private func heartbeatLookup(_ context: ScenarioContext) -> ((Int64) -> Date?)? {
+        guard let workload = context.workload else { return nil }
+        return { workload.acknowledgement(of: $0) }
+    }
+}

@@ -1,0 +1,12 @@
+import ArgumentParser
+
+struct Drill: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Prove the recovery plan: run failure scenarios on scratch PostgreSQL and measure RTO/RPO.",
+        discussion: """
+            Scenarios are YAML files (scenarios/*.yaml, format in docs/scenarios.md). Each runs on its \
+            own scratch cluster seeded with its fixture; the backup/restore/status steps run this pra \
+            executable as a child, exactly as cron would.
+            """,
+        subcommands: [DrillRun.self, DrillValidate.self, DrillList.self, DrillNew.self])
+}

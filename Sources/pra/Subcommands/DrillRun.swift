@@ -1,0 +1,94 @@
+import ArgumentParser
+import Foundation
+import PRACore
+import PRADrill
+
+struct DrillRun: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run scenarios; write JUnit XML, a JSON result and a history line.",
+        discussion: """
+            Exit 0 when every scenario passed (skipped ones, e.g. disk-full when not root, are \
+            reported as skipped, never passed), 1 when any failed, 2 for an invalid scenario or usage.
+
+            Writes reports/junit.xml, reports/drill-<stamp>.json and appends one line to \
+            reports/history.jsonl. Measured RTO/RPO are compared with the scenario's targets \
+            (default RPO_TARGET, RTO_TARGET); projections use PRODUCTION_DB_SIZE and BACKUP_INTERVAL.
+
+            Examples:
+              pra drill run                                  # the whole catalogue in scenarios/
+              pra drill run --only baseline-drop-database --keep
+              pra drill run scenarios/disk-full-during-backup.yaml --junit out/junit.xml
+            """)
+
+    @Argument(help: ArgumentHelp("Scenario files or directories (default: scenarios/).", valueName: "path"))
+    var paths: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("JUnit XML output (default: reports/junit.xml).", valueName: "file"))
+    var junit: String?
+
+    @Option(name: .long, help: ArgumentHelp("JSON result output (default: reports/drill-<stamp>.json).", valueName: "file"))
+    var json: String?
+
+    @Option(name: .long, help: ArgumentHelp("History file to append to (default: reports/history.jsonl).", valueName: "file"))
+    var history: String?
+
+    @Option(name: .long, help: "Fixture scale for every scenario (overrides theirs).")
+    var scale: Double?
+
+    @Option(name: .long, help: "Seed for the bit-flip positions of corrupt-archive faults (overrides theirs).")
+    var seed: UInt64?
+
+    @Flag(name: .long, help: "Keep each scenario's directory (backups, reports, server log) for debugging.")
+    var keep = false
+
+    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Run only these scenarios (by name).", valueName: "name"))
+    var only: [String] = []
+
+    @OptionGroup var common: CommonOptions
+
+    func run() throws {
+        let configuration = try common.loadConfiguration()
+        InterruptCleanup.shared.installSignalHandlers()
+        var scenarios: [Scenario]
+        do {
+            scenarios = try DrillRunner.load(paths: paths.isEmpty ? ["scenarios"] : paths, only: only)
+        } catch {
+            throw Terminal.fail(error.description, exitCode: 2)
+        }
+        if let seed { scenarios = scenarios.map { $0.withBitFlipSeed(seed) } }
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var options = DrillOptions(praExecutable: executable)
+        do {
+            try options.apply(configuration)
+        } catch {
+            throw Terminal.fail(error.description, exitCode: 2)
+        }
+        options.scaleOverride = scale
+        options.keep = keep
+        let quiet = common.quiet
+        options.echo = { line in if !quiet { FileHandle.standardError.write(Data((line + "\n").utf8)) } }
+
+        let run = DrillRunner(options: options).run(scenarios)
+        let reports = configuration.reportDirectory
+        let junitPath = junit ?? reports + "/junit.xml"
+        let jsonPath = json ?? reports + "/drill-\(BackupArchiveName.stamp(run.startedAt)).json"
+        let historyPath = history ?? reports + "/history.jsonl"
+        do {
+            for path in [junitPath, jsonPath] {
+                try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            }
+            try JUnitReportWriter(run: run).write(to: junitPath)
+            try RunReportFiles.writeJSON(run, to: jsonPath)
+            try RunReportFiles.appendHistory(run, to: historyPath)
+        } catch {
+            throw Terminal.fail("cannot write the reports: \(error)", exitCode: 1)
+        }
+        Terminal.output(DrillRunner.summaryTable(run))
+        Terminal.output("reports: \(junitPath), \(jsonPath), \(historyPath)\n")
+        if !run.succeeded {
+            let failed = run.scenarios.filter { $0.verdict == .failed }
+            throw Terminal.fail("\(failed.count) scenario(s) failed: " + failed.map { "\($0.name) (\($0.failureSummary ?? "failed"))" }.joined(separator: "; "), exitCode: 1)
+        }
+    }
+}
