@@ -13,7 +13,7 @@ extension ScenarioRunner {
         }
 
         // With no expectations at all, a step must at least succeed.
-        let outcome = expect.outcome ?? (expect.exitCode == nil ? .success : nil)
+        let outcome = expect.outcome ?? (expect.isEmpty ? .success : nil)
         if let outcome {
             check("outcome", (child.exitCode == 0) == (outcome == .success), expected: outcome.rawValue, actual: exitText)
         }

@@ -1,0 +1,129 @@
+import Foundation
+import PRACore
+import PRATestSupport
+import Testing
+
+@testable import PRADrill
+
+/// One test per fault kind and disaster kind, each through the real runner on its own cluster.
+@Suite("faults", .serialized, .enabled(if: TestEnvironment.serverAvailable, "PostgreSQL server programs (initdb, pg_ctl) are not installed"))
+struct FaultTests {
+    @Test("kill-connections terminates the backup's pg_dump session mid-dump")
+    func killConnections() throws {
+        let result = DrillHarness.run(try DrillHarness.parse("""
+            name: t-kill
+            scale: 0.3
+            steps:
+              - backup: {}
+                inject: {kind: kill-connections, after_bytes: 32KiB}
+                expect: {outcome: failure, archive: absent}
+            """))
+        #expect(result.verdict == .passed, "\(DrillHarness.failures(result))")
+        #expect(result.steps[0].exitCode == 1)
+        #expect(result.steps[0].errorLine?.contains("pg_dump") == true)
+        #expect(result.log.contains { $0.contains("terminated pra-backup backend") })
+    }
+
+    @Test("disk-full fails the backup with ENOSPC and unmounts afterwards", .enabled(if: TestEnvironment.isRoot, "mounting a tmpfs needs root"))
+    func diskFull() throws {
+        let options = DrillHarness.options()
+        let result = DrillHarness.run(try DrillHarness.parse("""
+            name: t-disk
+            steps:
+              - backup: {}
+              - backup: {}
+                inject: {kind: disk-full, free: 16KiB}
+                expect: {outcome: failure, message_contains: "No space left on device", archive: absent, earlier_backups: untouched}
+            """), options: options)
+        #expect(result.verdict == .passed, "\(DrillHarness.failures(result))")
+        let mounts = try String(contentsOfFile: "/proc/mounts", encoding: .utf8)
+        #expect(!mounts.contains("pra-drill-disk-full"), "the tmpfs was left mounted")
+    }
+
+    @Test("disk-full is reported skipped, never passed, when it cannot mount")
+    func diskFullSkipsWithoutRoot() throws {
+        let scenario = try DrillHarness.parse("""
+            name: t-skip
+            steps:
+              - backup: {}
+                inject: {kind: disk-full}
+            """)
+        let runner = ScenarioRunner(scenario: scenario, options: DrillHarness.options())
+        if TestEnvironment.isRoot {
+            #expect(runner.skipReason() == nil)
+        } else {
+            #expect(runner.skipReason()?.contains("root") == true)
+            #expect(runner.run().verdict == .skipped)
+        }
+    }
+
+    @Test("corrupt-archive changes the newest archive so that verify fails")
+    func corruptArchive() throws {
+        let result = DrillHarness.run(try DrillHarness.parse("""
+            name: t-corrupt
+            steps:
+              - backup: {}
+              - verify: {archive: newest}
+              - fault: {kind: corrupt-archive, mode: truncate, fraction: 0.3}
+              - verify: {archive: newest}
+                expect: {outcome: failure, exit_code: 1, message_contains: "truncated"}
+            """))
+        #expect(result.verdict == .passed, "\(DrillHarness.failures(result))")
+        #expect(result.log.contains { $0.contains("truncated to 30%") })
+    }
+
+    @Test("crash-server kills the postmaster during a backup; start-server recovers it")
+    func crashServer() throws {
+        let result = DrillHarness.run(try DrillHarness.parse("""
+            name: t-crash
+            scale: 0.3
+            steps:
+              - backup: {}
+                inject: {kind: crash-server, after_bytes: 32KiB}
+                expect: {outcome: failure, archive: absent}
+              - status: {}
+                expect: {status: CRITICAL}
+              - fault: {kind: start-server}
+              - backup: {}
+                expect: {outcome: success, archive: complete}
+            """))
+        #expect(result.verdict == .passed, "\(DrillHarness.failures(result))")
+        #expect(result.log.contains { $0.contains("SIGKILL") })
+    }
+
+    @Test("stop-server makes status CRITICAL and restore fail; start-server brings it back")
+    func stopServer() throws {
+        let result = DrillHarness.run(try DrillHarness.parse("""
+            name: t-stop
+            steps:
+              - backup: {}
+              - fault: {kind: stop-server}
+              - restore: {target_db: copy}
+                expect: {outcome: failure}
+              - fault: {kind: start-server}
+              - restore: {target_db: copy}
+                expect: {outcome: success, rows_match_manifest: true}
+            """))
+        #expect(result.verdict == .passed, "\(DrillHarness.failures(result))")
+    }
+
+    @Test("disasters: drop-database, wipe-data-directory and lose-cluster are each recovered, RTO measured with its phases", arguments: DisasterKind.allCases)
+    func disasters(kind: DisasterKind) throws {
+        let result = DrillHarness.run(try DrillHarness.parse("""
+            name: t-\(kind.rawValue)
+            steps:
+              - backup: {}
+              - disaster: \(kind.rawValue)
+              - restore: {}
+                expect: {outcome: success, rows_match_manifest: true, rto_max: 5m}
+            """))
+        #expect(result.verdict == .passed, "\(DrillHarness.failures(result))")
+        let rto = try #require(result.measurement.rtoSeconds)
+        #expect(rto > 0)
+        let phases = result.measurement.rtoPhases.map(\.name)
+        #expect(phases.contains("load"))
+        #expect(phases.contains("provision server") == (kind != .dropDatabase))
+        // The phases account for the whole RTO.
+        #expect(abs(result.measurement.rtoPhases.reduce(0) { $0 + $1.seconds } - rto) < 0.05)
+    }
+}
