@@ -9,12 +9,18 @@ public enum TestEnvironment {
     public static let sharedCluster: ScratchCluster = {
         do {
             let cluster = try ScratchCluster()
-            atexit { InterruptCleanup.shared.runAll() }
-            InterruptCleanup.shared.installSignalHandlers()
+            _ = cleanupAtExit
             return cluster
         } catch {
             fatalError("cannot start the scratch cluster the integration tests need: \(error)")
         }
+    }()
+
+    /// Runs the registered cleanups (clusters, directories, mounts) when the test process exits or is interrupted.
+    static let cleanupAtExit: Bool = {
+        atexit { InterruptCleanup.shared.runAll() }
+        InterruptCleanup.shared.installSignalHandlers()
+        return true
     }()
 
     /// True when the PostgreSQL server programs are installed (initdb found).
@@ -26,6 +32,7 @@ public enum TestEnvironment {
 
     /// A fresh directory under /tmp, removed at exit.
     public static func temporaryDirectory(_ label: String = "test") -> String {
+        _ = cleanupAtExit
         var template = Array("/tmp/pra-\(label)-XXXXXX".utf8CString)
         let path = String(cString: mkdtemp(&template)!)
         InterruptCleanup.shared.register { try? FileManager.default.removeItem(atPath: path) }
