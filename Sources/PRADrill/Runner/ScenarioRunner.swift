@@ -171,7 +171,7 @@ struct ScenarioRunner {
             state.disasterDate = Date()
             state.disasterClock = MonotonicClock.now()
             do {
-                let injected = try Disaster(kind: kind).inject(context)
+                let injected = try DisasterInjector(kind: kind).inject(context)
                 state.provisionSeconds = injected.provisionSeconds
                 context.log("\(label): \(kind.rawValue): \(injected.summary); RTO clock started")
             } catch {

@@ -3,7 +3,7 @@ import PRACore
 
 /// Loses the database, in one of the ways disasters do. Returns the seconds spent
 /// provisioning a replacement server (counted in the RTO as its own phase).
-struct Disaster {
+struct DisasterInjector {
     let kind: DisasterKind
 
     func inject(_ context: ScenarioContext) throws -> (summary: String, provisionSeconds: Double?) {
