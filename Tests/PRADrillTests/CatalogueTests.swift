@@ -67,4 +67,52 @@ struct CatalogueTests {
         let list = try PraBinary.run(["drill", "list", directory], environment: environment)
         #expect(list.stdout.contains("my-drill"))
     }
+
+    @Test("Ctrl-C during a drill stops its server and removes its cluster and work directories")
+    func interrupted() throws {
+        let directory = TestEnvironment.temporaryDirectory("drillint")
+        try """
+            name: long-wait
+            steps:
+              - backup: {}
+              - wait: 60s
+            """.write(toFile: directory + "/long.yaml", atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: PraBinary.path)
+        process.arguments = ["drill", "run", directory + "/long.yaml", "--scale", "0.02", "--junit", directory + "/j.xml", "--json", directory + "/r.json", "--history", directory + "/h.jsonl"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["PRA_FIXTURES_DIR"] = TestEnvironment.packageRoot + "/fixtures"
+        process.environment = environment
+        let log = directory + "/stderr.log"
+        FileManager.default.createFile(atPath: log, contents: nil)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle(forWritingAtPath: log)
+        try process.run()
+        // Wait until the scenario is in its long wait, and learn its cluster and work directory.
+        let deadline = Date().addingTimeInterval(60)
+        var text = ""
+        while Date() < deadline && !text.contains("step 2 wait") && !text.contains("waited") {
+            text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            if text.contains("step 1 backup: ok") { break }
+            usleep(50_000)
+        }
+        #expect(text.contains("step 1 backup: ok"), "the drill never reached its wait step: \(text)")
+        let port = text.split(separator: "\n").first { $0.contains("cluster on port") }
+            .flatMap { $0.components(separatedBy: "cluster on port ").last?.split(separator: ",").first }.map(String.init)
+        let workDirectory = text.components(separatedBy: "work directory ").last?.split(separator: "\n").first.map(String.init)
+        let clusters = try FileManager.default.contentsOfDirectory(atPath: "/tmp").filter { $0.hasPrefix("pra-cluster-") }.filter { name in
+            ((try? String(contentsOfFile: "/tmp/\(name)/pra-cluster.json", encoding: .utf8)) ?? "").contains("\"port\" : \(port ?? "-")")
+        }
+        #expect(clusters.count == 1, "cannot find the drill's cluster (port \(port ?? "?"))")
+        let pid = clusters.first.flatMap { try? String(contentsOfFile: "/tmp/\($0)/data/postmaster.pid", encoding: .utf8) }?.split(separator: "\n").first.flatMap { pid_t($0) }
+
+        process.interrupt()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 128 + SIGINT)
+        for cluster in clusters {
+            #expect(!FileManager.default.fileExists(atPath: "/tmp/" + cluster), "cluster directory \(cluster) left behind")
+        }
+        if let pid { #expect(!ScratchCluster.isAlive(pid), "postmaster \(pid) still running") }
+        if let workDirectory { #expect(!FileManager.default.fileExists(atPath: workDirectory), "work directory \(workDirectory) left behind") }
+    }
 }
