@@ -4,7 +4,7 @@ public enum DurationParser {
     public static func seconds(_ text: String) -> Double? {
         let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
         if trimmed.isEmpty { return nil }
-        if let plain = Double(trimmed) { return plain >= 0 ? plain : nil }
+        if let plain = Double(trimmed) { return plain >= 0 && plain.isFinite ? plain : nil }
         var total = 0.0
         var number = ""
         for character in trimmed {

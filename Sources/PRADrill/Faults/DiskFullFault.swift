@@ -7,8 +7,20 @@ import PRACore
 struct DiskFullFault: FaultInjector {
     let freeBytes: UInt64
 
+    /// Root is needed, and root in an unprivileged container may still not mount: try it once.
     static func unavailableReason() -> String? {
-        getuid() == 0 ? nil : "disk-full needs root to mount a size-limited tmpfs (run the drill as root, e.g. in CI)"
+        guard getuid() == 0 else { return "disk-full needs root to mount a size-limited tmpfs (run the drill as root, e.g. in CI)" }
+        var template = Array("/tmp/pra-mount-probe-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else { return "disk-full cannot create a probe directory in /tmp" }
+        let probe = String(cString: made)
+        defer { rmdir(probe) }
+        do {
+            try ExternalProcess(executable: "/bin/mount", arguments: ["-t", "tmpfs", "-o", "size=64k", "pra-mount-probe", probe], timeout: 30).runChecked()
+        } catch {
+            return "disk-full cannot mount a tmpfs here (\(error))"
+        }
+        _ = try? ExternalProcess(executable: "/bin/umount", arguments: [probe], timeout: 30).run()
+        return nil
     }
 
     func apply(_ context: ScenarioContext, step: StepAction) throws -> String {

@@ -11,7 +11,7 @@ public enum ByteSizeParser {
             "g": kibi * kibi * kibi, "gb": kibi * kibi * kibi, "gib": kibi * kibi * kibi,
             "t": kibi * kibi * kibi * kibi, "tb": kibi * kibi * kibi * kibi, "tib": kibi * kibi * kibi * kibi,
         ]
-        guard let multiplier = multipliers[unit] else { return nil }
+        guard let multiplier = multipliers[unit], number * multiplier < 1.8e19 else { return nil }
         return UInt64(number * multiplier)
     }
 }

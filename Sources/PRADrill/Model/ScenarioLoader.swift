@@ -41,6 +41,9 @@ public struct ScenarioLoader {
             root = node
         } catch let error as ScenarioError {
             throw error
+        } catch YamlError.duplicatedKeysInMapping(let duplicates, _) {
+            let key = duplicates.first ?? "?"
+            throw ScenarioError(file: file, line: Self.secondOccurrence(of: key, in: text), key: key, message: "key given twice")
         } catch let error as YamlError {
             throw ScenarioError(file: file, line: Self.line(of: error), key: "", message: "not valid YAML: \(Self.problem(of: error))")
         } catch {
@@ -83,6 +86,20 @@ public struct ScenarioLoader {
         }
         try StepOrderValidator(file: file).validate(scenario)
         return scenario
+    }
+
+    /// The line where `key:` appears for the second time (where a duplicate starts).
+    static func secondOccurrence(of key: String, in text: String) -> Int? {
+        var seen = 0
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            var trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.hasPrefix("- ") { trimmed = String(trimmed.dropFirst(2)).trimmingCharacters(in: .whitespaces) }
+            if trimmed.hasPrefix(key + ":") || trimmed.contains("{\(key):") || trimmed.contains(", \(key):") {
+                seen += 1
+                if seen == 2 { return index + 1 }
+            }
+        }
+        return nil
     }
 
     static func line(of error: YamlError) -> Int? {
@@ -169,12 +186,19 @@ struct NodeReader {
     }
 
     func number(_ node: Node, key: String) throws(ScenarioError) -> Double {
-        guard case .scalar(let scalar) = node, let value = Double(scalar.string) else { throw error(node, key, "must be a number") }
+        guard case .scalar(let scalar) = node, let value = Double(scalar.string), value.isFinite else { throw error(node, key, "must be a number") }
         return value
     }
 
     func integer(_ node: Node, key: String) throws(ScenarioError) -> Int {
         guard case .scalar(let scalar) = node, let value = Int(scalar.string) else { throw error(node, key, "must be a whole number") }
+        return value
+    }
+
+    /// A whole number within `range`.
+    func integer(_ node: Node, key: String, in range: ClosedRange<Int>) throws(ScenarioError) -> Int {
+        let value = try integer(node, key: key)
+        guard range.contains(value) else { throw error(node, key, "must be between \(range.lowerBound) and \(range.upperBound)") }
         return value
     }
 
@@ -189,15 +213,15 @@ struct NodeReader {
 
     func duration(_ node: Node, key: String) throws(ScenarioError) -> Double {
         let text = try string(node, key: key)
-        guard let seconds = DurationParser.seconds(text) else {
-            throw error(node, key, "\"\(text)\" is not a duration (examples: 0.5s, 30s, 5m, 1h)")
+        guard let seconds = DurationParser.seconds(text), seconds <= 7 * 86400 else {
+            throw error(node, key, "\"\(text)\" is not a duration up to 7d (examples: 0.5s, 30s, 5m, 1h)")
         }
         return seconds
     }
 
     func size(_ node: Node, key: String) throws(ScenarioError) -> UInt64 {
         let text = try string(node, key: key)
-        guard let bytes = ByteSizeParser.bytes(text) else { throw error(node, key, "\"\(text)\" is not a size (examples: 65536, 64KiB, 1MiB)") }
+        guard let bytes = ByteSizeParser.bytes(text), bytes <= 1 << 40 else { throw error(node, key, "\"\(text)\" is not a size up to 1TiB (examples: 65536, 64KiB, 1MiB)") }
         return bytes
     }
 

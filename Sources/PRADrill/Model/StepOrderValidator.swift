@@ -26,7 +26,7 @@ struct StepOrderValidator {
             }
             switch step.action {
             case .backup:
-                backups += 1
+                break
             case .verify(let archive):
                 try needBackups(archive ?? .newest, what: "verify")
             case .restore(let archive, _, _):
@@ -66,6 +66,8 @@ struct StepOrderValidator {
                     throw fail("after_bytes counts the archive a backup writes; use after: DURATION for \(step.action.kind) steps")
                 }
             }
+            // Counted after the step's own checks: a fault injected into a backup cannot use its archive.
+            if step.action == .backup { backups += 1 }
         }
     }
 }

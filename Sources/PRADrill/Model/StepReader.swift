@@ -122,22 +122,35 @@ struct StepReader {
             let archive = try map.node("archive").map { (node) throws(ScenarioError) in try reader.archive(node, key: "\(key).archive") } ?? .newest
             let modeNode = try map.required("mode")
             let mode = try reader.string(modeNode, key: "\(key).mode")
-            func number(_ name: String, _ fallback: Double) throws(ScenarioError) -> Double {
-                try map.node(name).map { (node) throws(ScenarioError) in try reader.number(node, key: "\(key).\(name)") } ?? fallback
+            let parameters: [String: [String]] = [
+                "bit-flips": ["count", "seed"], "truncate": ["fraction"], "zero-block": ["fraction", "length"],
+                "append-garbage": ["bytes"], "delete-manifest": [], "alter-manifest": [],
+            ]
+            guard let accepted = parameters[mode] else {
+                throw reader.error(modeNode, "\(key).mode", "unknown corruption mode \"\(mode)\" (known: bit-flips, truncate, zero-block, append-garbage, delete-manifest, alter-manifest)")
+            }
+            for name in ["count", "seed", "fraction", "length", "bytes"] where !accepted.contains(name) {
+                if let extra = map.node(name) {
+                    throw reader.error(extra, "\(key).\(name)", "not a parameter of mode \(mode)" + (accepted.isEmpty ? " (it takes none)" : " (it takes: \(accepted.joined(separator: ", ")))"))
+                }
+            }
+            func whole(_ name: String, _ fallback: Int, _ range: ClosedRange<Int>) throws(ScenarioError) -> Int {
+                try map.node(name).map { (node) throws(ScenarioError) in try reader.integer(node, key: "\(key).\(name)", in: range) } ?? fallback
+            }
+            func fraction() throws(ScenarioError) -> Double {
+                guard let node = map.node("fraction") else { return 0.5 }
+                let value = try reader.number(node, key: "\(key).fraction")
+                guard value >= 0 && value < 1 else { throw reader.error(node, "\(key).fraction", "must be in [0, 1)") }
+                return value
             }
             let corruption: ArchiveCorruption
             switch mode {
-            case "bit-flips": corruption = .bitFlips(count: Int(try number("count", 1)), seed: UInt64(try number("seed", 1)))
-            case "truncate": corruption = .truncate(fraction: try number("fraction", 0.5))
-            case "zero-block": corruption = .zeroBlock(fraction: try number("fraction", 0.5), length: Int(try number("length", 4096)))
-            case "append-garbage": corruption = .appendGarbage(bytes: Int(try number("bytes", 64)))
+            case "bit-flips": corruption = .bitFlips(count: try whole("count", 1, 1...1_000_000), seed: UInt64(try whole("seed", 1, 0...Int(Int32.max))))
+            case "truncate": corruption = .truncate(fraction: try fraction())
+            case "zero-block": corruption = .zeroBlock(fraction: try fraction(), length: try whole("length", 4096, 1...(1 << 30)))
+            case "append-garbage": corruption = .appendGarbage(bytes: try whole("bytes", 64, 1...(1 << 30)))
             case "delete-manifest": corruption = .deleteManifest
-            case "alter-manifest": corruption = .alterManifest
-            default:
-                throw reader.error(modeNode, "\(key).mode", "unknown corruption mode \"\(mode)\" (known: bit-flips, truncate, zero-block, append-garbage, delete-manifest, alter-manifest)")
-            }
-            if case .truncate(let fraction) = corruption, !(0..<1).contains(fraction) {
-                throw reader.error(map.node("fraction"), "\(key).fraction", "must be in [0, 1)")
+            default: corruption = .alterManifest
             }
             return (.corruptArchive(corruption, archive: archive), map)
         default:
@@ -163,7 +176,7 @@ struct StepReader {
             guard let outcome = Expectations.Outcome(rawValue: text) else { throw reader.error(value, "\(key).outcome", "must be success or failure") }
             expect.outcome = outcome
         }
-        if let value = map.node("exit_code") { expect.exitCode = Int32(try reader.integer(value, key: "\(key).exit_code")) }
+        if let value = map.node("exit_code") { expect.exitCode = Int32(try reader.integer(value, key: "\(key).exit_code", in: 0...255)) }
         if let value = map.node("message_contains") { expect.messageContains = try reader.stringList(value, key: "\(key).message_contains") }
         if let value = map.node("archive") {
             let text = try reader.string(value, key: "\(key).archive")

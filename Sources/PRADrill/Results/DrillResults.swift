@@ -83,7 +83,7 @@ public struct Projections: Codable, Sendable, Equatable {
     public var backupIntervalSeconds: Double
     /// Measured duration of the scenario's last successful backup.
     public var backupSeconds: Double?
-    /// Worst-case RPO: backup interval + backup duration (scaled to production when the size is known).
+    /// Worst-case RPO: backup interval + the measured backup duration (not scaled to production).
     public var worstCaseRPOSeconds: Double?
 
     public init(productionDatabaseBytes: Double? = nil, restoreBytesPerSecond: Double? = nil, projectedRTOSeconds: Double? = nil, backupIntervalSeconds: Double, backupSeconds: Double? = nil, worstCaseRPOSeconds: Double? = nil) {

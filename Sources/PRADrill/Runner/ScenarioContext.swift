@@ -17,6 +17,21 @@ final class ScenarioContext: @unchecked Sendable {
     let echo: (@Sendable (String) -> Void)?
     /// The heartbeat writer, when the scenario has a workload.
     var workload: HeartbeatWorkload?
+    private var stepRunning = false
+
+    /// True while a step's `pra` child runs (faults acting "during" a step stop looking after it).
+    var isStepRunning: Bool {
+        get {
+            lock.lock()
+            defer { lock.unlock() }
+            return stepRunning
+        }
+        set {
+            lock.lock()
+            stepRunning = newValue
+            lock.unlock()
+        }
+    }
 
     init(cluster: ScratchCluster, database: String, workDirectory: String, praExecutable: String, scenarioEnvironment: [String: String], echo: (@Sendable (String) -> Void)?) {
         self.cluster = cluster

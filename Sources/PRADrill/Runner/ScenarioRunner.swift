@@ -155,7 +155,7 @@ struct ScenarioRunner {
 
         switch step.action {
         case .wait(let seconds):
-            usleep(UInt32(seconds * 1_000_000))
+            Thread.sleep(forTimeInterval: seconds)
             context.log("\(label): waited \(DurationParser.format(seconds))")
         case .fault(let fault):
             do {
@@ -270,8 +270,11 @@ struct ScenarioRunner {
 
         let stepClock = MonotonicClock.now()
         let child: PraChild.Result
+        context.isStepRunning = true
+        defer { context.isStepRunning = false }
         do {
             child = try PraChild(executable: context.praExecutable).run(arguments, environment: environment)
+            context.isStepRunning = false
         } catch {
             during?.finish()
             injector?.revert(context)

@@ -42,7 +42,7 @@ struct DrillRun: ParsableCommand {
     @Flag(name: .long, help: "Keep each scenario's directory (backups, reports, server log) for debugging.")
     var keep = false
 
-    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Run only these scenarios (by name).", valueName: "name"))
+    @Option(name: .long, help: ArgumentHelp("Run only this scenario (by name); repeat for several.", valueName: "name"))
     var only: [String] = []
 
     @OptionGroup var common: CommonOptions
@@ -75,8 +75,9 @@ struct DrillRun: ParsableCommand {
         let jsonPath = json ?? reports + "/drill-\(BackupArchiveName.stamp(run.startedAt)).json"
         let historyPath = history ?? reports + "/history.jsonl"
         do {
-            for path in [junitPath, jsonPath] {
-                try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            for path in [junitPath, jsonPath, historyPath] {
+                let directory = (path as NSString).deletingLastPathComponent
+                if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
             }
             try JUnitReportWriter(run: run).write(to: junitPath)
             try RunReportFiles.writeJSON(run, to: jsonPath)
