@@ -31,47 +31,9 @@ public struct HealthProbe: Sendable {
         guard let url = URL(string: urlString), url.scheme == "http" || url.scheme == "https" else {
             return Outcome(url: urlString, statusCode: nil, error: "not an http(s) URL", seconds: 0)
         }
-        var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeout)
+        var request = URLRequest(url: url)
         request.httpMethod = "GET"
-        let box = ResponseBox()
-        let done = DispatchSemaphore(value: 0)
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout
-        configuration.timeoutIntervalForResource = timeout
-        let session = URLSession(configuration: configuration)
-        let task = session.dataTask(with: request) { _, response, error in
-            box.set(status: (response as? HTTPURLResponse)?.statusCode, error: error?.localizedDescription)
-            done.signal()
-        }
-        task.resume()
-        if done.wait(timeout: .now() + timeout + 2) == .timedOut {
-            task.cancel()
-            box.set(status: nil, error: "timed out after \(Int(timeout))s")
-        }
-        session.finishTasksAndInvalidate()
-        let (status, error) = box.get()
-        return Outcome(url: urlString, statusCode: status, error: error, seconds: started.elapsed())
-    }
-}
-
-private final class ResponseBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var status: Int?
-    private var error: String?
-    private var set = false
-
-    func set(status: Int?, error: String?) {
-        lock.lock()
-        defer { lock.unlock() }
-        guard !set else { return }
-        set = true
-        self.status = status
-        self.error = error
-    }
-
-    func get() -> (Int?, String?) {
-        lock.lock()
-        defer { lock.unlock() }
-        return (status, error)
+        let response = HTTPExchange(timeout: timeout).send(request)
+        return Outcome(url: urlString, statusCode: response.statusCode, error: response.error, seconds: started.elapsed())
     }
 }

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import PRACore
 
@@ -25,11 +24,7 @@ struct BackupSnapshot {
 
     /// SHA-256 of a file, streamed; `nil` when it cannot be read.
     static func digest(_ path: String) -> String? {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
-        defer { try? handle.close() }
-        var hasher = SHA256()
-        while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        (try? FileDigest(path: path))?.sha256
     }
 
     /// Earlier complete backups whose files changed or vanished since the snapshot.

@@ -16,12 +16,22 @@ struct CommonOptions: ParsableArguments {
     @Flag(name: .shortAndLong, help: "Print details: configuration sources, every check.")
     var verbose = false
 
-    /// Loads the configuration, printing its warnings on stderr.
-    func loadConfiguration(overrides: [String: String] = [:]) throws -> Configuration {
+    /// Loads the configuration, printing its warnings on stderr. With `logAs`, the command's
+    /// stderr lines also go to its daily log file in `LOG_DIR` (when set).
+    func loadConfiguration(overrides: [String: String] = [:], logAs command: String? = nil) throws -> Configuration {
         var all = overrides
         if let backupDir { all["BACKUP_DIR"] = backupDir }
         do {
             let configuration = try Configuration(envFile: envFile, overrides: all)
+            CommandLog.shared.useRedactor(SecretRedactor(configuration: configuration))
+            if let command, let directory = configuration["LOG_DIR"] {
+                do {
+                    try CommandLog.shared.open(directory: directory, command: command)
+                    CommandLog.shared.record("pra \(command) started (pra \(PRAVersion.current))")
+                } catch {
+                    Terminal.warn("cannot write the log file in LOG_DIR=\(directory): \(error)")
+                }
+            }
             for warning in configuration.warnings { Terminal.warn(warning) }
             if verbose {
                 for name in configuration.values.keys.sorted() where name != "PGPASSWORD" {
@@ -40,24 +50,53 @@ struct CommonOptions: ParsableArguments {
 }
 
 /// Output conventions: results on stdout, one clear line per problem on stderr.
+/// Every stderr line goes through ``CommandLog``: secrets redacted, and the same line appended
+/// to the command's log file when one is open.
 enum Terminal {
     static func warn(_ message: String) {
-        FileHandle.standardError.write(Data("pra: warning: \(message)\n".utf8))
+        stderr("pra: warning: \(message)")
     }
 
     static func info(_ message: String) {
-        FileHandle.standardError.write(Data("pra: \(message)\n".utf8))
+        stderr("pra: \(message)")
     }
 
     /// Prints `pra: error: message` and returns the exit code to throw.
     static func fail(_ message: String, exitCode: Int32) -> ExitCode {
-        FileHandle.standardError.write(Data("pra: error: \(message)\n".utf8))
+        stderr("pra: error: \(message)")
+        record("pra: exit \(exitCode)")
         return ExitCode(exitCode)
+    }
+
+    /// A line for the log file only (a command's outcome, which goes to stdout).
+    static func record(_ line: String) {
+        CommandLog.shared.record(line)
+    }
+
+    private static func stderr(_ line: String) {
+        FileHandle.standardError.write(Data((CommandLog.shared.record(line) + "\n").utf8))
     }
 
     /// Renders an operation failure: exit 2 for usage/configuration, else 1.
     static func fail(_ failure: OperationFailure) -> ExitCode {
         fail(failure.description, exitCode: failure.isUsageError ? 2 : 1)
+    }
+
+    /// Sends `alert` (when channels are configured); prints and logs a warning per failed delivery.
+    static func alert(_ alert: Alert, configuration: Configuration, alertOnSuccess: Bool = false) {
+        let dispatcher = AlertDispatcher(configuration: configuration, alertOnSuccess: alertOnSuccess ? true : nil)
+        report(dispatcher.send(alert), from: dispatcher)
+    }
+
+    /// Prints and logs the warnings of alert deliveries; records the ones that got through.
+    static func report(_ deliveries: [AlertDelivery], from dispatcher: AlertDispatcher) {
+        for warning in dispatcher.warnings(for: deliveries) { warn(warning) }
+        for delivery in deliveries where delivery.delivered { record("pra: alert sent via \(delivery.channel) (\(delivery.server))") }
+    }
+
+    /// Where the configured database is, without secrets, for alerts.
+    static func location(_ configuration: Configuration) -> String {
+        (try? configuration.connectionSettings().redactedDescription) ?? "database (connection settings invalid)"
     }
 
     static func output(_ text: String) {

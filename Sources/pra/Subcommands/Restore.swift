@@ -13,6 +13,9 @@ struct Restore: ParsableCommand {
             target (default RESTORE_DB, else <database>_restore) only when load and verification \
             succeeded, so a failure leaves nothing half-restored. Then checks table count, row counts against the manifest, CRITICAL_TABLES, \
             APP_HEALTH_URL and API_ENDPOINTS, and writes pra_restore_report_<stamp>.txt in REPORT_DIR.
+            With --latest and REMOTE_TARGET set, when no local backup is present and valid, the remote \
+            copies are fetched (newest first) and restored instead; the report says so.
+            Failures are alerted (SLACK_WEBHOOK, ALERT_EMAIL).
 
             Examples:
               pra restore --latest --target-db akig_restore
@@ -34,6 +37,9 @@ struct Restore: ParsableCommand {
     @Flag(name: .long, help: "Print the result as one JSON document.")
     var json = false
 
+    @Flag(name: .long, help: "Alert on success too (as ALERT_ON_SUCCESS=true).")
+    var alertOnSuccess = false
+
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
@@ -41,7 +47,7 @@ struct Restore: ParsableCommand {
     }
 
     func run() throws {
-        let configuration = try common.loadConfiguration()
+        let configuration = try common.loadConfiguration(logAs: "restore")
         InterruptCleanup.shared.installSignalHandlers()
         let source: RestoreOperation.Source = file.map { .file($0) } ?? .latest
         let result: RestoreResult
@@ -49,9 +55,12 @@ struct Restore: ParsableCommand {
             result = try RestoreOperation(configuration: configuration, progress: json ? nil : common.progress).run(source: source, targetDatabase: targetDb, force: force)
         } catch {
             if json { Terminal.output(JSONCoding.document(FailureDocument(error))) }
-            throw Terminal.fail(OperationFailure(stage: error.stage, message: "restore refused: \(error.message)", isUsageError: error.isUsageError))
+            let exit = Terminal.fail(OperationFailure(stage: error.stage, message: "restore refused: \(error.message)", isUsageError: error.isUsageError))
+            Terminal.alert(Alert(kind: .failure, command: "restore", what: "restore refused", location: Terminal.location(configuration), detail: error.description), configuration: configuration)
+            throw exit
         }
         for skipped in result.skippedBackups { Terminal.warn("fallback: \(skipped)") }
+        for fetched in result.fetchedFromRemote { Terminal.warn("no valid local backup: restoring the remote copy \(fetched)") }
         if json {
             Terminal.output(JSONCoding.document(result))
         } else {
@@ -61,8 +70,13 @@ struct Restore: ParsableCommand {
             if let report = result.reportFile { Terminal.output("report: \(report)\n") }
             if result.succeeded { Terminal.output(result.summary + "\n") }
         }
+        let location = "database \(result.targetDatabase) (\(Terminal.location(configuration)))"
         if !result.succeeded {
-            throw Terminal.fail(result.summary, exitCode: 1)
+            let exit = Terminal.fail(result.summary, exitCode: 1)
+            Terminal.alert(Alert(kind: .failure, command: "restore", what: "restore failed", location: location, detail: result.summary), configuration: configuration)
+            throw exit
         }
+        Terminal.record("pra: " + result.summary)
+        Terminal.alert(Alert(kind: .success, command: "restore", what: "restore complete", location: location, detail: result.summary), configuration: configuration, alertOnSuccess: alertOnSuccess)
     }
 }

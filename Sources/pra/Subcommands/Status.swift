@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import PRACore
 
 struct Status: ParsableCommand {
@@ -13,25 +14,79 @@ struct Status: ParsableCommand {
             APP_HEALTH_URL answering 2xx, free space in BACKUP_DIR against DISK_WARN_PERCENT and \
             DISK_CRITICAL_PERCENT.
 
-            Example (cron, every five minutes):  */5 * * * *  pra status --quiet --env-file /etc/pra/.env
+            --nagios prints one plugin line with performance data and exits as a Nagios plugin: \
+            0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. --prometheus FILE also writes the figures in \
+            Prometheus text format, atomically, for node_exporter's textfile collector.
+
+            Alerts (SLACK_WEBHOOK, ALERT_EMAIL): once when the status turns CRITICAL, once when it is \
+            OK again; the state is kept in BACKUP_DIR/.pra-status-alert.json.
+
+            Examples:
+              */5 * * * *  pra status --quiet --env-file /etc/pra/.env --prometheus /var/lib/node_exporter/textfile/pra.prom
+              pra status --nagios --env-file /etc/pra/.env      # NRPE command
             """)
 
     @Flag(name: .long, help: "Print the report as one JSON document.")
     var json = false
 
+    @Flag(name: .long, help: "Print one Nagios plugin line with perfdata; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.")
+    var nagios = false
+
+    @Option(name: .long, help: ArgumentHelp("Also write the status in Prometheus text format to this file (atomically).", valueName: "file"))
+    var prometheus: String?
+
     @OptionGroup var common: CommonOptions
 
+    func validate() throws {
+        if json && nagios { throw ValidationError("--json and --nagios exclude each other") }
+    }
+
     func run() throws {
-        let configuration = try common.loadConfiguration()
+        let configuration: Configuration
+        do {
+            configuration = try common.loadConfiguration(logAs: "status")
+        } catch {
+            if nagios { throw unknown("configuration error (the line above on stderr says which)") }
+            throw error
+        }
         let report: StatusReport
         do {
             report = try StatusOperation(configuration: configuration).run()
         } catch {
+            if nagios {
+                Terminal.info("error: \(error.description)")
+                throw unknown(error.description)
+            }
             throw Terminal.fail(error)
+        }
+        if let prometheus {
+            do {
+                try PrometheusExposition(report: report).write(to: prometheus)
+            } catch {
+                Terminal.warn("cannot write the Prometheus file: \(error)")
+            }
+        }
+        let dispatcher = AlertDispatcher(configuration: configuration)
+        Terminal.report(dispatcher.statusChecked(report, location: Terminal.location(configuration), backupDirectory: configuration.backupDirectory), from: dispatcher)
+        if nagios {
+            let line = NagiosStatusLine(report: report)
+            Terminal.output(CommandLog.shared.redact(line.line) + "\n")
+            Terminal.record(line.line)
+            if line.state != .ok { throw ExitCode(line.state.exitCode) }
+            return
         }
         Terminal.output(json ? JSONCoding.document(report) : report.text)
         if report.level != .ok {
             throw Terminal.fail(report.headline, exitCode: report.level.exitCode)
         }
+        Terminal.record("pra: status OK")
+    }
+
+    /// Prints the UNKNOWN plugin line; returns exit code 3.
+    private func unknown(_ reason: String) -> ExitCode {
+        let line = NagiosStatusLine(unknown: reason)
+        Terminal.output(CommandLog.shared.redact(line.line) + "\n")
+        Terminal.record(line.line)
+        return ExitCode(line.state.exitCode)
     }
 }

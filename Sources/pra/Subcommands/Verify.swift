@@ -35,7 +35,7 @@ struct Verify: ParsableCommand {
     }
 
     func run() throws {
-        let configuration = try common.loadConfiguration()
+        let configuration = try common.loadConfiguration(logAs: "verify")
         var targets: [(archive: String, manifest: String, requireManifest: Bool)] = archives.map { ($0, $0 + BackupArchiveName.manifestSuffix, false) }
         if all {
             let catalogue = BackupCatalogue(directory: configuration.backupDirectory)

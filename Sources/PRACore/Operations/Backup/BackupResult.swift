@@ -17,6 +17,10 @@ public struct BackupResult: Codable, Sendable {
     /// Backups removed by retention after this one succeeded.
     public var deletedByRetention: [String]
     public var warnings: [String]
+    /// The verified off-site copy, when `REMOTE_TARGET` is set and the copy succeeded.
+    public var remoteCopy: RemoteCopyResult? = nil
+    /// Why the off-site copy failed (the local backup is complete all the same).
+    public var remoteCopyError: String? = nil
 
     /// One line for the terminal.
     public var summary: String {

@@ -15,6 +15,8 @@ public struct RestoreOperation {
     public var configuration: Configuration
     public var progress: ProgressReporter?
     public static let applicationName = "pra-restore"
+    /// Where remote copies are fetched to (inside `BACKUP_DIR`), removed after the restore.
+    public static let remoteFetchDirectory = ".pra-remote-fetch"
 
     public init(configuration: Configuration, progress: ProgressReporter? = nil) {
         self.configuration = configuration
@@ -32,6 +34,16 @@ public struct RestoreOperation {
         } catch {
             throw OperationFailure(stage: "configuration", error)
         }
+        // With --latest, the remote copies are the fallback when no local backup is valid.
+        let remote: RemoteCopyOperation?
+        var listedRemote = false
+        do {
+            if case .latest = source { remote = try RemoteCopyOperation(configuration: configuration) } else { remote = nil }
+        } catch {
+            throw OperationFailure(stage: "configuration", error)
+        }
+        let fetchDirectory = (configuration.backupDirectory as NSString).appendingPathComponent(Self.remoteFetchDirectory)
+        defer { if remote != nil { try? FileManager.default.removeItem(atPath: fetchDirectory) } }
         let sourceDatabase = settings.databaseName ?? "postgres"
         let target = targetDatabase ?? configuration["RESTORE_DB"] ?? "\(sourceDatabase)_restore"
         guard target != sourceDatabase else {
@@ -69,7 +81,7 @@ public struct RestoreOperation {
         case .latest:
             let catalogue = BackupCatalogue(directory: configuration.backupDirectory)
             candidates = catalogue.complete.map { ($0.archivePath, $0.manifestPath, true) }
-            if candidates.isEmpty {
+            if candidates.isEmpty && remote == nil {
                 return fail("choose backup", ArchiveError.noCompleteBackup(directory: configuration.backupDirectory).description)
             }
         }
@@ -92,7 +104,36 @@ public struct RestoreOperation {
         // trailer are verified in the same pass that loads, and a load that does not verify
         // is thrown away with its staging database.
         var loaded: VerificationResult?
-        for candidate in candidates {
+        var index = 0
+        var pendingRemote: [BackupArchiveName] = []
+        while loaded == nil {
+            if index == candidates.count, let copies = remote {
+                // No local backup is left to try: fetch the remote copies, newest first, one at a time.
+                if !listedRemote {
+                    listedRemote = true
+                    do {
+                        pendingRemote = try copies.completeBackups()
+                        if pendingRemote.isEmpty { result.skippedBackups.append("no complete backup on \(copies.store.description)") }
+                    } catch {
+                        result.skippedBackups.append("remote copies: \(error)")
+                    }
+                }
+                if !pendingRemote.isEmpty {
+                    let name = pendingRemote.removeFirst()
+                    phases.begin("fetch remote copy")
+                    do {
+                        let archive = try copies.fetch(name, into: fetchDirectory)
+                        candidates.append((archive, archive + BackupArchiveName.manifestSuffix, true))
+                        result.fetchedFromRemote.append("\(name.fileName) from \(copies.store.description)")
+                    } catch {
+                        result.skippedBackups.append("remote \(name.fileName) could not be fetched: \(error)")
+                        continue
+                    }
+                }
+            }
+            guard index < candidates.count else { break }
+            let candidate = candidates[index]
+            index += 1
             let name = (candidate.archive as NSString).lastPathComponent
             phases.begin("verify")
             let problems = ArchiveVerifier().precheck(archivePath: candidate.archive, manifestPath: candidate.manifest, requireManifest: candidate.requireManifest)

@@ -22,6 +22,9 @@ public struct RestoreReport {
         for skipped in result.skippedBackups {
             lines.append("fallback: \(skipped)")
         }
+        for fetched in result.fetchedFromRemote {
+            lines.append("remote copy: fetched \(fetched)")
+        }
         lines.append("verdict:  \(result.succeeded ? "SUCCESS" : "FAILED")")
         if let failure = result.failure {
             lines.append("failure:  \(result.failedStage ?? "?"): \(failure)")

@@ -28,6 +28,8 @@ public struct RestoreResult: Codable, Sendable {
     public var backupFinishedAt: Date?
     /// Newer backups skipped because they failed verification, with the reason.
     public var skippedBackups: [String] = []
+    /// Remote copies fetched from `REMOTE_TARGET` because no local backup was valid.
+    public var fetchedFromRemote: [String] = []
     public var targetDatabase: String
     public var phases: [Phase] = []
     public var checks: [Check] = [] {

@@ -34,7 +34,48 @@ public struct StatusOperation {
             checks.append(.init(name: "health", level: outcome.healthy ? .ok : .critical, message: outcome.summary, value: outcome.seconds))
         }
         checks.append(diskCheck(warnPercent: warnPercent, criticalPercent: criticalPercent))
-        return StatusReport(checkedAt: now, checks: checks)
+        var report = StatusReport(checkedAt: now, checks: checks)
+        report.measurements = measurements(of: checks, now: now)
+        report.measurements[.rpoTargetSeconds] = rpoTarget
+        report.measurements[.diskWarnPercent] = warnPercent
+        report.measurements[.diskCriticalPercent] = criticalPercent
+        return report
+    }
+
+    /// The figures monitoring exports: from the checks' values, the newest manifest and its
+    /// verification record, and the free bytes in `BACKUP_DIR`.
+    private func measurements(of checks: [StatusReport.Check], now: Date) -> [StatusReport.Measurement: Double] {
+        var figures: [StatusReport.Measurement: Double] = [:]
+        func value(_ name: String) -> Double? { checks.first { $0.name == name }?.value }
+        figures[.databaseLatencySeconds] = checks.first { $0.name == "database" && $0.level == .ok }?.value
+        figures[.databaseSizeBytes] = value("database size")
+        figures[.diskFreePercent] = value("disk")
+        if let newest = BackupCatalogue(directory: configuration.backupDirectory).newestComplete, let manifest = newest.manifest {
+            figures[.backupAgeSeconds] = now.timeIntervalSince(manifest.finishedAt)
+            figures[.backupSizeBytes] = Double(manifest.compressedBytes)
+            figures[.backupFinishedAt] = manifest.finishedAt.timeIntervalSince1970
+            if let record = VerificationRecord.load(archivePath: newest.archivePath) {
+                figures[.verificationValid] = record.valid ? 1 : 0
+                figures[.verifiedAt] = record.verifiedAt.timeIntervalSince1970
+            }
+        }
+        if let free = Self.freeSpace(near: configuration.backupDirectory) {
+            figures[.diskFreeBytes] = free.free
+        }
+        return figures
+    }
+
+    /// Free and total bytes of the file system that holds (or will hold) `path`.
+    static func freeSpace(near path: String) -> (free: Double, total: Double, measured: String)? {
+        var directory = path
+        // Before the first backup the directory may not exist: measure where it will be created.
+        while !FileManager.default.fileExists(atPath: directory) && directory != "/" && !directory.isEmpty {
+            directory = (directory as NSString).deletingLastPathComponent
+        }
+        if directory.isEmpty { directory = "." }
+        var info = statvfs()
+        guard statvfs(directory, &info) == 0, info.f_blocks > 0 else { return nil }
+        return (Double(info.f_bavail) * Double(info.f_frsize), Double(info.f_blocks) * Double(info.f_frsize), directory)
     }
 
     private func percent(_ name: String) throws(ConfigurationError) -> Double {
@@ -97,20 +138,12 @@ public struct StatusOperation {
     }
 
     private func diskCheck(warnPercent: Double, criticalPercent: Double) -> StatusReport.Check {
-        var directory = configuration.backupDirectory
-        // Before the first backup the directory may not exist: measure where it will be created.
-        while !FileManager.default.fileExists(atPath: directory) && directory != "/" && !directory.isEmpty {
-            directory = (directory as NSString).deletingLastPathComponent
+        guard let space = Self.freeSpace(near: configuration.backupDirectory) else {
+            return .init(name: "disk", level: .critical, message: "cannot measure free space near \(configuration.backupDirectory): \(String(cString: strerror(errno)))")
         }
-        var info = statvfs()
-        guard statvfs(directory.isEmpty ? "." : directory, &info) == 0, info.f_blocks > 0 else {
-            return .init(name: "disk", level: .critical, message: "cannot measure free space in \(directory): \(String(cString: strerror(errno)))")
-        }
-        let free = Double(info.f_bavail) * Double(info.f_frsize)
-        let total = Double(info.f_blocks) * Double(info.f_frsize)
-        let percent = free * 100 / total
+        let percent = space.free * 100 / space.total
         let level: StatusLevel = percent < criticalPercent ? .critical : percent < warnPercent ? .warning : .ok
-        let message = String(format: "%.1f%% free (%@ of %@) in %@", percent, ByteCount.format(UInt64(free)) as NSString, ByteCount.format(UInt64(total)) as NSString, configuration.backupDirectory as NSString)
+        let message = String(format: "%.1f%% free (%@ of %@) in %@", percent, ByteCount.format(UInt64(space.free)) as NSString, ByteCount.format(UInt64(space.total)) as NSString, configuration.backupDirectory as NSString)
             + (level == .ok ? "" : ", below \(level == .critical ? "DISK_CRITICAL_PERCENT" : "DISK_WARN_PERCENT")=\(level == .critical ? criticalPercent : warnPercent)")
         return .init(name: "disk", level: level, message: message, value: percent)
     }

@@ -34,6 +34,30 @@ public struct StatusReport: Codable, Sendable {
         public var value: Double?
     }
 
+    /// Figures for monitoring exports (``PrometheusExposition``, ``NagiosStatusLine``), keyed by
+    /// ``Measurement``. Not part of the `--json` document, which stays as it was.
+    public var measurements: [Measurement: Double] = [:]
+
+    /// The figures a status run measures beyond its checks' levels.
+    public enum Measurement: String, Sendable, CaseIterable {
+        case backupAgeSeconds = "backup_age_seconds"
+        case backupSizeBytes = "backup_size_bytes"
+        case backupFinishedAt = "backup_finished_timestamp_seconds"
+        case verificationValid = "verification_valid"
+        case verifiedAt = "verified_timestamp_seconds"
+        case databaseSizeBytes = "database_size_bytes"
+        case databaseLatencySeconds = "database_latency_seconds"
+        case diskFreeBytes = "disk_free_bytes"
+        case diskFreePercent = "disk_free_percent"
+        case rpoTargetSeconds = "rpo_target_seconds"
+        case diskWarnPercent = "disk_warn_percent"
+        case diskCriticalPercent = "disk_critical_percent"
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case checkedAt, level, checks
+    }
+
     public var checkedAt: Date
     /// The worst level of all checks.
     public private(set) var level: StatusLevel
