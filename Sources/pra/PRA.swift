@@ -16,7 +16,7 @@ struct PRA: ParsableCommand {
             configuration error. status: 0 OK, 1 CRITICAL, 2 WARNING.
             """,
         version: PRAVersion.current,
-        subcommands: [Backup.self, Verify.self, Restore.self, Status.self, Drill.self, Cluster.self, Fixtures.self]
+        subcommands: [Backup.self, Verify.self, Restore.self, Status.self, Schedule.self, Drill.self, Report.self, Cluster.self, Fixtures.self]
     )
 
     /// Argument-parser reports usage errors with EX_USAGE (64); pra's contract is exit 2.

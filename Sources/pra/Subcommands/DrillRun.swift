@@ -13,11 +13,14 @@ struct DrillRun: ParsableCommand {
 
             Writes reports/junit.xml, reports/drill-<stamp>.json and appends one line to \
             reports/history.jsonl. Measured RTO/RPO are compared with the scenario's targets \
-            (default RPO_TARGET, RTO_TARGET); projections use PRODUCTION_DB_SIZE and BACKUP_INTERVAL.
+            (default RPO_TARGET, RTO_TARGET); projections use PRODUCTION_DB_SIZE and BACKUP_INTERVAL. \
+            With --report, also writes reports/compliance.html and reports/compliance.md from the \
+            history (see `pra report`).
 
             Examples:
               pra drill run                                  # the whole catalogue in scenarios/
               pra drill run --only baseline-drop-database --keep
+              pra drill run --report                         # monthly drill: catalogue + compliance report
               pra drill run scenarios/disk-full-during-backup.yaml --junit out/junit.xml
             """)
 
@@ -45,10 +48,13 @@ struct DrillRun: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Run only this scenario (by name); repeat for several.", valueName: "name"))
     var only: [String] = []
 
+    @Flag(name: .long, help: "Also build the compliance report from the history (reports/compliance.html and .md, as `pra report`).")
+    var report = false
+
     @OptionGroup var common: CommonOptions
 
     func run() throws {
-        let configuration = try common.loadConfiguration()
+        let configuration = try common.loadConfiguration(logAs: "drill")
         InterruptCleanup.shared.installSignalHandlers()
         var scenarios: [Scenario]
         do {
@@ -87,9 +93,36 @@ struct DrillRun: ParsableCommand {
         }
         Terminal.output(DrillRunner.summaryTable(run))
         Terminal.output("reports: \(junitPath), \(jsonPath), \(historyPath)\n")
+        let complianceWritten = report ? writeComplianceReport(configuration: configuration, historyPath: historyPath) : true
         if !run.succeeded {
             let failed = run.scenarios.filter { $0.verdict == .failed }
-            throw Terminal.fail("\(failed.count) scenario(s) failed: " + failed.map { "\($0.name) (\($0.failureSummary ?? "failed"))" }.joined(separator: "; "), exitCode: 1)
+            let message = "\(failed.count) scenario(s) failed: " + failed.map { "\($0.name) (\($0.failureSummary ?? "failed"))" }.joined(separator: "; ")
+            let exit = Terminal.fail(message, exitCode: 1)
+            Terminal.alert(Alert(kind: .failure, command: "drill", what: "drill failed", location: junitPath, detail: message), configuration: configuration)
+            throw exit
+        }
+        Terminal.alert(Alert(kind: .success, command: "drill", what: "drill passed", location: junitPath, detail: "\(run.scenarios.count) scenario(s), none failed"), configuration: configuration)
+        if !complianceWritten { throw ExitCode(1) }
+    }
+
+    /// `--report`: the compliance report from the history this run appended to, as `pra report`
+    /// builds it with its defaults. Its verdict does not change this command's exit code; a
+    /// report that cannot be built or written prints one error line and makes it 1 (after the
+    /// drill's own outcome and alert).
+    private func writeComplianceReport(configuration: Configuration, historyPath: String) -> Bool {
+        var settings = ComplianceSettings(historyPath: historyPath)
+        let html = configuration.reportDirectory + "/" + ComplianceReportFiles.defaultHTMLName
+        let markdown = configuration.reportDirectory + "/" + ComplianceReportFiles.defaultMarkdownName
+        do {
+            try Report.applyProjectionSettings(configuration, to: &settings)
+            settings.catalogue = Report.defaultCatalogue()
+            let compliance = try ComplianceReportFiles.build(settings: settings)
+            try ComplianceReportFiles.write(compliance, html: html, markdown: markdown)
+            Terminal.output(ComplianceReportFiles.summary(compliance, html: html, markdown: markdown))
+            return true
+        } catch {
+            _ = Terminal.fail("cannot write the compliance report: \(error)", exitCode: 1)
+            return false
         }
     }
 }

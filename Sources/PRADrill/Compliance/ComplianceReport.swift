@@ -1,0 +1,222 @@
+import Foundation
+
+/// The compliance report built from the drill history: the verdict management reads first
+/// (RTO and RPO of the latest run against their targets), the latest run scenario by scenario,
+/// the projections for production, the trend across runs, and the findings.
+///
+/// It is a value computed from the history alone (plus ``ComplianceSettings``); the HTML and
+/// Markdown renderers only present it, so both carry the same verdicts and figures.
+///
+/// Compliant means all of: RTO compliant and RPO compliant in the latest run (see
+/// ``TargetVerdict``), no failed scenario in the latest run, and a passing full drill (see
+/// ``DrillCatalogue``) no older than ``ComplianceSettings/maximumDrillAgeSeconds``. Projections
+/// are shown next to the measurements and listed as findings, but do not change the verdict.
+public struct ComplianceReport: Sendable, Encodable {
+    /// The latest run's identity.
+    public struct RunInfo: Sendable, Equatable, Encodable {
+        public var runID: String
+        public var startedAt: Date
+        public var host: String
+        public var toolVersion: String
+        public var seconds: Double
+    }
+
+    /// A scenario's projection, named.
+    public struct NamedProjection: Sendable, Equatable, Encodable {
+        public var scenario: String
+        public var projection: ScheduleProjection
+    }
+
+    /// The reference time (`ComplianceSettings.now`).
+    public var generatedAt: Date
+    /// The history file the report was built from.
+    public var historyPath: String
+    /// History lines that could not be read (1-based), for example a run cut short mid-write.
+    public var skippedLines: [Int]
+    /// Runs in the whole history, and the window the trend covers.
+    public var totalRunCount: Int
+    /// `--since`: the start of the trend window.
+    public var since: Date?
+    /// The scenarios a full drill runs.
+    public var catalogue: DrillCatalogue
+    /// The latest run, which the verdict is about.
+    public var latest: RunInfo
+    /// The latest run's counts and full/partial status.
+    public var latestPoint: ComplianceTrend.RunPoint
+    /// The RTO and RPO verdicts of the latest run.
+    public var rto: TargetVerdict
+    public var rpo: TargetVerdict
+    /// The latest run's scenarios, in run order.
+    public var scenarios: [ScenarioCompliance]
+    /// The scenario with the largest projected RTO, and the one with the largest worst-case RPO.
+    public var rtoProjection: NamedProjection?
+    public var rpoProjection: NamedProjection?
+    /// Runs and scenarios over the `--since` window.
+    public var trend: ComplianceTrend
+    /// The newest full run (any outcome) and the newest full run without a failure.
+    public var lastFullDrill: ComplianceTrend.RunPoint?
+    public var lastPassingFullDrill: ComplianceTrend.RunPoint?
+    /// The age limit of the last passing full drill.
+    public var maximumDrillAgeSeconds: Double
+    /// Most severe first.
+    public var findings: [ComplianceFinding]
+
+    /// True when the plan is compliant (no finding of severity `failing`).
+    public var isCompliant: Bool { !findings.contains { $0.severity == .failing } }
+
+    /// Days since the last passing full drill, at ``generatedAt``.
+    public var daysSinceLastPassingFullDrill: Int? {
+        lastPassingFullDrill.map { ComplianceFormat.days(from: $0.startedAt, to: generatedAt) }
+    }
+
+    /// Builds the report from `runs` (as read from the history; any order) and the line numbers
+    /// the reader skipped.
+    public init(runs unsorted: [DrillRunResult], skippedLines: [Int] = [], settings: ComplianceSettings) throws(ComplianceError) {
+        let runs = unsorted.enumerated().sorted { ($0.element.startedAt, $0.offset) < ($1.element.startedAt, $1.offset) }.map(\.element)
+        guard let latestRun = runs.last else {
+            throw .emptyHistory(path: settings.historyPath, skippedLines: skippedLines)
+        }
+        let window = settings.since.map { since in runs.filter { $0.startedAt >= since } } ?? runs
+        if window.isEmpty, let since = settings.since {
+            throw .nothingSince(since: ComplianceFormat.dateTime(since), latest: ComplianceFormat.dateTime(latestRun.startedAt), path: settings.historyPath)
+        }
+        let catalogue = settings.catalogue ?? DrillCatalogue.fromHistory(runs)!
+
+        generatedAt = settings.now
+        historyPath = settings.historyPath
+        self.skippedLines = skippedLines
+        totalRunCount = runs.count
+        since = settings.since
+        self.catalogue = catalogue
+        maximumDrillAgeSeconds = settings.maximumDrillAgeSeconds
+        latest = RunInfo(runID: latestRun.runID, startedAt: latestRun.startedAt, host: latestRun.host, toolVersion: latestRun.toolVersion, seconds: latestRun.seconds)
+        latestPoint = ComplianceTrend.point(latestRun, catalogue: catalogue)
+        let earlier = Array(runs.dropLast())
+        rto = TargetVerdict.judge(.rto, run: latestRun, earlier: earlier)
+        rpo = TargetVerdict.judge(.rpo, run: latestRun, earlier: earlier)
+        scenarios = latestRun.scenarios.map { ScenarioCompliance($0, settings: settings) }
+
+        let projected = scenarios.compactMap { row in row.projection.map { NamedProjection(scenario: row.name, projection: $0) } }
+        rtoProjection = projected.filter { $0.projection.projectedRTOSeconds != nil }
+            .max { ($0.projection.projectedRTOSeconds ?? 0) < ($1.projection.projectedRTOSeconds ?? 0) }
+        // Figures scaled to production beat drill-size ones; among equals, the worst case.
+        let bestBasis = projected.map(\.projection.backupBasis).min { Self.basisRank($0) < Self.basisRank($1) }
+        rpoProjection = projected.filter { $0.projection.backupBasis == bestBasis }
+            .max { $0.projection.worstCaseRPOSeconds < $1.projection.worstCaseRPOSeconds }
+
+        trend = ComplianceTrend(window: window, all: runs, catalogue: catalogue)
+        lastFullDrill = runs.last(where: catalogue.isFull).map { ComplianceTrend.point($0, catalogue: catalogue) }
+        lastPassingFullDrill = runs.last(where: catalogue.isPassingFull).map { ComplianceTrend.point($0, catalogue: catalogue) }
+        findings = []
+        findings = collectFindings(window: window, catalogue: catalogue)
+    }
+
+    private static func capitalized(_ text: String) -> String {
+        text.prefix(1).uppercased() + text.dropFirst()
+    }
+
+    private static func basisRank(_ basis: ScheduleProjection.BackupBasis) -> Int {
+        switch basis {
+        case .productionSize: return 0
+        case .drillSize: return 1
+        case .unknown: return 2
+        }
+    }
+
+    private func collectFindings(window: [DrillRunResult], catalogue: DrillCatalogue) -> [ComplianceFinding] {
+        var list: [ComplianceFinding] = []
+        if !rto.isCompliant { list.append(ComplianceFinding(.failing, rto.sentence)) }
+        if !rpo.isCompliant { list.append(ComplianceFinding(.failing, rpo.sentence)) }
+
+        let failed = scenarios.filter { $0.verdict == .failed }
+        if !failed.isEmpty {
+            list.append(ComplianceFinding(.failing, "\(ComplianceFormat.count(failed.count, "scenario")) failed in the latest run: " + failed.map { "\($0.name) (\($0.failure ?? "failed"))" }.joined(separator: "; ") + "."))
+        }
+
+        let limitDays = Int((maximumDrillAgeSeconds / 86400).rounded())
+        if let passing = lastPassingFullDrill {
+            let age = ComplianceFormat.days(from: passing.startedAt, to: generatedAt)
+            if generatedAt.timeIntervalSince(passing.startedAt) > maximumDrillAgeSeconds {
+                list.append(ComplianceFinding(.failing, "The last passing full drill was on \(ComplianceFormat.day(passing.startedAt)), \(ComplianceFormat.ago(age)) (limit \(limitDays)): the monthly drill did not happen or did not pass since."))
+            }
+        } else if let full = lastFullDrill {
+            list.append(ComplianceFinding(.failing, "No full drill in the history passed (the latest, on \(ComplianceFormat.day(full.startedAt)), had \(ComplianceFormat.count(full.failed, "failed scenario")))."))
+        } else {
+            list.append(ComplianceFinding(.failing, "No full drill in the history: no run included all \(ComplianceFormat.count(catalogue.names.count, "scenario")) of the catalogue (\(catalogue.sourceDescription))."))
+        }
+
+        // Months without a full drill inside the window.
+        let full = window.filter(catalogue.isFull)
+        for (before, after) in zip(full, full.dropFirst()) where after.startedAt.timeIntervalSince(before.startedAt) > maximumDrillAgeSeconds {
+            list.append(ComplianceFinding(.notice, "No full drill between \(ComplianceFormat.day(before.startedAt)) and \(ComplianceFormat.day(after.startedAt)) (\(ComplianceFormat.days(from: before.startedAt, to: after.startedAt)) days)."))
+        }
+
+        if let rtoProjection, rtoProjection.projection.rtoMeetsTarget == false {
+            list.append(ComplianceFinding(.warning, rtoProjection.projection.rtoSentence + " (from \(rtoProjection.scenario))"))
+        }
+        if let rpoProjection, !rpoProjection.projection.rpoMeetsTarget {
+            list.append(ComplianceFinding(.warning, rpoProjection.projection.rpoSentence + " (from \(rpoProjection.scenario))"))
+        }
+
+        if !latestPoint.isFull {
+            list.append(ComplianceFinding(.notice, "The latest run was partial: it ran \(latestPoint.catalogueScenariosRun) of the \(catalogue.names.count) catalogue scenarios (missing: \(latestPoint.missingScenarios.joined(separator: ", ")))."))
+        }
+        let skipped = scenarios.filter { $0.verdict == .skipped }
+        if !skipped.isEmpty {
+            list.append(ComplianceFinding(.notice, "\(ComplianceFormat.count(skipped.count, "scenario")) skipped in the latest run, so not proven: " + skipped.map { "\($0.name) (\($0.skippedReason ?? "no reason given"))" }.joined(separator: "; ") + "."))
+        }
+        if !skippedLines.isEmpty {
+            list.append(ComplianceFinding(.notice, "\(Self.capitalized(ComplianceError.lines(skippedLines))) of \(historyPath) could not be read (truncated or malformed, for example a run killed mid-write) and \(skippedLines.count == 1 ? "was" : "were") skipped."))
+        }
+        return list.enumerated().sorted { ($0.element.severity, $0.offset) < ($1.element.severity, $1.offset) }.map(\.element)
+    }
+}
+
+extension ComplianceReport {
+    /// When the last passing full drill happened, in one sentence (the monthly-drill question).
+    public var lastDrillSentence: String {
+        let limit = Int((maximumDrillAgeSeconds / 86400).rounded())
+        guard let passing = lastPassingFullDrill else {
+            if let full = lastFullDrill {
+                return "No full drill has passed yet; the latest full drill, on \(ComplianceFormat.day(full.startedAt)), had \(ComplianceFormat.count(full.failed, "failed scenario"))."
+            }
+            return "No full drill (every catalogue scenario in one run) is recorded yet."
+        }
+        let age = ComplianceFormat.days(from: passing.startedAt, to: generatedAt)
+        let stale = generatedAt.timeIntervalSince(passing.startedAt) > maximumDrillAgeSeconds
+        var sentence = "Last passing full drill: \(ComplianceFormat.day(passing.startedAt)) (\(ComplianceFormat.ago(age)); \(stale ? "older than the \(limit)-day limit — a monthly drill is missing" : "within the \(limit)-day limit")"
+        if passing.skipped > 0 { sentence += "; \(ComplianceFormat.count(passing.skipped, "scenario")) skipped in it" }
+        return sentence + ")."
+    }
+
+    /// The trend's runs, newest first, with a gap line (`run == nil`) wherever two consecutive
+    /// full drills are further apart than the age limit: the months a drill did not happen.
+    public var runsWithGaps: [(run: ComplianceTrend.RunPoint?, gap: String?)] {
+        var rows: [(run: ComplianceTrend.RunPoint?, gap: String?)] = []
+        var newerFull: ComplianceTrend.RunPoint?
+        if let newest = trend.runs.last(where: \.isFull), generatedAt.timeIntervalSince(newest.startedAt) > maximumDrillAgeSeconds {
+            rows.append((nil, "No full drill since \(ComplianceFormat.day(newest.startedAt)) (\(ComplianceFormat.days(from: newest.startedAt, to: generatedAt)) days)"))
+        }
+        for run in trend.runs.reversed() {
+            if run.isFull {
+                if let newer = newerFull, newer.startedAt.timeIntervalSince(run.startedAt) > maximumDrillAgeSeconds {
+                    rows.append((nil, "No full drill between \(ComplianceFormat.day(run.startedAt)) and \(ComplianceFormat.day(newer.startedAt)) (\(ComplianceFormat.days(from: run.startedAt, to: newer.startedAt)) days)"))
+                }
+                newerFull = run
+            }
+            rows.append((run, nil))
+        }
+        return rows
+    }
+
+    /// The rules the report applies, in words, for its last section.
+    public var rules: [String] {
+        [
+            "Compliant means: in the latest run every measured RTO and RPO is within its scenario's target and none is missing where a disaster was recovered from; no scenario failed; and a passing full drill is at most \(Int((maximumDrillAgeSeconds / 86400).rounded())) days old.",
+            "RTO is measured from the injected disaster to the restored database passing its integrity and health checks; RPO is the disaster time minus the commit time of the newest heartbeat row found in the restored database.",
+            "A full drill runs every scenario of the catalogue (\(catalogue.sourceDescription)); a run with --only, or one that predates a scenario added since, is partial. A passing full drill has no failed scenario; skipped scenarios are never counted as passed.",
+            "Projections are estimates, not measurements: RTO at PRODUCTION_DB_SIZE = time outside the restore + size ÷ measured restore throughput; worst-case RPO = BACKUP_INTERVAL + backup duration (scaled to the production size when known) + copy time. They are listed as findings but do not change the verdict.",
+            "Pass rate = scenarios passed ÷ scenarios in the run. Trend figures compare the latest full drill with the previous one; a change of at most 10 % or one second is reported as about the same.",
+        ]
+    }
+}

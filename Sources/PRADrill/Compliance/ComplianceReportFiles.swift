@@ -1,0 +1,50 @@
+import Foundation
+import PRACore
+
+/// Builds the compliance report from a history file and writes its HTML and Markdown
+/// renderings: what `pra report` and `pra drill run --report` call.
+public enum ComplianceReportFiles {
+    /// Default paths, relative to the report directory (`REPORT_DIR`, default `./reports`).
+    public static let defaultHTMLName = "compliance.html"
+    public static let defaultMarkdownName = "compliance.md"
+
+    /// Reads the history at `settings.historyPath` (a truncated or malformed line is skipped
+    /// and named in the report) and builds the report.
+    public static func build(settings: ComplianceSettings) throws(ComplianceError) -> ComplianceReport {
+        let (runs, skipped) = RunReportFiles.readHistory(path: settings.historyPath)
+        return try ComplianceReport(runs: runs, skippedLines: skipped, settings: settings)
+    }
+
+    /// Writes the report as HTML to `html` and as Markdown to `markdown` (either may be `nil`),
+    /// each durably (temporary file, fsync, rename) so a reader never sees half a page; parent
+    /// directories are created when missing.
+    public static func write(_ report: ComplianceReport, html: String?, markdown: String?) throws {
+        if let html {
+            try RunReportFiles.createParentDirectory(of: html)
+            try DurableFile.write(Data(ComplianceHTMLRenderer(report: report).html.utf8), to: html, permissions: 0o644)
+        }
+        if let markdown {
+            try RunReportFiles.createParentDirectory(of: markdown)
+            try DurableFile.write(Data(ComplianceMarkdownRenderer(report: report).markdown.utf8), to: markdown, permissions: 0o644)
+        }
+    }
+
+    /// The catalogue from the scenario files at `path` (names only); throws when there are none
+    /// or one is invalid.
+    public static func catalogue(scenarioPath path: String) throws(ScenarioError) -> DrillCatalogue {
+        let scenarios = try DrillRunner.load(paths: [path])
+        return DrillCatalogue(names: scenarios.map(\.name), source: .scenarioFiles(path: path))
+    }
+
+    /// A few lines for the terminal: the verdict, its sentences, the other findings and the files.
+    public static func summary(_ report: ComplianceReport, html: String?, markdown: String?) -> String {
+        var lines = ["compliance: \(report.isCompliant ? "COMPLIANT" : "NOT COMPLIANT")", "  " + report.rpo.sentence, "  " + report.rto.sentence, "  " + report.lastDrillSentence]
+        for finding in report.findings where finding.text != report.rpo.sentence && finding.text != report.rto.sentence {
+            lines.append("  \(finding.severity.rawValue): \(finding.text)")
+        }
+        lines = lines.map(ComplianceFormat.oneLine)
+        let files = [html, markdown].compactMap { $0 }
+        if !files.isEmpty { lines.append("report: " + files.joined(separator: ", ")) }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

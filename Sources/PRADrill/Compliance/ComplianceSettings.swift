@@ -1,0 +1,39 @@
+import Foundation
+
+/// What a compliance report is built with, besides the history itself.
+///
+/// The projections use the configuration at report time (`PRODUCTION_DB_SIZE`,
+/// `BACKUP_INTERVAL`, `RPO_TARGET`, `RTO_TARGET`), so changing the schedule in `.env` and running
+/// `pra report` again answers "what if"; values left `nil` fall back to what the latest run
+/// recorded.
+public struct ComplianceSettings: Sendable {
+    /// The reference time for ages ("last full drill 12 days ago").
+    public var now: Date
+    /// `--since`: the trend covers runs started at or after this date. The verdict always comes
+    /// from the latest run and the last full drill from the whole history.
+    public var since: Date?
+    /// The scenario names a full drill runs (from the scenario files); `nil`: derived from the
+    /// history (see ``DrillCatalogue``).
+    public var catalogue: DrillCatalogue?
+    /// A passing full drill older than this is a finding (default 35 days: monthly, with slack).
+    public var maximumDrillAgeSeconds: Double
+    /// `PRODUCTION_DB_SIZE` in bytes; `nil`: the size the latest run recorded, if any.
+    public var productionDatabaseBytes: Double?
+    /// `BACKUP_INTERVAL`; `nil`: the interval the latest run recorded.
+    public var backupIntervalSeconds: Double?
+    /// Time to copy a finished backup off the machine; `nil`: not configured, counted as 0 and
+    /// labelled so.
+    public var copySeconds: Double?
+    /// `RTO_TARGET` / `RPO_TARGET` for the projections; `nil`: the latest run's scenario targets.
+    public var rtoTargetSeconds: Double?
+    public var rpoTargetSeconds: Double?
+    /// The history file, as shown in the report.
+    public var historyPath: String
+
+    /// Settings with the defaults: now, no `--since`, catalogue from the history, 35 days.
+    public init(now: Date = Date(), historyPath: String = "reports/history.jsonl") {
+        self.now = now
+        self.historyPath = historyPath
+        self.maximumDrillAgeSeconds = 35 * 86400
+    }
+}

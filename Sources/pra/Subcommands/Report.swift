@@ -1,0 +1,151 @@
+import ArgumentParser
+import Foundation
+import PRACore
+import PRADrill
+
+struct Report: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Build the compliance report (HTML and Markdown) from the drill history.",
+        discussion: """
+            Reads reports/history.jsonl (one line per `pra drill run`) and writes a self-contained \
+            HTML page (inline SVG charts, opens offline, prints well) and a Markdown version for a \
+            wiki or a ticket: the verdict for RPO and RTO from the latest run, each scenario with its \
+            RTO phases and failure or skip reason, projections for production (RTO at \
+            PRODUCTION_DB_SIZE, worst-case RPO for BACKUP_INTERVAL), the trend across runs and the \
+            date of the last passing full drill. Rules: docs/reports.md.
+
+            A run is a full drill when it ran every scenario in --scenarios (default scenarios/ when \
+            present; otherwise the largest run in the history). Unreadable history lines (a run \
+            killed mid-write) are skipped and named in the report.
+
+            Exit 0: report written, compliant (RTO and RPO within target in the latest run, no failed \
+            scenario, a passing full drill at most --max-age old). Exit 1: report written, not \
+            compliant. Exit 2: no report: usage error, empty or unreadable history, or the files \
+            cannot be written. Projections are shown and listed, but do not change the exit code.
+
+            Examples:
+              pra report                   # writes reports/compliance.html and .md
+              pra report --since 2026-01-01 --html /srv/www/dr/index.html
+              PRODUCTION_DB_SIZE=80GB BACKUP_INTERVAL=30m pra report --copy-time 5m
+            """)
+
+    @Option(name: .long, help: ArgumentHelp("History to read (default: reports/history.jsonl).", valueName: "file"))
+    var history: String?
+
+    @Option(name: .long, help: ArgumentHelp("HTML output (default: reports/compliance.html).", valueName: "file"))
+    var html: String?
+
+    @Option(name: .long, help: ArgumentHelp("Markdown output (default: reports/compliance.md).", valueName: "file"))
+    var markdown: String?
+
+    @Option(name: .long, help: ArgumentHelp("Trend from this date on: 2026-01-31 or an ISO-8601 time. The verdict is always the latest run's.", valueName: "date"))
+    var since: String?
+
+    @Option(name: .long, help: ArgumentHelp("Scenario files or directory defining a full drill (default: scenarios/ when present).", valueName: "path"))
+    var scenarios: String?
+
+    @Option(name: .long, help: ArgumentHelp("Oldest acceptable passing full drill.", valueName: "duration"))
+    var maxAge: String = "35d"
+
+    @Option(name: .long, help: ArgumentHelp("Time to copy a backup off-site, added to the worst-case RPO projection (default: 0, labelled as not configured).", valueName: "duration"))
+    var copyTime: String?
+
+    @Flag(name: .long, help: "Print the report model as one JSON document instead of the summary.")
+    var json = false
+
+    @OptionGroup var common: CommonOptions
+
+    func run() throws {
+        let configuration = try common.loadConfiguration(logAs: "report")
+        var settings = ComplianceSettings(historyPath: history ?? configuration.reportDirectory + "/history.jsonl")
+        if let since {
+            guard let date = ComplianceFormat.parseDate(since) else {
+                throw Terminal.fail("--since \(since) is not a date (examples: 2026-01-31, 2026-01-31T08:00:00Z)", exitCode: 2)
+            }
+            settings.since = date
+        }
+        guard let age = DurationParser.seconds(maxAge), age > 0 else {
+            throw Terminal.fail("--max-age \(maxAge) is not a duration (examples: 35d, 31d12h)", exitCode: 2)
+        }
+        settings.maximumDrillAgeSeconds = age
+        if let copyTime {
+            guard let seconds = DurationParser.seconds(copyTime) else {
+                throw Terminal.fail("--copy-time \(copyTime) is not a duration (examples: 90s, 5m)", exitCode: 2)
+            }
+            settings.copySeconds = seconds
+        }
+        do {
+            try Self.applyProjectionSettings(configuration, to: &settings)
+        } catch {
+            throw Terminal.fail(error.description, exitCode: 2)
+        }
+        settings.catalogue = try Self.catalogue(explicit: scenarios)
+
+        let report: ComplianceReport
+        do {
+            report = try ComplianceReportFiles.build(settings: settings)
+        } catch {
+            throw Terminal.fail(error.description, exitCode: 2)
+        }
+        let htmlPath = html ?? configuration.reportDirectory + "/" + ComplianceReportFiles.defaultHTMLName
+        let markdownPath = markdown ?? configuration.reportDirectory + "/" + ComplianceReportFiles.defaultMarkdownName
+        do {
+            try ComplianceReportFiles.write(report, html: htmlPath, markdown: markdownPath)
+        } catch {
+            throw Terminal.fail("cannot write the compliance report: \(error)", exitCode: 2)
+        }
+        if json {
+            struct Document: Encodable {
+                var compliant: Bool
+                var html: String
+                var markdown: String
+                var report: ComplianceReport
+            }
+            Terminal.output(JSONCoding.document(Document(compliant: report.isCompliant, html: htmlPath, markdown: markdownPath, report: report)))
+        } else {
+            Terminal.output(ComplianceReportFiles.summary(report, html: htmlPath, markdown: markdownPath))
+        }
+        if !report.isCompliant {
+            let reasons = report.findings.filter { $0.severity == .failing }.map(\.text)
+            throw Terminal.fail("not compliant: " + ComplianceFormat.oneLine(reasons.joined(separator: " ")), exitCode: 1)
+        }
+    }
+
+    /// PRODUCTION_DB_SIZE, BACKUP_INTERVAL and the targets, as configured now.
+    static func applyProjectionSettings(_ configuration: Configuration, to settings: inout ComplianceSettings) throws(ConfigurationError) {
+        settings.backupIntervalSeconds = try configuration.seconds("BACKUP_INTERVAL")
+        settings.rpoTargetSeconds = try configuration.seconds("RPO_TARGET")
+        settings.rtoTargetSeconds = try configuration.seconds("RTO_TARGET")
+        if let size = configuration["PRODUCTION_DB_SIZE"] {
+            guard let bytes = ByteSizeParser.bytes(size) else {
+                throw ConfigurationError("PRODUCTION_DB_SIZE=\(size) is not a size (examples: 50GB, 800MiB)")
+            }
+            settings.productionDatabaseBytes = Double(bytes)
+        }
+    }
+
+    /// The catalogue a full drill must cover: `explicit` (an error there is exit 2), else
+    /// ``defaultCatalogue()``.
+    static func catalogue(explicit: String?) throws -> DrillCatalogue? {
+        guard let explicit else { return defaultCatalogue() }
+        do {
+            return try ComplianceReportFiles.catalogue(scenarioPath: explicit)
+        } catch {
+            throw Terminal.fail(error.description, exitCode: 2)
+        }
+    }
+
+    /// `scenarios/` in the current directory when it loads, else `nil` (the report derives the
+    /// catalogue from the history).
+    static func defaultCatalogue() -> DrillCatalogue? {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: "scenarios", isDirectory: &isDirectory), isDirectory.boolValue else { return nil }
+        do {
+            return try ComplianceReportFiles.catalogue(scenarioPath: "scenarios")
+        } catch {
+            Terminal.warn("cannot read the catalogue in scenarios/ (\(error.description)); a full drill is judged against the largest run in the history")
+            return nil
+        }
+    }
+}
