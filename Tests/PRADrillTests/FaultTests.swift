@@ -126,4 +126,60 @@ struct FaultTests {
         // The phases account for the whole RTO.
         #expect(abs(result.measurement.rtoPhases.reduce(0) { $0 + $1.seconds } - rto) < 0.05)
     }
+
+    @Test("remote-unreachable: the off-site copy fails (exit 3), the local backup stays complete", .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/ssh"), "the ssh client is not installed"))
+    func remoteUnreachable() throws {
+        let result = DrillHarness.run(try DrillHarness.parse("""
+            name: t-remote-unreachable
+            steps:
+              - backup: {}
+                inject: {kind: remote-unreachable}
+                expect: {exit_code: 3, message_contains: "ssh cannot reach 127.0.0.1", archive: complete}
+              - backup: {}
+                expect: {exit_code: 0}
+            """))
+        #expect(result.verdict == .passed, "\(DrillHarness.failures(result))")
+        #expect(result.steps[0].errorLine?.contains("\n") == false)
+    }
+
+    @Test("remote-full: the off-site copy runs out of space (exit 3) and its tmpfs is unmounted at the end", .enabled(if: TestEnvironment.isRoot, "mounting a tmpfs needs root"))
+    func remoteFull() throws {
+        let result = DrillHarness.run(try DrillHarness.parse("""
+            name: t-remote-full
+            steps:
+              - fault: {kind: remote-full, free: 8KiB}
+              - backup: {}
+                expect: {exit_code: 3, message_contains: "No space left on device", archive: complete}
+            """))
+        #expect(result.verdict == .passed, "\(DrillHarness.failures(result))")
+        let mounts = try String(contentsOfFile: "/proc/mounts", encoding: .utf8)
+        #expect(!mounts.contains("pra-drill-remote-full"), "the tmpfs was left mounted")
+    }
+
+    @Test("webhook-error: a Slack webhook answering 503 is reported and the good backup stays good")
+    func webhookError() throws {
+        let result = DrillHarness.run(try DrillHarness.parse("""
+            name: t-webhook
+            env: {ALERT_ON_SUCCESS: "true"}
+            steps:
+              - backup: {}
+                inject: {kind: webhook-error, status: 503}
+                expect: {exit_code: 0, archive: complete, message_contains: ["slack alert via", "503"]}
+            """))
+        #expect(result.verdict == .passed, "\(DrillHarness.failures(result))")
+    }
+
+    @Test("smtp-refusing: an SMTP server refusing service is reported and the failed backup keeps exit 1", .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/curl"), "curl is not installed"))
+    func smtpRefusing() throws {
+        let result = DrillHarness.run(try DrillHarness.parse("""
+            name: t-smtp
+            steps:
+              - backup: {}
+              - fault: {kind: smtp-refusing}
+              - fault: {kind: stop-server}
+              - backup: {}
+                expect: {exit_code: 1, message_contains: ["email alert via", "the command's own result is unchanged"]}
+            """))
+        #expect(result.verdict == .passed, "\(DrillHarness.failures(result))")
+    }
 }

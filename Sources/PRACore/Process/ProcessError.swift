@@ -25,7 +25,7 @@ public struct ProcessError: Error, CustomStringConvertible, Sendable, Equatable 
 
     /// The most telling stderr line: the last `error:`/`FATAL:` line, else the last line.
     public var stderrSummary: String? {
-        let lines = stderr.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let lines = stderr.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
         let telling = lines.last { $0.contains("error:") || $0.contains("FATAL:") || $0.contains("ERROR:") }
         return telling ?? lines.last
     }

@@ -26,12 +26,19 @@ enum FaultInjectors {
         case .crashServer: return CrashServerFault()
         case .stopServer: return StopServerFault()
         case .startServer: return StartServerFault()
+        case .remoteUnreachable: return RemoteUnreachableFault()
+        case .remoteFull(let free): return RemoteFullFault(freeBytes: free)
+        case .webhookError(let status): return WebhookErrorFault(status: status)
+        case .smtpRefusing: return SMTPRefusingFault()
         }
     }
 
     static func unavailableReason(_ fault: Fault) -> String? {
         switch fault {
         case .diskFull: return DiskFullFault.unavailableReason()
+        case .remoteUnreachable: return RemoteUnreachableFault.unavailableReason()
+        case .remoteFull: return RemoteFullFault.unavailableReason()
+        case .smtpRefusing: return SMTPRefusingFault.unavailableReason()
         default: return nil
         }
     }

@@ -162,8 +162,25 @@ public enum Fault: Sendable, Equatable, CustomStringConvertible {
     case stopServer
     /// Start the server again (recovery after crash-server or stop-server).
     case startServer
+    /// `REMOTE_TARGET` on an ssh server that does not answer.
+    case remoteUnreachable
+    /// `REMOTE_TARGET` on a filesystem with only this many bytes free.
+    case remoteFull(freeBytes: UInt64)
+    /// `SLACK_WEBHOOK` answering this HTTP status.
+    case webhookError(status: Int)
+    /// `SMTP_URL` on a server refusing service.
+    case smtpRefusing
 
-    public static let kinds = ["kill-connections", "disk-full", "corrupt-archive", "crash-server", "stop-server", "start-server"]
+    public static let kinds = ["kill-connections", "disk-full", "corrupt-archive", "crash-server", "stop-server", "start-server",
+                               "remote-unreachable", "remote-full", "webhook-error", "smtp-refusing"]
+
+    /// Faults that change the configuration the following `pra` steps see.
+    public var changesConfiguration: Bool {
+        switch self {
+        case .remoteUnreachable, .remoteFull, .webhookError, .smtpRefusing: return true
+        default: return false
+        }
+    }
 
     public var kind: String {
         switch self {
@@ -173,6 +190,10 @@ public enum Fault: Sendable, Equatable, CustomStringConvertible {
         case .crashServer: return "crash-server"
         case .stopServer: return "stop-server"
         case .startServer: return "start-server"
+        case .remoteUnreachable: return "remote-unreachable"
+        case .remoteFull: return "remote-full"
+        case .webhookError: return "webhook-error"
+        case .smtpRefusing: return "smtp-refusing"
         }
     }
 
@@ -180,6 +201,8 @@ public enum Fault: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .diskFull(let free): return "disk-full (\(ByteCount.format(free)) free)"
         case .corruptArchive(let corruption, let archive): return "corrupt-archive (\(corruption), \(archive) archive)"
+        case .remoteFull(let free): return "remote-full (\(ByteCount.format(free)) free)"
+        case .webhookError(let status): return "webhook-error (HTTP \(status))"
         default: return kind
         }
     }

@@ -75,6 +75,9 @@ struct StepReader {
     private func timedFault(_ node: Node, key: String) throws(ScenarioError) -> TimedFault {
         let parsed = try fault(node, key: key, extraKeys: ["after", "after_bytes"])
         let map = parsed.map
+        if parsed.fault.changesConfiguration, let timing = map.node("after") ?? map.node("after_bytes") {
+            throw reader.error(timing, key, "\(parsed.fault.kind) changes the step's configuration, so it applies before the step; remove after/after_bytes")
+        }
         if map.node("after") != nil && map.node("after_bytes") != nil {
             throw reader.error(node, key, "give after or after_bytes, not both")
         }
@@ -88,7 +91,7 @@ struct StepReader {
     }
 
     private func fault(_ node: Node, key: String, extraKeys: [String]) throws(ScenarioError) -> (fault: Fault, map: NodeReader.Mapping) {
-        let allowed = ["kind", "free", "mode", "count", "seed", "fraction", "length", "bytes", "archive"] + extraKeys
+        let allowed = ["kind", "free", "mode", "count", "seed", "fraction", "length", "bytes", "archive", "status"] + extraKeys
         let map = try reader.mapping(node, key: key, allowed: allowed)
         let kindNode = try map.required("kind")
         let kind = try reader.string(kindNode, key: "\(key).kind")
@@ -113,6 +116,20 @@ struct StepReader {
         case "start-server":
             try only([])
             return (.startServer, map)
+        case "remote-unreachable":
+            try only([])
+            return (.remoteUnreachable, map)
+        case "smtp-refusing":
+            try only([])
+            return (.smtpRefusing, map)
+        case "remote-full":
+            try only(["free"])
+            let free = try map.node("free").map { (node) throws(ScenarioError) in try reader.size(node, key: "\(key).free") } ?? 64 * 1024
+            return (.remoteFull(freeBytes: free), map)
+        case "webhook-error":
+            try only(["status"])
+            let status = try map.node("status").map { (node) throws(ScenarioError) in try reader.integer(node, key: "\(key).status", in: 300...599) } ?? 500
+            return (.webhookError(status: status), map)
         case "disk-full":
             try only(["free"])
             let free = try map.node("free").map { (node) throws(ScenarioError) in try reader.size(node, key: "\(key).free") } ?? 64 * 1024

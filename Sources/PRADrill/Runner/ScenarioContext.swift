@@ -10,7 +10,9 @@ final class ScenarioContext: @unchecked Sendable {
     let backupDirectory: String
     let reportDirectory: String
     let praExecutable: String
-    let environment: [String: String]
+    private let baseEnvironment: [String: String]
+    private var overrides: [String: String] = [:]
+    private var endActions: [() -> Void] = []
     private let lock = NSLock()
     private var lines: [String] = []
     private let started = MonotonicClock.now()
@@ -50,7 +52,38 @@ final class ScenarioContext: @unchecked Sendable {
         environment["BACKUP_DIR"] = backupDirectory
         environment["REPORT_DIR"] = reportDirectory
         for (key, value) in scenarioEnvironment { environment[key] = value }
-        self.environment = environment
+        baseEnvironment = environment
+    }
+
+    /// The environment of a `pra` step: the scenario's, plus what faults set (an unreachable
+    /// REMOTE_TARGET, a failing SLACK_WEBHOOK...).
+    var environment: [String: String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return baseEnvironment.merging(overrides) { $1 }
+    }
+
+    /// Sets (or, with `nil`, removes) a variable for the following `pra` steps.
+    func override(_ name: String, _ value: String?) {
+        lock.lock()
+        overrides[name] = value
+        lock.unlock()
+    }
+
+    /// Runs `action` when the scenario ends (listeners, mounts made by a fault step).
+    func atEnd(_ action: @escaping () -> Void) {
+        lock.lock()
+        endActions.append(action)
+        lock.unlock()
+    }
+
+    /// Runs the end actions, newest first.
+    func finish() {
+        lock.lock()
+        let actions = endActions.reversed()
+        endActions.removeAll()
+        lock.unlock()
+        for action in actions { action() }
     }
 
     /// Adds a line to the scenario's log (JUnit system-out), stamped with the time since start.

@@ -96,6 +96,7 @@ struct ScenarioRunner {
             result.checks += checks
         }
         workload?.stop()
+        context.finish()
 
         // Measurements against the targets, when a disaster was recovered from.
         if state.disasterDate != nil {
@@ -247,8 +248,6 @@ struct ScenarioRunner {
             arguments = ["status"]
         }
         arguments += ["--json", "--quiet"]
-        var environment = context.environment
-        for (key, value) in step.environment { environment[key] = value }
 
         // Faults: before the step, or during it from a thread of their own.
         var injector: FaultInjector?
@@ -268,6 +267,9 @@ struct ScenarioRunner {
             }
         }
 
+        // After the faults applied before the step: some change its configuration.
+        var environment = context.environment
+        for (key, value) in step.environment { environment[key] = value }
         let stepClock = MonotonicClock.now()
         let child: PraChild.Result
         context.isStepRunning = true

@@ -1,0 +1,23 @@
+import Foundation
+import PRACore
+
+/// Points `SMTP_URL` at a loopback listener that refuses service in its greeting (554), and
+/// sets `ALERT_EMAIL` when the scenario has none: every email alert fails.
+struct SMTPRefusingFault: FaultInjector {
+    static func unavailableReason() -> String? {
+        FileManager.default.isExecutableFile(atPath: "/usr/bin/curl") ? nil : "smtp-refusing needs curl, which sends pra's email alerts (apt-get install curl)"
+    }
+
+    func apply(_ context: ScenarioContext, step: StepAction) throws -> String {
+        let server = try LoopbackResponder(greeting: Data("554 5.3.2 pra drill: service refused\r\n".utf8), reply: nil)
+        context.atEnd { server.stop() }
+        context.override("SMTP_URL", "smtp://127.0.0.1:\(server.port)")
+        if context.environment["ALERT_EMAIL"] == nil { context.override("ALERT_EMAIL", "oncall@example.invalid") }
+        return "SMTP_URL points at a server refusing with 554"
+    }
+
+    func revert(_ context: ScenarioContext) {
+        context.override("SMTP_URL", nil)
+        context.override("ALERT_EMAIL", nil)
+    }
+}
