@@ -40,7 +40,7 @@ public struct ScheduledJob: Sendable, Equatable {
                          cron: "30 4 * * *", onCalendar: "*-*-* 04:30:00"),
             ScheduledJob(name: "restore-test", summary: "weekly restore test of the newest backup", arguments: ["restore", "--latest"] + target + ["--force"] + common,
                          cron: "0 5 * * 0", onCalendar: "Sun *-*-* 05:00:00"),
-            ScheduledJob(name: "drill", summary: "monthly disaster-recovery drill", arguments: ["drill", "run"] + common,
+            ScheduledJob(name: "drill", summary: "monthly disaster-recovery drill and compliance report", arguments: ["drill", "run", "--report"] + common,
                          cron: "0 3 1 * *", onCalendar: "*-*-01 03:00:00", workingDirectory: drillDirectory),
         ]
     }
