@@ -13,7 +13,10 @@ struct PRA: ParsableCommand {
             PGDATABASE, PGPASSFILE/PGPASSWORD, or DATABASE_URL. See docs/configuration.md.
 
             Exit codes: backup, verify, restore: 0 success, 1 failure or invalid archive, 2 usage or \
-            configuration error. status: 0 OK, 1 CRITICAL, 2 WARNING.
+            configuration error; backup 3 when the local backup is complete but the remote copy failed. \
+            status: 0 OK, 1 CRITICAL, 2 WARNING (--nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN). \
+            drill run: 0 every scenario passed, 1 one failed, 2 invalid scenario. report: 0 compliant, \
+            1 not compliant, 2 no report.
             """,
         version: PRAVersion.current,
         subcommands: [Backup.self, Verify.self, Restore.self, Status.self, Schedule.self, Drill.self, Report.self, Cluster.self, Fixtures.self]

@@ -3,7 +3,7 @@ import PRACore
 
 struct Restore: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Restore a backup into a new database, verify it first, and check the result.",
+        abstract: "Restore a backup into a new database, verifying it as it loads, and check the result.",
         discussion: """
             Chooses the newest complete backup (--latest, the default) or the given file and loads it \
             into a staging database in one transaction, verifying it in the same pass (manifest and \
