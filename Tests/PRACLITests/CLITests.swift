@@ -137,27 +137,33 @@ struct CLITests {
     @Test("Ctrl-C during a backup stops pg_dump and leaves no partial file")
     func interruptedBackup() throws {
         let database = try TestEnvironment.fixtureDatabase("cliint", scale: 0.5)
-        let directory = TestEnvironment.temporaryDirectory("cliint")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: PraBinary.path)
-        process.arguments = ["backup", "--full", "--quiet"]
-        process.environment = TestEnvironment.environment(database: database, backupDirectory: directory)
-        process.standardError = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let started = Date()
-        var sawPartial = false
-        while process.isRunning && Date().timeIntervalSince(started) < 60 {
-            if ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).contains(where: { $0.hasSuffix(".partial") }) {
-                sawPartial = true
-                process.interrupt()
-                break
+        // Under a loaded machine the backup may finish before the signal lands: try again then.
+        var interrupted = false
+        var directory = ""
+        for _ in 0..<3 where !interrupted {
+            directory = TestEnvironment.temporaryDirectory("cliint")
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: PraBinary.path)
+            process.arguments = ["backup", "--full", "--quiet"]
+            process.environment = TestEnvironment.environment(database: database, backupDirectory: directory)
+            process.standardError = FileHandle.nullDevice
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            let started = Date()
+            while process.isRunning && Date().timeIntervalSince(started) < 60 {
+                if ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).contains(where: { $0.hasSuffix(".partial") }) {
+                    process.interrupt()
+                    break
+                }
+                usleep(1000)
             }
-            usleep(1000)
+            process.waitUntilExit()
+            interrupted = process.terminationStatus == 128 + SIGINT
+            if !interrupted {
+                #expect(process.terminationStatus == 0, "the backup neither finished nor was interrupted")
+            }
         }
-        process.waitUntilExit()
-        #expect(sawPartial, "the backup finished before it could be interrupted")
-        #expect(process.terminationStatus == 128 + SIGINT)
+        #expect(interrupted, "the backup finished before it could be interrupted, three times")
         let names = try FileManager.default.contentsOfDirectory(atPath: directory)
         #expect(!names.contains { $0.hasSuffix(".partial") || $0.hasSuffix(".sql.gz") }, "\(names)")
         // pg_dump's session is gone too.

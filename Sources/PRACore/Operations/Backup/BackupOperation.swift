@@ -133,6 +133,13 @@ public struct BackupOperation {
             file.discard()
             throw OperationFailure(stage: "count rows", error)
         }
+        // From the rename until the manifest is in place, an interrupt must not leave an archive
+        // without its manifest behind: remove it then, unless the manifest made it complete.
+        let manifestPath = archivePath + BackupArchiveName.manifestSuffix
+        let incompleteToken = InterruptCleanup.shared.register {
+            if !FileManager.default.fileExists(atPath: manifestPath) { unlink(archivePath) }
+        }
+        defer { InterruptCleanup.shared.unregister(incompleteToken) }
         do {
             try file.commit()
         } catch {
@@ -147,7 +154,6 @@ public struct BackupOperation {
             compressedBytes: file.bytesWritten, uncompressedBytes: deflater.bytesIn,
             sha256: hasher.finalize().map { String(format: "%02x", $0) }.joined(),
             compressionLevel: level, snapshot: snapshot, tables: tables)
-        let manifestPath = archivePath + BackupArchiveName.manifestSuffix
         do {
             try DurableFile.write(manifest.encoded(), to: manifestPath)
         } catch {
