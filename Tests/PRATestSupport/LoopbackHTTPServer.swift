@@ -1,4 +1,5 @@
 import Foundation
+import PRACore
 
 #if canImport(Glibc)
 import Glibc
@@ -25,21 +26,7 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     /// - Parameter statusForPath: the status to answer for a request path.
     public init(statusForPath: @escaping @Sendable (String) -> Int) throws {
         self.statusForPath = statusForPath
-        socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var reuse: Int32 = 1
-        setsockopt(socketFD, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let fd = socketFD
-        let ok = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(fd, pointer, length) == 0 && listen(fd, 16) == 0 && getsockname(fd, pointer, &length) == 0
-            }
-        }
-        guard ok else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-        port = Int(UInt16(bigEndian: address.sin_port))
+        (socketFD, port) = try LoopbackSocket.listen()
         Thread { [self] in serve() }.start()
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import PRACore
 
 #if canImport(Glibc)
 import Glibc
@@ -38,16 +39,8 @@ public final class LoopbackSSHServer: @unchecked Sendable {
         chmod(directory, 0o700)
         try? FileManager.default.createDirectory(atPath: "/run/sshd", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
 
-        let probe = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(probe, $0, length) == 0 && getsockname(probe, $0, &length) == 0 }
-        }
-        port = Int(UInt16(bigEndian: address.sin_port))
-        close(probe)
+        guard let free = LoopbackSocket.freePort() else { throw POSIXError(.EADDRNOTAVAIL) }
+        port = free
 
         let config = directory + "/sshd_config"
         try """
@@ -93,15 +86,7 @@ public final class LoopbackSSHServer: @unchecked Sendable {
     public func target(_ path: String) -> String { "ssh://root@127.0.0.1:\(port)\(path)" }
 
     static func accepts(_ port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
+        LoopbackSocket.accepts(port: port)
     }
 
     static func run(_ program: String, _ arguments: [String]) throws {

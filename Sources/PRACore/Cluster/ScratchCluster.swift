@@ -264,21 +264,8 @@ public final class ScratchCluster: @unchecked Sendable {
         return nil
     }
 
-    /// A TCP port the kernel reports free on loopback.
+    /// A TCP port the kernel reports free on loopback (the socket's name; the server listens on no TCP port).
     static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer -> Bool in
-                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
-            }
-        }
-        guard bound else { return 50000 + Int(getpid() % 10000) }
-        return Int(UInt16(bigEndian: address.sin_port))
+        LoopbackSocket.freePort() ?? 50000 + Int(getpid() % 10000)
     }
 }

@@ -20,22 +20,11 @@ final class LoopbackResponder: @unchecked Sendable {
     init(greeting: Data?, reply: Data?) throws {
         self.greeting = greeting
         self.reply = reply
-        socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let fd = socketFD
-        let listening = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(fd, pointer, length) == 0 && listen(fd, 16) == 0 && getsockname(fd, pointer, &length) == 0
-            }
+        do {
+            (socketFD, port) = try LoopbackSocket.listen()
+        } catch {
+            throw FaultError(description: "cannot listen on 127.0.0.1: \(error)")
         }
-        guard listening else {
-            close(fd)
-            throw FaultError(description: "cannot listen on 127.0.0.1: \(String(cString: strerror(errno)))")
-        }
-        port = Int(UInt16(bigEndian: address.sin_port))
         Thread { [self] in serve() }.start()
     }
 
@@ -83,15 +72,6 @@ final class LoopbackResponder: @unchecked Sendable {
 
     /// A port on 127.0.0.1 nothing listens on (bound, then released).
     static func closedPort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
+        LoopbackSocket.freePort() ?? 9
     }
 }
