@@ -29,11 +29,12 @@ public struct PostgresBinaries: Sendable {
         var candidates: [String] = []
         if let preferredMajor { candidates.append("/usr/lib/postgresql/\(preferredMajor)/bin") }
         candidates += searchPath.split(separator: ":").map(String.init)
-        if let bindir = Self.pgConfigBindir() { candidates.append(bindir) }
-        candidates += Self.installedVersionDirectories()
-        for directory in candidates {
-            let path = (directory as NSString).appendingPathComponent(program)
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        func found(in directories: [String]) -> String? {
+            directories.lazy.map { ($0 as NSString).appendingPathComponent(program) }.first { FileManager.default.isExecutableFile(atPath: $0) }
+        }
+        // pg_config is a child process: ask it only when PATH did not have the program.
+        if let path = found(in: candidates) ?? found(in: Self.pgConfigBindir().map { [$0] } ?? []) ?? found(in: Self.installedVersionDirectories()) {
+            return path
         }
         throw ProcessError(kind: .notFound, program: program, stderr: "searched PG_BIN_DIR, PATH, pg_config --bindir and /usr/lib/postgresql/*/bin; install the PostgreSQL client (apt-get install postgresql-client) or set PG_BIN_DIR")
     }

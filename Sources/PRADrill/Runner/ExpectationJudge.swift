@@ -64,7 +64,7 @@ extension ScenarioRunner {
     }
 
     /// Checks a restore's RTO/RPO bounds against what was measured.
-    func judgeMeasurement(_ expect: Expectations, label: String, state: some MeasurementSource) -> [CheckResult] {
+    func judgeMeasurement(_ expect: Expectations, label: String, rto: Double?, rpo: Double?) -> [CheckResult] {
         var checks: [CheckResult] = []
         func bound(_ what: String, _ value: Double?, _ limit: Double?, atMost: Bool) {
             guard let limit else { return }
@@ -76,15 +76,10 @@ extension ScenarioRunner {
             let passed = atMost ? value <= limit : value >= limit
             checks.append(CheckResult(name: "\(label): \(what)", passed: passed, expected: expected, actual: DurationParser.format(value), message: passed ? nil : "expected \(expected), got \(DurationParser.format(value))"))
         }
-        bound("RTO at most", state.measuredRTO, expect.rtoMax, atMost: true)
-        bound("RPO at most", state.measuredRPO, expect.rpoMax, atMost: true)
-        bound("RPO at least", state.measuredRPO, expect.rpoMin, atMost: false)
+        bound("RTO at most", rto, expect.rtoMax, atMost: true)
+        bound("RPO at most", rpo, expect.rpoMax, atMost: true)
+        bound("RPO at least", rpo, expect.rpoMin, atMost: false)
         return checks
     }
 }
 
-/// Read access to the measured RTO and RPO.
-protocol MeasurementSource {
-    var measuredRTO: Double? { get }
-    var measuredRPO: Double? { get }
-}

@@ -7,9 +7,7 @@ struct ScenarioRunner {
     let options: DrillOptions
 
     /// What the measurement has gathered so far.
-    final class MeasurementState: MeasurementSource {
-        var measuredRTO: Double? { rto }
-        var measuredRPO: Double? { rpo }
+    final class MeasurementState {
         var disasterDate: Date?
         var disasterClock: MonotonicClock?
         var provisionSeconds: Double?
@@ -302,7 +300,7 @@ struct ScenarioRunner {
             measureRecovery(step, label: label, json: json, disasterClock: disasterClock, stepSeconds: stepSeconds, context: context, state: state)
         }
         if case .restore = step.action {
-            checks += judgeMeasurement(step.expect, label: label, state: state)
+            checks += judgeMeasurement(step.expect, label: label, rto: state.rto, rpo: state.rpo)
         }
         return PraStepOutcome(exitCode: child.exitCode, errorLine: child.errorLine, checks: checks)
     }
@@ -332,7 +330,7 @@ struct ScenarioRunner {
             do {
                 if let newest = try HeartbeatWorkload.newestHeartbeat(settings: context.cluster.connectionSettings, database: target) {
                     state.heartbeatsRecovered = newest.count
-                    if let workload = heartbeatLookup(context), let acknowledged = workload(newest.sequence) {
+                    if let acknowledged = context.workload?.acknowledgement(of: newest.sequence) {
                         state.rpo = disasterDate.timeIntervalSince(acknowledged)
                         rpoText = ", RPO \(DurationParser.format(state.rpo ?? 0)) (newest heartbeat #\(newest.sequence))"
                     } else {
@@ -346,11 +344,5 @@ struct ScenarioRunner {
             }
         }
         context.log("\(label): recovered: RTO \(DurationParser.format(rto))\(rpoText)")
-    }
-
-    /// The acknowledgement lookup of the running scenario's workload.
-    private func heartbeatLookup(_ context: ScenarioContext) -> ((Int64) -> Date?)? {
-        guard let workload = context.workload else { return nil }
-        return { workload.acknowledgement(of: $0) }
     }
 }
