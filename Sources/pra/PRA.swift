@@ -19,7 +19,7 @@ struct PRA: ParsableCommand {
             1 not compliant, 2 no report.
             """,
         version: PRAVersion.current,
-        subcommands: [Backup.self, Verify.self, Restore.self, Status.self, Schedule.self, Drill.self, Report.self, Cluster.self, Fixtures.self]
+        subcommands: [Backup.self, Verify.self, Restore.self, Status.self, Wal.self, Schedule.self, Drill.self, Report.self, Cluster.self, Fixtures.self]
     )
 
     /// Argument-parser reports usage errors with EX_USAGE (64); pra's contract is exit 2.

@@ -1,31 +1,47 @@
 import Foundation
 
-/// The archive naming contract: `<prefix>_backup_full_<YYYYMMDD>_<HHMMSS>.sql.gz` (UTC).
+/// The archive naming contract (UTC): `<prefix>_backup_full_<YYYYMMDD>_<HHMMSS>.sql.gz` for a
+/// logical dump, `<prefix>_backup_base_<YYYYMMDD>_<HHMMSS>.tar.gz` for a physical base backup.
 public struct BackupArchiveName: Sendable, Equatable, Hashable {
-    public static let suffix = ".sql.gz"
+    /// Logical dump or physical base backup: separate catalogues, never mixed up.
+    public enum Kind: String, Sendable, Codable {
+        case full, base
+
+        public var suffix: String {
+            switch self {
+            case .full: return ".sql.gz"
+            case .base: return ".tar.gz"
+            }
+        }
+    }
+
+    public static let suffix = Kind.full.suffix
     public static let manifestSuffix = ".manifest.json"
     public static let verificationSuffix = ".verify.json"
 
     public let prefix: String
     public let timestamp: Date
+    public let kind: Kind
 
-    public init(prefix: String, timestamp: Date) {
+    public init(prefix: String, timestamp: Date, kind: Kind = .full) {
         self.prefix = prefix
         self.timestamp = timestamp
+        self.kind = kind
     }
 
-    /// Parses a file name; `nil` when it does not follow the contract.
-    public init?(fileName: String) {
-        guard fileName.hasSuffix(Self.suffix) else { return nil }
-        let stem = fileName.dropLast(Self.suffix.count)
-        guard let marker = stem.range(of: "_backup_full_", options: .backwards) else { return nil }
+    /// Parses a file name of `kind`; `nil` when it does not follow the contract.
+    public init?(fileName: String, kind: Kind = .full) {
+        guard fileName.hasSuffix(kind.suffix) else { return nil }
+        let stem = fileName.dropLast(kind.suffix.count)
+        guard let marker = stem.range(of: "_backup_\(kind.rawValue)_", options: .backwards) else { return nil }
         let stamp = String(stem[marker.upperBound...])
         guard stamp.count == 15, let date = Self.formatter.date(from: stamp) else { return nil }
         prefix = String(stem[..<marker.lowerBound])
         timestamp = date
+        self.kind = kind
     }
 
-    public var fileName: String { "\(prefix)_backup_full_\(Self.formatter.string(from: timestamp))\(Self.suffix)" }
+    public var fileName: String { "\(prefix)_backup_\(kind.rawValue)_\(Self.formatter.string(from: timestamp))\(kind.suffix)" }
     public var manifestFileName: String { fileName + Self.manifestSuffix }
 
     static var formatter: DateFormatter {

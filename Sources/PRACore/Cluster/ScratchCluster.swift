@@ -42,7 +42,9 @@ public final class ScratchCluster: @unchecked Sendable {
 
     /// Creates, initialises and starts a cluster.
     /// - Parameter settings: extra `postgresql.conf` settings.
-    public init(binaries: PostgresBinaries = PostgresBinaries(), settings: [String: String] = [:], parentDirectory: String? = nil) throws {
+    /// - Parameter preparing: runs after initdb, before the first start (for example to let the
+    ///   server's OS user write the backup directory its `archive_command` archives into).
+    public init(binaries: PostgresBinaries = PostgresBinaries(), settings: [String: String] = [:], parentDirectory: String? = nil, preparing: ((ScratchCluster) throws -> Void)? = nil) throws {
         let initdb = try binaries.locate("initdb")
         binDirectory = (initdb as NSString).deletingLastPathComponent
         runAs = getuid() == 0 ? Self.unprivilegedUser() : nil
@@ -62,6 +64,7 @@ public final class ScratchCluster: @unchecked Sendable {
             }
             try initializeDataDirectory()
             try writeState()
+            try preparing?(self)
             try start()
         } catch {
             teardown()
@@ -85,6 +88,26 @@ public final class ScratchCluster: @unchecked Sendable {
         try handle.seekToEnd()
         try handle.write(contentsOf: Data("\n# pra scratch cluster\n\(lines)\n".utf8))
         try handle.close()
+    }
+
+    /// `postgresql.conf` settings that archive every WAL segment with `pra wal push` into
+    /// `backupDirectory` (and allow `pg_basebackup`), switching segments after `archiveTimeout` seconds.
+    public static func archivingSettings(praExecutable: String, backupDirectory: String, archiveTimeout: Int = 60) -> [String: String] {
+        let command = ShellCommandLine.postgresCommand([.literal(praExecutable), "wal", "push", .placeholder("%p"), "--backup-dir", .literal(backupDirectory), "--env-file", "/dev/null"])
+        return [
+            "wal_level": "replica", "archive_mode": "on", "archive_timeout": "\(archiveTimeout)",
+            "archive_command": ShellCommandLine.configurationValue(command), "max_wal_senders": "4",
+        ]
+    }
+
+    /// The OS user the server runs as when pra runs as root (`nil` otherwise).
+    public var serverUser: String? { runAs?.name }
+
+    /// Lets the server's OS user own `path` (a backup directory its `archive_command` writes), when we are root.
+    public func grantServerAccess(to path: String) throws {
+        guard let runAs else { return }
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
+        guard chown(path, runAs.uid, runAs.gid) == 0 else { throw FileError(operation: .open, path: path, code: errno) }
     }
 
     /// Deletes the data directory (the server must be down: crashed or stopped).
@@ -133,12 +156,7 @@ public final class ScratchCluster: @unchecked Sendable {
     }
 
     /// The postmaster's pid from `postmaster.pid`, when the file is there.
-    public var postmasterPID: pid_t? {
-        guard let text = try? String(contentsOfFile: dataDirectory + "/postmaster.pid", encoding: .utf8),
-            let first = text.split(separator: "\n").first, let pid = pid_t(first)
-        else { return nil }
-        return pid
-    }
+    public var postmasterPID: pid_t? { control.postmasterPID }
 
     /// True when the postmaster process exists.
     public var isRunning: Bool {
@@ -221,8 +239,7 @@ public final class ScratchCluster: @unchecked Sendable {
 
     /// Last lines of the server log, for error messages.
     public func logTail(lines: Int = 5) -> String {
-        let text = (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").suffix(lines).joined(separator: " | ")
+        control.logTail(lines: lines)
     }
 
     /// Kills whatever postmaster the directory's `postmaster.pid` names, then deletes the directory.
@@ -241,23 +258,17 @@ public final class ScratchCluster: @unchecked Sendable {
         try JSONCoding.encoder.encode(state).write(to: URL(fileURLWithPath: directory + "/pra-cluster.json"))
     }
 
-    /// Runs a server tool, as the unprivileged user when we are root.
-    private func runTool(_ executable: String, _ arguments: [String], timeout: Double) throws {
-        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PG") }
-        environment["LC_ALL"] = "C"
-        let process: ExternalProcess
-        if let runAs {
-            process = ExternalProcess(
-                executable: "/usr/bin/setpriv",
-                arguments: ["--reuid=\(runAs.uid)", "--regid=\(runAs.gid)", "--clear-groups", "--", executable] + arguments,
-                environment: environment, timeout: timeout)
-        } else {
-            process = ExternalProcess(executable: executable, arguments: arguments, environment: environment, timeout: timeout)
-        }
-        try process.runChecked()
+    /// Starts and stops this cluster's server, as the unprivileged user when we are root.
+    var control: ServerControl {
+        ServerControl(dataDirectory: dataDirectory, logFile: logFile, binDirectory: binDirectory, user: runAs)
     }
 
-    static func unprivilegedUser() -> (uid: uid_t, gid: gid_t, name: String)? {
+    /// Runs a server tool, as the unprivileged user when we are root.
+    private func runTool(_ executable: String, _ arguments: [String], timeout: Double) throws {
+        try control.run((executable as NSString).lastPathComponent, arguments, timeout: timeout)
+    }
+
+    public static func unprivilegedUser() -> (uid: uid_t, gid: gid_t, name: String)? {
         for name in ["postgres", "nobody"] {
             if let entry = getpwnam(name) { return (entry.pointee.pw_uid, entry.pointee.pw_gid, name) }
         }

@@ -25,7 +25,7 @@ public struct FixtureLoader {
         if let fixturesDirectory { roots.append(fixturesDirectory) }
         if let fromEnvironment = ProcessInfo.processInfo.environment["PRA_FIXTURES_DIR"] { roots.append(fromEnvironment) }
         roots.append(FileManager.default.currentDirectoryPath + "/fixtures")
-        var executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var executable = RunningExecutable.path
         for _ in 0..<6 {
             executable = (executable as NSString).deletingLastPathComponent
             roots.append(executable + "/fixtures")

@@ -43,6 +43,14 @@ public enum RemoteTarget: Sendable, Equatable {
         !text.isEmpty && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || extra.contains($0)) }
     }
 
+    /// The same target, one directory further down (the WAL archive's copies go to `wal/`).
+    public func appending(_ component: String) -> RemoteTarget {
+        switch self {
+        case .directory(let path): return .directory((path as NSString).appendingPathComponent(component))
+        case let .ssh(user, host, port, path): return .ssh(user: user, host: host, port: port, path: (path as NSString).appendingPathComponent(component))
+        }
+    }
+
     /// The store for this target.
     public func store(sshKey: String? = nil, knownHosts: String? = nil, timeout: Double? = nil) -> any RemoteStore {
         switch self {

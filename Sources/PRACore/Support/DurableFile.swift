@@ -10,7 +10,7 @@ import Glibc
 /// `deinit` and on interrupt) removes the temporary file, so a failure never leaves a file
 /// that looks valid.
 public final class DurableFile {
-    public let finalPath: String
+    public private(set) var finalPath: String
     public let temporaryPath: String
     private var fd: Int32
     private var committed = false
@@ -59,19 +59,32 @@ public final class DurableFile {
     }
 
     /// fsyncs the data, renames the file into place and fsyncs the directory.
-    public func commit() throws(FileError) {
-        guard fsync(fd) == 0 else { throw FileError(operation: .fsync, path: finalPath, code: errno, bytes: bytesWritten) }
+    /// - Parameters:
+    ///   - durably: `false` skips both fsyncs (a scratch copy that a crash may lose, such as a
+    ///     WAL segment handed to a recovering server).
+    ///   - replacing: `false` links the file into place instead of renaming it, so that an
+    ///     existing final file is never replaced, even by a concurrent writer (`EEXIST`).
+    ///   - path: a final name other than the one given at creation, in the same directory
+    ///     (a name that depends on the content, known only once it is written).
+    public func commit(durably: Bool = true, replacing: Bool = true, as path: String? = nil) throws(FileError) {
+        if let path { finalPath = path }
+        guard !durably || fsync(fd) == 0 else { throw FileError(operation: .fsync, path: finalPath, code: errno, bytes: bytesWritten) }
         guard close(fd) == 0 else {
             let code = errno
             fd = -1
             throw FileError(operation: .write, path: finalPath, code: code, bytes: bytesWritten)
         }
         fd = -1
-        guard rename(temporaryPath, finalPath) == 0 else { throw FileError(operation: .rename, path: finalPath, code: errno) }
+        if replacing {
+            guard rename(temporaryPath, finalPath) == 0 else { throw FileError(operation: .rename, path: finalPath, code: errno) }
+        } else {
+            guard link(temporaryPath, finalPath) == 0 else { throw FileError(operation: .rename, path: finalPath, code: errno) }
+            unlink(temporaryPath)
+        }
         committed = true
         if let cleanupToken { InterruptCleanup.shared.unregister(cleanupToken) }
         cleanupToken = nil
-        Self.syncDirectory(of: finalPath)
+        if durably { Self.syncDirectory(of: finalPath) }
     }
 
     /// Closes and removes the temporary file unless it was committed.

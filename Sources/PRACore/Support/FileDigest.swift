@@ -29,7 +29,7 @@ public struct FileDigest: Sendable, Equatable, CustomStringConvertible {
             hasher.update(data: chunk)
             size += UInt64(chunk.count)
         }
-        self.init(size: size, sha256: hasher.finalize().map { String(format: "%02x", $0) }.joined())
+        self.init(size: size, sha256: hasher.finalize().hex)
     }
 
     public var description: String { "\(size) bytes, SHA-256 \(sha256)" }

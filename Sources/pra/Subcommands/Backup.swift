@@ -4,9 +4,9 @@ import PRACore
 
 struct Backup: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Take a full backup: pg_dump streamed through gzip into BACKUP_DIR, with a manifest.",
+        abstract: "Take a backup: a logical dump (--full), a physical base backup (--base) or make the WAL safe (--incremental).",
         discussion: """
-            Writes <prefix>_backup_full_<YYYYMMDD>_<HHMMSS>.sql.gz and, once it is fsynced and renamed \
+            --full (the default) writes <prefix>_backup_full_<YYYYMMDD>_<HHMMSS>.sql.gz and, once it is fsynced and renamed \
             into place, its .manifest.json (sizes, SHA-256, row counts from the dump's snapshot). The \
             archive restores with stock tools: gunzip -c FILE | psql. After success, retention deletes \
             backups older than BACKUP_RETENTION_DAYS, always keeping the BACKUP_MIN_KEEP newest.
@@ -15,14 +15,33 @@ struct Backup: ParsableCommand {
             With REMOTE_TARGET (a directory or ssh://user@host/path), the archive and then its manifest \
             are copied there and read back (size and SHA-256); retention applies there too.
 
+            --base takes a physical copy of the whole cluster with pg_basebackup (tar, no WAL: WAL \
+            archiving must be on, see pra wal) into <prefix>_backup_base_<YYYYMMDD>_<HHMMSS>.tar.gz, keeps \
+            PostgreSQL's backup_manifest beside it and writes the pra manifest last. Retention keeps \
+            base backups for BASE_BACKUP_RETENTION_DAYS (at least BASE_BACKUP_MIN_KEEP) and removes the \
+            archived WAL only the removed ones needed. Restore with pra restore --pitr.
+
+            --incremental forces a WAL switch (pg_switch_wal) and waits, up to ARCHIVE_WAIT_TIMEOUT, \
+            until every segment up to it is archived with no gap since the newest base backup; then \
+            everything committed before that moment is safe (recorded in BACKUP_DIR/wal/incremental.json).
+
             Exit codes: 0 success, 1 backup failed, 2 usage or configuration error, 3 the local backup \
             is complete but the remote copy failed. Failures are alerted (SLACK_WEBHOOK, ALERT_EMAIL).
 
-            Example (cron, hourly):  0 * * * *  pra backup --full --quiet --env-file /etc/pra/.env
+            Examples (cron):
+              0 2 * * *  pra backup --base --quiet --env-file /etc/pra/.env          # daily base backup
+              0 * * * *  pra backup --incremental --quiet --env-file /etc/pra/.env   # hourly: WAL made safe
+              30 1 * * * pra backup --full --quiet --env-file /etc/pra/.env          # daily logical dump
             """)
 
-    @Flag(name: .long, help: "Full backup (the only kind so far; accepted for the seed plan's scripts).")
+    @Flag(name: .long, help: "Logical dump with pg_dump (the default).")
     var full = false
+
+    @Flag(name: .long, help: "Physical base backup with pg_basebackup, for point-in-time recovery.")
+    var base = false
+
+    @Flag(name: .long, help: "Force a WAL switch and wait until the WAL is archived.")
+    var incremental = false
 
     @Flag(name: .long, help: "Print the result as one JSON document.")
     var json = false
@@ -32,9 +51,21 @@ struct Backup: ParsableCommand {
 
     @OptionGroup var common: CommonOptions
 
+    func validate() throws {
+        if [full, base, incremental].filter({ $0 }).count > 1 {
+            throw ValidationError("--full, --base and --incremental exclude each other")
+        }
+    }
+
     func run() throws {
         let configuration = try common.loadConfiguration(logAs: "backup")
         InterruptCleanup.shared.installSignalHandlers()
+        if base {
+            return try report(BaseBackupOperation(configuration: configuration, progress: json ? nil : common.progress).run, what: "base backup", configuration: configuration)
+        }
+        if incremental {
+            return try report(IncrementalBackupOperation(configuration: configuration).run, what: "incremental backup", configuration: configuration)
+        }
         let remote: RemoteCopyOperation?
         do {
             remote = try RemoteCopyOperation(configuration: configuration)
@@ -81,4 +112,30 @@ struct Backup: ParsableCommand {
         Terminal.record("pra: " + result.summary + (result.remoteCopy.map { "; " + $0.summary } ?? ""))
         Terminal.alert(Alert(kind: .success, command: "backup", what: "backup complete", location: Terminal.location(configuration), detail: result.summary), configuration: configuration, alertOnSuccess: alertOnSuccess)
     }
+
+    /// Runs a base or incremental backup and renders it as the full backup's outcome is rendered.
+    private func report<Result: Encodable>(_ operation: () throws(OperationFailure) -> Result, what: String, configuration: Configuration) throws where Result: BackupSummary {
+        let result: Result
+        do {
+            result = try operation()
+        } catch {
+            if json { Terminal.output(JSONCoding.document(FailureDocument(error))) }
+            let exit = Terminal.fail(OperationFailure(stage: error.stage, message: "\(what) failed: \(error.message)", sqlState: error.sqlState, isUsageError: error.isUsageError))
+            Terminal.alert(Alert(kind: .failure, command: "backup", what: "\(what) failed", location: Terminal.location(configuration), detail: error.description), configuration: configuration)
+            throw exit
+        }
+        for warning in result.warnings { Terminal.warn(warning) }
+        Terminal.output(json ? JSONCoding.document(result) : result.summary + "\n")
+        Terminal.record("pra: " + result.summary)
+        Terminal.alert(Alert(kind: .success, command: "backup", what: "\(what) complete", location: Terminal.location(configuration), detail: result.summary), configuration: configuration, alertOnSuccess: alertOnSuccess)
+    }
 }
+
+/// What the terminal shows of a backup result.
+protocol BackupSummary {
+    var summary: String { get }
+    var warnings: [String] { get }
+}
+
+extension BaseBackupResult: BackupSummary {}
+extension IncrementalBackupResult: BackupSummary {}

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import PRACore
 
 struct ClusterUp: ParsableCommand {
@@ -13,13 +14,30 @@ struct ClusterUp: ParsableCommand {
               eval "$(pra cluster up)"      # exports PGHOST, PGPORT, PGUSER, PGDATABASE, PRA_CLUSTER_DIR
               pra fixtures load --scale 0.1
               pra cluster down
+
+            With --archive-to DIR the server archives its WAL with this pra (pra wal push) into \
+            DIR/wal, ready for pra backup --base, --incremental and pra restore --pitr:
+              eval "$(pra cluster up --archive-to /tmp/pra-backups)"
+              export BACKUP_DIR=/tmp/pra-backups
             """)
+
+    @Option(name: .long, help: ArgumentHelp("Archive the WAL with pra wal push into this backup directory.", valueName: "dir"))
+    var archiveTo: String?
+
+    @Option(name: .long, help: ArgumentHelp("archive_timeout of the archiving server, in seconds.", valueName: "seconds"))
+    var archiveTimeout: Int = 60
 
     func run() throws {
         InterruptCleanup.shared.installSignalHandlers()
         let cluster: ScratchCluster
         do {
-            cluster = try ScratchCluster()
+            if let archiveTo {
+                let directory = archiveTo.hasPrefix("/") ? archiveTo : FileManager.default.currentDirectoryPath + "/" + archiveTo
+                let settings = ScratchCluster.archivingSettings(praExecutable: RunningExecutable.path, backupDirectory: directory, archiveTimeout: archiveTimeout)
+                cluster = try ScratchCluster(settings: settings, preparing: { try $0.grantServerAccess(to: directory) })
+            } else {
+                cluster = try ScratchCluster()
+            }
         } catch {
             throw Terminal.fail("cannot start a scratch cluster: \(error)", exitCode: 1)
         }

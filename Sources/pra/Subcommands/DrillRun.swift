@@ -63,7 +63,7 @@ struct DrillRun: ParsableCommand {
             throw Terminal.fail(error.description, exitCode: 2)
         }
         if let seed { scenarios = scenarios.map { $0.withBitFlipSeed(seed) } }
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let executable = RunningExecutable.path
         var options = DrillOptions(praExecutable: executable)
         do {
             try options.apply(configuration)

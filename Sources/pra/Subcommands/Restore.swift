@@ -1,11 +1,12 @@
 import ArgumentParser
+import Foundation
 import PRACore
 
 struct Restore: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Restore a backup into a new database, verifying it as it loads, and check the result.",
+        abstract: "Restore a backup into a new database (or, with --pitr, a cluster to a point in time) and check the result.",
         discussion: """
-            Chooses the newest complete backup (--latest, the default) or the given file and loads it \
+            Logical restore (the default): chooses the newest complete backup (--latest, the default) or the given file and loads it \
             into a staging database in one transaction, verifying it in the same pass (manifest and \
             size first; gzip stream, SHA-256 and dump trailer while loading). An archive that fails \
             verification is thrown away with its staging database and the previous valid backup is \
@@ -17,10 +18,52 @@ struct Restore: ParsableCommand {
             copies are fetched (newest first) and restored instead; the report says so.
             Failures are alerted (SLACK_WEBHOOK, ALERT_EMAIL).
 
+            Point-in-time recovery (--pitr --target-dir DIR): picks the newest base backup (pra backup \
+            --base) that finished before the target, extracts it into DIR while verifying it (an older \
+            one that verifies is used when it does not), checks it with pg_verifybackup, sets \
+            restore_command to pra wal get and the target, starts a server on DIR (as the directory's \
+            unprivileged owner when run as root; port --port or a free one), waits until recovery \
+            reached the target and promoted, then checks the server, the point reached, \
+            CRITICAL_TABLES and the health URLs, and writes the report. The server is left running and \
+            the command prints shell exports to reach it (eval-able); --stop stops it after the checks. \
+            DIR must be empty or new (--force empties it; never while a server runs on it). WAL \
+            archiving is off on the recovered server unless --archive (use it when the recovered server \
+            becomes the primary). No target: everything archived. When the WAL needed for the target is \
+            missing, the error names the segment and the latest time that can be reached.
+
+            Exit codes: 0 restored and every check passed, 1 restore or a check failed, 2 usage or \
+            configuration error (including a target in the future or a non-empty directory).
+
             Examples:
               pra restore --latest --target-db akig_restore
               pra restore --file /mnt/offsite/akig.sql.gz --target-db akig --force
+              eval "$(pra restore --pitr --target-dir /srv/pg/recovered --target-time '2026-12-01 14:01:30')"
+              pra restore --pitr --target-dir /srv/pg/main --archive --port 5432     # lost cluster: the latest point
             """)
+
+    @Flag(name: .long, help: "Point-in-time recovery of the whole cluster from a base backup and the WAL archive.")
+    var pitr = false
+
+    @Option(name: .long, help: ArgumentHelp("--pitr: the new data directory (empty or new).", valueName: "dir"))
+    var targetDir: String?
+
+    @Option(name: .long, help: ArgumentHelp("--pitr: port of the recovered server (default: a free one).", valueName: "port"))
+    var port: Int?
+
+    @Option(name: .long, help: ArgumentHelp("--pitr: recover to this moment: ISO 8601 (2026-12-01T14:01:30Z) or 'YYYY-MM-DD HH:MM:SS' local time.", valueName: "time"))
+    var targetTime: String?
+
+    @Option(name: .long, help: ArgumentHelp("--pitr: recover to this WAL position (X/Y).", valueName: "lsn"))
+    var targetLsn: String?
+
+    @Option(name: .long, help: ArgumentHelp("--pitr: recover to this restore point (pg_create_restore_point).", valueName: "name"))
+    var targetName: String?
+
+    @Flag(name: .long, help: "--pitr: stop the recovered server after the checks.")
+    var stop = false
+
+    @Flag(name: .long, help: "--pitr: keep WAL archiving on the recovered server (it becomes the primary).")
+    var archive = false
 
     @Option(name: .long, help: ArgumentHelp("Restore this archive (a pra archive or a stock pg_dump | gzip file).", valueName: "archive"))
     var file: String?
@@ -44,6 +87,25 @@ struct Restore: ParsableCommand {
 
     func validate() throws {
         if file != nil && latest { throw ValidationError("--file and --latest exclude each other") }
+        let targets = [targetTime, targetLsn, targetName].compactMap { $0 }
+        if pitr {
+            if targetDir == nil { throw ValidationError("--pitr needs --target-dir DIR: the new data directory") }
+            if file != nil || targetDb != nil { throw ValidationError("--pitr restores a whole cluster into --target-dir; --file and --target-db are for logical restores") }
+            if targets.count > 1 { throw ValidationError("give at most one of --target-time, --target-lsn and --target-name") }
+            if let targetTime, RecoveryTarget.parseTime(targetTime) == nil {
+                throw ValidationError("--target-time \(targetTime) is not a time: use ISO 8601 (2026-12-01T14:01:30Z) or 'YYYY-MM-DD HH:MM:SS' (local time)")
+            }
+            if let targetLsn, LogSequenceNumber(targetLsn) == nil { throw ValidationError("--target-lsn \(targetLsn) is not an LSN (X/Y, as 0/3000028)") }
+        } else if targetDir != nil || port != nil || !targets.isEmpty || stop || archive {
+            throw ValidationError("--target-dir, --port, --target-time, --target-lsn, --target-name, --stop and --archive need --pitr")
+        }
+    }
+
+    private var recoveryTarget: RecoveryTarget {
+        if let targetTime, let date = RecoveryTarget.parseTime(targetTime) { return .time(date) }
+        if let targetLsn, let lsn = LogSequenceNumber(targetLsn) { return .lsn(lsn) }
+        if let targetName { return .name(targetName) }
+        return .latest
     }
 
     func run() throws {
@@ -52,7 +114,12 @@ struct Restore: ParsableCommand {
         let source: RestoreOperation.Source = file.map { .file($0) } ?? .latest
         let result: RestoreResult
         do {
-            result = try RestoreOperation(configuration: configuration, progress: json ? nil : common.progress).run(source: source, targetDatabase: targetDb, force: force)
+            if pitr, let targetDir {
+                let request = PointInTimeRestoreOperation.Request(targetDirectory: targetDir, target: recoveryTarget, port: port, force: force, stopAfterChecks: stop, keepArchiving: archive)
+                result = try PointInTimeRestoreOperation(configuration: configuration, progress: json ? nil : common.progress).run(request)
+            } else {
+                result = try RestoreOperation(configuration: configuration, progress: json ? nil : common.progress).run(source: source, targetDatabase: targetDb, force: force)
+            }
         } catch {
             if json { Terminal.output(JSONCoding.document(FailureDocument(error))) }
             let exit = Terminal.fail(OperationFailure(stage: error.stage, message: "restore refused: \(error.message)", isUsageError: error.isUsageError))
@@ -67,8 +134,18 @@ struct Restore: ParsableCommand {
             if common.verbose || !result.succeeded {
                 for check in result.checks { Terminal.output("\(check.passed ? "✓" : "✗") \(check.name): \(check.message)\n") }
             }
-            if let report = result.reportFile { Terminal.output("report: \(report)\n") }
-            if result.succeeded { Terminal.output(result.summary + "\n") }
+            if let pitr = result.pointInTime {
+                // stdout stays eval-able: comments and exports only.
+                if let report = result.reportFile { Terminal.output("# report: \(report)\n") }
+                if result.succeeded { Terminal.output("# " + result.summary + "\n") }
+                if pitr.serverRunning {
+                    let user = try? configuration.connectionSettings().libpqParameters["user"]
+                    Terminal.output(pitr.exports(user: user ?? nil, database: result.targetDatabase))
+                }
+            } else {
+                if let report = result.reportFile { Terminal.output("report: \(report)\n") }
+                if result.succeeded { Terminal.output(result.summary + "\n") }
+            }
         }
         let location = "database \(result.targetDatabase) (\(Terminal.location(configuration)))"
         if !result.succeeded {

@@ -48,7 +48,7 @@ struct SchedulePrint: ParsableCommand {
             path.hasPrefix("/") ? path : ((current as NSString).appendingPathComponent(path) as NSString).standardizingPath
         }
         let envFile = common.envFile.map(absolute) ?? configuration.envFilePath.map(absolute) ?? "/etc/pra/.env"
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? absolute(CommandLine.arguments[0])
+        let executable = RunningExecutable.path
         let restoreDatabase = restoreTestDb ?? configuration["PGDATABASE"].map { "\($0)_restore_test" }
         let jobs = ScheduledJob.recoveryPlan(envFile: envFile, restoreTestDatabase: restoreDatabase, drillDirectory: absolute(drillDir ?? current))
         let renderer = ScheduleRenderer(executable: executable, user: user)

@@ -152,7 +152,7 @@ public struct BackupOperation {
             database: database, serverVersion: serverVersion, pgDumpVersion: pgDumpVersion,
             startedAt: startedAt, finishedAt: finishedAt, archive: name.fileName,
             compressedBytes: file.bytesWritten, uncompressedBytes: deflater.bytesIn,
-            sha256: hasher.finalize().map { String(format: "%02x", $0) }.joined(),
+            sha256: hasher.finalize().hex,
             compressionLevel: level, snapshot: snapshot, tables: tables)
         do {
             try DurableFile.write(manifest.encoded(), to: manifestPath)
@@ -173,9 +173,9 @@ public struct BackupOperation {
     }
 
     /// A name not yet taken: archive names have one-second resolution.
-    static func freshName(prefix: String, directory: String) -> BackupArchiveName {
+    static func freshName(prefix: String, directory: String, kind: BackupArchiveName.Kind = .full) -> BackupArchiveName {
         while true {
-            let name = BackupArchiveName(prefix: prefix, timestamp: Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down)))
+            let name = BackupArchiveName(prefix: prefix, timestamp: Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down)), kind: kind)
             let path = (directory as NSString).appendingPathComponent(name.fileName)
             let taken = [path, path + BackupArchiveName.manifestSuffix, (directory as NSString).appendingPathComponent(".\(name.fileName).partial")]
                 .contains { FileManager.default.fileExists(atPath: $0) }

@@ -16,6 +16,12 @@ public struct RestoreReport {
         lines.append("started:  \(ISO8601DateFormatter().string(from: result.startedAt))")
         lines.append("target:   \(result.targetDatabase)")
         lines.append("archive:  \(result.archive ?? "none")\(result.archive != nil && !result.archiveHasManifest ? " (no manifest)" : "")")
+        if let pitr = result.pointInTime {
+            lines.append("recovery: point in time, target \(pitr.target)")
+            lines.append("data directory: \(pitr.dataDirectory) (port \(pitr.port), socket \(pitr.socketDirectory), \(pitr.serverRunning ? "running" : "stopped"))")
+            if let reached = pitr.reachedTime { lines.append("reached:  last replayed commit at \(ISO8601DateFormatter().string(from: reached))\(pitr.reachedLSN.map { ", LSN \($0)" } ?? "")") }
+            lines.append("server log: \(pitr.serverLog)")
+        }
         if let taken = result.backupFinishedAt {
             lines.append("backup taken: \(ISO8601DateFormatter().string(from: taken))")
         }

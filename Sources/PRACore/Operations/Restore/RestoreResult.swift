@@ -38,6 +38,8 @@ public struct RestoreResult: Codable, Sendable {
     public var startedAt: Date
     public var seconds: Double = 0
     public var reportFile: String?
+    /// For `pra restore --pitr`: the point reached and the recovered server.
+    public var pointInTime: PointInTimeDetails?
 
     public init(targetDatabase: String, startedAt: Date) {
         self.targetDatabase = targetDatabase
@@ -55,6 +57,10 @@ public struct RestoreResult: Codable, Sendable {
         let failed = checks.filter { !$0.passed }
         if !failed.isEmpty {
             return "restore of \(name) into \(targetDatabase) loaded but \(failed.count) check(s) failed: " + failed.map { "\($0.name): \($0.message)" }.joined(separator: "; ")
+        }
+        if let pitr = pointInTime {
+            let reached = pitr.reachedTime.map { ", data as of \(RecoveryTarget.format($0))" } ?? ""
+            return "recovered \(pitr.dataDirectory) from \(name) to \(pitr.target)\(reached) in \(DurationParser.format(seconds)); \(checks.count) checks passed; server \(pitr.serverRunning ? "running on port \(pitr.port)" : "stopped")"
         }
         return "restored \(name) into \(targetDatabase) in \(DurationParser.format(seconds)); \(checks.count) checks passed"
     }

@@ -116,7 +116,7 @@ public struct ArchiveVerifier: Sendable {
         }
         progress?.finish()
         result.compressedBytes = readBytes
-        result.sha256 = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        result.sha256 = hasher.finalize().hex
         result.trailerFound = tail.text.contains(Self.dumpTrailer)
         let streamIntact = !result.problems.contains { [.corruptData, .truncated, .trailingGarbage, .unreadable].contains($0.kind) }
         if streamIntact && !result.trailerFound {

@@ -1,0 +1,33 @@
+import Foundation
+
+/// What a successful base backup produced.
+public struct BaseBackupResult: Codable, Sendable {
+    public var kind = "base"
+    public var archive: String
+    public var manifest: String
+    /// PostgreSQL's own `backup_manifest`, kept beside the archive.
+    public var postgresManifest: String
+    public var database: String
+    public var systemIdentifier: String
+    public var serverVersion: String
+    public var startedAt: Date
+    public var finishedAt: Date
+    public var seconds: Double
+    public var compressedBytes: UInt64
+    public var uncompressedBytes: UInt64
+    public var sha256: String
+    public var timeline: UInt32
+    public var startLSN: LogSequenceNumber
+    public var endLSN: LogSequenceNumber
+    public var startSegment: String
+    /// Base backups removed by retention after this one succeeded.
+    public var deletedByRetention: [String]
+    /// Archived WAL files no kept base backup needs any more, removed.
+    public var walFilesDeleted: Int
+    public var warnings: [String]
+
+    /// One line for the terminal.
+    public var summary: String {
+        "base backup complete: \((archive as NSString).lastPathComponent) (\(ByteCount.format(compressedBytes)) from \(ByteCount.format(uncompressedBytes)) of data directory, WAL from \(startSegment), \(DurationParser.format(seconds)))"
+    }
+}

@@ -1,0 +1,95 @@
+import Crypto
+import Foundation
+
+/// Checks a base backup archive end to end: the pra manifest, size and SHA-256 of the archive,
+/// the gzip stream, the tar structure through its end-of-archive marker, and PostgreSQL's
+/// `backup_manifest` inside it against the copy kept beside it.
+public struct BaseBackupVerifier: Sendable {
+    public var phase: String
+
+    public init(phase: String = "verify") {
+        self.phase = phase
+    }
+
+    private struct SinkFailure: Error {
+        let underlying: Error
+    }
+
+    /// Verifies `entry`, handing the tar stream to `sink` (a restore extracts it in the same
+    /// pass). Throws only what `sink` throws.
+    public func verify(_ entry: BaseBackupCatalogue.Entry, progress: ProgressReporter? = nil, sink: (UnsafeRawBufferPointer) throws -> Void = { _ in }) throws -> VerificationResult {
+        let started = MonotonicClock.now()
+        var result = VerificationResult(archive: entry.archivePath)
+        guard let manifest = entry.manifest else {
+            result.problems.append(entry.manifestProblem.map { .init(kind: .manifestInvalid, message: $0) }
+                ?? .init(kind: .manifestMissing, message: "no manifest \((entry.manifestPath as NSString).lastPathComponent): the base backup never completed"))
+            return result
+        }
+        result.hasManifest = true
+        result.database = manifest.database
+        result.backupFinishedAt = manifest.finishedAt
+        let keptManifest = FileManager.default.contents(atPath: entry.postgresManifestPath)
+        if keptManifest.map({ SHA256.hash(data: $0).hex }) != manifest.postgresManifestSHA256 {
+            result.problems.append(.init(kind: .checksumMismatch, message: keptManifest == nil
+                ? "PostgreSQL's backup_manifest \((entry.postgresManifestPath as NSString).lastPathComponent) is missing"
+                : "PostgreSQL's backup_manifest beside the archive does not match the SHA-256 recorded in the pra manifest"))
+        }
+        guard let handle = FileHandle(forReadingAtPath: entry.archivePath) else {
+            result.problems.append(.init(kind: .unreadable, message: "cannot open \(entry.archivePath)"))
+            return result
+        }
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        var tar = TarStreamScanner(keeping: "backup_manifest")
+        var readBytes: UInt64 = 0
+        do {
+            let inflater = try GzipInflater()
+            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+                readBytes += UInt64(chunk.count)
+                hasher.update(data: chunk)
+                try chunk.withUnsafeBytes { buffer in
+                    try inflater.decompress(buffer) { piece in
+                        tar.scan(piece)
+                        do {
+                            try sink(piece)
+                        } catch {
+                            throw SinkFailure(underlying: error)
+                        }
+                    }
+                }
+                progress?.update(phase: phase, bytes: readBytes, total: manifest.compressedBytes)
+            }
+            try inflater.finish()
+            result.uncompressedBytes = inflater.uncompressedBytes
+        } catch let failure as SinkFailure {
+            progress?.finish()
+            throw failure.underlying
+        } catch let error as GzipError {
+            result.problems.append(.init(kind: error.kind == .trailingGarbage ? .trailingGarbage : (error.kind == .truncated ? .truncated : .corruptData), message: error.description))
+        } catch {
+            result.problems.append(.init(kind: .unreadable, message: "cannot read \(entry.archivePath): \(error.localizedDescription)"))
+        }
+        progress?.finish()
+        result.compressedBytes = readBytes
+        result.sha256 = hasher.finalize().hex
+        if readBytes != manifest.compressedBytes {
+            result.problems.append(ArchiveVerifier.sizeProblem(actual: readBytes, expected: manifest.compressedBytes))
+        }
+        if result.sha256 != manifest.sha256 {
+            result.problems.append(.init(kind: .checksumMismatch, message: "SHA-256 \(result.sha256.prefix(16))… does not match the manifest's \(manifest.sha256.prefix(16))…"))
+        }
+        let streamIntact = !result.problems.contains { [.corruptData, .truncated, .trailingGarbage, .unreadable].contains($0.kind) }
+        if streamIntact {
+            if let problem = tar.problem {
+                result.problems.append(.init(kind: .corruptData, message: "the tar archive inside is damaged: \(problem)"))
+            } else if !tar.reachedEnd {
+                result.problems.append(.init(kind: .trailerMissing, message: "the tar archive inside has no end-of-archive marker: pg_basebackup did not finish"))
+            } else if let inside = tar.keptContent, SHA256.hash(data: inside).hex != manifest.postgresManifestSHA256 {
+                result.problems.append(.init(kind: .checksumMismatch, message: "the backup_manifest inside the archive differs from the one recorded"))
+            }
+        }
+        result.trailerFound = tar.reachedEnd
+        result.seconds = started.elapsed()
+        return result
+    }
+}

@@ -1,0 +1,28 @@
+import Foundation
+
+/// What a point-in-time restore reached and where the recovered server runs.
+public struct PointInTimeDetails: Codable, Sendable {
+    /// The target as asked (`the latest archived point`, a time, an LSN, a restore point).
+    public var target: String
+    public var dataDirectory: String
+    public var port: Int
+    public var socketDirectory: String
+    /// The timeline the recovered server continues on.
+    public var timeline: UInt32?
+    /// The commit time of the last transaction replayed: the moment the data reflects.
+    public var reachedTime: Date?
+    /// The WAL position replay ended at.
+    public var reachedLSN: String?
+    /// The base backup restored.
+    public var baseBackup: String
+    /// The server is left running (not with `--stop`).
+    public var serverRunning: Bool
+    public var serverLog: String
+
+    /// `export` lines that reach the recovered server, as `pra cluster up` prints them.
+    public func exports(user: String?, database: String) -> String {
+        var lines = ["export PGHOST=\(socketDirectory)", "export PGPORT=\(port)", "export PGDATABASE=\(database)", "export PRA_RESTORED_DIR=\(dataDirectory)"]
+        if let user { lines.insert("export PGUSER=\(user)", at: 2) }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,408 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `pra restore --pitr`: restores the newest base backup that finished before the target into
+/// a new data directory (verifying it while extracting, falling back to an older one that
+/// verifies), runs `pg_verifybackup`, sets `restore_command` to `pra wal get` and the target,
+/// starts a server on it, waits for recovery to reach the target and promote, then checks the
+/// result. The server is left running (it is the recovered database) unless asked to stop.
+public struct PointInTimeRestoreOperation {
+    public struct Request: Sendable {
+        public var targetDirectory: String
+        public var target: RecoveryTarget
+        /// Port of the recovered server (default: a free one).
+        public var port: Int?
+        /// Empty a non-empty target directory first.
+        public var force = false
+        /// Stop the server once the checks ran.
+        public var stopAfterChecks = false
+        /// Keep the backup's WAL archiving on the recovered server (it becomes the primary).
+        public var keepArchiving = false
+
+        public init(targetDirectory: String, target: RecoveryTarget = .latest, port: Int? = nil, force: Bool = false, stopAfterChecks: Bool = false, keepArchiving: Bool = false) {
+            self.targetDirectory = targetDirectory
+            self.target = target
+            self.port = port
+            self.force = force
+            self.stopAfterChecks = stopAfterChecks
+            self.keepArchiving = keepArchiving
+        }
+    }
+
+    public var configuration: Configuration
+    public var progress: ProgressReporter?
+    public static let applicationName = "pra-pitr"
+    public static let serverLogName = "pra-recovery.log"
+
+    public init(configuration: Configuration, progress: ProgressReporter? = nil) {
+        self.configuration = configuration
+        self.progress = progress
+    }
+
+    public func run(_ request: Request, now: Date = Date()) throws(OperationFailure) -> RestoreResult {
+        let recoveryTimeout: Double
+        let healthTimeout: Double
+        let settings: ConnectionSettings
+        do {
+            recoveryTimeout = try configuration.seconds("RECOVERY_TIMEOUT")
+            healthTimeout = try configuration.seconds("HEALTH_TIMEOUT")
+            settings = try configuration.connectionSettings()
+        } catch {
+            throw OperationFailure(stage: "configuration", error)
+        }
+        if case .time(let date) = request.target, date > now.addingTimeInterval(1) {
+            throw OperationFailure(stage: "target", message: "target time \(RecoveryTarget.format(date)) is in the future (now \(RecoveryTarget.format(now))); recovery can only reach moments already archived", isUsageError: true)
+        }
+        let backupDirectory = configuration.backupDirectory
+        let directory = Self.absolute(request.targetDirectory)
+        let database = settings.databaseName ?? "postgres"
+        let binaries = PostgresBinaries(configuration: configuration)
+        let pgCtl: String
+        let verifyTool: String
+        do {
+            pgCtl = try binaries.locate("pg_ctl")
+            verifyTool = try binaries.locate("pg_verifybackup")
+        } catch {
+            throw OperationFailure(stage: "prepare", error)
+        }
+        let binDirectory = (pgCtl as NSString).deletingLastPathComponent
+        try prepareDirectory(directory, force: request.force, binDirectory: binDirectory)
+        let user = Self.serverUser(owning: directory)
+
+        let clock = MonotonicClock.now()
+        var result = RestoreResult(targetDatabase: database, startedAt: Date())
+        var phases = PhaseTimer()
+        var populated = false
+        func finish() -> RestoreResult {
+            phases.end()
+            result.phases = phases.phases
+            result.seconds = clock.elapsed()
+            result.reportFile = try? RestoreReport(result: result).write(to: configuration.reportDirectory)
+            return result
+        }
+        func fail(_ stage: String, _ message: String) -> RestoreResult {
+            // Nothing half-restored stays behind: the directory holds no server that could be mistaken for the recovered one.
+            if populated { Self.emptyDirectory(directory) }
+            result.failedStage = stage
+            result.failure = message
+            return finish()
+        }
+
+        phases.begin("choose backup")
+        let archive = WALArchive(backupDirectory: backupDirectory)
+        let identity = try? archive.identity()
+        let all = BaseBackupCatalogue(directory: backupDirectory).complete.filter { entry in
+            identity.map { entry.manifest?.systemIdentifier == $0.systemIdentifier } ?? true
+        }
+        guard !all.isEmpty else {
+            return fail("choose backup", "no complete base backup in \(backupDirectory) (take one with pra backup --base)")
+        }
+        let candidates = all.filter { entry in
+            guard let manifest = entry.manifest else { return false }
+            switch request.target {
+            case .time(let date): return manifest.finishedAt <= date
+            case .lsn(let lsn): return manifest.endLSN <= lsn
+            case .latest, .name: return true
+            }
+        }
+        guard !candidates.isEmpty else {
+            let oldest = all.last!.manifest!
+            let window = RecoverableWindow.compute(directory: backupDirectory).window
+            return fail("choose backup", "the target \(request.target) is before the oldest base backup (\(oldest.archive), consistent from \(RecoveryTarget.format(oldest.finishedAt)), LSN \(oldest.endLSN))" + (window.map { "; \($0.sentence)" } ?? ""))
+        }
+
+        var chosen: BaseBackupCatalogue.Entry?
+        for entry in candidates {
+            let name = entry.name.fileName
+            phases.begin("extract")
+            Self.emptyDirectory(directory)
+            populated = true
+            let verdict: VerificationResult
+            do {
+                verdict = try extract(entry, into: directory)
+            } catch {
+                return fail("extract", "cannot extract \(name) into \(directory): \(error)")
+            }
+            VerificationRecord.save(verdict)
+            guard verdict.valid else {
+                result.skippedBackups.append("\(name) failed verification (\(verdict.problems.map(\.message).joined(separator: "; ")))")
+                continue
+            }
+            phases.begin("verify")
+            let check = ExternalProcess(executable: verifyTool, arguments: ["--no-parse-wal", "--quiet", "--manifest-path=\(entry.postgresManifestPath)", directory], timeout: 3600)
+            if let outcome = try? check.run(), !outcome.succeeded {
+                result.skippedBackups.append("\(name) failed pg_verifybackup (\(outcome.standardError.split(separator: "\n").prefix(3).joined(separator: "; ")))")
+                continue
+            }
+            chosen = entry
+            break
+        }
+        guard let chosen, let manifest = chosen.manifest else {
+            return fail("verify", "no base backup for \(request.target) verifies: \(result.skippedBackups.joined(separator: "; "))")
+        }
+        result.archive = chosen.archivePath
+        result.archiveHasManifest = true
+        result.backupFinishedAt = manifest.finishedAt
+
+        phases.begin("recover")
+        let port = request.port ?? LoopbackSocket.freePort() ?? 5433
+        let socketDirectory = (directory + "/.s.PGSQL.\(port).lock").utf8.count < 100 ? directory : "/tmp"
+        let logFile = (directory as NSString).appendingPathComponent(Self.serverLogName)
+        let control = ServerControl(dataDirectory: directory, logFile: logFile, binDirectory: binDirectory, user: user)
+        var details = PointInTimeDetails(target: request.target.description, dataDirectory: directory, port: port, socketDirectory: socketDirectory,
+                                         baseBackup: manifest.archive, serverRunning: false, serverLog: logFile)
+        do {
+            try configureRecovery(directory, target: request.target, port: port, socketDirectory: socketDirectory, keepArchiving: request.keepArchiving)
+            try Self.giveOwnership(of: directory, to: user)
+        } catch {
+            return fail("recover", "cannot prepare \(directory) for recovery: \(error)")
+        }
+        let serverSettings = ConnectionSettings(parameters: settings.libpqParameters.merging(["host": socketDirectory, "port": "\(port)", "dbname": database]) { $1 }.filter { $0.key != "hostaddr" && $0.key != "service" })
+        let recovered: PostgresConnection
+        do {
+            recovered = try waitForRecovery(control, settings: serverSettings, timeout: recoveryTimeout)
+        } catch let failure as RecoveryFailure {
+            try? control.stop(mode: "immediate")
+            let continuity = WALContinuity(files: archive.files(), start: WALFileName(manifest.startSegment)!, segmentSize: identity?.segmentSize ?? 16 << 20, history: archive.history(of:))
+            let missing = continuity.gap ?? continuity.lastContiguous.flatMap { last in
+                last.name.segmentNumber(segmentSize: identity?.segmentSize ?? 16 << 20).map { WALFileName(timeline: last.name.timeline, segmentNumber: $0 + 1, segmentSize: identity?.segmentSize ?? 16 << 20) }
+            }
+            var message = failure.message
+            if failure.targetNotReached {
+                let reachable = Self.lastReplayedTime(in: control.logLines()).map { "; the latest point it can reach is about \(RecoveryTarget.format($0)) (rerun with --target-time at or before it, or without a target)" } ?? ""
+                message = "the WAL needed to reach \(request.target) is not in the archive: segment \(missing?.text ?? "?") is missing\(reachable)"
+            }
+            return fail("recover", message + " (server log: \(control.logTail(lines: 3)))")
+        } catch {
+            try? control.stop(mode: "immediate")
+            return fail("recover", "\(error)")
+        }
+        details.serverRunning = true
+        let log = control.logLines()
+        details.reachedTime = (try? recovered.scalar("SELECT extract(epoch FROM pg_last_xact_replay_timestamp())::float8")).flatMap { $0 }.flatMap(Double.init).map { Date(timeIntervalSince1970: $0) }
+            ?? Self.lastReplayedTime(in: log)
+        details.reachedLSN = Self.value(after: "redo done at ", in: log).map { String($0.prefix { !$0.isWhitespace }) }
+        details.timeline = Self.value(after: "selected new timeline ID: ", in: log).flatMap { UInt32($0.prefix { $0.isNumber }) }
+
+        phases.begin("check")
+        result.checks.append(.init(name: "server", passed: true, message: "recovery finished and the server accepts writes on port \(port)" + (details.timeline.map { ", timeline \($0)" } ?? "")))
+        result.checks.append(targetCheck(request.target, reached: details.reachedTime, manifest: manifest, archive: archive, segmentSize: identity?.segmentSize ?? 16 << 20))
+        let critical = configuration.list("CRITICAL_TABLES")
+        if !critical.isEmpty {
+            var missing: [String] = []
+            for table in critical where ((try? recovered.scalar("SELECT to_regclass($1)::text", [table])) ?? nil) == nil {
+                missing.append(table)
+            }
+            result.checks.append(.init(name: "critical tables", passed: missing.isEmpty, message: missing.isEmpty
+                ? "all \(critical.count) present in \(database) (\(critical.joined(separator: ", ")))"
+                : "missing in \(database): \(missing.joined(separator: ", "))"))
+        }
+        let probe = HealthProbe(timeout: healthTimeout)
+        if let url = configuration["APP_HEALTH_URL"] {
+            let outcome = probe.check(url)
+            result.checks.append(.init(name: "health", passed: outcome.healthy, message: outcome.summary))
+        }
+        for url in configuration.list("API_ENDPOINTS") {
+            let outcome = probe.check(url)
+            result.checks.append(.init(name: "endpoint", passed: outcome.healthy, message: outcome.summary))
+        }
+        if request.stopAfterChecks {
+            do {
+                try control.stop()
+                details.serverRunning = false
+            } catch {
+                result.checks.append(.init(name: "stop", passed: false, message: "could not stop the recovered server: \(error)"))
+            }
+        }
+        result.pointInTime = details
+        return finish()
+    }
+
+    /// Whether the data reached the target: for a time, the last replayed commit is not after
+    /// it; for the latest point, no archived segment was left unreplayed behind a gap.
+    private func targetCheck(_ target: RecoveryTarget, reached: Date?, manifest: BaseBackupManifest, archive: WALArchive, segmentSize: UInt64) -> RestoreResult.Check {
+        let reachedText = reached.map { "last replayed commit at \(RecoveryTarget.format($0))" } ?? "no commit replayed after the base backup"
+        switch target {
+        case .time(let date):
+            let passed = reached.map { $0 <= date.addingTimeInterval(0.001) } ?? true
+            return .init(name: "target", passed: passed, message: "\(reachedText); target \(RecoveryTarget.format(date))")
+        case .latest:
+            let continuity = WALContinuity(files: archive.files(), start: WALFileName(manifest.startSegment)!, segmentSize: segmentSize, history: archive.history(of:))
+            if let gap = continuity.gap {
+                return .init(name: "target", passed: false, message: "\(reachedText); WAL segment \(gap.text) is missing, so the archived WAL after it (through \(continuity.newest?.name.text ?? "?")) could not be replayed: those commits are lost")
+            }
+            return .init(name: "target", passed: true, message: "\(reachedText); all archived WAL replayed (through \(continuity.lastContiguous?.name.text ?? manifest.endSegment))")
+        case .lsn, .name:
+            return .init(name: "target", passed: true, message: "\(reachedText); stopped at \(target)")
+        }
+    }
+
+    struct RecoveryFailure: Error {
+        let message: String
+        let targetNotReached: Bool
+    }
+
+    /// Starts the server and waits until recovery ended and it was promoted; returns a
+    /// connection to it. A server that exits fails with the reason from its log.
+    private func waitForRecovery(_ control: ServerControl, settings: ConnectionSettings, timeout: Double) throws -> PostgresConnection {
+        try control.start(wait: false)
+        let started = MonotonicClock.now()
+        var connection: PostgresConnection?
+        var sawServer = false
+        while started.elapsed() < timeout {
+            if control.isRunning {
+                sawServer = true
+            } else if let fatal = control.logLines().last(where: { $0.contains("FATAL:") || $0.contains("PANIC:") }) ?? ((sawServer || started.elapsed() > 10) ? "" : nil) {
+                let fatal: String? = fatal.isEmpty ? nil : fatal
+                let reason = fatal.map { String($0[($0.range(of: "FATAL:") ?? $0.range(of: "PANIC:"))!.upperBound...]).trimmingCharacters(in: .whitespaces) } ?? "the server exited"
+                throw RecoveryFailure(message: "recovery failed: \(reason)", targetNotReached: reason.contains("recovery ended before configured recovery target was reached"))
+            }
+            if connection == nil {
+                connection = try? PostgresConnection(settings, applicationName: Self.applicationName)
+            }
+            if let current = connection {
+                do {
+                    if try current.scalar("SELECT pg_is_in_recovery()") == "f" { return current }
+                } catch {
+                    connection = nil
+                }
+            }
+            usleep(100_000)
+        }
+        throw RecoveryFailure(message: "recovery did not finish within RECOVERY_TIMEOUT=\(DurationParser.format(timeout)); the server log \(control.logFile) says: \(control.logTail(lines: 3))", targetNotReached: false)
+    }
+
+    /// Appends the recovery settings to `postgresql.auto.conf` and creates `recovery.signal`.
+    private func configureRecovery(_ directory: String, target: RecoveryTarget, port: Int, socketDirectory: String, keepArchiving: Bool) throws {
+        let restoreCommand = ShellCommandLine.postgresCommand([
+            .literal(RunningExecutable.path), "wal", "get", .placeholder("%f"), .placeholder("%p"),
+            "--backup-dir", .literal(Self.absolute(configuration.backupDirectory)), "--env-file", "/dev/null",
+        ])
+        var settings: [(String, String)] = [
+            ("restore_command", restoreCommand), ("recovery_target_timeline", "latest"), ("recovery_target_action", "promote"),
+            ("port", "\(port)"), ("unix_socket_directories", socketDirectory),
+        ]
+        settings += target.settings.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        if !keepArchiving { settings.append(("archive_mode", "off")) }
+        var text = "\n# pra restore --pitr, \(RecoveryTarget.format(Date())): recovery to \(target)\n"
+        for (key, value) in settings {
+            text += "\(key) = \(key == "port" ? value : ShellCommandLine.configurationValue(value))\n"
+        }
+        let fileManager = FileManager.default
+        let conf = (directory as NSString).appendingPathComponent("postgresql.conf")
+        if !fileManager.fileExists(atPath: conf) {
+            // A cluster whose configuration lives elsewhere (Debian's /etc/postgresql): a minimal one.
+            try Data("# written by pra restore --pitr: the base backup held no postgresql.conf\nlisten_addresses = ''\n".utf8).write(to: URL(fileURLWithPath: conf))
+        }
+        let hba = (directory as NSString).appendingPathComponent("pg_hba.conf")
+        if !fileManager.fileExists(atPath: hba) {
+            try Data("# written by pra restore --pitr: local connections by the same OS user only\nlocal all all peer\n".utf8).write(to: URL(fileURLWithPath: hba))
+        }
+        let auto = (directory as NSString).appendingPathComponent("postgresql.auto.conf")
+        let existing = (try? String(contentsOfFile: auto, encoding: .utf8)) ?? ""
+        try Data((existing + text).utf8).write(to: URL(fileURLWithPath: auto))
+        fileManager.createFile(atPath: (directory as NSString).appendingPathComponent("recovery.signal"), contents: Data())
+    }
+
+    /// Extracts the archive into `directory` with `tar`, verifying it in the same pass.
+    private func extract(_ entry: BaseBackupCatalogue.Entry, into directory: String) throws -> VerificationResult {
+        struct InvalidArchive: Error {}
+        let tar = ExternalProcess(executable: try SystemProgram.locate("tar", package: "tar"), arguments: ["-x", "-f", "-", "-C", directory, "--no-same-owner"], timeout: 6 * 3600)
+        var verdict: VerificationResult?
+        let progress = self.progress
+        do {
+            let outcome = try tar.run { stdin in
+                let result = try BaseBackupVerifier(phase: "extract").verify(entry, progress: progress) { try stdin.write($0) }
+                verdict = result
+                if !result.valid { throw InvalidArchive() }
+            }
+            try tar.check(outcome)
+        } catch let failure as ConsumerFailure where failure.underlying is InvalidArchive {
+            if let verdict { return verdict }
+        }
+        guard let verdict else { throw OperationFailure(stage: "extract", message: "tar ended before the archive was read") }
+        return verdict
+    }
+
+    /// Refuses a non-empty directory without `force`, and always one a server runs on.
+    private func prepareDirectory(_ directory: String, force: Bool, binDirectory: String) throws(OperationFailure) {
+        let fileManager = FileManager.default
+        var isDirectory: ObjCBool = false
+        if fileManager.fileExists(atPath: directory, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                throw OperationFailure(stage: "target", message: "\(directory) exists and is not a directory", isUsageError: true)
+            }
+            let contents = (try? fileManager.contentsOfDirectory(atPath: directory)) ?? []
+            if !contents.isEmpty {
+                let control = ServerControl(dataDirectory: directory, logFile: "", binDirectory: binDirectory, user: nil)
+                if let pid = control.postmasterPID, control.isRunning {
+                    throw OperationFailure(stage: "target", message: "a PostgreSQL server (pid \(pid)) is running on \(directory); stop it before restoring into it", isUsageError: true)
+                }
+                guard force else {
+                    throw OperationFailure(stage: "target", message: "\(directory) is not empty (\(contents.count) entries); restore --pitr writes only into an empty or new directory, or replaces its contents with --force", isUsageError: true)
+                }
+                Self.emptyDirectory(directory)
+            }
+        } else {
+            do {
+                try fileManager.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw OperationFailure(stage: "target", message: "cannot create \(directory): \(error.localizedDescription)", isUsageError: true)
+            }
+        }
+        chmod(directory, 0o700)
+    }
+
+    /// As root, the server runs as the directory's owner when that is not root, else as the
+    /// unprivileged `postgres` (or `nobody`) user; otherwise as this process.
+    static func serverUser(owning directory: String) -> (uid: uid_t, gid: gid_t, name: String)? {
+        guard getuid() == 0 else { return nil }
+        var info = stat()
+        if stat(directory, &info) == 0, info.st_uid != 0, let entry = getpwuid(info.st_uid) {
+            return (entry.pointee.pw_uid, entry.pointee.pw_gid, String(cString: entry.pointee.pw_name))
+        }
+        return ScratchCluster.unprivilegedUser()
+    }
+
+    static func giveOwnership(of directory: String, to user: (uid: uid_t, gid: gid_t, name: String)?) throws {
+        guard let user else { return }
+        try ExternalProcess(executable: try SystemProgram.locate("chown", package: "coreutils"), arguments: ["-R", "\(user.uid):\(user.gid)", directory], timeout: 3600).runChecked()
+    }
+
+    static func emptyDirectory(_ directory: String) {
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
+            try? FileManager.default.removeItem(atPath: (directory as NSString).appendingPathComponent(entry))
+        }
+    }
+
+    static func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : ((FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(path) as NSString).standardizingPath
+    }
+
+    /// "last completed transaction was at log time 2026-12-01 15:07:40.123+00" from the log.
+    static func lastReplayedTime(in log: [String]) -> Date? {
+        guard let text = value(after: "last completed transaction was at log time ", in: log) else { return nil }
+        return parsePostgresTimestamp(text)
+    }
+
+    static func value(after marker: String, in log: [String]) -> String? {
+        guard let line = log.last(where: { $0.contains(marker) }), let range = line.range(of: marker) else { return nil }
+        return String(line[range.upperBound...]).trimmingCharacters(in: .whitespaces)
+    }
+
+    /// PostgreSQL's `2026-12-01 15:07:40.123456+00` (offset in hours, optional minutes).
+    static func parsePostgresTimestamp(_ text: String) -> Date? {
+        var value = text.replacingOccurrences(of: " ", with: "T")
+        if let sign = value.lastIndex(where: { $0 == "+" || $0 == "-" }), value.distance(from: sign, to: value.endIndex) == 3 {
+            value += ":00"
+        }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = formatter.date(from: value) { return date }
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.date(from: value)
+    }
+}

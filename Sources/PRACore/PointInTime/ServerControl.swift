@@ -1,0 +1,70 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Starts and stops a PostgreSQL server on a data directory with `pg_ctl`, as the data
+/// directory's unprivileged owner when pra runs as root (PostgreSQL refuses to run as root).
+public struct ServerControl: Sendable {
+    public let dataDirectory: String
+    public let logFile: String
+    public let binDirectory: String
+    /// The OS user the server runs as (`nil`: as this process).
+    public let user: (uid: uid_t, gid: gid_t, name: String)?
+
+    public init(dataDirectory: String, logFile: String, binDirectory: String, user: (uid: uid_t, gid: gid_t, name: String)?) {
+        self.dataDirectory = dataDirectory
+        self.logFile = logFile
+        self.binDirectory = binDirectory
+        self.user = user
+    }
+
+    /// The postmaster's pid from `postmaster.pid`, when the file is there.
+    public var postmasterPID: pid_t? {
+        guard let text = try? String(contentsOfFile: dataDirectory + "/postmaster.pid", encoding: .utf8),
+              let first = text.split(separator: "\n").first, let pid = pid_t(first) else { return nil }
+        return pid
+    }
+
+    /// True when the postmaster named in `postmaster.pid` is alive.
+    public var isRunning: Bool { postmasterPID.map(ScratchCluster.isAlive) ?? false }
+
+    /// `pg_ctl start`; with `wait`, until the server accepts connections (or `timeout`).
+    public func start(wait: Bool = true, timeout: Double = 60) throws {
+        try run("pg_ctl", ["-D", dataDirectory, "-l", logFile] + (wait ? ["-w", "-t", "\(Int(timeout))"] : ["-W"]) + ["start"], timeout: timeout + 30)
+    }
+
+    /// `pg_ctl stop` in `mode` (`fast` or `immediate`).
+    public func stop(mode: String = "fast") throws {
+        guard isRunning else { return }
+        try run("pg_ctl", ["-D", dataDirectory, "-m", mode, "-w", "-t", "60", "stop"], timeout: 90)
+    }
+
+    /// Runs a server program from `binDirectory` as the server's user.
+    public func run(_ program: String, _ arguments: [String], timeout: Double) throws {
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PG") }
+        environment["LC_ALL"] = "C"
+        let executable = (binDirectory as NSString).appendingPathComponent(program)
+        let process: ExternalProcess
+        if let user {
+            process = ExternalProcess(
+                executable: "/usr/bin/setpriv",
+                arguments: ["--reuid=\(user.uid)", "--regid=\(user.gid)", "--clear-groups", "--", executable] + arguments,
+                environment: environment, timeout: timeout)
+        } else {
+            process = ExternalProcess(executable: executable, arguments: arguments, environment: environment, timeout: timeout)
+        }
+        try process.runChecked()
+    }
+
+    /// The server log's lines.
+    public func logLines() -> [String] {
+        ((try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+    }
+
+    /// The last lines of the server log, joined for an error message.
+    public func logTail(lines: Int = 5) -> String {
+        logLines().suffix(lines).joined(separator: " | ")
+    }
+}

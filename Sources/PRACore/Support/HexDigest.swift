@@ -1,0 +1,15 @@
+import Crypto
+
+extension SHA256Digest {
+    /// The digest as 64 lower-case hex digits, as manifests and archive names write it.
+    public var hex: String {
+        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(64)
+        for byte in self {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+}

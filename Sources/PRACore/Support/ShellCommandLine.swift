@@ -1,0 +1,34 @@
+/// Builds the command lines PostgreSQL runs through the shell (`archive_command`,
+/// `restore_command`): every word single-quoted for the shell, `%` doubled where PostgreSQL
+/// would read a placeholder, and the whole quoted again as a `postgresql.conf` string.
+public enum ShellCommandLine {
+    /// One shell word, single-quoted (`'` written as `'\''`).
+    public static func quote(_ word: String) -> String {
+        "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
+    /// A command for PostgreSQL: literal words quoted with `%` escaped; `placeholders` (such as
+    /// `%p`, `%f`) left for PostgreSQL to fill in.
+    public static func postgresCommand(_ words: [Word]) -> String {
+        words.map { word in
+            switch word {
+            case .literal(let text): return quote(text.replacingOccurrences(of: "%", with: "%%"))
+            case .placeholder(let text): return text
+            }
+        }.joined(separator: " ")
+    }
+
+    /// A `postgresql.conf` string value: single-quoted, `'` doubled.
+    public static func configurationValue(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
+    }
+
+    public enum Word: Sendable, ExpressibleByStringLiteral {
+        case literal(String)
+        case placeholder(String)
+
+        public init(stringLiteral value: String) {
+            self = .literal(value)
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+
+/// The moments point-in-time recovery can reach: from the end of the oldest kept base backup
+/// with unbroken WAL after it, to the newest segment archived with no gap in between.
+public struct RecoverableWindow: Codable, Sendable, Equatable {
+    /// The earliest moment: the oldest usable base backup is consistent from here on.
+    public var from: Date
+    /// About the latest moment: when the newest contiguous segment was archived.
+    public var to: Date
+    /// The base backup the window starts with.
+    public var oldestBaseBackup: String
+    /// The newest segment reached without a gap.
+    public var lastSegment: String
+    /// A segment missing after `lastSegment` although later ones are archived.
+    public var gap: String?
+
+    /// One sentence for people.
+    public var sentence: String {
+        "can restore to any moment between \(Self.format(from)) and about \(Self.format(to)) (base backup \(oldestBaseBackup), WAL through \(lastSegment))"
+            + (gap.map { "; WAL segment \($0) is missing, so nothing after it can be recovered" } ?? "")
+    }
+
+    static func format(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+
+    /// The window of the base backups in `directory` and its WAL archive; `nil` when there
+    /// is no complete base backup whose WAL is archived through its end.
+    public static func compute(directory: String) -> (window: RecoverableWindow?, problems: [String]) {
+        let archive = WALArchive(backupDirectory: directory)
+        let identity = try? archive.identity()
+        let segmentSize = identity?.segmentSize ?? 16 << 20
+        let files = archive.files()
+        var historyCache: [UInt32: TimelineHistory] = [:]
+        let history: (UInt32) -> TimelineHistory = { timeline in
+            if let known = historyCache[timeline] { return known }
+            let read = archive.history(of: timeline)
+            historyCache[timeline] = read
+            return read
+        }
+        var problems: [String] = []
+        var window: RecoverableWindow?
+        // Oldest first: the first usable backup opens the window; the newest gives its end.
+        for entry in BaseBackupCatalogue(directory: directory).complete.reversed() {
+            guard let manifest = entry.manifest, let start = WALFileName(manifest.startSegment), let end = WALFileName(manifest.endSegment) else { continue }
+            if let identity, identity.systemIdentifier != manifest.systemIdentifier {
+                problems.append("base backup \(manifest.archive) is of database system \(manifest.systemIdentifier), the WAL archive of \(identity.systemIdentifier)")
+                continue
+            }
+            let continuity = WALContinuity(files: files, start: start, segmentSize: segmentSize, history: history)
+            guard continuity.covers(end, segmentSize: segmentSize), let last = continuity.lastContiguous else {
+                let missing = continuity.gap?.text ?? WALFileName(timeline: end.timeline, segmentNumber: (continuity.lastContiguous?.name.segmentNumber(segmentSize: segmentSize)).map { $0 + 1 } ?? start.segmentNumber(segmentSize: segmentSize) ?? 0, segmentSize: segmentSize).text
+                problems.append("base backup \(manifest.archive) cannot be restored: WAL segment \(missing) (needed through \(end.text)) is not archived")
+                continue
+            }
+            if let gap = continuity.gap {
+                problems.append("WAL segment \(gap.text) is missing: recovery from \(manifest.archive) stops at \(last.name.text)")
+            }
+            if window == nil {
+                window = RecoverableWindow(from: manifest.finishedAt, to: last.archivedAt, oldestBaseBackup: manifest.archive, lastSegment: last.name.text, gap: continuity.gap?.text)
+            } else if last.archivedAt >= window!.to {
+                window!.to = last.archivedAt
+                window!.lastSegment = last.name.text
+                window!.gap = continuity.gap?.text
+            }
+        }
+        return (window, problems)
+    }
+}

@@ -1,0 +1,171 @@
+import Crypto
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The continuous WAL archive under `BACKUP_DIR/wal`.
+///
+/// Layout: `wal/archive.json` names the database system the archive belongs to and its
+/// segment size; each archived file is `wal/<timeline+log file>/<NAME>-<sha256>.gz`
+/// (history files under `wal/timelines/`): standard gzip of the file PostgreSQL handed over,
+/// with the SHA-256 of its uncompressed content in the name, so that a file is written once
+/// (temporary name, fsync, link into place) and checked on every read.
+public struct WALArchive: Sendable {
+    public static let directoryName = "wal"
+    public static let identityFileName = "archive.json"
+    static let suffix = ".gz"
+
+    /// What the archive belongs to: written with the first segment, checked on every push.
+    public struct Identity: Codable, Sendable, Equatable {
+        public var formatVersion = 1
+        /// PostgreSQL's database system identifier (a 64-bit number, as text).
+        public var systemIdentifier: String
+        public var segmentSize: UInt64
+        public var createdAt: Date
+    }
+
+    /// One archived file.
+    public struct File: Sendable, Equatable {
+        public let name: WALFileName
+        /// SHA-256 of the uncompressed content.
+        public let sha256: String
+        public let path: String
+        public let compressedBytes: UInt64
+        /// When it was archived (the file's modification time).
+        public let archivedAt: Date
+    }
+
+    /// `BACKUP_DIR/wal`.
+    public let root: String
+
+    public init(backupDirectory: String) {
+        root = (backupDirectory as NSString).appendingPathComponent(Self.directoryName)
+    }
+
+    public var identityPath: String { (root as NSString).appendingPathComponent(Self.identityFileName) }
+
+    /// The identity, `nil` before the first segment was archived.
+    public func identity() throws(WALArchiveError) -> Identity? {
+        guard FileManager.default.fileExists(atPath: identityPath) else { return nil }
+        guard let data = FileManager.default.contents(atPath: identityPath) else {
+            throw .identityUnreadable(path: identityPath, reason: "cannot read the file")
+        }
+        do {
+            return try JSONCoding.decoder.decode(Identity.self, from: data)
+        } catch {
+            throw .identityUnreadable(path: identityPath, reason: "not valid (\(JSONCoding.describe(error)))")
+        }
+    }
+
+    /// Records the identity when the archive has none; checks it otherwise.
+    func claim(for name: WALFileName, header: WALSegmentHeader) throws(WALArchiveError) -> Identity {
+        let system = String(header.systemIdentifier)
+        if let existing = try identity() {
+            guard existing.systemIdentifier == system else {
+                throw .foreignSystem(name: name.text, segmentSystem: system, archiveSystem: existing.systemIdentifier, directory: root)
+            }
+            return existing
+        }
+        let identity = Identity(systemIdentifier: system, segmentSize: header.segmentSize, createdAt: Date())
+        do {
+            try DurableFile.write(JSONCoding.encoder.encode(identity), to: identityPath, permissions: 0o640)
+        } catch let error as FileError {
+            throw .file(error)
+        } catch {
+            throw .identityUnreadable(path: identityPath, reason: "\(error)")
+        }
+        return identity
+    }
+
+    func directory(for name: WALFileName) -> String {
+        (root as NSString).appendingPathComponent(name.directoryName)
+    }
+
+    static func fileName(_ name: WALFileName, sha256: String) -> String { "\(name.text)-\(sha256)\(suffix)" }
+
+    /// Parses `<NAME>-<sha256>.gz`.
+    static func parse(fileName: String) -> (name: WALFileName, sha256: String)? {
+        guard fileName.hasSuffix(suffix), let dash = fileName.lastIndex(of: "-") else { return nil }
+        let sha = fileName[fileName.index(after: dash)...].dropLast(suffix.count)
+        guard sha.count == 64, sha.allSatisfy(\.isHexDigit), let name = WALFileName(String(fileName[..<dash])) else { return nil }
+        return (name, String(sha))
+    }
+
+    private func file(at path: String, name: WALFileName, sha256: String) -> File {
+        var info = stat()
+        let found = stat(path, &info) == 0
+        return File(name: name, sha256: sha256, path: path,
+                    compressedBytes: found ? UInt64(info.st_size) : 0,
+                    archivedAt: found ? Date(timeIntervalSince1970: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9) : .distantPast)
+    }
+
+    /// The archived copy of `name`; `nil` when it is not archived.
+    public func find(_ name: WALFileName) throws(WALArchiveError) -> File? {
+        let directory = directory(for: name)
+        let prefix = name.text + "-"
+        let matches = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
+            .filter { $0.hasPrefix(prefix) }
+            .compactMap { entry in Self.parse(fileName: entry).flatMap { $0.name == name ? (entry, $0.sha256) : nil } }
+        guard let first = matches.first else { return nil }
+        guard matches.count == 1 else {
+            throw .ambiguous(name: name.text, paths: matches.map { (directory as NSString).appendingPathComponent($0.0) })
+        }
+        return file(at: (directory as NSString).appendingPathComponent(first.0), name: name, sha256: first.1)
+    }
+
+    /// Every archived file, in name order. A missing archive is empty.
+    public func files() -> [File] {
+        var found: [File] = []
+        for directory in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] {
+            let path = (root as NSString).appendingPathComponent(directory)
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else { continue }
+            for entry in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] {
+                guard let parsed = Self.parse(fileName: entry), parsed.name.directoryName == directory else { continue }
+                found.append(file(at: (path as NSString).appendingPathComponent(entry), name: parsed.name, sha256: parsed.sha256))
+            }
+        }
+        return found.sorted { $0.name < $1.name }
+    }
+
+    /// Inflates `file`, handing the content to `sink`, and checks the gzip stream and the
+    /// SHA-256 its name promises. Throws ``WALArchiveError/corrupt(name:path:reason:)`` on a
+    /// mismatch (after `sink` has seen the bad bytes: callers write to a temporary file).
+    public func read(_ file: File, sink: (UnsafeRawBufferPointer) throws -> Void) throws -> UInt64 {
+        guard let handle = FileHandle(forReadingAtPath: file.path) else {
+            throw WALArchiveError.file(FileError(operation: .open, path: file.path, code: errno))
+        }
+        defer { try? handle.close() }
+        let inflater = try GzipInflater()
+        var hasher = SHA256()
+        do {
+            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+                try chunk.withUnsafeBytes { compressed in
+                    try inflater.decompress(compressed) { plain in
+                        hasher.update(bufferPointer: plain)
+                        try sink(plain)
+                    }
+                }
+            }
+            try inflater.finish()
+        } catch let error as GzipError {
+            throw WALArchiveError.corrupt(name: file.name.text, path: file.path, reason: error.description)
+        }
+        let actual = hasher.finalize().hex
+        guard actual == file.sha256 else {
+            throw WALArchiveError.corrupt(name: file.name.text, path: file.path, reason: "content SHA-256 is \(actual.prefix(16))…, its name promises \(file.sha256.prefix(16))…")
+        }
+        return inflater.uncompressedBytes
+    }
+
+    /// The ancestry of `timeline`, read from its archived history file (timeline 1 has none).
+    public func history(of timeline: UInt32) -> TimelineHistory {
+        guard timeline > 1, let name = WALFileName(String(format: "%08X.history", timeline)),
+              let file = try? find(name) else { return TimelineHistory(rootTimeline: timeline) }
+        var content = Data()
+        guard (try? read(file, sink: { content.append(contentsOf: $0) })) != nil else { return TimelineHistory(rootTimeline: timeline) }
+        return TimelineHistory(timeline: timeline, text: String(decoding: content, as: UTF8.self))
+    }
+}

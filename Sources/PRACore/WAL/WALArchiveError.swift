@@ -1,0 +1,38 @@
+/// Problems of the WAL archive. Each names the file and what to do.
+public enum WALArchiveError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// The name is not one PostgreSQL archives (a usage error).
+    case invalidName(String)
+    /// The file to push is not a WAL segment PostgreSQL wrote (bad header or size).
+    case notAWALFile(path: String, reason: String)
+    /// The archive already holds this name with other content: never overwritten.
+    case collision(name: String, archivedSHA256: String, incomingSHA256: String, path: String)
+    /// The segment comes from another database system than the one the archive belongs to.
+    case foreignSystem(name: String, segmentSystem: String, archiveSystem: String, directory: String)
+    /// An archived file fails its check (gzip stream, size or SHA-256).
+    case corrupt(name: String, path: String, reason: String)
+    /// Two archived files carry the same name (a damaged archive).
+    case ambiguous(name: String, paths: [String])
+    case file(FileError)
+    case identityUnreadable(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .invalidName(let name):
+            return "\(name) is not a WAL file name (a 24-hex-digit segment, NNNNNNNN.history, .backup or .partial)"
+        case .notAWALFile(let path, let reason):
+            return "\(path) is not a WAL file PostgreSQL wrote: \(reason)"
+        case .collision(let name, let archived, let incoming, let path):
+            return "\(name) is already archived with different content (archived SHA-256 \(archived.prefix(16))…, this file \(incoming.prefix(16))…) in \(path); refusing to overwrite it. Two servers may be archiving into one BACKUP_DIR"
+        case .foreignSystem(let name, let segmentSystem, let archiveSystem, let directory):
+            return "\(name) comes from database system \(segmentSystem), but the WAL archive in \(directory) belongs to system \(archiveSystem); give each cluster its own BACKUP_DIR"
+        case .corrupt(let name, let path, let reason):
+            return "archived WAL file \(name) is corrupt (\(path)): \(reason)"
+        case .ambiguous(let name, let paths):
+            return "\(name) is archived more than once: \(paths.joined(separator: ", ")); remove the wrong copy"
+        case .file(let error):
+            return error.description
+        case .identityUnreadable(let path, let reason):
+            return "WAL archive identity \(path): \(reason)"
+        }
+    }
+}

@@ -1,0 +1,144 @@
+import Crypto
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `pra wal push PATH` (PostgreSQL's `archive_command`): compresses and hashes the file into
+/// the WAL archive under a temporary name, fsyncs it and links it into place.
+///
+/// Idempotent as PostgreSQL requires: a file already archived with the same content succeeds
+/// without writing; the same name with other content fails and is never overwritten. Any
+/// failure throws, so PostgreSQL keeps the file and retries: nothing is lost.
+public struct WALPushOperation {
+    public var configuration: Configuration
+
+    public init(configuration: Configuration) {
+        self.configuration = configuration
+    }
+
+    public func run(path: String) throws(OperationFailure) -> WALPushResult {
+        let started = MonotonicClock.now()
+        let baseName = (path as NSString).lastPathComponent
+        guard let name = WALFileName(baseName) else {
+            throw OperationFailure(stage: "wal push", message: WALArchiveError.invalidName(baseName).description, isUsageError: true)
+        }
+        let level: Int
+        let remoteStore: (any RemoteStore)?
+        do {
+            level = try configuration.integer("BACKUP_COMPRESSION_LEVEL", range: 1...9)
+            remoteStore = try configuration["REMOTE_TARGET"].map { text throws(ConfigurationError) in
+                try RemoteTarget(text).appending(WALArchive.directoryName).store(
+                    sshKey: configuration["REMOTE_SSH_KEY"], knownHosts: configuration["REMOTE_SSH_KNOWN_HOSTS"], timeout: try configuration.seconds("BACKUP_TIMEOUT"))
+            }
+        } catch {
+            throw OperationFailure(stage: "configuration", error)
+        }
+        let archive = WALArchive(backupDirectory: configuration.backupDirectory)
+        var result: WALPushResult
+        do {
+            result = try push(path: path, name: name, into: archive, level: Int32(level))
+        } catch let error as WALArchiveError {
+            throw OperationFailure(stage: "wal push", message: error.description)
+        } catch {
+            throw OperationFailure(stage: "wal push", error)
+        }
+        if let store = remoteStore {
+            // The remote copy holds the archive's file under the same name, in one flat `wal/` directory.
+            let fileName = (result.archivedPath as NSString).lastPathComponent
+            let digest: FileDigest
+            do {
+                digest = try FileDigest(path: result.archivedPath)
+            } catch {
+                throw OperationFailure(stage: "wal push", message: error.description)
+            }
+            do throws(RemoteError) {
+                try store.prepare()
+                try store.upload(result.archivedPath, as: fileName)
+                let copied = try store.digest(of: fileName, partial: true)
+                guard copied == digest else {
+                    try? store.delete([".\(fileName).partial"])
+                    throw RemoteError(target: store.description, operation: "verify", file: fileName, message: "the copy reads back as \(copied), the local file is \(digest); the copy was removed")
+                }
+                try store.finalize(fileName)
+                result.remoteTarget = store.description
+            } catch {
+                throw OperationFailure(stage: "wal push", message: "\(name.text) is archived locally but the copy to \(store.description) failed (PostgreSQL will retry): \(error.description)")
+            }
+        }
+        result.seconds = started.elapsed()
+        return result
+    }
+
+    private func push(path: String, name: WALFileName, into archive: WALArchive, level: Int32) throws -> WALPushResult {
+        guard let input = FileHandle(forReadingAtPath: path) else {
+            throw WALArchiveError.file(FileError(operation: .open, path: path, code: errno))
+        }
+        defer { try? input.close() }
+        let directory = archive.directory(for: name)
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
+        } catch {
+            throw WALArchiveError.file(FileError(operation: .mkdir, path: directory, code: errno))
+        }
+        // Compress under a temporary name first; whether it is new is known once it is hashed.
+        let temporary = try DurableFile(finalPath: (directory as NSString).appendingPathComponent(name.text + WALArchive.suffix), permissions: 0o640, replacing: true)
+        let deflater = try GzipDeflater(level: level)
+        var hasher = SHA256()
+        var header: [UInt8] = []
+        var size: UInt64 = 0
+        let write: (UnsafeRawBufferPointer) throws -> Void = { try temporary.write($0) }
+        while true {
+            let chunk: Data
+            do {
+                guard let read = try input.read(upToCount: 1 << 20), !read.isEmpty else { break }
+                chunk = read
+            } catch {
+                throw WALArchiveError.file(FileError(operation: .read, path: path, code: EIO, bytes: size))
+            }
+            if header.count < WALSegmentHeader.length { header += chunk.prefix(WALSegmentHeader.length - header.count) }
+            size += UInt64(chunk.count)
+            hasher.update(data: chunk)
+            try chunk.withUnsafeBytes { try deflater.compress($0, sink: write) }
+        }
+        try deflater.finish(sink: write)
+        let sha256 = hasher.finalize().hex
+
+        var identity: WALArchive.Identity?
+        if name.kind == .segment || name.kind == .partial {
+            switch WALSegmentHeader.parse(header) {
+            case .success(let parsed):
+                if name.kind == .segment && parsed.segmentSize != size {
+                    throw WALArchiveError.notAWALFile(path: path, reason: "\(size) bytes, but its header says segments are \(parsed.segmentSize) bytes (an incomplete segment)")
+                }
+                identity = try archive.claim(for: name, header: parsed)
+            case .failure(let problem):
+                throw WALArchiveError.notAWALFile(path: path, reason: problem.reason)
+            }
+        }
+        if let existing = try archive.find(name) {
+            temporary.discard()
+            guard existing.sha256 == sha256 else {
+                throw WALArchiveError.collision(name: name.text, archivedSHA256: existing.sha256, incomingSHA256: sha256, path: existing.path)
+            }
+            return WALPushResult(name: name.text, archivedPath: existing.path, alreadyArchived: true, uncompressedBytes: size, compressedBytes: existing.compressedBytes, sha256: sha256, systemIdentifier: identity?.systemIdentifier)
+        }
+        let final = (directory as NSString).appendingPathComponent(WALArchive.fileName(name, sha256: sha256))
+        do {
+            try temporary.commit(replacing: false, as: final)
+        } catch {
+            // EEXIST: a concurrent push of the same content got there first.
+            guard error.code == EEXIST else { throw WALArchiveError.file(error) }
+            temporary.discard()
+        }
+        do {
+            _ = try archive.find(name)
+        } catch {
+            // A concurrent push of other content for the same name: keep the other, fail this one.
+            unlink(final)
+            throw error
+        }
+        return WALPushResult(name: name.text, archivedPath: final, alreadyArchived: false, uncompressedBytes: size, compressedBytes: deflater.bytesOut, sha256: sha256, systemIdentifier: identity?.systemIdentifier)
+    }
+}

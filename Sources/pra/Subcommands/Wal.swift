@@ -1,0 +1,16 @@
+import ArgumentParser
+
+struct Wal: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Continuous WAL archiving: the archive_command and restore_command of PostgreSQL.",
+        discussion: """
+            In postgresql.conf of the server to protect (pra schedule print shows the lines):
+              wal_level = replica
+              archive_mode = on
+              archive_command = 'pra wal push %p --env-file /etc/pra/.env'
+              archive_timeout = 60
+            Every WAL segment then lands in BACKUP_DIR/wal/, compressed and hashed; with base backups \
+            (pra backup --base) this makes point-in-time recovery possible (pra restore --pitr).
+            """,
+        subcommands: [WalPush.self, WalGet.self])
+}

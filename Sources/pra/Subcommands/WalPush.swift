@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import PRACore
+
+struct WalPush: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "push",
+        abstract: "Archive one WAL file (archive_command = 'pra wal push %p').",
+        discussion: """
+            Compresses the file (standard gzip, level BACKUP_COMPRESSION_LEVEL), hashes it (SHA-256), \
+            writes it under a temporary name in BACKUP_DIR/wal/, fsyncs it and links it into place as \
+            <NAME>-<sha256>.gz. A file already archived with the same content succeeds without writing \
+            (PostgreSQL may push a segment twice after a crash); the same name with different content \
+            fails and is never overwritten. Segments from another database system than the one the \
+            archive belongs to (wal/archive.json) are refused. With REMOTE_TARGET, the file is also \
+            copied to <REMOTE_TARGET>/wal/ and read back; a failed copy fails the push so that \
+            PostgreSQL retries. The server's OS user must be able to write BACKUP_DIR.
+
+            Exit codes: 0 archived (or already archived with the same content), 1 failed (PostgreSQL \
+            keeps the file and retries), 2 usage or configuration error.
+
+            Example (postgresql.conf):
+              archive_command = 'pra wal push %p --env-file /etc/pra/.env'
+            """)
+
+    @Argument(help: ArgumentHelp("The WAL file to archive (PostgreSQL's %p, relative to the data directory).", valueName: "path"))
+    var path: String
+
+    @Flag(name: .long, help: "Print the result as one JSON document.")
+    var json = false
+
+    @OptionGroup var common: CommonOptions
+
+    func run() throws {
+        let configuration = try common.loadConfiguration(logAs: "wal")
+        InterruptCleanup.shared.installSignalHandlers()
+        let result: WALPushResult
+        do {
+            result = try WALPushOperation(configuration: configuration).run(path: path)
+        } catch {
+            if json { Terminal.output(JSONCoding.document(FailureDocument(error))) }
+            throw Terminal.fail(error)
+        }
+        if json {
+            Terminal.output(JSONCoding.document(result))
+        } else if common.verbose {
+            Terminal.output(result.summary + "\n")
+        }
+        Terminal.record("pra: " + result.summary)
+    }
+}
