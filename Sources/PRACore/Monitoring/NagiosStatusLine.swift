@@ -56,6 +56,10 @@ public struct NagiosStatusLine: Sendable {
         if let age = figures[.backupAgeSeconds] {
             data.append("backup_age=\(number(age))s;;\(figures[.rpoTargetSeconds].map(number) ?? "");0;")
         }
+        if let age = figures[.walArchiveAgeSeconds] {
+            data.append("wal_age=\(number(age))s;;\(figures[.rpoTargetSeconds].map(number) ?? "");0;")
+        }
+        if let failing = figures[.archiverFailing] { data.append("archiver_failing=\(number(failing));;1;0;1") }
         if let size = figures[.backupSizeBytes] { data.append("backup_size=\(number(size))B;;;0;") }
         if let size = figures[.databaseSizeBytes] { data.append("database_size=\(number(size))B;;;0;") }
         if let latency = figures[.databaseLatencySeconds] { data.append("database_latency=\(String(format: "%.4f", latency))s;;;0;") }

@@ -36,6 +36,11 @@ public struct PrometheusExposition: Sendable {
         figure(.diskFreeBytes, "Free bytes on the file system holding BACKUP_DIR.")
         figure(.diskFreePercent, "Free space on the file system holding BACKUP_DIR, in percent.")
         figure(.rpoTargetSeconds, "The configured RPO target (RPO_TARGET), in seconds.")
+        figure(.walArchiveAgeSeconds, "Age of the newest archived WAL segment, in seconds.")
+        figure(.walArchivedAt, "When the newest WAL segment was archived (Unix time).")
+        figure(.archiverFailing, "1 when the server's archive_command is failing (pg_stat_archiver), else 0.")
+        figure(.recoverableFrom, "Start of the point-in-time recovery window (Unix time).")
+        figure(.recoverableTo, "End of the point-in-time recovery window (Unix time).")
         text = lines.joined(separator: "\n") + "\n"
     }
 

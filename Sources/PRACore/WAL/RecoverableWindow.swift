@@ -28,11 +28,12 @@ public struct RecoverableWindow: Codable, Sendable, Equatable {
 
     /// The window of the base backups in `directory` and its WAL archive; `nil` when there
     /// is no complete base backup whose WAL is archived through its end.
-    public static func compute(directory: String) -> (window: RecoverableWindow?, problems: [String]) {
+    /// - Parameter unusable: archived files known to be corrupt: as good as missing.
+    public static func compute(directory: String, unusable: Set<String> = []) -> (window: RecoverableWindow?, problems: [String]) {
         let archive = WALArchive(backupDirectory: directory)
         let identity = try? archive.identity()
         let segmentSize = identity?.segmentSize ?? 16 << 20
-        let files = archive.files()
+        let files = archive.files().filter { !unusable.contains($0.name.text) }
         var historyCache: [UInt32: TimelineHistory] = [:]
         let history: (UInt32) -> TimelineHistory = { timeline in
             if let known = historyCache[timeline] { return known }
@@ -66,6 +67,7 @@ public struct RecoverableWindow: Codable, Sendable, Equatable {
                 window!.gap = continuity.gap?.text
             }
         }
-        return (window, problems)
+        var seen = Set<String>()
+        return (window, problems.filter { seen.insert($0).inserted })
     }
 }

@@ -4,24 +4,38 @@ import PRACore
 
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check archives end to end: gzip stream, size and SHA-256 against the manifest, dump trailer.",
+        abstract: "Check archives end to end: gzip stream, size and SHA-256 against the manifest, dump trailer; base backups and the WAL archive.",
         discussion: """
             Detects truncation, bit flips, zeroed blocks, appended garbage and missing or mismatched \
             manifests. With --all, every archive in BACKUP_DIR is checked, and an archive without its \
             manifest counts as an incomplete (invalid) backup. A stock `pg_dump | gzip` file named \
             on the command line is checked for gzip integrity and the dump trailer; the verdict says \
-            that no manifest vouches for it. Exit 1 when any archive is invalid.
+            that no manifest vouches for it.
+
+            Base backups (with --all): the pra manifest, size and SHA-256, the gzip stream, the tar \
+            archive through its end marker and PostgreSQL's backup_manifest inside it against the copy \
+            beside it (pra restore --pitr also runs pg_verifybackup on the extracted directory). The WAL \
+            archive (with --all or --wal): every file read back against the SHA-256 in its name, no \
+            gap from each base backup's start to the newest segment, and the recoverable window: \
+            "can restore to any moment between A and B".
+
+            Exit codes: 0 everything valid, 1 an archive is invalid or the WAL has a gap or a corrupt \
+            file, 2 usage error (a named archive does not exist).
 
             Examples:
               pra verify --all
               pra verify backups/akig_backup_full_20261125_030000.sql.gz --json
+              pra verify --wal                  # the WAL archive and the recoverable window only
             """)
 
     @Argument(help: ArgumentHelp("Archives to verify.", valueName: "archive"))
     var archives: [String] = []
 
-    @Flag(name: .long, help: "Verify every archive in BACKUP_DIR.")
+    @Flag(name: .long, help: "Verify every archive in BACKUP_DIR: full and base backups, and the WAL archive.")
     var all = false
+
+    @Flag(name: .long, help: "Verify the WAL archive and state the recoverable window.")
+    var wal = false
 
     @Flag(name: .long, help: "Print the verdicts as one JSON document.")
     var json = false
@@ -29,17 +43,19 @@ struct Verify: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
-        if archives.isEmpty && !all {
-            throw ValidationError("name at least one archive, or use --all")
+        if archives.isEmpty && !all && !wal {
+            throw ValidationError("name at least one archive, or use --all or --wal")
         }
     }
 
     func run() throws {
         let configuration = try common.loadConfiguration(logAs: "verify")
         var targets: [(archive: String, manifest: String, requireManifest: Bool)] = archives.map { ($0, $0 + BackupArchiveName.manifestSuffix, false) }
+        let bases = all ? BaseBackupCatalogue(directory: configuration.backupDirectory).entries : []
+        let checksWAL = wal || (all && FileManager.default.fileExists(atPath: WALArchive(backupDirectory: configuration.backupDirectory).root))
         if all {
             let catalogue = BackupCatalogue(directory: configuration.backupDirectory)
-            if catalogue.entries.isEmpty {
+            if catalogue.entries.isEmpty && bases.isEmpty && !checksWAL {
                 throw Terminal.fail("no archives in \(configuration.backupDirectory)", exitCode: 1)
             }
             targets += catalogue.entries.map { ($0.archivePath, $0.manifestPath, true) }
@@ -55,16 +71,29 @@ struct Verify: ParsableCommand {
             results.append(result)
             if !json { Terminal.output(result.summary + "\n") }
         }
+        for entry in bases {
+            let result = try BaseBackupVerifier().verify(entry, progress: progress)
+            VerificationRecord.save(result)
+            results.append(result)
+            if !json { Terminal.output(result.summary + "\n") }
+        }
+        let walVerification = checksWAL ? WALArchiveVerification(backupDirectory: configuration.backupDirectory, progress: progress) : nil
+        if let walVerification, !json { Terminal.output(walVerification.summary + "\n") }
         let invalid = results.filter { !$0.valid }
         if json {
             struct Document: Encodable {
                 var valid: Bool
                 var archives: [VerificationResult]
+                var wal: WALArchiveVerification?
             }
-            Terminal.output(JSONCoding.document(Document(valid: invalid.isEmpty, archives: results)))
+            Terminal.output(JSONCoding.document(Document(valid: invalid.isEmpty && walVerification?.valid != false, archives: results, wal: walVerification)))
         }
-        if !invalid.isEmpty {
-            throw Terminal.fail("\(invalid.count) of \(results.count) archive(s) invalid: " + invalid.map { $0.summary }.joined(separator: " | "), exitCode: 1)
+        var failures = invalid.map(\.summary)
+        if let walVerification, !walVerification.valid {
+            failures.append("WAL archive: " + (walVerification.corrupt + walVerification.problems).joined(separator: "; "))
+        }
+        if !failures.isEmpty {
+            throw Terminal.fail("\(failures.count) problem(s): " + failures.joined(separator: " | "), exitCode: 1)
         }
     }
 }

@@ -28,14 +28,16 @@ public struct StatusOperation {
         }
         var checks: [StatusReport.Check] = []
         checks += databaseChecks(settings)
-        checks += backupChecks(rpoTarget: rpoTarget, now: now)
+        let archiving = ArchivingStatus(settings: settings, backupDirectory: configuration.backupDirectory, rpoTarget: rpoTarget).evaluate(now: now)
+        checks += backupChecks(rpoTarget: rpoTarget, now: now, continuousArchiving: !archiving.checks.isEmpty)
+        checks += archiving.checks
         if let url = configuration["APP_HEALTH_URL"] {
             let outcome = HealthProbe(timeout: healthTimeout).check(url)
             checks.append(.init(name: "health", level: outcome.healthy ? .ok : .critical, message: outcome.summary, value: outcome.seconds))
         }
         checks.append(diskCheck(warnPercent: warnPercent, criticalPercent: criticalPercent))
         var report = StatusReport(checkedAt: now, checks: checks)
-        report.measurements = measurements(of: checks, now: now)
+        report.measurements = measurements(of: checks, now: now).merging(archiving.figures) { $1 }
         report.measurements[.rpoTargetSeconds] = rpoTarget
         report.measurements[.diskWarnPercent] = warnPercent
         report.measurements[.diskCriticalPercent] = criticalPercent
@@ -114,9 +116,15 @@ public struct StatusOperation {
         return checks
     }
 
-    private func backupChecks(rpoTarget: Double, now: Date) -> [StatusReport.Check] {
+    private func backupChecks(rpoTarget: Double, now: Date, continuousArchiving: Bool) -> [StatusReport.Check] {
         let directory = configuration.backupDirectory
         let catalogue = BackupCatalogue(directory: directory)
+        if continuousArchiving && catalogue.newestComplete == nil {
+            // Base backups and the WAL archive carry the RPO: the "wal age" and "recoverable" checks judge it.
+            guard let base = BaseBackupCatalogue(directory: directory).newestComplete?.manifest else { return [] }
+            let age = now.timeIntervalSince(base.finishedAt)
+            return [.init(name: "base backup age", level: .ok, message: "newest base backup \(base.archive) is \(DurationParser.format(age)) old", value: age)]
+        }
         guard let newest = catalogue.newestComplete, let manifest = newest.manifest else {
             return [.init(name: "backup age", level: .critical, message: "no complete backup in \(directory)")]
         }

@@ -52,6 +52,11 @@ public struct StatusReport: Codable, Sendable {
         case rpoTargetSeconds = "rpo_target_seconds"
         case diskWarnPercent = "disk_warn_percent"
         case diskCriticalPercent = "disk_critical_percent"
+        case walArchiveAgeSeconds = "wal_archive_age_seconds"
+        case walArchivedAt = "wal_archived_timestamp_seconds"
+        case archiverFailing = "archiver_failing"
+        case recoverableFrom = "recoverable_from_timestamp_seconds"
+        case recoverableTo = "recoverable_to_timestamp_seconds"
     }
 
     enum CodingKeys: String, CodingKey {
