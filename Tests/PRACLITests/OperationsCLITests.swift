@@ -90,6 +90,8 @@ struct OperationsCLITests {
         let executable = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") == "" ? "" : (PraBinary.path as NSString).resolvingSymlinksInPath
         #expect(cron.stdout.contains("*/5   *   *   *   *   \(executable) status --quiet --env-file \(envFile) >/dev/null"), "\(cron.stdout)")
         #expect(cron.stdout.contains("restore --latest --target-db akig_restore_test --force"))
+        #expect(cron.stdout.contains("\(executable) backup --incremental --quiet --env-file \(envFile) >/dev/null"))
+        #expect(cron.stdout.contains("#   archive_command = '\(executable) wal push %p --env-file \(envFile)'"), "\(cron.stdout)")
         #expect(cron.stderr.isEmpty)
         let systemd = try PraBinary.run(["schedule", "print", "--systemd", "--env-file", envFile], environment: environment)
         #expect(systemd.stdout.contains("ExecStart=\(executable) backup --full --quiet --env-file \(envFile)\n"))

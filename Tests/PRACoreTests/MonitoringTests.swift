@@ -66,17 +66,19 @@ struct MonitoringTests {
         #expect(Set(document?.keys.map { $0 } ?? []) == ["checkedAt", "level", "checks"])
     }
 
-    @Test("cron lines: the plan's five jobs, absolute paths, quoting, % escaped")
+    @Test("cron lines: the plan's seven jobs, absolute paths, quoting, % escaped")
     func cron() {
         let jobs = ScheduledJob.recoveryPlan(envFile: "/etc/pra/my env", restoreTestDatabase: "akig_restore_test", drillDirectory: "/opt/pra")
         let text = ScheduleRenderer(executable: "/usr/local/bin/pra").cron(jobs)
         let entries = text.split(separator: "\n").filter { !$0.hasPrefix("#") && $0.contains("/usr/local/bin/pra") }
-        #expect(entries.count == 5)
-        #expect(entries[0].hasPrefix("0     *   *   *   *   /usr/local/bin/pra backup --full --quiet --env-file '/etc/pra/my env' >/dev/null"))
-        #expect(entries[1].hasPrefix("*/5   *   *   *   *   /usr/local/bin/pra status"))
-        #expect(entries[2].contains("30    4   *   *   *"))
-        #expect(entries[3].contains("restore --latest --target-db akig_restore_test --force"))
-        #expect(entries[4].hasPrefix("0     3   1   *   *   cd /opt/pra && /usr/local/bin/pra drill run"))
+        #expect(entries.count == 7)
+        #expect(entries[0].hasPrefix("0     *   *   *   *   /usr/local/bin/pra backup --incremental --quiet --env-file '/etc/pra/my env' >/dev/null"))
+        #expect(entries[1].hasPrefix("0     1   *   *   *   /usr/local/bin/pra backup --base"))
+        #expect(entries[2].hasPrefix("30    2   *   *   *   /usr/local/bin/pra backup --full --quiet --env-file '/etc/pra/my env' >/dev/null"))
+        #expect(entries[3].hasPrefix("*/5   *   *   *   *   /usr/local/bin/pra status"))
+        #expect(entries[4].contains("30    4   *   *   *"))
+        #expect(entries[5].contains("restore --latest --target-db akig_restore_test --force"))
+        #expect(entries[6].hasPrefix("0     3   1   *   *   cd /opt/pra && /usr/local/bin/pra drill run"))
         let withUser = ScheduleRenderer(executable: "/opt/p%ra/pra", user: "pra").cron(jobs)
         #expect(withUser.contains("pra  '/opt/p\\%ra/pra' backup"))
         #expect(ScheduleRenderer.shellQuote("it's") == "'it'\\''s'")
@@ -86,7 +88,7 @@ struct MonitoringTests {
     func systemd() {
         let jobs = ScheduledJob.recoveryPlan(envFile: "/etc/pra/.env", restoreTestDatabase: nil, drillDirectory: "/opt/pra dir")
         let text = ScheduleRenderer(executable: "/usr/local/bin/pra", user: "pra").systemd(jobs)
-        for job in ["backup", "status", "verify", "restore-test", "drill"] {
+        for job in ["backup-incremental", "backup-base", "backup", "status", "verify", "restore-test", "drill"] {
             #expect(text.contains("# ==> /etc/systemd/system/pra-\(job).service <=="))
             #expect(text.contains("# ==> /etc/systemd/system/pra-\(job).timer <=="))
         }
@@ -95,7 +97,7 @@ struct MonitoringTests {
         #expect(text.contains("OnCalendar=*-*-01 03:00:00"))
         #expect(text.contains("WorkingDirectory=\"/opt/pra dir\""))
         #expect(text.contains("User=pra"))
-        #expect(text.contains("systemctl enable --now pra-backup.timer pra-status.timer"))
+        #expect(text.contains("systemctl enable --now pra-backup-incremental.timer pra-backup-base.timer pra-backup.timer pra-status.timer"))
         #expect(ScheduleRenderer.systemdQuote("50%") == "50%%")
     }
 

@@ -71,9 +71,26 @@ public struct ScheduleRenderer: Sendable {
 
     /// Single-quotes a word for /bin/sh unless it is made of safe characters only.
     public static func shellQuote(_ word: String) -> String {
-        let safe = word.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "/._-:=@+,".contains($0)) }
-        if safe && !word.isEmpty { return word }
-        return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        ShellCommandLine.quote(word)
+    }
+
+    /// The `postgresql.conf` lines of the server whose WAL pra archives, as comments to paste,
+    /// and the `restore_command` a hand-made recovery uses (`pra restore --pitr` sets it itself).
+    public func archivingSettings(envFile: String, archiveTimeout: Int = 60) -> String {
+        let push = ShellCommandLine.postgresCommand([.literal(executable), "wal", "push", .placeholder("%p"), "--env-file", .literal(envFile)])
+        let get = ShellCommandLine.postgresCommand([.literal(executable), "wal", "get", .placeholder("%f"), .placeholder("%p"), "--env-file", .literal(envFile)])
+        return [
+            "",
+            "# postgresql.conf of the server to protect (then restart it; the server's OS user must read",
+            "# \(envFile) and write BACKUP_DIR). archive_timeout bounds the RPO of continuous archiving:",
+            "#   wal_level = replica",
+            "#   archive_mode = on",
+            "#   archive_command = \(ShellCommandLine.configurationValue(push))",
+            "#   archive_timeout = \(archiveTimeout)",
+            "#   max_wal_senders = 4",
+            "# for a recovery by hand (pra restore --pitr sets it up itself):",
+            "#   restore_command = \(ShellCommandLine.configurationValue(get))",
+        ].joined(separator: "\n") + "\n"
     }
 
     /// cron turns an unescaped `%` into a newline.

@@ -22,8 +22,9 @@ public struct ScheduledJob: Sendable, Equatable {
         self.workingDirectory = workingDirectory
     }
 
-    /// The recovery plan's schedule: hourly backup, status every five minutes, daily
-    /// verification, weekly restore test, monthly drill.
+    /// The recovery plan's schedule: daily base backup and hourly incremental (WAL made safe)
+    /// for point-in-time recovery, a daily logical dump (portable, restorable table by table),
+    /// status every five minutes, daily verification, weekly restore test, monthly drill.
     /// - Parameters:
     ///   - envFile: absolute path of the env file every job reads.
     ///   - restoreTestDatabase: the weekly restore test's target (`nil`: `RESTORE_DB`'s default).
@@ -32,8 +33,12 @@ public struct ScheduledJob: Sendable, Equatable {
         let common = ["--quiet", "--env-file", envFile]
         let target = restoreTestDatabase.map { ["--target-db", $0] } ?? []
         return [
-            ScheduledJob(name: "backup", summary: "hourly full backup (RPO 1 hour)", arguments: ["backup", "--full"] + common,
+            ScheduledJob(name: "backup-incremental", summary: "hourly incremental: WAL switched and archived (RPO 1 hour at worst, archive_timeout in practice)", arguments: ["backup", "--incremental"] + common,
                          cron: "0 * * * *", onCalendar: "*-*-* *:00:00"),
+            ScheduledJob(name: "backup-base", summary: "daily base backup for point-in-time recovery", arguments: ["backup", "--base"] + common,
+                         cron: "0 1 * * *", onCalendar: "*-*-* 01:00:00"),
+            ScheduledJob(name: "backup", summary: "daily logical dump (portable, restorable with stock tools)", arguments: ["backup", "--full"] + common,
+                         cron: "30 2 * * *", onCalendar: "*-*-* 02:30:00"),
             ScheduledJob(name: "status", summary: "status every five minutes (alerts on CRITICAL and on recovery)", arguments: ["status"] + common,
                          cron: "*/5 * * * *", onCalendar: "*-*-* *:00/5:00"),
             ScheduledJob(name: "verify", summary: "daily verification of every archive", arguments: ["verify", "--all"] + common,

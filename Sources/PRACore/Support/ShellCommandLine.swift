@@ -2,9 +2,12 @@
 /// `restore_command`): every word single-quoted for the shell, `%` doubled where PostgreSQL
 /// would read a placeholder, and the whole quoted again as a `postgresql.conf` string.
 public enum ShellCommandLine {
-    /// One shell word, single-quoted (`'` written as `'\''`).
+    /// One shell word: as it is when it holds only characters the shell leaves alone, else
+    /// single-quoted (`'` written as `'\''`).
     public static func quote(_ word: String) -> String {
-        "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        let safe = word.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "/._-:=@+,".contains($0)) }
+        if safe && !word.isEmpty { return word }
+        return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
     /// A command for PostgreSQL: literal words quoted with `%` escaped; `placeholders` (such as

@@ -53,6 +53,7 @@ struct SchedulePrint: ParsableCommand {
         let jobs = ScheduledJob.recoveryPlan(envFile: envFile, restoreTestDatabase: restoreDatabase, drillDirectory: absolute(drillDir ?? current))
         let renderer = ScheduleRenderer(executable: executable, user: user)
         Terminal.output(systemd ? renderer.systemd(jobs) : renderer.cron(jobs))
+        Terminal.output(renderer.archivingSettings(envFile: envFile))
         if configuration["LOG_DIR"] == nil {
             Terminal.warn("LOG_DIR is not set: the scheduled commands will log to stderr only (set LOG_DIR=/var/log/pra in \(envFile))")
         }
