@@ -71,6 +71,9 @@ public struct PointInTimeRestoreOperation {
         let binDirectory = (pgCtl as NSString).deletingLastPathComponent
         try prepareDirectory(directory, force: request.force, binDirectory: binDirectory)
         let user = Self.serverUser(owning: directory)
+        if let user, let blocker = Self.firstUnreachableAncestor(of: directory, for: user) {
+            throw OperationFailure(stage: "target", message: "the server will run as \(user.name), who cannot reach \(directory): \(blocker) is not searchable by that user; choose a directory under a path \(user.name) can traverse (or chmod o+x \(blocker))", isUsageError: true)
+        }
 
         let clock = MonotonicClock.now()
         var result = RestoreResult(targetDatabase: database, startedAt: Date())
@@ -172,7 +175,8 @@ public struct PointInTimeRestoreOperation {
             }
             var message = failure.message
             if failure.targetNotReached {
-                let reachable = Self.lastReplayedTime(in: control.logLines()).map { "; the latest point it can reach is about \(RecoveryTarget.format($0)) (rerun with --target-time at or before it, or without a target)" } ?? ""
+                let latest = Self.lastReplayedTime(in: control.logLines()) ?? continuity.lastContiguous?.archivedAt
+                let reachable = latest.map { "; the latest point it can reach is about \(RecoveryTarget.format($0)) (rerun with --target-time at or before it, or without a target)" } ?? ""
                 message = "the WAL needed to reach \(request.target) is not in the archive: segment \(missing?.text ?? "?") is missing\(reachable)"
             }
             return fail("recover", message + " (server log: \(control.logTail(lines: 3)))")
@@ -365,6 +369,20 @@ public struct PointInTimeRestoreOperation {
             return (entry.pointee.pw_uid, entry.pointee.pw_gid, String(cString: entry.pointee.pw_name))
         }
         return ScratchCluster.unprivilegedUser()
+    }
+
+    /// The first ancestor of `directory` that `user` may not search (execute bit), or `nil`.
+    static func firstUnreachableAncestor(of directory: String, for user: (uid: uid_t, gid: gid_t, name: String)) -> String? {
+        var path = ""
+        for component in (directory as NSString).deletingLastPathComponent.split(separator: "/") {
+            path += "/" + component
+            var info = stat()
+            guard stat(path, &info) == 0 else { return path }
+            let mode = info.st_mode
+            let searchable = info.st_uid == user.uid ? mode & S_IXUSR != 0 : (info.st_gid == user.gid ? mode & S_IXGRP != 0 : mode & S_IXOTH != 0)
+            if !searchable { return path }
+        }
+        return nil
     }
 
     static func giveOwnership(of directory: String, to user: (uid: uid_t, gid: gid_t, name: String)?) throws {
