@@ -3,6 +3,7 @@ import PRACore
 import Testing
 
 @testable import PRADrill
+@testable import PRADrillResults
 
 #if canImport(FoundationXML)
 import FoundationXML

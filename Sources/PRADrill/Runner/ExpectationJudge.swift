@@ -1,5 +1,6 @@
 import Foundation
 import PRACore
+import PRADrillResults
 
 extension ScenarioRunner {
     /// Checks a `pra` step's expectations against what it did.
