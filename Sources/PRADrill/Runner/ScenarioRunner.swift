@@ -127,8 +127,8 @@ struct ScenarioRunner {
     /// Why this scenario cannot run on this machine, if it cannot.
     func skipReason() -> String? {
         for step in scenario.steps {
-            if let fault = step.fault?.fault, let reason = FaultInjectors.unavailableReason(fault) { return reason }
-            if case .fault(let fault) = step.action, let reason = FaultInjectors.unavailableReason(fault) { return reason }
+            if let fault = step.fault?.fault, let reason = type(of: fault.implementation).unavailableReason() { return reason }
+            if case .fault(let fault) = step.action, let reason = type(of: fault.implementation).unavailableReason() { return reason }
         }
         return nil
     }
@@ -149,9 +149,9 @@ struct ScenarioRunner {
     private func execute(_ step: Step, index: Int, context: ScenarioContext, workload: HeartbeatWorkload?, state: MeasurementState) -> (StepRecord, [CheckResult]) {
         let startedAt = Date()
         let clock = MonotonicClock.now()
-        let label = "step \(index) \(step.action.kind)"
+        let label = "step \(index) \(step.action.kind.rawValue)"
         var checks: [CheckResult] = []
-        var record = StepRecord(index: index, kind: step.action.kind, summary: summary(step), startedAt: startedAt, seconds: 0)
+        var record = StepRecord(index: index, kind: step.action.kind.rawValue, summary: summary(step), startedAt: startedAt, seconds: 0)
 
         switch step.action {
         case .wait(let seconds):
@@ -159,8 +159,11 @@ struct ScenarioRunner {
             context.log("\(label): waited \(DurationParser.format(seconds))")
         case .fault(let fault):
             do {
-                let what = try FaultInjectors.make(fault).apply(context, step: step.action)
+                let what = try fault.implementation.apply(context, step: step.action)
                 context.log("\(label): \(fault.kind): \(what)")
+                if type(of: fault.implementation).undo == .afterStep {
+                    context.atEnd { fault.implementation.revert(context) }
+                }
             } catch {
                 context.log("\(label): \(fault.kind) FAILED to apply: \(error)")
                 checks.append(CheckResult(name: "\(label): \(fault.kind) applied", passed: false, expected: "applied", actual: "\(error)", message: "expected the fault to apply, got: \(error)"))
@@ -243,27 +246,34 @@ struct ScenarioRunner {
             }
             if let target { arguments += ["--target-db", target] }
             if force { arguments.append("--force") }
-        default:
+        case .status:
             arguments = ["status"]
+        case .fault, .disaster, .wait:
+            preconditionFailure("step \(step.action.kind.rawValue) does not run pra")
         }
         arguments += ["--json", "--quiet"]
 
         // Faults: before the step, or during it from a thread of their own.
-        var injector: FaultInjector?
+        var injected: (any FaultKind)?
         var during: FaultTrigger?
         if let timed = step.fault {
-            let fault = FaultInjectors.make(timed.fault)
-            injector = fault
-            if case .before = timed.trigger, timed.fault != .killConnections {
+            let fault = timed.fault.implementation
+            injected = fault
+            if timed.trigger == .before && type(of: fault).timing != .duringStep {
                 do {
                     context.log("\(label): \(timed.fault.kind): \(try fault.apply(context, step: step.action))")
                 } catch {
                     checks.append(CheckResult(name: "\(label): \(timed.fault.kind) applied", passed: false, expected: "applied", actual: "\(error)", message: "expected the fault to apply before the step, got: \(error)"))
                 }
             } else {
-                during = FaultTrigger(fault: fault, trigger: timed.trigger, kind: timed.fault.kind, context: context, step: step.action, label: label)
+                during = FaultTrigger(fault: fault, trigger: timed.trigger, context: context, step: step.action, label: label)
                 during?.start()
             }
+        }
+        // Undoes the injected fault after the step, when its kind is undone then.
+        func revertInjected() {
+            guard let injected, type(of: injected).undo == .afterStep else { return }
+            injected.revert(context)
         }
 
         // After the faults applied before the step: some change its configuration.
@@ -278,7 +288,7 @@ struct ScenarioRunner {
             context.isStepRunning = false
         } catch {
             during?.finish()
-            injector?.revert(context)
+            revertInjected()
             checks.append(CheckResult(name: "\(label): pra ran", passed: false, expected: "pra runs", actual: "\(error)", message: "expected pra to start, got: \(error)"))
             return PraStepOutcome(checks: checks)
         }
@@ -294,7 +304,7 @@ struct ScenarioRunner {
 
         let json = child.json
         checks += judge(step, label: label, child: child, json: json, before: before, context: context)
-        injector?.revert(context)
+        revertInjected()
 
         if case .backup = step.action, child.exitCode == 0 { state.lastBackupSeconds = stepSeconds }
         if case .restore = step.action, child.exitCode == 0, let disasterClock = state.disasterClock, state.rto == nil {
