@@ -302,13 +302,12 @@ struct ScenarioRunner {
         let verdict = child.exitCode == 0 ? "ok" : "exit \(child.exitCode)"
         context.log("\(label): \(verdict) in \(DurationParser.format(child.seconds))" + (child.errorLine.map { " — \($0)" } ?? ""))
 
-        let json = child.json
-        checks += judge(step, label: label, child: child, json: json, before: before, context: context)
+        checks += judge(step, label: label, child: child, before: before, context: context)
         revertInjected()
 
         if case .backup = step.action, child.exitCode == 0 { state.lastBackupSeconds = stepSeconds }
         if case .restore = step.action, child.exitCode == 0, let disasterClock = state.disasterClock, state.rto == nil {
-            measureRecovery(step, label: label, json: json, disasterClock: disasterClock, stepSeconds: stepSeconds, context: context, state: state)
+            measureRecovery(step, label: label, restore: child.document(RestoreResult.self), disasterClock: disasterClock, stepSeconds: stepSeconds, context: context, state: state)
         }
         if case .restore = step.action {
             checks += judgeMeasurement(step.expect, label: label, rto: state.rto, rpo: state.rpo)
@@ -316,22 +315,19 @@ struct ScenarioRunner {
         return PraStepOutcome(exitCode: child.exitCode, errorLine: child.errorLine, checks: checks)
     }
 
-    private func measureRecovery(_ step: Step, label: String, json: [String: Any]?, disasterClock: MonotonicClock, stepSeconds: Double, context: ScenarioContext, state: MeasurementState) {
+    private func measureRecovery(_ step: Step, label: String, restore: RestoreResult?, disasterClock: MonotonicClock, stepSeconds: Double, context: ScenarioContext, state: MeasurementState) {
         let rto = disasterClock.elapsed()
         state.rto = rto
         var phases: [PhaseRecord] = []
         if let provision = state.provisionSeconds { phases.append(PhaseRecord(name: "provision server", seconds: provision)) }
-        let restorePhases = (json?["phases"] as? [[String: Any]] ?? []).compactMap { phase -> PhaseRecord? in
-            guard let name = phase["name"] as? String, let seconds = phase["seconds"] as? Double else { return nil }
-            return PhaseRecord(name: name, seconds: seconds)
-        }
+        let restorePhases = (restore?.phases ?? []).map { PhaseRecord(name: $0.name, seconds: $0.seconds) }
         let accounted = phases.reduce(0) { $0 + $1.seconds } + stepSeconds
         phases.append(PhaseRecord(name: "until restore started", seconds: max(0, rto - accounted)))
         phases += restorePhases
         let inRestore = restorePhases.reduce(0) { $0 + $1.seconds }
         phases.append(PhaseRecord(name: "process start and exit", seconds: max(0, stepSeconds - inRestore)))
         state.rtoPhases = phases
-        let target = json?["targetDatabase"] as? String ?? "\(context.database)_restore"
+        let target = restore?.targetDatabase ?? "\(context.database)_restore"
         let size = ((try? context.adminConnection().scalar("SELECT pg_database_size($1)", [target])) ?? nil) ?? ""
         if let bytes = Double(size), stepSeconds > 0 {
             state.restoreBytesPerSecond = bytes / stepSeconds

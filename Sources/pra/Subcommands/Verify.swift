@@ -57,11 +57,7 @@ struct Verify: ParsableCommand {
         }
         let invalid = results.filter { !$0.valid }
         if json {
-            struct Document: Encodable {
-                var valid: Bool
-                var archives: [VerificationResult]
-            }
-            Terminal.output(JSONCoding.document(Document(valid: invalid.isEmpty, archives: results)))
+            Terminal.output(JSONCoding.document(VerificationReport(archives: results)))
         }
         if !invalid.isEmpty {
             throw Terminal.fail("\(invalid.count) of \(results.count) archive(s) invalid: " + invalid.map { $0.summary }.joined(separator: " | "), exitCode: 1)
