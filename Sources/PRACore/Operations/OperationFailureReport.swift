@@ -5,7 +5,9 @@ public struct OperationFailureReport: Codable, Sendable {
     public var ok = false
     /// The stage that failed, e.g. `connect`, `dump`, `load`.
     public var stage: String
+    /// What went wrong, in words.
     public var error: String
+    /// The server's SQLSTATE, when the failure came from the server.
     public var sqlState: String?
 
     /// The report of `failure`.

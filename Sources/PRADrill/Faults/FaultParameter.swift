@@ -19,6 +19,7 @@ public struct FaultParameter: Sendable, Equatable, Encodable {
 
     /// The key in the fault's mapping.
     public var name: String
+    /// How the value is written.
     public var type: ValueType
     /// The value used when the key is absent, as written in YAML; `nil` when it is required.
     public var defaultValue: String?

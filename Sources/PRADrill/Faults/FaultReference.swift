@@ -1,10 +1,14 @@
 /// What `pra drill faults` shows of one fault kind, built from its declarations.
 public struct FaultReference: Sendable, Encodable {
+    /// The name scenarios use after `kind:`.
     public var name: String
+    /// What it does.
     public var summary: String
+    /// What it reads from its mapping, with defaults.
     public var parameters: [FaultParameter]
     /// `fault` when it can be a step of its own, then the `pra` steps it can be injected into.
     public var allowedSteps: [StepKind]
+    /// When it strikes relative to the step it is injected into.
     public var timing: FaultTiming
     /// What undoes it, in words.
     public var undo: String

@@ -19,6 +19,7 @@ public struct Fault: Sendable, Equatable, CustomStringConvertible {
         Fault(implementation.reseeded(seed))
     }
 
+    /// The same kind with the same parameters.
     public static func == (lhs: Fault, rhs: Fault) -> Bool {
         lhs.implementation.isSame(as: rhs.implementation)
     }

@@ -2,6 +2,7 @@
 public struct VerificationReport: Codable, Sendable {
     /// True when every archive was valid.
     public var valid: Bool
+    /// One verdict per archive, in the order they were verified.
     public var archives: [VerificationResult]
 
     /// The report on `archives`; valid when each of them is.
