@@ -26,4 +26,12 @@ public enum StepKind: String, Sendable, Equatable, CaseIterable, Encodable {
 
     /// The steps that run `pra`, in catalogue order.
     public static let praSteps = allCases.filter(\.runsPra)
+
+    /// The kinds' names in words: "backup", "backup or restore", "backup, verify and restore"
+    /// (with `conjunction`), for messages.
+    public static func listed(_ kinds: [StepKind], conjunction: String) -> String {
+        let names = kinds.map(\.rawValue)
+        guard names.count > 1, let last = names.last else { return names.first ?? "no" }
+        return names.dropLast().joined(separator: ", ") + " \(conjunction) " + last
+    }
 }

@@ -42,7 +42,7 @@ struct StepOrderValidator {
             case .fault(let fault):
                 let kind = type(of: fault.implementation)
                 guard kind.allowedSteps.contains(.fault) else {
-                    throw fail("\(fault.kind) acts on a running step: inject it into a \(Self.listed(kind.allowedSteps, conjunction: "or")) step")
+                    throw fail("\(fault.kind) acts on a running step: inject it into a \(StepKind.listed(kind.allowedSteps, conjunction: "or")) step")
                 }
                 for archive in fault.implementation.archives { try needBackups(archive, what: fault.kind) }
             case .disaster:
@@ -57,7 +57,7 @@ struct StepOrderValidator {
                 let kind = type(of: injected.fault.implementation)
                 let injectable = kind.allowedSteps.filter(\.runsPra)
                 guard injectable.contains(step.action.kind) else {
-                    throw fail("\(injected.fault.kind) can be injected into \(Self.listed(injectable, conjunction: "and")) steps only")
+                    throw fail("\(injected.fault.kind) can be injected into \(StepKind.listed(injectable, conjunction: "and")) steps only")
                 }
                 for archive in injected.fault.implementation.archives { try needBackups(archive, what: injected.fault.kind) }
                 if case .afterBytes = injected.trigger, step.action != .backup {
@@ -67,12 +67,5 @@ struct StepOrderValidator {
             // Counted after the step's own checks: a fault injected into a backup cannot use its archive.
             if step.action == .backup { backups += 1 }
         }
-    }
-
-    /// "backup", "backup or restore", "backup, verify and restore" (with `conjunction`).
-    static func listed(_ kinds: [StepKind], conjunction: String) -> String {
-        let names = kinds.map(\.rawValue)
-        guard names.count > 1, let last = names.last else { return names.first ?? "no" }
-        return names.dropLast().joined(separator: ", ") + " \(conjunction) " + last
     }
 }

@@ -19,7 +19,7 @@ struct StepReader {
         var step = Step(action: try action(kind, actionNode), line: node.mark?.line ?? 0)
         if let inject = map.node("inject") {
             guard step.action.runsPra else {
-                throw reader.error(inject, "\(key).inject", "faults can be injected into \(StepOrderValidator.listed(StepKind.praSteps, conjunction: "and")) steps only; use a fault step here")
+                throw reader.error(inject, "\(key).inject", "faults can be injected into \(StepKind.listed(StepKind.praSteps, conjunction: "and")) steps only; use a fault step here")
             }
             step.fault = try timedFault(inject, key: "\(key).inject")
         }
