@@ -7,7 +7,9 @@ let package = Package(
     products: [
         .executable(name: "pra", targets: ["pra"]),
         .library(name: "PRACore", targets: ["PRACore"]),
+        .library(name: "PRADrillResults", targets: ["PRADrillResults"]),
         .library(name: "PRADrill", targets: ["PRADrill"]),
+        .library(name: "PRAReport", targets: ["PRAReport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -36,17 +38,28 @@ let package = Package(
             ]
         ),
         .target(
+            name: "PRADrillResults",
+            dependencies: ["PRACore"]
+        ),
+        .target(
             name: "PRADrill",
             dependencies: [
                 "PRACore",
+                "PRADrillResults",
                 .product(name: "Yams", package: "Yams"),
             ]
+        ),
+        .target(
+            name: "PRAReport",
+            dependencies: ["PRACore", "PRADrillResults"]
         ),
         .executableTarget(
             name: "pra",
             dependencies: [
                 "PRACore",
+                "PRADrillResults",
                 "PRADrill",
+                "PRAReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -61,7 +74,11 @@ let package = Package(
         ),
         .testTarget(
             name: "PRADrillTests",
-            dependencies: ["PRACore", "PRADrill", "PRATestSupport", "pra"]
+            dependencies: ["PRACore", "PRADrillResults", "PRADrill", "PRATestSupport", "pra"]
+        ),
+        .testTarget(
+            name: "PRAReportTests",
+            dependencies: ["PRACore", "PRADrillResults", "PRADrill", "PRAReport", "PRATestSupport", "pra"]
         ),
         .testTarget(
             name: "PRACLITests",

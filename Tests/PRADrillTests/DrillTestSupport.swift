@@ -1,5 +1,6 @@
 import Foundation
 import PRACore
+import PRADrillResults
 import PRATestSupport
 
 @testable import PRADrill

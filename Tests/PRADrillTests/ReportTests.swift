@@ -3,6 +3,7 @@ import PRACore
 import Testing
 
 @testable import PRADrill
+@testable import PRADrillResults
 
 #if canImport(FoundationXML)
 import FoundationXML
@@ -303,6 +304,28 @@ struct ReportTests {
         let after = RunReportFiles.readHistory(path: path)
         #expect(after.runs == runs + [fourth])
         #expect(after.skippedLines == [3])
+    }
+
+    @Test("history: lines carry schemaVersion; a line written before the field reads as version 1")
+    func historySchemaVersion() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/history.jsonl"
+        // A line as pra wrote it before history lines had a schema version.
+        let old = #"{"finishedAt":"2026-11-25T15:39:02.500Z","host":"drill-host","runID":"drill-20261125_153855","scenarios":[{"checks":[{"actual":"success (exit 0)","expected":"success","name":"step 1 backup: outcome","passed":true,"seconds":0.9}],"description":"Full backup, drop, restore.","file":"scenarios/baseline-drop-database.yaml","fixture":"akig","log":["[   0.10s] step 1 backup: ok in 0.9s"],"measurement":{"heartbeatsRecovered":40,"heartbeatsWritten":42,"rpoSeconds":2.1,"rpoTargetSeconds":3600,"rtoPhases":[{"name":"load","seconds":0.4}],"rtoSeconds":0.5,"rtoTargetSeconds":1800},"name":"baseline-drop-database","scale":0.05,"seconds":4,"startedAt":"2026-11-25T15:38:55.000Z","steps":[{"exitCode":0,"index":1,"kind":"backup","seconds":0.9,"startedAt":"2026-11-25T15:38:56.000Z","summary":"backup"}],"tags":["baseline"],"verdict":"passed"}],"seconds":7.2,"startedAt":"2026-11-25T15:38:55.000Z","toolVersion":"1.0.0"}"#
+        try Data((old + "\n").utf8).write(to: URL(fileURLWithPath: path))
+        let current = Sample.run(id: "run-2")
+        try RunReportFiles.appendHistory(current, to: path)
+
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(lines[1].contains("\"schemaVersion\":\(DrillRunResult.currentSchemaVersion)"))
+        let history = RunReportFiles.readHistory(path: path)
+        #expect(history.skippedLines.isEmpty)
+        #expect(history.runs.map(\.schemaVersion) == [1, DrillRunResult.currentSchemaVersion])
+        #expect(history.runs.first?.runID == "drill-20261125_153855")
+        #expect(history.runs.first?.scenarios.first?.measurement.rpoSeconds == 2.1)
+        #expect(history.runs.last == current)
     }
 
     @Test("history: a missing file has no runs")

@@ -43,6 +43,19 @@ private func withoutLines(_ scenario: Scenario) -> Scenario {
     return copy
 }
 
+/// A step using `kind` with only its required parameters (a choice takes its first word): a
+/// fault step when the kind may be one, else injected into the first step kind it allows.
+func minimalFaultStep(_ kind: any FaultKind.Type) -> String {
+    var mapping = "kind: \(kind.name)"
+    for parameter in kind.parameters where parameter.defaultValue == nil {
+        let first = parameter.accepted?.components(separatedBy: ", ").first ?? ""
+        mapping += ", \(parameter.name): \(first)"
+    }
+    if kind.allowedSteps.contains(.fault) { return "  - fault: {\(mapping)}\n" }
+    let step = kind.allowedSteps.first { $0.runsPra }?.rawValue ?? "backup"
+    return "  - \(step): {}\n    inject: {\(mapping)}\n"
+}
+
 /// `name: t`, then the steps (already indented as list items).
 private func document(_ steps: String, header: String = "") -> String {
     "name: t\n" + header + "steps:\n" + steps
@@ -189,8 +202,8 @@ private let validCases: [ScenarioLoaderValidCase] = [
                   kind: start-server
             """),
         expected: scenario([
-            Step(action: .fault(.crashServer)), Step(action: .fault(.startServer)),
-            Step(action: .fault(.stopServer)), Step(action: .fault(.startServer)),
+            Step(action: .fault(Fault(CrashServerFault()))), Step(action: .fault(Fault(StartServerFault()))),
+            Step(action: .fault(Fault(StopServerFault()))), Step(action: .fault(Fault(StartServerFault()))),
         ])),
 
     ScenarioLoaderValidCase(
@@ -206,12 +219,12 @@ private let validCases: [ScenarioLoaderValidCase] = [
             """),
         expected: scenario([
             Step(action: .backup),
-            Step(action: .fault(.corruptArchive(.bitFlips(count: 1, seed: 1), archive: .newest))),
-            Step(action: .fault(.corruptArchive(.truncate(fraction: 0.5), archive: .newest))),
-            Step(action: .fault(.corruptArchive(.zeroBlock(fraction: 0.5, length: 4096), archive: .newest))),
-            Step(action: .fault(.corruptArchive(.appendGarbage(bytes: 64), archive: .newest))),
-            Step(action: .fault(.corruptArchive(.deleteManifest, archive: .newest))),
-            Step(action: .fault(.corruptArchive(.alterManifest, archive: .newest))),
+            Step(action: .fault(Fault(CorruptArchiveFault(corruption: .bitFlips(count: 1, seed: 1), archive: .newest)))),
+            Step(action: .fault(Fault(CorruptArchiveFault(corruption: .truncate(fraction: 0.5), archive: .newest)))),
+            Step(action: .fault(Fault(CorruptArchiveFault(corruption: .zeroBlock(fraction: 0.5, length: 4096), archive: .newest)))),
+            Step(action: .fault(Fault(CorruptArchiveFault(corruption: .appendGarbage(bytes: 64), archive: .newest)))),
+            Step(action: .fault(Fault(CorruptArchiveFault(corruption: .deleteManifest, archive: .newest)))),
+            Step(action: .fault(Fault(CorruptArchiveFault(corruption: .alterManifest, archive: .newest)))),
         ])),
 
     ScenarioLoaderValidCase(
@@ -226,10 +239,10 @@ private let validCases: [ScenarioLoaderValidCase] = [
             """),
         expected: scenario([
             Step(action: .backup), Step(action: .backup),
-            Step(action: .fault(.corruptArchive(.bitFlips(count: 8, seed: 42), archive: .previous))),
-            Step(action: .fault(.corruptArchive(.truncate(fraction: 0), archive: .oldest))),
-            Step(action: .fault(.corruptArchive(.zeroBlock(fraction: 0.25, length: 512), archive: .index(1)))),
-            Step(action: .fault(.corruptArchive(.appendGarbage(bytes: 10), archive: .newest))),
+            Step(action: .fault(Fault(CorruptArchiveFault(corruption: .bitFlips(count: 8, seed: 42), archive: .previous)))),
+            Step(action: .fault(Fault(CorruptArchiveFault(corruption: .truncate(fraction: 0), archive: .oldest)))),
+            Step(action: .fault(Fault(CorruptArchiveFault(corruption: .zeroBlock(fraction: 0.25, length: 512), archive: .index(1))))),
+            Step(action: .fault(Fault(CorruptArchiveFault(corruption: .appendGarbage(bytes: 10), archive: .newest)))),
         ])),
 
     ScenarioLoaderValidCase(
@@ -253,14 +266,14 @@ private let validCases: [ScenarioLoaderValidCase] = [
                 inject: {kind: corrupt-archive, mode: truncate, fraction: 0.1, archive: newest}
             """),
         expected: scenario([
-            Step(action: .backup, fault: TimedFault(fault: .killConnections, trigger: .afterBytes(256 * 1024))),
-            Step(action: .backup, fault: TimedFault(fault: .diskFull(freeBytes: 64 * 1024), trigger: .before)),
-            Step(action: .backup, fault: TimedFault(fault: .diskFull(freeBytes: 1024 * 1024), trigger: .afterBytes(65536))),
-            Step(action: .backup, fault: TimedFault(fault: .killConnections, trigger: .before)),
-            Step(action: .restore(archive: nil, targetDatabase: nil, force: false), fault: TimedFault(fault: .killConnections, trigger: .afterSeconds(2))),
-            Step(action: .verify(archive: nil), fault: TimedFault(fault: .stopServer, trigger: .afterSeconds(0.5))),
-            Step(action: .status, fault: TimedFault(fault: .crashServer, trigger: .before)),
-            Step(action: .restore(archive: .previous, targetDatabase: nil, force: false), fault: TimedFault(fault: .corruptArchive(.truncate(fraction: 0.1), archive: .newest), trigger: .before)),
+            Step(action: .backup, fault: TimedFault(fault: Fault(KillConnectionsFault()), trigger: .afterBytes(256 * 1024))),
+            Step(action: .backup, fault: TimedFault(fault: Fault(DiskFullFault(freeBytes: 64 * 1024)), trigger: .before)),
+            Step(action: .backup, fault: TimedFault(fault: Fault(DiskFullFault(freeBytes: 1024 * 1024)), trigger: .afterBytes(65536))),
+            Step(action: .backup, fault: TimedFault(fault: Fault(KillConnectionsFault()), trigger: .before)),
+            Step(action: .restore(archive: nil, targetDatabase: nil, force: false), fault: TimedFault(fault: Fault(KillConnectionsFault()), trigger: .afterSeconds(2))),
+            Step(action: .verify(archive: nil), fault: TimedFault(fault: Fault(StopServerFault()), trigger: .afterSeconds(0.5))),
+            Step(action: .status, fault: TimedFault(fault: Fault(CrashServerFault()), trigger: .before)),
+            Step(action: .restore(archive: .previous, targetDatabase: nil, force: false), fault: TimedFault(fault: Fault(CorruptArchiveFault(corruption: .truncate(fraction: 0.1), archive: .newest)), trigger: .before)),
         ])),
 
     ScenarioLoaderValidCase(
@@ -392,24 +405,19 @@ struct ScenarioLoaderTests {
               - verify: {}
                 inject: {kind: corrupt-archive, mode: bit-flips, archive: oldest, after: 1s}
             """)).withBitFlipSeed(99)
-        #expect(loaded.steps[1].action == .fault(.corruptArchive(.bitFlips(count: 3, seed: 99), archive: .newest)))
-        #expect(loaded.steps[2].action == .fault(.corruptArchive(.truncate(fraction: 0.5), archive: .newest)))
-        #expect(loaded.steps[3].fault == TimedFault(fault: .corruptArchive(.bitFlips(count: 1, seed: 99), archive: .oldest), trigger: .afterSeconds(1)))
+        #expect(loaded.steps[1].action == .fault(Fault(CorruptArchiveFault(corruption: .bitFlips(count: 3, seed: 99), archive: .newest))))
+        #expect(loaded.steps[2].action == .fault(Fault(CorruptArchiveFault(corruption: .truncate(fraction: 0.5), archive: .newest))))
+        #expect(loaded.steps[3].fault == TimedFault(fault: Fault(CorruptArchiveFault(corruption: .bitFlips(count: 1, seed: 99), archive: .oldest)), trigger: .afterSeconds(1)))
     }
 
     @Test("every fault kind and every disaster kind the model names is accepted")
     func everyKindAccepted() throws {
-        for kind in Fault.kinds {
-            let yaml: String
-            switch kind {
-            case "kill-connections", "disk-full": yaml = document("  - backup: {}\n    inject: {kind: \(kind)}\n")
-            case "corrupt-archive": yaml = document("  - backup: {}\n  - fault: {kind: \(kind), mode: truncate}\n")
-            default: yaml = document("  - fault: {kind: \(kind)}\n")
-            }
+        for kind in FaultRegistry.all {
+            let yaml = document("  - backup: {}\n" + minimalFaultStep(kind))
             let last = try #require(try load(yaml).steps.last)
             var loadedKind = last.fault?.fault.kind
             if case .fault(let fault) = last.action { loadedKind = fault.kind }
-            #expect(loadedKind == kind)
+            #expect(loadedKind == kind.name)
         }
         for kind in DisasterKind.allCases {
             #expect(try load(document("  - backup: {}\n  - disaster: \(kind.rawValue)\n")).steps[1].action == .disaster(kind))
@@ -740,7 +748,7 @@ extension ScenarioLoaderTests {
         func templateLoads(_ name: String) throws {
             let scenario = try ScenarioLoader().parse(ScenarioTemplate.text(name: name), file: "\(name).yaml")
             #expect(scenario.name == name)
-            #expect(scenario.steps.map(\.action.kind) == ["backup", "wait", "disaster", "restore"])
+            #expect(scenario.steps.map(\.action.kind) == [.backup, .wait, .disaster, .restore])
             #expect(scenario.heartbeatRate != nil)
             #expect(scenario.rpoTarget == 3600 && scenario.rtoTarget == 1800)
         }

@@ -4,8 +4,25 @@ import PRACore
 /// Puts the backup directory on a size-limited tmpfs holding a copy of what is there, with
 /// only `freeBytes` left, so the step fills it. Reverting unmounts it: the original
 /// directory, untouched underneath, comes back.
-struct DiskFullFault: FaultInjector {
+struct DiskFullFault: FaultKind {
+    static let name = "disk-full"
+    static let summary = "Mounts a tmpfs over the scenario's backup directory holding a copy of its files, with only `free` bytes left (at least 4 KiB). When it is unmounted the original directory (with the earlier backups) comes back and whatever was written on the tmpfs is gone."
+    static let parameters = [FaultParameter("free", .size, default: "64KiB", summary: "space left on the tmpfs for the step to fill")]
+    static let allowedSteps: [StepKind] = [.backup]
+    static let undo = FaultUndo.afterStep
+    static let requirement: String? = "root and the right to mount a tmpfs (probed once by mounting a tiny one)"
+
     let freeBytes: UInt64
+
+    init(freeBytes: UInt64) {
+        self.freeBytes = freeBytes
+    }
+
+    init(_ parameters: FaultParameterReader) throws(ScenarioError) {
+        freeBytes = try parameters.size("free")
+    }
+
+    var description: String { "disk-full (\(ByteCount.format(freeBytes)) free)" }
 
     /// Root is needed, and root in an unprivileged container may still not mount: try it once.
     static func unavailableReason() -> String? {

@@ -3,11 +3,22 @@ import PRACore
 
 /// Terminates the backends serving a running backup or restore (`pg_terminate_backend`),
 /// found by the application_name `pra` gives its sessions. Waits for them to be busy.
-struct KillConnectionsFault: FaultInjector {
+struct KillConnectionsFault: FaultKind {
+    static let name = "kill-connections"
+    static let summary = "Terminates (pg_terminate_backend) the active backends of the running pra backup or pra restore, found by their application_name. Waits for such a session to be active while the step runs."
+    static let allowedSteps: [StepKind] = [.backup, .restore]
+    static let timing = FaultTiming.duringStep
+    static let undo = FaultUndo.nothing
+
+    /// How long it looks for an active session.
     var timeout: Double = 120
 
+    init() {}
+
+    init(_ parameters: FaultParameterReader) {}
+
     func apply(_ context: ScenarioContext, step: StepAction) throws -> String {
-        let applicationName = step.kind == "restore" ? RestoreOperation.applicationName : BackupOperation.applicationName
+        let applicationName = step.kind == .restore ? RestoreOperation.applicationName : BackupOperation.applicationName
         let connection = try context.adminConnection()
         let started = MonotonicClock.now()
         // The trigger may fire just before the child starts: give it a moment to appear.

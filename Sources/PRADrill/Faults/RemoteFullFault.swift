@@ -3,8 +3,26 @@ import PRACore
 
 /// Points `REMOTE_TARGET` at a directory on a size-limited tmpfs with only `freeBytes` free:
 /// the off-site copy runs out of space while the local backup completes.
-struct RemoteFullFault: FaultInjector {
+struct RemoteFullFault: FaultKind {
+    static let name = "remote-full"
+    static let summary = "Sets REMOTE_TARGET to a directory on a tmpfs with only `free` bytes: the off-site copy runs out of space (pra backup exits 3). The tmpfs is unmounted when the scenario ends."
+    static let parameters = [FaultParameter("free", .size, default: "64KiB", summary: "space on the remote tmpfs")]
+    static let allowedSteps: [StepKind] = [.fault] + StepKind.praSteps
+    static let timing = FaultTiming.beforeStep
+    static let undo = FaultUndo.afterStep
+    static let requirement: String? = "root and the right to mount a tmpfs"
+
     let freeBytes: UInt64
+
+    init(freeBytes: UInt64) {
+        self.freeBytes = freeBytes
+    }
+
+    init(_ parameters: FaultParameterReader) throws(ScenarioError) {
+        freeBytes = try parameters.size("free")
+    }
+
+    var description: String { "remote-full (\(ByteCount.format(freeBytes)) free)" }
 
     static func unavailableReason() -> String? {
         DiskFullFault.unavailableReason().map { $0.replacingOccurrences(of: "disk-full", with: "remote-full") }

@@ -2,8 +2,25 @@ import Foundation
 import PRACore
 
 /// Points `SLACK_WEBHOOK` at a loopback listener answering every request with an HTTP error.
-struct WebhookErrorFault: FaultInjector {
+struct WebhookErrorFault: FaultKind {
+    static let name = "webhook-error"
+    static let summary = "Starts a listener on 127.0.0.1 answering every request with HTTP `status` and sets SLACK_WEBHOOK to it: Slack alerts fail (check the warning with message_contains: \"slack alert via\"; the command's exit code must not change). The listener stops when the scenario ends."
+    static let parameters = [FaultParameter("status", .wholeNumber, default: "500", accepted: "300–599", summary: "the HTTP status every request gets")]
+    static let allowedSteps: [StepKind] = [.fault] + StepKind.praSteps
+    static let timing = FaultTiming.beforeStep
+    static let undo = FaultUndo.afterStep
+
     let status: Int
+
+    init(status: Int) {
+        self.status = status
+    }
+
+    init(_ parameters: FaultParameterReader) throws(ScenarioError) {
+        status = try parameters.wholeNumber("status", in: 300...599)
+    }
+
+    var description: String { "webhook-error (HTTP \(status))" }
 
     func apply(_ context: ScenarioContext, step: StepAction) throws -> String {
         let body = "pra drill: webhook failing on purpose"

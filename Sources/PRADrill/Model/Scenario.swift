@@ -102,20 +102,20 @@ public enum StepAction: Sendable, Equatable {
     /// Sleep.
     case wait(seconds: Double)
 
-    public var kind: String {
+    /// The kind of step, as its YAML action key names it.
+    public var kind: StepKind {
         switch self {
-        case .backup: return "backup"
-        case .verify: return "verify"
-        case .restore: return "restore"
-        case .status: return "status"
-        case .fault: return "fault"
-        case .disaster: return "disaster"
-        case .wait: return "wait"
+        case .backup: return .backup
+        case .verify: return .verify
+        case .restore: return .restore
+        case .status: return .status
+        case .fault: return .fault
+        case .disaster: return .disaster
+        case .wait: return .wait
         }
     }
 
-    /// True for the steps that run the `pra` executable.
-    public var runsPra: Bool { [.backup, .status].contains(self) || kind == "verify" || kind == "restore" }
+    public var runsPra: Bool { kind.runsPra }
 }
 
 /// Ways to lose the database.
@@ -145,66 +145,6 @@ public struct TimedFault: Sendable, Equatable {
     public init(fault: Fault, trigger: Trigger) {
         self.fault = fault
         self.trigger = trigger
-    }
-}
-
-/// The fault kinds (one type each in Faults/).
-public enum Fault: Sendable, Equatable, CustomStringConvertible {
-    /// Terminate the backends of the step's `pra` (found by application_name).
-    case killConnections
-    /// Put the backup directory on a filesystem with only this many bytes free.
-    case diskFull(freeBytes: UInt64)
-    /// Damage an archive.
-    case corruptArchive(ArchiveCorruption, archive: ArchiveSelector)
-    /// SIGKILL the postmaster.
-    case crashServer
-    /// Stop the server (fast).
-    case stopServer
-    /// Start the server again (recovery after crash-server or stop-server).
-    case startServer
-    /// `REMOTE_TARGET` on an ssh server that does not answer.
-    case remoteUnreachable
-    /// `REMOTE_TARGET` on a filesystem with only this many bytes free.
-    case remoteFull(freeBytes: UInt64)
-    /// `SLACK_WEBHOOK` answering this HTTP status.
-    case webhookError(status: Int)
-    /// `SMTP_URL` on a server refusing service.
-    case smtpRefusing
-
-    public static let kinds = ["kill-connections", "disk-full", "corrupt-archive", "crash-server", "stop-server", "start-server",
-                               "remote-unreachable", "remote-full", "webhook-error", "smtp-refusing"]
-
-    /// Faults that change the configuration the following `pra` steps see.
-    public var changesConfiguration: Bool {
-        switch self {
-        case .remoteUnreachable, .remoteFull, .webhookError, .smtpRefusing: return true
-        default: return false
-        }
-    }
-
-    public var kind: String {
-        switch self {
-        case .killConnections: return "kill-connections"
-        case .diskFull: return "disk-full"
-        case .corruptArchive: return "corrupt-archive"
-        case .crashServer: return "crash-server"
-        case .stopServer: return "stop-server"
-        case .startServer: return "start-server"
-        case .remoteUnreachable: return "remote-unreachable"
-        case .remoteFull: return "remote-full"
-        case .webhookError: return "webhook-error"
-        case .smtpRefusing: return "smtp-refusing"
-        }
-    }
-
-    public var description: String {
-        switch self {
-        case .diskFull(let free): return "disk-full (\(ByteCount.format(free)) free)"
-        case .corruptArchive(let corruption, let archive): return "corrupt-archive (\(corruption), \(archive) archive)"
-        case .remoteFull(let free): return "remote-full (\(ByteCount.format(free)) free)"
-        case .webhookError(let status): return "webhook-error (HTTP \(status))"
-        default: return kind
-        }
     }
 }
 
@@ -238,19 +178,14 @@ public struct Expectations: Sendable, Equatable {
 }
 
 extension Scenario {
-    /// The same scenario with every bit-flip corruption using `seed` (`pra drill run --seed`).
+    /// The same scenario with every fault that draws random choices (bit-flip corruptions)
+    /// using `seed` (`pra drill run --seed`).
     public func withBitFlipSeed(_ seed: UInt64) -> Scenario {
-        func reseed(_ fault: Fault) -> Fault {
-            if case .corruptArchive(.bitFlips(let count, _), let archive) = fault {
-                return .corruptArchive(.bitFlips(count: count, seed: seed), archive: archive)
-            }
-            return fault
-        }
         var copy = self
         copy.steps = steps.map { step in
             var step = step
-            if case .fault(let fault) = step.action { step.action = .fault(reseed(fault)) }
-            if let timed = step.fault { step.fault = TimedFault(fault: reseed(timed.fault), trigger: timed.trigger) }
+            if case .fault(let fault) = step.action { step.action = .fault(fault.reseeded(seed)) }
+            if let timed = step.fault { step.fault = TimedFault(fault: timed.fault.reseeded(seed), trigger: timed.trigger) }
             return step
         }
         return copy

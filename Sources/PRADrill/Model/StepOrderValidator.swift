@@ -40,9 +40,11 @@ struct StepOrderValidator {
                     throw fail("expect.rpo_max/rpo_min need a workload (workload: heartbeats_per_second: N) to measure RPO from data")
                 }
             case .fault(let fault):
-                if case .corruptArchive(_, let archive) = fault { try needBackups(archive, what: "corrupt-archive") }
-                if case .killConnections = fault { throw fail("kill-connections acts on a running step: inject it into a backup or restore step") }
-                if case .diskFull = fault { throw fail("disk-full acts on a running step: inject it into a backup step") }
+                let kind = type(of: fault.implementation)
+                guard kind.allowedSteps.contains(.fault) else {
+                    throw fail("\(fault.kind) acts on a running step: inject it into a \(StepKind.listed(kind.allowedSteps, conjunction: "or")) step")
+                }
+                for archive in fault.implementation.archives { try needBackups(archive, what: fault.kind) }
             case .disaster:
                 if backups == 0 {
                     throw fail("a disaster before any backup step leaves nothing to recover from")
@@ -52,18 +54,14 @@ struct StepOrderValidator {
                 break
             }
             if let injected = step.fault {
-                switch injected.fault {
-                case .killConnections:
-                    guard ["backup", "restore"].contains(step.action.kind) else { throw fail("kill-connections can be injected into backup and restore steps only") }
-                case .diskFull:
-                    guard step.action == .backup else { throw fail("disk-full can be injected into backup steps only") }
-                case .corruptArchive(_, let archive):
-                    try needBackups(archive, what: "corrupt-archive")
-                default:
-                    break
+                let kind = type(of: injected.fault.implementation)
+                let injectable = kind.allowedSteps.filter(\.runsPra)
+                guard injectable.contains(step.action.kind) else {
+                    throw fail("\(injected.fault.kind) can be injected into \(StepKind.listed(injectable, conjunction: "and")) steps only")
                 }
+                for archive in injected.fault.implementation.archives { try needBackups(archive, what: injected.fault.kind) }
                 if case .afterBytes = injected.trigger, step.action != .backup {
-                    throw fail("after_bytes counts the archive a backup writes; use after: DURATION for \(step.action.kind) steps")
+                    throw fail("after_bytes counts the archive a backup writes; use after: DURATION for \(step.action.kind.rawValue) steps")
                 }
             }
             // Counted after the step's own checks: a fault injected into a backup cannot use its archive.

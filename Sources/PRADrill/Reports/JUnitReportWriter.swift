@@ -1,5 +1,6 @@
 import Foundation
 import PRACore
+import PRADrillResults
 
 /// Renders a ``DrillRunResult`` as Jenkins-style JUnit XML (`reports/junit.xml`).
 ///

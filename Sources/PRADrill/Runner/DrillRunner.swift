@@ -1,5 +1,6 @@
 import Foundation
 import PRACore
+import PRADrillResults
 
 /// `pra drill run`: validates every scenario first, runs them one after another, each on
 /// its own scratch cluster, and returns the run for the reports.

@@ -1,9 +1,10 @@
 import Foundation
 import PRACore
+import PRADrillResults
 
 extension ScenarioRunner {
     /// Checks a `pra` step's expectations against what it did.
-    func judge(_ step: Step, label: String, child: PraChild.Result, json: [String: Any]?, before: BackupSnapshot, context: ScenarioContext) -> [CheckResult] {
+    func judge(_ step: Step, label: String, child: PraChild.Result, before: BackupSnapshot, context: ScenarioContext) -> [CheckResult] {
         let expect = step.expect
         var checks: [CheckResult] = []
         let seconds = child.seconds
@@ -43,19 +44,18 @@ extension ScenarioRunner {
             check("earlier backups untouched", changed.isEmpty, expected: "\(before.complete.count) earlier backup(s) unchanged", actual: changed.isEmpty ? "unchanged" : "changed or gone: \(changed.joined(separator: ", "))")
         }
         if let level = expect.statusLevel {
-            let actual = json?["level"] as? String ?? "no status (exit \(child.exitCode))"
+            let actual = child.document(StatusReport.self)?.level.rawValue ?? "no status (exit \(child.exitCode))"
             check("status level", actual == level, expected: level, actual: actual)
         }
         if let wanted = expect.rowsMatchManifest {
-            let results = json?["checks"] as? [[String: Any]] ?? []
-            let integrity = results.first { $0["name"] as? String == "integrity" }
-            let passed = integrity?["passed"] as? Bool ?? false
-            let actual = integrity.map { "\($0["message"] as? String ?? "")" } ?? "no integrity check (no manifest, or the restore failed)"
+            let integrity = child.document(RestoreResult.self)?.checks.first { $0.name == "integrity" }
+            let passed = integrity?.passed ?? false
+            let actual = integrity?.message ?? "no integrity check (no manifest, or the restore failed)"
             check("rows match manifest", passed == wanted, expected: wanted ? "row counts equal to the manifest" : "row counts differing from the manifest", actual: actual)
         }
         if let selector = expect.usedBackup {
             let expectedArchive = selector.pick(before.complete)?.archivePath
-            let used = json?["archive"] as? String
+            let used = child.document(RestoreResult.self)?.archive
             check("used backup", expectedArchive != nil && used == expectedArchive,
                   expected: "the \(selector) backup (\(expectedArchive.map { ($0 as NSString).lastPathComponent } ?? "none"))",
                   actual: used.map { ($0 as NSString).lastPathComponent } ?? "none")

@@ -3,9 +3,8 @@ import PRACore
 
 /// Applies a fault during a running step, when its trigger fires.
 final class FaultTrigger: @unchecked Sendable {
-    let fault: FaultInjector
+    let fault: any FaultKind
     let trigger: TimedFault.Trigger
-    let kind: String
     let context: ScenarioContext
     let step: StepAction
     let label: String
@@ -14,10 +13,9 @@ final class FaultTrigger: @unchecked Sendable {
     private var outcome: (applied: Bool, note: String) = (false, "the step finished before the trigger")
     private let done = DispatchSemaphore(value: 0)
 
-    init(fault: FaultInjector, trigger: TimedFault.Trigger, kind: String, context: ScenarioContext, step: StepAction, label: String) {
+    init(fault: any FaultKind, trigger: TimedFault.Trigger, context: ScenarioContext, step: StepAction, label: String) {
         self.fault = fault
         self.trigger = trigger
-        self.kind = kind
         self.context = context
         self.step = step
         self.label = label
@@ -31,7 +29,8 @@ final class FaultTrigger: @unchecked Sendable {
                 if fired(clock) { break }
                 usleep(1000)
             }
-            if isStepDone && kind != "kill-connections" { return }
+            // A fault acting on the step's own work reports for itself that the step ended first.
+            if isStepDone && type(of: fault).timing != .duringStep { return }
             do {
                 let what = try fault.apply(context, step: step)
                 context.log("\(label): \(kind) during the step: \(what)")
@@ -42,6 +41,9 @@ final class FaultTrigger: @unchecked Sendable {
             }
         }.start()
     }
+
+    /// The fault kind's name, for the log and the check.
+    var kind: String { type(of: fault).name }
 
     private func fired(_ clock: MonotonicClock) -> Bool {
         switch trigger {

@@ -9,8 +9,11 @@ struct PraChild {
         var stdout: String
         var stderr: String
         var seconds: Double
-        var json: [String: Any]? {
-            try? JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any]
+        /// The `--json` document on stdout, decoded as the command's own PRACore result type
+        /// (`RestoreResult`, `StatusReport`, ...); `nil` when stdout is not that document (a
+        /// failure prints an `OperationFailureReport` instead, a crash prints nothing).
+        func document<Document: Decodable>(_ type: Document.Type) -> Document? {
+            try? JSONCoding.decoder.decode(Document.self, from: Data(stdout.utf8))
         }
         /// The one-line error the command printed, if any.
         var errorLine: String? {

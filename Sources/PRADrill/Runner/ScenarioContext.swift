@@ -13,6 +13,7 @@ final class ScenarioContext: @unchecked Sendable {
     private let baseEnvironment: [String: String]
     private var overrides: [String: String] = [:]
     private var endActions: [() -> Void] = []
+    private var heldUndos: [(key: String, undo: () -> Void)] = []
     private let lock = NSLock()
     private var lines: [String] = []
     private let started = MonotonicClock.now()
@@ -77,10 +78,30 @@ final class ScenarioContext: @unchecked Sendable {
         lock.unlock()
     }
 
-    /// Runs the end actions, newest first.
+    /// Keeps `undo` for a later step to run with ``undoHeld(_:)`` (a fault that lasts until
+    /// another fault step ends it); whatever is still held runs when the scenario ends.
+    func holdUntilUndone(_ key: String, undo: @escaping () -> Void) {
+        lock.lock()
+        heldUndos.append((key, undo))
+        lock.unlock()
+    }
+
+    /// Runs and forgets the undo actions held under `key`, newest first; false when none was held.
+    @discardableResult
+    func undoHeld(_ key: String) -> Bool {
+        lock.lock()
+        let matching = heldUndos.filter { $0.key == key }
+        heldUndos.removeAll { $0.key == key }
+        lock.unlock()
+        for held in matching.reversed() { held.undo() }
+        return !matching.isEmpty
+    }
+
+    /// Runs what is still held, then the end actions, newest first.
     func finish() {
         lock.lock()
-        let actions = endActions.reversed()
+        let actions = heldUndos.map(\.undo).reversed() + endActions.reversed()
+        heldUndos.removeAll()
         endActions.removeAll()
         lock.unlock()
         for action in actions { action() }

@@ -1,5 +1,6 @@
 import Foundation
 import PRACore
+import PRADrillResults
 
 /// Runs one scenario on a scratch cluster of its own and judges it.
 struct ScenarioRunner {
@@ -126,8 +127,8 @@ struct ScenarioRunner {
     /// Why this scenario cannot run on this machine, if it cannot.
     func skipReason() -> String? {
         for step in scenario.steps {
-            if let fault = step.fault?.fault, let reason = FaultInjectors.unavailableReason(fault) { return reason }
-            if case .fault(let fault) = step.action, let reason = FaultInjectors.unavailableReason(fault) { return reason }
+            if let fault = step.fault?.fault, let reason = type(of: fault.implementation).unavailableReason() { return reason }
+            if case .fault(let fault) = step.action, let reason = type(of: fault.implementation).unavailableReason() { return reason }
         }
         return nil
     }
@@ -148,9 +149,9 @@ struct ScenarioRunner {
     private func execute(_ step: Step, index: Int, context: ScenarioContext, workload: HeartbeatWorkload?, state: MeasurementState) -> (StepRecord, [CheckResult]) {
         let startedAt = Date()
         let clock = MonotonicClock.now()
-        let label = "step \(index) \(step.action.kind)"
+        let label = "step \(index) \(step.action.kind.rawValue)"
         var checks: [CheckResult] = []
-        var record = StepRecord(index: index, kind: step.action.kind, summary: summary(step), startedAt: startedAt, seconds: 0)
+        var record = StepRecord(index: index, kind: step.action.kind.rawValue, summary: summary(step), startedAt: startedAt, seconds: 0)
 
         switch step.action {
         case .wait(let seconds):
@@ -158,8 +159,11 @@ struct ScenarioRunner {
             context.log("\(label): waited \(DurationParser.format(seconds))")
         case .fault(let fault):
             do {
-                let what = try FaultInjectors.make(fault).apply(context, step: step.action)
+                let what = try fault.implementation.apply(context, step: step.action)
                 context.log("\(label): \(fault.kind): \(what)")
+                if type(of: fault.implementation).undo == .afterStep {
+                    context.atEnd { fault.implementation.revert(context) }
+                }
             } catch {
                 context.log("\(label): \(fault.kind) FAILED to apply: \(error)")
                 checks.append(CheckResult(name: "\(label): \(fault.kind) applied", passed: false, expected: "applied", actual: "\(error)", message: "expected the fault to apply, got: \(error)"))
@@ -242,27 +246,34 @@ struct ScenarioRunner {
             }
             if let target { arguments += ["--target-db", target] }
             if force { arguments.append("--force") }
-        default:
+        case .status:
             arguments = ["status"]
+        case .fault, .disaster, .wait:
+            preconditionFailure("step \(step.action.kind.rawValue) does not run pra")
         }
         arguments += ["--json", "--quiet"]
 
         // Faults: before the step, or during it from a thread of their own.
-        var injector: FaultInjector?
+        var injected: (any FaultKind)?
         var during: FaultTrigger?
         if let timed = step.fault {
-            let fault = FaultInjectors.make(timed.fault)
-            injector = fault
-            if case .before = timed.trigger, timed.fault != .killConnections {
+            let fault = timed.fault.implementation
+            injected = fault
+            if timed.trigger == .before && type(of: fault).timing != .duringStep {
                 do {
                     context.log("\(label): \(timed.fault.kind): \(try fault.apply(context, step: step.action))")
                 } catch {
                     checks.append(CheckResult(name: "\(label): \(timed.fault.kind) applied", passed: false, expected: "applied", actual: "\(error)", message: "expected the fault to apply before the step, got: \(error)"))
                 }
             } else {
-                during = FaultTrigger(fault: fault, trigger: timed.trigger, kind: timed.fault.kind, context: context, step: step.action, label: label)
+                during = FaultTrigger(fault: fault, trigger: timed.trigger, context: context, step: step.action, label: label)
                 during?.start()
             }
+        }
+        // Undoes the injected fault after the step, when its kind is undone then.
+        func revertInjected() {
+            guard let injected, type(of: injected).undo == .afterStep else { return }
+            injected.revert(context)
         }
 
         // After the faults applied before the step: some change its configuration.
@@ -277,7 +288,7 @@ struct ScenarioRunner {
             context.isStepRunning = false
         } catch {
             during?.finish()
-            injector?.revert(context)
+            revertInjected()
             checks.append(CheckResult(name: "\(label): pra ran", passed: false, expected: "pra runs", actual: "\(error)", message: "expected pra to start, got: \(error)"))
             return PraStepOutcome(checks: checks)
         }
@@ -291,13 +302,12 @@ struct ScenarioRunner {
         let verdict = child.exitCode == 0 ? "ok" : "exit \(child.exitCode)"
         context.log("\(label): \(verdict) in \(DurationParser.format(child.seconds))" + (child.errorLine.map { " — \($0)" } ?? ""))
 
-        let json = child.json
-        checks += judge(step, label: label, child: child, json: json, before: before, context: context)
-        injector?.revert(context)
+        checks += judge(step, label: label, child: child, before: before, context: context)
+        revertInjected()
 
         if case .backup = step.action, child.exitCode == 0 { state.lastBackupSeconds = stepSeconds }
         if case .restore = step.action, child.exitCode == 0, let disasterClock = state.disasterClock, state.rto == nil {
-            measureRecovery(step, label: label, json: json, disasterClock: disasterClock, stepSeconds: stepSeconds, context: context, state: state)
+            measureRecovery(step, label: label, restore: child.document(RestoreResult.self), disasterClock: disasterClock, stepSeconds: stepSeconds, context: context, state: state)
         }
         if case .restore = step.action {
             checks += judgeMeasurement(step.expect, label: label, rto: state.rto, rpo: state.rpo)
@@ -305,22 +315,19 @@ struct ScenarioRunner {
         return PraStepOutcome(exitCode: child.exitCode, errorLine: child.errorLine, checks: checks)
     }
 
-    private func measureRecovery(_ step: Step, label: String, json: [String: Any]?, disasterClock: MonotonicClock, stepSeconds: Double, context: ScenarioContext, state: MeasurementState) {
+    private func measureRecovery(_ step: Step, label: String, restore: RestoreResult?, disasterClock: MonotonicClock, stepSeconds: Double, context: ScenarioContext, state: MeasurementState) {
         let rto = disasterClock.elapsed()
         state.rto = rto
         var phases: [PhaseRecord] = []
         if let provision = state.provisionSeconds { phases.append(PhaseRecord(name: "provision server", seconds: provision)) }
-        let restorePhases = (json?["phases"] as? [[String: Any]] ?? []).compactMap { phase -> PhaseRecord? in
-            guard let name = phase["name"] as? String, let seconds = phase["seconds"] as? Double else { return nil }
-            return PhaseRecord(name: name, seconds: seconds)
-        }
+        let restorePhases = (restore?.phases ?? []).map { PhaseRecord(name: $0.name, seconds: $0.seconds) }
         let accounted = phases.reduce(0) { $0 + $1.seconds } + stepSeconds
         phases.append(PhaseRecord(name: "until restore started", seconds: max(0, rto - accounted)))
         phases += restorePhases
         let inRestore = restorePhases.reduce(0) { $0 + $1.seconds }
         phases.append(PhaseRecord(name: "process start and exit", seconds: max(0, stepSeconds - inRestore)))
         state.rtoPhases = phases
-        let target = json?["targetDatabase"] as? String ?? "\(context.database)_restore"
+        let target = restore?.targetDatabase ?? "\(context.database)_restore"
         let size = ((try? context.adminConnection().scalar("SELECT pg_database_size($1)", [target])) ?? nil) ?? ""
         if let bytes = Double(size), stepSeconds > 0 {
             state.restoreBytesPerSecond = bytes / stepSeconds

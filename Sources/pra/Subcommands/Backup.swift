@@ -76,7 +76,7 @@ struct Backup: ParsableCommand {
         do {
             result = try BackupOperation(configuration: configuration, progress: json ? nil : common.progress).run()
         } catch {
-            if json { Terminal.output(JSONCoding.document(FailureDocument(error))) }
+            if json { Terminal.output(JSONCoding.document(OperationFailureReport(error))) }
             let exit = Terminal.fail(OperationFailure(stage: error.stage, message: "backup failed: \(error.message)", sqlState: error.sqlState, isUsageError: error.isUsageError))
             Terminal.alert(Alert(kind: .failure, command: "backup", what: "backup failed", location: Terminal.location(configuration), detail: error.description), configuration: configuration)
             throw exit
@@ -119,7 +119,7 @@ struct Backup: ParsableCommand {
         do {
             result = try operation()
         } catch {
-            if json { Terminal.output(JSONCoding.document(FailureDocument(error))) }
+            if json { Terminal.output(JSONCoding.document(OperationFailureReport(error))) }
             let exit = Terminal.fail(OperationFailure(stage: error.stage, message: "\(what) failed: \(error.message)", sqlState: error.sqlState, isUsageError: error.isUsageError))
             Terminal.alert(Alert(kind: .failure, command: "backup", what: "\(what) failed", location: Terminal.location(configuration), detail: error.description), configuration: configuration)
             throw exit

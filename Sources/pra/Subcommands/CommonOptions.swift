@@ -103,17 +103,3 @@ enum Terminal {
         FileHandle.standardOutput.write(Data(text.utf8))
     }
 }
-
-/// The JSON shape of a failed operation.
-struct FailureDocument: Encodable {
-    var ok = false
-    var stage: String
-    var error: String
-    var sqlState: String?
-
-    init(_ failure: OperationFailure) {
-        stage = failure.stage
-        error = failure.message
-        sqlState = failure.sqlState
-    }
-}

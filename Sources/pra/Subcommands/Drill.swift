@@ -8,5 +8,5 @@ struct Drill: ParsableCommand {
             own scratch cluster seeded with its fixture; the backup/restore/status steps run this pra \
             executable as a child, exactly as cron would.
             """,
-        subcommands: [DrillRun.self, DrillValidate.self, DrillList.self, DrillNew.self])
+        subcommands: [DrillRun.self, DrillValidate.self, DrillList.self, DrillNew.self, DrillFaults.self])
 }

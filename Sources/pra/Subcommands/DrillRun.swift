@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import PRACore
 import PRADrill
+import PRADrillResults
+import PRAReport
 
 struct DrillRun: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import PRACore
 import PRADrill
+import PRADrillResults
+import PRAReport
 
 struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -130,10 +132,17 @@ struct Report: ParsableCommand {
     static func catalogue(explicit: String?) throws -> DrillCatalogue? {
         guard let explicit else { return defaultCatalogue() }
         do {
-            return try ComplianceReportFiles.catalogue(scenarioPath: explicit)
+            return try scenarioCatalogue(path: explicit)
         } catch {
             throw Terminal.fail(error.description, exitCode: 2)
         }
+    }
+
+    /// The catalogue from the scenario files at `path` (names only); throws when there are none
+    /// or one is invalid.
+    static func scenarioCatalogue(path: String) throws(ScenarioError) -> DrillCatalogue {
+        let scenarios = try DrillRunner.load(paths: [path])
+        return DrillCatalogue(names: scenarios.map(\.name), source: .scenarioFiles(path: path))
     }
 
     /// `scenarios/` in the current directory when it loads, else `nil` (the report derives the
@@ -142,7 +151,7 @@ struct Report: ParsableCommand {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: "scenarios", isDirectory: &isDirectory), isDirectory.boolValue else { return nil }
         do {
-            return try ComplianceReportFiles.catalogue(scenarioPath: "scenarios")
+            return try scenarioCatalogue(path: "scenarios")
         } catch {
             Terminal.warn("cannot read the catalogue in scenarios/ (\(error.description)); a full drill is judged against the largest run in the history")
             return nil

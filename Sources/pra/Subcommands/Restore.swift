@@ -121,7 +121,7 @@ struct Restore: ParsableCommand {
                 result = try RestoreOperation(configuration: configuration, progress: json ? nil : common.progress).run(source: source, targetDatabase: targetDb, force: force)
             }
         } catch {
-            if json { Terminal.output(JSONCoding.document(FailureDocument(error))) }
+            if json { Terminal.output(JSONCoding.document(OperationFailureReport(error))) }
             let exit = Terminal.fail(OperationFailure(stage: error.stage, message: "restore refused: \(error.message)", isUsageError: error.isUsageError))
             Terminal.alert(Alert(kind: .failure, command: "restore", what: "restore refused", location: Terminal.location(configuration), detail: error.description), configuration: configuration)
             throw exit

@@ -81,12 +81,7 @@ struct Verify: ParsableCommand {
         if let walVerification, !json { Terminal.output(walVerification.summary + "\n") }
         let invalid = results.filter { !$0.valid }
         if json {
-            struct Document: Encodable {
-                var valid: Bool
-                var archives: [VerificationResult]
-                var wal: WALArchiveVerification?
-            }
-            Terminal.output(JSONCoding.document(Document(valid: invalid.isEmpty && walVerification?.valid != false, archives: results, wal: walVerification)))
+            Terminal.output(JSONCoding.document(VerificationReport(archives: results, wal: walVerification)))
         }
         var failures = invalid.map(\.summary)
         if let walVerification, !walVerification.valid {

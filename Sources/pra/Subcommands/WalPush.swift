@@ -38,7 +38,7 @@ struct WalPush: ParsableCommand {
         do {
             result = try WALPushOperation(configuration: configuration).run(path: path)
         } catch {
-            if json { Terminal.output(JSONCoding.document(FailureDocument(error))) }
+            if json { Terminal.output(JSONCoding.document(OperationFailureReport(error))) }
             throw Terminal.fail(error)
         }
         if json {

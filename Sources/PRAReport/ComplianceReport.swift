@@ -1,4 +1,5 @@
 import Foundation
+import PRADrillResults
 
 /// The compliance report built from the drill history: the verdict management reads first
 /// (RTO and RPO of the latest run against their targets), the latest run scenario by scenario,

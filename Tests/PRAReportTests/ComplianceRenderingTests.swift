@@ -1,9 +1,10 @@
 import Foundation
 import PRACore
+import PRADrill
 import PRATestSupport
 import Testing
 
-@testable import PRADrill
+@testable import PRAReport
 
 /// Headless Chromium (Debian package `chromium`), when installed.
 private let chromium: String? = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].first { FileManager.default.isExecutableFile(atPath: $0) }

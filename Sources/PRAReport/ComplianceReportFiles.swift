@@ -1,5 +1,6 @@
 import Foundation
 import PRACore
+import PRADrillResults
 
 /// Builds the compliance report from a history file and writes its HTML and Markdown
 /// renderings: what `pra report` and `pra drill run --report` call.
@@ -27,13 +28,6 @@ public enum ComplianceReportFiles {
             try RunReportFiles.createParentDirectory(of: markdown)
             try DurableFile.write(Data(ComplianceMarkdownRenderer(report: report).markdown.utf8), to: markdown, permissions: 0o644)
         }
-    }
-
-    /// The catalogue from the scenario files at `path` (names only); throws when there are none
-    /// or one is invalid.
-    public static func catalogue(scenarioPath path: String) throws(ScenarioError) -> DrillCatalogue {
-        let scenarios = try DrillRunner.load(paths: [path])
-        return DrillCatalogue(names: scenarios.map(\.name), source: .scenarioFiles(path: path))
     }
 
     /// A few lines for the terminal: the verdict, its sentences, the other findings and the files.

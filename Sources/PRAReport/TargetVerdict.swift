@@ -1,4 +1,5 @@
 import Foundation
+import PRADrillResults
 
 /// Whether the latest run meets one target (RTO or RPO), with the figure that decides it and
 /// the one sentence the report leads with.

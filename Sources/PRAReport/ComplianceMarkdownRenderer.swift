@@ -1,4 +1,5 @@
 import Foundation
+import PRADrillResults
 
 /// Renders a ``ComplianceReport`` as Markdown (GitHub/GitLab flavour) for a wiki page or a
 /// ticket: the same verdicts, findings, projections and tables as the HTML page, without the

@@ -1,4 +1,5 @@
 import Foundation
+import PRADrillResults
 
 /// How the drills went over time: one point per run (pass rate, worst RTO and RPO, full or
 /// partial), one series per scenario (its RTO and RPO in each run that ran it), and the latest

@@ -1,9 +1,11 @@
 import Foundation
 import PRACore
+import PRADrill
+import PRADrillResults
 import PRATestSupport
 import Testing
 
-@testable import PRADrill
+@testable import PRAReport
 
 /// Settings for a report on `path`, at `now`.
 private func settings(_ path: String, now: Date, catalogue: DrillCatalogue? = nil) -> ComplianceSettings {

@@ -1,8 +1,10 @@
 import Foundation
 import PRACore
+import PRADrill
 import PRATestSupport
 
-@testable import PRADrill
+@testable import PRADrillResults
+@testable import PRAReport
 
 /// Drill histories for the compliance-report tests.
 ///
@@ -127,7 +129,8 @@ enum ComplianceFixtures {
 
     /// The shipped catalogue's scenario names.
     static func catalogue() throws -> DrillCatalogue {
-        try ComplianceReportFiles.catalogue(scenarioPath: TestEnvironment.packageRoot + "/scenarios")
+        let path = TestEnvironment.packageRoot + "/scenarios"
+        return DrillCatalogue(names: try DrillRunner.load(paths: [path]).map(\.name), source: .scenarioFiles(path: path))
     }
 
     /// Twelve monthly runs of the catalogue (30 days apart, the first at `start`), each

@@ -1,4 +1,5 @@
 import Foundation
+import PRADrillResults
 
 /// The scenarios a **full drill** runs, and the rule that tells a full run from a partial one.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import PRADrillResults
 
 /// One scenario of the latest run as the report shows it: verdict, measured RTO and RPO against
 /// targets, the RTO phases, why it failed or was skipped, and its projection.

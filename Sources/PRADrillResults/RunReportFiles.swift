@@ -98,7 +98,7 @@ public enum RunReportFiles {
     }
 
     /// Creates the directory holding `path` (and its parents) when it is missing.
-    static func createParentDirectory(of path: String) throws(FileError) {
+    public static func createParentDirectory(of path: String) throws(FileError) {
         let directory = (path as NSString).deletingLastPathComponent
         guard !directory.isEmpty else { return }
         var isDirectory: ObjCBool = false

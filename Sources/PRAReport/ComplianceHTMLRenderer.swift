@@ -1,4 +1,5 @@
 import Foundation
+import PRADrillResults
 
 /// Renders a ``ComplianceReport`` as one self-contained HTML5 page: inline CSS and inline SVG
 /// charts (``SVGChart``), no script, no external resource, so it opens offline, can be mailed or

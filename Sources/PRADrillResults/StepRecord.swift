@@ -1,0 +1,27 @@
+import Foundation
+
+/// What one step did.
+public struct StepRecord: Codable, Sendable, Equatable {
+    /// 1-based position in the scenario.
+    public var index: Int
+    /// `backup`, `verify`, `restore`, `status`, `fault`, `disaster`, `wait`.
+    public var kind: String
+    /// One line: "backup with kill-connections after 512 KiB".
+    public var summary: String
+    public var startedAt: Date
+    public var seconds: Double
+    /// Exit code of the `pra` child, for core steps.
+    public var exitCode: Int32?
+    /// The child's one-line error (stderr), when it failed.
+    public var errorLine: String?
+
+    public init(index: Int, kind: String, summary: String, startedAt: Date, seconds: Double, exitCode: Int32? = nil, errorLine: String? = nil) {
+        self.index = index
+        self.kind = kind
+        self.summary = summary
+        self.startedAt = startedAt
+        self.seconds = seconds
+        self.exitCode = exitCode
+        self.errorLine = errorLine
+    }
+}
