@@ -15,6 +15,17 @@ public struct Projections: Codable, Sendable, Equatable {
     public var backupSeconds: Double?
     /// Worst-case RPO: backup interval + the measured backup duration (not scaled to production).
     public var worstCaseRPOSeconds: Double?
+    /// `archive_timeout` of a scenario that proved continuous archiving (the WAL archive
+    /// restored by point-in-time recovery); `nil` otherwise.
+    public var archiveTimeoutSeconds: Double? = nil
+    /// Measured archive lag: from a forced WAL switch until the segment was in the archive
+    /// (the slowest `pra backup --incremental` of the scenario).
+    public var archiveLagSeconds: Double? = nil
+    /// Worst-case RPO with continuous archiving: `archive_timeout` + the measured archive lag.
+    public var continuousArchivingRPOSeconds: Double? {
+        guard let archiveTimeoutSeconds else { return nil }
+        return archiveTimeoutSeconds + (archiveLagSeconds ?? 0)
+    }
 
     public init(productionDatabaseBytes: Double? = nil, restoreBytesPerSecond: Double? = nil, projectedRTOSeconds: Double? = nil, backupIntervalSeconds: Double, backupSeconds: Double? = nil, worstCaseRPOSeconds: Double? = nil) {
         self.productionDatabaseBytes = productionDatabaseBytes

@@ -49,8 +49,13 @@ public struct ComplianceHTMLRenderer: Sendable {
 
     private func verdict() -> String {
         let compliant = report.isCompliant
+        let headline = report.headline
+        let mark = headline == .compliant ? "✓" : (headline == .atRisk ? "⚠" : "✗")
         var out = "<section class=\"verdict \(compliant ? "is-compliant" : "is-not-compliant")\" aria-labelledby=\"verdict-title\">\n"
-        out += "<h2 id=\"verdict-title\"><span class=\"mark\">\(compliant ? "✓" : "✗")</span> \(compliant ? "COMPLIANT" : "NOT COMPLIANT")</h2>\n"
+        out += "<h2 id=\"verdict-title\"><span class=\"mark\">\(mark)</span> \(headline.rawValue)</h2>\n"
+        for reason in report.atRiskReasons where headline == .atRisk {
+            out += "<p class=\"sentence bad\"><span class=\"mark\">⚠</span> At risk: \(e(reason))</p>\n"
+        }
         out += "<p class=\"lead\">Targets: RPO \(e(targetText(report.rpo))) and RTO \(e(targetText(report.rto))), judged on the latest drill run (\(ComplianceFormat.day(report.latest.startedAt)), \(report.latestPoint.isFull ? "full" : "partial"), \(report.latestPoint.passed) of \(report.latestPoint.total) scenarios passed).</p>\n"
         for target in [report.rpo, report.rto] {
             let symbol = target.isCompliant ? "✓" : "✗"
@@ -89,7 +94,11 @@ public struct ComplianceHTMLRenderer: Sendable {
         }
         if let named = rpoProjection {
             let p = named.projection
-            out += row(["Worst-case RPO, backups every \(ComplianceFormat.duration(p.inputs.backupIntervalSeconds)) (BACKUP_INTERVAL)", ComplianceFormat.duration(p.worstCaseRPOSeconds), ComplianceFormat.duration(p.inputs.rpoTargetSeconds), verdictCell(p.rpoMeetsTarget), "interval + backup \(ComplianceFormat.duration(p.backupSeconds)) (\(p.backupBasis.rawValue), \(named.scenario)) + copy \(ComplianceFormat.duration(p.inputs.copySeconds ?? 0))\(p.copyTimeAssumed ? " (not configured, counted as 0)" : "")"], rawColumns: [3])
+            if let timeout = p.inputs.archiveTimeoutSeconds {
+                out += row(["Worst-case RPO with continuous archiving (archive_timeout \(ComplianceFormat.duration(timeout)))", ComplianceFormat.duration(p.worstCaseRPOSeconds), ComplianceFormat.duration(p.inputs.rpoTargetSeconds), verdictCell(p.rpoMeetsTarget), "archive_timeout + archive lag \(p.inputs.archiveLagSeconds.map { ComplianceFormat.duration($0) } ?? "not measured (0)") (proven by a point-in-time recovery, \(named.scenario))"], rawColumns: [3])
+            } else {
+                out += row(["Worst-case RPO, backups every \(ComplianceFormat.duration(p.inputs.backupIntervalSeconds)) (BACKUP_INTERVAL)", ComplianceFormat.duration(p.worstCaseRPOSeconds), ComplianceFormat.duration(p.inputs.rpoTargetSeconds), verdictCell(p.rpoMeetsTarget), "interval + backup \(ComplianceFormat.duration(p.backupSeconds)) (\(p.backupBasis.rawValue), \(named.scenario)) + copy \(ComplianceFormat.duration(p.inputs.copySeconds ?? 0))\(p.copyTimeAssumed ? " (not configured, counted as 0)" : "")"], rawColumns: [3])
+            }
             let longest = p.longestIntervalMeetingTarget
             out += row(["Longest backup interval that meets the RPO target", longest > 0 ? ComplianceFormat.duration(longest) : "none", ComplianceFormat.duration(p.inputs.rpoTargetSeconds), longest > 0 ? (p.rpoMeetsTarget ? "configured interval fits" : "<strong>shorten BACKUP_INTERVAL</strong>") : "<strong>✗ no schedule can meet it</strong>", "target − backup − copy"], rawColumns: [3])
         }
@@ -116,7 +125,9 @@ public struct ComplianceHTMLRenderer: Sendable {
             return SVGChart.Bar(label: row.name, value: row.rpoSeconds, target: row.rpoTargetSeconds, note: "no heartbeat recovered")
         }
         if let named = report.rpoProjection, !rpoBars.isEmpty {
-            rpoBars.append(SVGChart.Bar(label: "projected, backups every \(ComplianceFormat.duration(named.projection.inputs.backupIntervalSeconds))", value: named.projection.worstCaseRPOSeconds, target: named.projection.inputs.rpoTargetSeconds, kind: .projected))
+            let label = named.projection.inputs.archiveTimeoutSeconds.map { "projected, continuous archiving (archive_timeout \(ComplianceFormat.duration($0)))" }
+                ?? "projected, backups every \(ComplianceFormat.duration(named.projection.inputs.backupIntervalSeconds))"
+            rpoBars.append(SVGChart.Bar(label: label, value: named.projection.worstCaseRPOSeconds, target: named.projection.inputs.rpoTargetSeconds, kind: .projected))
         }
         if !rpoBars.isEmpty {
             out += figure(SVGChart.targetBars(id: "chart-rpo", title: "RPO per scenario in the latest drill, and the worst case the backup schedule allows, against the target", bars: rpoBars, format: ComplianceFormat.duration), caption: "RPO (data loss) per scenario, and the projected worst case for the configured backup interval (dotted).")

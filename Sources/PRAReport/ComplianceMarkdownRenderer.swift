@@ -26,8 +26,12 @@ public struct ComplianceMarkdownRenderer: Sendable {
         lines.append(meta)
         lines.append("")
 
-        lines.append("## Verdict: \(r.isCompliant ? "✓ COMPLIANT" : "✗ NOT COMPLIANT")")
+        let mark = r.headline == .compliant ? "✓" : (r.headline == .atRisk ? "⚠" : "✗")
+        lines.append("## Verdict: \(mark) \(r.headline.rawValue)")
         lines.append("")
+        for reason in r.atRiskReasons where r.headline == .atRisk {
+            lines.append("- **⚠ At risk: \(escape(reason))**")
+        }
         for target in [r.rpo, r.rto] {
             lines.append("- **\(target.isCompliant ? "✓" : "✗") \(escape(target.sentence))**")
         }

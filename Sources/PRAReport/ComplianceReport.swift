@@ -65,6 +65,31 @@ public struct ComplianceReport: Sendable, Encodable {
     /// True when the plan is compliant (no finding of severity `failing`).
     public var isCompliant: Bool { !findings.contains { $0.severity == .failing } }
 
+    /// The headline: compliant, at risk (measured within target, but the report's own
+    /// projection says the schedule or the production size cannot meet a target), or not.
+    public enum Headline: String, Sendable, Encodable {
+        case compliant = "COMPLIANT"
+        case atRisk = "AT RISK"
+        case notCompliant = "NOT COMPLIANT"
+    }
+
+    public var headline: Headline {
+        guard isCompliant else { return .notCompliant }
+        return atRiskReasons.isEmpty ? .compliant : .atRisk
+    }
+
+    /// Why the verdict reads AT RISK: the projections that miss a target.
+    public var atRiskReasons: [String] {
+        var reasons: [String] = []
+        if let rtoProjection, rtoProjection.projection.rtoMeetsTarget == false {
+            reasons.append(rtoProjection.projection.rtoSentence + " (from \(rtoProjection.scenario))")
+        }
+        if let rpoProjection, !rpoProjection.projection.rpoMeetsTarget {
+            reasons.append(rpoProjection.projection.rpoSentence + " (from \(rpoProjection.scenario))")
+        }
+        return reasons
+    }
+
     /// Days since the last passing full drill, at ``generatedAt``.
     public var daysSinceLastPassingFullDrill: Int? {
         lastPassingFullDrill.map { ComplianceFormat.days(from: $0.startedAt, to: generatedAt) }
@@ -100,7 +125,8 @@ public struct ComplianceReport: Sendable, Encodable {
         let projected = scenarios.compactMap { row in row.projection.map { NamedProjection(scenario: row.name, projection: $0) } }
         rtoProjection = projected.filter { $0.projection.projectedRTOSeconds != nil }
             .max { ($0.projection.projectedRTOSeconds ?? 0) < ($1.projection.projectedRTOSeconds ?? 0) }
-        // Figures scaled to production beat drill-size ones; among equals, the worst case.
+        // Continuous archiving, once a drill proved it, governs the RPO; then figures scaled to
+        // production beat drill-size ones; among equals, the worst case.
         let bestBasis = projected.map(\.projection.backupBasis).min { Self.basisRank($0) < Self.basisRank($1) }
         rpoProjection = projected.filter { $0.projection.backupBasis == bestBasis }
             .max { $0.projection.worstCaseRPOSeconds < $1.projection.worstCaseRPOSeconds }
@@ -118,9 +144,10 @@ public struct ComplianceReport: Sendable, Encodable {
 
     private static func basisRank(_ basis: ScheduleProjection.BackupBasis) -> Int {
         switch basis {
-        case .productionSize: return 0
-        case .drillSize: return 1
-        case .unknown: return 2
+        case .continuousArchiving: return 0
+        case .productionSize: return 1
+        case .drillSize: return 2
+        case .unknown: return 3
         }
     }
 

@@ -32,7 +32,10 @@ public enum ComplianceReportFiles {
 
     /// A few lines for the terminal: the verdict, its sentences, the other findings and the files.
     public static func summary(_ report: ComplianceReport, html: String?, markdown: String?) -> String {
-        var lines = ["compliance: \(report.isCompliant ? "COMPLIANT" : "NOT COMPLIANT")", "  " + report.rpo.sentence, "  " + report.rto.sentence, "  " + report.lastDrillSentence]
+        var lines = ["compliance: \(report.headline.rawValue)", "  " + report.rpo.sentence, "  " + report.rto.sentence, "  " + report.lastDrillSentence]
+        for reason in report.atRiskReasons where report.headline == .atRisk {
+            lines.append("  at risk: \(reason)")
+        }
         for finding in report.findings where finding.text != report.rpo.sentence && finding.text != report.rto.sentence {
             lines.append("  \(finding.severity.rawValue): \(finding.text)")
         }

@@ -61,6 +61,8 @@ public struct ScenarioCompliance: Sendable, Equatable, Encodable {
             copySeconds: settings.copySeconds,
             rtoTargetSeconds: settings.rtoTargetSeconds ?? m.rtoTargetSeconds,
             rpoTargetSeconds: settings.rpoTargetSeconds ?? m.rpoTargetSeconds)
+        inputs.archiveTimeoutSeconds = recorded.archiveTimeoutSeconds
+        inputs.archiveLagSeconds = recorded.archiveLagSeconds
         if let step = recoveryRestoreStep(scenario) {
             if let rate = recorded.restoreBytesPerSecond { inputs.drillDatabaseBytes = rate * step.seconds }
             if let rto = m.rtoSeconds { inputs.recoveryOverheadSeconds = max(0, rto - step.seconds) }

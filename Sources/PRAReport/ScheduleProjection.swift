@@ -16,6 +16,9 @@ import Foundation
 ///   after one backup's snapshot is only safe once the next backup has finished and been copied.
 /// - The longest interval that meets the RPO target = target − backup duration − copy time; when
 ///   that is zero or less, no schedule of full backups can meet the target.
+/// - With continuous archiving proven by the drill (a point-in-time recovery from the WAL
+///   archive), the worst-case RPO is `archive_timeout` + the measured archive lag instead: a
+///   commit is safe once its WAL segment is switched and archived.
 public struct ScheduleProjection: Sendable, Equatable, Encodable {
     /// What the projection is computed from.
     public struct Inputs: Sendable, Equatable, Encodable {
@@ -36,6 +39,10 @@ public struct ScheduleProjection: Sendable, Equatable, Encodable {
         /// `RTO_TARGET` and `RPO_TARGET` the projections are judged against.
         public var rtoTargetSeconds: Double
         public var rpoTargetSeconds: Double
+        /// `archive_timeout` of a drill that proved continuous archiving; `nil` otherwise.
+        public var archiveTimeoutSeconds: Double? = nil
+        /// The archive lag that drill measured (WAL switch until archived).
+        public var archiveLagSeconds: Double? = nil
 
         /// Inputs as described on each property.
         public init(productionBytes: Double? = nil, restoreBytesPerSecond: Double? = nil, recoveryOverheadSeconds: Double = 0, drillDatabaseBytes: Double? = nil, backupSeconds: Double? = nil, backupIntervalSeconds: Double, copySeconds: Double? = nil, rtoTargetSeconds: Double, rpoTargetSeconds: Double) {
@@ -53,6 +60,8 @@ public struct ScheduleProjection: Sendable, Equatable, Encodable {
 
     /// What the backup duration in the worst-case RPO is based on.
     public enum BackupBasis: String, Sendable, Equatable, Encodable {
+        /// Continuous WAL archiving, proven by a point-in-time recovery: no backup duration counts.
+        case continuousArchiving = "continuous archiving"
         /// Scaled to `PRODUCTION_DB_SIZE` from the drill's backup throughput.
         case productionSize = "scaled to the production size"
         /// The drill's own backup duration (no production size, or no drill size to scale from).
@@ -103,6 +112,10 @@ public struct ScheduleProjection: Sendable, Equatable, Encodable {
         }
         let copy = inputs.copySeconds ?? 0
         worstCaseRPOSeconds = inputs.backupIntervalSeconds + backupSeconds + copy
+        if let timeout = inputs.archiveTimeoutSeconds {
+            backupBasis = .continuousArchiving
+            worstCaseRPOSeconds = timeout + (inputs.archiveLagSeconds ?? 0)
+        }
         rpoMeetsTarget = worstCaseRPOSeconds <= inputs.rpoTargetSeconds
         longestIntervalMeetingTarget = inputs.rpoTargetSeconds - backupSeconds - copy
     }
@@ -124,6 +137,13 @@ public struct ScheduleProjection: Sendable, Equatable, Encodable {
     /// The worst-case RPO and what the schedule can meet, in one or two sentences.
     public var rpoSentence: String {
         let target = ComplianceFormat.duration(inputs.rpoTargetSeconds)
+        if let timeout = inputs.archiveTimeoutSeconds {
+            let lag = inputs.archiveLagSeconds.map { "measured archive lag \(ComplianceFormat.duration($0))" } ?? "archive lag not measured, counted as 0"
+            let verdict = rpoMeetsTarget
+                ? "meets the \(target) target, \(ComplianceFormat.margin(inputs.rpoTargetSeconds - worstCaseRPOSeconds))"
+                : "cannot meet the \(target) target; lower archive_timeout"
+            return "Projected worst-case RPO with continuous archiving (proven by a point-in-time recovery in this drill): \(ComplianceFormat.duration(worstCaseRPOSeconds)) (archive_timeout \(ComplianceFormat.duration(timeout)) + \(lag)) — \(verdict)."
+        }
         var parts = "Projected worst-case RPO for BACKUP_INTERVAL \(ComplianceFormat.duration(inputs.backupIntervalSeconds)): \(ComplianceFormat.duration(worstCaseRPOSeconds)) (interval + backup \(ComplianceFormat.duration(backupSeconds)) \(backupBasis.rawValue) + copy \(ComplianceFormat.duration(inputs.copySeconds ?? 0))\(copyTimeAssumed ? ", not configured, counted as 0" : ""))"
         if rpoMeetsTarget {
             parts += " — the schedule meets the \(target) target, \(ComplianceFormat.margin(inputs.rpoTargetSeconds - worstCaseRPOSeconds))."

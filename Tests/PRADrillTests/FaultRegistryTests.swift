@@ -42,7 +42,7 @@ struct FaultRegistryTests {
     @Test("every kind loads with its declared defaults", arguments: FaultRegistry.names)
     func defaultsParse(name: String) throws {
         let kind = try #require(FaultRegistry.kind(named: name))
-        let scenario = try ScenarioLoader().parse("name: t\nsteps:\n  - backup: {}\n" + minimalFaultStep(kind), file: "t.yaml")
+        let scenario = try ScenarioLoader().parse("name: t\n" + minimalFaultHeader(kind) + "steps:\n  - backup: {}\n" + minimalFaultStep(kind), file: "t.yaml")
         let step = try #require(scenario.steps.last)
         var fault = step.fault?.fault
         if case .fault(let standalone) = step.action { fault = standalone }

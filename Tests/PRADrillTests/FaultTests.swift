@@ -107,7 +107,7 @@ struct FaultTests {
         #expect(result.verdict == .passed, "\(DrillHarness.failures(result))")
     }
 
-    @Test("disasters: drop-database, wipe-data-directory and lose-cluster are each recovered, RTO measured with its phases", arguments: DisasterKind.allCases)
+    @Test("disasters: drop-database, wipe-data-directory and lose-cluster are each recovered, RTO measured with its phases", arguments: [DisasterKind.dropDatabase, .wipeDataDirectory, .loseCluster])
     func disasters(kind: DisasterKind) throws {
         let result = DrillHarness.run(try DrillHarness.parse("""
             name: t-\(kind.rawValue)

@@ -45,6 +45,11 @@ private func withoutLines(_ scenario: Scenario) -> Scenario {
 
 /// A step using `kind` with only its required parameters (a choice takes its first word): a
 /// fault step when the kind may be one, else injected into the first step kind it allows.
+/// The scenario keys a kind needs besides its step (continuous archiving for WAL faults).
+func minimalFaultHeader(_ kind: any FaultKind.Type) -> String {
+    kind.needsArchiving ? "archiving: {archive_timeout: 1s}\n" : ""
+}
+
 func minimalFaultStep(_ kind: any FaultKind.Type) -> String {
     var mapping = "kind: \(kind.name)"
     for parameter in kind.parameters where parameter.defaultValue == nil {
@@ -413,14 +418,14 @@ struct ScenarioLoaderTests {
     @Test("every fault kind and every disaster kind the model names is accepted")
     func everyKindAccepted() throws {
         for kind in FaultRegistry.all {
-            let yaml = document("  - backup: {}\n" + minimalFaultStep(kind))
+            let yaml = document("  - backup: {}\n" + minimalFaultStep(kind), header: minimalFaultHeader(kind))
             let last = try #require(try load(yaml).steps.last)
             var loadedKind = last.fault?.fault.kind
             if case .fault(let fault) = last.action { loadedKind = fault.kind }
             #expect(loadedKind == kind.name)
         }
         for kind in DisasterKind.allCases {
-            #expect(try load(document("  - backup: {}\n  - disaster: \(kind.rawValue)\n")).steps[1].action == .disaster(kind))
+            #expect(try load(document("  - backup: {}\n  - disaster: \(kind.rawValue)\n", header: "env: {CRITICAL_TABLES: receipts}\n")).steps[1].action == .disaster(kind))
         }
     }
 
@@ -503,7 +508,7 @@ private let invalidCases: [ScenarioLoaderInvalidCase] = [
     ScenarioLoaderInvalidCase(label: "unknown fault kind", yaml: document("  - backup: {}\n  - fault:\n      kind: flood\n"), line: 5, key: "steps[2].fault.kind", fragment: "unknown fault kind \"flood\" (known: kill-connections, disk-full"),
     ScenarioLoaderInvalidCase(label: "unknown injected fault kind", yaml: document("  - backup: {}\n    inject: {kind: slow-disk}\n"), line: 4, key: "steps[1].inject.kind", fragment: "unknown fault kind \"slow-disk\""),
     ScenarioLoaderInvalidCase(label: "fault without a kind", yaml: document("  - fault: {mode: truncate}\n"), line: 3, key: "steps[1].fault.kind", fragment: "required key is missing"),
-    ScenarioLoaderInvalidCase(label: "unknown disaster", yaml: document("  - backup: {}\n  - disaster: meteor\n"), line: 4, key: "steps[2].disaster", fragment: "unknown disaster \"meteor\" (known: drop-database, wipe-data-directory, lose-cluster)"),
+    ScenarioLoaderInvalidCase(label: "unknown disaster", yaml: document("  - backup: {}\n  - disaster: meteor\n"), line: 4, key: "steps[2].disaster", fragment: "unknown disaster \"meteor\" (known: drop-database, wipe-data-directory, lose-cluster, bad-transaction)"),
     ScenarioLoaderInvalidCase(label: "unknown disaster, mapping form", yaml: document("  - backup: {}\n  - disaster: {kind: flood}\n"), line: 4, key: "steps[2].disaster", fragment: "unknown disaster \"flood\""),
     ScenarioLoaderInvalidCase(label: "unknown corruption mode", yaml: document("  - backup: {}\n  - fault: {kind: corrupt-archive, mode: shred}\n"), line: 4, key: "steps[2].fault.mode", fragment: "unknown corruption mode \"shred\""),
     ScenarioLoaderInvalidCase(label: "corrupt-archive without a mode", yaml: document("  - backup: {}\n  - fault: {kind: corrupt-archive}\n"), line: 4, key: "steps[2].fault.mode", fragment: "required key is missing"),
@@ -531,7 +536,7 @@ private let invalidCases: [ScenarioLoaderInvalidCase] = [
     ScenarioLoaderInvalidCase(label: "after_bytes on a restore", yaml: document("  - backup: {}\n  - restore: {}\n    inject: {kind: kill-connections, after_bytes: 1MiB}\n"), line: 4, key: "steps[2]", fragment: "after_bytes counts the archive a backup writes"),
     ScenarioLoaderInvalidCase(label: "after_bytes on a status step", yaml: document("  - status: {}\n    inject: {kind: crash-server, after_bytes: 1}\n"), line: 3, key: "steps[1]", fragment: "use after: DURATION for status steps"),
     ScenarioLoaderInvalidCase(label: "restore before any backup", yaml: document("  - restore: {}\n  - backup: {}\n"), line: 3, key: "steps[1]", fragment: "restore refers to the newest archive, but only 0 backup step(s) come before it"),
-    ScenarioLoaderInvalidCase(label: "verify --all before any backup", yaml: document("  - verify: {}\n"), line: 3, key: "steps[1]", fragment: "verify refers to the newest archive, but only 0 backup step(s)"),
+    ScenarioLoaderInvalidCase(label: "verify --all before any backup", yaml: document("  - verify: {}\n"), line: 3, key: "steps[1]", fragment: "verify refers to the archives, but no backup step comes before it"),
     ScenarioLoaderInvalidCase(label: "corrupt-archive before any backup", yaml: document("  - wait: 1s\n  - fault: {kind: corrupt-archive, mode: truncate}\n"), line: 4, key: "steps[2]", fragment: "corrupt-archive refers to the newest archive, but only 0"),
     ScenarioLoaderInvalidCase(label: "injected corrupt-archive before any backup", yaml: document("  - status: {}\n    inject: {kind: corrupt-archive, mode: alter-manifest}\n"), line: 3, key: "steps[1]", fragment: "corrupt-archive refers to the newest archive, but only 0"),
     ScenarioLoaderInvalidCase(label: "previous with only one backup before", yaml: document("  - backup: {}\n  - restore: {archive: previous}\n"), line: 4, key: "steps[2]", fragment: "restore refers to the previous archive, but only 1 backup step(s)"),

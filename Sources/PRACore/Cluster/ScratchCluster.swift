@@ -30,6 +30,8 @@ public final class ScratchCluster: @unchecked Sendable {
     let runAs: (uid: uid_t, gid: gid_t, name: String)?
     /// Extra postgresql.conf settings, kept for re-initialisation.
     let settings: [String: String]
+    /// WAL segment size in MiB given to initdb (`nil`: PostgreSQL's 16).
+    let walSegmentMegabytes: Int?
     /// When true, the cluster outlives this object (for `pra cluster up`).
     public private(set) var persistent = false
     private var cleanupToken: Int?
@@ -44,7 +46,9 @@ public final class ScratchCluster: @unchecked Sendable {
     /// - Parameter settings: extra `postgresql.conf` settings.
     /// - Parameter preparing: runs after initdb, before the first start (for example to let the
     ///   server's OS user write the backup directory its `archive_command` archives into).
-    public init(binaries: PostgresBinaries = PostgresBinaries(), settings: [String: String] = [:], parentDirectory: String? = nil, preparing: ((ScratchCluster) throws -> Void)? = nil) throws {
+    ///   - walSegmentMegabytes: initdb's `--wal-segsize` (a power of two, 1–1024); small segments
+    ///     make an archiving drill's archive lag short.
+    public init(binaries: PostgresBinaries = PostgresBinaries(), settings: [String: String] = [:], parentDirectory: String? = nil, walSegmentMegabytes: Int? = nil, preparing: ((ScratchCluster) throws -> Void)? = nil) throws {
         let initdb = try binaries.locate("initdb")
         binDirectory = (initdb as NSString).deletingLastPathComponent
         runAs = getuid() == 0 ? Self.unprivilegedUser() : nil
@@ -58,6 +62,7 @@ public final class ScratchCluster: @unchecked Sendable {
         let root = directory
         cleanupToken = InterruptCleanup.shared.register { ScratchCluster.forceRemove(directory: root) }
         self.settings = settings
+        self.walSegmentMegabytes = walSegmentMegabytes
         do {
             if let runAs {
                 chown(directory, runAs.uid, runAs.gid)
@@ -74,7 +79,7 @@ public final class ScratchCluster: @unchecked Sendable {
 
     /// initdb into the data directory, then the scratch settings.
     private func initializeDataDirectory() throws {
-        try runTool(binDirectory + "/initdb", ["-D", dataDirectory, "-U", superuser, "--auth=trust", "--encoding=UTF8", "--no-locale", "--no-sync"], timeout: 120)
+        try runTool(binDirectory + "/initdb", ["-D", dataDirectory, "-U", superuser, "--auth=trust", "--encoding=UTF8", "--no-locale", "--no-sync"] + (walSegmentMegabytes.map { ["--wal-segsize=\($0)"] } ?? []), timeout: 120)
         var conf: [String: String] = [
             "listen_addresses": "''", "unix_socket_directories": "'\(directory)'", "port": "\(port)",
             "fsync": "off", "synchronous_commit": "off", "full_page_writes": "off",
@@ -131,6 +136,7 @@ public final class ScratchCluster: @unchecked Sendable {
         let state = try JSONCoding.decoder.decode(State.self, from: data)
         self.directory = state.directory
         settings = [:]
+        walSegmentMegabytes = nil
         port = state.port
         binDirectory = state.binDirectory
         if let name = state.runAsUser, let entry = getpwnam(name) {
@@ -175,7 +181,7 @@ public final class ScratchCluster: @unchecked Sendable {
     }
 
     /// Waits up to `seconds` for `pid` to be gone.
-    static func waitUntilGone(_ pid: pid_t, seconds: Double = 10) {
+    public static func waitUntilGone(_ pid: pid_t, seconds: Double = 10) {
         let deadline = MonotonicClock.now()
         while isAlive(pid) && deadline.elapsed() < seconds { usleep(10_000) }
     }

@@ -163,6 +163,8 @@ public struct PointInTimeRestoreOperation {
         } catch {
             return fail("recover", "cannot prepare \(directory) for recovery: \(error)")
         }
+        // What recovery should replay: the archive as it is now (the source may keep archiving meanwhile).
+        let archivedBefore = WALContinuity(files: archive.files(), start: WALFileName(manifest.startSegment)!, segmentSize: identity?.segmentSize ?? 16 << 20, history: archive.history(of:))
         let serverSettings = ConnectionSettings(parameters: settings.libpqParameters.merging(["host": socketDirectory, "port": "\(port)", "dbname": database]) { $1 }.filter { $0.key != "hostaddr" && $0.key != "service" })
         let recovered: PostgresConnection
         do {
@@ -193,7 +195,7 @@ public struct PointInTimeRestoreOperation {
 
         phases.begin("check")
         result.checks.append(.init(name: "server", passed: true, message: "recovery finished and the server accepts writes on port \(port)" + (details.timeline.map { ", timeline \($0)" } ?? "")))
-        result.checks.append(targetCheck(request.target, reached: details.reachedTime, manifest: manifest, archive: archive, segmentSize: identity?.segmentSize ?? 16 << 20))
+        result.checks.append(targetCheck(request.target, reached: details.reachedTime, reachedLSN: details.reachedLSN.flatMap(LogSequenceNumber.init), manifest: manifest, continuity: archivedBefore, segmentSize: identity?.segmentSize ?? 16 << 20))
         let critical = configuration.list("CRITICAL_TABLES")
         if !critical.isEmpty {
             var missing: [String] = []
@@ -227,16 +229,22 @@ public struct PointInTimeRestoreOperation {
 
     /// Whether the data reached the target: for a time, the last replayed commit is not after
     /// it; for the latest point, no archived segment was left unreplayed behind a gap.
-    private func targetCheck(_ target: RecoveryTarget, reached: Date?, manifest: BaseBackupManifest, archive: WALArchive, segmentSize: UInt64) -> RestoreResult.Check {
+    private func targetCheck(_ target: RecoveryTarget, reached: Date?, reachedLSN: LogSequenceNumber?, manifest: BaseBackupManifest, continuity: WALContinuity, segmentSize: UInt64) -> RestoreResult.Check {
         let reachedText = reached.map { "last replayed commit at \(RecoveryTarget.format($0))" } ?? "no commit replayed after the base backup"
         switch target {
         case .time(let date):
             let passed = reached.map { $0 <= date.addingTimeInterval(0.001) } ?? true
             return .init(name: "target", passed: passed, message: "\(reachedText); target \(RecoveryTarget.format(date))")
         case .latest:
-            let continuity = WALContinuity(files: archive.files(), start: WALFileName(manifest.startSegment)!, segmentSize: segmentSize, history: archive.history(of:))
             if let gap = continuity.gap {
                 return .init(name: "target", passed: false, message: "\(reachedText); WAL segment \(gap.text) is missing, so the archived WAL after it (through \(continuity.newest?.name.text ?? "?")) could not be replayed: those commits are lost")
+            }
+            // Replay that ended before the archive's last segment: a segment could not be fetched (corrupt).
+            if let reachedLSN, let last = continuity.lastContiguous, let lastNumber = last.name.segmentNumber(segmentSize: segmentSize),
+               reachedLSN.value / segmentSize < lastNumber {
+                let stopped = reachedLSN.value / segmentSize
+                let next = WALFileName(timeline: last.name.timeline, segmentNumber: stopped + 1, segmentSize: segmentSize)
+                return .init(name: "target", passed: false, message: "\(reachedText); replay stopped at LSN \(reachedLSN), before archived segment \(next.text) (corrupt or unreadable: see the server log), so the archived WAL through \(last.name.text) could not be replayed: those commits are lost")
             }
             return .init(name: "target", passed: true, message: "\(reachedText); all archived WAL replayed (through \(continuity.lastContiguous?.name.text ?? manifest.endSegment))")
         case .lsn, .name:

@@ -41,6 +41,19 @@ public struct ServerControl: Sendable {
         try run("pg_ctl", ["-D", dataDirectory, "-m", mode, "-w", "-t", "60", "stop"], timeout: 90)
     }
 
+    /// Stops the postmaster that `dataDirectory/postmaster.pid` names by signal (fast shutdown,
+    /// then SIGKILL after `grace` seconds): no `pg_ctl` or user switch needed.
+    public static func shutdown(dataDirectory: String, grace: Double = 30) {
+        let control = ServerControl(dataDirectory: dataDirectory, logFile: "", binDirectory: "", user: nil)
+        guard let pid = control.postmasterPID, ScratchCluster.isAlive(pid) else { return }
+        kill(pid, SIGINT)
+        ScratchCluster.waitUntilGone(pid, seconds: grace)
+        if ScratchCluster.isAlive(pid) {
+            kill(pid, SIGKILL)
+            ScratchCluster.waitUntilGone(pid, seconds: 5)
+        }
+    }
+
     /// Runs a server program from `binDirectory` as the server's user.
     public func run(_ program: String, _ arguments: [String], timeout: Double) throws {
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PG") }

@@ -14,6 +14,8 @@ public final class PostgresResult {
 
     public var rowCount: Int { Int(PQntuples(handle)) }
     public var columnCount: Int { Int(PQnfields(handle)) }
+    /// Rows an INSERT, UPDATE or DELETE touched (`PQcmdTuples`); 0 for other commands.
+    public var affectedRows: Int { Int(String(cString: PQcmdTuples(handle))) ?? 0 }
 
     /// The text value at `row`, `column`; `nil` for SQL NULL.
     public func value(_ row: Int, _ column: Int) -> String? {

@@ -60,7 +60,8 @@ public struct RecoverableWindow: Codable, Sendable, Equatable {
                 problems.append("WAL segment \(gap.text) is missing: recovery from \(manifest.archive) stops at \(last.name.text)")
             }
             if window == nil {
-                window = RecoverableWindow(from: manifest.finishedAt, to: last.archivedAt, oldestBaseBackup: manifest.archive, lastSegment: last.name.text, gap: continuity.gap?.text)
+                // The end segment may be archived just before the manifest is written: the window is then one moment.
+                window = RecoverableWindow(from: manifest.finishedAt, to: max(last.archivedAt, manifest.finishedAt), oldestBaseBackup: manifest.archive, lastSegment: last.name.text, gap: continuity.gap?.text)
             } else if last.archivedAt >= window!.to {
                 window!.to = last.archivedAt
                 window!.lastSegment = last.name.text

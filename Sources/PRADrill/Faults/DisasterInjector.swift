@@ -6,6 +6,16 @@ import PRACore
 struct DisasterInjector {
     let kind: DisasterKind
 
+    /// The table a bad transaction empties: the first of the scenario's `CRITICAL_TABLES`.
+    static func damagedTable(_ context: ScenarioContext) -> String? {
+        context.environment["CRITICAL_TABLES"]?.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+
+    /// `schema.table` or `table`, each part quoted.
+    static func quoted(_ table: String) -> String {
+        table.split(separator: ".").map { PostgresConnection.quoteIdentifier(String($0)) }.joined(separator: ".")
+    }
+
     func inject(_ context: ScenarioContext) throws -> (summary: String, provisionSeconds: Double?) {
         switch kind {
         case .dropDatabase:
@@ -23,6 +33,13 @@ struct DisasterInjector {
             let clock = MonotonicClock.now()
             try context.cluster.reinitialize()
             return ("crashed the server and lost its data directory; provisioned an empty server", clock.elapsed())
+        case .badTransaction:
+            guard let table = Self.damagedTable(context) else {
+                throw FaultError(description: "bad-transaction needs CRITICAL_TABLES in the scenario's env")
+            }
+            let connection = try PostgresConnection(context.cluster.connectionSettings.with(database: context.database), applicationName: "pra-drill")
+            let deleted = try connection.execute("DELETE FROM \(Self.quoted(table))").affectedRows
+            return ("deleted all \(deleted) rows of \(table) (server still up)", nil)
         }
     }
 }

@@ -34,6 +34,8 @@ protocol FaultKind: Sendable, Equatable, CustomStringConvertible {
     static var undo: FaultUndo { get }
     /// What the machine needs for it (root, a program), in words; `nil` when nothing.
     static var requirement: String? { get }
+    /// It acts on the WAL archive, so the scenario must archive (`archiving:`).
+    static var needsArchiving: Bool { get }
     /// Why it cannot run on this machine (the scenario is then skipped, never passed), or `nil`.
     static func unavailableReason() -> String?
 
@@ -54,6 +56,7 @@ extension FaultKind {
     static var parameters: [FaultParameter] { [] }
     static var timing: FaultTiming { .atTrigger }
     static var requirement: String? { nil }
+    static var needsArchiving: Bool { false }
     static func unavailableReason() -> String? { nil }
     var archives: [ArchiveSelector] { [] }
     func reseeded(_ seed: UInt64) -> Self { self }

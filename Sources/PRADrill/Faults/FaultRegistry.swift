@@ -16,6 +16,9 @@ enum FaultRegistry {
         RemoteFullFault.self,
         WebhookErrorFault.self,
         SMTPRefusingFault.self,
+        ArchiveFailingFault.self,
+        MissingWALSegmentFault.self,
+        CorruptWALSegmentFault.self,
     ]
 
     /// The kind called `name` in scenarios.

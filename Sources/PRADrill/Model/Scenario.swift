@@ -18,6 +18,9 @@ public struct Scenario: Sendable, Equatable {
     public var rtoTarget: Double?
     /// Heartbeat rows per second written while the scenario runs; `nil`: no workload.
     public var heartbeatRate: Double?
+    /// Continuous archiving: the cluster archives its WAL with `pra wal push` and switches
+    /// segments after this many seconds (`archive_timeout`); `nil`: no archiving.
+    public var archiveTimeout: Double? = nil
     /// Extra configuration for every `pra` step (e.g. `CRITICAL_TABLES`).
     public var environment: [String: String]
     public var steps: [Step]
@@ -89,12 +92,20 @@ public enum ArchiveSelector: Sendable, Equatable, CustomStringConvertible {
 public enum StepAction: Sendable, Equatable {
     /// `pra backup --full`.
     case backup
+    /// `pra backup --base`: a physical base backup (needs `archiving`).
+    case baseBackup
+    /// `pra backup --incremental`: WAL switched and archived (needs `archiving`).
+    case incrementalBackup
     /// `pra verify --all`, or one archive.
     case verify(archive: ArchiveSelector?)
     /// `pra restore --latest`, or `--file` with the selected archive.
     case restore(archive: ArchiveSelector?, targetDatabase: String?, force: Bool)
+    /// `pra restore --pitr` into a new data directory, to a point in time.
+    case pointInTimeRestore(PointInTimeTarget)
     /// `pra status`.
     case status
+    /// Remember this moment under a name (a point-in-time restore can target it).
+    case mark(String)
     /// Apply a fault now; it stays until the scenario ends or another fault reverts it.
     case fault(Fault)
     /// Inject the disaster: starts the RTO clock and fixes the RPO reference time.
@@ -105,10 +116,11 @@ public enum StepAction: Sendable, Equatable {
     /// The kind of step, as its YAML action key names it.
     public var kind: StepKind {
         switch self {
-        case .backup: return .backup
+        case .backup, .baseBackup, .incrementalBackup: return .backup
         case .verify: return .verify
-        case .restore: return .restore
+        case .restore, .pointInTimeRestore: return .restore
         case .status: return .status
+        case .mark: return .mark
         case .fault: return .fault
         case .disaster: return .disaster
         case .wait: return .wait
@@ -126,6 +138,39 @@ public enum DisasterKind: String, Sendable, Equatable, CaseIterable {
     case wipeDataDirectory = "wipe-data-directory"
     /// SIGKILL the server and lose its data directory; a new empty server is provisioned.
     case loseCluster = "lose-cluster"
+    /// A bad transaction with the server still up: every row of the first `CRITICAL_TABLES`
+    /// table deleted at a recorded moment.
+    case badTransaction = "bad-transaction"
+}
+
+/// The moment a point-in-time restore recovers to.
+public struct PointInTimeTarget: Sendable, Equatable, CustomStringConvertible {
+    public enum Anchor: Sendable, Equatable {
+        /// Everything archived.
+        case latest
+        /// The moment the disaster was injected (just before a bad transaction committed).
+        case disaster
+        /// A moment an earlier `mark` step remembered.
+        case mark(String)
+    }
+
+    public var anchor: Anchor
+    /// Seconds added to the anchor's moment (negative: earlier). Not for `latest`.
+    public var offset: Double
+
+    public init(anchor: Anchor, offset: Double = 0) {
+        self.anchor = anchor
+        self.offset = offset
+    }
+
+    public var description: String {
+        let shift = offset == 0 ? "" : " \(offset < 0 ? "-" : "+") \(DurationParser.format(abs(offset)))"
+        switch anchor {
+        case .latest: return "the latest point"
+        case .disaster: return "the disaster\(shift)"
+        case .mark(let name): return "mark \(name)\(shift)"
+        }
+    }
 }
 
 /// A fault with the moment it strikes.
@@ -167,6 +212,9 @@ public struct Expectations: Sendable, Equatable {
     public var rowsMatchManifest: Bool?
     /// After a restore: which backup it used (counted before the step).
     public var usedBackup: ArchiveSelector?
+    /// After a point-in-time restore following a bad transaction: the damaged table holds
+    /// again the rows it had just before it.
+    public var rowsBack: Bool?
     /// After a restore following a disaster: bounds on the measured RTO and RPO, in seconds.
     public var rtoMax: Double?
     public var rpoMax: Double?

@@ -50,7 +50,7 @@ public struct ScenarioLoader {
             throw ScenarioError(file: file, line: nil, key: "", message: "not valid YAML: \(error)")
         }
         let reader = NodeReader(file: file)
-        let top = try reader.mapping(root, key: "", allowed: ["name", "description", "tags", "fixture", "scale", "targets", "workload", "env", "steps"])
+        let top = try reader.mapping(root, key: "", allowed: ["name", "description", "tags", "fixture", "scale", "targets", "workload", "archiving", "env", "steps"])
         var scenario = Scenario(name: try reader.string(top.required("name"), key: "name"), steps: [])
         scenario.file = file
         guard scenario.name.range(of: "^[A-Za-z0-9][A-Za-z0-9._-]*$", options: .regularExpression) != nil else {
@@ -75,6 +75,15 @@ public struct ScenarioLoader {
             let rate = try reader.number(rateNode, key: "workload.heartbeats_per_second")
             guard rate > 0 && rate <= 1000 else { throw reader.error(rateNode, "workload.heartbeats_per_second", "must be in (0, 1000]") }
             scenario.heartbeatRate = rate
+        }
+        if let node = top.node("archiving") {
+            let archiving = try reader.mapping(node, key: "archiving", allowed: ["archive_timeout"])
+            let timeoutNode = try archiving.required("archive_timeout")
+            let timeout = try reader.duration(timeoutNode, key: "archiving.archive_timeout")
+            guard timeout >= 1 && timeout <= 3600 && timeout.rounded() == timeout else {
+                throw reader.error(timeoutNode, "archiving.archive_timeout", "must be whole seconds in [1s, 1h] (PostgreSQL's archive_timeout)")
+            }
+            scenario.archiveTimeout = timeout
         }
         if let node = top.node("env") { scenario.environment = try reader.stringMap(node, key: "env") }
         let stepsNode = try top.required("steps")

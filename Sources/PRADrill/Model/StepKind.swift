@@ -14,13 +14,15 @@ public enum StepKind: String, Sendable, Equatable, CaseIterable, Encodable {
     case disaster
     /// A pause.
     case wait
+    /// A named moment, for point-in-time restores.
+    case mark
 
     /// True for the steps that run the `pra` executable as a child (and so take `inject`,
     /// `expect` and `env`).
     public var runsPra: Bool {
         switch self {
         case .backup, .verify, .restore, .status: return true
-        case .fault, .disaster, .wait: return false
+        case .fault, .disaster, .wait, .mark: return false
         }
     }
 

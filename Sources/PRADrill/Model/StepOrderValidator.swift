@@ -6,7 +6,10 @@ struct StepOrderValidator {
 
     func validate(_ scenario: Scenario) throws(ScenarioError) {
         var backups = 0
+        var baseBackups = 0
         var disaster = false
+        var badTransaction = false
+        var marks: Set<String> = []
         for (index, step) in scenario.steps.enumerated() {
             let key = "steps[\(index + 1)]"
             func fail(_ message: String) -> ScenarioError {
@@ -24,14 +27,12 @@ struct StepOrderValidator {
                     throw fail("\(what) refers to the \(selector) archive, but only \(backups) backup step(s) come before it")
                 }
             }
-            switch step.action {
-            case .backup:
-                break
-            case .verify(let archive):
-                try needBackups(archive ?? .newest, what: "verify")
-            case .restore(let archive, _, _):
-                try needBackups(archive ?? .newest, what: "restore")
-                try needBackups(step.expect.usedBackup, what: "expect.used_backup")
+            func needArchiving(_ what: String) throws(ScenarioError) {
+                if scenario.archiveTimeout == nil {
+                    throw fail("\(what) needs continuous archiving: add archiving: {archive_timeout: 1s} to the scenario")
+                }
+            }
+            func checkMeasurements() throws(ScenarioError) {
                 let measures = step.expect.rtoMax != nil || step.expect.rpoMax != nil || step.expect.rpoMin != nil
                 if measures && !disaster {
                     throw fail("expect.rto_max/rpo_max/rpo_min need a disaster step before this restore (RTO and RPO are measured from the disaster)")
@@ -39,15 +40,59 @@ struct StepOrderValidator {
                 if (step.expect.rpoMax != nil || step.expect.rpoMin != nil) && scenario.heartbeatRate == nil {
                     throw fail("expect.rpo_max/rpo_min need a workload (workload: heartbeats_per_second: N) to measure RPO from data")
                 }
+            }
+            switch step.action {
+            case .backup:
+                break
+            case .baseBackup:
+                try needArchiving("backup kind base")
+                baseBackups += 1
+            case .incrementalBackup:
+                try needArchiving("backup kind incremental")
+            case .pointInTimeRestore(let target):
+                try needArchiving("restore pitr")
+                if baseBackups == 0 { throw fail("restore pitr needs a backup: {kind: base} step before it") }
+                switch target.anchor {
+                case .latest: break
+                case .disaster:
+                    if !disaster { throw fail("pitr: disaster needs a disaster step before this restore") }
+                case .mark(let name):
+                    if !marks.contains(name) {
+                        throw fail("pitr: \(name) names no earlier mark step" + (marks.isEmpty ? "" : " (marks so far: \(marks.sorted().joined(separator: ", ")))"))
+                    }
+                }
+                if step.expect.rowsBack != nil && !badTransaction {
+                    throw fail("expect.rows_back needs a bad-transaction disaster before this restore")
+                }
+                try checkMeasurements()
+            case .mark(let name):
+                guard marks.insert(name).inserted else { throw fail("mark \(name) is already defined by an earlier step") }
+            case .verify(let archive):
+                if let archive {
+                    try needBackups(archive, what: "verify")
+                } else if backups + baseBackups == 0 {
+                    throw fail("verify refers to the archives, but no backup step comes before it")
+                }
+            case .restore(let archive, _, _):
+                try needBackups(archive ?? .newest, what: "restore")
+                try needBackups(step.expect.usedBackup, what: "expect.used_backup")
+                try checkMeasurements()
             case .fault(let fault):
                 let kind = type(of: fault.implementation)
+                if kind.needsArchiving { try needArchiving(fault.kind) }
                 guard kind.allowedSteps.contains(.fault) else {
                     throw fail("\(fault.kind) acts on a running step: inject it into a \(StepKind.listed(kind.allowedSteps, conjunction: "or")) step")
                 }
                 for archive in fault.implementation.archives { try needBackups(archive, what: fault.kind) }
-            case .disaster:
-                if backups == 0 {
+            case .disaster(let kind):
+                if backups + baseBackups == 0 {
                     throw fail("a disaster before any backup step leaves nothing to recover from")
+                }
+                if kind == .badTransaction {
+                    guard let tables = scenario.environment["CRITICAL_TABLES"], !tables.isEmpty else {
+                        throw fail("bad-transaction deletes the rows of the first CRITICAL_TABLES table: set env: {CRITICAL_TABLES: ...} in the scenario")
+                    }
+                    badTransaction = true
                 }
                 disaster = true
             case .status, .wait:
@@ -55,6 +100,7 @@ struct StepOrderValidator {
             }
             if let injected = step.fault {
                 let kind = type(of: injected.fault.implementation)
+                if kind.needsArchiving { try needArchiving(injected.fault.kind) }
                 let injectable = kind.allowedSteps.filter(\.runsPra)
                 guard injectable.contains(step.action.kind) else {
                     throw fail("\(injected.fault.kind) can be injected into \(StepKind.listed(injectable, conjunction: "and")) steps only")

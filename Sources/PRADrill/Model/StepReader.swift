@@ -37,8 +37,14 @@ struct StepReader {
         let path = "\(key).\(kind.rawValue)"
         switch kind {
         case .backup:
-            _ = try reader.mapping(node, key: path, allowed: [])
-            return .backup
+            let map = try reader.mapping(node, key: path, allowed: ["kind"])
+            guard let kindNode = map.node("kind") else { return .backup }
+            switch try reader.string(kindNode, key: "\(path).kind") {
+            case "full": return .backup
+            case "base": return .baseBackup
+            case "incremental": return .incrementalBackup
+            case let other: throw reader.error(kindNode, "\(path).kind", "unknown backup kind \"\(other)\" (known: full, base, incremental)")
+            }
         case .status:
             _ = try reader.mapping(node, key: path, allowed: [])
             return .status
@@ -47,7 +53,30 @@ struct StepReader {
             guard let archive = map.node("archive"), archive.string != "all" else { return .verify(archive: nil) }
             return .verify(archive: try reader.archive(archive, key: "\(path).archive"))
         case .restore:
-            let map = try reader.mapping(node, key: path, allowed: ["archive", "target_db", "force"])
+            let map = try reader.mapping(node, key: path, allowed: ["archive", "target_db", "force", "pitr", "offset"])
+            if let pitr = map.node("pitr") {
+                for other in ["archive", "target_db", "force"] {
+                    if let node = map.node(other) { throw reader.error(node, "\(path).\(other)", "a point-in-time restore (pitr) recovers the whole cluster into a new directory; \(other) is for logical restores") }
+                }
+                let anchorText = try reader.string(pitr, key: "\(path).pitr")
+                let anchor: PointInTimeTarget.Anchor
+                switch anchorText {
+                case "latest": anchor = .latest
+                case "disaster": anchor = .disaster
+                default: anchor = .mark(anchorText)
+                }
+                let offset = try map.node("offset").map { (node) throws(ScenarioError) -> Double in
+                    guard anchor != .latest else { throw reader.error(node, "\(path).offset", "offset shifts a moment; pitr: latest has none") }
+                    let text = try reader.string(node, key: "\(path).offset")
+                    let negative = text.hasPrefix("-")
+                    guard let seconds = DurationParser.seconds(negative || text.hasPrefix("+") ? String(text.dropFirst()) : text) else {
+                        throw reader.error(node, "\(path).offset", "must be a duration with an optional sign, e.g. -2s or +500ms")
+                    }
+                    return negative ? -seconds : seconds
+                } ?? 0
+                return .pointInTimeRestore(PointInTimeTarget(anchor: anchor, offset: offset))
+            }
+            if let node = map.node("offset") { throw reader.error(node, "\(path).offset", "offset needs pitr") }
             var selector: ArchiveSelector?
             if let archive = map.node("archive"), archive.string != "latest" {
                 selector = try reader.archive(archive, key: "\(path).archive")
@@ -69,6 +98,12 @@ struct StepReader {
             return .disaster(kind)
         case .wait:
             return .wait(seconds: try reader.duration(node, key: path))
+        case .mark:
+            let name = try reader.string(node, key: path)
+            guard !name.isEmpty, !["latest", "disaster"].contains(name) else {
+                throw reader.error(node, path, "a mark needs a name other than latest and disaster")
+            }
+            return .mark(name)
         }
     }
 
@@ -112,10 +147,12 @@ struct StepReader {
         var allowed: [String]
         switch action {
         case .backup: allowed = ["archive", "earlier_backups"]
+        case .baseBackup, .incrementalBackup: allowed = []
         case .verify: allowed = ["earlier_backups"]
         case .restore: allowed = ["rows_match_manifest", "used_backup", "rto_max", "rpo_max", "rpo_min", "earlier_backups"]
+        case .pointInTimeRestore: allowed = ["rows_back", "rto_max", "rpo_max", "rpo_min"]
         case .status: allowed = ["status"]
-        case .fault, .disaster, .wait:
+        case .fault, .disaster, .wait, .mark:
             throw reader.error(node, key, "\(action.kind.rawValue) steps take no expectations")
         }
         allowed = ["outcome", "exit_code", "message_contains"] + allowed
@@ -146,6 +183,7 @@ struct StepReader {
         }
         if let value = map.node("rows_match_manifest") { expect.rowsMatchManifest = try reader.bool(value, key: "\(key).rows_match_manifest") }
         if let value = map.node("used_backup") { expect.usedBackup = try reader.archive(value, key: "\(key).used_backup") }
+        if let value = map.node("rows_back") { expect.rowsBack = try reader.bool(value, key: "\(key).rows_back") }
         if let value = map.node("rto_max") { expect.rtoMax = try reader.duration(value, key: "\(key).rto_max") }
         if let value = map.node("rpo_max") { expect.rpoMax = try reader.duration(value, key: "\(key).rpo_max") }
         if let value = map.node("rpo_min") { expect.rpoMin = try reader.duration(value, key: "\(key).rpo_min") }

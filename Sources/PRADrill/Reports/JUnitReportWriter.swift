@@ -184,6 +184,8 @@ public struct JUnitReportWriter: Sendable {
             if let projections = measurement.projections {
                 if let value = projections.projectedRTOSeconds { list.append(("projected_rto_seconds", seconds(value))) }
                 if let value = projections.worstCaseRPOSeconds { list.append(("projected_worst_case_rpo_seconds", seconds(value))) }
+                if let value = projections.continuousArchivingRPOSeconds { list.append(("projected_continuous_archiving_rpo_seconds", seconds(value))) }
+                if let value = projections.archiveLagSeconds { list.append(("archive_lag_seconds", seconds(value))) }
                 if let value = projections.restoreBytesPerSecond { list.append(("restore_bytes_per_second", number(value, decimals: 0))) }
                 if let value = projections.productionDatabaseBytes { list.append(("production_db_bytes", number(value, decimals: 0))) }
                 list.append(("backup_interval_seconds", seconds(projections.backupIntervalSeconds)))

@@ -20,6 +20,9 @@ final class ScenarioContext: @unchecked Sendable {
     let echo: (@Sendable (String) -> Void)?
     /// The heartbeat writer, when the scenario has a workload.
     var workload: HeartbeatWorkload?
+    /// Moments remembered by `mark` steps.
+    var marks: [String: Date] = [:]
+    private var directoryCounter = 0
     private var stepRunning = false
 
     /// True while a step's `pra` child runs (faults acting "during" a step stop looking after it).
@@ -122,9 +125,25 @@ final class ScenarioContext: @unchecked Sendable {
         return lines
     }
 
+    /// A new, not yet existing directory in the work directory (`<label>-1`, `<label>-2`, ...),
+    /// whose parents the server's OS user can traverse.
+    func freshDirectory(_ label: String) -> String {
+        lock.lock()
+        directoryCounter += 1
+        let number = directoryCounter
+        lock.unlock()
+        chmod(workDirectory, 0o755)
+        return (workDirectory as NSString).appendingPathComponent("\(label)-\(number)")
+    }
+
     /// A connection to the cluster's maintenance database.
     func adminConnection() throws -> PostgresConnection {
         try PostgresConnection(cluster.connectionSettings, applicationName: "pra-drill")
+    }
+
+    /// Complete base backups in the scenario's backup directory, newest first.
+    var completeBaseBackups: [BaseBackupCatalogue.Entry] {
+        BaseBackupCatalogue(directory: backupDirectory).complete
     }
 
     /// Complete backups in the scenario's backup directory, newest first.

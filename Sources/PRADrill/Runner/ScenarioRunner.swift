@@ -20,6 +20,10 @@ struct ScenarioRunner {
         var rpoNote: String?
         var restoreBytesPerSecond: Double?
         var lastBackupSeconds: Double?
+        /// The table a bad transaction emptied and its row count just before.
+        var damaged: (table: String, rows: Int)?
+        /// The slowest incremental backup: WAL switch until archived.
+        var archiveLag: Double?
     }
 
     func run() -> ScenarioResult {
@@ -54,7 +58,17 @@ struct ScenarioRunner {
         do {
             try FileManager.default.createDirectory(atPath: workDirectory + "/backups", withIntermediateDirectories: true)
             try FileManager.default.createDirectory(atPath: workDirectory + "/reports", withIntermediateDirectories: true)
-            cluster = try ScratchCluster()
+            if let archiveTimeout = scenario.archiveTimeout {
+                // 1 MiB segments: archived in milliseconds, so the archive lag is the switch interval's.
+                let backups = workDirectory + "/backups"
+                chmod(options.workRoot, 0o755)
+                chmod(workDirectory, 0o755)
+                cluster = try ScratchCluster(
+                    settings: ScratchCluster.archivingSettings(praExecutable: options.praExecutable, backupDirectory: backups, archiveTimeout: Int(archiveTimeout)),
+                    walSegmentMegabytes: 1, preparing: { try $0.grantServerAccess(to: backups) })
+            } else {
+                cluster = try ScratchCluster()
+            }
         } catch {
             result.verdict = .failed
             result.error = "cannot start a scratch cluster: \(error)"
@@ -141,6 +155,12 @@ struct ScenarioRunner {
         if let backup = state.lastBackupSeconds {
             projections.worstCaseRPOSeconds = options.backupInterval + backup
         }
+        // Continuous archiving is proven by a point-in-time recovery that measured the RPO.
+        let recoveredFromArchive = scenario.steps.contains { if case .pointInTimeRestore = $0.action { return true } else { return false } }
+        if let timeout = scenario.archiveTimeout, recoveredFromArchive, state.rto != nil {
+            projections.archiveTimeoutSeconds = timeout
+            projections.archiveLagSeconds = state.archiveLag
+        }
         return projections
     }
 
@@ -168,7 +188,15 @@ struct ScenarioRunner {
                 context.log("\(label): \(fault.kind) FAILED to apply: \(error)")
                 checks.append(CheckResult(name: "\(label): \(fault.kind) applied", passed: false, expected: "applied", actual: "\(error)", message: "expected the fault to apply, got: \(error)"))
             }
+        case .mark(let name):
+            context.marks[name] = Date()
+            context.log("\(label): marked \(name)")
         case .disaster(let kind):
+            if kind == .badTransaction, let table = DisasterInjector.damagedTable(context) {
+                let count = try? PostgresConnection(context.cluster.connectionSettings.with(database: context.database), applicationName: "pra-drill")
+                    .scalar("SELECT count(*) FROM \(DisasterInjector.quoted(table))")
+                state.damaged = (count ?? nil).flatMap { Int($0) }.map { (table, $0) }
+            }
             workload?.stop()
             state.heartbeatsWritten = workload?.acknowledgedCount
             state.disasterDate = Date()
@@ -181,7 +209,7 @@ struct ScenarioRunner {
                 context.log("\(label): \(kind.rawValue) FAILED: \(error)")
                 checks.append(CheckResult(name: "\(label): \(kind.rawValue) injected", passed: false, expected: "injected", actual: "\(error)", message: "expected the disaster to be injected, got: \(error)"))
             }
-        case .backup, .verify, .restore, .status:
+        case .backup, .baseBackup, .incrementalBackup, .verify, .restore, .pointInTimeRestore, .status:
             let outcome = runPraStep(step, label: label, context: context, state: state)
             record.exitCode = outcome.exitCode
             record.errorLine = outcome.errorLine
@@ -195,6 +223,10 @@ struct ScenarioRunner {
         var text: String
         switch step.action {
         case .backup: text = "backup"
+        case .baseBackup: text = "base backup"
+        case .incrementalBackup: text = "incremental backup"
+        case .pointInTimeRestore(let target): text = "point-in-time restore to \(target)"
+        case .mark(let name): text = "mark \(name)"
         case .verify(let archive): text = archive.map { "verify the \($0) archive" } ?? "verify all archives"
         case .restore(let archive, let target, let force):
             text = "restore " + (archive.map { "the \($0) archive" } ?? "the latest backup") + (target.map { " into \($0)" } ?? "") + (force ? " (force)" : "")
@@ -226,6 +258,23 @@ struct ScenarioRunner {
         switch step.action {
         case .backup:
             arguments = ["backup", "--full"]
+        case .baseBackup:
+            arguments = ["backup", "--base"]
+        case .incrementalBackup:
+            arguments = ["backup", "--incremental"]
+        case .pointInTimeRestore(let target):
+            arguments = ["restore", "--pitr", "--target-dir", context.freshDirectory("recovered")]
+            let moment: Date?
+            switch target.anchor {
+            case .latest: moment = nil
+            case .disaster: moment = state.disasterDate
+            case .mark(let name): moment = context.marks[name]
+            }
+            if let moment {
+                let formatter = ISO8601DateFormatter()
+                formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+                arguments += ["--target-time", formatter.string(from: moment.addingTimeInterval(target.offset))]
+            }
         case .verify(let archive):
             if let archive {
                 guard let entry = archive.pick(before.complete) else {
@@ -248,7 +297,7 @@ struct ScenarioRunner {
             if force { arguments.append("--force") }
         case .status:
             arguments = ["status"]
-        case .fault, .disaster, .wait:
+        case .fault, .disaster, .wait, .mark:
             preconditionFailure("step \(step.action.kind.rawValue) does not run pra")
         }
         arguments += ["--json", "--quiet"]
@@ -306,8 +355,30 @@ struct ScenarioRunner {
         revertInjected()
 
         if case .backup = step.action, child.exitCode == 0 { state.lastBackupSeconds = stepSeconds }
+        if case .incrementalBackup = step.action, child.exitCode == 0, let result = child.document(IncrementalBackupResult.self) {
+            state.archiveLag = max(state.archiveLag ?? 0, result.seconds)
+        }
         if case .restore = step.action, child.exitCode == 0, let disasterClock = state.disasterClock, state.rto == nil {
             measureRecovery(step, label: label, restore: child.document(RestoreResult.self), disasterClock: disasterClock, stepSeconds: stepSeconds, context: context, state: state)
+        }
+        if case .pointInTimeRestore = step.action {
+            let restore = child.document(RestoreResult.self)
+            if let details = restore?.pointInTime {
+                // The recovered server runs until the scenario ends (measurements read from it).
+                context.atEnd { ServerControl.shutdown(dataDirectory: details.dataDirectory) }
+                let token = InterruptCleanup.shared.register { ServerControl.shutdown(dataDirectory: details.dataDirectory, grace: 5) }
+                context.atEnd { InterruptCleanup.shared.unregister(token) }
+            }
+            let recovered = restore?.pointInTime.map { details in
+                ConnectionSettings(parameters: ["host": details.socketDirectory, "port": "\(details.port)", "user": context.cluster.superuser, "dbname": context.database])
+            }
+            if child.exitCode == 0, let disasterClock = state.disasterClock, state.rto == nil, let recovered {
+                measureRecovery(step, label: label, restore: restore, disasterClock: disasterClock, stepSeconds: stepSeconds, context: context, state: state, restoredAt: recovered)
+            }
+            if let wanted = step.expect.rowsBack {
+                checks.append(rowsBackCheck(label: label, wanted: wanted, recovered: recovered, state: state))
+            }
+            checks += judgeMeasurement(step.expect, label: label, rto: state.rto, rpo: state.rpo)
         }
         if case .restore = step.action {
             checks += judgeMeasurement(step.expect, label: label, rto: state.rto, rpo: state.rpo)
@@ -315,7 +386,23 @@ struct ScenarioRunner {
         return PraStepOutcome(exitCode: child.exitCode, errorLine: child.errorLine, checks: checks)
     }
 
-    private func measureRecovery(_ step: Step, label: String, restore: RestoreResult?, disasterClock: MonotonicClock, stepSeconds: Double, context: ScenarioContext, state: MeasurementState) {
+    /// Whether the table a bad transaction emptied holds its rows again in the recovered server.
+    private func rowsBackCheck(label: String, wanted: Bool, recovered: ConnectionSettings?, state: MeasurementState) -> CheckResult {
+        let name = "\(label): rows back"
+        guard let damaged = state.damaged else {
+            return CheckResult(name: name, passed: false, expected: "the rows of the damaged table", actual: "no bad transaction was recorded", message: "expected a bad-transaction disaster to compare with, got none")
+        }
+        let expected = wanted ? "\(damaged.rows) rows in \(damaged.table), as before the bad transaction" : "not the \(damaged.rows) rows \(damaged.table) had"
+        guard let recovered else {
+            return CheckResult(name: name, passed: false, expected: expected, actual: "no recovered server", message: "expected \(expected), got no recovered server")
+        }
+        let count = (try? PostgresConnection(recovered, applicationName: "pra-drill").scalar("SELECT count(*) FROM \(DisasterInjector.quoted(damaged.table))")).flatMap { $0 }
+        let actual = count.map { "\($0) rows" } ?? "cannot count the rows of \(damaged.table)"
+        let passed = (count == String(damaged.rows)) == wanted
+        return CheckResult(name: name, passed: passed, expected: expected, actual: actual, message: passed ? nil : "expected \(expected), got \(actual)")
+    }
+
+    private func measureRecovery(_ step: Step, label: String, restore: RestoreResult?, disasterClock: MonotonicClock, stepSeconds: Double, context: ScenarioContext, state: MeasurementState, restoredAt recovered: ConnectionSettings? = nil) {
         let rto = disasterClock.elapsed()
         state.rto = rto
         var phases: [PhaseRecord] = []
@@ -328,14 +415,16 @@ struct ScenarioRunner {
         phases.append(PhaseRecord(name: "process start and exit", seconds: max(0, stepSeconds - inRestore)))
         state.rtoPhases = phases
         let target = restore?.targetDatabase ?? "\(context.database)_restore"
-        let size = ((try? context.adminConnection().scalar("SELECT pg_database_size($1)", [target])) ?? nil) ?? ""
+        // A logical restore lands in a database of the scenario's cluster; a point-in-time one on its own server.
+        let server = recovered ?? context.cluster.connectionSettings
+        let size = ((try? PostgresConnection(server, applicationName: "pra-drill").scalar("SELECT pg_database_size($1)", [target])) ?? nil) ?? ""
         if let bytes = Double(size), stepSeconds > 0 {
             state.restoreBytesPerSecond = bytes / stepSeconds
         }
         var rpoText = ""
         if let disasterDate = state.disasterDate, scenario.heartbeatRate != nil {
             do {
-                if let newest = try HeartbeatWorkload.newestHeartbeat(settings: context.cluster.connectionSettings, database: target) {
+                if let newest = try HeartbeatWorkload.newestHeartbeat(settings: server, database: target) {
                     state.heartbeatsRecovered = newest.count
                     if let acknowledged = context.workload?.acknowledgement(of: newest.sequence) {
                         state.rpo = disasterDate.timeIntervalSince(acknowledged)

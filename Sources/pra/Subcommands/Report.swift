@@ -100,11 +100,12 @@ struct Report: ParsableCommand {
         if json {
             struct Document: Encodable {
                 var compliant: Bool
+                var verdict: ComplianceReport.Headline
                 var html: String
                 var markdown: String
                 var report: ComplianceReport
             }
-            Terminal.output(JSONCoding.document(Document(compliant: report.isCompliant, html: htmlPath, markdown: markdownPath, report: report)))
+            Terminal.output(JSONCoding.document(Document(compliant: report.isCompliant, verdict: report.headline, html: htmlPath, markdown: markdownPath, report: report)))
         } else {
             Terminal.output(ComplianceReportFiles.summary(report, html: htmlPath, markdown: markdownPath))
         }
