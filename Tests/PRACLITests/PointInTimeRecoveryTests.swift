@@ -294,3 +294,70 @@ struct PointInTimeRecoveryTests {
         #expect(try server.pra(["verify", "--all"]).exitCode == 0)
     }
 }
+
+@Suite("archiving after a point-in-time recovery, and off-site WAL copies", .serialized, .enabled(if: TestEnvironment.serverAvailable, "PostgreSQL server programs (initdb, pg_ctl, pg_basebackup) are not installed"))
+struct ArchivingAfterRecoveryTests {
+    @Test("a recovered server started with --archive pushes its timeline history; a later recovery follows the new timeline")
+    func newTimeline() throws {
+        let server = try ArchivingCluster(label: "waltl")
+        #expect(try server.pra(["backup", "--base"]).exitCode == 0)
+        try server.sql("INSERT INTO pitr_marker (note) VALUES ('timeline 1')")
+        try server.switchAndWait()
+        let target = server.targetDirectory("waltl-r")
+        defer { server.stopRecovered(target) }
+        let recovered = try server.pra(["restore", "--pitr", "--target-dir", target, "--archive"])
+        #expect(recovered.exitCode == 0, "\(recovered.stdout) \(recovered.stderr)")
+        let port = try #require(recovered.stdout.split(separator: "\n").first { $0.hasPrefix("export PGPORT=") }.map { String($0.dropFirst("export PGPORT=".count)) })
+        let connection = try PostgresConnection(ConnectionSettings(parameters: ["host": target, "port": port, "user": "postgres", "dbname": server.database]), applicationName: "test")
+        try connection.execute("INSERT INTO pitr_marker (note) VALUES ('timeline 2')")
+        let switched = try #require(try connection.scalar("SELECT pg_walfile_name(pg_switch_wal())"))
+        #expect(switched.hasPrefix("00000002"))
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline, (try? server.archive.find(WALFileName(switched)!)) ?? nil == nil { usleep(100_000) }
+        let names = server.archive.files().map(\.name)
+        #expect(names.contains { $0.kind == .history && $0.text == "00000002.history" }, "\(names)")
+        #expect(names.contains { $0.text == switched }, "\(names)")
+        server.stopRecovered(target)
+
+        // The newest timeline is followed: the row written on timeline 2 comes back.
+        let again = server.targetDirectory("waltl-r2")
+        defer { server.stopRecovered(again) }
+        let latest = try server.pra(["restore", "--pitr", "--target-dir", again])
+        #expect(latest.exitCode == 0, "\(latest.stdout) \(latest.stderr)")
+        let port2 = try #require(latest.stdout.split(separator: "\n").first { $0.hasPrefix("export PGPORT=") }.map { String($0.dropFirst("export PGPORT=".count)) })
+        let second = try PostgresConnection(ConnectionSettings(parameters: ["host": again, "port": port2, "user": "postgres", "dbname": server.database]), applicationName: "test")
+        #expect(try second.scalar("SELECT count(*) FROM pitr_marker WHERE note = 'timeline 2'") == "1")
+        let verify = try server.pra(["verify", "--wal"])
+        #expect(verify.exitCode == 0, "\(verify.stdout)")
+    }
+
+    @Test("wal push copies each file to REMOTE_TARGET/wal and reads it back; an unreachable copy fails the push so PostgreSQL retries")
+    func remoteCopy() throws {
+        let server = try ArchivingCluster(label: "walremote")
+        let name = try server.switchAndWait()
+        let archived = try #require(try server.archive.find(WALFileName(name)!))
+        let work = TestEnvironment.temporaryDirectory("walremote-w")
+        let segment = work + "/" + name
+        #expect(try server.pra(["wal", "get", name, segment]).exitCode == 0)
+        let remote = TestEnvironment.temporaryDirectory("walremote-r")
+        let pushed = try server.pra(["wal", "push", segment, "--json"], extra: ["REMOTE_TARGET": remote])
+        #expect(pushed.exitCode == 0, "\(pushed.stderr)")
+        #expect(pushed.stdout.contains("\"remoteTarget\" : \"\(remote)/wal\""), "\(pushed.stdout)")
+        let copy = remote + "/wal/" + (archived.path as NSString).lastPathComponent
+        #expect(try FileDigest(path: copy) == FileDigest(path: archived.path))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: remote + "/wal").allSatisfy { !$0.hasSuffix(".partial") })
+
+        // A promotion's partial segment (PostgreSQL archives it as <segment>.partial): archived under its own name.
+        let partial = work + "/" + name + ".partial"
+        try FileManager.default.copyItem(atPath: segment, toPath: partial)
+        #expect(try server.pra(["wal", "push", partial]).exitCode == 0)
+        #expect(try server.archive.find(WALFileName(name + ".partial")!)?.sha256 == archived.sha256)
+
+        let blocked = remote + "/file-not-dir"
+        try "x".write(toFile: blocked, atomically: true, encoding: .utf8)
+        let failed = try server.pra(["wal", "push", segment], extra: ["REMOTE_TARGET": blocked])
+        #expect(failed.exitCode == 1)
+        #expect(failed.stderr.contains("archived locally but the copy to"), "\(failed.stderr)")
+        #expect(try server.archive.find(WALFileName(name)!) != nil)
+    }
+}
