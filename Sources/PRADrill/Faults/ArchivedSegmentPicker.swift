@@ -3,8 +3,20 @@ import PRACore
 
 /// Finds the WAL segment a WAL fault damages: the `position`-th segment after the newest base
 /// backup's end segment, making the server write and switch WAL until it is archived.
-struct ArchivedSegmentPicker {
+struct ArchivedSegmentPicker: Sendable, Equatable {
     let position: Int
+
+    /// The parameter WAL faults take to choose their segment.
+    static let parameter = FaultParameter("position", .wholeNumber, default: "1", accepted: "1–1000", summary: "which segment: the Nth after the newest base backup's end segment")
+
+    /// Reads ``parameter``.
+    init(_ parameters: FaultParameterReader) throws(ScenarioError) {
+        position = try parameters.wholeNumber("position", in: 1...1000)
+    }
+
+    init(position: Int) {
+        self.position = position
+    }
 
     func pick(_ context: ScenarioContext) throws -> WALArchive.File {
         let archive = WALArchive(backupDirectory: context.backupDirectory)
