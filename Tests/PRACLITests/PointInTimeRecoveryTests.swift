@@ -262,6 +262,12 @@ struct PointInTimeRecoveryTests {
         let nagios = try server.pra(["status", "--nagios"])
         #expect(nagios.exitCode == 2)
         #expect(nagios.stdout.contains("archiver_failing=1"), "\(nagios.stdout)")
+        let metrics = server.backupDirectory + "/pra.prom"
+        #expect(try server.pra(["status", "--prometheus", metrics]).exitCode == 1)
+        let exposition = try String(contentsOfFile: metrics, encoding: .utf8)
+        #expect(exposition.contains("pra_archiver_failing 1"), "\(exposition)")
+        #expect(exposition.contains("pra_wal_archive_age_seconds "))
+        #expect(exposition.contains("pra_check_level{check=\"archiving\"} 2"))
 
         chmod(locked, 0o750)
         let fixed = Date().addingTimeInterval(60)
