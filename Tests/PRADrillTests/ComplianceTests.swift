@@ -12,7 +12,7 @@ private func settings(_ path: String, now: Date, catalogue: DrillCatalogue? = ni
     return settings
 }
 
-@Suite("compliance report on a real drill history", .enabled(if: TestEnvironment.serverAvailable, "PostgreSQL server programs (initdb, pg_ctl) are not installed"))
+@Suite("compliance report on a real drill history", .requires(.postgresServer))
 struct ComplianceHistoryTests {
     @Test("verdicts: RPO missed in the latest run, RTO met, failed scenario named, truncated line skipped")
     func verdicts() throws {
@@ -160,7 +160,7 @@ struct ComplianceHistoryTests {
     func command() throws {
         let real = try ComplianceFixtures.realHistory()
         let directory = TestEnvironment.temporaryDirectory("compliance-cli")
-        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PG") }
+        var environment = TestEnvironment.baseEnvironment()
         environment["REPORT_DIR"] = directory
         let result = try PraBinary.run(["report", "--history", real.path, "--scenarios", directory + "/none"], environment: environment)
         #expect(result.exitCode == 2, "a --scenarios path without scenarios is a usage error: \(result.stderr)")
@@ -207,7 +207,7 @@ struct ComplianceHistoryTests {
         let scenario = directory + "/scenario.yaml"
         try ComplianceFixtures.recoverYAML.replacingOccurrences(of: "heartbeats_per_second: 10", with: "heartbeats_per_second: 5")
             .write(toFile: scenario, atomically: true, encoding: .utf8)
-        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PG") }
+        var environment = TestEnvironment.baseEnvironment()
         environment["REPORT_DIR"] = directory + "/reports"
         environment["PRA_FIXTURES_DIR"] = TestEnvironment.packageRoot + "/fixtures"
         let result = try PraBinary.run(["drill", "run", scenario, "--scale", "0.02", "--report", "--quiet"], environment: environment)

@@ -6,7 +6,7 @@ import Testing
 @testable import PRADrill
 
 /// One test per fault kind and disaster kind, each through the real runner on its own cluster.
-@Suite("faults", .serialized, .enabled(if: TestEnvironment.serverAvailable, "PostgreSQL server programs (initdb, pg_ctl) are not installed"))
+@Suite("faults", .serialized, .requires(.postgresServer))
 struct FaultTests {
     @Test("kill-connections terminates the backup's pg_dump session mid-dump")
     func killConnections() throws {
@@ -24,7 +24,7 @@ struct FaultTests {
         #expect(result.log.contains { $0.contains("terminated pra-backup backend") })
     }
 
-    @Test("disk-full fails the backup with ENOSPC and unmounts afterwards", .enabled(if: TestEnvironment.isRoot, "mounting a tmpfs needs root"))
+    @Test("disk-full fails the backup with ENOSPC and unmounts afterwards", .requires(.root))
     func diskFull() throws {
         let options = DrillHarness.options()
         let result = DrillHarness.run(try DrillHarness.parse("""
@@ -127,7 +127,7 @@ struct FaultTests {
         #expect(abs(result.measurement.rtoPhases.reduce(0) { $0 + $1.seconds } - rto) < 0.05)
     }
 
-    @Test("remote-unreachable: the off-site copy fails (exit 3), the local backup stays complete", .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/ssh"), "the ssh client is not installed"))
+    @Test("remote-unreachable: the off-site copy fails (exit 3), the local backup stays complete", .requires(.ssh))
     func remoteUnreachable() throws {
         let result = DrillHarness.run(try DrillHarness.parse("""
             name: t-remote-unreachable
@@ -142,7 +142,7 @@ struct FaultTests {
         #expect(result.steps[0].errorLine?.contains("\n") == false)
     }
 
-    @Test("remote-full: the off-site copy runs out of space (exit 3) and its tmpfs is unmounted at the end", .enabled(if: TestEnvironment.isRoot, "mounting a tmpfs needs root"))
+    @Test("remote-full: the off-site copy runs out of space (exit 3) and its tmpfs is unmounted at the end", .requires(.root))
     func remoteFull() throws {
         let result = DrillHarness.run(try DrillHarness.parse("""
             name: t-remote-full
@@ -169,7 +169,7 @@ struct FaultTests {
         #expect(result.verdict == .passed, "\(DrillHarness.failures(result))")
     }
 
-    @Test("smtp-refusing: an SMTP server refusing service is reported and the failed backup keeps exit 1", .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/curl"), "curl is not installed"))
+    @Test("smtp-refusing: an SMTP server refusing service is reported and the failed backup keeps exit 1", .requires(.curl))
     func smtpRefusing() throws {
         let result = DrillHarness.run(try DrillHarness.parse("""
             name: t-smtp

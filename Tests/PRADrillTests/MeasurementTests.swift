@@ -5,7 +5,7 @@ import Testing
 
 @testable import PRADrill
 
-@Suite("RTO and RPO measurement", .enabled(if: TestEnvironment.serverAvailable, "PostgreSQL server programs (initdb, pg_ctl) are not installed"))
+@Suite("RTO and RPO measurement", .requires(.postgresServer))
 struct MeasurementTests {
     @Test("RPO equals the real gap between the backup's snapshot and the disaster, within one heartbeat interval")
     func rpoEqualsRealGap() throws {
