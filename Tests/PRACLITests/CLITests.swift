@@ -127,7 +127,14 @@ struct CLITests {
         var environment = TestEnvironment.baseEnvironment()
         environment.merge(variables) { $1 }
         let status = try PraBinary.run(["status", "--json", "--backup-dir", directory + "/backups"], environment: environment)
-        #expect(status.stdout.contains("reachable"))
+        // The database check itself, not a substring that "unreachable" would match too.
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any], "\(status.stdout)\(status.stderr)")
+        let checks = try #require(document["checks"] as? [[String: Any]])
+        let database = try #require(checks.first { $0["name"] as? String == "database" })
+        #expect(database["level"] as? String == "OK", "\(database)")
+        let message = try #require(database["message"] as? String)
+        #expect(message.contains(" reachable, PostgreSQL "), "\(message)")
+        #expect(!message.contains("unreachable"))
 
         let down = try PraBinary.run(["cluster", "down"], environment: environment)
         #expect(down.exitCode == 0, "\(down.stderr)")

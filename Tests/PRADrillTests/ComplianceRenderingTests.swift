@@ -50,7 +50,8 @@ private func pngSize(_ data: Data) -> (width: Int, height: Int)? {
 
 @Suite("compliance report: twelve months, rendering, validity", .requires(.postgresServer))
 struct ComplianceRenderingTests {
-    @Test("twelve monthly runs of the catalogue: report built and written in under one second")
+    /// The one-second budget is measured by bench/budgets.sh, not here: a loaded machine would fail it without a regression.
+    @Test("twelve monthly runs of the catalogue: report built and written, trend and comparison over all twelve")
     func twelveMonthsUnderOneSecond() throws {
         let real = try ComplianceFixtures.realHistory()
         let catalogue = try ComplianceFixtures.catalogue()
@@ -60,16 +61,9 @@ struct ComplianceRenderingTests {
         var settings = ComplianceSettings(now: runs.last!.startedAt.addingTimeInterval(86400), historyPath: path)
         settings.catalogue = catalogue
 
-        let clock = ContinuousClock()
-        var report: ComplianceReport?
-        let elapsed = try clock.measure {
-            let built = try ComplianceReportFiles.build(settings: settings)
-            try ComplianceReportFiles.write(built, html: directory + "/compliance.html", markdown: directory + "/compliance.md")
-            report = built
-        }
-        #expect(elapsed < .seconds(1), "12 monthly runs of \(catalogue.names.count) scenarios took \(elapsed)")
-
-        let built = try #require(report)
+        let built = try ComplianceReportFiles.build(settings: settings)
+        try ComplianceReportFiles.write(built, html: directory + "/compliance.html", markdown: directory + "/compliance.md")
+        #expect(try String(contentsOfFile: directory + "/compliance.html", encoding: .utf8).contains("drill-month-12"))
         #expect(built.trend.runs.count == 12)
         #expect(built.trend.runs.allSatisfy { $0.isFull })
         #expect(built.isCompliant, "\(built.findings.map(\.text))")
