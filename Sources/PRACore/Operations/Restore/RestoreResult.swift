@@ -38,6 +38,8 @@ public struct RestoreResult: Codable, Sendable {
     public var startedAt: Date
     public var seconds: Double = 0
     public var reportFile: String?
+    /// Why the report file could not be written (the restore's own verdict is unchanged).
+    public var reportError: String?
 
     public init(targetDatabase: String, startedAt: Date) {
         self.targetDatabase = targetDatabase
