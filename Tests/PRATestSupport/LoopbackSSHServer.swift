@@ -121,7 +121,7 @@ public final class LoopbackSSHServer: @unchecked Sendable {
         }
     }
 
-    static func run(_ program: String, _ arguments: [String]) throws {
+    public static func run(_ program: String, _ arguments: [String]) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: program)
         process.arguments = arguments
