@@ -25,7 +25,7 @@ public struct Prerequisite: Sendable {
         return !value.isEmpty && value != "0"
     }
 
-    static func executable(_ path: String, package: String) -> Prerequisite {
+    public static func executable(_ path: String, package: String) -> Prerequisite {
         Prerequisite(path) { FileManager.default.isExecutableFile(atPath: path) ? nil : "\(path) is not installed (apt-get install \(package))" }
     }
 

@@ -89,7 +89,9 @@ public struct EmailAlerter: AlertChannel {
             throw AlertError(channel: name, server: server, message: "\(error)")
         }
         guard outcome.succeeded else {
-            let line = ProcessError(kind: outcome.timedOut ? .timedOut : .failed, program: "curl", exitCode: outcome.exitCode, signal: outcome.signal, stderr: outcome.standardError).stderrSummary
+            // curl's own error line ("curl: (60) SSL certificate problem: ..."), not the advice it prints after it.
+            let curlLine = outcome.standardError.split(separator: "\n").first { $0.hasPrefix("curl: (") }.map(String.init)
+            let line = curlLine ?? ProcessError(kind: outcome.timedOut ? .timedOut : .failed, program: "curl", exitCode: outcome.exitCode, signal: outcome.signal, stderr: outcome.standardError).stderrSummary
             throw AlertError(channel: name, server: server, message: line ?? "curl exited with status \(outcome.exitCode ?? -1)")
         }
     }
