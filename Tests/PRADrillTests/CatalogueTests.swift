@@ -84,6 +84,9 @@ struct CatalogueTests {
         // below look there only, never at /tmp, where other tests' clusters come and go.
         let temporary = directory + "/tmp"
         try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: true)
+        // As root the cluster runs as postgres, which must reach its directory, as under /tmp.
+        chmod(directory, 0o755)
+        chmod(temporary, 0o1777)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: PraBinary.path)
         process.arguments = PraBinary.sealed(["drill", "run", directory + "/long.yaml", "--scale", "0.02", "--junit", directory + "/j.xml", "--json", directory + "/r.json", "--history", directory + "/h.jsonl"])
