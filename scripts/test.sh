@@ -11,10 +11,17 @@ scripts/ensure-deps.sh --tests
 swift build --build-tests
 output=$(mktemp "${TMPDIR:-/tmp}/pra-test-output.XXXXXX")
 trap 'rm -f "$output"' EXIT
+# swift test writes to a regular file (a pipe to tee lost result lines under load, when writes
+# met a full pipe); tail -f shows it live.
+tail -n +1 -f "$output" &
+tailer=$!
 set +e
-swift test --skip-build "$@" 2>&1 | tee "$output"
-status=${PIPESTATUS[0]}
+swift test --skip-build "$@" >"$output" 2>&1
+status=$?
 set -e
+sleep 1
+kill "$tailer" 2>/dev/null || true
+wait "$tailer" 2>/dev/null || true
 # Count swift-testing's per-test result lines. A test that failed before it ran (a missing
 # prerequisite under PRA_TEST_REQUIRE_ALL) only "recorded an issue"; a test that started and never
 # finished (the test process crashed) counts as failed too.
