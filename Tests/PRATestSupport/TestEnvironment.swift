@@ -60,7 +60,8 @@ public enum TestEnvironment {
     /// The only variables of the test process that reach a configuration or a child process:
     /// what programs need to run (PATH, locale, HOME), never PG*, DATABASE_URL or a pra setting
     /// (SLACK_WEBHOOK, REMOTE_TARGET, RPO_TARGET...) from the developer's shell.
-    public static let inheritedVariables: Set<String> = ["PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR"]
+    /// LLVM_PROFILE_FILE passes so that `swift test --enable-code-coverage` counts the children too.
+    public static let inheritedVariables: Set<String> = ["PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "LLVM_PROFILE_FILE"]
 
     /// The sealed part of every test environment: the allow-listed variables of `parent`.
     public static func sealed(_ parent: [String: String] = ProcessInfo.processInfo.environment) -> [String: String] {
