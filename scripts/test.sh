@@ -1,8 +1,49 @@
 #!/usr/bin/env bash
 # The test suite: unit tests and integration tests on scratch PostgreSQL clusters.
 # Installs missing system packages first (as root) or prints the command to do it.
+# Arguments go to `swift test` (for example --filter, --parallel). The last line printed is
+# "N passed, N failed, N skipped"; the exit code is swift test's own.
+# PRA_TEST_REQUIRE_ALL=1 (set by .ci/run) turns a test whose prerequisite is missing from a skip
+# into a failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-deps.sh --tests
 swift build --build-tests
-swift test "$@"
+output=$(mktemp "${TMPDIR:-/tmp}/pra-test-output.XXXXXX")
+trap 'rm -f "$output"' EXIT
+# swift test writes to a regular file (a pipe to tee lost result lines under load, when writes
+# met a full pipe); tail -f shows it live.
+tail -n +1 -f "$output" &
+tailer=$!
+set +e
+swift test --skip-build "$@" >"$output" 2>&1
+status=$?
+set -e
+sleep 1
+kill "$tailer" 2>/dev/null || true
+wait "$tailer" 2>/dev/null || true
+# Count swift-testing's per-test result lines. A test that failed before it ran (a missing
+# prerequisite under PRA_TEST_REQUIRE_ALL) only "recorded an issue"; a test that started and never
+# finished (the test process crashed) counts as failed too.
+awk '
+    function name(line, start,   rest, end) {
+        rest = substr(line, start)
+        end = index(rest, "\" ")
+        return end ? substr(rest, 1, end - 1) : rest
+    }
+    /^[^ ]+ Test "/ {
+        start = index($0, "Test \"") + 6
+        n = name($0, start)
+        if ($0 ~ /" started\.$/) { started[n]++ }
+        else if ($0 ~ /" (with [0-9]+ test cases? )?passed after /) { passed++; done[n]++ }
+        else if ($0 ~ /" (with [0-9]+ test cases? )?failed after /) { failed++; done[n]++; failedNames[n] = 1 }
+        else if ($0 ~ /" skipped/) { skipped++; done[n]++ }
+        else if ($0 ~ /" recorded an issue/) { issue[n] = 1 }
+    }
+    END {
+        for (n in issue) if (!(n in done)) { failed++; done[n]++ }
+        for (n in started) if (started[n] > done[n]) failed += started[n] - done[n]
+        printf "%d passed, %d failed, %d skipped\n", passed, failed, skipped
+    }
+' "$output"
+exit "$status"

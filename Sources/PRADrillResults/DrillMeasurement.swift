@@ -1,6 +1,6 @@
 import Foundation
 
-/// RTO and RPO as measured in a drill (see design.md, Measurement), with their targets.
+/// RTO and RPO as measured in a drill (definitions in docs/scenarios.md, "RTO, RPO and projections"), with their targets.
 public struct DrillMeasurement: Codable, Sendable, Equatable {
     /// From the disaster to the restored database passing its checks; `nil` when no recovery happened.
     public var rtoSeconds: Double?

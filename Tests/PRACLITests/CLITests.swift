@@ -5,16 +5,16 @@ import Testing
 @testable import PRACore
 
 /// The `pra` executable run as cron runs it: exit codes, one-line errors, JSON, files left.
-@Suite("pra executable", .enabled(if: TestEnvironment.serverAvailable, "PostgreSQL server programs (initdb, pg_ctl) are not installed"))
+@Suite("pra executable", .requires(.postgresServer))
 struct CLITests {
     @Test("--help teaches every subcommand")
     func help() throws {
-        let result = try PraBinary.run(["--help"], environment: ProcessInfo.processInfo.environment)
+        let result = try PraBinary.run(["--help"], environment: TestEnvironment.baseEnvironment())
         #expect(result.exitCode == 0)
         for word in ["backup", "verify", "restore", "status", "cluster", "fixtures", "Exit codes"] {
             #expect(result.stdout.contains(word), "--help lacks \(word)")
         }
-        let backupHelp = try PraBinary.run(["backup", "--help"], environment: ProcessInfo.processInfo.environment)
+        let backupHelp = try PraBinary.run(["backup", "--help"], environment: TestEnvironment.baseEnvironment())
         #expect(backupHelp.stdout.contains("gunzip -c"))
     }
 
@@ -116,7 +116,7 @@ struct CLITests {
 
     @Test("cluster up prints variables that work; cluster down removes it")
     func clusterUpDown() throws {
-        let up = try PraBinary.run(["cluster", "up"], environment: ProcessInfo.processInfo.environment)
+        let up = try PraBinary.run(["cluster", "up"], environment: TestEnvironment.baseEnvironment())
         #expect(up.exitCode == 0, "\(up.stderr)")
         var variables: [String: String] = [:]
         for line in up.stdout.split(separator: "\n") where line.hasPrefix("export ") {
@@ -124,10 +124,17 @@ struct CLITests {
             variables[String(pair[0])] = String(pair[1])
         }
         let directory = try #require(variables["PRA_CLUSTER_DIR"])
-        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PG") }
+        var environment = TestEnvironment.baseEnvironment()
         environment.merge(variables) { $1 }
         let status = try PraBinary.run(["status", "--json", "--backup-dir", directory + "/backups"], environment: environment)
-        #expect(status.stdout.contains("reachable"))
+        // The database check itself, not a substring that "unreachable" would match too.
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any], "\(status.stdout)\(status.stderr)")
+        let checks = try #require(document["checks"] as? [[String: Any]])
+        let database = try #require(checks.first { $0["name"] as? String == "database" })
+        #expect(database["level"] as? String == "OK", "\(database)")
+        let message = try #require(database["message"] as? String)
+        #expect(message.contains(" reachable, PostgreSQL "), "\(message)")
+        #expect(!message.contains("unreachable"))
 
         let down = try PraBinary.run(["cluster", "down"], environment: environment)
         #expect(down.exitCode == 0, "\(down.stderr)")

@@ -6,7 +6,7 @@ import Testing
 
 /// The operations features through the built `pra`: monitoring outputs, schedules, log files,
 /// remote copy failures with their exit code and alert, and no secret anywhere.
-@Suite("pra executable: operations", .enabled(if: TestEnvironment.serverAvailable, "PostgreSQL server programs (initdb, pg_ctl) are not installed"))
+@Suite("pra executable: operations", .requires(.postgresServer))
 struct OperationsCLITests {
     static let password = "Op5-hunter2-never-shown"
 

@@ -4,7 +4,7 @@ import Testing
 
 @testable import PRACore
 
-@Suite("backup failures are clean", .enabled(if: TestEnvironment.serverAvailable, "PostgreSQL server programs (initdb, pg_ctl) are not installed"))
+@Suite("backup failures are clean", .requires(.postgresServer))
 struct BackupFailureTests {
     /// No temporary or partial file, and exactly `archives` archives, in `directory`.
     static func expectClean(_ directory: String, archives: Int, sourceLocation: SourceLocation = #_sourceLocation) throws {
@@ -62,7 +62,7 @@ struct BackupFailureTests {
         try Self.expectClean(directory, archives: 0)
     }
 
-    @Test("disk full fails cleanly; earlier backups stay intact", .enabled(if: TestEnvironment.isRoot, "mounting a small tmpfs needs root"))
+    @Test("disk full fails cleanly; earlier backups stay intact", .requires(.root))
     func diskFull() throws {
         let database = try TestEnvironment.fixtureDatabase("diskfull", scale: 0.01)
         let directory = TestEnvironment.temporaryDirectory("diskfull")
@@ -85,7 +85,7 @@ struct BackupFailureTests {
     }
 }
 
-@Suite("backup and status against a server that goes down", .serialized, .enabled(if: TestEnvironment.serverAvailable, "PostgreSQL server programs (initdb, pg_ctl) are not installed"))
+@Suite("backup and status against a server that goes down", .serialized, .requires(.postgresServer))
 struct ServerDownTests {
     @Test("backup fails at connect; status is CRITICAL; both name the server")
     func serverDown() throws {

@@ -4,7 +4,7 @@ import Testing
 
 @testable import PRACore
 
-@Suite("backup, verify, restore on a real PostgreSQL", .enabled(if: TestEnvironment.serverAvailable, "PostgreSQL server programs (initdb, pg_ctl) are not installed"))
+@Suite("backup, verify, restore on a real PostgreSQL", .requires(.postgresServer))
 struct BackupRestoreTests {
     @Test("backup → verify → restore gives identical row counts and schema")
     func roundTrip() throws {

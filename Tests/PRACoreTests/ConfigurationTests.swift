@@ -1,4 +1,5 @@
 import Foundation
+import PRATestSupport
 import Testing
 
 @testable import PRACore
@@ -65,7 +66,7 @@ struct ConfigurationTests {
 
     @Test("DATABASE_URL is split by libpq; the password travels in the environment, not argv")
     func databaseURL() throws {
-        let configuration = try Configuration(envFile: nil, environment: ["DATABASE_URL": "postgresql://app:pa%40ss@db.internal:6543/akig?sslmode=require", "PGHOST": "ignored"])
+        let configuration = try Configuration(envFile: TestEnvironment.noEnvFile, environment: ["DATABASE_URL": "postgresql://app:pa%40ss@db.internal:6543/akig?sslmode=require", "PGHOST": "ignored"])
         let settings = try configuration.connectionSettings()
         #expect(settings.libpqParameters["host"] == "db.internal")
         #expect(settings.libpqParameters["port"] == "6543")
@@ -80,7 +81,7 @@ struct ConfigurationTests {
 
     @Test("an invalid DATABASE_URL is a configuration error")
     func invalidURL() throws {
-        let configuration = try Configuration(envFile: nil, environment: ["DATABASE_URL": "postgresql://host:notaport:x/db?bogus=1"])
+        let configuration = try Configuration(envFile: TestEnvironment.noEnvFile, environment: ["DATABASE_URL": "postgresql://host:notaport:x/db?bogus=1"])
         #expect(throws: ConfigurationError.self) { try configuration.connectionSettings() }
     }
 
@@ -96,7 +97,7 @@ struct ConfigurationTests {
 
     @Test("typed accessors name the variable in errors")
     func typedAccessors() throws {
-        let configuration = try Configuration(envFile: nil, environment: ["BACKUP_COMPRESSION_LEVEL": "11", "RPO_TARGET": "soon"])
+        let configuration = try Configuration(envFile: TestEnvironment.noEnvFile, environment: ["BACKUP_COMPRESSION_LEVEL": "11", "RPO_TARGET": "soon"])
         let level = #expect(throws: ConfigurationError.self) { try configuration.integer("BACKUP_COMPRESSION_LEVEL", range: 1...9) }
         #expect(level?.message.contains("BACKUP_COMPRESSION_LEVEL=11") == true)
         let rpo = #expect(throws: ConfigurationError.self) { try configuration.seconds("RPO_TARGET") }

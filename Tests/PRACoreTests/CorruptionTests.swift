@@ -4,7 +4,7 @@ import Testing
 
 @testable import PRACore
 
-@Suite("verify catches corruption; restore falls back", .enabled(if: TestEnvironment.serverAvailable, "PostgreSQL server programs (initdb, pg_ctl) are not installed"))
+@Suite("verify catches corruption; restore falls back", .requires(.postgresServer))
 struct CorruptionTests {
     static let cases: [(ArchiveCorruption, VerificationResult.Problem.Kind)] = [
         (.bitFlips(count: 1, seed: 7), .checksumMismatch),

@@ -117,7 +117,7 @@ struct MonitoringTests {
 
     @Test("the secrets of a configuration: passwords, the DATABASE_URL password, the webhook token")
     func redactor() throws {
-        let configuration = try Configuration(envFile: nil, environment: [
+        let configuration = try Configuration(envFile: TestEnvironment.noEnvFile, environment: [
             "PGPASSWORD": "pg-pass-1", "SMTP_PASSWORD": "smtp-pass-2",
             "DATABASE_URL": "postgresql://u:url-pass-3@h/db", "SLACK_WEBHOOK": "https://hooks.example/services/T0/B0/tok4",
         ])
@@ -127,7 +127,7 @@ struct MonitoringTests {
     }
 }
 
-@Suite("status figures on a real PostgreSQL", .enabled(if: TestEnvironment.serverAvailable, "PostgreSQL server programs (initdb, pg_ctl) are not installed"))
+@Suite("status figures on a real PostgreSQL", .requires(.postgresServer))
 struct StatusMeasurementTests {
     @Test("the measurements come from the newest manifest, its verification and the disk")
     func measurements() throws {

@@ -65,7 +65,7 @@ struct RemoteCopyTests {
         #expect(failure.message.contains(blocker + "/offsite"))
     }
 
-    @Test("directory target full: the upload fails with ENOSPC and leaves no partial file", .enabled(if: TestEnvironment.isRoot, "mounting a small tmpfs needs root"))
+    @Test("directory target full: the upload fails with ENOSPC and leaves no partial file", .requires(.root))
     func directoryFull() throws {
         let local = TestEnvironment.temporaryDirectory("remotefull")
         let mountPoint = local + "/mnt"
@@ -80,12 +80,12 @@ struct RemoteCopyTests {
     }
 
     @Test("ssh target on a loopback sshd: copy, read back, list, retention, fetch; unreachable port named",
-          .enabled(if: LoopbackSSHServer.unavailableReason == nil, "\(LoopbackSSHServer.unavailableReason ?? "")"))
+          .requires(.sshd))
     func sshTarget() throws {
         let server = try LoopbackSSHServer()
         let local = TestEnvironment.temporaryDirectory("remotessh")
         let remoteDirectory = TestEnvironment.temporaryDirectory("remotesshdst") + "/deep/offsite"
-        let configuration = try Configuration(envFile: nil, environment: [
+        let configuration = try Configuration(envFile: TestEnvironment.noEnvFile, environment: [
             "REMOTE_TARGET": server.target(remoteDirectory), "REMOTE_SSH_KEY": server.clientKey, "REMOTE_SSH_KNOWN_HOSTS": server.knownHosts,
             "BACKUP_RETENTION_DAYS": "30", "BACKUP_MIN_KEEP": "1",
         ])
@@ -111,7 +111,7 @@ struct RemoteCopyTests {
     }
 }
 
-@Suite("restore from the remote copy", .enabled(if: TestEnvironment.serverAvailable, "PostgreSQL server programs (initdb, pg_ctl) are not installed"))
+@Suite("restore from the remote copy", .requires(.postgresServer))
 struct RemoteRestoreTests {
     @Test("local backups gone: pra restore --latest fetches the remote copy, restores it and says so")
     func restoreFromRemote() throws {

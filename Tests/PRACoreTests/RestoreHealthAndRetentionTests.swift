@@ -4,7 +4,7 @@ import Testing
 
 @testable import PRACore
 
-@Suite("restore health checks and retention on disk", .enabled(if: TestEnvironment.serverAvailable, "PostgreSQL server programs (initdb, pg_ctl) are not installed"))
+@Suite("restore health checks and retention on disk", .requires(.postgresServer))
 struct RestoreHealthAndRetentionTests {
     @Test("restore checks the health URL and every endpoint against a real HTTP listener")
     func healthChecks() throws {

@@ -4,7 +4,7 @@ import Testing
 
 @testable import PRACore
 
-@Suite("scratch cluster", .serialized, .enabled(if: TestEnvironment.serverAvailable, "PostgreSQL server programs (initdb, pg_ctl) are not installed"))
+@Suite("scratch cluster", .serialized, .requires(.postgresServer))
 struct ScratchClusterTests {
     @Test("start, query, stop fast, restart, crash, restart, teardown removes everything")
     func lifecycle() throws {

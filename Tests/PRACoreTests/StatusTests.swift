@@ -4,7 +4,7 @@ import Testing
 
 @testable import PRACore
 
-@Suite("status levels on a real PostgreSQL", .enabled(if: TestEnvironment.serverAvailable, "PostgreSQL server programs (initdb, pg_ctl) are not installed"))
+@Suite("status levels on a real PostgreSQL", .requires(.postgresServer))
 struct StatusTests {
     @Test("healthy: every check OK, exit code 0")
     func healthy() throws {

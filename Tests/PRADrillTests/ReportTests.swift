@@ -1,5 +1,6 @@
 import Foundation
 import PRACore
+import PRATestSupport
 import Testing
 
 @testable import PRADrill
@@ -9,13 +10,8 @@ import Testing
 import FoundationXML
 #endif
 
-/// The Jenkins JUnit schema beside the checkout (`../shared/schemas/` from the package root;
-/// this file is Tests/PRADrillTests/ReportTests.swift).
-private let schemaPath: String = {
-    var root = #filePath
-    for _ in 0..<3 { root = (root as NSString).deletingLastPathComponent }
-    return ((root as NSString).appendingPathComponent("../shared/schemas/jenkins-junit.xsd") as NSString).standardizingPath
-}()
+/// The Jenkins JUnit schema, kept in the repository (Tests/Resources, licence notice beside it).
+private let schemaPath = TestEnvironment.junitSchema
 
 private let xmllint = "/usr/bin/xmllint"
 
@@ -91,8 +87,7 @@ private extension XMLElement {
 struct ReportTests {
     @Test(
         "JUnit XML validates against the Jenkins schema",
-        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/xmllint"), "xmllint (libxml2-utils) is not installed"),
-        .enabled(if: FileManager.default.fileExists(atPath: schemaPath), "the Jenkins JUnit schema is not at ../shared/schemas/jenkins-junit.xsd"))
+        .requires(.xmllint, .junitSchema))
     func validatesAgainstSchema() throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -203,8 +198,7 @@ struct ReportTests {
 
     @Test(
         "hostile text is escaped, round-trips and still validates",
-        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/xmllint"), "xmllint (libxml2-utils) is not installed"),
-        .enabled(if: FileManager.default.fileExists(atPath: schemaPath), "the Jenkins JUnit schema is not at ../shared/schemas/jenkins-junit.xsd"))
+        .requires(.xmllint, .junitSchema))
     func hostileText() throws {
         let run = Sample.run(failedName: "evil " + hostile, failedMessage: "server said " + hostile + "\nsecond line", log: ["line " + hostile, "tab\there\r\nCRLF"])
         let xml = JUnitReportWriter(run: run).xml

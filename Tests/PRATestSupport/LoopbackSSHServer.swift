@@ -6,7 +6,9 @@ import Glibc
 #endif
 
 /// A real OpenSSH server on 127.0.0.1 with a throwaway host key, accepting one throwaway user
-/// key for the current (root) user; stopped when deinitialised.
+/// key for the current (root) user. The listening socket is bound here (the kernel picks the
+/// port; nothing is guessed) and every connection is served by `sshd -i`, as inetd would.
+/// Stops with ``stop()`` or when released: the socket closes and running sessions are killed.
 public final class LoopbackSSHServer: @unchecked Sendable {
     public static let sshd = "/usr/sbin/sshd"
 
@@ -25,7 +27,22 @@ public final class LoopbackSSHServer: @unchecked Sendable {
     /// A known_hosts file holding the server's host key.
     public let knownHosts: String
     public let directory: String
-    private let process: Process
+    private let state: State
+
+    /// What the accepting thread shares with the server, so that the thread does not retain it.
+    final class State: @unchecked Sendable {
+        let socketFD: Int32
+        let config: String
+        let lock = NSLock()
+        var stopped = false
+        var sessions: [Process] = []
+        let finished = DispatchSemaphore(value: 0)
+
+        init(socketFD: Int32, config: String) {
+            self.socketFD = socketFD
+            self.config = config
+        }
+    }
 
     public init() throws {
         directory = TestEnvironment.temporaryDirectory("sshd")
@@ -39,15 +56,9 @@ public final class LoopbackSSHServer: @unchecked Sendable {
         chmod(directory, 0o700)
         try? FileManager.default.createDirectory(atPath: "/run/sshd", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
 
-        guard let free = LoopbackSocket.freePort() else { throw POSIXError(.EADDRNOTAVAIL) }
-        port = free
-
         let config = directory + "/sshd_config"
         try """
-            Port \(port)
-            ListenAddress 127.0.0.1
             HostKey \(hostKey)
-            PidFile \(directory)/sshd.pid
             AuthorizedKeysFile \(directory)/authorized_keys
             PubkeyAuthentication yes
             PasswordAuthentication no
@@ -58,38 +69,59 @@ public final class LoopbackSSHServer: @unchecked Sendable {
             LogLevel ERROR
 
             """.write(toFile: config, atomically: true, encoding: .utf8)
+        // Checks the configuration before serving anything.
+        try Self.run(Self.sshd, ["-t", "-f", config])
+        let (socketFD, port) = try LoopbackSocket.listen()
+        self.port = port
         let publicHostKey = try String(contentsOfFile: hostKey + ".pub", encoding: .utf8).split(separator: " ").prefix(2).joined(separator: " ")
         try "[127.0.0.1]:\(port) \(publicHostKey)\n".write(toFile: knownHosts, atomically: true, encoding: .utf8)
-
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.sshd)
-        process.arguments = ["-D", "-e", "-f", config]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try process.run()
-        // Wait until it accepts connections.
-        for _ in 0..<100 {
-            if Self.accepts(port) { return }
-            if !process.isRunning { break }
-            usleep(50_000)
-        }
-        process.terminate()
-        throw POSIXError(.ECONNREFUSED)
+        let state = State(socketFD: socketFD, config: config)
+        self.state = state
+        Thread { Self.serve(state) }.start()
     }
 
-    deinit {
-        process.terminate()
-        process.waitUntilExit()
+    deinit { stop() }
+
+    /// Closes the listening socket, kills running sessions and waits for the accepting thread. Safe to call twice.
+    public func stop() {
+        state.lock.lock()
+        let first = !state.stopped
+        state.stopped = true
+        state.lock.unlock()
+        guard first else { return }
+        shutdown(state.socketFD, Int32(SHUT_RDWR))
+        state.finished.wait()
+        close(state.socketFD)
+        state.lock.lock()
+        let sessions = state.sessions
+        state.lock.unlock()
+        for session in sessions where session.isRunning { session.terminate() }
+        for session in sessions { session.waitUntilExit() }
     }
 
     /// `ssh://root@127.0.0.1:PORT<path>`.
     public func target(_ path: String) -> String { "ssh://root@127.0.0.1:\(port)\(path)" }
 
-    static func accepts(_ port: Int) -> Bool {
-        LoopbackSocket.accepts(port: port)
+    private static func serve(_ state: State) {
+        defer { state.finished.signal() }
+        while true {
+            let client = accept(state.socketFD, nil, nil)
+            if client < 0 { return }
+            let session = Process()
+            session.executableURL = URL(fileURLWithPath: sshd)
+            session.arguments = ["-i", "-e", "-f", state.config]
+            let connection = FileHandle(fileDescriptor: client, closeOnDealloc: false)
+            session.standardInput = connection
+            session.standardOutput = connection
+            session.standardError = FileHandle.nullDevice
+            state.lock.lock()
+            if (try? session.run()) != nil { state.sessions.append(session) }
+            state.lock.unlock()
+            close(client)
+        }
     }
 
-    static func run(_ program: String, _ arguments: [String]) throws {
+    public static func run(_ program: String, _ arguments: [String]) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: program)
         process.arguments = arguments

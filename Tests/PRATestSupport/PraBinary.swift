@@ -17,9 +17,21 @@ public enum PraBinary {
         public var stderr: String
     }
 
-    /// Runs `pra arguments...` with `environment`; never throws for a non-zero exit.
+    /// The subcommands that read an env file (and take `--env-file`).
+    static let readEnvFile: [[String]] = [["backup"], ["verify"], ["restore"], ["status"], ["report"], ["drill", "run"], ["fixtures", "load"], ["schedule", "print"]]
+
+    /// `arguments` plus `--env-file /dev/null` when the command reads an env file and none is
+    /// given: a child never reads the checkout's `./.env`.
+    public static func sealed(_ arguments: [String]) -> [String] {
+        guard !arguments.contains("--env-file"), !arguments.contains("--help"),
+              readEnvFile.contains(where: { arguments.starts(with: $0) }) else { return arguments }
+        return arguments + ["--env-file", TestEnvironment.noEnvFile]
+    }
+
+    /// Runs `pra arguments...` with `environment` and no env file (unless the arguments name
+    /// one); never throws for a non-zero exit.
     public static func run(_ arguments: [String], environment: [String: String], timeout: Double = 300) throws -> Result {
-        let outcome = try ExternalProcess(executable: path, arguments: arguments, environment: environment, timeout: timeout).run()
+        let outcome = try ExternalProcess(executable: path, arguments: sealed(arguments), environment: environment, timeout: timeout).run()
         return Result(exitCode: outcome.exitCode ?? -1, stdout: outcome.stdoutText, stderr: outcome.standardError)
     }
 }

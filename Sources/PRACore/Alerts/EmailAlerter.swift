@@ -20,6 +20,8 @@ public struct EmailAlerter: AlertChannel {
     public var password: String?
     public var caFile: String?
     public var timeout: Double
+    /// Where the private directory holding the temporary netrc file is made.
+    public var credentialsParent = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
     public var name: String { "email" }
     public var server: String { "\(smtpURL.scheme ?? "smtp")://\(smtpURL.host ?? "?")\(smtpURL.port.map { ":\($0)" } ?? "")" }
 
@@ -68,7 +70,7 @@ public struct EmailAlerter: AlertChannel {
         var credentials: NetrcFile?
         if let user {
             do {
-                credentials = try NetrcFile(host: smtpURL.host ?? "", user: user, password: password ?? "")
+                credentials = try NetrcFile(host: smtpURL.host ?? "", user: user, password: password ?? "", parent: credentialsParent)
             } catch {
                 throw AlertError(channel: name, server: server, message: "cannot write the temporary credentials file: \(error)")
             }
@@ -87,7 +89,9 @@ public struct EmailAlerter: AlertChannel {
             throw AlertError(channel: name, server: server, message: "\(error)")
         }
         guard outcome.succeeded else {
-            let line = ProcessError(kind: outcome.timedOut ? .timedOut : .failed, program: "curl", exitCode: outcome.exitCode, signal: outcome.signal, stderr: outcome.standardError).stderrSummary
+            // curl's own error line ("curl: (60) SSL certificate problem: ..."), not the advice it prints after it.
+            let curlLine = outcome.standardError.split(separator: "\n").first { $0.hasPrefix("curl: (") }.map(String.init)
+            let line = curlLine ?? ProcessError(kind: outcome.timedOut ? .timedOut : .failed, program: "curl", exitCode: outcome.exitCode, signal: outcome.signal, stderr: outcome.standardError).stderrSummary
             throw AlertError(channel: name, server: server, message: line ?? "curl exited with status \(outcome.exitCode ?? -1)")
         }
     }
@@ -123,9 +127,9 @@ private final class NetrcFile: @unchecked Sendable {
     let path: String
     private var token: Int?
 
-    init(host: String, user: String, password: String) throws(FileError) {
-        var template = Array("/tmp/pra-smtp-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { throw FileError(operation: .mkdir, path: "/tmp/pra-smtp-XXXXXX", code: errno) }
+    init(host: String, user: String, password: String, parent: String) throws(FileError) {
+        var template = Array("\(parent)/pra-smtp-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else { throw FileError(operation: .mkdir, path: "\(parent)/pra-smtp-XXXXXX", code: errno) }
         directory = String(cString: made)
         path = directory + "/netrc"
         let dir = directory

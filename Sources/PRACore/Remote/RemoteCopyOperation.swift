@@ -38,9 +38,11 @@ public struct RemoteCopyOperation: Sendable {
         } catch {
             throw OperationFailure(stage: "remote copy", message: "cannot read the local backup: \(error)")
         }
+        var partials: [String] = []
         do throws(RemoteError) {
             try store.prepare()
             for (name, path, digest) in [(archive, archivePath, archiveDigest), (manifestName, manifestPath, manifestDigest)] {
+                partials.append(".\(name).partial")
                 try store.upload(path, as: name)
                 let copied = try store.digest(of: name, partial: true)
                 guard copied == digest else {
@@ -51,6 +53,8 @@ public struct RemoteCopyOperation: Sendable {
                 try store.finalize(name)
             }
         } catch {
+            // A failed upload, read-back or rename leaves no temporary file on the target.
+            if !partials.isEmpty { try? store.delete(partials) }
             throw OperationFailure(stage: "remote copy", message: error.description)
         }
         var warnings: [String] = []

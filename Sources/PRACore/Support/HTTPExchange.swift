@@ -33,7 +33,7 @@ public struct HTTPExchange: Sendable {
         configuration.timeoutIntervalForResource = timeout
         let session = URLSession(configuration: configuration)
         let task = session.dataTask(with: request) { data, response, error in
-            box.set(status: (response as? HTTPURLResponse)?.statusCode, body: data ?? Data(), error: error?.localizedDescription)
+            box.set(status: (response as? HTTPURLResponse)?.statusCode, body: data ?? Data(), error: error.map { Self.describe($0, timeout: timeout) })
             done.signal()
         }
         task.resume()
@@ -44,6 +44,20 @@ public struct HTTPExchange: Sendable {
         session.finishTasksAndInvalidate()
         let (status, body, error) = box.get()
         return Response(statusCode: status, body: body, error: error, seconds: started.elapsed())
+    }
+
+    /// Foundation's transport errors in words ("timed out after 10s"), not "NSURLErrorDomain error -1001".
+    static func describe(_ error: Error, timeout: Double) -> String {
+        guard let failure = error as? URLError else { return error.localizedDescription }
+        switch failure.code {
+        case .timedOut: return "timed out after \(Int(timeout))s"
+        case .cannotConnectToHost: return "connection refused"
+        case .cannotFindHost, .dnsLookupFailed: return "host not found"
+        case .networkConnectionLost: return "connection closed before the answer"
+        case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate, .serverCertificateNotYetValid, .serverCertificateHasUnknownRoot:
+            return "TLS connection failed (URLError \(failure.code.rawValue))"
+        default: return "\(failure.localizedDescription) (URLError \(failure.code.rawValue))"
+        }
     }
 }
 

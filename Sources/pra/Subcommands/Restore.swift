@@ -128,6 +128,7 @@ struct Restore: ParsableCommand {
         }
         for skipped in result.skippedBackups { Terminal.warn("fallback: \(skipped)") }
         for fetched in result.fetchedFromRemote { Terminal.warn("no valid local backup: restoring the remote copy \(fetched)") }
+        if let problem = result.reportError { Terminal.warn(problem) }
         if json {
             Terminal.output(JSONCoding.document(result))
         } else {

@@ -135,15 +135,22 @@ public struct BackupOperation {
         }
         // From the rename until the manifest is in place, an interrupt must not leave an archive
         // without its manifest behind: remove it then, unless the manifest made it complete.
+        // The interrupt cleanup runs on another thread while this one goes on: it takes
+        // `commitLock` and keeps it until the process exits, so the rename and the manifest are
+        // either done in full before it looks, or never started (no half backup, no partial).
         let manifestPath = archivePath + BackupArchiveName.manifestSuffix
+        let commitLock = NSLock()
         let incompleteToken = InterruptCleanup.shared.register {
+            commitLock.lock()  // never released: the process exits after its cleanups
             if !FileManager.default.fileExists(atPath: manifestPath) { unlink(archivePath) }
         }
         defer { InterruptCleanup.shared.unregister(incompleteToken) }
+        commitLock.lock()
         do {
             try file.commit()
         } catch {
             file.discard()
+            commitLock.unlock()
             throw OperationFailure(stage: "write", error)
         }
 
@@ -159,8 +166,10 @@ public struct BackupOperation {
         } catch {
             // Without its manifest the archive is not a backup: remove it rather than leave a look-alike.
             unlink(archivePath)
+            commitLock.unlock()
             throw OperationFailure(stage: "manifest", error)
         }
+        commitLock.unlock()
 
         var warnings: [String] = []
         let deleted = Self.applyRetention(retention, directory: directory, now: finishedAt, warnings: &warnings)

@@ -60,7 +60,11 @@ public struct RestoreOperation {
             phases.end()
             result.phases = phases.phases
             result.seconds = clock.elapsed()
-            result.reportFile = try? RestoreReport(result: result).write(to: configuration.reportDirectory)
+            do {
+                result.reportFile = try RestoreReport(result: result).write(to: configuration.reportDirectory)
+            } catch {
+                result.reportError = "cannot write the restore report in REPORT_DIR=\(configuration.reportDirectory): \(error)"
+            }
             return result
         }
         func fail(_ stage: String, _ message: String) -> RestoreResult {

@@ -40,6 +40,8 @@ public struct RestoreResult: Codable, Sendable {
     public var reportFile: String?
     /// For `pra restore --pitr`: the point reached and the recovered server.
     public var pointInTime: PointInTimeDetails?
+    /// Why the report file could not be written (the restore's own verdict is unchanged).
+    public var reportError: String?
 
     public init(targetDatabase: String, startedAt: Date) {
         self.targetDatabase = targetDatabase
