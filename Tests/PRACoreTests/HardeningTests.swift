@@ -73,6 +73,27 @@ struct HardeningTests {
         #expect(BackupCatalogue(directory: directory).scoped(database: "other", prefix: prod).complete.isEmpty)
     }
 
+    @Test("row 1: restore --latest falling back to the remote copies takes only its own database's")
+    func remoteScopedToOwnDatabase() throws {
+        let prod = try TestEnvironment.fixtureDatabase("rprod", scale: 0.01)
+        let big = try TestEnvironment.fixtureDatabase("rbig", scale: 0.01)
+        let directory = TestEnvironment.temporaryDirectory("rscope")
+        let remote = TestEnvironment.temporaryDirectory("rscope-remote")
+        let prodConfiguration = try TestEnvironment.configuration(database: prod, backupDirectory: directory, extra: ["REMOTE_TARGET": remote])
+        let bigConfiguration = try TestEnvironment.configuration(database: big, backupDirectory: directory, extra: ["REMOTE_TARGET": remote])
+        let prodBackup = try BackupOperation(configuration: prodConfiguration).run()
+        _ = try RemoteCopyOperation(configuration: prodConfiguration)?.copy(archivePath: prodBackup.archive, manifestPath: prodBackup.manifest)
+        sleep(1)
+        let bigBackup = try BackupOperation(configuration: bigConfiguration).run()
+        _ = try RemoteCopyOperation(configuration: bigConfiguration)?.copy(archivePath: bigBackup.archive, manifestPath: bigBackup.manifest)
+        for name in try FileManager.default.contentsOfDirectory(atPath: directory) where name.contains("_backup_full_") {
+            try FileManager.default.removeItem(atPath: directory + "/" + name)
+        }
+        let restored = try RestoreOperation(configuration: prodConfiguration).run(source: .latest, targetDatabase: prod + "_x")
+        #expect(restored.succeeded, "\(restored.failure ?? "")")
+        #expect(restored.fetchedFromRemote.first?.contains((prodBackup.archive as NSString).lastPathComponent) == true, "\(restored.fetchedFromRemote)")
+    }
+
     // MARK: row 2
 
     @Test("row 2: replacing a target whose staging rename fails rolls back to the old target intact")

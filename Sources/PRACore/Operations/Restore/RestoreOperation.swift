@@ -138,7 +138,9 @@ public struct RestoreOperation {
                 if !listedRemote {
                     listedRemote = true
                     do {
-                        pendingRemote = try copies.completeBackups()
+                        // Only this database's copies (the manifest's database is checked once fetched).
+                        let prefix = configuration.backupPrefix(for: sourceDatabase)
+                        pendingRemote = try copies.completeBackups().filter { $0.prefix == prefix }
                         if pendingRemote.isEmpty { result.skippedBackups.append("no complete backup on \(copies.store.description)") }
                     } catch {
                         result.skippedBackups.append("remote copies: \(error)")
@@ -161,6 +163,10 @@ public struct RestoreOperation {
             let candidate = candidates[index]
             index += 1
             let name = (candidate.archive as NSString).lastPathComponent
+            if candidate.requireManifest, let manifest = try? BackupManifest.load(path: candidate.manifest), manifest.database != sourceDatabase {
+                result.skippedBackups.append("\(name) is a backup of database \(manifest.database), not \(sourceDatabase)")
+                continue
+            }
             phases.begin("verify")
             let problems = ArchiveVerifier().precheck(archivePath: candidate.archive, manifestPath: candidate.manifest, requireManifest: candidate.requireManifest)
             if !problems.isEmpty {
