@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The test suite: unit tests and integration tests on scratch PostgreSQL clusters.
+# The test suite: unit tests and integration tests on scratch PostgreSQL clusters, then the
+# campaigns of issue 9 in short mode (corruption fuzz inside the suite, kill loop after it).
 # Installs missing system packages first (as root) or prints the command to do it.
 # Arguments go to `swift test` (for example --filter, --parallel). The last line printed is
 # "N passed, N failed, N skipped"; the exit code is swift test's own.
@@ -15,6 +16,8 @@ trap 'rm -f "$output"' EXIT
 # met a full pipe); tail -f shows it live.
 tail -n +1 -f "$output" &
 tailer=$!
+# The corruption fuzz runs in its short mode inside the suite (CorruptionFuzzTests, 200 cases);
+# long mode: scripts/fuzz-corruption.sh.
 set +e
 swift test --skip-build "$@" >"$output" 2>&1
 status=$?
@@ -22,6 +25,10 @@ set -e
 sleep 1
 kill "$tailer" 2>/dev/null || true
 wait "$tailer" 2>/dev/null || true
+# Kill-loop campaign, short mode (4 kills per command), on a full run; long mode: scripts/kill-loop.sh.
+if [ $# -eq 0 ]; then
+    scripts/kill-loop.sh --rounds 4 --scale 0.05 || status=1
+fi
 # Count swift-testing's per-test result lines. A test that failed before it ran (a missing
 # prerequisite under PRA_TEST_REQUIRE_ALL) only "recorded an issue"; a test that started and never
 # finished (the test process crashed) counts as failed too.

@@ -33,8 +33,9 @@ struct CLITests {
         #expect(level.stderr.contains("BACKUP_COMPRESSION_LEVEL=12"))
         #expect(level.stderr.split(separator: "\n").count == 1)
 
+        // status: a configuration error is UNKNOWN (3), not a level (issue 9, row 10).
         let missingEnv = try PraBinary.run(["status", "--env-file", directory + "/nope.env"], environment: environment)
-        #expect(missingEnv.exitCode == 2)
+        #expect(missingEnv.exitCode == 3)
         #expect(missingEnv.stderr.contains("nope.env"))
     }
 

@@ -76,7 +76,8 @@ struct OperationsCLITests {
         let unknown = try PraBinary.run(["status", "--nagios"], environment: environment)
         #expect(unknown.exitCode == 3)
         #expect(unknown.stdout.hasPrefix("PRA UNKNOWN - "))
-        #expect(try PraBinary.run(["status"], environment: environment).exitCode == 2, "without --nagios, the status contract is unchanged")
+        // Without --nagios a configuration error is 3 as well (issue 9, row 10): 2 would read as WARNING.
+        #expect(try PraBinary.run(["status"], environment: environment).exitCode == 3, "a configuration error is none of the levels")
     }
 
     @Test("schedule print: cron lines and systemd units with the absolute paths of pra and the env file")

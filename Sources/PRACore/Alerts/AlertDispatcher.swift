@@ -30,7 +30,8 @@ public struct AlertDispatcher: Sendable {
                 let sender = configuration["ALERT_EMAIL_FROM"] ?? "pra@\(Alert.hostName)"
                 do {
                     channels.append(try EmailAlerter(smtpURL: smtp, recipients: recipients, sender: sender, user: configuration["SMTP_USER"],
-                                                     password: configuration["SMTP_PASSWORD"], caFile: configuration["SMTP_CA_FILE"], timeout: timeout))
+                                                     password: configuration["SMTP_PASSWORD"], caFile: configuration["SMTP_CA_FILE"],
+                                                     allowPlaintext: configuration["SMTP_ALLOW_PLAINTEXT"]?.lowercased() == "true", timeout: timeout))
                 } catch {
                     configurationProblems.append("email alerts are off: \(error)")
                 }

@@ -8,6 +8,8 @@ import Glibc
 /// (Debian package `curl`) with an argument array.
 ///
 /// - `smtp://host[:port]`: STARTTLS when the server offers it (`curl --ssl`), plain otherwise;
+///   with credentials (`SMTP_USER`) STARTTLS is required (`--ssl-reqd`) unless
+///   `SMTP_ALLOW_PLAINTEXT=true`;
 ///   `smtps://host[:port]`: TLS from the first byte.
 /// - Authentication only when `SMTP_USER` is set. The password never goes into curl's
 ///   arguments: it is written to a netrc file (mode 600, in a private temporary directory,
@@ -19,13 +21,15 @@ public struct EmailAlerter: AlertChannel {
     public var user: String?
     public var password: String?
     public var caFile: String?
+    /// `SMTP_ALLOW_PLAINTEXT=true`: authenticate even when the server offers no TLS.
+    public var allowPlaintext: Bool
     public var timeout: Double
     /// Where the private directory holding the temporary netrc file is made.
     public var credentialsParent = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
     public var name: String { "email" }
     public var server: String { "\(smtpURL.scheme ?? "smtp")://\(smtpURL.host ?? "?")\(smtpURL.port.map { ":\($0)" } ?? "")" }
 
-    public init(smtpURL: String, recipients: [String], sender: String, user: String? = nil, password: String? = nil, caFile: String? = nil, timeout: Double = 10) throws(ConfigurationError) {
+    public init(smtpURL: String, recipients: [String], sender: String, user: String? = nil, password: String? = nil, caFile: String? = nil, allowPlaintext: Bool = false, timeout: Double = 10) throws(ConfigurationError) {
         guard let url = URL(string: smtpURL), url.scheme == "smtp" || url.scheme == "smtps", let host = url.host, !host.isEmpty else {
             throw ConfigurationError("SMTP_URL=\(smtpURL) is not smtp://host[:port] or smtps://host[:port]")
         }
@@ -42,6 +46,7 @@ public struct EmailAlerter: AlertChannel {
         self.user = user
         self.password = password
         self.caFile = caFile
+        self.allowPlaintext = allowPlaintext
         self.timeout = timeout
     }
 
@@ -63,7 +68,11 @@ public struct EmailAlerter: AlertChannel {
                          "--connect-timeout", String(Int(max(1, timeout))), "--max-time", String(Int(max(1, timeout * 3))),
                          "--mail-from", sender]
         for recipient in recipients { arguments += ["--mail-rcpt", recipient] }
-        if smtpURL.scheme == "smtp" { arguments.append("--ssl") }
+        if smtpURL.scheme == "smtp" {
+            // Credentials never cross the network in clear: STARTTLS is required when
+            // authenticating (curl gives up before AUTH), unless SMTP_ALLOW_PLAINTEXT=true.
+            arguments.append(user != nil && !allowPlaintext ? "--ssl-reqd" : "--ssl")
+        }
         if let caFile { arguments += ["--cacert", caFile] }
         arguments += ["--upload-file", "-"]
 

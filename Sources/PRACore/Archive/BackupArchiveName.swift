@@ -52,6 +52,19 @@ public struct BackupArchiveName: Sendable, Equatable, Hashable {
         return formatter
     }
 
+    /// A file-name prefix for `name` (a database name or `BACKUP_PREFIX`): ASCII letters, digits,
+    /// `_` and `-` (not first) kept, every other byte written `+XX` (hex). So no `/`, no leading
+    /// `-`, no `..`, nothing a shell or ssh quoting refuses; different names give different
+    /// prefixes, and the manifest's `database` field maps an archive back to its database.
+    public static func safePrefix(_ name: String) -> String {
+        var result = ""
+        for (index, byte) in name.utf8.enumerated() {
+            let keep = (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x5F || (byte == 0x2D && index > 0)
+            result += keep ? String(UnicodeScalar(byte)) : String(format: "+%02X", byte)
+        }
+        return result.isEmpty ? "+" : result
+    }
+
     /// `YYYYMMDD_HHMMSS` in UTC, as used in archive and report names.
     public static func stamp(_ date: Date) -> String { formatter.string(from: date) }
 }

@@ -20,6 +20,26 @@ public struct BackupCatalogue: Sendable {
     public let directory: String
     public let entries: [Entry]
 
+    private init(directory: String, entries: [Entry]) {
+        self.directory = directory
+        self.entries = entries
+    }
+
+    /// The backups of `database` only: archive prefix `prefix` and, when the manifest is
+    /// readable, the manifest's database. Another database's backups in the same directory
+    /// are never restored, judged or deleted in its place.
+    public func scoped(database: String, prefix: String) -> BackupCatalogue {
+        BackupCatalogue(directory: directory, entries: entries.filter { entry in
+            entry.name.prefix == prefix && (entry.manifest.map { $0.database == database } ?? true)
+        })
+    }
+
+    /// Whose backup `entry` is, for listings: the manifest's database, else the prefix.
+    public static func owner(of entry: Entry) -> String {
+        if let manifest = entry.manifest { return "database \(manifest.database)" }
+        return "prefix \(entry.name.prefix), no valid manifest"
+    }
+
     /// Scans `directory`. A missing directory gives an empty catalogue.
     public init(directory: String) {
         self.directory = directory
@@ -33,7 +53,9 @@ public struct BackupCatalogue: Sendable {
             var problem: String?
             if FileManager.default.fileExists(atPath: manifestPath) {
                 do {
-                    manifest = try BackupManifest.load(path: manifestPath)
+                    let loaded = try BackupManifest.load(path: manifestPath)
+                    problem = Self.implausibility(of: loaded, archivePath: archivePath)
+                    if problem == nil { manifest = loaded }
                 } catch {
                     problem = error.description
                 }
@@ -41,6 +63,26 @@ public struct BackupCatalogue: Sendable {
             entries.append(Entry(name: name, archivePath: archivePath, manifestPath: manifestPath, manifest: manifest, manifestProblem: problem))
         }
         self.entries = entries.sorted { $0.name.timestamp > $1.name.timestamp }
+    }
+
+    /// Why a readable manifest still does not make a complete backup: it finished in the future
+    /// (beyond five minutes of clock skew).
+    static func implausibility(of manifest: BackupManifest, archivePath: String, now: Date = Date()) -> String? {
+        if manifest.finishedAt > now.addingTimeInterval(300) {
+            return "manifest \((archivePath as NSString).lastPathComponent)\(BackupArchiveName.manifestSuffix): finishedAt \(ISO8601DateFormatter().string(from: manifest.finishedAt)) is in the future"
+        }
+        return nil
+    }
+
+    /// The archive's size is not the one its manifest records (`nil`: it is, or no manifest).
+    public static func sizeProblem(of entry: Entry) -> String? {
+        guard let manifest = entry.manifest else { return nil }
+        var info = stat()
+        let size = stat(entry.archivePath, &info) == 0 ? UInt64(info.st_size) : 0
+        if size != manifest.compressedBytes {
+            return "\(entry.name.fileName) is \(size) bytes, its manifest says \(manifest.compressedBytes)"
+        }
+        return nil
     }
 
     public var complete: [Entry] { entries.filter(\.isComplete) }

@@ -13,7 +13,8 @@ public final class BackupLock {
     /// Takes the lock or throws ``ArchiveError/locked(directory:holder:)`` naming the holder.
     public init(directory: String) throws {
         path = (directory as NSString).appendingPathComponent(".pra-backup.lock")
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        // O_NOFOLLOW: a symbolic link planted here must not make pra truncate its target.
+        fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw FileError(operation: .open, path: path, code: errno) }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let code = errno

@@ -37,8 +37,11 @@ public struct BackupManifest: Codable, Sendable, Equatable {
     /// The exported snapshot the dump and the row counts shared.
     public var snapshot: String
     public var tables: [TableRows]
+    /// pg_dump's `\restrict` key (pg_dump 15.14 and later): a restore of this archive requires
+    /// the dump's `\restrict` line to carry it. `nil`: the dump has none (older pg_dump).
+    public var restrictKey: String?
 
-    public init(formatVersion: Int = Self.currentFormatVersion, toolVersion: String = PRAVersion.current, kind: String = "full", database: String, serverVersion: String, pgDumpVersion: String, startedAt: Date, finishedAt: Date, archive: String, compressedBytes: UInt64, uncompressedBytes: UInt64, sha256: String, compressionLevel: Int, snapshot: String, tables: [TableRows]) {
+    public init(formatVersion: Int = Self.currentFormatVersion, toolVersion: String = PRAVersion.current, kind: String = "full", database: String, serverVersion: String, pgDumpVersion: String, startedAt: Date, finishedAt: Date, archive: String, compressedBytes: UInt64, uncompressedBytes: UInt64, sha256: String, compressionLevel: Int, snapshot: String, tables: [TableRows], restrictKey: String? = nil) {
         self.formatVersion = formatVersion
         self.toolVersion = toolVersion
         self.kind = kind
@@ -54,6 +57,35 @@ public struct BackupManifest: Codable, Sendable, Equatable {
         self.compressionLevel = compressionLevel
         self.snapshot = snapshot
         self.tables = tables
+        self.restrictKey = restrictKey
+    }
+
+    /// Foundation reports a number that does not fit its field as "not JSON": find which.
+    static func outOfRangeField(in text: String) -> String? {
+        let unsigned = ["compressedBytes", "uncompressedBytes"]
+        for key in unsigned + ["formatVersion", "compressionLevel", "rows"] {
+            guard let regex = try? NSRegularExpression(pattern: "\"\(key)\"\\s*:\\s*([-+0-9.eE]+)") else { continue }
+            for match in regex.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
+                guard let range = Range(match.range(at: 1), in: text) else { continue }
+                let number = String(text[range])
+                let fits = unsigned.contains(key) ? UInt64(number) != nil : Int64(number) != nil
+                if !fits { return "field \(key): \(number.prefix(24)) is out of range" }
+            }
+        }
+        return nil
+    }
+
+    /// What makes these values impossible for a real backup (`nil`: nothing).
+    var problem: String? {
+        if finishedAt < startedAt { return "field finishedAt: before startedAt" }
+        if !(1...9).contains(compressionLevel) { return "field compressionLevel: \(compressionLevel) is not 1-9" }
+        if sha256.count != 64 || !sha256.allSatisfy(\.isHexDigit) { return "field sha256: not a SHA-256" }
+        if archive.isEmpty || archive.contains("/") { return "field archive: not a file name" }
+        if tables.contains(where: { $0.rows < 0 }) { return "field tables: negative row count" }
+        if let restrictKey, restrictKey.isEmpty || !restrictKey.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) {
+            return "field restrictKey: not an alphanumeric key"
+        }
+        return nil
     }
 
     /// Total rows over all tables.
@@ -73,7 +105,12 @@ public struct BackupManifest: Codable, Sendable, Equatable {
         do {
             manifest = try JSONCoding.decoder.decode(BackupManifest.self, from: data)
         } catch {
-            throw ArchiveError.manifestUnreadable(path: path, reason: "not a valid manifest (\(JSONCoding.describe(error)))")
+            var reason = JSONCoding.describeField(error)
+            if reason == "not JSON", let field = outOfRangeField(in: String(decoding: data, as: UTF8.self)) { reason = field }
+            throw ArchiveError.manifestUnreadable(path: path, reason: "manifest invalid: \(reason)")
+        }
+        if let problem = manifest.problem {
+            throw ArchiveError.manifestUnreadable(path: path, reason: "manifest invalid: \(problem)")
         }
         guard manifest.formatVersion <= currentFormatVersion else {
             throw ArchiveError.manifestUnreadable(path: path, reason: "format version \(manifest.formatVersion) is newer than this pra understands (\(currentFormatVersion))")

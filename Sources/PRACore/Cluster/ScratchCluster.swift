@@ -21,7 +21,19 @@ public final class ScratchCluster: @unchecked Sendable {
         public var port: Int
         public var binDirectory: String
         public var runAsUser: String?
+        /// Random; also in `.pra-cluster-token` inside the directory. `cluster down` acts only
+        /// when both agree and the state names the directory it was found in.
+        public var token: String?
     }
+
+    /// Why `directory` is not a cluster `pra cluster up` made.
+    public struct NotACluster: Error, CustomStringConvertible {
+        public let directory: String
+        public let reason: String
+        public var description: String { "\(directory) is not a scratch cluster made by pra cluster up: \(reason)" }
+    }
+
+    static let tokenFile = ".pra-cluster-token"
 
     public let directory: String
     public let port: Int
@@ -132,8 +144,23 @@ public final class ScratchCluster: @unchecked Sendable {
 
     /// Re-attaches to a cluster that `pra cluster up` left running.
     public init(attachingTo directory: String) throws {
-        let data = try Data(contentsOf: URL(fileURLWithPath: directory + "/pra-cluster.json"))
-        let state = try JSONCoding.decoder.decode(State.self, from: data)
+        guard let data = FileManager.default.contents(atPath: directory + "/pra-cluster.json"),
+            let state = try? JSONCoding.decoder.decode(State.self, from: data)
+        else {
+            throw NotACluster(directory: directory, reason: "no readable pra-cluster.json")
+        }
+        // The state must describe the directory it is in (a crafted file naming another
+        // directory would make us kill that directory's server and delete it)...
+        guard let here = Self.realPath(directory), let named = Self.realPath(state.directory), here == named else {
+            throw NotACluster(directory: directory, reason: "its pra-cluster.json names another directory (\(state.directory))")
+        }
+        // ...and carry the token pra left inside it.
+        guard let token = state.token, !token.isEmpty,
+            let stored = try? String(contentsOfFile: directory + "/" + Self.tokenFile, encoding: .utf8),
+            stored.trimmingCharacters(in: .whitespacesAndNewlines) == token
+        else {
+            throw NotACluster(directory: directory, reason: "its token (\(Self.tokenFile)) is missing or does not match pra-cluster.json")
+        }
         self.directory = state.directory
         settings = [:]
         walSegmentMegabytes = nil
@@ -260,8 +287,16 @@ public final class ScratchCluster: @unchecked Sendable {
     }
 
     private func writeState() throws {
-        let state = State(directory: directory, port: port, binDirectory: binDirectory, runAsUser: runAs?.name)
-        try JSONCoding.encoder.encode(state).write(to: URL(fileURLWithPath: directory + "/pra-cluster.json"))
+        let token = UUID().uuidString + UUID().uuidString
+        try DurableFile.write(Data((token + "\n").utf8), to: directory + "/" + Self.tokenFile, permissions: 0o600)
+        let state = State(directory: directory, port: port, binDirectory: binDirectory, runAsUser: runAs?.name, token: token)
+        try DurableFile.write(JSONCoding.encoder.encode(state), to: directory + "/pra-cluster.json", permissions: 0o644)
+    }
+
+    static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 
     /// Starts and stops this cluster's server, as the unprivileged user when we are root.

@@ -55,6 +55,7 @@ public struct Configuration: Sendable {
         ("SMTP_URL", nil, "SMTP server: smtp://host[:port] (STARTTLS when offered) or smtps://host[:port]"),
         ("SMTP_USER", nil, "SMTP user name (authentication only when set)"),
         ("SMTP_PASSWORD", nil, "SMTP password (a secret: never in argv, logs or alerts)"),
+        ("SMTP_ALLOW_PLAINTEXT", "false", "true: allow SMTP authentication without TLS (the password crosses the network in clear)"),
         ("SMTP_CA_FILE", nil, "CA certificate file to verify the SMTP server's TLS certificate (default: the system's)"),
         ("ALERT_ON_SUCCESS", "false", "also alert when backup, restore or a drill succeeds"),
         ("ALERT_TIMEOUT", "10s", "timeout of each alert delivery"),
@@ -96,9 +97,15 @@ public struct Configuration: Sendable {
                 values[key] = value
                 sources[key] = .envFile
             }
-            let holdsSecret = file.values["PGPASSWORD"] != nil || (file.values["DATABASE_URL"].map(Self.urlHasPassword) ?? false)
-            if holdsSecret && file.permissions & 0o077 != 0 {
-                warnings.append("env file \(path) holds a password and is readable by group or others (mode \(String(file.permissions, radix: 8))); run: chmod 600 \(path)")
+            // Every secret variable counts, not only PGPASSWORD.
+            var secrets = SecretRedactor.secretVariables.filter { !(file.values[$0] ?? "").isEmpty }
+            if file.values["DATABASE_URL"].map(Self.urlHasPassword) ?? false { secrets.append("DATABASE_URL") }
+            if !secrets.isEmpty && file.permissions & 0o077 != 0 {
+                warnings.append("env file \(path) holds a secret (\(secrets.joined(separator: ", "))) and is readable by group or others (mode \(String(file.permissions, radix: 8))); run: chmod 600 \(path)")
+            }
+            for key in file.values.keys.sorted() where !Self.isKnown(key) {
+                let hint = Self.closestName(to: key).map { " (did you mean \($0)?)" } ?? ""
+                warnings.append("env file \(path): unknown variable \(key), ignored\(hint)")
             }
         }
         for (key, value) in environment where Self.isKnown(key) {
@@ -113,6 +120,31 @@ public struct Configuration: Sendable {
 
     static func isKnown(_ key: String) -> Bool {
         key.hasPrefix("PG") || variables.contains { $0.name == key }
+    }
+
+    /// The known variable nearest to `name` (edit distance at most 3), for typo warnings.
+    static func closestName(to name: String) -> String? {
+        let candidates = variables.map(\.name) + ConnectionSettings.environmentNames.values
+        var best: (name: String, distance: Int)?
+        for candidate in candidates {
+            let distance = editDistance(Array(name.uppercased().utf8), Array(candidate.utf8))
+            if distance <= 3 && distance < (best?.distance ?? .max) { best = (candidate, distance) }
+        }
+        return best?.name
+    }
+
+    static func editDistance(_ a: [UInt8], _ b: [UInt8]) -> Int {
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var previous = Array(0...b.count)
+        for i in 1...a.count {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...b.count {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
     }
 
     static func urlHasPassword(_ url: String) -> Bool {
@@ -155,6 +187,12 @@ public struct Configuration: Sendable {
     /// The connection settings these values describe.
     public func connectionSettings() throws(ConfigurationError) -> ConnectionSettings {
         try ConnectionSettings(configuration: self)
+    }
+
+    /// The archive prefix of `database`'s backups: `BACKUP_PREFIX`, else the database name,
+    /// made safe for a file name (see ``BackupArchiveName/safePrefix(_:)``).
+    public func backupPrefix(for database: String) -> String {
+        BackupArchiveName.safePrefix(self["BACKUP_PREFIX"] ?? database)
     }
 
     public var backupDirectory: String { self["BACKUP_DIR"] ?? "./backups" }

@@ -50,7 +50,7 @@ public final class CommandLog: @unchecked Sendable {
             }
         }
         let file = (directory as NSString).appendingPathComponent(Self.fileName(command: command, date: date))
-        let descriptor = Glibc.open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
+        let descriptor = Glibc.open(file, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o640)
         guard descriptor >= 0 else { throw FileError(operation: .open, path: file, code: errno) }
         lock.lock()
         defer { lock.unlock() }

@@ -13,7 +13,8 @@ public struct SecretRedactor: Sendable {
     public let secrets: [String]
 
     public init(secrets: [String]) {
-        self.secrets = Array(Set(secrets.filter { $0.count >= 4 })).sorted { $0.count > $1.count }
+        // Every configured secret, whatever its length (a 3-character password is still a password).
+        self.secrets = Array(Set(secrets.filter { !$0.isEmpty })).sorted { $0.count > $1.count }
     }
 
     /// The secrets of `configuration`: the secret variables, the password of `DATABASE_URL`,

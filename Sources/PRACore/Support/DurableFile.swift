@@ -29,8 +29,11 @@ public final class DurableFile {
             throw FileError(operation: .open, path: finalPath, code: EEXIST)
         }
         unlink(temporaryPath)  // a leftover of a killed run; never a valid file
-        fd = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, permissions)
+        // O_EXCL | O_NOFOLLOW: never through a symbolic link someone planted.
+        fd = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, permissions)
         guard fd >= 0 else { throw FileError(operation: .open, path: temporaryPath, code: errno) }
+        // Held while the file is written: a cleaner tells a live writer from a killed one.
+        flock(fd, LOCK_EX | LOCK_NB)
         let path = temporaryPath
         cleanupToken = InterruptCleanup.shared.register { unlink(path) }
     }
@@ -103,6 +106,19 @@ public final class DurableFile {
         let file = try DurableFile(finalPath: path, permissions: permissions, replacing: true)
         try file.write(data)
         try file.commit()
+    }
+
+    /// True when the temporary file at `path` has no live writer: nobody holds its lock and it
+    /// did not change in the last `quietSeconds`. Symbolic links and non-files are never orphans.
+    public static func isOrphaned(_ path: String, quietSeconds: Double) -> Bool {
+        var info = stat()
+        guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return false }
+        let modified = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
+        guard Date().timeIntervalSince1970 - modified >= quietSeconds else { return false }
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        return flock(fd, LOCK_EX | LOCK_NB) == 0
     }
 
     /// fsyncs the directory holding `path`, so a rename survives a crash.

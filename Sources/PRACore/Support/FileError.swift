@@ -24,6 +24,9 @@ public struct FileError: Error, CustomStringConvertible, Sendable, Equatable {
     public var isDiskFull: Bool { code == ENOSPC || code == EDQUOT }
 
     public var description: String {
+        if code == ELOOP {
+            return "cannot \(operation.rawValue) \(path): it is a symbolic link, and pra does not follow links for its lock, log, report and temporary files; remove it"
+        }
         let reason = String(cString: strerror(code))
         let progress = bytes.map { " after \($0) bytes" } ?? ""
         return "cannot \(operation.rawValue) \(path): \(reason)\(progress)"

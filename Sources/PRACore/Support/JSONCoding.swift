@@ -45,6 +45,28 @@ public enum JSONCoding {
         String(decoding: try! encoder.encode(value), as: UTF8.self) + "\n"
     }
 
+    /// "field X: what is wrong" for a document that is JSON but holds a bad field, "not JSON" otherwise.
+    static func describeField(_ error: Error) -> String {
+        func path(_ context: DecodingError.Context) -> String { context.codingPath.map(\.stringValue).joined(separator: ".") }
+        switch error {
+        case DecodingError.keyNotFound(let key, let context):
+            let parent = path(context)
+            return "field \(parent.isEmpty ? "" : parent + ".")\(key.stringValue): missing key \"\(key.stringValue)\""
+        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
+            return "field \(path(context)): wrong type"
+        case DecodingError.dataCorrupted(let context):
+            let field = path(context)
+            if field.isEmpty {
+                // Foundation reports a number that does not fit with an empty path but says which.
+                let text = "\(context.debugDescription) \(context.underlyingError.map { "\($0)" } ?? "")"
+                if text.contains("does not fit") || text.contains("Number") || text.contains("number") { return "a number out of range (\(context.debugDescription))" }
+                return "not JSON"
+            }
+            return "field \(field): out of range or malformed"
+        default: return "\(error)"
+        }
+    }
+
     /// A short description of a decoding error: which key, what was wrong.
     static func describe(_ error: Error) -> String {
         switch error {

@@ -18,7 +18,8 @@ struct ClusterDown: ParsableCommand {
         do {
             cluster = try ScratchCluster(attachingTo: directory)
         } catch {
-            throw Terminal.fail("\(directory) is not a scratch cluster made by pra cluster up (no readable pra-cluster.json)", exitCode: 2)
+            // Acts only on a cluster pra created: the state must name this directory and its token match.
+            throw Terminal.fail("\(error)", exitCode: 2)
         }
         cluster.teardown()
         Terminal.output("removed scratch cluster \(directory)\n")

@@ -34,9 +34,9 @@ struct CommonOptions: ParsableArguments {
             }
             for warning in configuration.warnings { Terminal.warn(warning) }
             if verbose {
-                for name in configuration.values.keys.sorted() where name != "PGPASSWORD" {
+                for name in configuration.values.keys.sorted() {
                     var value = configuration.values[name] ?? ""
-                    if name == "DATABASE_URL" { value = "(set, not shown)" }
+                    if name == "DATABASE_URL" || SecretRedactor.secretVariables.contains(name) { value = value.isEmpty ? "" : "(set, not shown)" }
                     Terminal.info("config \(name)=\(value) [\(configuration.sources[name]?.rawValue ?? "?")]")
                 }
             }

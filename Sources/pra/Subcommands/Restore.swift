@@ -31,6 +31,17 @@ struct Restore: ParsableCommand {
             becomes the primary). No target: everything archived. When the WAL needed for the target is \
             missing, the error names the segment and the latest time that can be reached.
 
+            The target is never the source database by accident: a target that is the database the \
+            settings connect to, or the database a candidate backup was taken from (its manifest), is \
+            refused while it exists unless --replace-source is given. When it no longer exists (it was \
+            dropped), restoring under its own name is in-place recovery and allowed. An existing \
+            target is replaced safely: renamed aside, the restored database renamed into place, and \
+            only then the old one dropped; any failure renames it back. Two restores into the same \
+            target never run at once (an advisory lock per target; the second is refused). Archives \
+            never run psql meta-commands: a line starting with a backslash outside COPY data (other \
+            than pg_dump's own \\restrict/\\unrestrict pair, whose key the manifest records) makes the \
+            archive invalid, naming the line.
+
             Exit codes: 0 restored and every check passed, 1 restore or a check failed, 2 usage or \
             configuration error (including a target in the future or a non-empty directory).
 
@@ -77,6 +88,9 @@ struct Restore: ParsableCommand {
     @Flag(name: .long, help: "Replace the target database when it exists.")
     var force = false
 
+    @Flag(name: .long, help: "Allow replacing the source database itself (the one PGDATABASE reaches, or the backup was taken from) while it exists.")
+    var replaceSource = false
+
     @Flag(name: .long, help: "Print the result as one JSON document.")
     var json = false
 
@@ -87,6 +101,7 @@ struct Restore: ParsableCommand {
 
     func validate() throws {
         if file != nil && latest { throw ValidationError("--file and --latest exclude each other") }
+        if pitr && replaceSource { throw ValidationError("--replace-source is for logical restores") }
         let targets = [targetTime, targetLsn, targetName].compactMap { $0 }
         if pitr {
             if targetDir == nil { throw ValidationError("--pitr needs --target-dir DIR: the new data directory") }
@@ -118,7 +133,7 @@ struct Restore: ParsableCommand {
                 let request = PointInTimeRestoreOperation.Request(targetDirectory: targetDir, target: recoveryTarget, port: port, force: force, stopAfterChecks: stop, keepArchiving: archive)
                 result = try PointInTimeRestoreOperation(configuration: configuration, progress: json ? nil : common.progress).run(request)
             } else {
-                result = try RestoreOperation(configuration: configuration, progress: json ? nil : common.progress).run(source: source, targetDatabase: targetDb, force: force)
+                result = try RestoreOperation(configuration: configuration, progress: json ? nil : common.progress).run(source: source, targetDatabase: targetDb, force: force, replaceSource: replaceSource)
             }
         } catch {
             if json { Terminal.output(JSONCoding.document(OperationFailureReport(error))) }

@@ -7,7 +7,12 @@ struct Status: ParsableCommand {
         abstract: "Check the database, the newest backup against RPO_TARGET, health and free space.",
         discussion: """
             Each check is OK, WARNING or CRITICAL. Exit 0 when all are OK, 1 when any is CRITICAL, \
-            2 when the worst is a WARNING (the seed plan's status.sh convention).
+            2 when the worst is a WARNING (the seed plan's status.sh convention), 3 (UNKNOWN) when \
+            the configuration is wrong (RPO_TARGET=abc, a malformed env file): distinct from every level.
+
+            Only the configured database's backups are judged (archive prefix and the manifest's \
+            database); a manifest that finished in the future, or whose archive has another size, \
+            does not count as a backup.
 
             Checks: database reachable (latency), CRITICAL_TABLES present, database size, age of the \
             newest complete backup against RPO_TARGET, whether its last verification failed, \
@@ -47,7 +52,8 @@ struct Status: ParsableCommand {
             configuration = try common.loadConfiguration(logAs: "status")
         } catch {
             if nagios { throw unknown("configuration error (the line above on stderr says which)") }
-            throw error
+            // Exit 3 (UNKNOWN): a configuration error is none of the levels 0, 1 and 2.
+            throw ExitCode(3)
         }
         let report: StatusReport
         do {
@@ -57,7 +63,7 @@ struct Status: ParsableCommand {
                 Terminal.info("error: \(error.description)")
                 throw unknown(error.description)
             }
-            throw Terminal.fail(error)
+            throw Terminal.fail(error.description, exitCode: 3)
         }
         if let prometheus {
             do {

@@ -50,7 +50,7 @@ struct Verify: ParsableCommand {
 
     func run() throws {
         let configuration = try common.loadConfiguration(logAs: "verify")
-        var targets: [(archive: String, manifest: String, requireManifest: Bool)] = archives.map { ($0, $0 + BackupArchiveName.manifestSuffix, false) }
+        var targets: [(archive: String, manifest: String, requireManifest: Bool, owner: String?)] = archives.map { ($0, $0 + BackupArchiveName.manifestSuffix, false, nil) }
         let bases = all ? BaseBackupCatalogue(directory: configuration.backupDirectory).entries : []
         let checksWAL = wal || (all && FileManager.default.fileExists(atPath: WALArchive(backupDirectory: configuration.backupDirectory).root))
         if all {
@@ -58,10 +58,16 @@ struct Verify: ParsableCommand {
             if catalogue.entries.isEmpty && bases.isEmpty && !checksWAL {
                 throw Terminal.fail("no archives in \(configuration.backupDirectory)", exitCode: 1)
             }
-            targets += catalogue.entries.map { ($0.archivePath, $0.manifestPath, true) }
+            // All databases' backups are listed, each saying whose it is.
+            targets += catalogue.entries.map { ($0.archivePath, $0.manifestPath, true, BackupCatalogue.owner(of: $0)) }
         }
-        for target in targets where !FileManager.default.fileExists(atPath: target.archive) {
-            throw Terminal.fail("\(target.archive) does not exist", exitCode: 2)
+        for target in targets {
+            if !FileManager.default.fileExists(atPath: target.archive) {
+                throw Terminal.fail("\(target.archive) does not exist", exitCode: 2)
+            }
+            if let problem = ArchiveVerifier.notARegularFile(target.archive) {
+                throw Terminal.fail(problem, exitCode: 2)
+            }
         }
         let progress = json ? nil : common.progress
         var results: [VerificationResult] = []
@@ -69,7 +75,7 @@ struct Verify: ParsableCommand {
             let result = ArchiveVerifier().verify(archivePath: target.archive, manifestPath: target.manifest, requireManifest: target.requireManifest, progress: progress)
             VerificationRecord.save(result)
             results.append(result)
-            if !json { Terminal.output(result.summary + "\n") }
+            if !json { Terminal.output(result.summary + (target.owner.map { " [\($0)]" } ?? "") + "\n") }
         }
         for entry in bases {
             let result = try BaseBackupVerifier().verify(entry, progress: progress)

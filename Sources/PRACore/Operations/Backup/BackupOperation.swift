@@ -42,6 +42,8 @@ public struct BackupOperation {
             throw OperationFailure(stage: "lock", error)
         }
         defer { withExtendedLifetime(lock) {} }
+        // Under the lock: partial files whose writer is gone (a killed backup) are removed.
+        var warnings = Self.removeOrphanedPartials(in: directory)
 
         let started = MonotonicClock.now()
         let startedAt = Date()
@@ -74,7 +76,7 @@ public struct BackupOperation {
             throw OperationFailure(stage: "pg_dump", error)
         }
 
-        let prefix = configuration["BACKUP_PREFIX"] ?? database
+        let prefix = configuration.backupPrefix(for: database)
         let name = Self.freshName(prefix: prefix, directory: directory)
         let archivePath = (directory as NSString).appendingPathComponent(name.fileName)
         let counter = RowCounter(connection: connection)
@@ -89,6 +91,9 @@ public struct BackupOperation {
         }
         var hasher = SHA256()
         var tail = TailBuffer(capacity: 512)
+        // The first bytes of the dump hold pg_dump's `\restrict` line, whose key the manifest records.
+        var head: [UInt8] = []
+        head.reserveCapacity(Self.headCapacity)
         let deflater: GzipDeflater
         do {
             deflater = try GzipDeflater(level: Int32(level))
@@ -98,7 +103,9 @@ public struct BackupOperation {
         }
         let dump = ExternalProcess(
             executable: pgDump,
-            arguments: ["--format=plain", "--snapshot=\(snapshot)", "--no-password", "--lock-wait-timeout=300000", database],
+            // The name as a quoted connection string: never read as an option (`-f...`) nor
+            // expanded from a connection string it contains (`dbname=prod`).
+            arguments: ["--format=plain", "--snapshot=\(snapshot)", "--no-password", "--lock-wait-timeout=300000", "--dbname=" + Self.connectionString(database: database)],
             environment: settings.childEnvironment(applicationName: Self.applicationName),
             timeout: timeout)
         let progress = self.progress
@@ -108,6 +115,7 @@ public struct BackupOperation {
         }
         do {
             let outcome = try dump.run { chunk in
+                if head.count < Self.headCapacity { head.append(contentsOf: chunk.prefix(Self.headCapacity - head.count)) }
                 tail.append(chunk)
                 try deflater.compress(chunk, sink: writeCompressed)
                 progress?.update(phase: "backup", bytes: deflater.bytesIn)
@@ -160,7 +168,7 @@ public struct BackupOperation {
             startedAt: startedAt, finishedAt: finishedAt, archive: name.fileName,
             compressedBytes: file.bytesWritten, uncompressedBytes: deflater.bytesIn,
             sha256: hasher.finalize().hex,
-            compressionLevel: level, snapshot: snapshot, tables: tables)
+            compressionLevel: level, snapshot: snapshot, tables: tables, restrictKey: DumpScanner.restrictKey(inHead: head))
         do {
             try DurableFile.write(manifest.encoded(), to: manifestPath)
         } catch {
@@ -171,14 +179,35 @@ public struct BackupOperation {
         }
         commitLock.unlock()
 
-        var warnings: [String] = []
-        let deleted = Self.applyRetention(retention, directory: directory, now: finishedAt, warnings: &warnings)
+        let deleted = Self.applyRetention(retention, directory: directory, database: database, prefix: prefix, now: finishedAt, warnings: &warnings)
         return BackupResult(
             archive: archivePath, manifest: manifestPath, database: database, serverVersion: serverVersion,
             startedAt: startedAt, finishedAt: finishedAt, seconds: started.elapsed(),
             compressedBytes: manifest.compressedBytes, uncompressedBytes: manifest.uncompressedBytes,
             sha256: manifest.sha256, tableCount: tables.count, totalRows: manifest.totalRows,
             deletedByRetention: deleted, warnings: warnings)
+    }
+
+    static let headCapacity = 8192
+
+    /// `dbname='...'` with libpq's quoting: pg_dump reads it as this database's name only.
+    public static func connectionString(database: String) -> String {
+        "dbname='" + database.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
+    }
+
+    /// Removes `.partial` files in `directory` whose writer is gone (no process holds their
+    /// lock and they have not changed for a few seconds), returning a warning per file.
+    static func removeOrphanedPartials(in directory: String, quietSeconds: Double = 5) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        var warnings: [String] = []
+        for name in names where name.hasPrefix(".") && name.hasSuffix(".partial") {
+            let path = (directory as NSString).appendingPathComponent(name)
+            guard DurableFile.isOrphaned(path, quietSeconds: quietSeconds) else { continue }
+            if unlink(path) == 0 {
+                warnings.append("removed \(name), left by an interrupted writer (killed backup)")
+            }
+        }
+        return warnings
     }
 
     /// A name not yet taken: archive names have one-second resolution.
@@ -194,8 +223,9 @@ public struct BackupOperation {
     }
 
     /// Deletes complete backups that retention expires; returns the archive names removed.
-    static func applyRetention(_ policy: RetentionPolicy, directory: String, now: Date, warnings: inout [String]) -> [String] {
-        let catalogue = BackupCatalogue(directory: directory)
+    /// Only the backups of `database` (archive prefix and the manifest's database) are considered.
+    static func applyRetention(_ policy: RetentionPolicy, directory: String, database: String, prefix: String, now: Date, warnings: inout [String]) -> [String] {
+        let catalogue = BackupCatalogue(directory: directory).scoped(database: database, prefix: prefix)
         let complete = catalogue.complete
         let expired = Set(policy.expired(complete.map(\.name.timestamp), now: now))
         var deleted: [String] = []

@@ -25,7 +25,9 @@ public struct RestoreOperation {
 
     /// Runs the restore. Configuration mistakes and refusals throw; everything else is
     /// reported in the result (and in the report file), which says whether it succeeded.
-    public func run(source: Source, targetDatabase: String? = nil, force: Bool = false) throws(OperationFailure) -> RestoreResult {
+    /// - Parameter replaceSource: allow replacing the source database itself (the one the
+    ///   settings connect to, or the one the backup was taken from) while it exists.
+    public func run(source: Source, targetDatabase: String? = nil, force: Bool = false, replaceSource: Bool = false) throws(OperationFailure) -> RestoreResult {
         let settings: ConnectionSettings
         let healthTimeout: Double
         do {
@@ -44,13 +46,16 @@ public struct RestoreOperation {
         }
         let fetchDirectory = (configuration.backupDirectory as NSString).appendingPathComponent(Self.remoteFetchDirectory)
         defer { if remote != nil { try? FileManager.default.removeItem(atPath: fetchDirectory) } }
-        let sourceDatabase = settings.databaseName ?? "postgres"
+        // The source database: the one the settings actually reach (libpq's defaults included),
+        // else (it is gone: in-place recovery) the name the settings give.
+        let sourceDatabase = Self.connectedDatabase(settings) ?? settings.databaseName ?? "postgres"
+        let replace = force || replaceSource
         let target = targetDatabase ?? configuration["RESTORE_DB"] ?? "\(sourceDatabase)_restore"
-        guard target != sourceDatabase else {
-            throw OperationFailure(stage: "target", message: "refusing to restore into \(target): it is the configured source database (PGDATABASE/DATABASE_URL); choose another with --target-db or RESTORE_DB", isUsageError: true)
-        }
         guard target.utf8.count <= 50 else {
             throw OperationFailure(stage: "target", message: "target database name \(target) is longer than 50 bytes", isUsageError: true)
+        }
+        if case .file(let path) = source, let problem = ArchiveVerifier.notARegularFile(path) {
+            throw OperationFailure(stage: "choose backup", message: problem, isUsageError: true)
         }
 
         let clock = MonotonicClock.now()
@@ -78,22 +83,43 @@ public struct RestoreOperation {
         var candidates: [(archive: String, manifest: String, requireManifest: Bool)] = []
         switch source {
         case .file(let path):
-            guard FileManager.default.fileExists(atPath: path) else {
-                throw OperationFailure(stage: "choose backup", message: "\(path) does not exist", isUsageError: true)
-            }
             candidates = [(path, path + BackupArchiveName.manifestSuffix, false)]
         case .latest:
-            let catalogue = BackupCatalogue(directory: configuration.backupDirectory)
+            // Only this database's backups: the archive prefix and the manifest's database.
+            let catalogue = BackupCatalogue(directory: configuration.backupDirectory).scoped(database: sourceDatabase, prefix: configuration.backupPrefix(for: sourceDatabase))
             candidates = catalogue.complete.map { ($0.archivePath, $0.manifestPath, true) }
             if candidates.isEmpty && remote == nil {
-                return fail("choose backup", ArchiveError.noCompleteBackup(directory: configuration.backupDirectory).description)
+                return fail("choose backup", ArchiveError.noCompleteBackup(directory: configuration.backupDirectory).description + " for database \(sourceDatabase)")
             }
+        }
+        // The databases this restore must not overwrite by accident: the source, and the
+        // database each candidate backup was taken from.
+        var sources: Set<String> = [sourceDatabase]
+        for candidate in candidates {
+            if let manifest = try? BackupManifest.load(path: candidate.manifest) { sources.insert(manifest.database) }
         }
 
         let admin: PostgresConnection
         do {
             admin = try PostgresConnection(settings, database: configuration["RESTORE_MAINTENANCE_DB"] ?? "postgres", applicationName: Self.applicationName)
-            if try admin.scalar("SELECT 1 FROM pg_database WHERE datname = $1", [target]) != nil && !force {
+            // One restore per target at a time: a session-level advisory lock, held until this
+            // connection closes (also when the process is killed).
+            if try admin.scalar("SELECT pg_try_advisory_lock($1::int, hashtext($2))::text", [String(Self.advisoryLockClass), target]) != "true" {
+                let holder = try? admin.scalar("SELECT a.pid::text || ' (' || coalesce(a.application_name, '') || ', since ' || to_char(a.backend_start, 'YYYY-MM-DD HH24:MI:SS') || ')' FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.classid = $1::int::oid AND l.objid = hashtext($2)::oid AND l.granted LIMIT 1", [String(Self.advisoryLockClass), target])
+                throw OperationFailure(stage: "lock", message: "another restore into \(target) is running (session \((holder ?? nil) ?? "unknown")); refusing to start a second one")
+            }
+            // A restore killed between its two renames left the old target aside: put it back first.
+            if try admin.scalar("SELECT 1 FROM pg_database WHERE datname = $1", [target]) == nil,
+                try admin.scalar("SELECT 1 FROM pg_database WHERE datname = $1", [target + "__pra_old"]) != nil
+            {
+                try admin.execute("ALTER DATABASE \(PostgresConnection.quoteIdentifier(target + "__pra_old")) RENAME TO \(PostgresConnection.quoteIdentifier(target))")
+                result.skippedBackups.append("\(target) was found renamed aside by an interrupted restore (\(target)__pra_old) and renamed back")
+            }
+            let exists = try admin.scalar("SELECT 1 FROM pg_database WHERE datname = $1", [target]) != nil
+            if exists && sources.contains(target) && !replaceSource {
+                throw OperationFailure(stage: "target", message: "refusing to restore into \(target): it is the source database (\(target == sourceDatabase ? "the database PGDATABASE/DATABASE_URL reach" : "the database the backup was taken from") and it exists; choose another with --target-db or RESTORE_DB, or replace it on purpose with --replace-source", isUsageError: true)
+            }
+            if exists && !replace {
                 throw OperationFailure(stage: "create", message: "database \(target) already exists; restore refuses to replace it without --force", isUsageError: true)
             }
         } catch let failure as OperationFailure {
@@ -116,7 +142,9 @@ public struct RestoreOperation {
                 if !listedRemote {
                     listedRemote = true
                     do {
-                        pendingRemote = try copies.completeBackups()
+                        // Only this database's copies (the manifest's database is checked once fetched).
+                        let prefix = configuration.backupPrefix(for: sourceDatabase)
+                        pendingRemote = try copies.completeBackups().filter { $0.prefix == prefix }
                         if pendingRemote.isEmpty { result.skippedBackups.append("no complete backup on \(copies.store.description)") }
                     } catch {
                         result.skippedBackups.append("remote copies: \(error)")
@@ -139,6 +167,10 @@ public struct RestoreOperation {
             let candidate = candidates[index]
             index += 1
             let name = (candidate.archive as NSString).lastPathComponent
+            if candidate.requireManifest, let manifest = try? BackupManifest.load(path: candidate.manifest), manifest.database != sourceDatabase {
+                result.skippedBackups.append("\(name) is a backup of database \(manifest.database), not \(sourceDatabase)")
+                continue
+            }
             phases.begin("verify")
             let problems = ArchiveVerifier().precheck(archivePath: candidate.archive, manifestPath: candidate.manifest, requireManifest: candidate.requireManifest)
             if !problems.isEmpty {
@@ -188,10 +220,7 @@ public struct RestoreOperation {
         let manifest = chosen.hasManifest ? try? BackupManifest.load(path: chosen.archive + BackupArchiveName.manifestSuffix) : nil
 
         do {
-            if force {
-                try admin.execute("DROP DATABASE IF EXISTS \(PostgresConnection.quoteIdentifier(target)) WITH (FORCE)")
-            }
-            try admin.execute("ALTER DATABASE \(PostgresConnection.quoteIdentifier(staging.name)) RENAME TO \(PostgresConnection.quoteIdentifier(target))")
+            try Self.swapIntoPlace(admin: admin, staging: staging.name, target: target)
         } catch {
             staging.drop()
             return fail("load", OperationFailure(stage: "load", error).message)
@@ -215,6 +244,49 @@ public struct RestoreOperation {
             result.checks.append(.init(name: "endpoint", passed: outcome.healthy, message: outcome.summary))
         }
         return finish()
+    }
+
+    /// classid of the advisory lock a restore holds on its target (`hashtext(target)` is the objid).
+    static let advisoryLockClass: Int32 = 0x7072_61  // "pra"
+
+    /// The database `settings` reach, as the server names it; `nil` when it cannot be reached.
+    static func connectedDatabase(_ settings: ConnectionSettings) -> String? {
+        guard let connection = try? PostgresConnection(settings, applicationName: applicationName) else { return nil }
+        return connection.databaseName
+    }
+
+    /// Puts the loaded staging database in place of `target`: the old target (if any) is
+    /// renamed aside, the staging database renamed to the target, and only then the old one
+    /// dropped. If the second rename fails, the old target is renamed back: a failure never
+    /// leaves the target missing.
+    static func swapIntoPlace(admin: PostgresConnection, staging: String, target: String) throws(PostgresError) {
+        let quotedTarget = PostgresConnection.quoteIdentifier(target)
+        let aside = "\(target)__pra_old"
+        let quotedAside = PostgresConnection.quoteIdentifier(aside)
+        let exists = try admin.scalar("SELECT 1 FROM pg_database WHERE datname = $1", [target]) != nil
+        if exists {
+            try admin.execute("DROP DATABASE IF EXISTS \(quotedAside) WITH (FORCE)")
+            // Sessions on the old target end (it is being replaced, with --force); retry while they reconnect.
+            var attempt = 0
+            while true {
+                _ = try admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", [target])
+                do {
+                    try admin.execute("ALTER DATABASE \(quotedTarget) RENAME TO \(quotedAside)")
+                    break
+                } catch {
+                    attempt += 1
+                    if attempt >= 10 || error.sqlState != "55006" { throw error }
+                    usleep(100_000)
+                }
+            }
+        }
+        do {
+            try admin.execute("ALTER DATABASE \(PostgresConnection.quoteIdentifier(staging)) RENAME TO \(quotedTarget)")
+        } catch {
+            if exists { _ = try? admin.execute("ALTER DATABASE \(quotedAside) RENAME TO \(quotedTarget)") }
+            throw error
+        }
+        if exists { try admin.execute("DROP DATABASE IF EXISTS \(quotedAside) WITH (FORCE)") }
     }
 
     enum LoadOutcome {

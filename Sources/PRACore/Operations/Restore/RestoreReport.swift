@@ -57,8 +57,42 @@ public struct RestoreReport {
         } catch {
             throw FileError(operation: .mkdir, path: directory, code: errno)
         }
-        let path = (directory as NSString).appendingPathComponent("pra_restore_report_\(BackupArchiveName.stamp(result.startedAt)).txt")
-        try DurableFile.write(Data(text.utf8), to: path, permissions: 0o644)
-        return path
+        // Never replaces a report: restores in the same second get `_2`, `_3`, ... The text is
+        // written and fsynced under a name of this process's own, then linked into place: two
+        // processes can never take the same name.
+        let stem = "pra_restore_report_\(BackupArchiveName.stamp(result.startedAt))"
+        let temporary = (directory as NSString).appendingPathComponent(".\(stem).\(getpid()).\(UUID().uuidString.prefix(8)).partial")
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw FileError(operation: .open, path: temporary, code: errno) }
+        defer { unlink(temporary) }
+        let bytes = Array(text.utf8)
+        var failure: FileError?
+        bytes.withUnsafeBytes { buffer in
+            do {
+                _ = try FileDescriptorWriter(fd: fd, path: temporary).write(buffer, alreadyWritten: 0)
+            } catch {
+                failure = error as? FileError
+            }
+        }
+        if let failure {
+            close(fd)
+            throw failure
+        }
+        guard fsync(fd) == 0 else {
+            let code = errno
+            close(fd)
+            throw FileError(operation: .fsync, path: temporary, code: code)
+        }
+        close(fd)
+        var attempt = 1
+        while true {
+            let path = (directory as NSString).appendingPathComponent(attempt == 1 ? "\(stem).txt" : "\(stem)_\(attempt).txt")
+            if link(temporary, path) == 0 {
+                DurableFile.syncDirectory(of: path)
+                return path
+            }
+            guard errno == EEXIST, attempt < 100_000 else { throw FileError(operation: .rename, path: path, code: errno) }
+            attempt += 1
+        }
     }
 }

@@ -28,8 +28,11 @@ public struct StatusOperation {
         }
         var checks: [StatusReport.Check] = []
         checks += databaseChecks(settings)
+        // Only this database's backups are judged (prefix and manifest), never another's in the same directory.
+        let database = RestoreOperation.connectedDatabase(settings) ?? settings.databaseName ?? "postgres"
+        let catalogue = BackupCatalogue(directory: configuration.backupDirectory).scoped(database: database, prefix: configuration.backupPrefix(for: database))
         let archiving = ArchivingStatus(settings: settings, backupDirectory: configuration.backupDirectory, rpoTarget: rpoTarget).evaluate(now: now)
-        checks += backupChecks(rpoTarget: rpoTarget, now: now, continuousArchiving: !archiving.checks.isEmpty)
+        checks += backupChecks(catalogue, rpoTarget: rpoTarget, now: now, continuousArchiving: !archiving.checks.isEmpty)
         checks += archiving.checks
         if let url = configuration["APP_HEALTH_URL"] {
             let outcome = HealthProbe(timeout: healthTimeout).check(url)
@@ -37,7 +40,7 @@ public struct StatusOperation {
         }
         checks.append(diskCheck(warnPercent: warnPercent, criticalPercent: criticalPercent))
         var report = StatusReport(checkedAt: now, checks: checks)
-        report.measurements = measurements(of: checks, now: now).merging(archiving.figures) { $1 }
+        report.measurements = measurements(of: checks, catalogue: catalogue, now: now).merging(archiving.figures) { $1 }
         report.measurements[.rpoTargetSeconds] = rpoTarget
         report.measurements[.diskWarnPercent] = warnPercent
         report.measurements[.diskCriticalPercent] = criticalPercent
@@ -46,13 +49,13 @@ public struct StatusOperation {
 
     /// The figures monitoring exports: from the checks' values, the newest manifest and its
     /// verification record, and the free bytes in `BACKUP_DIR`.
-    private func measurements(of checks: [StatusReport.Check], now: Date) -> [StatusReport.Measurement: Double] {
+    private func measurements(of checks: [StatusReport.Check], catalogue: BackupCatalogue, now: Date) -> [StatusReport.Measurement: Double] {
         var figures: [StatusReport.Measurement: Double] = [:]
         func value(_ name: String) -> Double? { checks.first { $0.name == name }?.value }
         figures[.databaseLatencySeconds] = checks.first { $0.name == "database" && $0.level == .ok }?.value
         figures[.databaseSizeBytes] = value("database size")
         figures[.diskFreePercent] = value("disk")
-        if let newest = BackupCatalogue(directory: configuration.backupDirectory).newestComplete, let manifest = newest.manifest {
+        if let newest = catalogue.newestComplete, let manifest = newest.manifest {
             figures[.backupAgeSeconds] = now.timeIntervalSince(manifest.finishedAt)
             figures[.backupSizeBytes] = Double(manifest.compressedBytes)
             figures[.backupFinishedAt] = manifest.finishedAt.timeIntervalSince1970
@@ -116,9 +119,11 @@ public struct StatusOperation {
         return checks
     }
 
-    private func backupChecks(rpoTarget: Double, now: Date, continuousArchiving: Bool) -> [StatusReport.Check] {
+    private func backupChecks(_ catalogue: BackupCatalogue, rpoTarget: Double, now: Date, continuousArchiving: Bool) -> [StatusReport.Check] {
         let directory = configuration.backupDirectory
-        let catalogue = BackupCatalogue(directory: directory)
+        // A newer archive whose manifest is implausible (from the future) is named.
+        let rejected = catalogue.entries.first { $0.manifest == nil && $0.manifestProblem != nil && $0.name.timestamp > (catalogue.newestComplete?.name.timestamp ?? .distantPast) }
+        let rejectedNote = rejected.map { "; newer \($0.name.fileName) is not a backup: \($0.manifestProblem ?? "")" } ?? ""
         if continuousArchiving && catalogue.newestComplete == nil {
             // Base backups and the WAL archive carry the RPO: the "wal age" and "recoverable" checks judge it.
             guard let base = BaseBackupCatalogue(directory: directory).newestComplete?.manifest else { return [] }
@@ -126,15 +131,21 @@ public struct StatusOperation {
             return [.init(name: "base backup age", level: .ok, message: "newest base backup \(base.archive) is \(DurationParser.format(age)) old", value: age)]
         }
         guard let newest = catalogue.newestComplete, let manifest = newest.manifest else {
-            return [.init(name: "backup age", level: .critical, message: "no complete backup in \(directory)")]
+            return [.init(name: "backup age", level: .critical, message: "no complete backup in \(directory)" + rejectedNote)]
         }
         let age = now.timeIntervalSince(manifest.finishedAt)
         let name = newest.name.fileName
-        var checks: [StatusReport.Check] = [
-            .init(name: "backup age", level: age > rpoTarget ? .critical : .ok, message: age > rpoTarget
-                ? "newest complete backup \(name) is \(DurationParser.format(age)) old, over the RPO target of \(DurationParser.format(rpoTarget))"
-                : "newest complete backup \(name) is \(DurationParser.format(age)) old (RPO target \(DurationParser.format(rpoTarget)))", value: age)
-        ]
+        var checks: [StatusReport.Check]
+        if let sizeProblem = BackupCatalogue.sizeProblem(of: newest) {
+            // An archive whose size disagrees with its manifest is no fresh backup (a cheap stat, no read).
+            checks = [.init(name: "backup age", level: .critical, message: "newest backup \(name) is not a fresh backup: \(sizeProblem)" + rejectedNote)]
+        } else {
+            checks = [
+                .init(name: "backup age", level: age > rpoTarget ? .critical : .ok, message: age > rpoTarget
+                    ? "newest complete backup \(name) is \(DurationParser.format(age)) old, over the RPO target of \(DurationParser.format(rpoTarget))"
+                    : "newest complete backup \(name) is \(DurationParser.format(age)) old (RPO target \(DurationParser.format(rpoTarget)))" + rejectedNote, value: age)
+            ]
+        }
         if let record = VerificationRecord.load(archivePath: newest.archivePath) {
             checks.append(.init(name: "verification", level: record.valid ? .ok : .critical, message: record.valid
                 ? "\(name) verified \(DurationParser.format(now.timeIntervalSince(record.verifiedAt))) ago"

@@ -18,6 +18,7 @@ public struct ArchiveVerifier: Sendable {
         let underlying: Error
     }
 
+
     /// Verifies `archivePath`. With `manifestPath` the manifest must exist and match; with
     /// `requireManifest` a missing manifest is a failure (an incomplete backup).
     public func verify(archivePath: String, manifestPath: String?, requireManifest: Bool, progress: ProgressReporter? = nil) -> VerificationResult {
@@ -47,6 +48,17 @@ public struct ArchiveVerifier: Sendable {
         return []
     }
 
+    /// A sentence when `path` is not a regular file (a directory, a device, missing).
+    public static func notARegularFile(_ path: String) -> String? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return "cannot read \(path): \(String(cString: strerror(errno)))" }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: return nil
+        case S_IFDIR: return "\(path) is a directory, not an archive file"
+        default: return "\(path) is not a regular file"
+        }
+    }
+
     static func sizeProblem(actual: UInt64, expected: UInt64) -> VerificationResult.Problem {
         let how = actual < expected ? "\(expected - actual) bytes missing (truncated)" : "\(actual - expected) bytes appended"
         return .init(kind: .sizeMismatch, message: "archive is \(actual) bytes, manifest says \(expected): \(how)")
@@ -74,8 +86,13 @@ public struct ArchiveVerifier: Sendable {
             result.note = "no manifest vouches for this file: only gzip integrity and the dump trailer were checked"
         }
 
+        if let problem = Self.notARegularFile(archivePath) {
+            result.problems.append(.init(kind: .unreadable, message: problem))
+            result.seconds = started.elapsed()
+            return result
+        }
         guard let handle = FileHandle(forReadingAtPath: archivePath) else {
-            result.problems.append(.init(kind: .unreadable, message: "cannot open \(archivePath)"))
+            result.problems.append(.init(kind: .unreadable, message: "cannot open \(archivePath): \(String(cString: strerror(errno)))"))
             result.seconds = started.elapsed()
             return result
         }
@@ -85,6 +102,11 @@ public struct ArchiveVerifier: Sendable {
         var hasher = SHA256()
         var tail = TailBuffer(capacity: 512)
         var readBytes: UInt64 = 0
+        // psql meta-commands are refused before psql (the sink) could see them.
+        var scanner = DumpScanner(expectedKey: manifest?.restrictKey)
+        // Set at the first meta-command: nothing from there on reaches the sink, but the rest
+        // of the archive is still read, so that damage (checksum, size, gzip) is reported too.
+        var violation: DumpScanner.Violation?
         do {
             let inflater = try GzipInflater()
             while true {
@@ -94,6 +116,13 @@ public struct ArchiveVerifier: Sendable {
                 hasher.update(data: chunk)
                 try chunk.withUnsafeBytes { buffer in
                     try inflater.decompress(buffer) { piece in
+                        if violation != nil { return }
+                        do {
+                            try scanner.scan(piece)
+                        } catch let found as DumpScanner.Violation {
+                            violation = found
+                            return
+                        }
                         tail.append(piece)
                         do {
                             try sink(piece)
@@ -106,6 +135,13 @@ public struct ArchiveVerifier: Sendable {
             }
             try inflater.finish()
             result.uncompressedBytes = inflater.uncompressedBytes
+            if violation == nil {
+                do {
+                    try scanner.finish()
+                } catch let found {
+                    violation = found
+                }
+            }
         } catch let failure as SinkFailure {
             progress?.finish()
             throw failure.underlying
@@ -115,10 +151,13 @@ public struct ArchiveVerifier: Sendable {
             result.problems.append(.init(kind: .unreadable, message: "cannot read \(archivePath): \(error.localizedDescription)"))
         }
         progress?.finish()
+        if let violation {
+            result.problems.insert(.init(kind: .metaCommand, message: "\((archivePath as NSString).lastPathComponent) \(violation.description)"), at: 0)
+        }
         result.compressedBytes = readBytes
         result.sha256 = hasher.finalize().hex
         result.trailerFound = tail.text.contains(Self.dumpTrailer)
-        let streamIntact = !result.problems.contains { [.corruptData, .truncated, .trailingGarbage, .unreadable].contains($0.kind) }
+        let streamIntact = !result.problems.contains { [.corruptData, .truncated, .trailingGarbage, .unreadable, .metaCommand].contains($0.kind) }
         if streamIntact && !result.trailerFound {
             result.problems.append(.init(kind: .trailerMissing, message: "the dump has no completion trailer (\"\(Self.dumpTrailer)\"): pg_dump did not finish"))
         }
@@ -132,6 +171,8 @@ public struct ArchiveVerifier: Sendable {
             if streamIntact, let raw = result.uncompressedBytes, raw != manifest.uncompressedBytes {
                 result.problems.append(.init(kind: .sizeMismatch, message: "dump is \(raw) bytes uncompressed, manifest says \(manifest.uncompressedBytes)"))
             }
+        }
+        if let manifest {
             result.database = manifest.database
             result.backupFinishedAt = manifest.finishedAt
         }

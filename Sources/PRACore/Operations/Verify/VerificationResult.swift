@@ -14,6 +14,7 @@ public struct VerificationResult: Codable, Sendable {
             case trailerMissing = "trailer-missing"
             case sizeMismatch = "size-mismatch"
             case checksumMismatch = "checksum-mismatch"
+            case metaCommand = "meta-command"
         }
 
         public var kind: Kind
