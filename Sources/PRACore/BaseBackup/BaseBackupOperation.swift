@@ -67,7 +67,7 @@ public struct BaseBackupOperation {
             throw OperationFailure(stage: "pg_basebackup", error)
         }
 
-        let prefix = configuration["BACKUP_PREFIX"] ?? server.database
+        let prefix = configuration.backupPrefix(for: server.database)
         let name = BackupOperation.freshName(prefix: prefix, directory: directory, kind: .base)
         let archivePath = (directory as NSString).appendingPathComponent(name.fileName)
         let file: DurableFile

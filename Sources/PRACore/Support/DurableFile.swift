@@ -29,13 +29,25 @@ public final class DurableFile {
             throw FileError(operation: .open, path: finalPath, code: EEXIST)
         }
         unlink(temporaryPath)  // a leftover of a killed run; never a valid file
+        // The cleanup is in place before the file exists: an interrupt landing right after the
+        // open must still remove it.
+        let path = temporaryPath
+        let token = InterruptCleanup.shared.register { unlink(path) }
         // O_EXCL | O_NOFOLLOW: never through a symbolic link someone planted.
         fd = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, permissions)
-        guard fd >= 0 else { throw FileError(operation: .open, path: temporaryPath, code: errno) }
+        guard fd >= 0 else {
+            let code = errno
+            InterruptCleanup.shared.unregister(token)
+            throw FileError(operation: .open, path: temporaryPath, code: code)
+        }
+        cleanupToken = token
+        // An interrupt whose cleanups ran while the file was being created: remove it now.
+        if InterruptCleanup.shared.isInterrupted {
+            discard()
+            throw FileError(operation: .open, path: temporaryPath, code: EINTR)
+        }
         // Held while the file is written: a cleaner tells a live writer from a killed one.
         flock(fd, LOCK_EX | LOCK_NB)
-        let path = temporaryPath
-        cleanupToken = InterruptCleanup.shared.register { unlink(path) }
     }
 
     deinit {

@@ -13,6 +13,14 @@ public final class InterruptCleanup: @unchecked Sendable {
     private var nextToken = 0
     private var actions: [(token: Int, action: @Sendable () -> Void)] = []
     private var sources: [DispatchSourceSignal] = []
+    private var interrupted = false
+
+    /// True once a signal started the cleanups: a resource created from then on must clean up itself.
+    public var isInterrupted: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return interrupted
+    }
 
     /// Registers `action`; returns a token for ``unregister(_:)``.
     @discardableResult
@@ -46,6 +54,9 @@ public final class InterruptCleanup: @unchecked Sendable {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler { [self] in
+                lock.lock()
+                interrupted = true
+                lock.unlock()
                 FileHandle.standardError.write(Data("pra: interrupted by signal \(number), cleaning up\n".utf8))
                 runAll()
                 exit(128 + number)
