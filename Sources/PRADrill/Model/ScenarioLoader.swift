@@ -85,7 +85,7 @@ public struct ScenarioLoader {
             }
             scenario.archiveTimeout = timeout
         }
-        if let node = top.node("env") { scenario.environment = try reader.stringMap(node, key: "env") }
+        if let node = top.node("env") { scenario.environment = try reader.environment(node, key: "env") }
         let stepsNode = try top.required("steps")
         guard case .sequence(let sequence) = stepsNode, !sequence.isEmpty else {
             throw reader.error(stepsNode, "steps", "must be a non-empty list of steps")
@@ -190,6 +190,27 @@ struct NodeReader {
         for (name, value) in mapping {
             guard let text = name.string else { throw error(name, key, "names must be text") }
             values[text] = try string(value, key: "\(key).\(text)")
+        }
+        return values
+    }
+
+    /// Variables the runner owns: where the scenario's server and files are. A scenario that set
+    /// them could make its steps reach a server the drill did not start.
+    static func isRunnerOwned(_ name: String) -> Bool {
+        name.hasPrefix("PG") || ["DATABASE_URL", "BACKUP_DIR", "REPORT_DIR", "PRA_CLUSTER_DIR"].contains(name)
+    }
+
+    /// An `env:` mapping: NAME: text, refusing the connection and location variables the runner owns.
+    func environment(_ node: Node, key: String) throws(ScenarioError) -> [String: String] {
+        let values = try stringMap(node, key: key)
+        if case .mapping(let mapping) = node {
+            for (name, value) in mapping {
+                guard let text = name.string, Self.isRunnerOwned(text) else { continue }
+                // Another database of the scratch server is fine, as a plain name (no connection string).
+                if text == "PGDATABASE", let database = value.string, !database.isEmpty,
+                   database.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }) { continue }
+                throw error(name, "\(key).\(text)", "\(text) cannot be set by a scenario: connection and location variables (PG*, DATABASE_URL, BACKUP_DIR, REPORT_DIR) are the runner's, so that a drill only ever reaches the scratch server it started" + (text == "PGDATABASE" ? " (PGDATABASE may name another database of that server, as a plain name)" : ""))
+            }
         }
         return values
     }

@@ -28,7 +28,7 @@ struct StepReader {
         }
         if let env = map.node("env") {
             guard step.action.runsPra else { throw reader.error(env, "\(key).env", "only steps that run pra take env") }
-            step.environment = try reader.stringMap(env, key: "\(key).env")
+            step.environment = try reader.environment(env, key: "\(key).env")
         }
         return step
     }
