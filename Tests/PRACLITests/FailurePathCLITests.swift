@@ -132,15 +132,26 @@ struct FailurePathCLITests {
     @Test("verify: an archive that cannot be read is invalid (exit 1), named with the reason")
     func verifyUnreadableFile() throws {
         let directory = TestEnvironment.temporaryDirectory("verifyunreadable")
-        // A directory where the archive should be: open succeeds, read fails (EISDIR), even for root.
+        // A regular file whose reads fail even for root: a link to the reading process's own
+        // memory, whose first page is never mapped (EIO).
         let archive = directory + "/akig_backup_full_20260101_000000.sql.gz"
-        try FileManager.default.createDirectory(atPath: archive, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: archive, withDestinationPath: "/proc/self/mem")
         let environment = TestEnvironment.environment(database: "postgres", backupDirectory: directory)
         let verify = try PraBinary.run(["verify", archive], environment: environment)
         #expect(verify.exitCode == 1, "\(verify.stdout)\(verify.stderr)")
         #expect(verify.stderr.contains("akig_backup_full_20260101_000000.sql.gz"), "\(verify.stderr)")
         #expect(verify.stderr.contains("cannot read") || verify.stderr.contains("cannot open"), "\(verify.stderr)")
-        #expect(FileManager.default.fileExists(atPath: archive))
+        #expect(FileManager.default.destinationOfSymbolicLink(atPath: archive) == "/proc/self/mem")
+    }
+
+    @Test("verify: a directory where an archive should be is a usage error (exit 2) in a plain sentence")
+    func verifyDirectory() throws {
+        let directory = TestEnvironment.temporaryDirectory("verifydirectory")
+        let archive = directory + "/akig_backup_full_20260101_000000.sql.gz"
+        try FileManager.default.createDirectory(atPath: archive, withIntermediateDirectories: true)
+        let verify = try PraBinary.run(["verify", archive], environment: TestEnvironment.environment(database: "postgres", backupDirectory: directory))
+        #expect(verify.exitCode == 2, "\(verify.stderr)")
+        #expect(verify.stderr.contains("\(archive) is a directory, not an archive file"), "\(verify.stderr)")
     }
 
     @Test("verify: an invalid manifest makes the backup invalid (exit 1) naming the manifest; the archive untouched; status CRITICAL")

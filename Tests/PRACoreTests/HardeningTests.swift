@@ -270,7 +270,7 @@ struct HardeningTests {
     func smtpCredentialsNeedTLS() throws {
         let server = try LoopbackSMTPServer(credentials: ("pra", "pw-in-clear"))
         let environment = ["ALERT_EMAIL": "oncall@example.com", "SMTP_URL": server.url, "SMTP_USER": "pra", "SMTP_PASSWORD": "pw-in-clear"]
-        let dispatcher = AlertDispatcher(configuration: try Configuration(envFile: nil, environment: environment))
+        let dispatcher = AlertDispatcher(configuration: try Configuration(envFile: TestEnvironment.noEnvFile, environment: environment))
         let alert = Alert(kind: .failure, command: "backup", what: "backup failed", location: "here", detail: "x", host: "db01", time: Date())
         let warnings = dispatcher.warnings(for: dispatcher.send(alert))
         #expect(warnings.count == 1, "\(warnings)")
@@ -278,7 +278,7 @@ struct HardeningTests {
 
         var allowed = environment
         allowed["SMTP_ALLOW_PLAINTEXT"] = "true"
-        let plain = AlertDispatcher(configuration: try Configuration(envFile: nil, environment: allowed))
+        let plain = AlertDispatcher(configuration: try Configuration(envFile: TestEnvironment.noEnvFile, environment: allowed))
         #expect(plain.warnings(for: plain.send(alert)).isEmpty)
         #expect(server.messages.first?.user == "pra")
     }
@@ -297,7 +297,7 @@ struct HardeningTests {
         // PGDATABASE unset: libpq connects to the user's database; the manifest still says prod.
         var environment = TestEnvironment.environment(database: prod, backupDirectory: directory)
         environment["PGDATABASE"] = nil
-        let unset = try Configuration(envFile: nil, environment: environment)
+        let unset = try Configuration(envFile: TestEnvironment.noEnvFile, environment: environment)
         let refused = #expect(throws: OperationFailure.self) { try RestoreOperation(configuration: unset).run(source: .file(backup.archive), targetDatabase: prod, force: true) }
         #expect(refused?.isUsageError == true)
         #expect(refused?.message.contains("--replace-source") == true, "\(refused?.message ?? "")")
@@ -460,7 +460,7 @@ struct HardeningTests {
 
     @Test("row 15: every secret redacted whatever its length; permission warning for every secret; malformed lines show the key only")
     func secrets() throws {
-        let redactor = SecretRedactor(configuration: try Configuration(envFile: nil, environment: ["PGPASSWORD": "q7Z", "SMTP_PASSWORD": "k9"]))
+        let redactor = SecretRedactor(configuration: try Configuration(envFile: TestEnvironment.noEnvFile, environment: ["PGPASSWORD": "q7Z", "SMTP_PASSWORD": "k9"]))
         #expect(redactor.redact("password q7Z and k9") == "password *** and ***")
 
         let directory = TestEnvironment.temporaryDirectory("secrets")

@@ -51,7 +51,9 @@ public struct ArchiveVerifier: Sendable {
     /// A sentence when `path` is not a regular file (a directory, a device, missing).
     public static func notARegularFile(_ path: String) -> String? {
         var info = stat()
-        guard stat(path, &info) == 0 else { return "cannot read \(path): \(String(cString: strerror(errno)))" }
+        guard stat(path, &info) == 0 else {
+            return errno == ENOENT ? "\(path) does not exist" : "cannot read \(path): \(String(cString: strerror(errno)))"
+        }
         switch info.st_mode & S_IFMT {
         case S_IFREG: return nil
         case S_IFDIR: return "\(path) is a directory, not an archive file"
