@@ -63,7 +63,8 @@ public struct DrillRunner {
         }
         var host = [CChar](repeating: 0, count: 256)
         gethostname(&host, host.count)
-        return DrillRunResult(runID: runID, toolVersion: PRAVersion.current, host: String(cString: host), startedAt: startedAt, finishedAt: Date(), seconds: clock.elapsed(), scenarios: results)
+        let hostName = String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return DrillRunResult(runID: runID, toolVersion: PRAVersion.current, host: hostName, startedAt: startedAt, finishedAt: Date(), seconds: clock.elapsed(), scenarios: results)
     }
 
     /// The summary table printed at the end of a run.
