@@ -60,6 +60,8 @@ public struct BackupOperation {
             throw OperationFailure(stage: "connect", error)
         }
         let database = connection.databaseName
+        // The database size makes a percentage and an ETA possible (an estimate: the dump holds no indexes).
+        let databaseBytes = progress == nil ? nil : (try? connection.scalar("SELECT pg_database_size(current_database())")).flatMap { $0 }.flatMap { UInt64($0) }
 
         let pgDump: String
         let pgDumpVersion: String
@@ -102,6 +104,7 @@ public struct BackupOperation {
             environment: settings.childEnvironment(applicationName: Self.applicationName),
             timeout: timeout)
         let progress = self.progress
+        defer { progress?.finish() }
         let writeCompressed: (UnsafeRawBufferPointer) throws -> Void = { chunk in
             hasher.update(bufferPointer: chunk)
             try file.write(chunk)
@@ -110,9 +113,9 @@ public struct BackupOperation {
             let outcome = try dump.run { chunk in
                 tail.append(chunk)
                 try deflater.compress(chunk, sink: writeCompressed)
-                progress?.update(phase: "backup", bytes: deflater.bytesIn)
+                progress?.update(phase: "backup", bytes: deflater.bytesIn, total: databaseBytes)
             }
-            progress?.finish()
+            progress?.announce("backup: dump complete; counting rows and writing the manifest")
             try dump.check(outcome)
             guard tail.text.contains(ArchiveVerifier.dumpTrailer) else {
                 throw OperationFailure(stage: "dump", message: "pg_dump exited 0 but its output lacks the completion trailer; the dump is incomplete")
@@ -162,6 +165,7 @@ public struct BackupOperation {
             throw OperationFailure(stage: "manifest", error)
         }
 
+        progress?.finish()
         var warnings: [String] = []
         let deleted = Self.applyRetention(retention, directory: directory, now: finishedAt, warnings: &warnings)
         return BackupResult(

@@ -57,6 +57,7 @@ public struct RestoreOperation {
         var result = RestoreResult(targetDatabase: target, startedAt: Date())
         var phases = PhaseTimer()
         func finish() -> RestoreResult {
+            progress?.finish()
             phases.end()
             result.phases = phases.phases
             result.seconds = clock.elapsed()
@@ -135,6 +136,7 @@ public struct RestoreOperation {
             let candidate = candidates[index]
             index += 1
             let name = (candidate.archive as NSString).lastPathComponent
+            if index > 1 { progress?.announce("fallback: trying the previous backup, \(name)") }
             phases.begin("verify")
             let problems = ArchiveVerifier().precheck(archivePath: candidate.archive, manifestPath: candidate.manifest, requireManifest: candidate.requireManifest)
             if !problems.isEmpty {
@@ -194,6 +196,7 @@ public struct RestoreOperation {
         }
 
         // Check.
+        progress?.announce("checks: tables, row counts against the manifest, critical tables, health URLs")
         phases.begin("check")
         do {
             let restored = try PostgresConnection(settings, database: target, applicationName: Self.applicationName)
@@ -245,6 +248,7 @@ public struct RestoreOperation {
                 verdict = result
                 // Not valid: stop psql before it sees the end of input and commits.
                 if !result.valid { throw InvalidArchive() }
+                progress?.announce("restore: archive read and verified; psql is committing the load")
             }
             try process.check(outcome)
         } catch let failure as ConsumerFailure {
