@@ -30,7 +30,7 @@ public struct DrillRunner {
         if !only.isEmpty {
             let unknown = only.filter { name in !scenarios.contains { $0.name == name } }
             if !unknown.isEmpty {
-                throw ScenarioError(file: paths.joined(separator: ", "), line: nil, key: "--only", message: "no scenario named \(unknown.joined(separator: ", ")) (known: \(scenarios.map(\.name).joined(separator: ", ")))")
+                throw ScenarioError(file: paths.joined(separator: ", "), line: nil, key: "--only", message: "no scenario named " + unknown.map { $0 + ClosestMatch.hint(for: $0, among: scenarios.map(\.name)) }.joined(separator: ", ") + " (known: \(scenarios.map(\.name).joined(separator: ", ")))")
             }
             scenarios = scenarios.filter { only.contains($0.name) }
         }
