@@ -6,8 +6,8 @@ struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check the database, the newest backup against RPO_TARGET, health and free space.",
         discussion: """
-            Each check is OK, WARNING or CRITICAL. Exit 0 when all are OK, 1 when any is CRITICAL, \
-            2 when the worst is a WARNING (the seed plan's status.sh convention).
+            Each check is OK, WARNING or CRITICAL. Exit codes: 0 every check OK, 1 any CRITICAL, \
+            2 the worst is a WARNING (so a cron job or a script can tell a warning from an outage).
 
             Checks: database reachable (latency), CRITICAL_TABLES present, database size, age of the \
             newest complete backup against RPO_TARGET, whether its last verification failed, \
