@@ -122,6 +122,11 @@ struct FirstHourTests {
         #expect(verify.stderr.contains("BACKUP_DIR"))
         #expect(Self.errorLines(verify).count == 1)
 
+        try FileManager.default.createDirectory(atPath: directory + "/empty", withIntermediateDirectories: true)
+        let empty = try Self.pra(["verify", "--all", "--env-file", "/dev/null", "--backup-dir", directory + "/empty"], in: directory, environment: environment)
+        #expect(empty.exitCode == 1)
+        #expect(empty.stderr.contains("no archives in \(directory)/empty (--backup-dir): it is empty"), "\(empty.stderr)")
+
         let option = try Self.pra(["verify", "--all", "--env-file", "/dev/null", "--backup-dir", directory + "/elsewhere"], in: directory, environment: environment)
         #expect(option.exitCode == 2)
         #expect(option.stderr.contains("--backup-dir"))

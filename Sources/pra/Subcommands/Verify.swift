@@ -68,7 +68,7 @@ struct Verify: ParsableCommand {
         if all {
             let catalogue = BackupCatalogue(directory: configuration.backupDirectory)
             if catalogue.entries.isEmpty && bases.isEmpty && !checksWAL {
-                throw Terminal.fail("no archives in \(configuration.backupDirectory)", exitCode: 1)
+                throw Terminal.fail("no archives in \(configuration.backupDirectory) (\(paths.origin)): it is empty; pra backup writes there, or point BACKUP_DIR or --backup-dir at the backups", exitCode: 1)
             }
             targets += catalogue.entries.map { ($0.archivePath, $0.manifestPath, true) }
         }
