@@ -60,8 +60,12 @@ public struct BackupOperation {
             throw OperationFailure(stage: "connect", error)
         }
         let database = connection.databaseName
-        // The database size makes a percentage and an ETA possible (an estimate: the dump holds no indexes).
-        let databaseBytes = progress == nil ? nil : (try? connection.scalar("SELECT pg_database_size(current_database())")).flatMap { $0 }.flatMap { UInt64($0) }
+        // The tables' size (heap and TOAST, no indexes: the dump holds none) makes a percentage
+        // and an ETA possible; an estimate, so the percentage stops at 100 %.
+        let databaseBytes = progress == nil ? nil : (try? connection.scalar("""
+            SELECT sum(pg_table_size(c.oid))::bigint FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind IN ('r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
+            """)).flatMap { $0 }.flatMap { UInt64($0) }
 
         let pgDump: String
         let pgDumpVersion: String
