@@ -135,7 +135,7 @@ public struct ComplianceReport: Sendable, Encodable {
         lastFullDrill = runs.last(where: catalogue.isFull).map { ComplianceTrend.point($0, catalogue: catalogue) }
         lastPassingFullDrill = runs.last(where: catalogue.isPassingFull).map { ComplianceTrend.point($0, catalogue: catalogue) }
         findings = []
-        findings = collectFindings(window: window, catalogue: catalogue)
+        findings = collectFindings(window: window, runs: runs, catalogue: catalogue)
     }
 
     private static func capitalized(_ text: String) -> String {
@@ -151,7 +151,7 @@ public struct ComplianceReport: Sendable, Encodable {
         }
     }
 
-    private func collectFindings(window: [DrillRunResult], catalogue: DrillCatalogue) -> [ComplianceFinding] {
+    private func collectFindings(window: [DrillRunResult], runs: [DrillRunResult], catalogue: DrillCatalogue) -> [ComplianceFinding] {
         var list: [ComplianceFinding] = []
         if !rto.isCompliant { list.append(ComplianceFinding(.failing, rto.sentence)) }
         if !rpo.isCompliant { list.append(ComplianceFinding(.failing, rpo.sentence)) }
@@ -170,7 +170,7 @@ public struct ComplianceReport: Sendable, Encodable {
         } else if let full = lastFullDrill {
             list.append(ComplianceFinding(.failing, "No full drill in the history passed (the latest, on \(ComplianceFormat.day(full.startedAt)), had \(ComplianceFormat.count(full.failed, "failed scenario")))."))
         } else {
-            list.append(ComplianceFinding(.failing, "No full drill in the history: no run included all \(ComplianceFormat.count(catalogue.names.count, "scenario")) of the catalogue (\(catalogue.sourceDescription))."))
+            list.append(ComplianceFinding(.failing, "No full drill in the history: no run included all \(ComplianceFormat.count(catalogue.names.count, "scenario")) of the catalogue (\(catalogue.sourceDescription))." + catalogue.coverageAdvice(runs)))
         }
 
         // Months without a full drill inside the window.

@@ -16,7 +16,11 @@ struct PRA: ParsableCommand {
             configuration error; backup 3 when the local backup is complete but the remote copy failed. \
             status: 0 OK, 1 CRITICAL, 2 WARNING (--nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN). \
             drill run: 0 every scenario passed, 1 one failed, 2 invalid scenario. report: 0 compliant, \
-            1 not compliant, 2 no report.
+            1 not compliant, 2 no report. Nothing configured to connect to (no PGHOST, PGDATABASE or \
+            DATABASE_URL, and libpq's defaults fail) is a configuration error: exit 2.
+
+            Example (a scratch server to try it on):
+              eval "$(pra cluster up)" && pra fixtures load --scale 0.2 && pra backup --full
             """,
         version: PRAVersion.current,
         subcommands: [Backup.self, Verify.self, Restore.self, Status.self, Wal.self, Schedule.self, Drill.self, Report.self, Cluster.self, Fixtures.self]

@@ -95,7 +95,7 @@ struct CatalogueTests {
         environment["TMPDIR"] = temporary
         process.environment = environment
         let log = directory + "/stderr.log"
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle(forWritingAtPath: log)
         try process.run()

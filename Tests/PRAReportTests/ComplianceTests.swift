@@ -185,7 +185,7 @@ struct ComplianceHistoryTests {
         #expect(((document?["report"] as? [String: Any])?["rpo"] as? [String: Any])?["status"] as? String == "not compliant")
 
         let empty = directory + "/empty.jsonl"
-        FileManager.default.createFile(atPath: empty, contents: Data())
+        _ = FileManager.default.createFile(atPath: empty, contents: Data())
         let none = try PraBinary.run(["report", "--history", empty], environment: environment)
         #expect(none.exitCode == 2)
         #expect(none.stderr.contains("no drill run recorded in \(empty)"))

@@ -88,6 +88,7 @@ public struct BaseBackupOperation {
             environment: settings.childEnvironment(applicationName: Self.applicationName),
             timeout: timeout)
         let progress = self.progress
+        defer { progress?.finish() }
         let writeCompressed: (UnsafeRawBufferPointer) throws -> Void = { chunk in
             hasher.update(bufferPointer: chunk)
             try file.write(chunk)
@@ -98,7 +99,7 @@ public struct BaseBackupOperation {
                 try deflater.compress(chunk, sink: writeCompressed)
                 progress?.update(phase: "base backup", bytes: deflater.bytesIn, total: server.clusterSize)
             }
-            progress?.finish()
+            progress?.announce("base backup: copy complete; checking the tar archive and writing the manifests")
             try process.check(outcome)
             if let problem = tar.problem {
                 throw OperationFailure(stage: "pg_basebackup", message: "the output is not a valid tar archive: \(problem)")

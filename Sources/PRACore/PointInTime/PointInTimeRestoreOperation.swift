@@ -316,7 +316,7 @@ public struct PointInTimeRestoreOperation {
         let auto = (directory as NSString).appendingPathComponent("postgresql.auto.conf")
         let existing = (try? String(contentsOfFile: auto, encoding: .utf8)) ?? ""
         try Data((existing + text).utf8).write(to: URL(fileURLWithPath: auto))
-        fileManager.createFile(atPath: (directory as NSString).appendingPathComponent("recovery.signal"), contents: Data())
+        _ = fileManager.createFile(atPath: (directory as NSString).appendingPathComponent("recovery.signal"), contents: Data())
     }
 
     /// Extracts the archive into `directory` with `tar`, verifying it in the same pass.

@@ -93,7 +93,7 @@ struct StepReader {
             }
             let text = try reader.string(kindNode, key: path)
             guard let kind = DisasterKind(rawValue: text) else {
-                throw reader.error(kindNode, path, "unknown disaster \"\(text)\" (known: \(DisasterKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+                throw reader.error(kindNode, path, "unknown disaster \"\(text)\"\(ClosestMatch.hint(for: text, among: DisasterKind.allCases.map(\.rawValue))) (known: \(DisasterKind.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
             return .disaster(kind)
         case .wait:
@@ -131,7 +131,7 @@ struct StepReader {
         let kindNode = try map.required("kind")
         let name = try reader.string(kindNode, key: "\(key).kind")
         guard let kind = FaultRegistry.kind(named: name) else {
-            throw reader.error(kindNode, "\(key).kind", "unknown fault kind \"\(name)\" (known: \(FaultRegistry.names.joined(separator: ", ")))")
+            throw reader.error(kindNode, "\(key).kind", "unknown fault kind \"\(name)\"\(ClosestMatch.hint(for: name, among: FaultRegistry.names)) (known: \(FaultRegistry.names.joined(separator: ", ")))")
         }
         let own = kind.parameters.map(\.name)
         for parameter in FaultRegistry.parameterNames where !own.contains(parameter) {

@@ -30,7 +30,7 @@ public struct DrillRunner {
         if !only.isEmpty {
             let unknown = only.filter { name in !scenarios.contains { $0.name == name } }
             if !unknown.isEmpty {
-                throw ScenarioError(file: paths.joined(separator: ", "), line: nil, key: "--only", message: "no scenario named \(unknown.joined(separator: ", ")) (known: \(scenarios.map(\.name).joined(separator: ", ")))")
+                throw ScenarioError(file: paths.joined(separator: ", "), line: nil, key: "--only", message: "no scenario named " + unknown.map { $0 + ClosestMatch.hint(for: $0, among: scenarios.map(\.name)) }.joined(separator: ", ") + " (known: \(scenarios.map(\.name).joined(separator: ", ")))")
             }
             scenarios = scenarios.filter { only.contains($0.name) }
         }
@@ -63,7 +63,8 @@ public struct DrillRunner {
         }
         var host = [CChar](repeating: 0, count: 256)
         gethostname(&host, host.count)
-        return DrillRunResult(runID: runID, toolVersion: PRAVersion.current, host: String(cString: host), startedAt: startedAt, finishedAt: Date(), seconds: clock.elapsed(), scenarios: results)
+        let hostName = String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return DrillRunResult(runID: runID, toolVersion: PRAVersion.current, host: hostName, startedAt: startedAt, finishedAt: Date(), seconds: clock.elapsed(), scenarios: results)
     }
 
     /// The summary table printed at the end of a run.

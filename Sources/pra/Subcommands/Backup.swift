@@ -25,7 +25,11 @@ struct Backup: ParsableCommand {
             until every segment up to it is archived with no gap since the newest base backup; then \
             everything committed before that moment is safe (recorded in BACKUP_DIR/wal/incremental.json).
 
-            Exit codes: 0 success, 1 backup failed, 2 usage or configuration error, 3 the local backup \
+            A server that cannot be reached is named in the error with what was tried (host or socket, \
+            port, database, user, and where each came from) and the fix.
+
+            Exit codes: 0 success, 1 backup failed (including a configured server that cannot be \
+            reached), 2 usage or configuration error (including nothing configured to connect to), 3 the local backup \
             is complete but the remote copy failed. Failures are alerted (SLACK_WEBHOOK, ALERT_EMAIL).
 
             Examples (cron):
@@ -61,10 +65,16 @@ struct Backup: ParsableCommand {
         let configuration = try common.loadConfiguration(logAs: "backup")
         InterruptCleanup.shared.installSignalHandlers()
         if base {
-            return try report(BaseBackupOperation(configuration: configuration, progress: json ? nil : common.progress).run, what: "base backup", configuration: configuration)
+            return try report({ () throws(OperationFailure) in
+                try ConnectionPreflight.check(configuration)
+                return try BaseBackupOperation(configuration: configuration, progress: json ? nil : common.progress).run()
+            }, what: "base backup", configuration: configuration)
         }
         if incremental {
-            return try report(IncrementalBackupOperation(configuration: configuration).run, what: "incremental backup", configuration: configuration)
+            return try report({ () throws(OperationFailure) in
+                try ConnectionPreflight.check(configuration)
+                return try IncrementalBackupOperation(configuration: configuration).run()
+            }, what: "incremental backup", configuration: configuration)
         }
         let remote: RemoteCopyOperation?
         do {
@@ -74,6 +84,7 @@ struct Backup: ParsableCommand {
         }
         var result: BackupResult
         do {
+            try ConnectionPreflight.check(configuration)
             result = try BackupOperation(configuration: configuration, progress: json ? nil : common.progress).run()
         } catch {
             if json { Terminal.output(JSONCoding.document(OperationFailureReport(error))) }
@@ -84,11 +95,15 @@ struct Backup: ParsableCommand {
         for warning in result.warnings { Terminal.warn(warning) }
         let name = (result.archive as NSString).lastPathComponent
         if let remote {
+            let copyProgress = json ? nil : common.progress
+            copyProgress?.announce("remote copy: sending \(name) to \(remote.store.description) and reading it back")
             do {
                 let copy = try remote.copy(archivePath: result.archive, manifestPath: result.manifest)
+                copyProgress?.finish()
                 result.remoteCopy = copy
                 for warning in copy.warnings { Terminal.warn(warning) }
             } catch {
+                copyProgress?.finish()
                 result.remoteCopyError = error.message
                 if json { Terminal.output(JSONCoding.document(result)) } else { Terminal.output(result.summary + "\n") }
                 let message = "remote copy failed: \(error.message) (the local backup \(name) is complete)"

@@ -10,10 +10,13 @@ struct ClusterUp: ParsableCommand {
             The server listens only on a unix socket in its directory, on a free port, with fast, \
             non-durable settings. As root it runs as the unprivileged postgres (or nobody) user.
 
+            Exit codes: 0 started (the exports are printed), 1 the server could not start (initdb \
+            or pg_ctl missing or failing), 2 usage error.
+
             Example:
               eval "$(pra cluster up)"      # exports PGHOST, PGPORT, PGUSER, PGDATABASE, PRA_CLUSTER_DIR
               pra fixtures load --scale 0.1
-              pra cluster down
+              eval "$(pra cluster down)"    # and unsets them
 
             With --archive-to DIR the server archives its WAL with this pra (pra wal push) into \
             DIR/wal, ready for pra backup --base, --incremental and pra restore --pitr:

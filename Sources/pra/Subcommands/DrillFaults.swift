@@ -14,6 +14,8 @@ struct DrillFaults: ParsableCommand {
             which pra steps), when it strikes, what undoes it, what it needs, and its parameters \
             with their types, accepted values and defaults.
 
+            Exit codes: 0 printed, 2 usage error.
+
             Examples:
               pra drill faults
               pra drill faults --json

@@ -7,7 +7,15 @@ struct DrillNew: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "new",
         abstract: "Write a commented scenario template that runs as it is.",
-        discussion: "Example:  pra drill new replica-lag && pra drill run scenarios/replica-lag.yaml")
+        discussion: """
+            The new file joins the catalogue (scenarios/ by default): the next full drill runs it, \
+            and pra report counts a run as a full drill only when it includes it.
+
+            Exit codes: 0 written, 1 the file cannot be written, 2 invalid name or the file exists.
+
+            Example:
+              pra drill new replica-lag && pra drill run scenarios/replica-lag.yaml
+            """)
 
     @Argument(help: "Scenario name (letters, digits, '.', '_', '-').")
     var name: String
@@ -32,6 +40,11 @@ struct DrillNew: ParsableCommand {
         } catch {
             throw Terminal.fail("cannot write \(path): \(error)", exitCode: 1)
         }
-        Terminal.output("wrote \(path); run it with: pra drill run \(path)\n")
+        Terminal.output("""
+            wrote \(path); run it alone with: pra drill run \(path)
+            it joins the catalogue in \(directory)/: the next full drill (pra drill run, scripts/main-job.sh) includes it, \
+            and until a full drill has run it, pra report reads NOT COMPLIANT (no run included every scenario)
+
+            """)
     }
 }

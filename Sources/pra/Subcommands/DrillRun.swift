@@ -10,8 +10,12 @@ struct DrillRun: ParsableCommand {
         commandName: "run",
         abstract: "Run scenarios; write JUnit XML, a JSON result and a history line.",
         discussion: """
-            Exit 0 when every scenario passed (skipped ones, e.g. disk-full when not root, are \
-            reported as skipped, never passed), 1 when any failed, 2 for an invalid scenario or usage.
+            Exit codes: 0 every scenario passed (skipped ones, e.g. disk-full when not root, are \
+            reported as skipped, never passed), 1 a scenario failed, 2 an invalid scenario, an \
+            unknown --only name, no scenarios/ directory, or a usage error.
+
+            Without a path it reads ./scenarios: run it from the project directory, or name the \
+            scenario files or directories.
 
             Writes reports/junit.xml, reports/drill-<stamp>.json and appends one line to \
             reports/history.jsonl. Measured RTO/RPO are compared with the scenario's targets \
@@ -47,7 +51,7 @@ struct DrillRun: ParsableCommand {
     @Flag(name: .long, help: "Keep each scenario's directory (backups, reports, server log) for debugging.")
     var keep = false
 
-    @Option(name: .long, help: ArgumentHelp("Run only this scenario (by name); repeat for several.", valueName: "name"))
+    @Option(name: .long, help: ArgumentHelp("Run only this scenario (by name); repeat for several.", valueName: "name"), completion: .custom(ScenarioCompletion.names))
     var only: [String] = []
 
     @Flag(name: .long, help: "Also build the compliance report from the history (reports/compliance.html and .md, as `pra report`).")
@@ -59,8 +63,9 @@ struct DrillRun: ParsableCommand {
         let configuration = try common.loadConfiguration(logAs: "drill")
         InterruptCleanup.shared.installSignalHandlers()
         var scenarios: [Scenario]
+        let sources = try ScenarioPaths.resolve(paths, command: "run")
         do {
-            scenarios = try DrillRunner.load(paths: paths.isEmpty ? ["scenarios"] : paths, only: only)
+            scenarios = try DrillRunner.load(paths: sources, only: only)
         } catch {
             throw Terminal.fail(error.description, exitCode: 2)
         }

@@ -5,15 +5,26 @@ struct DrillValidate: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
         abstract: "Check scenario files without running them.",
-        discussion: "Reports every invalid file with its line and key: unknown key, wrong type, unknown fault kind, impossible step order. Exit 2 when any is invalid.")
+        discussion: """
+            Reports every invalid file with its line and key: unknown key, wrong type, unknown fault \
+            kind (with the closest known one), impossible step order. Without a path it reads \
+            ./scenarios: run it from the project directory, or name the files or directories.
+
+            Exit codes: 0 every file valid, 2 a file is invalid or no scenario file was found.
+
+            Examples:
+              pra drill validate
+              pra drill validate scenarios/my-scenario.yaml
+            """)
 
     @Argument(help: ArgumentHelp("Scenario files or directories (default: scenarios/).", valueName: "path"))
     var paths: [String] = []
 
     func run() throws {
         let files: [String]
+        let sources = try ScenarioPaths.resolve(paths, command: "validate")
         do {
-            files = try ScenarioLoader.files(in: paths.isEmpty ? ["scenarios"] : paths)
+            files = try ScenarioLoader.files(in: sources)
         } catch {
             throw Terminal.fail(error.description, exitCode: 2)
         }

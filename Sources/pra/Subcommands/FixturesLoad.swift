@@ -10,6 +10,9 @@ struct FixturesLoad: ParsableCommand {
             a view, a function, a trigger). Data is deterministic: the same scale gives the same rows. \
             Scale 1 is about 50 MB.
 
+            Exit codes: 0 loaded, 1 the load failed (server unreachable, SQL error), 2 usage or \
+            configuration error (unknown fixture, invalid settings).
+
             Example:  pra fixtures load --scale 0.2 --database akig --replace
             """)
 

@@ -21,9 +21,10 @@ struct Report: ParsableCommand {
             present; otherwise the largest run in the history). Unreadable history lines (a run \
             killed mid-write) are skipped and named in the report.
 
-            Exit 0: report written, compliant (RTO and RPO within target in the latest run, no failed \
-            scenario, a passing full drill at most --max-age old). Exit 1: report written, not \
-            compliant. Exit 2: no report: usage error, empty or unreadable history, or the files \
+            Exit codes: 0 report written, compliant (RTO and RPO within target in the latest run, no failed \
+            scenario, a passing full drill at most --max-age old); 1 report written, not \
+            compliant (the error line names what failed, e.g. the scenarios a full drill lacked, and the \
+            fix); 2 no report: usage error, empty or unreadable history, or the files \
             cannot be written. Projections are shown and listed, but do not change the exit code.
 
             Examples:

@@ -43,7 +43,9 @@ struct Restore: ParsableCommand {
             archive invalid, naming the line.
 
             Exit codes: 0 restored and every check passed, 1 restore or a check failed, 2 usage or \
-            configuration error (including a target in the future or a non-empty directory).
+            configuration error (including a target in the future, a non-empty directory, a missing \
+            backup directory, an archive that does not exist, or nothing configured to connect to). \
+            --file takes a path or a bare archive name, looked up in BACKUP_DIR.
 
             Examples:
               pra restore --latest --target-db akig_restore
@@ -126,13 +128,26 @@ struct Restore: ParsableCommand {
     func run() throws {
         let configuration = try common.loadConfiguration(logAs: "restore")
         InterruptCleanup.shared.installSignalHandlers()
-        let source: RestoreOperation.Source = file.map { .file($0) } ?? .latest
+        let paths = BackupDirectoryPaths(configuration: configuration)
+        let source: RestoreOperation.Source
+        do {
+            if let file {
+                source = .file(try paths.resolve(file))
+            } else {
+                source = .latest
+                if !pitr && configuration["REMOTE_TARGET"] == nil { try paths.requireDirectory() }
+            }
+        } catch {
+            throw Terminal.fail(error.description, exitCode: 2)
+        }
         let result: RestoreResult
         do {
             if pitr, let targetDir {
                 let request = PointInTimeRestoreOperation.Request(targetDirectory: targetDir, target: recoveryTarget, port: port, force: force, stopAfterChecks: stop, keepArchiving: archive)
                 result = try PointInTimeRestoreOperation(configuration: configuration, progress: json ? nil : common.progress).run(request)
             } else {
+                let maintenance = ConnectionPreflight.restoreMaintenanceDatabase(configuration)
+                try ConnectionPreflight.check(configuration, database: maintenance.name, databaseOrigin: maintenance.origin)
                 result = try RestoreOperation(configuration: configuration, progress: json ? nil : common.progress).run(source: source, targetDatabase: targetDb, force: force, replaceSource: replaceSource)
             }
         } catch {

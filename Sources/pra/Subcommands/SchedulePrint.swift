@@ -12,6 +12,8 @@ struct SchedulePrint: ParsableCommand {
             environment. Set LOG_DIR in the env file: each command then appends its stderr lines to \
             LOG_DIR/pra-<command>-<YYYYMMDD>.log.
 
+            Exit codes: 0 printed, 2 usage error (for example --cron with --systemd).
+
             Examples:
               pra schedule print --cron --env-file /etc/pra/.env | crontab -u pra -
               pra schedule print --systemd --user pra --env-file /etc/pra/.env

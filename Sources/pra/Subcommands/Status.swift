@@ -6,9 +6,10 @@ struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check the database, the newest backup against RPO_TARGET, health and free space.",
         discussion: """
-            Each check is OK, WARNING or CRITICAL. Exit 0 when all are OK, 1 when any is CRITICAL, \
-            2 when the worst is a WARNING (the seed plan's status.sh convention), 3 (UNKNOWN) when \
-            the configuration is wrong (RPO_TARGET=abc, a malformed env file): distinct from every level.
+            Each check is OK, WARNING or CRITICAL. Exit codes: 0 every check OK, 1 any CRITICAL, \
+            2 the worst is a WARNING (so a cron job or a script can tell a warning from an outage), \
+            3 (UNKNOWN) when the configuration is wrong (RPO_TARGET=abc, a malformed env file): \
+            distinct from every level.
 
             Only the configured database's backups are judged (archive prefix and the manifest's \
             database); a manifest that finished in the future, or whose archive has another size, \

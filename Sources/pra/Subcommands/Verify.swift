@@ -19,12 +19,16 @@ struct Verify: ParsableCommand {
             gap from each base backup's start to the newest segment, and the recoverable window: \
             "can restore to any moment between A and B".
 
+            A bare archive name (as pra backup prints it) is looked up in BACKUP_DIR when it is not in \
+            the current directory.
+
             Exit codes: 0 everything valid, 1 an archive is invalid or the WAL has a gap or a corrupt \
-            file, 2 usage error (a named archive does not exist).
+            file, 2 usage error (a named archive does not exist, or with --all the backup directory \
+            does not exist).
 
             Examples:
               pra verify --all
-              pra verify backups/akig_backup_full_20261125_030000.sql.gz --json
+              pra verify akig_backup_full_20261125_030000.sql.gz --json     # found in BACKUP_DIR
               pra verify --wal                  # the WAL archive and the recoverable window only
             """)
 
@@ -50,13 +54,21 @@ struct Verify: ParsableCommand {
 
     func run() throws {
         let configuration = try common.loadConfiguration(logAs: "verify")
-        var targets: [(archive: String, manifest: String, requireManifest: Bool, owner: String?)] = archives.map { ($0, $0 + BackupArchiveName.manifestSuffix, false, nil) }
+        let paths = BackupDirectoryPaths(configuration: configuration)
+        var resolved: [String] = []
+        do {
+            for archive in archives { resolved.append(try paths.resolve(archive)) }
+            if all { try paths.requireDirectory() }
+        } catch {
+            throw Terminal.fail(error.description, exitCode: 2)
+        }
+        var targets: [(archive: String, manifest: String, requireManifest: Bool, owner: String?)] = resolved.map { ($0, $0 + BackupArchiveName.manifestSuffix, false, nil) }
         let bases = all ? BaseBackupCatalogue(directory: configuration.backupDirectory).entries : []
         let checksWAL = wal || (all && FileManager.default.fileExists(atPath: WALArchive(backupDirectory: configuration.backupDirectory).root))
         if all {
             let catalogue = BackupCatalogue(directory: configuration.backupDirectory)
             if catalogue.entries.isEmpty && bases.isEmpty && !checksWAL {
-                throw Terminal.fail("no archives in \(configuration.backupDirectory)", exitCode: 1)
+                throw Terminal.fail("no archives in \(configuration.backupDirectory) (\(paths.origin)): it is empty; pra backup writes there, or point BACKUP_DIR or --backup-dir at the backups", exitCode: 1)
             }
             // All databases' backups are listed, each saying whose it is.
             targets += catalogue.entries.map { ($0.archivePath, $0.manifestPath, true, BackupCatalogue.owner(of: $0)) }

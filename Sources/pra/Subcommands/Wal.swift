@@ -11,6 +11,12 @@ struct Wal: ParsableCommand {
               archive_timeout = 60
             Every WAL segment then lands in BACKUP_DIR/wal/, compressed and hashed; with base backups \
             (pra backup --base) this makes point-in-time recovery possible (pra restore --pitr).
+
+            Exit codes: those of pra wal push (0 archived, 1 not archived: PostgreSQL retries) and \
+            pra wal get (0 fetched, 1 not archived or corrupt); 2 usage or configuration error.
+
+            Example:
+              pra schedule print --cron      # also prints the postgresql.conf lines above
             """,
         subcommands: [WalPush.self, WalGet.self])
 }

@@ -62,6 +62,12 @@ public struct BackupOperation {
             throw OperationFailure(stage: "connect", error)
         }
         let database = connection.databaseName
+        // The tables' size (heap and TOAST, no indexes: the dump holds none) makes a percentage
+        // and an ETA possible; an estimate, so the percentage stops at 100 %.
+        let databaseBytes = progress == nil ? nil : (try? connection.scalar("""
+            SELECT sum(pg_table_size(c.oid))::bigint FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind IN ('r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
+            """)).flatMap { $0 }.flatMap { UInt64($0) }
 
         let pgDump: String
         let pgDumpVersion: String
@@ -109,6 +115,7 @@ public struct BackupOperation {
             environment: settings.childEnvironment(applicationName: Self.applicationName),
             timeout: timeout)
         let progress = self.progress
+        defer { progress?.finish() }
         let writeCompressed: (UnsafeRawBufferPointer) throws -> Void = { chunk in
             hasher.update(bufferPointer: chunk)
             try file.write(chunk)
@@ -118,9 +125,9 @@ public struct BackupOperation {
                 if head.count < Self.headCapacity { head.append(contentsOf: chunk.prefix(Self.headCapacity - head.count)) }
                 tail.append(chunk)
                 try deflater.compress(chunk, sink: writeCompressed)
-                progress?.update(phase: "backup", bytes: deflater.bytesIn)
+                progress?.update(phase: "backup", bytes: deflater.bytesIn, total: databaseBytes)
             }
-            progress?.finish()
+            progress?.announce("backup: dump complete; counting rows and writing the manifest")
             try dump.check(outcome)
             guard tail.text.contains(ArchiveVerifier.dumpTrailer) else {
                 throw OperationFailure(stage: "dump", message: "pg_dump exited 0 but its output lacks the completion trailer; the dump is incomplete")
@@ -179,6 +186,7 @@ public struct BackupOperation {
         }
         commitLock.unlock()
 
+        progress?.finish()
         let deleted = Self.applyRetention(retention, directory: directory, database: database, prefix: prefix, now: finishedAt, warnings: &warnings)
         return BackupResult(
             archive: archivePath, manifest: manifestPath, database: database, serverVersion: serverVersion,

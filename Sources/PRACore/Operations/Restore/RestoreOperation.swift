@@ -62,6 +62,7 @@ public struct RestoreOperation {
         var result = RestoreResult(targetDatabase: target, startedAt: Date())
         var phases = PhaseTimer()
         func finish() -> RestoreResult {
+            progress?.finish()
             phases.end()
             result.phases = phases.phases
             result.seconds = clock.elapsed()
@@ -171,6 +172,7 @@ public struct RestoreOperation {
                 result.skippedBackups.append("\(name) is a backup of database \(manifest.database), not \(sourceDatabase)")
                 continue
             }
+            if index > 1 { progress?.announce("fallback: trying the previous backup, \(name)") }
             phases.begin("verify")
             let problems = ArchiveVerifier().precheck(archivePath: candidate.archive, manifestPath: candidate.manifest, requireManifest: candidate.requireManifest)
             if !problems.isEmpty {
@@ -227,6 +229,7 @@ public struct RestoreOperation {
         }
 
         // Check.
+        progress?.announce("checks: tables, row counts against the manifest, critical tables, health URLs")
         phases.begin("check")
         do {
             let restored = try PostgresConnection(settings, database: target, applicationName: Self.applicationName)
@@ -321,6 +324,7 @@ public struct RestoreOperation {
                 verdict = result
                 // Not valid: stop psql before it sees the end of input and commits.
                 if !result.valid { throw InvalidArchive() }
+                progress?.announce("restore: archive read and verified; psql is committing the load")
             }
             try process.check(outcome)
         } catch let failure as ConsumerFailure {

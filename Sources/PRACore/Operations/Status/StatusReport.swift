@@ -14,7 +14,7 @@ public enum StatusLevel: String, Codable, Sendable, Comparable {
 
     public static func < (lhs: StatusLevel, rhs: StatusLevel) -> Bool { lhs.severity < rhs.severity }
 
-    /// Exit code of `pra status`: 0 OK, 1 CRITICAL, 2 WARNING (as the seed plan's status.sh).
+    /// Exit code of `pra status`: 0 OK, 1 CRITICAL, 2 WARNING (a warning is not an outage).
     public var exitCode: Int32 {
         switch self {
         case .ok: return 0
