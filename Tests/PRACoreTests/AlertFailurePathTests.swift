@@ -39,7 +39,7 @@ struct AlertFailurePathTests {
         let directory = TestEnvironment.temporaryDirectory("nocurl")
         // A mount namespace of its own where /usr/bin/curl is an empty, non-executable file.
         let empty = directory + "/empty"
-        FileManager.default.createFile(atPath: empty, contents: nil, attributes: [.posixPermissions: 0o644])
+        _ = FileManager.default.createFile(atPath: empty, contents: nil, attributes: [.posixPermissions: 0o644])
         var environment = TestEnvironment.environment(database: "postgres", backupDirectory: directory + "/backups", extra: [
             "ALERT_EMAIL": "oncall@example.com", "SMTP_URL": "smtp://127.0.0.1:1", "DISK_WARN_PERCENT": "0", "DISK_CRITICAL_PERCENT": "0"])
         environment["PATH"] = "/usr/bin:/bin"

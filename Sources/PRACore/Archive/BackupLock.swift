@@ -38,3 +38,19 @@ public final class BackupLock {
         }
     }
 }
+
+extension BackupLock {
+    /// The start of every backup: creates `directory` (mode 750) when missing and takes its lock.
+    public static func forBackup(in directory: String) throws(OperationFailure) -> BackupLock {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
+        } catch {
+            throw OperationFailure(stage: "prepare", message: "cannot create backup directory \(directory): \(error.localizedDescription)")
+        }
+        do {
+            return try BackupLock(directory: directory)
+        } catch {
+            throw OperationFailure(stage: "lock", error)
+        }
+    }
+}

@@ -35,18 +35,10 @@ public struct BaseBackupOperation {
             throw OperationFailure(stage: "configuration", error)
         }
         let directory = configuration.backupDirectory
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
-        } catch {
-            throw OperationFailure(stage: "prepare", message: "cannot create backup directory \(directory): \(error.localizedDescription)")
-        }
-        let lock: BackupLock
-        do {
-            lock = try BackupLock(directory: directory)
-        } catch {
-            throw OperationFailure(stage: "lock", error)
-        }
+        let lock = try BackupLock.forBackup(in: directory)
         defer { withExtendedLifetime(lock) {} }
+        // Under the lock: partial files whose writer is gone (a killed backup) are removed.
+        var warnings = BackupOperation.removeOrphanedPartials(in: directory)
 
         let started = MonotonicClock.now()
         let startedAt = Date()
@@ -135,7 +127,6 @@ public struct BaseBackupOperation {
                 unlink(postgresManifestPath)
                 throw error
             }
-            var warnings: [String] = []
             let retained = BaseBackupRetention(policy: retention, directory: directory, segmentSize: segmentSize)
             let deleted = retained.apply(now: manifest.finishedAt, warnings: &warnings)
             return BaseBackupResult(

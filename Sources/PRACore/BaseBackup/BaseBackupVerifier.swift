@@ -65,7 +65,7 @@ public struct BaseBackupVerifier: Sendable {
             progress?.finish()
             throw failure.underlying
         } catch let error as GzipError {
-            result.problems.append(.init(kind: error.kind == .trailingGarbage ? .trailingGarbage : (error.kind == .truncated ? .truncated : .corruptData), message: error.description))
+            result.problems.append(.init(gzip: error))
         } catch {
             result.problems.append(.init(kind: .unreadable, message: "cannot read \(entry.archivePath): \(error.localizedDescription)"))
         }

@@ -30,17 +30,7 @@ public struct BackupOperation {
             throw OperationFailure(stage: "configuration", error)
         }
         let directory = configuration.backupDirectory
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
-        } catch {
-            throw OperationFailure(stage: "prepare", message: "cannot create backup directory \(directory): \(error.localizedDescription)")
-        }
-        let lock: BackupLock
-        do {
-            lock = try BackupLock(directory: directory)
-        } catch {
-            throw OperationFailure(stage: "lock", error)
-        }
+        let lock = try BackupLock.forBackup(in: directory)
         defer { withExtendedLifetime(lock) {} }
         // Under the lock: partial files whose writer is gone (a killed backup) are removed.
         var warnings = Self.removeOrphanedPartials(in: directory)

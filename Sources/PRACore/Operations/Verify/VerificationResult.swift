@@ -76,3 +76,16 @@ public struct VerificationRecord: Codable, Sendable {
         return try? JSONCoding.decoder.decode(VerificationRecord.self, from: data)
     }
 }
+
+extension VerificationResult.Problem {
+    /// The problem a damaged gzip stream is.
+    public init(gzip error: GzipError) {
+        let kind: Kind
+        switch error.kind {
+        case .trailingGarbage: kind = .trailingGarbage
+        case .truncated: kind = .truncated
+        default: kind = .corruptData
+        }
+        self.init(kind: kind, message: error.description)
+    }
+}
