@@ -164,16 +164,18 @@ public struct PointInTimeRestoreOperation {
             return fail("recover", "cannot prepare \(directory) for recovery: \(error)")
         }
         // What recovery should replay: the archive as it is now (the source may keep archiving meanwhile).
-        let archivedBefore = WALContinuity(files: archive.files(), start: WALFileName(manifest.startSegment)!, segmentSize: identity?.segmentSize ?? 16 << 20, history: archive.history(of:))
+        let segmentSize = identity?.segmentSize ?? 16 << 20
+        let archivedBefore = WALContinuity(files: archive.files(), start: WALFileName(manifest.startSegment)!, segmentSize: segmentSize, history: archive.history(of:))
         let serverSettings = ConnectionSettings(parameters: settings.libpqParameters.merging(["host": socketDirectory, "port": "\(port)", "dbname": database]) { $1 }.filter { $0.key != "hostaddr" && $0.key != "service" })
         let recovered: PostgresConnection
         do {
             recovered = try waitForRecovery(control, settings: serverSettings, timeout: recoveryTimeout)
         } catch let failure as RecoveryFailure {
             try? control.stop(mode: "immediate")
-            let continuity = WALContinuity(files: archive.files(), start: WALFileName(manifest.startSegment)!, segmentSize: identity?.segmentSize ?? 16 << 20, history: archive.history(of:))
+            // The archive as recovery found it: what it lacked is what stopped it.
+            let continuity = archivedBefore
             let missing = continuity.gap ?? continuity.lastContiguous.flatMap { last in
-                last.name.segmentNumber(segmentSize: identity?.segmentSize ?? 16 << 20).map { WALFileName(timeline: last.name.timeline, segmentNumber: $0 + 1, segmentSize: identity?.segmentSize ?? 16 << 20) }
+                last.name.segmentNumber(segmentSize: segmentSize).map { WALFileName(timeline: last.name.timeline, segmentNumber: $0 + 1, segmentSize: segmentSize) }
             }
             var message = failure.message
             if failure.targetNotReached {
@@ -195,7 +197,7 @@ public struct PointInTimeRestoreOperation {
 
         phases.begin("check")
         result.checks.append(.init(name: "server", passed: true, message: "recovery finished and the server accepts writes on port \(port)" + (details.timeline.map { ", timeline \($0)" } ?? "")))
-        result.checks.append(targetCheck(request.target, reached: details.reachedTime, reachedLSN: details.reachedLSN.flatMap(LogSequenceNumber.init), manifest: manifest, continuity: archivedBefore, segmentSize: identity?.segmentSize ?? 16 << 20))
+        result.checks.append(targetCheck(request.target, reached: details.reachedTime, reachedLSN: details.reachedLSN.flatMap(LogSequenceNumber.init), manifest: manifest, continuity: archivedBefore, segmentSize: segmentSize))
         let critical = configuration.list("CRITICAL_TABLES")
         if !critical.isEmpty {
             var missing: [String] = []
