@@ -4,8 +4,8 @@ import Foundation
 public struct DrillRunResult: Codable, Sendable, Equatable {
     /// The version of this record's format, written in every JSON file and history line.
     /// 2 added the field itself; records without it (written before) are version 1, which has
-    /// the same fields and reads unchanged.
-    public static let currentSchemaVersion = 2
+    /// the same fields and reads unchanged. 3 added ``shard`` (absent: not sharded).
+    public static let currentSchemaVersion = 3
 
     /// The format version the record was written in (``currentSchemaVersion`` for new runs).
     public var schemaVersion: Int
@@ -16,8 +16,10 @@ public struct DrillRunResult: Codable, Sendable, Equatable {
     public var finishedAt: Date
     public var seconds: Double
     public var scenarios: [ScenarioResult]
+    /// `pra drill run --shard I/N`: which share of the catalogue this run is; `nil` for a whole run.
+    public var shard: ShardRecord?
 
-    public init(runID: String, toolVersion: String, host: String, startedAt: Date, finishedAt: Date, seconds: Double, scenarios: [ScenarioResult]) {
+    public init(runID: String, toolVersion: String, host: String, startedAt: Date, finishedAt: Date, seconds: Double, scenarios: [ScenarioResult], shard: ShardRecord? = nil) {
         schemaVersion = Self.currentSchemaVersion
         self.runID = runID
         self.toolVersion = toolVersion
@@ -26,6 +28,7 @@ public struct DrillRunResult: Codable, Sendable, Equatable {
         self.finishedAt = finishedAt
         self.seconds = seconds
         self.scenarios = scenarios
+        self.shard = shard
     }
 
     public var passedCount: Int { scenarios.filter { $0.verdict == .passed }.count }
@@ -37,7 +40,7 @@ public struct DrillRunResult: Codable, Sendable, Equatable {
 
 extension DrillRunResult {
     enum CodingKeys: String, CodingKey {
-        case schemaVersion, runID, toolVersion, host, startedAt, finishedAt, seconds, scenarios
+        case schemaVersion, runID, toolVersion, host, startedAt, finishedAt, seconds, scenarios, shard
     }
 
     /// Reads a record of any version: one without `schemaVersion` is version 1.
@@ -51,5 +54,6 @@ extension DrillRunResult {
         finishedAt = try container.decode(Date.self, forKey: .finishedAt)
         seconds = try container.decode(Double.self, forKey: .seconds)
         scenarios = try container.decode([ScenarioResult].self, forKey: .scenarios)
+        shard = try container.decodeIfPresent(ShardRecord.self, forKey: .shard)
     }
 }

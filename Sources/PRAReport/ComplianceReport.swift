@@ -34,6 +34,9 @@ public struct ComplianceReport: Sendable, Encodable {
     public var historyPath: String
     /// History lines that could not be read (1-based), for example a run cut short mid-write.
     public var skippedLines: [Int]
+    /// Notices about how the history was read (unreadable lines of one of several files, a
+    /// sharded drill missing shards).
+    public var historyNotices: [String]
     /// Runs in the whole history, and the window the trend covers.
     public var totalRunCount: Int
     /// `--since`: the start of the trend window.
@@ -90,6 +93,11 @@ public struct ComplianceReport: Sendable, Encodable {
         return reasons
     }
 
+    /// "Line 3 of reports/history.jsonl could not be read (...) and was skipped."
+    static func unreadableLinesSentence(_ lines: [Int], path: String) -> String {
+        "\(capitalized(ComplianceError.lines(lines))) of \(path) could not be read (truncated or malformed, for example a run killed mid-write) and \(lines.count == 1 ? "was" : "were") skipped."
+    }
+
     /// Days since the last passing full drill, at ``generatedAt``.
     public var daysSinceLastPassingFullDrill: Int? {
         lastPassingFullDrill.map { ComplianceFormat.days(from: $0.startedAt, to: generatedAt) }
@@ -97,7 +105,7 @@ public struct ComplianceReport: Sendable, Encodable {
 
     /// Builds the report from `runs` (as read from the history; any order) and the line numbers
     /// the reader skipped.
-    public init(runs unsorted: [DrillRunResult], skippedLines: [Int] = [], settings: ComplianceSettings) throws(ComplianceError) {
+    public init(runs unsorted: [DrillRunResult], skippedLines: [Int] = [], notices: [String] = [], settings: ComplianceSettings) throws(ComplianceError) {
         let runs = unsorted.enumerated().sorted { ($0.element.startedAt, $0.offset) < ($1.element.startedAt, $1.offset) }.map(\.element)
         guard let latestRun = runs.last else {
             throw .emptyHistory(path: settings.historyPath, skippedLines: skippedLines)
@@ -111,6 +119,7 @@ public struct ComplianceReport: Sendable, Encodable {
         generatedAt = settings.now
         historyPath = settings.historyPath
         self.skippedLines = skippedLines
+        historyNotices = notices
         totalRunCount = runs.count
         since = settings.since
         self.catalogue = catalogue
@@ -194,8 +203,9 @@ public struct ComplianceReport: Sendable, Encodable {
             list.append(ComplianceFinding(.notice, "\(ComplianceFormat.count(skipped.count, "scenario")) skipped in the latest run, so not proven: " + skipped.map { "\($0.name) (\($0.skippedReason ?? "no reason given"))" }.joined(separator: "; ") + "."))
         }
         if !skippedLines.isEmpty {
-            list.append(ComplianceFinding(.notice, "\(Self.capitalized(ComplianceError.lines(skippedLines))) of \(historyPath) could not be read (truncated or malformed, for example a run killed mid-write) and \(skippedLines.count == 1 ? "was" : "were") skipped."))
+            list.append(ComplianceFinding(.notice, Self.unreadableLinesSentence(skippedLines, path: historyPath)))
         }
+        list += historyNotices.map { ComplianceFinding(.notice, $0) }
         return list.enumerated().sorted { ($0.element.severity, $0.offset) < ($1.element.severity, $1.offset) }.map(\.element)
     }
 }

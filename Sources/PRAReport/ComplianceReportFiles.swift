@@ -9,11 +9,25 @@ public enum ComplianceReportFiles {
     public static let defaultHTMLName = "compliance.html"
     public static let defaultMarkdownName = "compliance.md"
 
-    /// Reads the history at `settings.historyPath` (a truncated or malformed line is skipped
-    /// and named in the report) and builds the report.
+    /// Reads the histories in `settings.historyPaths` (a truncated or malformed line is skipped
+    /// and named in the report), puts the shards of each sharded pipeline back together (see
+    /// ``ShardedRunMerger``; a pipeline missing shards is named) and builds the report.
     public static func build(settings: ComplianceSettings) throws(ComplianceError) -> ComplianceReport {
-        let (runs, skipped) = RunReportFiles.readHistory(path: settings.historyPath)
-        return try ComplianceReport(runs: runs, skippedLines: skipped, settings: settings)
+        var runs: [DrillRunResult] = []
+        var skippedLines: [Int] = []
+        var notices: [String] = []
+        for path in settings.historyPaths {
+            let history = RunReportFiles.readHistory(path: path)
+            runs += history.runs
+            if settings.historyPaths.count == 1 {
+                skippedLines = history.skippedLines
+            } else if !history.skippedLines.isEmpty {
+                notices.append(ComplianceReport.unreadableLinesSentence(history.skippedLines, path: path))
+            }
+        }
+        let merged = ShardedRunMerger.merge(runs)
+        notices += merged.incomplete.map { "A sharded drill is incomplete (\($0.sentence)): pass every job's history with --history; the scenarios of the missing shards count as not run." }
+        return try ComplianceReport(runs: merged.runs, skippedLines: skippedLines, notices: notices, settings: settings)
     }
 
     /// Writes the report as HTML to `html` and as Markdown to `markdown` (either may be `nil`),

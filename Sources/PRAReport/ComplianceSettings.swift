@@ -27,13 +27,21 @@ public struct ComplianceSettings: Sendable {
     /// `RTO_TARGET` / `RPO_TARGET` for the projections; `nil`: the latest run's scenario targets.
     public var rtoTargetSeconds: Double?
     public var rpoTargetSeconds: Double?
-    /// The history file, as shown in the report.
-    public var historyPath: String
+    /// The history files read (one, or one per parallel job of a sharded drill).
+    public var historyPaths: [String]
+    /// The history files, as shown in the report.
+    public var historyPath: String { historyPaths.joined(separator: ", ") }
 
     /// Settings with the defaults: now, no `--since`, catalogue from the history, 35 days.
     public init(now: Date = Date(), historyPath: String = "reports/history.jsonl") {
+        self.init(now: now, historyPaths: [historyPath])
+    }
+
+    /// Settings reading several histories, for example one per job of a sharded drill
+    /// (`pra drill run --shard I/N`), whose shards are reported as one run.
+    public init(now: Date = Date(), historyPaths: [String]) {
         self.now = now
-        self.historyPath = historyPath
+        self.historyPaths = historyPaths
         self.maximumDrillAgeSeconds = 35 * 86400
     }
 }

@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 
 extension SHA256Digest {
     /// The digest as 64 lower-case hex digits, as manifests and archive names write it.
@@ -11,5 +12,13 @@ extension SHA256Digest {
             text.append(digits[Int(byte & 0x0f)])
         }
         return String(decoding: text, as: UTF8.self)
+    }
+}
+
+/// SHA-256 for modules that do not import Crypto themselves.
+public enum ContentDigest {
+    /// The SHA-256 of `data` as 64 lower-case hex digits.
+    public static func sha256Hex(_ data: Data) -> String {
+        SHA256.hash(data: data).hex
     }
 }

@@ -28,6 +28,14 @@ struct DrillRun: ParsableCommand {
               pra drill run --only baseline-drop-database --keep
               pra drill run --report                         # monthly drill: catalogue + compliance report
               pra drill run scenarios/disk-full-during-backup.yaml --junit out/junit.xml
+              pra drill run --shard 2/3                      # the second of three parallel CI jobs
+
+            Sharding: --shard I/N runs a deterministic share of the catalogue, balanced by each \
+            scenario's latest duration in the history (the same history in every job gives the \
+            same split; without one, by count). The N jobs together run every scenario exactly \
+            once. Each result records its shard and pipeline (--group, default the CI pipeline id: \
+            CI_PIPELINE_ID, GITHUB_RUN_ID, BUILDKITE_BUILD_ID or BUILD_TAG); `pra report --history \
+            A --history B ...` reports the shards of one pipeline as one run. See docs/ci.md.
             """)
 
     @Argument(help: ArgumentHelp("Scenario files or directories (default: scenarios/).", valueName: "path"))
@@ -54,6 +62,12 @@ struct DrillRun: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Run only this scenario (by name); repeat for several.", valueName: "name"), completion: .custom(ScenarioCompletion.names))
     var only: [String] = []
 
+    @Option(name: .long, help: ArgumentHelp("Run shard I of N (1-based): a deterministic, balanced share of the catalogue, for N parallel jobs.", valueName: "I/N"))
+    var shard: String?
+
+    @Option(name: .long, help: ArgumentHelp("The pipeline the shards belong to (default: the CI pipeline id from the environment).", valueName: "id"))
+    var group: String?
+
     @Flag(name: .long, help: "Also build the compliance report from the history (reports/compliance.html and .md, as `pra report`).")
     var report = false
 
@@ -70,6 +84,21 @@ struct DrillRun: ParsableCommand {
             throw Terminal.fail(error.description, exitCode: 2)
         }
         if let seed { scenarios = scenarios.map { $0.withBitFlipSeed(seed) } }
+        let reports = configuration.reportDirectory
+        let historyPath = history ?? reports + "/history.jsonl"
+        var shardRecord: ShardRecord?
+        if let shard {
+            guard let (index, count) = ShardPlan.parseShard(shard) else {
+                throw Terminal.fail("--shard \(shard) is not I/N with 1 ≤ I ≤ N (examples: 1/3, 3/3)", exitCode: 2)
+            }
+            let plan = ShardPlan(catalogue: scenarios.map(\.name), count: count, durations: ShardPlan.durations(from: RunReportFiles.readHistory(path: historyPath).runs))
+            let names = plan.names(ofShard: index)
+            scenarios = scenarios.filter { names.contains($0.name) }
+            shardRecord = plan.record(shard: index, group: group ?? ShardPlan.ciGroup(environment: ProcessInfo.processInfo.environment))
+            if !common.quiet {
+                Terminal.info("shard \(index)/\(count) (plan \(plan.fingerprint)): \(names.count) of \(plan.catalogue.count) scenarios, about \(DurationParser.format(plan.expectedSeconds[index - 1])) by the history: \(names.joined(separator: ", "))")
+            }
+        }
         let executable = RunningExecutable.path
         var options = DrillOptions(praExecutable: executable)
         do {
@@ -82,11 +111,10 @@ struct DrillRun: ParsableCommand {
         let quiet = common.quiet
         options.echo = { line in if !quiet { FileHandle.standardError.write(Data((line + "\n").utf8)) } }
 
-        let run = DrillRunner(options: options).run(scenarios)
-        let reports = configuration.reportDirectory
+        var run = DrillRunner(options: options).run(scenarios)
+        run.shard = shardRecord
         let junitPath = junit ?? reports + "/junit.xml"
         let jsonPath = json ?? reports + "/drill-\(BackupArchiveName.stamp(run.startedAt)).json"
-        let historyPath = history ?? reports + "/history.jsonl"
         do {
             for path in [junitPath, jsonPath, historyPath] {
                 let directory = (path as NSString).deletingLastPathComponent

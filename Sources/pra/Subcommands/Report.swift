@@ -27,14 +27,20 @@ struct Report: ParsableCommand {
             fix); 2 no report: usage error, empty or unreadable history, or the files \
             cannot be written. Projections are shown and listed, but do not change the exit code.
 
+            Sharded drills: the shards of one pipeline (`pra drill run --shard I/N` in N jobs) are \
+            reported as one run. Pass each job's history with --history (repeated), or let the jobs \
+            append to one file; a pipeline missing a shard is named, and its missing scenarios \
+            count as not run.
+
             Examples:
               pra report                   # writes reports/compliance.html and .md
               pra report --since 2026-01-01 --html /srv/www/dr/index.html
               PRODUCTION_DB_SIZE=80GB BACKUP_INTERVAL=30m pra report --copy-time 5m
+              pra report --history shard-1/history.jsonl --history shard-2/history.jsonl --history shard-3/history.jsonl
             """)
 
-    @Option(name: .long, help: ArgumentHelp("History to read (default: reports/history.jsonl).", valueName: "file"))
-    var history: String?
+    @Option(name: .long, help: ArgumentHelp("History to read (default: reports/history.jsonl); repeat for one file per parallel job of a sharded drill.", valueName: "file"))
+    var history: [String] = []
 
     @Option(name: .long, help: ArgumentHelp("HTML output (default: reports/compliance.html).", valueName: "file"))
     var html: String?
@@ -61,7 +67,7 @@ struct Report: ParsableCommand {
 
     func run() throws {
         let configuration = try common.loadConfiguration(logAs: "report")
-        var settings = ComplianceSettings(historyPath: history ?? configuration.reportDirectory + "/history.jsonl")
+        var settings = ComplianceSettings(historyPaths: history.isEmpty ? [configuration.reportDirectory + "/history.jsonl"] : history)
         if let since {
             guard let date = ComplianceFormat.parseDate(since) else {
                 throw Terminal.fail("--since \(since) is not a date (examples: 2026-01-31, 2026-01-31T08:00:00Z)", exitCode: 2)
