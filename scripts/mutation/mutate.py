@@ -18,6 +18,15 @@ def log(message):
     print(message, file=sys.stderr, flush=True)
 
 
+# One mutant may make several edits in its file (a defect that removes two layers of one check):
+# the original and mutated fields then hold the texts separated by this.
+EDIT_SEPARATOR = " ||| "
+
+
+def edits(mutant):
+    return list(zip(mutant["original"].split(EDIT_SEPARATOR), mutant["mutated"].split(EDIT_SEPARATOR)))
+
+
 def read_mutants(path):
     mutants = []
     with open(path, encoding="utf-8") as handle:
@@ -94,9 +103,13 @@ def main():
         mutants = [m for m in mutants if m["id"] in options.only]
     stale = []
     for mutant in mutants:
-        count = open(os.path.join(ROOT, mutant["file"]), encoding="utf-8").read().count(mutant["original"])
-        if count != 1:
-            stale.append(f"{mutant['id']} (mutants.tsv line {mutant['line']}): its original text occurs {count} times in {mutant['file']}, expected once; update the mutant")
+        text = open(os.path.join(ROOT, mutant["file"]), encoding="utf-8").read()
+        if len(edits(mutant)) != len(mutant["mutated"].split(EDIT_SEPARATOR)):
+            stale.append(f"{mutant['id']} (mutants.tsv line {mutant['line']}): as many mutated texts as original ones are needed")
+        for original, _ in edits(mutant):
+            count = text.count(original)
+            if count != 1:
+                stale.append(f"{mutant['id']} (mutants.tsv line {mutant['line']}): its original text {original!r} occurs {count} times in {mutant['file']}, expected once; update the mutant")
     if stale:
         for line in stale:
             log("mutation: " + line)
@@ -127,7 +140,10 @@ def main():
         log(f"mutation: [{number}/{len(mutants)}] {mutant['id']}: {mutant['description']}")
         try:
             with open(path, "w", encoding="utf-8") as handle:
-                handle.write(original.replace(mutant["original"], mutant["mutated"], 1))
+                mutated = original
+                for old, new in edits(mutant):
+                    mutated = mutated.replace(old, new, 1)
+                handle.write(mutated)
             binary, info = build(tree)
             if binary is None:
                 results.append(dict(mutant, outcome="not viable", detail="does not build: " + " | ".join(info), seconds=0))

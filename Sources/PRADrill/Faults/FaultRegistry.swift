@@ -19,6 +19,7 @@ enum FaultRegistry {
         ArchiveFailingFault.self,
         MissingWALSegmentFault.self,
         CorruptWALSegmentFault.self,
+        ConcurrentBackupFault.self,
     ]
 
     /// The kind called `name` in scenarios.
