@@ -118,8 +118,9 @@ def main():
     tree = os.path.join(options.work, "tree")
     os.makedirs(tree, exist_ok=True)
     copy_tree(tree)
-    scenarios = options.scenarios or ["scenarios"]
-    scenarios = [os.path.abspath(path) if os.path.exists(path) else os.path.join(ROOT, path) for path in scenarios]
+    # The scratch tree's own copy of the catalogue unless told otherwise: edits made while the
+    # campaign runs do not change what it measures.
+    scenarios = [os.path.abspath(path) for path in options.scenarios] or [os.path.join(tree, "scenarios")]
     results = []
 
     if not options.skip_baseline:

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 #if canImport(Glibc)
@@ -19,6 +20,11 @@ public enum ArchiveCorruption: Sendable, Equatable, CustomStringConvertible {
     case deleteManifest
     /// Change the manifest's SHA-256 (the archive no longer matches it).
     case alterManifest
+    /// Rewrite the archive without the first `count` data rows of `table` (`schema.name`, or a
+    /// name in `public`; `nil`: the first table that has that many), and record the new checksum and sizes in the manifest (its row counts stay):
+    /// an archive that verifies but no longer holds what was backed up, as a tool that rewrote
+    /// it or someone who can write manifests leaves it. Only the restore's row counts tell.
+    case dropRows(count: Int, table: String?)
 
     public var description: String {
         switch self {
@@ -28,6 +34,7 @@ public enum ArchiveCorruption: Sendable, Equatable, CustomStringConvertible {
         case .appendGarbage(let bytes): return "\(bytes) bytes of garbage appended"
         case .deleteManifest: return "manifest deleted"
         case .alterManifest: return "manifest checksum altered"
+        case .dropRows(let count, let table): return "\(count) row(s) of \(table ?? "the first table") dropped, checksum rewritten"
         }
     }
 
@@ -71,6 +78,106 @@ public enum ArchiveCorruption: Sendable, Equatable, CustomStringConvertible {
             var manifest = try BackupManifest.load(path: manifestPath)
             manifest.sha256 = String(manifest.sha256.reversed())
             try manifest.encoded().write(to: URL(fileURLWithPath: manifestPath))
+        case .dropRows(let count, let table):
+            try Self.dropRows(count, table: table, archivePath: archivePath, manifestPath: manifestPath)
+        }
+    }
+
+    /// Streams the archive through inflate, a line filter and deflate into a new file, then
+    /// puts it and a manifest describing it in place.
+    private static func dropRows(_ count: Int, table: String?, archivePath: String, manifestPath: String) throws {
+        var manifest = try BackupManifest.load(path: manifestPath)
+        let output = try DurableFile(finalPath: archivePath, permissions: 0o640, replacing: true)
+        let inflater = try GzipInflater()
+        let deflater = try GzipDeflater()
+        var hasher = SHA256()
+        let write: (UnsafeRawBufferPointer) throws -> Void = { chunk in
+            hasher.update(bufferPointer: chunk)
+            try output.write(chunk)
+        }
+        var filter = RowDropper(count: count, table: table.map { $0.contains(".") ? $0 : "public." + $0 })
+        let input = try FileHandle(forReadingFrom: URL(fileURLWithPath: archivePath))
+        defer { try? input.close() }
+        while let chunk = try input.read(upToCount: 256 * 1024), !chunk.isEmpty {
+            try chunk.withUnsafeBytes { compressed in
+                try inflater.decompress(compressed) { plain in
+                    try filter.feed(plain) { kept in try kept.withUnsafeBytes { try deflater.compress($0, sink: write) } }
+                }
+            }
+        }
+        try inflater.finish()
+        try filter.flush { kept in try kept.withUnsafeBytes { try deflater.compress($0, sink: write) } }
+        try deflater.finish(sink: write)
+        guard filter.dropped == count else {
+            throw NothingToDrop(archivePath: archivePath, count: count, table: table)
+        }
+        try output.commit(replacing: true)
+        manifest.sha256 = hasher.finalize().hex
+        manifest.compressedBytes = deflater.bytesOut
+        manifest.uncompressedBytes = deflater.bytesIn
+        try DurableFile.write(manifest.encoded(), to: manifestPath, permissions: 0o640)
+    }
+
+    /// `dropRows` found no table with enough rows.
+    struct NothingToDrop: Error, CustomStringConvertible {
+        let archivePath: String
+        let count: Int
+        let table: String?
+        var description: String { "\(table.map { "table \($0)" } ?? "no table") in \(archivePath) \(table == nil ? "has" : "does not have") \(count) rows to drop" }
+    }
+
+    /// Passes a plain dump through line by line, leaving out the first `count` rows of the
+    /// first COPY block (of `table`, when given) that has that many (a block with fewer rows is
+    /// kept whole).
+    private struct RowDropper {
+        let count: Int
+        let table: String?
+        private(set) var dropped = 0
+        private var line = Data()
+        private var block: [Data] = []
+        private var inCopy = false
+
+        init(count: Int, table: String?) {
+            self.count = count
+            self.table = table
+        }
+
+        mutating func feed(_ bytes: UnsafeRawBufferPointer, emit: (Data) throws -> Void) throws {
+            var start = 0
+            for index in 0..<bytes.count where bytes[index] == UInt8(ascii: "\n") {
+                line.append(contentsOf: bytes[start...index])
+                try take(emit: emit)
+                start = index + 1
+            }
+            line.append(contentsOf: bytes[start..<bytes.count])
+        }
+
+        mutating func flush(emit: (Data) throws -> Void) throws {
+            if !line.isEmpty { try take(emit: emit) }
+            try emit(block.reduce(into: Data()) { $0.append($1) })
+            block = []
+        }
+
+        private mutating func take(emit: (Data) throws -> Void) throws {
+            defer { line = Data() }
+            guard dropped < count else { return try emit(line) }
+            if !inCopy {
+                let text = String(decoding: line, as: UTF8.self)
+                inCopy = text.hasPrefix("COPY " + (table.map { $0 + " " } ?? "")) && text.hasSuffix("FROM stdin;\n")
+                return try emit(line)
+            }
+            if line == Data("\\.\n".utf8) {
+                // The block had fewer rows than asked: keep it whole.
+                try emit(block.reduce(into: Data()) { $0.append($1) })
+                block = []
+                inCopy = false
+                return try emit(line)
+            }
+            block.append(line)
+            if block.count == count {
+                dropped = count
+                block = []
+            }
         }
     }
 

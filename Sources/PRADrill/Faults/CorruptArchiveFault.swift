@@ -3,15 +3,16 @@ import PRACore
 /// Damages one complete archive (or its manifest) in place.
 struct CorruptArchiveFault: FaultKind {
     static let name = "corrupt-archive"
-    static let summary = "Damages one complete backup in place, in one of six modes; each mode takes only its own parameters."
+    static let summary = "Damages one complete backup in place, in one of seven modes; each mode takes only its own parameters."
     static let parameters = [
         FaultParameter("mode", .choice, default: nil, accepted: Mode.allCases.map(\.rawValue).joined(separator: ", "),
-                       summary: "bit-flips: flip `count` bits at positions drawn from `seed`, past the gzip header; truncate: cut to `fraction` of the size; zero-block: `length` zero bytes at `fraction` of the size; append-garbage: `bytes` after the gzip stream; delete-manifest: the backup becomes incomplete; alter-manifest: its SHA-256 no longer matches"),
+                       summary: "bit-flips: flip `count` bits at positions drawn from `seed`, past the gzip header; truncate: cut to `fraction` of the size; zero-block: `length` zero bytes at `fraction` of the size; append-garbage: `bytes` after the gzip stream; delete-manifest: the backup becomes incomplete; alter-manifest: its SHA-256 no longer matches; drop-rows: rewrite the archive without `count` rows of one table and record the new checksum in the manifest (it verifies; only the restore's row counts can tell)"),
         FaultParameter("archive", .archive, default: "newest", summary: "which complete backup to damage"),
-        FaultParameter("count", .wholeNumber, default: "1", accepted: "1–1000000", summary: "bit-flips: bits to flip"),
+        FaultParameter("count", .wholeNumber, default: "1", accepted: "1–1000000", summary: "bit-flips: bits to flip; drop-rows: rows to leave out"),
         FaultParameter("seed", .wholeNumber, default: "1", accepted: "0–2147483647", summary: "bit-flips: seed of the positions (deterministic); `pra drill run --seed N` replaces it"),
         FaultParameter("fraction", .fraction, default: "0.5", accepted: "[0, 1)", summary: "truncate, zero-block: where, as a fraction of the size"),
         FaultParameter("length", .wholeNumber, default: "4096", accepted: "1 B–1 GiB", summary: "zero-block: bytes zeroed (clamped to the end)"),
+        FaultParameter("table", .table, default: "any", summary: "drop-rows: the table whose rows to leave out (`schema.name`, or a name in `public`); `any`: the first table in the dump with `count` rows"),
         FaultParameter("bytes", .wholeNumber, default: "64", accepted: "1 B–1 GiB", summary: "append-garbage: bytes appended"),
     ]
     static let allowedSteps: [StepKind] = [.fault] + StepKind.praSteps
@@ -25,6 +26,7 @@ struct CorruptArchiveFault: FaultKind {
         case appendGarbage = "append-garbage"
         case deleteManifest = "delete-manifest"
         case alterManifest = "alter-manifest"
+        case dropRows = "drop-rows"
 
         /// The parameters this mode takes (besides `mode` and `archive`).
         var parameters: [String] {
@@ -34,6 +36,7 @@ struct CorruptArchiveFault: FaultKind {
             case .zeroBlock: return ["fraction", "length"]
             case .appendGarbage: return ["bytes"]
             case .deleteManifest, .alterManifest: return []
+            case .dropRows: return ["count", "table"]
             }
         }
     }
@@ -49,7 +52,7 @@ struct CorruptArchiveFault: FaultKind {
     init(_ parameters: FaultParameterReader) throws(ScenarioError) {
         archive = try parameters.archive("archive")
         let mode: Mode = try parameters.choice("mode", what: "corruption mode")
-        for parameter in ["count", "seed", "fraction", "length", "bytes"] where !mode.parameters.contains(parameter) && parameters.node(parameter) != nil {
+        for parameter in ["count", "seed", "fraction", "length", "bytes", "table"] where !mode.parameters.contains(parameter) && parameters.node(parameter) != nil {
             throw parameters.error(parameter, "not a parameter of mode \(mode.rawValue)" + (mode.parameters.isEmpty ? " (it takes none)" : " (it takes: \(mode.parameters.joined(separator: ", ")))"))
         }
         switch mode {
@@ -59,6 +62,7 @@ struct CorruptArchiveFault: FaultKind {
         case .appendGarbage: corruption = .appendGarbage(bytes: try parameters.wholeNumber("bytes", in: 1...(1 << 30)))
         case .deleteManifest: corruption = .deleteManifest
         case .alterManifest: corruption = .alterManifest
+        case .dropRows: corruption = .dropRows(count: try parameters.wholeNumber("count", in: 1...1_000_000), table: try parameters.table("table"))
         }
     }
 

@@ -15,6 +15,8 @@ public struct FaultParameter: Sendable, Equatable, Encodable {
         case archive
         /// One of a list of words.
         case choice
+        /// A table: `schema.name`, or a name in `public`.
+        case table
     }
 
     /// The key in the fault's mapping.

@@ -45,6 +45,16 @@ struct FaultParameterReader {
         try reader.archive(try value(name), key: "\(key).\(name)")
     }
 
+    /// A table name; `any` (the word) is `nil`.
+    func table(_ name: String) throws(ScenarioError) -> String? {
+        let node = try value(name)
+        let text = try reader.string(node, key: "\(key).\(name)")
+        guard !text.isEmpty, !text.contains(where: { $0.isWhitespace || $0 == "\"" }) else {
+            throw reader.error(node, "\(key).\(name)", "\"\(text)\" is not a table name (schema.name or name)")
+        }
+        return text == "any" ? nil : text
+    }
+
     /// One of the cases of `Choice`, by its raw value; `what` names it in the "unknown" error
     /// ("corruption mode").
     func choice<Choice: RawRepresentable & CaseIterable>(_ name: String, what: String) throws(ScenarioError) -> Choice where Choice.RawValue == String {
