@@ -4,22 +4,44 @@ import PRACore
 /// Damages one archived WAL segment after the newest base backup in place.
 struct CorruptWALSegmentFault: FaultKind {
     static let name = "corrupt-wal-segment"
-    static let summary = "Flips bytes in the middle of one archived WAL segment after the newest base backup (archived first if it is not yet): `pra wal get` must refuse it naming it, verify must report it."
-    static let parameters = [ArchivedSegmentPicker.parameter]
+    static let summary = "Damages one archived WAL segment after the newest base backup (archived first if it is not yet): bit-flips flips bytes in its middle (the gzip stream breaks); swapped puts the previous segment's archived file in its place (a misfiled copy: valid gzip, wrong content, only the SHA-256 in its name tells). `pra wal get` must refuse it naming it, verify must report it."
+    static let parameters = [
+        ArchivedSegmentPicker.parameter,
+        FaultParameter("mode", .choice, default: Mode.bitFlips.rawValue, accepted: Mode.allCases.map(\.rawValue).joined(separator: ", "),
+                       summary: "bit-flips: 16 bytes flipped in the middle of the compressed file; swapped: the previous archived segment's file copied over it"),
+    ]
+
+    /// The ways to damage the segment.
+    enum Mode: String, CaseIterable {
+        case bitFlips = "bit-flips"
+        case swapped
+    }
     static let allowedSteps: [StepKind] = [.fault] + StepKind.praSteps
     static let undo = FaultUndo.never
     static let needsArchiving = true
 
     let segment: ArchivedSegmentPicker
+    let mode: Mode
 
     init(_ parameters: FaultParameterReader) throws(ScenarioError) {
         segment = try ArchivedSegmentPicker(parameters)
+        mode = try parameters.choice("mode", what: "mode")
     }
 
-    var description: String { "corrupt-wal-segment (segment \(segment.position) after the base backup)" }
+    var description: String { "corrupt-wal-segment (\(mode.rawValue), segment \(segment.position) after the base backup)" }
 
     func apply(_ context: ScenarioContext, step: StepAction) throws -> String {
         let file = try segment.pick(context)
+        if mode == .swapped {
+            let archive = WALArchive(backupDirectory: context.backupDirectory)
+            let segmentSize = try archive.identity()?.segmentSize ?? 16 << 20
+            guard let number = file.name.segmentNumber(segmentSize: segmentSize), number > 0,
+                  let other = try archive.find(WALFileName(timeline: file.name.timeline, segmentNumber: number - 1, segmentSize: segmentSize)) else {
+                throw FaultError(description: "no archived segment before \(file.name.text) to put in its place")
+            }
+            try Data(contentsOf: URL(fileURLWithPath: other.path)).write(to: URL(fileURLWithPath: file.path))
+            return "replaced archived WAL segment \(file.name.text) with a copy of \(other.name.text) (valid gzip, wrong content)"
+        }
         var bytes = try Data(contentsOf: URL(fileURLWithPath: file.path))
         let middle = bytes.count / 2
         for offset in 0..<min(16, bytes.count - middle) { bytes[middle + offset] ^= 0xA5 }
