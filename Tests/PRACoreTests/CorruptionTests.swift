@@ -32,6 +32,31 @@ struct CorruptionTests {
         #expect(!verdict.summary.isEmpty && verdict.summary.contains("INVALID"))
     }
 
+    @Test("drop-rows rewrites the archive consistently: verify accepts it, the restore's row counts name the table")
+    func droppedRowsPassVerifyButNotRestore() throws {
+        let database = try TestEnvironment.fixtureDatabase("droprows", scale: 0.01)
+        let directory = TestEnvironment.temporaryDirectory("droprows")
+        let configuration = try TestEnvironment.configuration(database: database, backupDirectory: directory)
+        let backup = try BackupOperation(configuration: configuration).run()
+        let before = try BackupManifest.load(path: backup.manifest)
+
+        try ArchiveCorruption.dropRows(count: 3, table: "audit_log").apply(to: backup.archive)
+        let after = try BackupManifest.load(path: backup.manifest)
+        #expect(after.sha256 != before.sha256)
+        #expect(after.tables == before.tables, "row counts stay as backed up")
+        #expect(ArchiveVerifier().verify(archivePath: backup.archive, manifestPath: backup.manifest, requireManifest: true).valid, "consistent rewrite")
+
+        let result = try RestoreOperation(configuration: configuration).run(source: .file(backup.archive), targetDatabase: database + "_r")
+        #expect(!result.succeeded)
+        let integrity = try #require(result.checks.first { $0.name == "integrity" })
+        #expect(!integrity.passed)
+        #expect(integrity.message.contains("public.audit_log"), "\(integrity.message)")
+
+        #expect(throws: (any Error).self, "a table with too few rows is an error, not a silent no-op") {
+            try ArchiveCorruption.dropRows(count: 1_000_000, table: "settings").apply(to: backup.archive)
+        }
+    }
+
     @Test("stream-level damage is caught without a manifest too", arguments: [
         ArchiveCorruption.truncate(fraction: 0.5), .appendGarbage(bytes: 10), .bitFlips(count: 3, seed: 1), .zeroBlock(fraction: 0.3, length: 8192),
     ])
