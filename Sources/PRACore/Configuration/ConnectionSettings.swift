@@ -8,6 +8,12 @@ import Foundation
 public struct ConnectionSettings: Sendable, Equatable {
     /// libpq keyword → value (`host`, `port`, `user`, `password`, `dbname`, ...).
     public private(set) var libpqParameters: [String: String]
+    /// `STATEMENT_TIMEOUT`: how long pra's own sessions wait for one statement's answer
+    /// (`nil`: no limit). See ``PostgresConnection/statementTimeout``.
+    public var statementTimeout: Double?
+    /// `NETWORK_TIMEOUT`: how long a TCP link may stay silent before pra's own sessions
+    /// declare it dead (`nil`: the kernel's defaults, hours).
+    public var networkTimeout: Double?
 
     static let environmentNames: [String: String] = [
         "host": "PGHOST", "hostaddr": "PGHOSTADDR", "port": "PGPORT", "user": "PGUSER", "password": "PGPASSWORD",
@@ -29,6 +35,21 @@ public struct ConnectionSettings: Sendable, Equatable {
             for (keyword, value) in try Self.parseConnectionString(url) { parameters[keyword] = value }
         }
         libpqParameters = parameters
+        statementTimeout = try configuration.seconds("STATEMENT_TIMEOUT")
+        networkTimeout = try configuration.seconds("NETWORK_TIMEOUT")
+    }
+
+    /// The libpq keywords that notice a dead TCP link within ``networkTimeout``: data left
+    /// unacknowledged that long (`tcp_user_timeout`) or an idle link whose keepalive probes go
+    /// unanswered (first probe after half of it, then 3 probes a sixth apart). libpq ignores
+    /// them on unix sockets; the keywords of `DATABASE_URL` take precedence. These have no
+    /// `PG*` variable, so child programs (pg_dump, psql) keep the kernel's defaults.
+    public var networkParameters: [String: String] {
+        guard let timeout = networkTimeout, timeout > 0 else { return [:] }
+        return [
+            "keepalives": "1", "keepalives_idle": "\(max(1, Int(timeout / 2)))", "keepalives_interval": "\(max(1, Int(timeout / 6)))",
+            "keepalives_count": "3", "tcp_user_timeout": "\(Int(timeout * 1000))",
+        ]
     }
 
     /// Splits a URI or `key=value` string into libpq keywords with libpq's own parser.

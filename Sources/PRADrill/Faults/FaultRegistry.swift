@@ -19,6 +19,9 @@ enum FaultRegistry {
         ArchiveFailingFault.self,
         MissingWALSegmentFault.self,
         CorruptWALSegmentFault.self,
+        NetworkLatencyFault.self,
+        NetworkBandwidthFault.self,
+        NetworkPartitionFault.self,
     ]
 
     /// The kind called `name` in scenarios.

@@ -79,8 +79,19 @@ struct ScenarioRunner {
             if options.keep { try? FileManager.default.copyItem(atPath: cluster.logFile, toPath: workDirectory + "/server.log") }
             cluster.teardown()
         }
-        let context = ScenarioContext(cluster: cluster, database: scenario.fixture, workDirectory: workDirectory, praExecutable: options.praExecutable, scenarioEnvironment: scenario.environment, echo: options.echo)
-        context.log("scenario \(scenario.name): cluster on port \(cluster.port), work directory \(workDirectory)")
+        // Every pra step reaches the server through a proxy that network faults degrade.
+        let proxy: NetworkProxy
+        do {
+            proxy = try NetworkProxy(upstream: .unixSocket(path: cluster.socketPath))
+        } catch {
+            result.verdict = .failed
+            result.error = "cannot start the network proxy: \(error)"
+            result.seconds = clock.elapsed()
+            return result
+        }
+        defer { proxy.stop() }
+        let context = ScenarioContext(cluster: cluster, database: scenario.fixture, workDirectory: workDirectory, praExecutable: options.praExecutable, scenarioEnvironment: scenario.environment, proxy: proxy, echo: options.echo)
+        context.log("scenario \(scenario.name): cluster on port \(cluster.port) (pra steps through 127.0.0.1:\(proxy.port)), work directory \(workDirectory)")
 
         var workload: HeartbeatWorkload?
         do {

@@ -269,6 +269,10 @@ final class RowCounter: @unchecked Sendable {
 
     /// Exact row counts of all user tables, in the connection's current snapshot.
     static func count(_ connection: PostgresConnection) throws(PostgresError) -> [BackupManifest.TableRows] {
+        // Counting grows with the data: the operation's own timeout bounds it, not STATEMENT_TIMEOUT.
+        let bounded = connection.statementTimeout
+        connection.statementTimeout = nil
+        defer { connection.statementTimeout = bounded }
         let tables = try connection.execute("""
             SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
