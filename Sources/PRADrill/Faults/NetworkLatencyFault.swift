@@ -30,8 +30,12 @@ struct NetworkLatencyFault: FaultKind {
         direction = try parameters.choice("direction", what: "direction")
     }
 
-    var description: String {
-        "network-latency (\(DurationParser.format(delay))" + (jitter > 0 ? " ± \(DurationParser.format(jitter))" : "") + ", \(direction.rawValue))"
+    var description: String { "network-latency (\(amount), \(direction.rawValue))" }
+
+    /// `20 ms ± 5 ms`: latencies are mostly under a second.
+    private var amount: String {
+        func milliseconds(_ seconds: Double) -> String { String(format: "%.0f ms", seconds * 1000) }
+        return milliseconds(delay) + (jitter > 0 ? " ± " + milliseconds(jitter) : "")
     }
 
     func apply(_ context: ScenarioContext, step: StepAction) throws -> String {
@@ -39,7 +43,7 @@ struct NetworkLatencyFault: FaultKind {
             $0.delay = delay
             $0.jitter = jitter
         }
-        return "the link to the server delays \(direction.rawValue) traffic by \(DurationParser.format(delay))" + (jitter > 0 ? " ± \(DurationParser.format(jitter))" : "")
+        return "the link to the server delays \(direction == .both ? "each direction" : direction.rawValue + " traffic") by \(amount)"
     }
 
     func revert(_ context: ScenarioContext) {

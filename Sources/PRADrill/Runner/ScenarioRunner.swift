@@ -121,6 +121,8 @@ struct ScenarioRunner {
         }
         workload?.stop()
         context.finish()
+        let forwarded = proxy.forwardedBytes
+        context.log("network proxy: \(proxy.connectionCount) connection(s), \(ByteCount.format(forwarded.upstream)) up, \(ByteCount.format(forwarded.downstream)) down" + (proxy.resetCount > 0 ? ", reset \(proxy.resetCount) time(s)" : ""))
 
         // Measurements against the targets, when a disaster was recovered from.
         if state.disasterDate != nil {
@@ -365,7 +367,10 @@ struct ScenarioRunner {
         checks += judge(step, label: label, child: child, before: before, context: context)
         revertInjected()
 
-        if case .backup = step.action, child.exitCode == 0 { state.lastBackupSeconds = stepSeconds }
+        if case .backup = step.action, child.exitCode == 0 {
+            state.lastBackupSeconds = stepSeconds
+            context.log("\(label): backup took \(DurationParser.format(stepSeconds)): projected worst-case RPO BACKUP_INTERVAL \(DurationParser.format(options.backupInterval)) + \(DurationParser.format(stepSeconds)) = \(Int((options.backupInterval + stepSeconds).rounded())) s")
+        }
         if case .incrementalBackup = step.action, child.exitCode == 0, let result = child.document(IncrementalBackupResult.self) {
             state.archiveLag = max(state.archiveLag ?? 0, result.seconds)
         }
