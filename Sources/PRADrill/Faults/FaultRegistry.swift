@@ -22,6 +22,7 @@ enum FaultRegistry {
         NetworkLatencyFault.self,
         NetworkBandwidthFault.self,
         NetworkPartitionFault.self,
+        NetworkResetFault.self,
     ]
 
     /// The kind called `name` in scenarios.
