@@ -24,8 +24,10 @@ final class ProxyPipe: @unchecked Sendable {
     private var queue: [Chunk] = []
     private var queuedBytes = 0
     private var sourceClosed = false
-    /// When the rate allows the next bytes out.
-    private var nextSend: MonotonicClock?
+    /// The pipe's clock: ``nextSend`` counts seconds from here.
+    private let origin = MonotonicClock.now()
+    /// When the rate allows the next bytes out, in seconds since ``origin``.
+    private var nextSend: Double?
 
     init(from source: Int32, to destination: Int32, upstream: Bool, connection: ProxyConnection) {
         self.source = source
@@ -108,8 +110,8 @@ final class ProxyPipe: @unchecked Sendable {
                 var count = head.bytes.count - head.offset
                 rate = connection.proxy.lockedConditions(upstream: upstream).bytesPerSecond.flatMap { $0 > 0 ? $0 : nil }
                 if let rate {
-                    if let next = nextSend, next.remaining() > 0 {
-                        wait(next.remaining())
+                    if let next = nextSend, next > origin.elapsed() {
+                        wait(next - origin.elapsed())
                         continue
                     }
                     // Slices of 20 ms worth keep the pace smooth.
@@ -118,7 +120,7 @@ final class ProxyPipe: @unchecked Sendable {
                 slice = Array(head.bytes[head.offset..<(head.offset + count)])
             }
             state.unlock()
-            let started = MonotonicClock.now()
+            let started = origin.elapsed()
             let sent = send(slice)
             state.lock()
             if !sent {
@@ -131,8 +133,10 @@ final class ProxyPipe: @unchecked Sendable {
             if queue[0].offset == queue[0].bytes.count { queue.removeFirst() }
             queuedBytes -= slice.count
             if let rate {
-                let base = nextSend.flatMap { $0.remaining() > 0 ? $0 : nil } ?? started
-                nextSend = base.adding(Double(slice.count) / rate)
+                // Lateness of a few wake-ups is made up (up to 50 ms), so the pace holds on average;
+                // a longer pause (nothing to send) earns no burst.
+                let base = max(nextSend ?? started, started - 0.05)
+                nextSend = base + Double(slice.count) / rate
             } else {
                 nextSend = nil
             }
