@@ -72,8 +72,12 @@ struct ConfigurationTests {
         #expect(defaults.networkParameters == ["keepalives": "1", "keepalives_idle": "15", "keepalives_interval": "5", "keepalives_count": "3", "tcp_user_timeout": "30000"])
         // No PG* variable exists for them: children (pg_dump, psql) are not given anything libpq would reject.
         #expect(defaults.childEnvironment(base: [:], applicationName: "pra-test").keys.allSatisfy { !$0.contains("KEEPALIVE") && !$0.contains("USER_TIMEOUT") })
+        #expect(defaults.childNetworkKeywords == " keepalives=1 keepalives_count=3 keepalives_idle=15 keepalives_interval=5 tcp_user_timeout=30000")
+        let url = try Configuration(envFile: TestEnvironment.noEnvFile, environment: ["DATABASE_URL": "postgresql://db.internal/akig?tcp_user_timeout=5000"]).connectionSettings()
+        #expect(url.childNetworkKeywords.contains(" tcp_user_timeout=5000") && !url.childNetworkKeywords.contains("30000"))
         let off = try Configuration(envFile: TestEnvironment.noEnvFile, environment: ["NETWORK_TIMEOUT": "0", "STATEMENT_TIMEOUT": "5m"]).connectionSettings()
         #expect(off.networkParameters.isEmpty)
+        #expect(off.childNetworkKeywords.isEmpty)
         #expect(off.statementTimeout == 300)
         #expect(throws: ConfigurationError.self) {
             try Configuration(envFile: TestEnvironment.noEnvFile, environment: ["STATEMENT_TIMEOUT": "soon"]).connectionSettings()

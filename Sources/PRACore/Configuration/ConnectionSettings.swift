@@ -35,7 +35,8 @@ public struct ConnectionSettings: Sendable, Equatable {
             for (keyword, value) in try Self.parseConnectionString(url) { parameters[keyword] = value }
         }
         libpqParameters = parameters
-        statementTimeout = try configuration.seconds("STATEMENT_TIMEOUT")
+        let statement = try configuration.seconds("STATEMENT_TIMEOUT")
+        statementTimeout = statement > 0 ? statement : nil
         networkTimeout = try configuration.seconds("NETWORK_TIMEOUT")
     }
 
@@ -43,13 +44,21 @@ public struct ConnectionSettings: Sendable, Equatable {
     /// unacknowledged that long (`tcp_user_timeout`) or an idle link whose keepalive probes go
     /// unanswered (first probe after half of it, then 3 probes a sixth apart). libpq ignores
     /// them on unix sockets; the keywords of `DATABASE_URL` take precedence. These have no
-    /// `PG*` variable, so child programs (pg_dump, psql) keep the kernel's defaults.
+    /// `PG*` variable: child programs get them through ``childNetworkKeywords``.
     public var networkParameters: [String: String] {
         guard let timeout = networkTimeout, timeout > 0 else { return [:] }
         return [
             "keepalives": "1", "keepalives_idle": "\(max(1, Int(timeout / 2)))", "keepalives_interval": "\(max(1, Int(timeout / 6)))",
             "keepalives_count": "3", "tcp_user_timeout": "\(Int(timeout * 1000))",
         ]
+    }
+
+    /// The same keywords for a child program (pg_dump, psql), as ` key=value` pairs to append to
+    /// its connection-string argument: they have no `PG*` variable, and they are plain numbers,
+    /// never a secret. Values `DATABASE_URL` gave win, as in pra's own sessions.
+    public var childNetworkKeywords: String {
+        let merged = networkParameters.merging(libpqParameters.filter { networkParameters[$0.key] != nil }) { $1 }
+        return merged.keys.sorted().map { " \($0)=\(merged[$0]!)" }.joined()
     }
 
     /// Splits a URI or `key=value` string into libpq keywords with libpq's own parser.

@@ -101,7 +101,7 @@ public struct BackupOperation {
             executable: pgDump,
             // The name as a quoted connection string: never read as an option (`-f...`) nor
             // expanded from a connection string it contains (`dbname=prod`).
-            arguments: ["--format=plain", "--snapshot=\(snapshot)", "--no-password", "--lock-wait-timeout=300000", "--dbname=" + Self.connectionString(database: database)],
+            arguments: ["--format=plain", "--snapshot=\(snapshot)", "--no-password", "--lock-wait-timeout=300000", "--dbname=" + Self.connectionString(database: database) + settings.childNetworkKeywords],
             environment: settings.childEnvironment(applicationName: Self.applicationName),
             timeout: timeout)
         let progress = self.progress
