@@ -50,6 +50,22 @@ struct NetworkProxyTests {
         #expect(inner.connectionCount == 1 && outer.connectionCount == 1)
     }
 
+    @Test("in front of a webhook: an HTTP request goes through, a partition makes it time out, healing lets the next one through")
+    func frontsAWebhook() throws {
+        let server = try LoopbackHTTPServer { _ in 200 }
+        defer { server.stop() }
+        let proxy = try NetworkProxy(upstream: .tcp(host: "127.0.0.1", port: server.port))
+        defer { proxy.stop() }
+        let url = "http://127.0.0.1:\(proxy.port)/hook"
+        #expect(HealthProbe(timeout: 5).check(url).statusCode == 200)
+        proxy.partition()
+        let cut = HealthProbe(timeout: 1).check(url)
+        #expect(cut.statusCode == nil, "\(cut.summary)")
+        proxy.heal()
+        #expect(HealthProbe(timeout: 5).check(url).statusCode == 200)
+        #expect(server.requestedPaths.filter { $0 == "/hook" }.count >= 2)
+    }
+
     @Test("latency: a round trip takes the set delay longer, within 20 %, one way or both")
     func latency() throws {
         let proxy = try Self.proxy()
