@@ -120,8 +120,9 @@ public final class PostgresConnection: @unchecked Sendable {
         let socket = PQsocket(handle)
         func wait(for events: Int16) throws(PostgresError) {
             var descriptor = pollfd(fd: socket, events: events, revents: 0)
-            let milliseconds = deadline.map { Int32(min($0.remaining(), 3600) * 1000) } ?? -1
-            if poll(&descriptor, 1, milliseconds) == 0 {
+            // Waits of at most an hour each (poll takes an Int32 of milliseconds), until the deadline.
+            while poll(&descriptor, 1, deadline.map { Int32(min($0.remaining(), 3600) * 1000) } ?? -1) == 0 {
+                if let deadline, deadline.remaining() > 0 { continue }
                 abandoned = true
                 throw PostgresError(kind: .timedOut, message: "no answer from the server within \(DurationParser.format(statementTimeout ?? 0)) (STATEMENT_TIMEOUT); the network or the server is not responding", statement: Self.shorten(sql))
             }
