@@ -64,6 +64,26 @@ struct ConfigurationTests {
         #expect(throws: ConfigurationError.self) { try Configuration(envFile: "/nonexistent/.env", environment: [:]) }
     }
 
+    @Test("STATEMENT_TIMEOUT and NETWORK_TIMEOUT: defaults, libpq keepalives and tcp_user_timeout, 0 keeps the kernel's, a bad value is an error")
+    func networkTimeouts() throws {
+        let defaults = try Configuration(envFile: TestEnvironment.noEnvFile, environment: ["PGHOST": "db.internal"]).connectionSettings()
+        #expect(defaults.statementTimeout == 30)
+        #expect(defaults.libpqParameters["connect_timeout"] == "10")
+        #expect(defaults.networkParameters == ["keepalives": "1", "keepalives_idle": "15", "keepalives_interval": "5", "keepalives_count": "3", "tcp_user_timeout": "30000"])
+        // No PG* variable exists for them: children (pg_dump, psql) are not given anything libpq would reject.
+        #expect(defaults.childEnvironment(base: [:], applicationName: "pra-test").keys.allSatisfy { !$0.contains("KEEPALIVE") && !$0.contains("USER_TIMEOUT") })
+        #expect(defaults.childNetworkKeywords == " keepalives=1 keepalives_count=3 keepalives_idle=15 keepalives_interval=5 tcp_user_timeout=30000")
+        let url = try Configuration(envFile: TestEnvironment.noEnvFile, environment: ["DATABASE_URL": "postgresql://db.internal/akig?tcp_user_timeout=5000"]).connectionSettings()
+        #expect(url.childNetworkKeywords.contains(" tcp_user_timeout=5000") && !url.childNetworkKeywords.contains("30000"))
+        let off = try Configuration(envFile: TestEnvironment.noEnvFile, environment: ["NETWORK_TIMEOUT": "0", "STATEMENT_TIMEOUT": "5m"]).connectionSettings()
+        #expect(off.networkParameters.isEmpty)
+        #expect(off.childNetworkKeywords.isEmpty)
+        #expect(off.statementTimeout == 300)
+        #expect(throws: ConfigurationError.self) {
+            try Configuration(envFile: TestEnvironment.noEnvFile, environment: ["STATEMENT_TIMEOUT": "soon"]).connectionSettings()
+        }
+    }
+
     @Test("DATABASE_URL is split by libpq; the password travels in the environment, not argv")
     func databaseURL() throws {
         let configuration = try Configuration(envFile: TestEnvironment.noEnvFile, environment: ["DATABASE_URL": "postgresql://app:pa%40ss@db.internal:6543/akig?sslmode=require", "PGHOST": "ignored"])

@@ -518,7 +518,7 @@ private let invalidCases: [ScenarioLoaderInvalidCase] = [
     // Step shape.
     ScenarioLoaderInvalidCase(label: "two actions in one step", yaml: document("  - backup: {}\n    status: {}\n"), line: 3, key: "steps[1]", fragment: "exactly one action, found backup and status"),
     ScenarioLoaderInvalidCase(label: "no action", yaml: document("  - expect: {outcome: success}\n"), line: 3, key: "steps[1]", fragment: "a step needs one action"),
-    ScenarioLoaderInvalidCase(label: "expectation not allowed on backup", yaml: document("  - backup: {}\n    expect: {status: OK}\n"), line: 4, key: "steps[1].expect.status", fragment: "unknown key (allowed here: outcome, exit_code, message_contains, archive, earlier_backups)"),
+    ScenarioLoaderInvalidCase(label: "expectation not allowed on backup", yaml: document("  - backup: {}\n    expect: {status: OK}\n"), line: 4, key: "steps[1].expect.status", fragment: "unknown key (allowed here: outcome, exit_code, message_contains, seconds_max, archive, earlier_backups)"),
     ScenarioLoaderInvalidCase(label: "expectation not allowed on status", yaml: document("  - backup: {}\n  - status: {}\n    expect:\n      rows_match_manifest: true\n"), line: 6, key: "steps[2].expect.rows_match_manifest", fragment: "unknown key"),
     ScenarioLoaderInvalidCase(label: "archive expectation on a restore", yaml: document("  - backup: {}\n  - restore: {}\n    expect: {archive: complete}\n"), line: 5, key: "steps[2].expect.archive", fragment: "unknown key"),
     ScenarioLoaderInvalidCase(label: "expectations on a wait step", yaml: document("  - wait: 1s\n    expect: {outcome: success}\n"), line: 4, key: "steps[1].expect", fragment: "wait steps take no expectations"),

@@ -53,6 +53,8 @@ public final class ScratchCluster: @unchecked Sendable {
     public var dataDirectory: String { directory + "/data" }
     public var logFile: String { directory + "/server.log" }
     public var socketDirectory: String { directory }
+    /// The server's unix socket (a proxy's upstream).
+    public var socketPath: String { "\(directory)/.s.PGSQL.\(port)" }
 
     /// Creates, initialises and starts a cluster.
     /// - Parameter settings: extra `postgresql.conf` settings.

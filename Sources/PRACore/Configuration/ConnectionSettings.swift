@@ -8,6 +8,12 @@ import Foundation
 public struct ConnectionSettings: Sendable, Equatable {
     /// libpq keyword → value (`host`, `port`, `user`, `password`, `dbname`, ...).
     public private(set) var libpqParameters: [String: String]
+    /// `STATEMENT_TIMEOUT`: how long pra's own sessions wait for one statement's answer
+    /// (`nil`: no limit). See ``PostgresConnection/statementTimeout``.
+    public var statementTimeout: Double?
+    /// `NETWORK_TIMEOUT`: how long a TCP link may stay silent before pra's own sessions
+    /// declare it dead (`nil`: the kernel's defaults, hours).
+    public var networkTimeout: Double?
 
     static let environmentNames: [String: String] = [
         "host": "PGHOST", "hostaddr": "PGHOSTADDR", "port": "PGPORT", "user": "PGUSER", "password": "PGPASSWORD",
@@ -29,6 +35,30 @@ public struct ConnectionSettings: Sendable, Equatable {
             for (keyword, value) in try Self.parseConnectionString(url) { parameters[keyword] = value }
         }
         libpqParameters = parameters
+        let statement = try configuration.seconds("STATEMENT_TIMEOUT")
+        statementTimeout = statement > 0 ? statement : nil
+        networkTimeout = try configuration.seconds("NETWORK_TIMEOUT")
+    }
+
+    /// The libpq keywords that notice a dead TCP link within ``networkTimeout``: data left
+    /// unacknowledged that long (`tcp_user_timeout`) or an idle link whose keepalive probes go
+    /// unanswered (first probe after half of it, then 3 probes a sixth apart). libpq ignores
+    /// them on unix sockets; the keywords of `DATABASE_URL` take precedence. These have no
+    /// `PG*` variable: child programs get them through ``childNetworkKeywords``.
+    public var networkParameters: [String: String] {
+        guard let timeout = networkTimeout, timeout > 0 else { return [:] }
+        return [
+            "keepalives": "1", "keepalives_idle": "\(max(1, Int(timeout / 2)))", "keepalives_interval": "\(max(1, Int(timeout / 6)))",
+            "keepalives_count": "3", "tcp_user_timeout": "\(Int(timeout * 1000))",
+        ]
+    }
+
+    /// The same keywords for a child program (pg_dump, psql), as ` key=value` pairs to append to
+    /// its connection-string argument: they have no `PG*` variable, and they are plain numbers,
+    /// never a secret. Values `DATABASE_URL` gave win, as in pra's own sessions.
+    public var childNetworkKeywords: String {
+        let merged = networkParameters.merging(libpqParameters.filter { networkParameters[$0.key] != nil }) { $1 }
+        return merged.keys.sorted().map { " \($0)=\(merged[$0]!)" }.joined()
     }
 
     /// Splits a URI or `key=value` string into libpq keywords with libpq's own parser.

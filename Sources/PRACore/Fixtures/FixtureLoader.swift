@@ -59,6 +59,8 @@ public struct FixtureLoader {
             progress?("creating database \(database)")
             try admin.execute("CREATE DATABASE \(quoted)")
             let connection = try PostgresConnection(settings, database: database, applicationName: Self.applicationName)
+            // Generating and counting grow with the scale: no statement timeout.
+            connection.statementTimeout = nil
             try connection.execute("SET client_min_messages = warning")
             progress?("creating the \(name) schema")
             try connection.execute(schema)

@@ -7,6 +7,14 @@ import Foundation
 /// operation may hand it to a worker thread while it waits for that thread.
 public final class PostgresConnection: @unchecked Sendable {
     private let handle: OpaquePointer
+    /// The longest a statement may wait for the server's answer, in seconds (`nil`: no limit).
+    /// Enforced on the client (poll on the socket), so it holds when the network is dead and no
+    /// server-side timeout could reach back. Statements whose work grows with the data (row
+    /// counts, fixture generation) lift it while they run.
+    public var statementTimeout: Double?
+    /// Set when a statement outlived ``statementTimeout``: its answer may still arrive, so the
+    /// session cannot be reused.
+    private var abandoned = false
 
     /// Connects with the given libpq keywords (`host`, `port`, `dbname`, ...).
     public init(parameters: [String: String]) throws(PostgresError) {
@@ -37,12 +45,15 @@ public final class PostgresConnection: @unchecked Sendable {
         }
     }
 
-    /// Connects with the settings' libpq parameters, naming the session for `pg_stat_activity`.
+    /// Connects with the settings' libpq parameters, naming the session for `pg_stat_activity`;
+    /// the settings' ``ConnectionSettings/networkParameters`` notice a dead TCP link and their
+    /// ``ConnectionSettings/statementTimeout`` bounds every statement.
     public convenience init(_ settings: ConnectionSettings, database: String? = nil, applicationName: String) throws(PostgresError) {
-        var parameters = settings.libpqParameters
+        var parameters = settings.networkParameters.merging(settings.libpqParameters) { $1 }
         if let database { parameters["dbname"] = database }
         parameters["application_name"] = applicationName
         try self.init(parameters: parameters)
+        statementTimeout = settings.statementTimeout
     }
 
     deinit {
@@ -58,30 +69,74 @@ public final class PostgresConnection: @unchecked Sendable {
     /// Backend process id serving this connection.
     public var backendPID: Int32 { PQbackendPID(handle) }
 
-    /// Runs one statement (or several, without parameters) and returns its result.
+    /// Runs one statement (or several, without parameters) and returns its result; throws a
+    /// ``PostgresError/Kind/timedOut`` error when no answer came within ``statementTimeout``.
     @discardableResult
     public func execute(_ sql: String, _ parameters: [String?] = []) throws(PostgresError) -> PostgresResult {
-        let raw: OpaquePointer?
+        guard !abandoned else {
+            throw PostgresError(kind: .timedOut, message: "the session was abandoned after a statement timed out", statement: Self.shorten(sql))
+        }
+        var pointers: [UnsafeMutablePointer<CChar>?] = parameters.map { $0.map { strdup($0) } ?? nil }
+        defer { pointers.forEach { free($0) } }
+        let sent: Int32
         if parameters.isEmpty {
-            raw = PQexec(handle, sql)
+            sent = PQsendQuery(handle, sql)
         } else {
-            var pointers: [UnsafeMutablePointer<CChar>?] = parameters.map { $0.map { strdup($0) } ?? nil }
-            defer { pointers.forEach { free($0) } }
-            raw = pointers.withUnsafeMutableBufferPointer { buffer in
+            sent = pointers.withUnsafeMutableBufferPointer { buffer in
                 buffer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: buffer.count) {
-                    PQexecParams(handle, sql, Int32(buffer.count), nil, $0, nil, nil, 0)
+                    PQsendQueryParams(handle, sql, Int32(buffer.count), nil, $0, nil, nil, 0)
                 }
             }
         }
-        guard let raw else {
+        guard sent == 1 else {
             throw PostgresError(kind: .connectionLost, message: Self.firstLine(String(cString: PQerrorMessage(handle))), statement: Self.shorten(sql))
         }
-        let result = PostgresResult(handle: raw)
-        switch PQresultStatus(raw) {
-        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
-            return result
-        default:
-            throw error(from: result, sql: sql)
+        let deadline = statementTimeout.map { MonotonicClock.now().adding($0) }
+        // Like PQexec: the first failed result, else the last one.
+        var kept: PostgresResult?
+        while true {
+            try waitForAnswer(until: deadline, sql: sql)
+            guard let raw = PQgetResult(handle) else { break }
+            let result = PostgresResult(handle: raw)
+            let status = PQresultStatus(raw)
+            if status == PGRES_COPY_IN || status == PGRES_COPY_OUT || status == PGRES_COPY_BOTH { break }
+            if let previous = kept, !Self.succeeded(previous) { continue }
+            kept = result
+        }
+        guard let kept else {
+            throw PostgresError(kind: .connectionLost, message: Self.firstLine(String(cString: PQerrorMessage(handle))), statement: Self.shorten(sql))
+        }
+        guard Self.succeeded(kept) else { throw error(from: kept, sql: sql) }
+        return kept
+    }
+
+    private static func succeeded(_ result: PostgresResult) -> Bool {
+        [PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY].contains(PQresultStatus(result.handle))
+    }
+
+    /// Sends what libpq still buffers and reads until a whole result is there, polling the
+    /// socket so that `deadline` holds whatever the network does.
+    private func waitForAnswer(until deadline: MonotonicClock?, sql: String) throws(PostgresError) {
+        let socket = PQsocket(handle)
+        func wait(for events: Int16) throws(PostgresError) {
+            var descriptor = pollfd(fd: socket, events: events, revents: 0)
+            // Waits of at most an hour each (poll takes an Int32 of milliseconds), until the deadline.
+            while poll(&descriptor, 1, deadline.map { Int32(min($0.remaining(), 3600) * 1000) } ?? -1) == 0 {
+                if let deadline, deadline.remaining() > 0 { continue }
+                abandoned = true
+                throw PostgresError(kind: .timedOut, message: "no answer from the server within \(DurationParser.format(statementTimeout ?? 0)) (STATEMENT_TIMEOUT); the network or the server is not responding", statement: Self.shorten(sql))
+            }
+        }
+        var flushing = PQflush(handle)
+        while flushing == 1 {
+            try wait(for: Int16(POLLOUT | POLLIN))
+            if PQconsumeInput(handle) == 0 { return }
+            flushing = PQflush(handle)
+        }
+        while PQisBusy(handle) == 1 {
+            try wait(for: Int16(POLLIN))
+            // A broken connection: PQgetResult then reports the error.
+            if PQconsumeInput(handle) == 0 { return }
         }
     }
 

@@ -7,6 +7,8 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable, Codable, 
         case server
         /// The connection broke while a statement ran (terminated backend, server crash).
         case connectionLost = "connection-lost"
+        /// No answer within the statement timeout (a dead network or a stuck server).
+        case timedOut = "timed-out"
     }
 
     public let kind: Kind
@@ -34,6 +36,7 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable, Codable, 
         case .connection: text = "cannot connect to PostgreSQL: \(message)"
         case .server: text = "server error: \(message)"
         case .connectionLost: text = "connection to PostgreSQL lost: \(message)"
+        case .timedOut: text = "PostgreSQL did not answer: \(message)"
         }
         if let sqlState { text += " (SQLSTATE \(sqlState))" }
         return text

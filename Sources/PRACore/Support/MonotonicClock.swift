@@ -14,4 +14,15 @@ public struct MonotonicClock: Sendable {
     public func elapsed() -> Double {
         Double(MonotonicClock.now().nanoseconds - nanoseconds) / 1e9
     }
+
+    /// This point moved `seconds` later: a deadline.
+    public func adding(_ seconds: Double) -> MonotonicClock {
+        MonotonicClock(nanoseconds: nanoseconds + UInt64(max(0, seconds) * 1e9))
+    }
+
+    /// Seconds until this point; 0 once it has passed.
+    public func remaining() -> Double {
+        let now = MonotonicClock.now().nanoseconds
+        return now >= nanoseconds ? 0 : Double(nanoseconds - now) / 1e9
+    }
 }

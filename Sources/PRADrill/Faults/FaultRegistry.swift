@@ -20,6 +20,10 @@ enum FaultRegistry {
         MissingWALSegmentFault.self,
         CorruptWALSegmentFault.self,
         ConcurrentBackupFault.self,
+        NetworkLatencyFault.self,
+        NetworkBandwidthFault.self,
+        NetworkPartitionFault.self,
+        NetworkResetFault.self,
     ]
 
     /// The kind called `name` in scenarios.

@@ -202,6 +202,8 @@ public struct Expectations: Sendable, Equatable {
     public var exitCode: Int32?
     /// Substrings the step's output (stderr and stdout) must contain.
     public var messageContains: [String] = []
+    /// The step's `pra` child answers within this many seconds (a timeout that must hold).
+    public var secondsMax: Double?
     /// After a backup: a new complete archive, or no new file at all (no partial either).
     public var archive: ArchiveState?
     /// Complete backups that existed before the step are byte-for-byte unchanged.

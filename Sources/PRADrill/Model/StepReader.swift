@@ -155,7 +155,7 @@ struct StepReader {
         case .fault, .disaster, .wait, .mark:
             throw reader.error(node, key, "\(action.kind.rawValue) steps take no expectations")
         }
-        allowed = ["outcome", "exit_code", "message_contains"] + allowed
+        allowed = ["outcome", "exit_code", "message_contains", "seconds_max"] + allowed
         let map = try reader.mapping(node, key: key, allowed: allowed)
         var expect = Expectations()
         if let value = map.node("outcome") {
@@ -165,6 +165,7 @@ struct StepReader {
         }
         if let value = map.node("exit_code") { expect.exitCode = Int32(try reader.integer(value, key: "\(key).exit_code", in: 0...255)) }
         if let value = map.node("message_contains") { expect.messageContains = try reader.stringList(value, key: "\(key).message_contains") }
+        if let value = map.node("seconds_max") { expect.secondsMax = try reader.duration(value, key: "\(key).seconds_max") }
         if let value = map.node("archive") {
             let text = try reader.string(value, key: "\(key).archive")
             guard let state = Expectations.ArchiveState(rawValue: text) else { throw reader.error(value, "\(key).archive", "must be complete or absent") }

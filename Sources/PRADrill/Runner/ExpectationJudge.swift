@@ -21,6 +21,9 @@ extension ScenarioRunner {
         if let code = expect.exitCode {
             check("exit code", child.exitCode == code, expected: "exit \(code)", actual: "exit \(child.exitCode)")
         }
+        if let limit = expect.secondsMax {
+            check("answered in time", seconds <= limit, expected: "≤ \(DurationParser.format(limit))", actual: DurationParser.format(seconds))
+        }
         let output = child.stderr + child.stdout
         for text in expect.messageContains {
             check("message contains \"\(text)\"", output.contains(text), expected: "output containing \"\(text)\"", actual: child.errorLine ?? String(output.suffix(200)))

@@ -10,6 +10,9 @@ final class ScenarioContext: @unchecked Sendable {
     let backupDirectory: String
     let reportDirectory: String
     let praExecutable: String
+    /// The proxy every `pra` step reaches the server through (network faults degrade it);
+    /// `nil` when the steps connect to the server's socket directly.
+    let proxy: NetworkProxy?
     private let baseEnvironment: [String: String]
     private var overrides: [String: String] = [:]
     private var endActions: [() -> Void] = []
@@ -39,8 +42,9 @@ final class ScenarioContext: @unchecked Sendable {
         }
     }
 
-    init(cluster: ScratchCluster, database: String, workDirectory: String, praExecutable: String, scenarioEnvironment: [String: String], echo: (@Sendable (String) -> Void)?) {
+    init(cluster: ScratchCluster, database: String, workDirectory: String, praExecutable: String, scenarioEnvironment: [String: String], proxy: NetworkProxy? = nil, echo: (@Sendable (String) -> Void)?) {
         self.cluster = cluster
+        self.proxy = proxy
         self.database = database
         self.workDirectory = workDirectory
         backupDirectory = workDirectory + "/backups"
@@ -52,6 +56,10 @@ final class ScenarioContext: @unchecked Sendable {
             !entry.key.hasPrefix("PG") && !Configuration.variables.contains { $0.name == entry.key }
         }
         for (key, value) in cluster.environment { environment[key] = value }
+        if let proxy {
+            environment["PGHOST"] = "127.0.0.1"
+            environment["PGPORT"] = "\(proxy.port)"
+        }
         environment["PGDATABASE"] = database
         environment["BACKUP_DIR"] = backupDirectory
         environment["REPORT_DIR"] = reportDirectory
@@ -134,6 +142,12 @@ final class ScenarioContext: @unchecked Sendable {
         lock.unlock()
         chmod(workDirectory, 0o755)
         return (workDirectory as NSString).appendingPathComponent("\(label)-\(number)")
+    }
+
+    /// The proxy in front of the server, for network faults.
+    func networkProxy() throws -> NetworkProxy {
+        guard let proxy else { throw FaultError(description: "the steps do not go through the network proxy") }
+        return proxy
     }
 
     /// A connection to the cluster's maintenance database.

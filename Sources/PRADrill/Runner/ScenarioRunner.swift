@@ -79,8 +79,19 @@ struct ScenarioRunner {
             if options.keep { try? FileManager.default.copyItem(atPath: cluster.logFile, toPath: workDirectory + "/server.log") }
             cluster.teardown()
         }
-        let context = ScenarioContext(cluster: cluster, database: scenario.fixture, workDirectory: workDirectory, praExecutable: options.praExecutable, scenarioEnvironment: scenario.environment, echo: options.echo)
-        context.log("scenario \(scenario.name): cluster on port \(cluster.port), work directory \(workDirectory)")
+        // Every pra step reaches the server through a proxy that network faults degrade.
+        let proxy: NetworkProxy
+        do {
+            proxy = try NetworkProxy(upstream: .unixSocket(path: cluster.socketPath))
+        } catch {
+            result.verdict = .failed
+            result.error = "cannot start the network proxy: \(error)"
+            result.seconds = clock.elapsed()
+            return result
+        }
+        defer { proxy.stop() }
+        let context = ScenarioContext(cluster: cluster, database: scenario.fixture, workDirectory: workDirectory, praExecutable: options.praExecutable, scenarioEnvironment: scenario.environment, proxy: proxy, echo: options.echo)
+        context.log("scenario \(scenario.name): cluster on port \(cluster.port) (pra steps through 127.0.0.1:\(proxy.port)), work directory \(workDirectory)")
 
         var workload: HeartbeatWorkload?
         do {
@@ -110,6 +121,8 @@ struct ScenarioRunner {
         }
         workload?.stop()
         context.finish()
+        let forwarded = proxy.forwardedBytes
+        context.log("network proxy: \(proxy.connectionCount) connection(s), \(ByteCount.format(forwarded.upstream)) up, \(ByteCount.format(forwarded.downstream)) down" + (proxy.resetCount > 0 ? ", reset \(proxy.resetCount) time(s)" : ""))
 
         // Measurements against the targets, when a disaster was recovered from.
         if state.disasterDate != nil {
@@ -354,7 +367,10 @@ struct ScenarioRunner {
         checks += judge(step, label: label, child: child, before: before, context: context)
         revertInjected()
 
-        if case .backup = step.action, child.exitCode == 0 { state.lastBackupSeconds = stepSeconds }
+        if case .backup = step.action, child.exitCode == 0 {
+            state.lastBackupSeconds = stepSeconds
+            context.log("\(label): backup took \(DurationParser.format(stepSeconds)): projected worst-case RPO BACKUP_INTERVAL \(DurationParser.format(options.backupInterval)) + \(DurationParser.format(stepSeconds)) = \(Int((options.backupInterval + stepSeconds).rounded())) s")
+        }
         if case .incrementalBackup = step.action, child.exitCode == 0, let result = child.document(IncrementalBackupResult.self) {
             state.archiveLag = max(state.archiveLag ?? 0, result.seconds)
         }

@@ -101,7 +101,7 @@ public struct BackupOperation {
             executable: pgDump,
             // The name as a quoted connection string: never read as an option (`-f...`) nor
             // expanded from a connection string it contains (`dbname=prod`).
-            arguments: ["--format=plain", "--snapshot=\(snapshot)", "--no-password", "--lock-wait-timeout=300000", "--dbname=" + Self.connectionString(database: database)],
+            arguments: ["--format=plain", "--snapshot=\(snapshot)", "--no-password", "--lock-wait-timeout=300000", "--dbname=" + Self.connectionString(database: database) + settings.childNetworkKeywords],
             environment: settings.childEnvironment(applicationName: Self.applicationName),
             timeout: timeout)
         let progress = self.progress
@@ -269,6 +269,10 @@ final class RowCounter: @unchecked Sendable {
 
     /// Exact row counts of all user tables, in the connection's current snapshot.
     static func count(_ connection: PostgresConnection) throws(PostgresError) -> [BackupManifest.TableRows] {
+        // Counting grows with the data: the operation's own timeout bounds it, not STATEMENT_TIMEOUT.
+        let bounded = connection.statementTimeout
+        connection.statementTimeout = nil
+        defer { connection.statementTimeout = bounded }
         let tables = try connection.execute("""
             SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition

@@ -312,7 +312,8 @@ public struct RestoreOperation {
         environment["PGOPTIONS"] = "-c client_min_messages=warning"
         let process = ExternalProcess(
             executable: psql,
-            arguments: ["-X", "-q", "--no-password", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-o", "/dev/null", "-f", "-"],
+            // The database as a quoted connection string, with the keywords that notice a dead link.
+            arguments: ["-X", "-q", "--no-password", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-o", "/dev/null", "-f", "-", "--dbname=" + BackupOperation.connectionString(database: database) + settings.childNetworkKeywords],
             environment: environment)
         var verdict: VerificationResult?
         let progress = self.progress

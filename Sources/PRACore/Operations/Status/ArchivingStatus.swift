@@ -4,7 +4,8 @@ import Foundation
 /// segment recent enough for the RPO target, where does the recoverable window end.
 /// Silent for a logical-only setup (archiving off on the server and no WAL archive).
 struct ArchivingStatus {
-    let settings: ConnectionSettings
+    /// The server to ask; `nil` when it was found unreachable (only the archive is judged).
+    let settings: ConnectionSettings?
     let backupDirectory: String
     let rpoTarget: Double
 
@@ -17,7 +18,7 @@ struct ArchivingStatus {
         var outcome = Outcome()
         let archive = WALArchive(backupDirectory: backupDirectory)
         let hasArchive = (try? archive.identity()) != nil
-        let server = try? ArchivingServer(settings: settings, applicationName: StatusOperation.applicationName)
+        let server = settings.flatMap { try? ArchivingServer(settings: $0, applicationName: StatusOperation.applicationName) }
         guard hasArchive || server?.isArchiving == true else { return outcome }
 
         if let server {

@@ -27,11 +27,13 @@ public struct StatusOperation {
             throw OperationFailure(stage: "configuration", error)
         }
         var checks: [StatusReport.Check] = []
-        checks += databaseChecks(settings)
+        let reached = databaseChecks(settings)
+        checks += reached.checks
         // Only this database's backups are judged (prefix and manifest), never another's in the same directory.
-        let database = RestoreOperation.connectedDatabase(settings) ?? settings.databaseName ?? "postgres"
+        let database = reached.database ?? settings.databaseName ?? "postgres"
         let catalogue = BackupCatalogue(directory: configuration.backupDirectory).scoped(database: database, prefix: configuration.backupPrefix(for: database))
-        let archiving = ArchivingStatus(settings: settings, backupDirectory: configuration.backupDirectory, rpoTarget: rpoTarget).evaluate(now: now)
+        // An unreachable server is not tried again: status answers within one connection timeout.
+        let archiving = ArchivingStatus(settings: reached.database == nil ? nil : settings, backupDirectory: configuration.backupDirectory, rpoTarget: rpoTarget).evaluate(now: now)
         checks += backupChecks(catalogue, rpoTarget: rpoTarget, now: now, continuousArchiving: !archiving.checks.isEmpty)
         checks += archiving.checks
         if let url = configuration["APP_HEALTH_URL"] {
@@ -90,14 +92,15 @@ public struct StatusOperation {
         return value
     }
 
-    private func databaseChecks(_ settings: ConnectionSettings) -> [StatusReport.Check] {
+    /// The database checks, and the database the connection landed in (`nil`: unreachable).
+    private func databaseChecks(_ settings: ConnectionSettings) -> (checks: [StatusReport.Check], database: String?) {
         let started = MonotonicClock.now()
         let connection: PostgresConnection
         do {
             connection = try PostgresConnection(settings, applicationName: Self.applicationName)
             try connection.execute("SELECT 1")
         } catch {
-            return [.init(name: "database", level: .critical, message: "\(settings.redactedDescription): \(error.message)")]
+            return ([.init(name: "database", level: .critical, message: "\(settings.redactedDescription): \(error.message)")], nil)
         }
         let latency = started.elapsed()
         var checks: [StatusReport.Check] = [
@@ -116,7 +119,7 @@ public struct StatusOperation {
         if let size = (try? connection.scalar("SELECT pg_database_size(current_database())")).flatMap({ $0 }).flatMap(Double.init) {
             checks.append(.init(name: "database size", level: .ok, message: ByteCount.format(UInt64(size)), value: size))
         }
-        return checks
+        return (checks, connection.databaseName)
     }
 
     private func backupChecks(_ catalogue: BackupCatalogue, rpoTarget: Double, now: Date, continuousArchiving: Bool) -> [StatusReport.Check] {
