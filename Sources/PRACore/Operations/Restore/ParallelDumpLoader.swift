@@ -1,0 +1,353 @@
+import Foundation
+
+/// Loads a plain pg_dump over several connections while it streams out of the verifier, the
+/// way `pg_restore -j` loads a directory dump:
+///
+/// 1. the schema (everything before the first data entry) goes to one psql as it streams;
+/// 2. each table's `COPY` data is written to a spill file of its own and, as soon as it is
+///    complete, loaded by one of `jobs` psql workers (the stream never waits for a table to
+///    load); the other data entries (sequence values, large objects) are kept, in order;
+/// 3. once the archive is read and verified: the kept data entries, then the indexes and
+///    primary-key/unique constraints on `jobs` connections at once, then everything else
+///    (foreign keys, triggers, grants, ...) in the dump's order on one connection.
+///
+/// The dump is split only at statement boundaries as psql would lex them (``DumpScanner``),
+/// at pg_dump's entry headers (`-- Name: x; Type: T; ...`). Every script a worker runs
+/// starts with the session settings the dump made before it (`SET ...`) and, when the dump
+/// is restricted, pg_dump's `\restrict` key, so that no meta-command can run there either.
+/// Memory stays bounded: table data goes through files, never memory; only the index and
+/// constraint statements are kept in memory, up to a cap past which they run in order.
+final class ParallelDumpLoader {
+    /// Why a load failed: the first psql that failed, with its stderr summary.
+    struct LoadFailure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    private enum Phase { case schema, data, postData }
+
+    private let psql: String
+    private let environment: [String: String]
+    private let jobs: Int
+    private let spillDirectory: String
+    private var scanner = DumpScanner()
+    private var phase = Phase.schema
+    /// Session settings (`SET x = ...;`, `set_config(...)`) in force, by setting, in order.
+    private var settings: [(key: String, line: String)] = []
+    private var restrictLine: String?
+    /// The current line while it is not complete (outside COPY data only).
+    private var line: [UInt8] = []
+    /// Inside COPY data: the first bytes of the current data line (to spot `\.`).
+    private var copyLineStart: [UInt8] = []
+
+    private var schemaFeed: ChunkChannel?
+    private var schemaWorker: PsqlWorker?
+    private var dataPool: PsqlPool?
+    /// The current data entry's spill file, with its path.
+    private var currentData: (file: FileHandle, path: String)?
+    private var dataCount = 0
+    /// Sequence values, large objects: run in order after the tables are loaded.
+    private let miscPath: String
+    private var misc: FileHandle?
+    /// Everything after the data that is not an index or constraint, in the dump's order.
+    private let restPath: String
+    private var rest: FileHandle?
+    private var parallelEntries: [String] = []
+    private var parallelBytes = 0
+    private var currentParallel: [UInt8]?
+    static let parallelCap = 16 << 20
+
+    init(psql: String, environment: [String: String], jobs: Int, spillDirectory: String) {
+        self.psql = psql
+        self.environment = environment
+        self.jobs = jobs
+        self.spillDirectory = spillDirectory
+        miscPath = (spillDirectory as NSString).appendingPathComponent("data-other.sql")
+        restPath = (spillDirectory as NSString).appendingPathComponent("post-data.sql")
+    }
+
+    deinit {
+        abort()
+    }
+
+    /// Why a dump cannot be split safely (`nil`: it can): only pg_dump's plain format, whose
+    /// first lines say so, is split.
+    static func unsplittableReason(head: [UInt8]) -> String? {
+        let text = String(decoding: head.prefix(200), as: UTF8.self)
+        guard text.hasPrefix("--\n-- PostgreSQL database dump\n") else {
+            return "the file does not start as a pg_dump plain-format dump does (\"-- PostgreSQL database dump\")"
+        }
+        return nil
+    }
+
+    private static func psqlArguments(file: String) -> [String] {
+        ["-X", "-q", "--no-password", "-v", "ON_ERROR_STOP=1", "-o", "/dev/null", "-f", file]
+    }
+
+    // MARK: - streaming
+
+    /// Takes the next piece of the inflated dump.
+    func consume(_ bytes: UnsafeRawBufferPointer) throws {
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
+        var index = 0
+        let count = bytes.count
+        while index < count {
+            if scanner.inCopyData {
+                index = try copyData(base, from: index, count: count)
+                continue
+            }
+            if let newline = memchr(base + index, 0x0A, count - index) {
+                let end = base.distance(to: newline.assumingMemoryBound(to: UInt8.self)) + 1
+                line.append(contentsOf: UnsafeBufferPointer(start: base + index, count: end - index))
+                index = end
+                try completeLine()
+            } else {
+                line.append(contentsOf: UnsafeBufferPointer(start: base + index, count: count - index))
+                index = count
+            }
+        }
+    }
+
+    /// Copies COPY data to the current table's spill file up to the end of this piece or the
+    /// `\.` line; returns where it stopped.
+    private func copyData(_ base: UnsafePointer<UInt8>, from start: Int, count: Int) throws -> Int {
+        var index = start
+        while index < count {
+            if copyLineStart.count < 3 {
+                var taken = index
+                while copyLineStart.count < 3 && taken < count && base[taken] != 0x0A {
+                    copyLineStart.append(base[taken])
+                    taken += 1
+                }
+            }
+            guard let found = memchr(base + index, 0x0A, count - index) else {
+                try writeData(base + start, count: count - start)
+                return count
+            }
+            let newline = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+            let lineStart = copyLineStart
+            copyLineStart.removeAll(keepingCapacity: true)
+            index = newline + 1
+            if lineStart == [0x5C, 0x2E] || lineStart == [0x5C, 0x2E, 0x0D] {
+                try writeData(base + start, count: index - start)
+                // The scanner leaves COPY data on the same line.
+                try (lineStart + [0x0A]).withUnsafeBytes { try scanner.scan($0) }
+                return index
+            }
+        }
+        try writeData(base + start, count: index - start)
+        return index
+    }
+
+    private func writeData(_ pointer: UnsafePointer<UInt8>, count: Int) throws {
+        guard count > 0 else { return }
+        let bytes = UnsafeRawBufferPointer(start: pointer, count: count)
+        if let currentData {
+            try currentData.file.write(contentsOf: bytes)
+        } else {
+            try send(bytes)
+        }
+    }
+
+    private func completeLine() throws {
+        defer { line.removeAll(keepingCapacity: true) }
+        let boundary = scanner.atStatementBoundary
+        try line.withUnsafeBytes { try scanner.scan($0) }
+        guard boundary else {
+            try line.withUnsafeBytes { try send($0) }
+            return
+        }
+        if let header = Self.entryType(line) {
+            try beginEntry(type: header)
+        } else if Self.startsWith(line, "SET ") || Self.startsWith(line, "SELECT pg_catalog.set_config(") {
+            recordSetting(String(decoding: line, as: UTF8.self))
+            // The in-order script keeps every setting, even one met inside an index entry.
+            if phase == .postData && currentParallel != nil { try line.withUnsafeBytes { try rest?.write(contentsOf: $0) } }
+        } else if Self.startsWith(line, "\\restrict ") {
+            restrictLine = String(decoding: line, as: UTF8.self)
+        } else if Self.startsWith(line, "\\unrestrict ") {
+            // Scripts run in pieces; each piece starts restricted and simply ends so.
+            if phase != .schema { return }
+        }
+        try line.withUnsafeBytes { try send($0) }
+    }
+
+    private func recordSetting(_ text: String) {
+        let key = text.hasPrefix("SET ") ? String(text.dropFirst(4).prefix { $0 != " " && $0 != "=" }) : String(text.prefix(60))
+        if let index = settings.firstIndex(where: { $0.key == key }) {
+            settings[index].line = text
+        } else {
+            settings.append((key, text))
+        }
+    }
+
+    /// What every script a worker runs starts with: the session settings. (The restrict
+    /// key comes once per psql, first: psql refuses a second `\restrict`.)
+    private var prologue: String {
+        settings.map(\.line).joined()
+    }
+
+    private static let dataTypes: Set<String> = ["TABLE DATA", "SEQUENCE SET", "BLOBS", "BLOB DATA", "LARGE OBJECT DATA"]
+    private static let parallelTypes: Set<String> = ["INDEX", "CONSTRAINT"]
+
+    /// The `Type:` of a pg_dump entry header line (`-- Name: x; Type: T; Schema: s; Owner: o`).
+    static func entryType(_ line: [UInt8]) -> String? {
+        guard startsWith(line, "-- Name: ") || startsWith(line, "-- Data for Name: ") else { return nil }
+        let text = String(decoding: line, as: UTF8.self)
+        guard let range = text.range(of: "; Type: ") else { return nil }
+        return String(text[range.upperBound...].prefix { $0 != ";" && $0 != "\n" })
+    }
+
+    static func startsWith(_ line: [UInt8], _ prefix: String) -> Bool {
+        line.starts(with: prefix.utf8)
+    }
+
+    private func beginEntry(type: String) throws {
+        try endEntry()
+        switch phase {
+        case .schema:
+            if Self.dataTypes.contains(type) {
+                try startData()
+                phase = .data
+            } else if Self.parallelTypes.contains(type) || type == "FK CONSTRAINT" || type == "TRIGGER" {
+                try startData()
+                phase = .postData
+            }
+        case .data:
+            if !Self.dataTypes.contains(type) { phase = .postData }
+        case .postData:
+            break
+        }
+        switch phase {
+        case .schema:
+            break
+        case .data:
+            if type == "TABLE DATA" {
+                dataCount += 1
+                let path = (spillDirectory as NSString).appendingPathComponent("table-\(dataCount).sql")
+                let file = try Self.create(path)
+                try file.write(contentsOf: Data(prologue.utf8))
+                currentData = (file, path)
+            }
+        case .postData:
+            if Self.parallelTypes.contains(type) && parallelBytes < Self.parallelCap {
+                currentParallel = Array(prologue.utf8)
+            }
+        }
+    }
+
+    private func endEntry() throws {
+        if let data = currentData {
+            try data.file.close()
+            currentData = nil
+            dataPool?.enqueue(.file(data.path))
+        }
+        if let entry = currentParallel {
+            parallelBytes += entry.count
+            parallelEntries.append(String(decoding: entry, as: UTF8.self))
+            currentParallel = nil
+        }
+    }
+
+    private static func create(_ path: String) throws -> FileHandle {
+        guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]),
+            let handle = FileHandle(forWritingAtPath: path)
+        else {
+            throw FileError(operation: .open, path: path, code: errno)
+        }
+        return handle
+    }
+
+    /// The schema is complete: wait for its psql, then start the table workers.
+    private func startData() throws {
+        if let feed = schemaFeed {
+            feed.close()
+            schemaFeed = nil
+            if let failure = schemaWorker?.wait() { throw LoadFailure(description: failure) }
+            schemaWorker = nil
+        }
+        misc = try Self.create(miscPath)
+        try misc?.write(contentsOf: Data(((restrictLine ?? "") + prologue).utf8))
+        rest = try Self.create(restPath)
+        try rest?.write(contentsOf: Data(((restrictLine ?? "") + prologue).utf8))
+        dataPool = PsqlPool(jobs: jobs, psql: psql, arguments: Self.psqlArguments(file: "-"), environment: environment, preamble: restrictLine ?? "")
+    }
+
+    /// Sends bytes that are not table data where the current phase and entry say.
+    private func send(_ bytes: UnsafeRawBufferPointer) throws {
+        switch phase {
+        case .schema:
+            if schemaFeed == nil {
+                let feed = ChunkChannel(depth: 8)
+                schemaFeed = feed
+                schemaWorker = PsqlWorker(executable: psql, arguments: Self.psqlArguments(file: "-") + ["--single-transaction"], environment: environment, feed: feed)
+            }
+            if !schemaFeed!.put(Data(bytes)) {
+                throw LoadFailure(description: schemaWorker?.wait() ?? "psql stopped reading the schema")
+            }
+        case .data:
+            if let currentData {
+                try currentData.file.write(contentsOf: bytes)
+            } else {
+                try misc?.write(contentsOf: bytes)
+            }
+        case .postData:
+            if currentParallel != nil {
+                currentParallel!.append(contentsOf: bytes)
+            } else if let currentData {
+                try currentData.file.write(contentsOf: bytes)
+            } else {
+                try rest?.write(contentsOf: bytes)
+            }
+        }
+    }
+
+    // MARK: - completion
+
+    /// The archive was read to its end and verified: finish loading. Throws the first failure.
+    func finish() throws {
+        if !line.isEmpty {
+            try line.withUnsafeBytes { try send($0) }
+            line.removeAll()
+        }
+        try endEntry()
+        if let feed = schemaFeed {
+            // A dump with no data and no post-data entries: the schema psql did it all.
+            feed.close()
+            schemaFeed = nil
+            if let failure = schemaWorker?.wait() { throw LoadFailure(description: failure) }
+            schemaWorker = nil
+            return
+        }
+        guard let pool = dataPool else { return }
+        dataPool = nil
+        if let failure = pool.finish() { throw LoadFailure(description: failure) }
+        try misc?.close()
+        misc = nil
+        try rest?.close()
+        rest = nil
+        if let failure = PsqlWorker.runFile(psql, Self.psqlArguments(file: miscPath), environment) { throw LoadFailure(description: failure) }
+        if !parallelEntries.isEmpty {
+            let indexes = PsqlPool(jobs: min(jobs, parallelEntries.count), psql: psql, arguments: Self.psqlArguments(file: "-"), environment: environment, preamble: restrictLine ?? "")
+            for entry in parallelEntries { indexes.enqueue(.text(entry)) }
+            parallelEntries = []
+            if let failure = indexes.finish() { throw LoadFailure(description: failure) }
+        }
+        if let failure = PsqlWorker.runFile(psql, Self.psqlArguments(file: restPath), environment) { throw LoadFailure(description: failure) }
+    }
+
+    /// Stops every psql (the archive did not verify, or the restore gave up).
+    func abort() {
+        schemaFeed?.cancel()
+        schemaFeed = nil
+        _ = schemaWorker?.wait()
+        schemaWorker = nil
+        dataPool?.abort()
+        dataPool = nil
+        try? currentData?.file.close()
+        currentData = nil
+        try? misc?.close()
+        misc = nil
+        try? rest?.close()
+        rest = nil
+    }
+}
