@@ -44,6 +44,8 @@ final class ParallelDumpLoader {
     private var dataPool: PsqlPool?
     /// The current data entry's spill file, with its path.
     private var currentData: (file: FileHandle, path: String)?
+    /// The current data entry opened a transaction (`BEGIN` before its COPY).
+    private var dataTransaction = false
     private var dataCount = 0
     /// Sequence values, large objects: run in order after the tables are loaded.
     private let miscPath: String
@@ -51,12 +53,25 @@ final class ParallelDumpLoader {
     /// Everything after the data that is not an index or constraint, in the dump's order.
     private let restPath: String
     private var rest: FileHandle?
-    private var parallelEntries: [String] = []
+    /// Index and PK/unique constraint entries, then foreign keys, run over libpq connections.
+    private var indexScripts: [StatementPool.Script] = []
+    private var foreignKeyScripts: [StatementPool.Script] = []
     private var parallelBytes = 0
     private var currentParallel: [UInt8]?
+    private var currentIsForeignKey = false
+    /// Partitioned indexes are attached in order after the indexes; foreign keys may need
+    /// them, so they then stay in order too.
+    private var sawIndexAttach = false
+    private let connect: @Sendable () throws -> PostgresConnection
     static let parallelCap = 16 << 20
 
-    init(psql: String, environment: [String: String], jobs: Int, spillDirectory: String) {
+    private let debugClock = MonotonicClock.now()
+    private func debug(_ what: String) {
+        if ProcessInfo.processInfo.environment["PRA_DEBUG_TIMING"] != nil { FileHandle.standardError.write(Data(String(format: "%.2f %@\n", debugClock.elapsed(), what).utf8)) }
+    }
+
+    init(psql: String, environment: [String: String], jobs: Int, spillDirectory: String, connect: @escaping @Sendable () throws -> PostgresConnection) {
+        self.connect = connect
         self.psql = psql
         self.environment = environment
         self.jobs = jobs
@@ -158,6 +173,14 @@ final class ParallelDumpLoader {
         }
         if let header = Self.entryType(line) {
             try beginEntry(type: header)
+        } else if phase == .data, let data = currentData, !dataTransaction, Self.startsWith(line, "COPY "), let table = Self.copyTarget(line) {
+            // As pg_restore -j does: emptying the new table in the COPY's transaction lets the
+            // server skip WAL for the load when wal_level is minimal. Only plain tables (a
+            // partitioned root loaded with --load-via-partition-root cannot be truncated ONLY).
+            let literal = "'" + table.replacingOccurrences(of: "'", with: "''") + "'"
+            let truncate = "TRUNCATE TABLE ONLY " + table.replacingOccurrences(of: "'", with: "''")
+            try data.file.write(contentsOf: Data("BEGIN;\nDO $pra$ BEGIN IF (SELECT relkind FROM pg_catalog.pg_class WHERE oid = \(literal)::pg_catalog.regclass) = 'r' THEN EXECUTE '\(truncate)'; END IF; END $pra$;\n".utf8))
+            dataTransaction = true
         } else if Self.startsWith(line, "SET ") || Self.startsWith(line, "SELECT pg_catalog.set_config(") {
             recordSetting(String(decoding: line, as: UTF8.self))
             // The in-order script keeps every setting, even one met inside an index entry.
@@ -197,6 +220,59 @@ final class ParallelDumpLoader {
         return String(text[range.upperBound...].prefix { $0 != ";" && $0 != "\n" })
     }
 
+    /// The two tables a foreign-key entry locks (`ALTER TABLE ONLY child ... REFERENCES
+    /// parent(...)`), or `*` (run alone) when they cannot be read plainly.
+    static func foreignKeyTables(_ sql: String) -> Set<String> {
+        func name(after marker: String, until stop: Character) -> String? {
+            guard let range = sql.range(of: marker) else { return nil }
+            let name = sql[range.upperBound...].prefix { $0 != stop && $0 != "\n" && $0 != " " }
+            return name.isEmpty || name.contains("\"") ? nil : String(name)
+        }
+        guard let child = name(after: "ALTER TABLE ONLY ", until: "\n"), let parent = name(after: " REFERENCES ", until: "(") else { return ["*"] }
+        return [child, parent]
+    }
+
+    /// The table of a `COPY name (columns) FROM stdin;` line, as written (quotes kept):
+    /// dotted parts, each a bare word or a double-quoted identifier (`""` inside).
+    static func copyTarget(_ line: [UInt8]) -> String? {
+        var index = 5
+        var name: [UInt8] = []
+        while index < line.count {
+            if line[index] == 0x22 {
+                name.append(0x22)
+                index += 1
+                while index < line.count {
+                    if line[index] == 0x22 {
+                        if index + 1 < line.count && line[index + 1] == 0x22 {
+                            name += [0x22, 0x22]
+                            index += 2
+                            continue
+                        }
+                        break
+                    }
+                    name.append(line[index])
+                    index += 1
+                }
+                guard index < line.count else { return nil }
+                name.append(0x22)
+                index += 1
+            } else {
+                let start = index
+                while index < line.count, ![0x20, 0x2E, 0x28, 0x0A, 0x22].contains(line[index]) { index += 1 }
+                guard index > start else { return nil }
+                name += line[start..<index]
+            }
+            guard index < line.count else { return nil }
+            if line[index] == 0x2E {
+                name.append(0x2E)
+                index += 1
+                continue
+            }
+            return line[index] == 0x20 ? String(decoding: name, as: UTF8.self) : nil
+        }
+        return nil
+    }
+
     static func startsWith(_ line: [UInt8], _ prefix: String) -> Bool {
         line.starts(with: prefix.utf8)
     }
@@ -227,23 +303,34 @@ final class ParallelDumpLoader {
                 let file = try Self.create(path)
                 try file.write(contentsOf: Data(prologue.utf8))
                 currentData = (file, path)
+                debug("table \(dataCount)")
             }
         case .postData:
-            if Self.parallelTypes.contains(type) && parallelBytes < Self.parallelCap {
+            if type == "INDEX ATTACH" { sawIndexAttach = true }
+            let foreignKey = type == "FK CONSTRAINT" && !sawIndexAttach
+            if (Self.parallelTypes.contains(type) || foreignKey) && parallelBytes < Self.parallelCap {
                 currentParallel = Array(prologue.utf8)
+                currentIsForeignKey = foreignKey
             }
         }
     }
 
     private func endEntry() throws {
         if let data = currentData {
+            if dataTransaction { try data.file.write(contentsOf: Data("COMMIT;\n".utf8)) }
+            dataTransaction = false
             try data.file.close()
             currentData = nil
             dataPool?.enqueue(.file(data.path))
         }
         if let entry = currentParallel {
             parallelBytes += entry.count
-            parallelEntries.append(String(decoding: entry, as: UTF8.self))
+            let sql = String(decoding: entry, as: UTF8.self)
+            if currentIsForeignKey {
+                foreignKeyScripts.append(.init(sql: sql, locks: Self.foreignKeyTables(sql)))
+            } else {
+                indexScripts.append(.init(sql: sql, locks: []))
+            }
             currentParallel = nil
         }
     }
@@ -259,6 +346,8 @@ final class ParallelDumpLoader {
 
     /// The schema is complete: wait for its psql, then start the table workers.
     private func startData() throws {
+        debug("schema streamed")
+        defer { debug("schema done") }
         if let feed = schemaFeed {
             feed.close()
             schemaFeed = nil
@@ -305,6 +394,7 @@ final class ParallelDumpLoader {
 
     /// The archive was read to its end and verified: finish loading. Throws the first failure.
     func finish() throws {
+        debug("stream end")
         if !line.isEmpty {
             try line.withUnsafeBytes { try send($0) }
             line.removeAll()
@@ -321,17 +411,20 @@ final class ParallelDumpLoader {
         guard let pool = dataPool else { return }
         dataPool = nil
         if let failure = pool.finish() { throw LoadFailure(description: failure) }
+        debug("data done")
         try misc?.close()
         misc = nil
         try rest?.close()
         rest = nil
         if let failure = PsqlWorker.runFile(psql, Self.psqlArguments(file: miscPath), environment) { throw LoadFailure(description: failure) }
-        if !parallelEntries.isEmpty {
-            let indexes = PsqlPool(jobs: min(jobs, parallelEntries.count), psql: psql, arguments: Self.psqlArguments(file: "-"), environment: environment, preamble: restrictLine ?? "")
-            for entry in parallelEntries { indexes.enqueue(.text(entry)) }
-            parallelEntries = []
-            if let failure = indexes.finish() { throw LoadFailure(description: failure) }
+        debug("misc done")
+        for scripts in [indexScripts, foreignKeyScripts] where !scripts.isEmpty {
+            if let failure = StatementPool(scripts).run(jobs: jobs, connect: connect) { throw LoadFailure(description: failure) }
         }
+        indexScripts = []
+        foreignKeyScripts = []
+        debug("indexes done")
+        defer { debug("rest done") }
         if let failure = PsqlWorker.runFile(psql, Self.psqlArguments(file: restPath), environment) { throw LoadFailure(description: failure) }
     }
 

@@ -30,8 +30,14 @@ final class PsqlWorker: @unchecked Sendable {
     /// A psql that loads what `feed` hands over, until it is closed.
     convenience init(executable: String, arguments: [String], environment: [String: String], feed: ChunkChannel) {
         self.init(executable: executable, arguments: arguments, environment: environment) { writer in
-            while let chunk = try feed.next() {
-                try chunk.withUnsafeBytes { _ = try writer.write($0) }
+            do {
+                while let chunk = try feed.next() {
+                    try chunk.withUnsafeBytes { _ = try writer.write($0) }
+                }
+            } catch {
+                // psql is gone (or the load aborted): the stream must not wait for it.
+                feed.cancel()
+                throw error
             }
         }
     }

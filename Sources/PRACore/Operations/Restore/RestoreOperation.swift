@@ -320,7 +320,7 @@ public struct RestoreOperation {
             return loadOneConnection(candidate, psql: psql, environment: environment)
         }
         method = "\(jobs) connections in parallel (schema, then tables, then indexes and constraints)"
-        return loadParallel(candidate, psql: psql, environment: environment, jobs: jobs)
+        return loadParallel(candidate, psql: psql, environment: environment, jobs: jobs, settings: settings, database: database)
     }
 
     /// Why the archive is not loaded in parallel: not a pg_dump plain dump, or not enough room
@@ -358,7 +358,7 @@ public struct RestoreOperation {
     static var spillParent: String { ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp" }
 
     /// Verifies and loads over several connections (see ``ParallelDumpLoader``).
-    private func loadParallel(_ candidate: (archive: String, manifest: String, requireManifest: Bool), psql: String, environment: [String: String], jobs: Int) -> LoadOutcome {
+    private func loadParallel(_ candidate: (archive: String, manifest: String, requireManifest: Bool), psql: String, environment: [String: String], jobs: Int, settings: ConnectionSettings, database: String) -> LoadOutcome {
         var template = Array(((Self.spillParent as NSString).appendingPathComponent("pra-restore-XXXXXX")).utf8CString)
         guard let created = mkdtemp(&template) else {
             return .loadFailed("cannot create a spill directory in \(Self.spillParent): \(String(cString: strerror(errno)))")
@@ -369,7 +369,12 @@ public struct RestoreOperation {
             try? FileManager.default.removeItem(atPath: spill)
             InterruptCleanup.shared.unregister(cleanup)
         }
-        let loader = ParallelDumpLoader(psql: psql, environment: environment, jobs: jobs, spillDirectory: spill)
+        let connect: @Sendable () throws -> PostgresConnection = {
+            let connection = try PostgresConnection(settings, database: database, applicationName: Self.applicationName)
+            try connection.execute("SET client_min_messages = warning")
+            return connection
+        }
+        let loader = ParallelDumpLoader(psql: psql, environment: environment, jobs: jobs, spillDirectory: spill, connect: connect)
         let verdict: VerificationResult
         do {
             verdict = try ArchiveVerifier(phase: "restore").verify(archivePath: candidate.archive, manifestPath: candidate.manifest, requireManifest: candidate.requireManifest, progress: progress) { chunk in
