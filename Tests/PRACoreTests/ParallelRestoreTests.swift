@@ -106,6 +106,10 @@ struct ParallelRestoreTests {
         #expect(ParallelDumpLoader.copyTarget(Array("COPY \"unterminated (id) FROM stdin;\n".utf8)) == nil)
         #expect(ParallelDumpLoader.foreignKeyTables("ALTER TABLE ONLY public.charges\n    ADD CONSTRAINT c_fkey FOREIGN KEY (contract_id) REFERENCES public.contracts(id);\n") == ["public.charges", "public.contracts"])
         #expect(ParallelDumpLoader.foreignKeyTables("ALTER TABLE public.parted\n    ADD CONSTRAINT p_fkey FOREIGN KEY (x) REFERENCES \"Odd\".t(id);\n") == ["*"])
+        #expect(ParallelDumpLoader.indexedTable("SET default_tablespace = '';\nCREATE INDEX users_email ON public.users USING btree (email);\n") == "public.users")
+        #expect(ParallelDumpLoader.indexedTable("CREATE UNIQUE INDEX p_idx ON ONLY public.parted USING btree (x);\n") == "public.parted")
+        #expect(ParallelDumpLoader.indexedTable("ALTER TABLE ONLY public.users\n    ADD CONSTRAINT users_pkey PRIMARY KEY (id);\n") == "public.users")
+        #expect(ParallelDumpLoader.indexedTable("CREATE INDEX \"odd ON x\" ON public.t USING btree (x);\n") == nil)
         #expect(ParallelDumpLoader.unsplittableReason(head: Array("--\n-- PostgreSQL database dump\n--\n".utf8)) == nil)
         #expect(ParallelDumpLoader.unsplittableReason(head: Array("CREATE TABLE t(x int);\n".utf8)) != nil)
     }

@@ -41,7 +41,9 @@ final class ParallelDumpLoader {
 
     private var schemaFeed: ChunkChannel?
     private var schemaWorker: PsqlWorker?
-    private var dataPool: PsqlPool?
+    private var scheduler: LoadScheduler?
+    /// The table the current data entry's COPY loads.
+    private var currentTable: String?
     /// The current data entry's spill file, with its path.
     private var currentData: (file: FileHandle, path: String)?
     /// The current data entry opened a transaction (`BEGIN` before its COPY).
@@ -54,8 +56,8 @@ final class ParallelDumpLoader {
     private let restPath: String
     private var rest: FileHandle?
     /// Index and PK/unique constraint entries, then foreign keys, run over libpq connections.
-    private var indexScripts: [StatementPool.Script] = []
-    private var foreignKeyScripts: [StatementPool.Script] = []
+    private var indexScripts: [LoadScheduler.Script] = []
+    private var foreignKeyScripts: [LoadScheduler.Script] = []
     private var parallelBytes = 0
     private var currentParallel: [UInt8]?
     private var currentIsForeignKey = false
@@ -181,6 +183,7 @@ final class ParallelDumpLoader {
             let truncate = "TRUNCATE TABLE ONLY " + table.replacingOccurrences(of: "'", with: "''")
             try data.file.write(contentsOf: Data("BEGIN;\nDO $pra$ BEGIN IF (SELECT relkind FROM pg_catalog.pg_class WHERE oid = \(literal)::pg_catalog.regclass) = 'r' THEN EXECUTE '\(truncate)'; END IF; END $pra$;\n".utf8))
             dataTransaction = true
+            currentTable = table
         } else if Self.startsWith(line, "SET ") || Self.startsWith(line, "SELECT pg_catalog.set_config(") {
             recordSetting(String(decoding: line, as: UTF8.self))
             // The in-order script keeps every setting, even one met inside an index entry.
@@ -218,6 +221,25 @@ final class ParallelDumpLoader {
         let text = String(decoding: line, as: UTF8.self)
         guard let range = text.range(of: "; Type: ") else { return nil }
         return String(text[range.upperBound...].prefix { $0 != ";" && $0 != "\n" })
+    }
+
+    /// The table an index or constraint entry is on (`CREATE [UNIQUE] INDEX i ON [ONLY] t USING`,
+    /// `ALTER TABLE ONLY t ADD CONSTRAINT`), as COPY names it; `nil` when not read plainly.
+    static func indexedTable(_ sql: String) -> String? {
+        for line in sql.split(separator: "\n") {
+            if line.hasPrefix("ALTER TABLE ONLY ") {
+                let name = line.dropFirst("ALTER TABLE ONLY ".count)
+                return name.isEmpty || name.contains(" ") || name.contains("\"") ? nil : String(name)
+            }
+            if line.hasPrefix("CREATE INDEX ") || line.hasPrefix("CREATE UNIQUE INDEX ") {
+                guard let on = line.range(of: " ON ") else { return nil }
+                var rest = line[on.upperBound...]
+                if rest.hasPrefix("ONLY ") { rest = rest.dropFirst(5) }
+                let name = rest.prefix { $0 != " " }
+                return name.isEmpty || name.contains("\"") || line[..<on.lowerBound].contains("\"") ? nil : String(name)
+            }
+        }
+        return nil
     }
 
     /// The two tables a foreign-key entry locks (`ALTER TABLE ONLY child ... REFERENCES
@@ -321,15 +343,16 @@ final class ParallelDumpLoader {
             dataTransaction = false
             try data.file.close()
             currentData = nil
-            dataPool?.enqueue(.file(data.path))
+            scheduler?.addData(path: data.path, table: currentTable)
+            currentTable = nil
         }
         if let entry = currentParallel {
             parallelBytes += entry.count
             let sql = String(decoding: entry, as: UTF8.self)
             if currentIsForeignKey {
-                foreignKeyScripts.append(.init(sql: sql, locks: Self.foreignKeyTables(sql)))
+                foreignKeyScripts.append(.init(sql: sql, table: nil, locks: Self.foreignKeyTables(sql)))
             } else {
-                indexScripts.append(.init(sql: sql, locks: []))
+                indexScripts.append(.init(sql: sql, table: Self.indexedTable(sql), locks: []))
             }
             currentParallel = nil
         }
@@ -358,7 +381,7 @@ final class ParallelDumpLoader {
         try misc?.write(contentsOf: Data(((restrictLine ?? "") + prologue).utf8))
         rest = try Self.create(restPath)
         try rest?.write(contentsOf: Data(((restrictLine ?? "") + prologue).utf8))
-        dataPool = PsqlPool(jobs: jobs, psql: psql, arguments: Self.psqlArguments(file: "-"), environment: environment, preamble: restrictLine ?? "")
+        scheduler = LoadScheduler(jobs: jobs, psql: psql, arguments: Self.psqlArguments(file: "-"), environment: environment, preamble: restrictLine ?? "", connect: connect)
     }
 
     /// Sends bytes that are not table data where the current phase and entry say.
@@ -408,22 +431,19 @@ final class ParallelDumpLoader {
             schemaWorker = nil
             return
         }
-        guard let pool = dataPool else { return }
-        dataPool = nil
-        if let failure = pool.finish() { throw LoadFailure(description: failure) }
-        debug("data done")
+        guard let scheduler else { return }
+        self.scheduler = nil
+        scheduler.addScripts(indexes: indexScripts, foreignKeys: foreignKeyScripts)
+        if let failure = scheduler.finish() { throw LoadFailure(description: failure) }
+        debug("data, indexes and foreign keys done")
         try misc?.close()
         misc = nil
         try rest?.close()
         rest = nil
         if let failure = PsqlWorker.runFile(psql, Self.psqlArguments(file: miscPath), environment) { throw LoadFailure(description: failure) }
         debug("misc done")
-        for scripts in [indexScripts, foreignKeyScripts] where !scripts.isEmpty {
-            if let failure = StatementPool(scripts).run(jobs: jobs, connect: connect) { throw LoadFailure(description: failure) }
-        }
         indexScripts = []
         foreignKeyScripts = []
-        debug("indexes done")
         defer { debug("rest done") }
         if let failure = PsqlWorker.runFile(psql, Self.psqlArguments(file: restPath), environment) { throw LoadFailure(description: failure) }
     }
@@ -434,8 +454,8 @@ final class ParallelDumpLoader {
         schemaFeed = nil
         _ = schemaWorker?.wait()
         schemaWorker = nil
-        dataPool?.abort()
-        dataPool = nil
+        scheduler?.abort()
+        scheduler = nil
         try? currentData?.file.close()
         currentData = nil
         try? misc?.close()
