@@ -5,11 +5,13 @@ import Foundation
 ///
 /// 1. the schema (everything before the first data entry) goes to one psql as it streams;
 /// 2. each table's `COPY` data is written to a spill file of its own and, as soon as it is
-///    complete, loaded by one of `jobs` psql workers (the stream never waits for a table to
-///    load); the other data entries (sequence values, large objects) are kept, in order;
-/// 3. once the archive is read and verified: the kept data entries, then the indexes and
-///    primary-key/unique constraints on `jobs` connections at once, then everything else
-///    (foreign keys, triggers, grants, ...) in the dump's order on one connection.
+///    complete, loaded by one of `jobs` workers (``LoadScheduler``; the stream never waits
+///    for a table to load), in a transaction that first empties the new table so that the
+///    server can skip WAL at `wal_level = minimal`, as `pg_restore -j` does;
+/// 3. once the archive is read and verified: each index and primary-key/unique constraint as
+///    soon as its table is loaded, then the foreign keys (over libpq connections, never two on
+///    one table at once), then the other data entries (sequence values, large objects), then
+///    everything else (triggers, grants, ...) in the dump's order on one connection.
 ///
 /// The dump is split only at statement boundaries as psql would lex them (``DumpScanner``),
 /// at pg_dump's entry headers (`-- Name: x; Type: T; ...`). Every script a worker runs
@@ -49,10 +51,10 @@ final class ParallelDumpLoader {
     /// The current data entry opened a transaction (`BEGIN` before its COPY).
     private var dataTransaction = false
     private var dataCount = 0
-    /// Sequence values, large objects: run in order after the tables are loaded.
+    /// Sequence values, large objects: run in order after the tables, indexes and foreign keys.
     private let miscPath: String
     private var misc: FileHandle?
-    /// Everything after the data that is not an index or constraint, in the dump's order.
+    /// Everything after the data that is not an index, constraint or foreign key, in order.
     private let restPath: String
     private var rest: FileHandle?
     /// Index and PK/unique constraint entries, then foreign keys, run over libpq connections.
@@ -66,11 +68,6 @@ final class ParallelDumpLoader {
     private var sawIndexAttach = false
     private let connect: @Sendable () throws -> PostgresConnection
     static let parallelCap = 16 << 20
-
-    private let debugClock = MonotonicClock.now()
-    private func debug(_ what: String) {
-        if ProcessInfo.processInfo.environment["PRA_DEBUG_TIMING"] != nil { FileHandle.standardError.write(Data(String(format: "%.2f %@\n", debugClock.elapsed(), what).utf8)) }
-    }
 
     init(psql: String, environment: [String: String], jobs: Int, spillDirectory: String, connect: @escaping @Sendable () throws -> PostgresConnection) {
         self.connect = connect
@@ -325,7 +322,6 @@ final class ParallelDumpLoader {
                 let file = try Self.create(path)
                 try file.write(contentsOf: Data(prologue.utf8))
                 currentData = (file, path)
-                debug("table \(dataCount)")
             }
         case .postData:
             if type == "INDEX ATTACH" { sawIndexAttach = true }
@@ -369,8 +365,6 @@ final class ParallelDumpLoader {
 
     /// The schema is complete: wait for its psql, then start the table workers.
     private func startData() throws {
-        debug("schema streamed")
-        defer { debug("schema done") }
         if let feed = schemaFeed {
             feed.close()
             schemaFeed = nil
@@ -417,7 +411,6 @@ final class ParallelDumpLoader {
 
     /// The archive was read to its end and verified: finish loading. Throws the first failure.
     func finish() throws {
-        debug("stream end")
         if !line.isEmpty {
             try line.withUnsafeBytes { try send($0) }
             line.removeAll()
@@ -435,16 +428,13 @@ final class ParallelDumpLoader {
         self.scheduler = nil
         scheduler.addScripts(indexes: indexScripts, foreignKeys: foreignKeyScripts)
         if let failure = scheduler.finish() { throw LoadFailure(description: failure) }
-        debug("data, indexes and foreign keys done")
         try misc?.close()
         misc = nil
         try rest?.close()
         rest = nil
         if let failure = PsqlWorker.runFile(psql, Self.psqlArguments(file: miscPath), environment) { throw LoadFailure(description: failure) }
-        debug("misc done")
         indexScripts = []
         foreignKeyScripts = []
-        defer { debug("rest done") }
         if let failure = PsqlWorker.runFile(psql, Self.psqlArguments(file: restPath), environment) { throw LoadFailure(description: failure) }
     }
 
