@@ -19,9 +19,22 @@ final class LoadScheduler: @unchecked Sendable {
         let locks: Set<String>
     }
 
+    /// A table's COPY: sent over libpq, in a transaction that `setup` opens.
+    struct Copy: Sendable {
+        let table: String
+        /// Session settings, `BEGIN`, the table emptied (see ``ParallelDumpLoader``).
+        let setup: String
+        /// The `COPY ... FROM stdin` statement.
+        let statement: String
+        /// Bytes of COPY data in the spill file (the `\.` line excluded).
+        var length: Int
+    }
+
     private struct DataJob {
         let path: String
-        let table: String?
+        /// `nil`: the file is an SQL script for psql.
+        let copy: Copy?
+        var table: String? { copy?.table }
     }
 
     private enum Work {
@@ -66,10 +79,10 @@ final class LoadScheduler: @unchecked Sendable {
         }
     }
 
-    /// A table's data is complete in `path`.
-    func addData(path: String, table: String?) {
+    /// A table's data is complete in `path`: COPY data, or a script when `copy` is `nil`.
+    func addData(path: String, copy: Copy?) {
         condition.lock()
-        data.append(DataJob(path: path, table: table))
+        data.append(DataJob(path: path, copy: copy))
         condition.broadcast()
         condition.unlock()
     }
@@ -176,7 +189,16 @@ final class LoadScheduler: @unchecked Sendable {
             var failure: String?
             switch work {
             case .data(let job):
-                failure = load(job.path)
+                if let copy = job.copy {
+                    do {
+                        if connection == nil { connection = try connect() }
+                        failure = try connection.map { try copyIn(job.path, copy, $0) } ?? nil
+                    } catch {
+                        failure = "\(error)"
+                    }
+                } else {
+                    failure = load(job.path)
+                }
             case .index(let script), .foreignKey(let script):
                 do {
                     if connection == nil { connection = try connect() }
@@ -188,6 +210,36 @@ final class LoadScheduler: @unchecked Sendable {
                 }
             }
             done(work, error: failure)
+        }
+    }
+
+    /// Loads one table's COPY data over `connection` in one transaction, then deletes the
+    /// file; the failure, or `nil` (also when stopped: the COPY is then aborted).
+    private func copyIn(_ path: String, _ copy: Copy, _ connection: PostgresConnection) throws -> String? {
+        defer { unlink(path) }
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw FileError(operation: .open, path: path, code: errno) }
+        defer { try? handle.close() }
+        do {
+            try connection.execute(copy.setup)
+            try connection.copyIn(copy.statement) { send in
+                var remaining = copy.length
+                while remaining > 0 {
+                    if isStopped { throw ChunkChannel.Cancelled() }
+                    guard let chunk = try handle.read(upToCount: min(remaining, 1 << 20)), !chunk.isEmpty else {
+                        throw FileError(operation: .read, path: path, code: EIO, bytes: UInt64(copy.length - remaining))
+                    }
+                    try chunk.withUnsafeBytes { try send($0) }
+                    remaining -= chunk.count
+                }
+            }
+            try connection.execute("COMMIT")
+            return nil
+        } catch is ChunkChannel.Cancelled {
+            _ = try? connection.execute("ROLLBACK")
+            return nil
+        } catch {
+            _ = try? connection.execute("ROLLBACK")
+            return "\(error) (COPY \(copy.table))"
         }
     }
 

@@ -44,12 +44,17 @@ final class ParallelDumpLoader {
     private var schemaFeed: ChunkChannel?
     private var schemaWorker: PsqlWorker?
     private var scheduler: LoadScheduler?
-    /// The table the current data entry's COPY loads.
-    private var currentTable: String?
-    /// The current data entry's spill file, with its path.
-    private var currentData: (file: FileHandle, path: String)?
-    /// The current data entry opened a transaction (`BEGIN` before its COPY).
-    private var dataTransaction = false
+    /// The data entry being spilled: its file, and once its COPY line is read, the COPY
+    /// (the file then holds only the COPY's data, sent over libpq).
+    private struct DataEntry {
+        let file: FileHandle
+        let path: String
+        var copy: LoadScheduler.Copy?
+        /// Bytes of COPY data written so far (the `\.` line included).
+        var written = 0
+        var complete = false
+    }
+    private var currentData: DataEntry?
     private var dataCount = 0
     /// Sequence values, large objects: run in order after the tables, indexes and foreign keys.
     private let miscPath: String
@@ -143,6 +148,12 @@ final class ParallelDumpLoader {
             index = newline + 1
             if lineStart == [0x5C, 0x2E] || lineStart == [0x5C, 0x2E, 0x0D] {
                 try writeData(base + start, count: index - start)
+                if let data = currentData, var copy = data.copy {
+                    // libpq ends the COPY itself: the `\.` line is not sent.
+                    copy.length = data.written - (lineStart.count + 1)
+                    currentData?.copy = copy
+                    currentData?.complete = true
+                }
                 // The scanner leaves COPY data on the same line.
                 try (lineStart + [0x0A]).withUnsafeBytes { try scanner.scan($0) }
                 return index
@@ -155,8 +166,9 @@ final class ParallelDumpLoader {
     private func writeData(_ pointer: UnsafePointer<UInt8>, count: Int) throws {
         guard count > 0 else { return }
         let bytes = UnsafeRawBufferPointer(start: pointer, count: count)
-        if let currentData {
-            try currentData.file.write(contentsOf: bytes)
+        if currentData != nil {
+            try currentData!.file.write(contentsOf: bytes)
+            currentData!.written += count
         } else {
             try send(bytes)
         }
@@ -172,15 +184,21 @@ final class ParallelDumpLoader {
         }
         if let header = Self.entryType(line) {
             try beginEntry(type: header)
-        } else if phase == .data, let data = currentData, !dataTransaction, Self.startsWith(line, "COPY "), let table = Self.copyTarget(line) {
+        } else if phase == .data, let data = currentData, data.copy == nil, Self.startsWith(line, "COPY "), let table = Self.copyTarget(line), scanner.inCopyData {
             // As pg_restore -j does: emptying the new table in the COPY's transaction lets the
             // server skip WAL for the load when wal_level is minimal. Only plain tables (a
             // partitioned root loaded with --load-via-partition-root cannot be truncated ONLY).
             let literal = "'" + table.replacingOccurrences(of: "'", with: "''") + "'"
             let truncate = "TRUNCATE TABLE ONLY " + table.replacingOccurrences(of: "'", with: "''")
-            try data.file.write(contentsOf: Data("BEGIN;\nDO $pra$ BEGIN IF (SELECT relkind FROM pg_catalog.pg_class WHERE oid = \(literal)::pg_catalog.regclass) = 'r' THEN EXECUTE '\(truncate)'; END IF; END $pra$;\n".utf8))
-            dataTransaction = true
-            currentTable = table
+            let setup = prologue + "BEGIN;\nDO $pra$ BEGIN IF (SELECT relkind FROM pg_catalog.pg_class WHERE oid = \(literal)::pg_catalog.regclass) = 'r' THEN EXECUTE '\(truncate)'; END IF; END $pra$;\n"
+            var statement = String(decoding: line, as: UTF8.self)
+            while statement.last == "\n" || statement.last == "\r" { statement.removeLast() }
+            // The file keeps only the data from here (the lines before were the entry's comments).
+            try data.file.truncate(atOffset: 0)
+            try data.file.seek(toOffset: 0)
+            currentData?.copy = LoadScheduler.Copy(table: table, setup: setup, statement: statement, length: 0)
+            currentData?.written = 0
+            return
         } else if Self.startsWith(line, "SET ") || Self.startsWith(line, "SELECT pg_catalog.set_config(") {
             recordSetting(String(decoding: line, as: UTF8.self))
             // The in-order script keeps every setting, even one met inside an index entry.
@@ -321,7 +339,7 @@ final class ParallelDumpLoader {
                 let path = (spillDirectory as NSString).appendingPathComponent("table-\(dataCount).sql")
                 let file = try Self.create(path)
                 try file.write(contentsOf: Data(prologue.utf8))
-                currentData = (file, path)
+                currentData = DataEntry(file: file, path: path)
             }
         case .postData:
             if type == "INDEX ATTACH" { sawIndexAttach = true }
@@ -335,12 +353,10 @@ final class ParallelDumpLoader {
 
     private func endEntry() throws {
         if let data = currentData {
-            if dataTransaction { try data.file.write(contentsOf: Data("COMMIT;\n".utf8)) }
-            dataTransaction = false
             try data.file.close()
             currentData = nil
-            scheduler?.addData(path: data.path, table: currentTable)
-            currentTable = nil
+            // A COPY loads over libpq; anything else (INSERTs of a dump made with --inserts) with psql.
+            scheduler?.addData(path: data.path, copy: data.complete ? data.copy : nil)
         }
         if let entry = currentParallel {
             parallelBytes += entry.count
@@ -391,16 +407,15 @@ final class ParallelDumpLoader {
                 throw LoadFailure(description: schemaWorker?.wait() ?? "psql stopped reading the schema")
             }
         case .data:
-            if let currentData {
+            if let currentData, currentData.copy == nil {
                 try currentData.file.write(contentsOf: bytes)
             } else {
+                // After a COPY's data (blank lines), or outside table data.
                 try misc?.write(contentsOf: bytes)
             }
         case .postData:
             if currentParallel != nil {
                 currentParallel!.append(contentsOf: bytes)
-            } else if let currentData {
-                try currentData.file.write(contentsOf: bytes)
             } else {
                 try rest?.write(contentsOf: bytes)
             }
