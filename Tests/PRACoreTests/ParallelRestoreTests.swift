@@ -95,6 +95,20 @@ struct ParallelRestoreTests {
         #expect(!databases.contains(target))
     }
 
+    @Test("a spill directory left by a restore killed outright is removed by the next one, a live one's is kept")
+    func orphanedSpills() throws {
+        // A pid no process has.
+        var deadPid: pid_t = 4_000_000
+        while kill(deadPid, 0) == 0 || errno != ESRCH { deadPid += 1 }
+        let orphan = (RestoreOperation.spillParent as NSString).appendingPathComponent("pra-restore-\(deadPid)-abcdef")
+        let live = (RestoreOperation.spillParent as NSString).appendingPathComponent("pra-restore-\(getppid())-abcdef")
+        for path in [orphan, live] { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) }
+        defer { try? FileManager.default.removeItem(atPath: live) }
+        RestoreOperation.removeOrphanedSpills()
+        #expect(!FileManager.default.fileExists(atPath: orphan))
+        #expect(FileManager.default.fileExists(atPath: live))
+    }
+
     @Test("entry headers are read as pg_dump writes them")
     func entryTypes() {
         #expect(ParallelDumpLoader.entryType(Array("-- Name: users_pkey; Type: CONSTRAINT; Schema: public; Owner: app\n".utf8)) == "CONSTRAINT")

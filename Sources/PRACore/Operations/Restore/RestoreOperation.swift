@@ -355,11 +355,26 @@ public struct RestoreOperation {
         return nil
     }
 
+    /// Removes the spill directories of restores whose process is gone (killed with SIGKILL:
+    /// no cleanup ran).
+    static func removeOrphanedSpills() {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: spillParent)) ?? []
+        for name in names where name.hasPrefix("pra-restore-") {
+            let parts = name.split(separator: "-")
+            guard parts.count == 4, let pid = pid_t(parts[2]), pid != getpid() else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH {
+                try? FileManager.default.removeItem(atPath: (spillParent as NSString).appendingPathComponent(name))
+            }
+        }
+    }
+
     static var spillParent: String { ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp" }
 
     /// Verifies and loads over several connections (see ``ParallelDumpLoader``).
     private func loadParallel(_ candidate: (archive: String, manifest: String, requireManifest: Bool), psql: String, environment: [String: String], jobs: Int, settings: ConnectionSettings, database: String) -> LoadOutcome {
-        var template = Array(((Self.spillParent as NSString).appendingPathComponent("pra-restore-XXXXXX")).utf8CString)
+        Self.removeOrphanedSpills()
+        // The pid in the name: a restore killed outright leaves its spill, the next one removes it.
+        var template = Array(((Self.spillParent as NSString).appendingPathComponent("pra-restore-\(getpid())-XXXXXX")).utf8CString)
         guard let created = mkdtemp(&template) else {
             return .loadFailed("cannot create a spill directory in \(Self.spillParent): \(String(cString: strerror(errno)))")
         }
