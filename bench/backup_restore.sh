@@ -2,8 +2,12 @@
 # Benchmark: pra backup/restore against the stock peers on a scratch PostgreSQL.
 #
 #   backup:   pra backup --full              vs  pg_dump DB | gzip -6 > FILE
+#                                            (and, beside it, pg_dump DB | pigz -p2 -6 > FILE)
 #   restore:  pra restore --file A --target-db X
 #                                            vs  createdb X && gunzip -c A | psql -X -q -v ON_ERROR_STOP=1 -d X
+#                                            (and, beside it, createdb X && pg_restore -j2 -d X DIR
+#                                             of a pg_dump -Fd -j2 directory dump)
+#   verify:   pra verify A                   vs  gzip -t A
 #
 # Each pair runs alternately (pra, peer, pra, peer, ...) and the best wall time of each
 # side is compared. Peak RSS of the pra process (VmHWM polled from /proc, cross-checked
@@ -24,7 +28,7 @@ scale=20
 runs=3
 small_scale=""
 
-usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -53,7 +57,7 @@ script_start=$(date +%s.%N)
 # Settings the benchmark controls; nothing inherited may change what pra does.
 unset DATABASE_URL PGSERVICE PGSERVICEFILE PGPASSWORD PGPASSFILE PGOPTIONS \
       APP_HEALTH_URL API_ENDPOINTS CRITICAL_TABLES RESTORE_DB RESTORE_MAINTENANCE_DB \
-      BACKUP_PREFIX BACKUP_RETENTION_DAYS BACKUP_MIN_KEEP BACKUP_TIMEOUT PG_BIN_DIR
+      BACKUP_PREFIX BACKUP_RETENTION_DAYS BACKUP_MIN_KEEP BACKUP_TIMEOUT PG_BIN_DIR PRA_JOBS
 export BACKUP_COMPRESSION_LEVEL=6
 
 work=""
@@ -98,9 +102,12 @@ section "building pra (release)"
     || { tail -n 30 "$work/build.log" >&2; die "swift build failed"; }
 pra="$(cd "$repo" && swift build -c release --show-bin-path)/pra"
 [ -x "$pra" ] || die "no pra binary at $pra"
-for tool in pg_dump psql createdb dropdb gzip gunzip; do
+for tool in pg_dump pg_restore psql createdb dropdb gzip gunzip; do
     command -v "$tool" >/dev/null || die "$tool not found in PATH"
 done
+# pigz is only a reference beside the bars (apt-get install pigz).
+have_pigz=""
+command -v pigz >/dev/null && have_pigz=1
 
 # ---------------------------------------------------------------- cluster
 section "starting a scratch cluster"
@@ -225,6 +232,36 @@ peer_backup() { # database outfile; sets run_secs
     run_secs=$(elapsed "$t0" "$t1")
 }
 
+peer_backup_pigz() { # database outfile; sets run_secs
+    local t0 t1
+    checkpoint
+    t0=$(now)
+    pg_dump "$1" | pigz -p2 -6 >"$2" || die "pg_dump | pigz failed"
+    t1=$(now)
+    run_secs=$(elapsed "$t0" "$t1")
+}
+
+peer_pg_restore() { # directory-dump database; sets run_secs
+    local t0 t1
+    checkpoint
+    t0=$(now)
+    { createdb "$2" && pg_restore -j2 -d "$2" "$1"; } || die "createdb + pg_restore -j2 failed"
+    t1=$(now)
+    run_secs=$(elapsed "$t0" "$t1")
+}
+
+peer_verify() { # archive; sets run_secs
+    local t0 t1
+    t0=$(now)
+    gzip -t "$1" || die "gzip -t failed"
+    t1=$(now)
+    run_secs=$(elapsed "$t0" "$t1")
+}
+
+pra_verify() { # archive logfile; sets run_*
+    measure_pra "pra verify" "$2" env BACKUP_DIR="$(dirname "$1")" "$pra" verify "$1" --quiet
+}
+
 peer_restore() { # archive database; sets run_secs
     local t0 t1
     checkpoint
@@ -262,8 +299,8 @@ load_fixture "$db" "$scale"
 db_bytes=$(sql "SELECT pg_database_size('$db')")
 
 # ---------------------------------------------------------------- backup
-section "backup: pra backup --full vs pg_dump | gzip -6 ($runs runs each, alternating)"
-pra_b=(); peer_b=(); pra_b_rss=(); pra_b_cpu=(); pra_b_max=()
+section "backup: pra backup --full vs pg_dump | gzip -6 ${have_pigz:+(and pg_dump | pigz -p2) }($runs runs each, alternating)"
+pra_b=(); peer_b=(); pigz_b=(); pra_b_rss=(); pra_b_cpu=(); pra_b_max=()
 for i in $(seq 1 "$runs"); do
     pra_backup "$db" "$work/pra-backup" "$work/pra-backup.$i.log"
     pra_b+=("$run_secs"); pra_b_rss+=("$run_rss_kib"); pra_b_cpu+=("$run_cpu_secs"); pra_b_max+=("$run_maxrss_kib")
@@ -271,7 +308,14 @@ for i in $(seq 1 "$runs"); do
     peer_backup "$db" "$work/peer.sql.gz"
     peer_b+=("$run_secs")
     log "   run $i  peer ${run_secs}s"
+    if [ -n "$have_pigz" ]; then
+        peer_backup_pigz "$db" "$work/pigz.sql.gz"
+        pigz_b+=("$run_secs")
+        log "   run $i  pigz ${run_secs}s"
+    fi
 done
+rm -f "$work/pigz.sql.gz"
+gzip -t "$backup_archive" || die "pra's archive does not pass gzip -t"
 pra_archive="$work/restore-source/$(basename "$backup_archive")"
 mkdir -p "$work/restore-source"
 mv "$backup_archive" "$backup_archive.manifest.json" "$work/restore-source/"
@@ -280,8 +324,15 @@ peer_archive_bytes=$(fsize "$work/peer.sql.gz")
 rm -rf "$work/pra-backup"
 
 # ---------------------------------------------------------------- restore
-section "restore: pra restore vs createdb + gunzip -c | psql ($runs runs each, alternating; both restore the pra archive)"
-pra_r=(); peer_r=(); pra_r_rss=(); pra_r_cpu=(); pra_r_max=()
+section "pg_dump -Fd -j2 (the directory dump pg_restore -j2 reads)"
+checkpoint
+t0=$(now)
+pg_dump -Fd -j2 -f "$work/dirdump" "$db" || die "pg_dump -Fd -j2 failed"
+t1=$(now)
+log "   pg_dump -Fd -j2 $(elapsed "$t0" "$t1")s"
+
+section "restore: pra restore vs createdb + gunzip -c | psql, beside pg_restore -j2 ($runs runs each, alternating; pra and psql restore the pra archive)"
+pra_r=(); peer_r=(); pgr_r=(); pra_r_rss=(); pra_r_cpu=(); pra_r_max=()
 best_restore_log=""; best_restore_secs=""
 for i in $(seq 1 "$runs"); do
     target="bench_pra_$i"
@@ -300,6 +351,24 @@ for i in $(seq 1 "$runs"); do
     peer_r+=("$run_secs")
     log "   run $i  peer ${run_secs}s"
     drop_db "$target"
+    target="bench_pgr_$i"
+    drop_db "$target"
+    peer_pg_restore "$work/dirdump" "$target"
+    pgr_r+=("$run_secs")
+    log "   run $i  pg_restore -j2 ${run_secs}s"
+    drop_db "$target"
+done
+rm -rf "$work/dirdump"
+
+section "verify: pra verify vs gzip -t ($runs runs each, alternating; the pra archive)"
+pra_v=(); peer_v=(); pra_v_rss=(); pra_v_cpu=()
+for i in $(seq 1 "$runs"); do
+    pra_verify "$pra_archive" "$work/pra-verify.$i.log"
+    pra_v+=("$run_secs"); pra_v_rss+=("$(max_of "$run_rss_kib" "$run_maxrss_kib")"); pra_v_cpu+=("$run_cpu_secs")
+    log "   run $i  pra  ${run_secs}s  (pra CPU ${run_cpu_secs}s, peak RSS $(mib "$run_rss_kib") MiB)"
+    peer_verify "$pra_archive"
+    peer_v+=("$run_secs")
+    log "   run $i  peer ${run_secs}s"
 done
 
 # ---------------------------------------------------------------- reference points
@@ -345,6 +414,9 @@ log "   scale $small_scale: pra backup peak RSS $(mib "$small_b_rss") MiB (%M $(
 # ---------------------------------------------------------------- results
 best_pra_b=$(min_of "${pra_b[@]}");  best_peer_b=$(min_of "${peer_b[@]}")
 best_pra_r=$(min_of "${pra_r[@]}");  best_peer_r=$(min_of "${peer_r[@]}")
+best_pra_v=$(min_of "${pra_v[@]}");  best_peer_v=$(min_of "${peer_v[@]}")
+best_pgr_r=$(min_of "${pgr_r[@]}")
+best_pigz_b=""; [ -n "$have_pigz" ] && best_pigz_b=$(min_of "${pigz_b[@]}")
 rss_b=$(max_of "${pra_b_rss[@]}");   rss_r=$(max_of "${pra_r_rss[@]}")
 max_b=$(max_of "${pra_b_max[@]}");   max_r=$(max_of "${pra_r_max[@]}")
 # Conservative peaks (see measure_pra): max of the polled VmHWM and %M.
@@ -353,6 +425,10 @@ sm_b=$(max_of "$small_b_rss" "$small_b_max"); sm_r=$(max_of "$small_r_rss" "$sma
 cpu_b=$(min_of "${pra_b_cpu[@]}");   cpu_r=$(min_of "${pra_r_cpu[@]}")
 ratio_b=$(ratio "$best_pra_b" "$best_peer_b")
 ratio_r=$(ratio "$best_pra_r" "$best_peer_r")
+ratio_v=$(ratio "$best_pra_v" "$best_peer_v")
+ratio_pgr=$(ratio "$best_pgr_r" "$best_peer_r")
+ratio_pigz="n/a"; [ -n "$best_pigz_b" ] && ratio_pigz=$(ratio "$best_pigz_b" "$best_peer_b")
+cpu_v=$(min_of "${pra_v_cpu[@]}"); rss_v=$(max_of "${pra_v_rss[@]}")
 
 echo
 section "results: scale $scale, database $(bytes_mib "$db_bytes") MiB, SQL dump $(bytes_mib "$sql_bytes") MiB," \
@@ -363,8 +439,15 @@ printf "$fmt" backup "$best_pra_b" "$best_peer_b" "$ratio_b" "$cpu_b" "$(mib "$b
     "$(bytes_mib "$pra_archive_bytes")" "$(bytes_mib "$peer_archive_bytes")"
 printf "$fmt" restore "$best_pra_r" "$best_peer_r" "$ratio_r" "$cpu_r" "$(mib "$big_r")" \
     "$(bytes_mib "$pra_archive_bytes")" "(same file)"
+printf "$fmt" verify "$best_pra_v" "$best_peer_v" "$ratio_v" "$cpu_v" "$(mib "$rss_v")" \
+    "$(bytes_mib "$pra_archive_bytes")" "(same file)"
+log "peers beside (not bars): pg_dump | pigz -p2 ${best_pigz_b:-n/a}s = $ratio_pigz x pg_dump | gzip;" \
+    "pg_restore -j2 of a directory dump ${best_pgr_r}s = $ratio_pgr x gunzip | psql"
+log "machine load at the end: $(uptime | sed 's/.*load average/load average/')"
 log "pra restore phases (best run): $(phases_of "$best_restore_log")"
-log "all runs: pra backup ${pra_b[*]}; peer backup ${peer_b[*]}; pra restore ${pra_r[*]}; peer restore ${peer_r[*]}"
+log "all runs: pra backup ${pra_b[*]}; peer backup ${peer_b[*]}; pigz backup ${pigz_b[*]:-n/a};" \
+    "pra restore ${pra_r[*]}; peer restore ${peer_r[*]}; pg_restore -j2 ${pgr_r[*]};" \
+    "pra verify ${pra_v[*]}; gzip -t ${peer_v[*]}"
 log "peak RSS of the pra process, VmHWM polled [GNU time %M = max of pra and its children]:"
 log "   scale $small_scale ($(bytes_mib "$small_db_bytes") MiB db): backup $(mib "$small_b_rss") MiB [$(mib "$small_b_max")]," \
     "restore $(mib "$small_r_rss") MiB [$(mib "$small_r_max")]"
@@ -375,12 +458,13 @@ verdict() { # label ok(0/1) detail
     if [ "$2" -eq 0 ]; then printf 'MET     %-40s %s\n' "$1" "$3"; else printf 'MISSED  %-40s %s\n' "$1" "$3"; fi
 }
 echo
-le "$ratio_b" 1.0; verdict "backup ratio <= 1.00" $? "pra ${best_pra_b}s / peer ${best_peer_b}s = $ratio_b"
-le "$ratio_r" 1.0; verdict "restore ratio <= 1.00" $? "pra ${best_pra_r}s / peer ${best_peer_r}s = $ratio_r"
+le "$ratio_b" 0.60; verdict "backup ratio <= 0.60" $? "pra ${best_pra_b}s / peer ${best_peer_b}s = $ratio_b"
+le "$ratio_r" 0.75; verdict "restore ratio <= 0.75" $? "pra ${best_pra_r}s / peer ${best_peer_r}s = $ratio_r"
+le "$ratio_v" 1.2; verdict "verify ratio <= 1.20" $? "pra ${best_pra_v}s / gzip -t ${best_peer_v}s = $ratio_v"
 # RSS bars are judged on the conservative peaks (larger of VmHWM and %M).
-peak=$(max_of "$big_b" "$big_r" "$sm_b" "$sm_r")
-awk -v k="$peak" 'BEGIN { exit !(k < 64 * 1024) }'
-verdict "peak RSS < 64 MiB" $? "max $(mib "$peak") MiB over backup and restore at both scales"
+peak=$(max_of "$big_b" "$big_r" "$sm_b" "$sm_r" "$rss_v")
+awk -v k="$peak" 'BEGIN { exit !(k <= 64 * 1024) }'
+verdict "peak RSS <= 64 MiB" $? "max $(mib "$peak") MiB over backup and restore at both scales, and verify"
 # "Not growing": at most 4 MiB more at the larger scale than at the smaller one.
 growth_b=$(( big_b - sm_b )); growth_r=$(( big_r - sm_r ))
 [ "$growth_b" -le 4096 ] && [ "$growth_r" -le 4096 ]

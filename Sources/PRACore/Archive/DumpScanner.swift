@@ -48,6 +48,20 @@ public struct DumpScanner: Sendable {
     private var closeProgress = -1
     private var copyLineStart: [UInt8] = []
 
+    /// True between statements at the start of a line, outside quotes, comments and COPY data:
+    /// a line starting here is a new statement, a comment or a meta-command (a restore splits
+    /// the dump only at such lines).
+    public var atStatementBoundary: Bool {
+        guard case .normal = state else { return false }
+        return atLineStart && statementStart
+    }
+
+    /// True inside the data of a `COPY ... FROM stdin;` statement (up to its `\.` line).
+    public var inCopyData: Bool {
+        if case .copyData = state { return true }
+        return false
+    }
+
     public init(expectedKey: String? = nil) {
         self.expectedKey = expectedKey
     }

@@ -24,9 +24,11 @@ public struct BaseBackupOperation {
         let level: Int
         let retention: RetentionPolicy
         let timeout: Double
+        let jobs: Int
         do {
             settings = try configuration.connectionSettings()
             level = try configuration.integer("BACKUP_COMPRESSION_LEVEL", range: 1...9)
+            jobs = try configuration.jobs()
             retention = RetentionPolicy(
                 retentionDays: try configuration.integer("BASE_BACKUP_RETENTION_DAYS", range: 0...36500),
                 minimumKept: try configuration.integer("BASE_BACKUP_MIN_KEEP", range: 1...100_000))
@@ -63,10 +65,10 @@ public struct BaseBackupOperation {
         let name = BackupOperation.freshName(prefix: prefix, directory: directory, kind: .base)
         let archivePath = (directory as NSString).appendingPathComponent(name.fileName)
         let file: DurableFile
-        let deflater: GzipDeflater
+        let deflater: ParallelGzipDeflater
         do {
             file = try DurableFile(finalPath: archivePath)
-            deflater = try GzipDeflater(level: Int32(level))
+            deflater = try ParallelGzipDeflater(level: Int32(level), jobs: jobs)
         } catch {
             throw OperationFailure(stage: "write", error)
         }

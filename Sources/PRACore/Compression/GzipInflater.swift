@@ -9,7 +9,8 @@ public final class GzipInflater {
     private var output: [UInt8]
     private var betweenMembers = false
     private var memberInProgress = false
-    private var membersCompleted = 0
+    /// gzip members read to their end so far.
+    private(set) var membersCompleted = 0
     private var consumed: UInt64 = 0
     private var produced: UInt64 = 0
     private var pendingMagic: [UInt8] = []

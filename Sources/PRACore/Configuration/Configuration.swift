@@ -30,6 +30,7 @@ public struct Configuration: Sendable {
         ("BACKUP_MIN_KEEP", "7", "...but always keep this many newest complete backups"),
         ("BACKUP_COMPRESSION_LEVEL", "6", "gzip level 1-9"),
         ("BACKUP_TIMEOUT", "6h", "abort a backup running longer than this"),
+        ("PRA_JOBS", nil, "worker threads for compression and parallel restore connections (default: the number of CPU cores)"),
         ("BASE_BACKUP_RETENTION_DAYS", "7", "delete base backups (pra backup --base) older than this many days, and the WAL only they needed..."),
         ("BASE_BACKUP_MIN_KEEP", "2", "...but always keep this many newest base backups"),
         ("ARCHIVE_WAIT_TIMEOUT", "5m", "how long pra backup --incremental waits for the WAL to be archived"),
@@ -180,6 +181,13 @@ public struct Configuration: Sendable {
             throw ConfigurationError("\(name)=\(text) is not a duration (examples: 3600, 90s, 30m, 1h)")
         }
         return value
+    }
+
+    /// `PRA_JOBS`: how many threads compress and how many connections a restore loads over;
+    /// the number of active CPU cores when unset.
+    public func jobs() throws(ConfigurationError) -> Int {
+        guard self["PRA_JOBS"] != nil else { return max(1, ProcessInfo.processInfo.activeProcessorCount) }
+        return try integer("PRA_JOBS", range: 1...64)
     }
 
     public func list(_ name: String) -> [String] {

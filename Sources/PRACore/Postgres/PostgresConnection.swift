@@ -6,7 +6,7 @@ import Foundation
 /// Not thread-safe: use it from one thread at a time. It is `@unchecked Sendable` so that an
 /// operation may hand it to a worker thread while it waits for that thread.
 public final class PostgresConnection: @unchecked Sendable {
-    private let handle: OpaquePointer
+    let handle: OpaquePointer
     /// The longest a statement may wait for the server's answer, in seconds (`nil`: no limit).
     /// Enforced on the client (poll on the socket), so it holds when the network is dead and no
     /// server-side timeout could reach back. Statements whose work grows with the data (row
@@ -146,7 +146,7 @@ public final class PostgresConnection: @unchecked Sendable {
         return result.rowCount > 0 ? result.value(0, 0) : nil
     }
 
-    private func error(from result: PostgresResult, sql: String) -> PostgresError {
+    func error(from result: PostgresResult, sql: String) -> PostgresError {
         func field(_ code: Int32) -> String? {
             PQresultErrorField(result.handle, code).map { String(cString: $0) }
         }

@@ -162,6 +162,7 @@ struct Restore: ParsableCommand {
         if json {
             Terminal.output(JSONCoding.document(result))
         } else {
+            if common.verbose, let method = result.loadMethod { Terminal.output("loaded over \(method)\n") }
             if common.verbose || !result.succeeded {
                 for check in result.checks { Terminal.output("\(check.passed ? "✓" : "✗") \(check.name): \(check.message)\n") }
             }

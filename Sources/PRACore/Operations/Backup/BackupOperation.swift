@@ -19,9 +19,11 @@ public struct BackupOperation {
         let level: Int
         let retention: RetentionPolicy
         let timeout: Double
+        let jobs: Int
         do {
             settings = try configuration.connectionSettings()
             level = try configuration.integer("BACKUP_COMPRESSION_LEVEL", range: 1...9)
+            jobs = try configuration.jobs()
             retention = RetentionPolicy(
                 retentionDays: try configuration.integer("BACKUP_RETENTION_DAYS", range: 0...36500),
                 minimumKept: try configuration.integer("BACKUP_MIN_KEEP", range: 1...100_000))
@@ -90,9 +92,10 @@ public struct BackupOperation {
         // The first bytes of the dump hold pg_dump's `\restrict` line, whose key the manifest records.
         var head: [UInt8] = []
         head.reserveCapacity(Self.headCapacity)
-        let deflater: GzipDeflater
+        // Deflate on every core while pg_dump streams; still one standard gzip member.
+        let deflater: ParallelGzipDeflater
         do {
-            deflater = try GzipDeflater(level: Int32(level))
+            deflater = try ParallelGzipDeflater(level: Int32(level), jobs: jobs)
         } catch {
             _ = counter.finish()
             throw OperationFailure(stage: "compress", error)

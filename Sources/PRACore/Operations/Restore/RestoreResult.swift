@@ -31,6 +31,8 @@ public struct RestoreResult: Codable, Sendable {
     /// Remote copies fetched from `REMOTE_TARGET` because no local backup was valid.
     public var fetchedFromRemote: [String] = []
     public var targetDatabase: String
+    /// How the archive was loaded: over several connections, or one (and why).
+    public var loadMethod: String?
     public var phases: [Phase] = []
     public var checks: [Check] = [] {
         didSet { updateVerdict() }

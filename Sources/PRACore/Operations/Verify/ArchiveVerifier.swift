@@ -93,15 +93,17 @@ public struct ArchiveVerifier: Sendable {
             result.seconds = started.elapsed()
             return result
         }
-        guard let handle = FileHandle(forReadingAtPath: archivePath) else {
+        let descriptor = open(archivePath, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
             result.problems.append(.init(kind: .unreadable, message: "cannot open \(archivePath): \(String(cString: strerror(errno)))"))
             result.seconds = started.elapsed()
             return result
         }
-        defer { try? handle.close() }
         let totalSize = (try? FileManager.default.attributesOfItem(atPath: archivePath)[.size] as? UInt64) ?? nil
 
-        var hasher = SHA256()
+        // Reading and SHA-256 on one thread, inflating (and the sink) on this one.
+        let reader = HashingFileReader(descriptor: descriptor, path: archivePath)
+        defer { reader.cancel() }
         var tail = TailBuffer(capacity: 512)
         var readBytes: UInt64 = 0
         // psql meta-commands are refused before psql (the sink) could see them.
@@ -111,11 +113,8 @@ public struct ArchiveVerifier: Sendable {
         var violation: DumpScanner.Violation?
         do {
             let inflater = try GzipInflater()
-            while true {
-                let chunk = try handle.read(upToCount: 1 << 20) ?? Data()
-                if chunk.isEmpty { break }
+            while let chunk = try reader.next() {
                 readBytes += UInt64(chunk.count)
-                hasher.update(data: chunk)
                 try chunk.withUnsafeBytes { buffer in
                     try inflater.decompress(buffer) { piece in
                         if violation != nil { return }
@@ -149,6 +148,10 @@ public struct ArchiveVerifier: Sendable {
             throw failure.underlying
         } catch let error as GzipError {
             result.problems.append(.init(gzip: error))
+            // The rest is still read and hashed: the size and checksum then describe the whole file.
+            while (try? reader.next()) != nil {}
+        } catch let error as FileError {
+            result.problems.append(.init(kind: .unreadable, message: "cannot read \(archivePath): \(String(cString: strerror(error.code)))"))
         } catch {
             result.problems.append(.init(kind: .unreadable, message: "cannot read \(archivePath): \(error.localizedDescription)"))
         }
@@ -156,8 +159,10 @@ public struct ArchiveVerifier: Sendable {
         if let violation {
             result.problems.insert(.init(kind: .metaCommand, message: "\((archivePath as NSString).lastPathComponent) \(violation.description)"), at: 0)
         }
+        let read = reader.result
+        readBytes = max(readBytes, read.bytes)
         result.compressedBytes = readBytes
-        result.sha256 = hasher.finalize().hex
+        result.sha256 = read.sha256
         result.trailerFound = tail.text.contains(Self.dumpTrailer)
         let streamIntact = !result.problems.contains { [.corruptData, .truncated, .trailingGarbage, .unreadable, .metaCommand].contains($0.kind) }
         if streamIntact && !result.trailerFound {

@@ -1,0 +1,271 @@
+import Foundation
+
+/// The workers of a parallel restore, after the schema: `jobs` threads, each with its own
+/// connection, taking the next thing that may run, as `pg_restore -j` schedules:
+///
+/// 1. a table's data (a spill file, loaded by one psql and deleted), as soon as it is complete;
+/// 2. once the archive has verified and the scripts are known: an index or primary-key/unique
+///    constraint as soon as its table is loaded (while other tables still load);
+/// 3. once every table and index is done: the foreign keys, never two at once on a table (two
+///    taking the same two tables in opposite orders would deadlock; `*` runs alone).
+///
+/// The first failure stops the rest.
+final class LoadScheduler: @unchecked Sendable {
+    /// One SQL script (run over libpq), the table it needs loaded and the tables it locks.
+    struct Script: Sendable {
+        let sql: String
+        /// The table whose data must be loaded first; `nil`: all of them.
+        let table: String?
+        let locks: Set<String>
+    }
+
+    /// A table's COPY: sent over libpq, in a transaction that `setup` opens.
+    struct Copy: Sendable {
+        let table: String
+        /// Session settings, `BEGIN`, the table emptied (see ``ParallelDumpLoader``).
+        let setup: String
+        /// The `COPY ... FROM stdin` statement.
+        let statement: String
+        /// Bytes of COPY data in the spill file (the `\.` line excluded).
+        var length: Int
+    }
+
+    private struct DataJob {
+        let path: String
+        /// `nil`: the file is an SQL script for psql.
+        let copy: Copy?
+        var table: String? { copy?.table }
+    }
+
+    private enum Work {
+        case data(DataJob)
+        case index(Script)
+        case foreignKey(Script)
+    }
+
+    private let condition = NSCondition()
+    private var data: [DataJob] = []
+    private var loading: [String: Int] = [:]
+    private var loadingCount = 0
+    private var indexes: [Script] = []
+    private var indexesRunning = 0
+    private var foreignKeys: [Script] = []
+    private var held: [String: Int] = [:]
+    private var foreignKeysRunning = 0
+    private var exclusive = false
+    private var scriptsKnown = false
+    private var stopped = false
+    private var failure: String?
+    private let group = DispatchGroup()
+    private let psql: String
+    private let arguments: [String]
+    private let environment: [String: String]
+    private let preamble: String
+
+    /// Starts `jobs` workers. `preamble` is written first to every psql (pg_dump's `\restrict`).
+    init(jobs: Int, psql: String, arguments: [String], environment: [String: String], preamble: String, connect: @escaping @Sendable () throws -> PostgresConnection) {
+        self.psql = psql
+        self.arguments = arguments
+        self.environment = environment
+        self.preamble = preamble
+        for _ in 0..<max(1, jobs) {
+            group.enter()
+            let thread = Thread { [self] in
+                work(connect)
+                group.leave()
+            }
+            thread.name = "pra-restore-load"
+            thread.start()
+        }
+    }
+
+    /// A table's data is complete in `path`: COPY data, or a script when `copy` is `nil`.
+    func addData(path: String, copy: Copy?) {
+        condition.lock()
+        data.append(DataJob(path: path, copy: copy))
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// No more data; the post-data scripts (after the archive verified).
+    func addScripts(indexes: [Script], foreignKeys: [Script]) {
+        condition.lock()
+        self.indexes = indexes
+        self.foreignKeys = foreignKeys
+        scriptsKnown = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Waits until everything ran (call after ``addScripts(indexes:foreignKeys:)``); the first failure.
+    func finish() -> String? {
+        group.wait()
+        condition.lock()
+        defer { condition.unlock() }
+        return failure
+    }
+
+    /// Stops the workers (a running psql is killed) and waits for them.
+    func abort() {
+        condition.lock()
+        stopped = true
+        for job in data { unlink(job.path) }
+        data.removeAll()
+        condition.broadcast()
+        condition.unlock()
+        group.wait()
+    }
+
+    private var isStopped: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return stopped || failure != nil
+    }
+
+    private func ready(_ script: Script) -> Bool {
+        guard let table = script.table else { return data.isEmpty && loadingCount == 0 }
+        return loading[table, default: 0] == 0 && !data.contains { $0.table == table }
+    }
+
+    private func conflicts(_ script: Script) -> Bool {
+        if exclusive { return true }
+        if script.locks.contains("*") { return foreignKeysRunning > 0 }
+        return script.locks.contains { held[$0, default: 0] > 0 }
+    }
+
+    /// The next work that may run, waiting for it; `nil` when all is done or stopped.
+    private func next() -> Work? {
+        condition.lock()
+        defer { condition.unlock() }
+        while !stopped && failure == nil {
+            if !data.isEmpty {
+                let job = data.removeFirst()
+                loadingCount += 1
+                if let table = job.table { loading[table, default: 0] += 1 }
+                return .data(job)
+            }
+            if scriptsKnown {
+                if let index = indexes.firstIndex(where: ready) {
+                    indexesRunning += 1
+                    return .index(indexes.remove(at: index))
+                }
+                if loadingCount == 0 && indexes.isEmpty && indexesRunning == 0 {
+                    if let index = foreignKeys.firstIndex(where: { !conflicts($0) }) {
+                        let script = foreignKeys.remove(at: index)
+                        foreignKeysRunning += 1
+                        if script.locks.contains("*") { exclusive = true }
+                        for key in script.locks { held[key, default: 0] += 1 }
+                        return .foreignKey(script)
+                    }
+                    if foreignKeys.isEmpty && foreignKeysRunning == 0 { return nil }
+                }
+            }
+            condition.wait()
+        }
+        return nil
+    }
+
+    private func done(_ work: Work, error: String?) {
+        condition.lock()
+        switch work {
+        case .data(let job):
+            loadingCount -= 1
+            if let table = job.table { loading[table, default: 0] -= 1 }
+        case .index:
+            indexesRunning -= 1
+        case .foreignKey(let script):
+            foreignKeysRunning -= 1
+            if script.locks.contains("*") { exclusive = false }
+            for key in script.locks { held[key, default: 0] -= 1 }
+        }
+        if let error, failure == nil { failure = error }
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func work(_ connect: () throws -> PostgresConnection) {
+        var connection: PostgresConnection?
+        while let work = next() {
+            var failure: String?
+            switch work {
+            case .data(let job):
+                if let copy = job.copy {
+                    do {
+                        if connection == nil { connection = try connect() }
+                        failure = try connection.map { try copyIn(job.path, copy, $0) } ?? nil
+                    } catch {
+                        failure = "\(error)"
+                    }
+                } else {
+                    failure = load(job.path)
+                }
+            case .index(let script), .foreignKey(let script):
+                do {
+                    if connection == nil { connection = try connect() }
+                    try connection?.execute(script.sql)
+                } catch {
+                    // The statement's first line says which object failed.
+                    let first = script.sql.split(separator: "\n").first { !$0.hasPrefix("SET ") && !$0.hasPrefix("SELECT pg_catalog.set_config") && !$0.hasPrefix("--") && !$0.isEmpty } ?? ""
+                    failure = "\(error) (\(first.prefix(120)))"
+                }
+            }
+            done(work, error: failure)
+        }
+    }
+
+    /// Loads one table's COPY data over `connection` in one transaction, then deletes the
+    /// file; the failure, or `nil` (also when stopped: the COPY is then aborted).
+    private func copyIn(_ path: String, _ copy: Copy, _ connection: PostgresConnection) throws -> String? {
+        defer { unlink(path) }
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw FileError(operation: .open, path: path, code: errno) }
+        defer { try? handle.close() }
+        do {
+            try connection.execute(copy.setup)
+            try connection.copyIn(copy.statement) { send in
+                var remaining = copy.length
+                while remaining > 0 {
+                    if isStopped { throw ChunkChannel.Cancelled() }
+                    guard let chunk = try handle.read(upToCount: min(remaining, 1 << 20)), !chunk.isEmpty else {
+                        throw FileError(operation: .read, path: path, code: EIO, bytes: UInt64(copy.length - remaining))
+                    }
+                    try chunk.withUnsafeBytes { try send($0) }
+                    remaining -= chunk.count
+                }
+            }
+            try connection.execute("COMMIT")
+            return nil
+        } catch is ChunkChannel.Cancelled {
+            _ = try? connection.execute("ROLLBACK")
+            return nil
+        } catch {
+            _ = try? connection.execute("ROLLBACK")
+            return "\(error) (COPY \(copy.table))"
+        }
+    }
+
+    /// Loads one spill file with its own psql, then deletes it; the failure, or `nil`.
+    private func load(_ path: String) -> String? {
+        defer { unlink(path) }
+        let process = ExternalProcess(executable: psql, arguments: arguments, environment: environment)
+        do {
+            let outcome = try process.run { writer in
+                try Data(preamble.utf8).withUnsafeBytes { _ = try writer.write($0) }
+                guard let handle = FileHandle(forReadingAtPath: path) else { throw FileError(operation: .open, path: path, code: errno) }
+                defer { try? handle.close() }
+                while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+                    // Stopped (another worker failed, or the archive did not verify): psql is
+                    // killed before it sees the end of its input.
+                    if isStopped { throw ChunkChannel.Cancelled() }
+                    try chunk.withUnsafeBytes { _ = try writer.write($0) }
+                }
+            }
+            if outcome.succeeded { return nil }
+            return ProcessError(kind: .failed, program: "psql", exitCode: outcome.exitCode, signal: outcome.signal, stderr: outcome.standardError).stderrSummary ?? "psql exited with status \(outcome.exitCode ?? -1)"
+        } catch let consumer as ConsumerFailure {
+            if consumer.underlying is ChunkChannel.Cancelled { return nil }
+            return ProcessError(kind: .failed, program: "psql", stderr: consumer.standardError).stderrSummary ?? "\(consumer.underlying)"
+        } catch {
+            return "\(error)"
+        }
+    }
+}
