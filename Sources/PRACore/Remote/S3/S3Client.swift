@@ -35,22 +35,23 @@ public struct S3Client: Sendable {
     }
 
     /// The answer to a request that got one (any status).
-    struct Answer {
-        var status: Int
-        var headers: [String: String]
-        var body: Data
-        var attempts: Int
+    public struct Answer: Sendable {
+        public var status: Int
+        public var headers: [String: String]
+        public var body: Data
+        public var attempts: Int
 
-        func header(_ name: String) -> String? {
+        public func header(_ name: String) -> String? {
             headers.first { $0.key.caseInsensitiveCompare(name) == .orderedSame }?.value
         }
     }
 
     /// What went wrong, before the store knows which operation and file to name.
-    struct Failure: Error {
-        var status: Int?
-        var code: String?
-        var message: String
+    public struct Failure: Error, CustomStringConvertible {
+        public var status: Int?
+        public var code: String?
+        public var message: String
+        public var description: String { "\(status.map { "HTTP \($0) " } ?? "")\(code.map { "\($0): " } ?? "")\(message)" }
     }
 
     var hostHeader: String {
@@ -71,7 +72,7 @@ public struct S3Client: Sendable {
     ///   - body: the whole upload (a part at most); its SHA-256 is signed.
     ///   - sink: receives a 2xx body as it streams; `restart` is called before a retry re-sends it.
     ///   - accept: statuses that are answers rather than failures (2xx always are).
-    func send(_ method: String, key: String?, query: [(String, String)] = [], headers: [String: String] = [:], body: Data? = nil,
+    public func send(_ method: String, key: String?, query: [(String, String)] = [], headers: [String: String] = [:], body: Data? = nil,
               sink: ((Data) throws -> Void)? = nil, restart: (() throws -> Void)? = nil, accept: Set<Int> = []) throws(Failure) -> Answer {
         let payloadHash = body.map { SHA256.hash(data: $0).hex } ?? SigV4Signer.emptyPayloadHash
         var attempt = 0
@@ -167,12 +168,12 @@ public struct S3Client: Sendable {
     }
 
     /// The text of the first `<name>` element of a small XML document, entities decoded.
-    static func element(_ name: String, in text: String) -> String? {
+    public static func element(_ name: String, in text: String) -> String? {
         elements(name, in: text).first
     }
 
     /// The texts of every `<name>` element, in order.
-    static func elements(_ name: String, in text: String) -> [String] {
+    public static func elements(_ name: String, in text: String) -> [String] {
         var values: [String] = []
         var rest = text[...]
         while let open = rest.range(of: "<\(name)>"), let close = rest.range(of: "</\(name)>", range: open.upperBound..<rest.endIndex) {
