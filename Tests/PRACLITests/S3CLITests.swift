@@ -136,4 +136,92 @@ struct S3CLITests {
         #expect(restore.exitCode == 0, "\(restore.stdout)\(restore.stderr)")
         #expect(try TestEnvironment.psql("SELECT count(*) FROM users", database: target) == (try TestEnvironment.psql("SELECT count(*) FROM users", database: setup.database)))
     }
+
+    @Test("wal push copies each WAL file to s3://bucket/prefix/wal, checked by the store")
+    func walPush() throws {
+        let server = try LoopbackS3Server.start()
+        let bucket = try server.makeBucket("s3wal")
+        let archiving = try ArchivingCluster(label: "s3wal")
+        let name = try archiving.switchAndWait()
+        let archived = try #require(try archiving.archive.find(WALFileName(name)!))
+        let work = TestEnvironment.temporaryDirectory("s3wal-w")
+        #expect(try archiving.pra(["wal", "get", name, work + "/" + name]).exitCode == 0)
+        let pushed = try archiving.pra(["wal", "push", work + "/" + name, "--json"], extra: server.environment(bucket: bucket))
+        #expect(pushed.exitCode == 0, "\(pushed.stderr)")
+        #expect(pushed.stdout.contains("\"remoteTarget\" : \"s3://\(bucket)/pra/wal\""), "\(pushed.stdout)")
+        let key = "pra/wal/" + (archived.path as NSString).lastPathComponent
+        #expect(try server.keys(bucket: bucket) == [key])
+        let store = try #require(try RemoteTarget("s3://\(bucket)/pra/wal").store(configuration: Configuration(envFile: TestEnvironment.noEnvFile, environment: server.environment(bucket: bucket))) as? S3RemoteStore)
+        #expect(try store.digest(of: (archived.path as NSString).lastPathComponent, partial: false, readBack: true) == FileDigest(path: archived.path))
+    }
+
+    /// Peak resident memory of process `pid` so far (VmHWM), in bytes; nil once it is gone.
+    static func peakRSS(_ pid: Int32) -> UInt64? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kilobytes = UInt64(line.split(separator: " ").dropFirst().first ?? "") else { return nil }
+        return kilobytes * 1024
+    }
+
+    /// Starts `pra arguments` with `environment` (sealed like PraBinary.run).
+    static func spawn(_ arguments: [String], environment: [String: String], output: String) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: PraBinary.path)
+        process.arguments = PraBinary.sealed(arguments)
+        process.environment = environment
+        _ = FileManager.default.createFile(atPath: output, contents: nil)
+        process.standardOutput = FileHandle(forWritingAtPath: output)
+        process.standardError = FileHandle(forWritingAtPath: output + ".err")
+        try process.run()
+        return process
+    }
+
+    @Test("a 200 MiB archive goes up in parts with peak RSS under 64 MiB; a backup killed with kill -9 during its upload leaves nothing that looks complete")
+    func largeUploadAndKill() throws {
+        let setup = try Self.setup("s3large", scale: 0.01)
+        // About 200 MiB of random bytes (pg_dump writes them as hex; gzip -1 brings that back to a little over 200 MiB).
+        try TestEnvironment.psql("""
+            CREATE TABLE blob (id int PRIMARY KEY, b bytea);
+            INSERT INTO blob SELECT i, (SELECT decode(string_agg(md5(random()::text || i || j), ''), 'hex') FROM generate_series(1, 65536) j) FROM generate_series(1, 200) i;
+            """, database: setup.database)
+        var environment = setup.environment
+        environment["BACKUP_COMPRESSION_LEVEL"] = "1"
+        let log = setup.directory + "/backup.out"
+        let backup = try Self.spawn(["backup", "--full"], environment: environment, output: log)
+        var peak: UInt64 = 0
+        while backup.isRunning {
+            if let rss = Self.peakRSS(backup.processIdentifier) { peak = max(peak, rss) }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        backup.waitUntilExit()
+        #expect(backup.terminationStatus == 0, "\((try? String(contentsOfFile: log + ".err", encoding: .utf8)) ?? "")")
+        let first = try #require(BackupCatalogue(directory: setup.directory + "/backups").complete.first)
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: first.archivePath)[.size] as? UInt64)
+        #expect(size >= 200 << 20, "the archive is \(size) bytes")
+        #expect(peak > 0 && peak < 64 << 20, "peak RSS \(peak / 1024) KiB")
+        print("S3 200 MiB upload: archive \(size) bytes, pra peak RSS \(peak / 1024) KiB")
+
+        // kill -9 while the next backup's upload is in flight (seen as a pending multipart upload).
+        var killedMidUpload = false
+        for _ in 0..<3 where !killedMidUpload {
+            let victim = try Self.spawn(["backup", "--full"], environment: environment, output: log)
+            while victim.isRunning {
+                if let pending = try? setup.server.pendingUploads(bucket: setup.bucket), !pending.isEmpty {
+                    kill(victim.processIdentifier, SIGKILL)
+                    killedMidUpload = true
+                    break
+                }
+            }
+            victim.waitUntilExit()
+        }
+        #expect(killedMidUpload, "the upload was never caught in flight")
+        let keys = try setup.server.keys(bucket: setup.bucket)
+        let complete = try RemoteCopyOperation(store: try RemoteTarget("s3://\(setup.bucket)/pra").store(configuration: Configuration(envFile: TestEnvironment.noEnvFile, environment: environment))).completeBackups()
+        #expect(complete.map(\.fileName) == [first.name.fileName], "only the first backup is complete in the bucket: \(keys)")
+        let manifests = keys.filter { $0.hasSuffix(BackupArchiveName.manifestSuffix) }
+        #expect(manifests == ["pra/\(first.name.manifestFileName)"], "\(keys)")
+        for key in keys where key.hasSuffix(".sql.gz") {
+            #expect(key == "pra/\(first.name.fileName)", "an interrupted upload appeared as an object: \(key)")
+        }
+    }
 }

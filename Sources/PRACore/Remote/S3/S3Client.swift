@@ -69,19 +69,21 @@ public struct S3Client: Sendable {
 
     /// Sends one request, retrying as documented above.
     /// - Parameters:
-    ///   - body: the whole upload (a part at most); its SHA-256 is signed.
+    ///   - body: a small upload (XML documents); its SHA-256 is signed.
+    ///   - file: an upload streamed from a file, with its SHA-256 (hex) and size, known beforehand.
     ///   - sink: receives a 2xx body as it streams; `restart` is called before a retry re-sends it.
     ///   - accept: statuses that are answers rather than failures (2xx always are).
     public func send(_ method: String, key: String?, query: [(String, String)] = [], headers: [String: String] = [:], body: Data? = nil,
+              file: (url: URL, sha256: String, size: UInt64)? = nil,
               sink: ((Data) throws -> Void)? = nil, restart: (() throws -> Void)? = nil, accept: Set<Int> = []) throws(Failure) -> Answer {
-        let payloadHash = body.map { SHA256.hash(data: $0).hex } ?? SigV4Signer.emptyPayloadHash
+        let payloadHash = file?.sha256 ?? body.map { SHA256.hash(data: $0).hex } ?? SigV4Signer.emptyPayloadHash
         var attempt = 0
         while true {
             attempt += 1
             if attempt > 1, let restart {
                 do { try restart() } catch { throw Failure(status: nil, code: nil, message: "\(error)") }
             }
-            let outcome = once(method, key: key, query: query, headers: headers, body: body, payloadHash: payloadHash, sink: sink)
+            let outcome = once(method, key: key, query: query, headers: headers, body: body, file: file, payloadHash: payloadHash, sink: sink)
             switch outcome {
             case .success(var answer):
                 if (200..<300).contains(answer.status) || accept.contains(answer.status) {
@@ -100,7 +102,7 @@ public struct S3Client: Sendable {
         }
     }
 
-    private func once(_ method: String, key: String?, query: [(String, String)], headers: [String: String], body: Data?,
+    private func once(_ method: String, key: String?, query: [(String, String)], headers: [String: String], body: Data?, file: (url: URL, sha256: String, size: UInt64)?,
                       payloadHash: String, sink: ((Data) throws -> Void)?) -> Result<Answer, Failure> {
         var toSign = headers
         toSign["Host"] = hostHeader
@@ -122,8 +124,13 @@ public struct S3Client: Sendable {
         for (name, value) in signed.headers where name.caseInsensitiveCompare("Host") != .orderedSame {
             request.setValue(value, forHTTPHeaderField: name)
         }
-        if body == nil && (method == "PUT" || method == "POST") { request.httpBody = Data() }
-        let response = S3Exchange.send(request, body: body, timeout: timeout, sink: sink)
+        if let file {
+            // S3 refuses a PUT without a length (no chunked uploads).
+            request.setValue(String(file.size), forHTTPHeaderField: "Content-Length")
+        } else if body == nil && (method == "PUT" || method == "POST") {
+            request.httpBody = Data()
+        }
+        let response = S3Exchange.send(request, body: body, bodyFile: file?.url, timeout: timeout, sink: sink)
         if let sinkError = response.sinkError {
             // Writing what came down failed locally: not the store's fault, never retried.
             return .failure(Failure(status: response.status ?? 0, code: nil, message: sinkError))

@@ -33,7 +33,8 @@ final class S3Exchange: NSObject, URLSessionDataDelegate, @unchecked Sendable {
 
     /// Sends `request` (with `body` as the upload) and waits for the whole answer.
     /// - Parameter sink: receives the body of a 2xx answer chunk by chunk; other answers are kept in `body`.
-    static func send(_ request: URLRequest, body: Data?, timeout: Double, sink: ((Data) throws -> Void)? = nil) -> Response {
+    /// - Parameter bodyFile: the upload read from this file as it goes (never whole in memory); `body` when nil.
+    static func send(_ request: URLRequest, body: Data?, bodyFile: URL? = nil, timeout: Double, sink: ((Data) throws -> Void)? = nil) -> Response {
         let exchange = S3Exchange(sink: sink)
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = timeout
@@ -45,7 +46,16 @@ final class S3Exchange: NSObject, URLSessionDataDelegate, @unchecked Sendable {
         let session = URLSession(configuration: configuration, delegate: exchange, delegateQueue: queue)
         var request = request
         request.timeoutInterval = timeout
-        let task = body.map { session.uploadTask(with: request, from: $0) } ?? session.dataTask(with: request)
+        let task: URLSessionTask
+        if let bodyFile {
+            // A body stream is read as it is sent (uploadTask(fromFile:) reads the whole file first).
+            request.httpBodyStream = InputStream(url: bodyFile)
+            task = session.dataTask(with: request)
+        } else if let body {
+            task = session.uploadTask(with: request, from: body)
+        } else {
+            task = session.dataTask(with: request)
+        }
         task.resume()
         exchange.done.wait()
         session.finishTasksAndInvalidate()

@@ -1,12 +1,17 @@
 import Crypto
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Off-site copies in an S3-compatible bucket (`s3://BUCKET/PREFIX`).
 ///
 /// An object appears only when its upload completed (a single PUT, or a multipart upload once
 /// it is completed), so no temporary name is needed: ``put(_:as:expected:)`` uploads straight
-/// to the key. Files up to ``partSize`` go in one PUT; larger ones in a multipart upload read
-/// one part at a time (memory stays at about one part, whatever the file size). Every PUT
+/// to the key. Files up to ``partSize`` go in one PUT; larger ones in a multipart upload, one
+/// part at a time. Bodies are streamed from files (each part is first copied beside the local
+/// file), so memory does not grow with the file or the part size. Every PUT
 /// carries the SHA-256 of its bytes twice: signed (`x-amz-content-sha256`) and as
 /// `x-amz-checksum-sha256`, which the store checks and echoes; a store that does not echo it
 /// gets the object read back and hashed instead. A multipart upload that fails is aborted; one
@@ -18,7 +23,7 @@ public struct S3RemoteStore: RemoteStore {
     /// Key prefix without leading or trailing slash (`""`: the bucket's root).
     public var prefix: String
     /// Largest single PUT and size of each multipart part (S3's minimum part is 5 MiB).
-    public var partSize: Int = 8 << 20
+    public var partSize: Int = 16 << 20
     /// Multipart uploads under the prefix older than this are aborted by ``prepare()``.
     public var staleUploadAge: Double = 3600
 
@@ -71,16 +76,11 @@ public struct S3RemoteStore: RemoteStore {
     }
 
     public func put(_ localPath: String, as name: String, expected: FileDigest) throws(RemoteError) {
-        guard let input = FileHandle(forReadingAtPath: localPath) else {
-            throw RemoteError(target: description, operation: "upload", file: key(name), message: FileError(operation: .open, path: localPath, code: errno).description)
-        }
-        defer { try? input.close() }
         let confirmed: Bool
         if expected.size <= UInt64(partSize) {
-            let data = try read(input, path: localPath, name: name)
-            confirmed = try putObject(data, name: name, sha256: expected.sha256)
+            confirmed = try putObject(localPath, name: name, expected: expected)
         } else {
-            confirmed = try multipart(input, path: localPath, name: name, expected: expected)
+            confirmed = try multipart(localPath, name: name, expected: expected)
         }
         // The object as stored: its size always; its bytes too when the store did not confirm the checksums.
         let stored = confirmed ? try head(name) : try digest(of: name, partial: false, readBack: true)
@@ -90,28 +90,34 @@ public struct S3RemoteStore: RemoteStore {
         }
     }
 
-    func read(_ input: FileHandle, path: String, name: String) throws(RemoteError) -> Data {
-        do {
-            return try input.read(upToCount: partSize) ?? Data()
-        } catch {
-            throw RemoteError(target: description, operation: "upload", file: key(name), message: FileError(operation: .read, path: path, code: EIO).description)
-        }
+    /// The part size for a file of `size` bytes: ``partSize``, or more when S3's limit of 10,000 parts needs it.
+    func partSize(for size: UInt64) -> UInt64 {
+        max(UInt64(partSize), (size / 9_000 + (1 << 20)) & ~UInt64((1 << 20) - 1))
     }
 
-    /// One PUT; true when the store echoed the SHA-256 it checked.
-    func putObject(_ data: Data, name: String, sha256: String) throws(RemoteError) -> Bool {
-        let checksum = Data(SHA256.hash(data: data)).base64EncodedString()
-        do {
-            let answer = try client.send("PUT", key: key(name), headers: ["x-amz-checksum-sha256": checksum, "x-amz-meta-sha256": sha256,
-                                                                          "Content-Type": "application/octet-stream"], body: data)
-            return try confirm(answer.header("x-amz-checksum-sha256"), checksum, name: name)
-        } catch let failure as S3Client.Failure {
-            throw error("upload", name, failure)
-        } catch let remote as RemoteError {
-            throw remote
-        } catch {
-            throw RemoteError(target: description, operation: "upload", file: key(name), message: "\(error)")
+    /// `x-amz-checksum-sha256` is base64 of the digest's bytes.
+    static func base64(hex: String) -> String {
+        var bytes: [UInt8] = []
+        var index = hex.startIndex
+        while index < hex.endIndex, let next = hex.index(index, offsetBy: 2, limitedBy: hex.endIndex) {
+            bytes.append(UInt8(hex[index..<next], radix: 16) ?? 0)
+            index = next
         }
+        return Data(bytes).base64EncodedString()
+    }
+
+    /// One PUT streamed from the file; true when the store echoed the SHA-256 it checked.
+    func putObject(_ localPath: String, name: String, expected: FileDigest) throws(RemoteError) -> Bool {
+        let checksum = Self.base64(hex: expected.sha256)
+        let answer: S3Client.Answer
+        do {
+            answer = try client.send("PUT", key: key(name), headers: ["x-amz-checksum-sha256": checksum, "x-amz-meta-sha256": expected.sha256,
+                                                                      "Content-Type": "application/octet-stream"],
+                                     file: (URL(fileURLWithPath: localPath), expected.sha256, expected.size))
+        } catch {
+            throw self.error("upload", name, error)
+        }
+        return try confirm(answer.header("x-amz-checksum-sha256"), checksum, name: name)
     }
 
     /// True when the store echoed `sent`; false when it echoed nothing; an error when it echoed something else.
@@ -124,18 +130,30 @@ public struct S3RemoteStore: RemoteStore {
     }
 
     /// A multipart upload, part by part; aborted on any failure. True when every part was confirmed.
-    func multipart(_ input: FileHandle, path: String, name: String, expected: FileDigest) throws(RemoteError) -> Bool {
+    /// Each part is copied (and hashed) into a file beside the local one, then streamed from it:
+    /// memory stays at one read buffer whatever the part size.
+    func multipart(_ localPath: String, name: String, expected: FileDigest) throws(RemoteError) -> Bool {
+        guard let input = FileHandle(forReadingAtPath: localPath) else {
+            throw RemoteError(target: description, operation: "upload", file: key(name), message: FileError(operation: .open, path: localPath, code: errno).description)
+        }
+        defer { try? input.close() }
         let objectKey = key(name)
+        let partPath = ((localPath as NSString).deletingLastPathComponent as NSString).appendingPathComponent(".\(name).s3part")
+        defer { unlink(partPath) }
         let uploadID: String
         do {
             let answer = try client.send("POST", key: objectKey, query: [("uploads", "")],
                                          headers: ["x-amz-checksum-algorithm": "SHA256", "x-amz-meta-sha256": expected.sha256, "Content-Type": "application/octet-stream"])
             guard let id = S3Client.element("UploadId", in: String(decoding: answer.body, as: UTF8.self)) else {
-                throw S3Client.Failure(status: answer.status, code: nil, message: "the store did not return an UploadId")
+                throw RemoteError(target: description, operation: "upload", file: objectKey, message: "the store did not return an UploadId", httpStatus: answer.status)
             }
             uploadID = id
+        } catch let failure as S3Client.Failure {
+            throw self.error("upload", name, failure)
+        } catch let remote as RemoteError {
+            throw remote
         } catch {
-            throw self.error("upload", name, error as? S3Client.Failure ?? S3Client.Failure(status: nil, code: nil, message: "\(error)"))
+            throw RemoteError(target: description, operation: "upload", file: objectKey, message: "\(error)")
         }
         // A SIGINT/SIGTERM aborts the upload too; kill -9 leaves it to the next prepare().
         let token = InterruptCleanup.shared.register { [client] in _ = try? client.send("DELETE", key: objectKey, query: [("uploadId", uploadID)], accept: [404]) }
@@ -143,15 +161,16 @@ public struct S3RemoteStore: RemoteStore {
         do throws(RemoteError) {
             var parts: [(number: Int, etag: String, checksum: String)] = []
             var allConfirmed = true
+            let size = partSize(for: expected.size)
             while true {
-                let data = try read(input, path: path, name: name)
-                if data.isEmpty { break }
-                let checksum = Data(SHA256.hash(data: data)).base64EncodedString()
+                let part = try copyPart(from: input, localPath: localPath, to: partPath, bytes: size, name: name)
+                if part.size == 0 { break }
+                let checksum = Self.base64(hex: part.sha256)
                 let number = parts.count + 1
                 let answer: S3Client.Answer
                 do {
                     answer = try client.send("PUT", key: objectKey, query: [("partNumber", String(number)), ("uploadId", uploadID)],
-                                             headers: ["x-amz-checksum-sha256": checksum], body: data)
+                                             headers: ["x-amz-checksum-sha256": checksum], file: (URL(fileURLWithPath: partPath), part.sha256, part.size))
                 } catch {
                     throw self.error("upload", name, error)
                 }
@@ -170,8 +189,7 @@ public struct S3RemoteStore: RemoteStore {
                 throw self.error("upload", name, error)
             }
             // S3 may answer 200 and still fail the completion in the body.
-            let text = String(decoding: answer.body, as: UTF8.self)
-            if text.contains("<Error>") {
+            if String(decoding: answer.body, as: UTF8.self).contains("<Error>") {
                 let (code, message) = S3Client.parseError(answer.body)
                 throw RemoteError(target: description, operation: "upload", file: objectKey, message: message ?? "completing the upload failed", httpStatus: answer.status, code: code)
             }
@@ -180,6 +198,31 @@ public struct S3RemoteStore: RemoteStore {
             _ = try? client.send("DELETE", key: objectKey, query: [("uploadId", uploadID)], accept: [404])
             throw error
         }
+    }
+
+    /// Copies the next `bytes` of `input` into `partPath` (replaced), hashing them on the way.
+    func copyPart(from input: FileHandle, localPath: String, to partPath: String, bytes: UInt64, name: String) throws(RemoteError) -> FileDigest {
+        unlink(partPath)
+        guard FileManager.default.createFile(atPath: partPath, contents: nil, attributes: [.posixPermissions: 0o600]),
+              let output = FileHandle(forWritingAtPath: partPath) else {
+            throw RemoteError(target: description, operation: "upload", file: key(name), message: FileError(operation: .open, path: partPath, code: errno).description)
+        }
+        defer { try? output.close() }
+        var hasher = SHA256()
+        var copied: UInt64 = 0
+        while copied < bytes {
+            let chunk: Data
+            do {
+                chunk = try input.read(upToCount: Int(min(1 << 20, bytes - copied))) ?? Data()
+                if chunk.isEmpty { break }
+                try output.write(contentsOf: chunk)
+            } catch {
+                throw RemoteError(target: description, operation: "upload", file: key(name), message: "copying a part of \(localPath) to \(partPath): \(error.localizedDescription)")
+            }
+            hasher.update(data: chunk)
+            copied += UInt64(chunk.count)
+        }
+        return FileDigest(size: copied, sha256: hasher.finalize().hex)
     }
 
     /// Size and the SHA-256 recorded in the metadata (empty when the object has none).
