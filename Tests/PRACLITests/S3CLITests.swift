@@ -13,7 +13,7 @@ import Glibc
 struct S3CLITests {
     /// A database, a backup directory and the variables pointing pra at a fresh bucket.
     struct Setup {
-        var server: LoopbackS3Server
+        var server: SeaweedFSServer
         var bucket: String
         var database: String
         var directory: String

@@ -8,7 +8,7 @@ import Testing
 /// The S3 store against a real S3-compatible server (SeaweedFS on 127.0.0.1).
 @Suite("off-site copies in an S3 bucket", .requires(.seaweedfs), .serialized)
 struct S3RemoteStoreTests {
-    func store(_ server: LoopbackS3Server, bucket: String, prefix: String = "pra", partSize: Int = 8 << 20, readOnly: Bool = false) throws -> S3RemoteStore {
+    func store(_ server: SeaweedFSServer, bucket: String, prefix: String = "pra", partSize: Int = 8 << 20, readOnly: Bool = false) throws -> S3RemoteStore {
         let configuration = try Configuration(envFile: TestEnvironment.noEnvFile, environment: TestEnvironment.baseEnvironment(server.environment(bucket: bucket, prefix: prefix, readOnly: readOnly)))
         let target = try RemoteTarget(configuration["REMOTE_TARGET"] ?? "")
         var store = try #require(try target.store(configuration: configuration) as? S3RemoteStore)

@@ -19,6 +19,10 @@ enum FaultRegistry {
         ArchiveFailingFault.self,
         MissingWALSegmentFault.self,
         CorruptWALSegmentFault.self,
+        S3TargetFault.self,
+        S3UnreachableFault.self,
+        S3ThrottlingFault.self,
+        S3DeniedFault.self,
     ]
 
     /// The kind called `name` in scenarios.
