@@ -153,4 +153,21 @@ struct S3RemoteStoreTests {
         #expect(try FileDigest(path: fetched) == FileDigest(path: backup.archive))
         #expect(try FileDigest(path: fetched + BackupArchiveName.manifestSuffix) == FileDigest(path: backup.manifest))
     }
+
+    @Test("addressing: path style on S3_ENDPOINT, virtual host on AWS; S3_ADDRESSING overrides; the host header and path follow")
+    func addressing() throws {
+        func client(_ environment: [String: String]) throws -> S3Client {
+            let configuration = try Configuration(envFile: TestEnvironment.noEnvFile, environment: ["AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "s"].merging(environment) { $1 })
+            return try #require(try RemoteTarget(configuration["REMOTE_TARGET"] ?? "").store(configuration: configuration) as? S3RemoteStore).client
+        }
+        let aws = try client(["REMOTE_TARGET": "s3://pra-backups/db1", "S3_REGION": "eu-west-3"])
+        #expect(!aws.pathStyle && aws.endpoint.absoluteString == "https://s3.eu-west-3.amazonaws.com")
+        #expect(aws.hostHeader == "pra-backups.s3.eu-west-3.amazonaws.com" && aws.path(for: "db1/a.sql.gz") == "/db1/a.sql.gz")
+        let minio = try client(["REMOTE_TARGET": "s3://pra-backups/db1", "S3_ENDPOINT": "http://minio.example:9000"])
+        #expect(minio.pathStyle && minio.hostHeader == "minio.example:9000" && minio.path(for: "db1/a.sql.gz") == "/pra-backups/db1/a.sql.gz")
+        let forced = try client(["REMOTE_TARGET": "s3://pra-backups/db1", "S3_ENDPOINT": "http://minio.example:9000", "S3_ADDRESSING": "virtual"])
+        #expect(!forced.pathStyle && forced.hostHeader == "pra-backups.minio.example:9000")
+        #expect(throws: ConfigurationError.self) { try client(["REMOTE_TARGET": "s3://pra-backups/db1", "S3_ADDRESSING": "sideways"]) }
+        #expect(throws: ConfigurationError.self) { try client(["REMOTE_TARGET": "s3://pra-backups/db1", "S3_ENDPOINT": "ftp://x"]) }
+    }
 }
