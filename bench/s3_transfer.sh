@@ -83,7 +83,7 @@ mkdir -p "$work/weed"
 weed server -dir="$work/weed" -ip=127.0.0.1 -ip.bind=127.0.0.1 -master.port="${ports[0]}" -master.port.grpc="${ports[1]}" \
     -volume.port="${ports[2]}" -volume.port.grpc="${ports[3]}" -filer -filer.port="${ports[4]}" -filer.port.grpc="${ports[5]}" \
     -s3 -s3.port="${ports[6]}" -s3.port.grpc="${ports[7]}" -s3.port.iceberg=0 -s3.port.lance=0 -s3.config="$work/s3.json" \
-    -master.volumeSizeLimitMB=1024 -volume.max=50 -metricsPort=0 >"$work/weed.log" 2>&1 &
+    -master.volumeSizeLimitMB=1024 -volume.max=0 -metricsPort=0 >"$work/weed.log" 2>&1 &
 weed_pid=$!
 endpoint="http://127.0.0.1:${ports[6]}"
 aws_s3() { aws --endpoint-url "$endpoint" "$@"; }

@@ -27,6 +27,15 @@ extension RemoteCopyOperation {
         return results
     }
 
+    /// The same operation, asking the target at most twice and waiting at most `timeout` per
+    /// request: `pra status` must answer quickly even when the store does not.
+    public func forMonitoring(timeout: Double) -> RemoteCopyOperation {
+        guard var s3 = store as? S3RemoteStore else { return self }
+        s3.client.maxRetries = min(s3.client.maxRetries, 1)
+        s3.client.timeout = min(s3.client.timeout, timeout)
+        return RemoteCopyOperation(store: s3, retention: nil)
+    }
+
     /// How old the newest complete remote copy of the backups named `prefix` is: OK within
     /// `rpoTarget`, WARNING beyond it, when there is none, or when the target cannot be listed
     /// (the local backups still stand; the off-site copy is what is late).

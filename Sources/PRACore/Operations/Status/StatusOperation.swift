@@ -36,7 +36,7 @@ public struct StatusOperation {
         checks += archiving.checks
         do {
             if let remote = try RemoteCopyOperation(configuration: configuration) {
-                checks.append(remote.ageCheck(prefix: configuration.backupPrefix(for: database), rpoTarget: rpoTarget, now: now))
+                checks.append(remote.forMonitoring(timeout: healthTimeout).ageCheck(prefix: configuration.backupPrefix(for: database), rpoTarget: rpoTarget, now: now))
             }
         } catch {
             checks.append(.init(name: "remote copy age", level: .warning, message: error.description))

@@ -62,7 +62,8 @@ public struct S3RemoteStore: RemoteStore {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         for upload in S3Client.elements("Upload", in: text) {
-            guard let key = S3Client.element("Key", in: upload), let id = S3Client.element("UploadId", in: upload) else { continue }
+            guard let key = S3Client.element("Key", in: upload), let id = S3Client.element("UploadId", in: upload),
+                  !key.dropFirst(listPrefix.count).contains("/") else { continue }  // wal/ uploads belong to the WAL store
             let initiated = S3Client.element("Initiated", in: upload).flatMap { formatter.date(from: $0) ?? ISO8601DateFormatter().date(from: $0) }
             guard now.timeIntervalSince(initiated ?? .distantPast) >= staleUploadAge else { continue }
             _ = try? client.send("DELETE", key: key, query: [("uploadId", id)], accept: [404])
