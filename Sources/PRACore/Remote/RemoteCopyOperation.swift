@@ -18,8 +18,7 @@ public struct RemoteCopyOperation: Sendable {
     /// The operation `configuration` asks for; `nil` when `REMOTE_TARGET` is unset.
     public init?(configuration: Configuration) throws(ConfigurationError) {
         guard let text = configuration["REMOTE_TARGET"] else { return nil }
-        let target = try RemoteTarget(text)
-        let store = target.store(sshKey: configuration["REMOTE_SSH_KEY"], knownHosts: configuration["REMOTE_SSH_KNOWN_HOSTS"], timeout: try configuration.seconds("BACKUP_TIMEOUT"))
+        let store = try RemoteTarget(text).store(configuration: configuration)
         let retention = RetentionPolicy(retentionDays: try configuration.integer("BACKUP_RETENTION_DAYS", range: 0...36500),
                                         minimumKept: try configuration.integer("BACKUP_MIN_KEEP", range: 1...100_000))
         self.init(store: store, retention: retention)
@@ -38,23 +37,12 @@ public struct RemoteCopyOperation: Sendable {
         } catch {
             throw OperationFailure(stage: "remote copy", message: "cannot read the local backup: \(error)")
         }
-        var partials: [String] = []
         do throws(RemoteError) {
             try store.prepare()
-            for (name, path, digest) in [(archive, archivePath, archiveDigest), (manifestName, manifestPath, manifestDigest)] {
-                partials.append(".\(name).partial")
-                try store.upload(path, as: name)
-                let copied = try store.digest(of: name, partial: true)
-                guard copied == digest else {
-                    try? store.delete([".\(name).partial"])
-                    throw RemoteError(target: store.description, operation: "verify", file: name,
-                                      message: "the copy reads back as \(copied), the local file is \(digest); the copy was removed")
-                }
-                try store.finalize(name)
-            }
+            // The manifest last: a backup is complete on the target only once its manifest is there.
+            try store.put(archivePath, as: archive, expected: archiveDigest)
+            try store.put(manifestPath, as: manifestName, expected: manifestDigest)
         } catch {
-            // A failed upload, read-back or rename leaves no temporary file on the target.
-            if !partials.isEmpty { try? store.delete(partials) }
             throw OperationFailure(stage: "remote copy", message: error.description)
         }
         var warnings: [String] = []

@@ -1,7 +1,9 @@
-/// Where off-site copies go: a directory (a mounted NFS or backup volume) or an ssh server.
+/// Where off-site copies go: a directory (a mounted NFS or backup volume), an ssh server or an
+/// S3-compatible bucket.
 ///
 /// Uploads land under a temporary name (`.<name>.partial`) that nothing treats as a backup;
-/// ``finalize(_:)`` renames them into place once they were read back and matched.
+/// ``finalize(_:)`` renames them into place once they were read back and matched. A store whose
+/// objects only appear once complete (S3) does the whole of ``put(_:as:expected:)`` its own way.
 public protocol RemoteStore: Sendable {
     /// The target, without secrets, for messages and results.
     var description: String { get }
@@ -19,8 +21,27 @@ public protocol RemoteStore: Sendable {
     func delete(_ names: [String]) throws(RemoteError)
     /// Copies `name` from the target to the local `localPath` (written durably).
     func download(_ name: String, to localPath: String) throws(RemoteError)
+    /// Copies the local file to `name`, checked against `expected`: `name` exists on the target
+    /// only once it holds exactly those bytes; on failure nothing is left under either name.
+    func put(_ localPath: String, as name: String, expected: FileDigest) throws(RemoteError)
 }
 
 extension RemoteStore {
     static func partialName(_ name: String) -> String { ".\(name).partial" }
+
+    /// Upload under the temporary name, read back, rename.
+    public func put(_ localPath: String, as name: String, expected: FileDigest) throws(RemoteError) {
+        do throws(RemoteError) {
+            try upload(localPath, as: name)
+            let copied = try digest(of: name, partial: true)
+            guard copied == expected else {
+                throw RemoteError(target: description, operation: "verify", file: name,
+                                  message: "the copy reads back as \(copied), the local file is \(expected); the copy was removed")
+            }
+            try finalize(name)
+        } catch {
+            try? delete([Self.partialName(name)])
+            throw error
+        }
+    }
 }

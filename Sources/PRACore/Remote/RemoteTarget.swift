@@ -1,6 +1,7 @@
 import Foundation
 
-/// A parsed `REMOTE_TARGET`: an absolute directory path, or `ssh://user@host[:port]/path`.
+/// A parsed `REMOTE_TARGET`: an absolute directory path, `ssh://user@host[:port]/path` or
+/// `s3://bucket[/prefix]`.
 ///
 /// ssh runs the remote command through the remote user's shell, so an ssh path is held to a
 /// strict character set (letters, digits, `/ . _ - + @`) and always single-quoted; a user or
@@ -8,6 +9,7 @@ import Foundation
 public enum RemoteTarget: Sendable, Equatable {
     case directory(String)
     case ssh(user: String, host: String, port: Int?, path: String)
+    case s3(bucket: String, prefix: String)
 
     /// Parses `text`; the error names `REMOTE_TARGET` and what is wrong.
     public init(_ text: String) throws(ConfigurationError) {
@@ -15,8 +17,12 @@ public enum RemoteTarget: Sendable, Equatable {
             self = .directory(text)
             return
         }
+        if text.hasPrefix("s3://") {
+            self = try Self.parseS3(text)
+            return
+        }
         guard text.hasPrefix("ssh://") else {
-            throw ConfigurationError("REMOTE_TARGET=\(text) is neither an absolute directory path nor ssh://user@host[:port]/path")
+            throw ConfigurationError("REMOTE_TARGET=\(text) is neither an absolute directory path, ssh://user@host[:port]/path nor s3://bucket/prefix")
         }
         guard let components = URLComponents(string: text), let host = components.host, !host.isEmpty,
               let user = components.user, !user.isEmpty else {
@@ -39,6 +45,21 @@ public enum RemoteTarget: Sendable, Equatable {
         self = .ssh(user: user, host: host, port: components.port, path: path)
     }
 
+    /// `s3://bucket[/prefix]`: a bucket name as S3 allows it, a prefix of safe characters.
+    static func parseS3(_ text: String) throws(ConfigurationError) -> RemoteTarget {
+        let rest = text.dropFirst("s3://".count)
+        let bucket = String(rest.prefix { $0 != "/" })
+        let prefix = rest.dropFirst(bucket.count).split(separator: "/").joined(separator: "/")
+        guard bucket.count >= 3, bucket.count <= 63, isSafeName(bucket, extra: ".-"), bucket == bucket.lowercased(),
+              bucket.first?.isLetter == true || bucket.first?.isNumber == true else {
+            throw ConfigurationError("REMOTE_TARGET bucket \(bucket) is not a valid bucket name (3-63 lower-case letters, digits, '.' and '-')")
+        }
+        guard prefix.isEmpty || (isSafeName(prefix, extra: "/._-+@") && !prefix.split(separator: "/").contains("..")) else {
+            throw ConfigurationError("REMOTE_TARGET prefix \(prefix) may only hold letters, digits and / . _ - + @ (no '..')")
+        }
+        return .s3(bucket: bucket, prefix: prefix)
+    }
+
     static func isSafeName(_ text: String, extra: String) -> Bool {
         !text.isEmpty && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || extra.contains($0)) }
     }
@@ -48,7 +69,34 @@ public enum RemoteTarget: Sendable, Equatable {
         switch self {
         case .directory(let path): return .directory((path as NSString).appendingPathComponent(component))
         case let .ssh(user, host, port, path): return .ssh(user: user, host: host, port: port, path: (path as NSString).appendingPathComponent(component))
+        case let .s3(bucket, prefix): return .s3(bucket: bucket, prefix: prefix.isEmpty ? component : "\(prefix)/\(component)")
         }
+    }
+
+    /// The store for this target, with what `configuration` says about keys, endpoints and timeouts.
+    public func store(configuration: Configuration) throws(ConfigurationError) -> any RemoteStore {
+        let timeout = try configuration.seconds("BACKUP_TIMEOUT")
+        guard case let .s3(bucket, prefix) = self else {
+            return store(sshKey: configuration["REMOTE_SSH_KEY"], knownHosts: configuration["REMOTE_SSH_KNOWN_HOSTS"], timeout: timeout)
+        }
+        let region = configuration["S3_REGION"] ?? "us-east-1"
+        let endpointText = configuration["S3_ENDPOINT"] ?? "https://s3.\(region).amazonaws.com"
+        guard let endpoint = URL(string: endpointText), let scheme = endpoint.scheme, ["http", "https"].contains(scheme), endpoint.host != nil else {
+            throw ConfigurationError("S3_ENDPOINT=\(endpointText) is not an http:// or https:// URL")
+        }
+        let pathStyle: Bool
+        switch configuration["S3_ADDRESSING"] ?? "auto" {
+        case "path": pathStyle = true
+        case "virtual": pathStyle = false
+        // AWS itself: virtual-host style (bucket names with dots need path style over TLS); other stores: path style.
+        case "auto": pathStyle = configuration["S3_ENDPOINT"] != nil || bucket.contains(".")
+        case let other: throw ConfigurationError("S3_ADDRESSING=\(other) is not path, virtual or auto")
+        }
+        let signer = SigV4Signer(credentials: try S3Credentials.resolve(configuration), region: region)
+        let client = S3Client(endpoint: endpoint, bucket: bucket, pathStyle: pathStyle, signer: signer,
+                              maxRetries: try configuration.integer("S3_MAX_RETRIES", range: 0...20),
+                              timeout: try configuration.seconds("S3_TIMEOUT"))
+        return S3RemoteStore(client: client, prefix: prefix)
     }
 
     /// The store for this target.
@@ -58,6 +106,10 @@ public enum RemoteTarget: Sendable, Equatable {
             return DirectoryRemoteStore(directory: path)
         case let .ssh(user, host, port, path):
             return SSHRemoteStore(user: user, host: host, port: port, directory: path, identityFile: sshKey, knownHostsFile: knownHosts, timeout: timeout)
+        case let .s3(bucket, prefix):
+            // Without a configuration there are no credentials: every request is refused (use store(configuration:)).
+            let signer = SigV4Signer(credentials: .init(accessKeyID: "", secretAccessKey: ""), region: "us-east-1")
+            return S3RemoteStore(client: S3Client(endpoint: URL(string: "https://s3.amazonaws.com")!, bucket: bucket, pathStyle: false, signer: signer), prefix: prefix)
         }
     }
 }

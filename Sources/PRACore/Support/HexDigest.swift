@@ -3,11 +3,16 @@ import Foundation
 
 extension SHA256Digest {
     /// The digest as 64 lower-case hex digits, as manifests and archive names write it.
-    public var hex: String {
+    public var hex: String { HexDigest.hex(self) }
+}
+
+/// Lower-case hex of bytes (digests, HMACs).
+enum HexDigest {
+    static func hex<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
         let digits: [UInt8] = Array("0123456789abcdef".utf8)
         var text: [UInt8] = []
         text.reserveCapacity(64)
-        for byte in self {
+        for byte in bytes {
             text.append(digits[Int(byte >> 4)])
             text.append(digits[Int(byte & 0x0f)])
         }

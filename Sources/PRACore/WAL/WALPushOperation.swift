@@ -29,8 +29,7 @@ public struct WALPushOperation {
         do {
             level = try configuration.integer("BACKUP_COMPRESSION_LEVEL", range: 1...9)
             remoteStore = try configuration["REMOTE_TARGET"].map { text throws(ConfigurationError) in
-                try RemoteTarget(text).appending(WALArchive.directoryName).store(
-                    sshKey: configuration["REMOTE_SSH_KEY"], knownHosts: configuration["REMOTE_SSH_KNOWN_HOSTS"], timeout: try configuration.seconds("BACKUP_TIMEOUT"))
+                try RemoteTarget(text).appending(WALArchive.directoryName).store(configuration: configuration)
             }
         } catch {
             throw OperationFailure(stage: "configuration", error)
@@ -55,13 +54,7 @@ public struct WALPushOperation {
             }
             do throws(RemoteError) {
                 try store.prepare()
-                try store.upload(result.archivedPath, as: fileName)
-                let copied = try store.digest(of: fileName, partial: true)
-                guard copied == digest else {
-                    try? store.delete([".\(fileName).partial"])
-                    throw RemoteError(target: store.description, operation: "verify", file: fileName, message: "the copy reads back as \(copied), the local file is \(digest); the copy was removed")
-                }
-                try store.finalize(fileName)
+                try store.put(result.archivedPath, as: fileName, expected: digest)
                 result.remoteTarget = store.description
             } catch {
                 throw OperationFailure(stage: "wal push", message: "\(name.text) is archived locally but the copy to \(store.description) failed (PostgreSQL will retry): \(error.description)")

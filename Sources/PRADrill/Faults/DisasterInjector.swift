@@ -33,6 +33,14 @@ struct DisasterInjector {
             let clock = MonotonicClock.now()
             try context.cluster.reinitialize()
             return ("crashed the server and lost its data directory; provisioned an empty server", clock.elapsed())
+        case .loseSite:
+            context.cluster.crash()
+            try context.cluster.wipeDataDirectory()
+            try FileManager.default.removeItem(atPath: context.backupDirectory)
+            try FileManager.default.createDirectory(atPath: context.backupDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
+            let clock = MonotonicClock.now()
+            try context.cluster.reinitialize()
+            return ("crashed the server, lost its data directory and the local backup directory; provisioned an empty server", clock.elapsed())
         case .badTransaction:
             guard let table = Self.damagedTable(context) else {
                 throw FaultError(description: "bad-transaction needs CRITICAL_TABLES in the scenario's env")

@@ -24,6 +24,10 @@ enum FaultRegistry {
         NetworkBandwidthFault.self,
         NetworkPartitionFault.self,
         NetworkResetFault.self,
+        S3TargetFault.self,
+        S3UnreachableFault.self,
+        S3ThrottlingFault.self,
+        S3DeniedFault.self,
     ]
 
     /// The kind called `name` in scenarios.

@@ -138,6 +138,9 @@ public enum DisasterKind: String, Sendable, Equatable, CaseIterable {
     case wipeDataDirectory = "wipe-data-directory"
     /// SIGKILL the server and lose its data directory; a new empty server is provisioned.
     case loseCluster = "lose-cluster"
+    /// The whole site: lose-cluster, and the local backup directory is deleted too; only the
+    /// off-site copies (REMOTE_TARGET) remain.
+    case loseSite = "lose-site"
     /// A bad transaction with the server still up: every row of the first `CRITICAL_TABLES`
     /// table deleted at a recorded moment.
     case badTransaction = "bad-transaction"

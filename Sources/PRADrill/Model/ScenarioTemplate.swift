@@ -37,7 +37,7 @@ public enum ScenarioTemplate {
           #   inject: {kind: kill-connections, after_bytes: 256KiB}
           #   expect: {outcome: failure, archive: absent, earlier_backups: untouched}
 
-          - disaster: drop-database      # starts the RTO clock; also wipe-data-directory, lose-cluster
+          - disaster: drop-database      # starts the RTO clock; also wipe-data-directory, lose-cluster, lose-site
 
           - restore: {}                  # --latest; or {archive: previous}
             expect:

@@ -41,8 +41,13 @@ struct DrillFaults: ParsableCommand {
     static func text(_ reference: FaultReference) -> String {
         var lines = [reference.name, "  " + reference.summary]
         let injectable = reference.allowedSteps.filter(\.runsPra).map(\.rawValue)
-        let asStep = reference.allowedSteps.contains(.fault) ? "as a fault: step, or " : "not as a fault: step; "
-        lines.append("  where: " + asStep + "inject: into " + injectable.joined(separator: ", "))
+        if injectable.isEmpty {
+            // A setting rather than damage (s3-target): only ever a step of its own.
+            lines.append("  where: as a fault: step only (never injected)")
+        } else {
+            let asStep = reference.allowedSteps.contains(.fault) ? "as a fault: step, or " : "not as a fault: step; "
+            lines.append("  where: " + asStep + "inject: into " + injectable.joined(separator: ", "))
+        }
         lines.append("  strikes: " + reference.timing.explanation)
         lines.append("  undone: " + reference.undo)
         if let requirement = reference.requirement { lines.append("  needs: " + requirement) }

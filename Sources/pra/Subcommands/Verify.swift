@@ -22,6 +22,10 @@ struct Verify: ParsableCommand {
             A bare archive name (as pra backup prints it) is looked up in BACKUP_DIR when it is not in \
             the current directory.
 
+            Remote copies (with --remote): every complete backup on REMOTE_TARGET (a directory, ssh:// \
+            or s3://) is downloaded, one at a time, into BACKUP_DIR/.pra-remote-verify and verified the \
+            same way against its manifest, then the download is removed.
+
             Exit codes: 0 everything valid, 1 an archive is invalid or the WAL has a gap or a corrupt \
             file, 2 usage error (a named archive does not exist, or with --all the backup directory \
             does not exist).
@@ -30,6 +34,7 @@ struct Verify: ParsableCommand {
               pra verify --all
               pra verify akig_backup_full_20261125_030000.sql.gz --json     # found in BACKUP_DIR
               pra verify --wal                  # the WAL archive and the recoverable window only
+              pra verify --remote               # the off-site copies on REMOTE_TARGET
             """)
 
     @Argument(help: ArgumentHelp("Archives to verify.", valueName: "archive"))
@@ -41,14 +46,17 @@ struct Verify: ParsableCommand {
     @Flag(name: .long, help: "Verify the WAL archive and state the recoverable window.")
     var wal = false
 
+    @Flag(name: .long, help: "Verify the complete backups on REMOTE_TARGET (downloaded one at a time).")
+    var remote = false
+
     @Flag(name: .long, help: "Print the verdicts as one JSON document.")
     var json = false
 
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
-        if archives.isEmpty && !all && !wal {
-            throw ValidationError("name at least one archive, or use --all or --wal")
+        if archives.isEmpty && !all && !wal && !remote {
+            throw ValidationError("name at least one archive, or use --all, --wal or --remote")
         }
     }
 
@@ -67,7 +75,7 @@ struct Verify: ParsableCommand {
         let checksWAL = wal || (all && FileManager.default.fileExists(atPath: WALArchive(backupDirectory: configuration.backupDirectory).root))
         if all {
             let catalogue = BackupCatalogue(directory: configuration.backupDirectory)
-            if catalogue.entries.isEmpty && bases.isEmpty && !checksWAL {
+            if catalogue.entries.isEmpty && bases.isEmpty && !checksWAL && !remote {
                 throw Terminal.fail("no archives in \(configuration.backupDirectory) (\(paths.origin)): it is empty; pra backup writes there, or point BACKUP_DIR or --backup-dir at the backups", exitCode: 1)
             }
             // All databases' backups are listed, each saying whose it is.
@@ -95,6 +103,9 @@ struct Verify: ParsableCommand {
             results.append(result)
             if !json { Terminal.output(result.summary + "\n") }
         }
+        if remote {
+            results += try verifyRemote(configuration, progress: progress)
+        }
         let walVerification = checksWAL ? WALArchiveVerification(backupDirectory: configuration.backupDirectory, progress: progress) : nil
         if let walVerification, !json { Terminal.output(walVerification.summary + "\n") }
         let invalid = results.filter { !$0.valid }
@@ -108,5 +119,32 @@ struct Verify: ParsableCommand {
         if !failures.isEmpty {
             throw Terminal.fail("\(failures.count) problem(s): " + failures.joined(separator: " | "), exitCode: 1)
         }
+    }
+
+    /// The remote copies' verdicts, each printed as it comes (exit 2 when REMOTE_TARGET is unset or unreachable).
+    private func verifyRemote(_ configuration: Configuration, progress: ProgressReporter?) throws -> [VerificationResult] {
+        let operation: RemoteCopyOperation
+        do {
+            guard let configured = try RemoteCopyOperation(configuration: configuration) else {
+                throw Terminal.fail("--remote needs REMOTE_TARGET (a directory, ssh://user@host/path or s3://bucket/prefix)", exitCode: 2)
+            }
+            operation = configured
+        } catch let error as ConfigurationError {
+            throw Terminal.fail(error.description, exitCode: 2)
+        }
+        let scratch = (configuration.backupDirectory as NSString).appendingPathComponent(".pra-remote-verify")
+        let results: [VerificationResult]
+        do {
+            results = try operation.verifyRemote(scratchDirectory: scratch, progress: progress)
+        } catch {
+            throw Terminal.fail(error.description, exitCode: 2)
+        }
+        if results.isEmpty {
+            throw Terminal.fail("no complete backup on \(operation.store.description)", exitCode: 1)
+        }
+        if !json {
+            for result in results { Terminal.output("remote " + result.summary + "\n") }
+        }
+        return results
     }
 }

@@ -36,6 +36,13 @@ public struct StatusOperation {
         let archiving = ArchivingStatus(settings: reached.database == nil ? nil : settings, backupDirectory: configuration.backupDirectory, rpoTarget: rpoTarget).evaluate(now: now)
         checks += backupChecks(catalogue, rpoTarget: rpoTarget, now: now, continuousArchiving: !archiving.checks.isEmpty)
         checks += archiving.checks
+        do {
+            if let remote = try RemoteCopyOperation(configuration: configuration) {
+                checks.append(remote.forMonitoring(timeout: healthTimeout).ageCheck(prefix: configuration.backupPrefix(for: database), rpoTarget: rpoTarget, now: now))
+            }
+        } catch {
+            checks.append(.init(name: "remote copy age", level: .warning, message: error.description))
+        }
         if let url = configuration["APP_HEALTH_URL"] {
             let outcome = HealthProbe(timeout: healthTimeout).check(url)
             checks.append(.init(name: "health", level: outcome.healthy ? .ok : .critical, message: outcome.summary, value: outcome.seconds))
