@@ -130,11 +130,15 @@ public final class SeaweedFSServer: @unchecked Sendable {
          "S3_MAX_RETRIES": "2"]
     }
 
+    /// Asks the server to stop, and kills it after 2 s: a graceful SeaweedFS shutdown takes
+    /// about 25 s, and the data of this throwaway server is deleted anyway.
     public func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
+        guard process.isRunning else { return }
+        process.terminate()
+        let asked = MonotonicClock.now()
+        while process.isRunning && asked.elapsed() < 2 { usleep(20_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
     }
 
     deinit { stop() }
