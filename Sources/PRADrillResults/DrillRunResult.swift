@@ -4,8 +4,9 @@ import Foundation
 public struct DrillRunResult: Codable, Sendable, Equatable {
     /// The version of this record's format, written in every JSON file and history line.
     /// 2 added the field itself; records without it (written before) are version 1, which has
-    /// the same fields and reads unchanged. 3 added ``shard`` (absent: not sharded).
-    public static let currentSchemaVersion = 3
+    /// the same fields and reads unchanged. 3 added ``shard`` (absent: not sharded), 4 ``jobs``
+    /// (absent: one scenario at a time).
+    public static let currentSchemaVersion = 4
 
     /// The format version the record was written in (``currentSchemaVersion`` for new runs).
     public var schemaVersion: Int
@@ -18,8 +19,11 @@ public struct DrillRunResult: Codable, Sendable, Equatable {
     public var scenarios: [ScenarioResult]
     /// `pra drill run --shard I/N`: which share of the catalogue this run is; `nil` for a whole run.
     public var shard: ShardRecord?
+    /// `pra drill run --jobs N`: how many scenarios ran at a time, when more than one (their
+    /// measured RTOs then include the competition for the machine); `nil`: one at a time.
+    public var jobs: Int?
 
-    public init(runID: String, toolVersion: String, host: String, startedAt: Date, finishedAt: Date, seconds: Double, scenarios: [ScenarioResult], shard: ShardRecord? = nil) {
+    public init(runID: String, toolVersion: String, host: String, startedAt: Date, finishedAt: Date, seconds: Double, scenarios: [ScenarioResult], shard: ShardRecord? = nil, jobs: Int? = nil) {
         schemaVersion = Self.currentSchemaVersion
         self.runID = runID
         self.toolVersion = toolVersion
@@ -29,6 +33,7 @@ public struct DrillRunResult: Codable, Sendable, Equatable {
         self.seconds = seconds
         self.scenarios = scenarios
         self.shard = shard
+        self.jobs = jobs
     }
 
     public var passedCount: Int { scenarios.filter { $0.verdict == .passed }.count }
@@ -40,7 +45,7 @@ public struct DrillRunResult: Codable, Sendable, Equatable {
 
 extension DrillRunResult {
     enum CodingKeys: String, CodingKey {
-        case schemaVersion, runID, toolVersion, host, startedAt, finishedAt, seconds, scenarios, shard
+        case schemaVersion, runID, toolVersion, host, startedAt, finishedAt, seconds, scenarios, shard, jobs
     }
 
     /// Reads a record of any version: one without `schemaVersion` is version 1.
@@ -55,5 +60,6 @@ extension DrillRunResult {
         seconds = try container.decode(Double.self, forKey: .seconds)
         scenarios = try container.decode([ScenarioResult].self, forKey: .scenarios)
         shard = try container.decodeIfPresent(ShardRecord.self, forKey: .shard)
+        jobs = try container.decodeIfPresent(Int.self, forKey: .jobs)
     }
 }

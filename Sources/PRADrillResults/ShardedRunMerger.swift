@@ -85,7 +85,7 @@ public enum ShardedRunMerger {
             runID: runs.first { $0.startedAt == startedAt }!.runID + "+\(record.count)-shards",
             toolVersion: unique(runs.map(\.toolVersion)), host: unique(runs.map(\.host)),
             startedAt: startedAt, finishedAt: finishedAt, seconds: finishedAt.timeIntervalSince(startedAt),
-            scenarios: scenarios)
+            scenarios: scenarios, jobs: runs.compactMap(\.jobs).max())
         let missing = (1...record.count).filter { latest[$0] == nil }
         return (run, missing)
     }

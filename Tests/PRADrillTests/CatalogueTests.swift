@@ -7,15 +7,15 @@ import Testing
 @Suite("drill catalogue end to end", .requires(.postgresServer))
 struct CatalogueTests {
     /// The catalogue holds disk-full scenarios (tmpfs: root), remote copies over ssh and email alerts (curl).
-    @Test("pra drill run passes the whole catalogue, none skipped, and writes schema-valid JUnit, JSON and a history line",
+    @Test("pra drill run --jobs 2 (as the main job) passes the whole catalogue, none skipped, and writes schema-valid JUnit, JSON and a history line",
           .requires(.root, .ssh, .curl, .xmllint, .junitSchema))
     func catalogue() throws {
         let reports = TestEnvironment.temporaryDirectory("catalogue")
         var environment = TestEnvironment.baseEnvironment()
         environment["PRA_FIXTURES_DIR"] = TestEnvironment.packageRoot + "/fixtures"
         // No wall-clock budget here (it would fail on a loaded machine, not on a regression):
-        // bench/catalogue_budget.sh measures the catalogue against its 5-minute budget.
-        let run = try PraBinary.run(["drill", "run", TestEnvironment.packageRoot + "/scenarios", "--junit", reports + "/junit.xml", "--json", reports + "/run.json", "--history", reports + "/history.jsonl", "--quiet"], environment: environment, timeout: 900)
+        // bench/budgets.sh times the catalogue against its budget (about a minute, as the main job runs it).
+        let run = try PraBinary.run(["drill", "run", TestEnvironment.packageRoot + "/scenarios", "--junit", reports + "/junit.xml", "--json", reports + "/run.json", "--history", reports + "/history.jsonl", "--jobs", "2", "--quiet"], environment: environment, timeout: 900)
         #expect(run.exitCode == 0, "\(run.stdout)\n\(run.stderr)")
         let files = try FileManager.default.contentsOfDirectory(atPath: TestEnvironment.packageRoot + "/scenarios").filter { $0.hasSuffix(".yaml") }
         #expect(run.stdout.contains("\(files.count) passed, 0 failed, 0 skipped"), "\(run.stdout)")
@@ -30,6 +30,15 @@ struct CatalogueTests {
 
         let lint = try ExternalProcess(executable: "/usr/bin/xmllint", arguments: ["--noout", "--schema", TestEnvironment.junitSchema, reports + "/junit.xml"]).run()
         #expect(lint.exitCode == 0, "\(lint.standardError)")
+    }
+
+    @Test("--jobs outside 1...64 is a usage error (exit 2) that runs nothing", arguments: ["0", "65"])
+    func jobsOutOfRange(_ jobs: String) throws {
+        let directory = TestEnvironment.temporaryDirectory("drilljobs")
+        let run = try PraBinary.run(["drill", "run", TestEnvironment.packageRoot + "/scenarios", "--jobs", jobs, "--history", directory + "/h.jsonl", "--json", directory + "/r.json", "--junit", directory + "/j.xml"], environment: TestEnvironment.baseEnvironment())
+        #expect(run.exitCode == 2)
+        #expect(run.stderr.contains("--jobs \(jobs) is not between 1 and 64"), "\(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory + "/r.json"))
     }
 
     @Test("a failing scenario exits 1 with expected vs actual; an invalid one exits 2 naming file and line")

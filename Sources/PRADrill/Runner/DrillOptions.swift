@@ -21,6 +21,11 @@ public struct DrillOptions: Sendable {
     /// `BACKUP_INTERVAL`, for the worst-case RPO projection.
     public var backupInterval: Double = 3600
     public var fixturesDirectory: String?
+    /// `--jobs`: how many scenarios run at a time (each on its own cluster).
+    public var jobs = 1
+    /// Each scenario's expected duration (the history's latest), to start the longest first
+    /// when `jobs` > 1.
+    public var expectedSeconds: [String: Double] = [:]
     /// Receives each log line as it happens (the live display).
     public var echo: (@Sendable (String) -> Void)?
 

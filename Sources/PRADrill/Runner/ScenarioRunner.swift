@@ -6,6 +6,8 @@ import PRADrillResults
 struct ScenarioRunner {
     let scenario: Scenario
     let options: DrillOptions
+    /// The run's seeded templates; `nil`: initdb and seed this scenario's cluster itself.
+    var templates: SeededTemplates? = nil
 
     /// What the measurement has gathered so far.
     final class MeasurementState {
@@ -54,20 +56,33 @@ struct ScenarioRunner {
                 try? FileManager.default.removeItem(atPath: workDirectory)
             }
         }
+        // 1 MiB segments: archived in milliseconds, so the archive lag is the switch interval's.
+        let walSegmentMegabytes: Int? = scenario.archiveTimeout == nil ? nil : 1
+        var template: SeededTemplates.Template?
+        var seedingLines: [String] = []
+        if let templates {
+            do {
+                template = try templates.template(for: .init(fixture: scenario.fixture, scale: scale, walSegmentMegabytes: walSegmentMegabytes)) { seedingLines.append($0) }
+            } catch {
+                result.verdict = .failed
+                result.error = error.description
+                result.seconds = clock.elapsed()
+                return result
+            }
+        }
         let cluster: ScratchCluster
         do {
             try FileManager.default.createDirectory(atPath: workDirectory + "/backups", withIntermediateDirectories: true)
             try FileManager.default.createDirectory(atPath: workDirectory + "/reports", withIntermediateDirectories: true)
             if let archiveTimeout = scenario.archiveTimeout {
-                // 1 MiB segments: archived in milliseconds, so the archive lag is the switch interval's.
                 let backups = workDirectory + "/backups"
                 chmod(options.workRoot, 0o755)
                 chmod(workDirectory, 0o755)
                 cluster = try ScratchCluster(
                     settings: ScratchCluster.archivingSettings(praExecutable: options.praExecutable, backupDirectory: backups, archiveTimeout: Int(archiveTimeout)),
-                    walSegmentMegabytes: 1, preparing: { try $0.grantServerAccess(to: backups) })
+                    walSegmentMegabytes: walSegmentMegabytes, cloning: template?.dataDirectory, preparing: { try $0.grantServerAccess(to: backups) })
             } else {
-                cluster = try ScratchCluster()
+                cluster = try ScratchCluster(cloning: template?.dataDirectory)
             }
         } catch {
             result.verdict = .failed
@@ -91,13 +106,19 @@ struct ScenarioRunner {
         }
         defer { proxy.stop() }
         let context = ScenarioContext(cluster: cluster, database: scenario.fixture, workDirectory: workDirectory, praExecutable: options.praExecutable, scenarioEnvironment: scenario.environment, proxy: proxy, echo: options.echo)
+        for line in seedingLines { context.log(line) }
         context.log("scenario \(scenario.name): cluster on port \(cluster.port) (pra steps through 127.0.0.1:\(proxy.port)), work directory \(workDirectory)")
 
         var workload: HeartbeatWorkload?
         do {
-            let loaded = try FixtureLoader(name: scenario.fixture, fixturesDirectory: options.fixturesDirectory)
-                .load(settings: cluster.connectionSettings, database: context.database, scale: scale)
-            context.log("seeded \(loaded.fixture) at scale \(scale): \(loaded.tables) tables, \(loaded.rows) rows, \(ByteCount.format(UInt64(loaded.databaseBytes))) in \(DurationParser.format(loaded.seconds))")
+            if let template {
+                let seeded = template.seeded
+                context.log("seeded \(seeded.fixture) at scale \(scale): \(seeded.tables) tables, \(seeded.rows) rows, \(ByteCount.format(UInt64(seeded.databaseBytes))) (a copy of the run's template, seeded once in \(DurationParser.format(seeded.seconds)))")
+            } else {
+                let loaded = try FixtureLoader(name: scenario.fixture, fixturesDirectory: options.fixturesDirectory)
+                    .load(settings: cluster.connectionSettings, database: context.database, scale: scale)
+                context.log("seeded \(loaded.fixture) at scale \(scale): \(loaded.tables) tables, \(loaded.rows) rows, \(ByteCount.format(UInt64(loaded.databaseBytes))) in \(DurationParser.format(loaded.seconds))")
+            }
             if let rate = scenario.heartbeatRate {
                 let heartbeat = HeartbeatWorkload(settings: cluster.connectionSettings.with(database: context.database), rate: rate)
                 try heartbeat.start()

@@ -29,6 +29,7 @@ struct DrillRun: ParsableCommand {
               pra drill run --report                         # monthly drill: catalogue + compliance report
               pra drill run scenarios/disk-full-during-backup.yaml --junit out/junit.xml
               pra drill run --shard 2/3                      # the second of three parallel CI jobs
+              pra drill run --jobs 2                         # two scenarios at a time (the main job)
 
             Sharding: --shard I/N runs a deterministic share of the catalogue, balanced by each \
             scenario's latest duration in the history (the same history in every job gives the \
@@ -36,6 +37,13 @@ struct DrillRun: ParsableCommand {
             once. Each result records its shard and pipeline (--group, default the CI pipeline id: \
             CI_PIPELINE_ID, GITHUB_RUN_ID, BUILDKITE_BUILD_ID or BUILD_TAG); `pra report --history \
             A --history B ...` reports the shards of one pipeline as one run. See docs/ci.md.
+
+            Speed: the fixture is seeded once per scale and every scenario's cluster starts \
+            from a copy of it. --jobs N runs N scenarios at a time, longest first by the \
+            history; each keeps its own cluster, proxy and directories, its lines are printed \
+            together when it ends, and the reports keep catalogue order. Scenarios then share \
+            the cores, so each measured RTO is an upper bound of what it would be alone (the \
+            result records jobs); for the quietest measurement use --jobs 1.
             """)
 
     @Argument(help: ArgumentHelp("Scenario files or directories (default: scenarios/).", valueName: "path"))
@@ -68,6 +76,9 @@ struct DrillRun: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The pipeline the shards belong to (default: the CI pipeline id from the environment).", valueName: "id"))
     var group: String?
 
+    @Option(name: .long, help: ArgumentHelp("Run N scenarios at a time, each on its own cluster (default 1; the main job uses the number of cores).", valueName: "N"))
+    var jobs: Int = 1
+
     @Flag(name: .long, help: "Also build the compliance report from the history (reports/compliance.html and .md, as `pra report`).")
     var report = false
 
@@ -84,14 +95,18 @@ struct DrillRun: ParsableCommand {
             throw Terminal.fail(error.description, exitCode: 2)
         }
         if let seed { scenarios = scenarios.map { $0.withBitFlipSeed(seed) } }
+        guard (1...64).contains(jobs) else {
+            throw Terminal.fail("--jobs \(jobs) is not between 1 and 64", exitCode: 2)
+        }
         let reports = configuration.reportDirectory
         let historyPath = history ?? reports + "/history.jsonl"
+        let durations = ShardPlan.durations(from: RunReportFiles.readHistory(path: historyPath).runs)
         var shardRecord: ShardRecord?
         if let shard {
             guard let (index, count) = ShardPlan.parseShard(shard) else {
                 throw Terminal.fail("--shard \(shard) is not I/N with 1 ≤ I ≤ N (examples: 1/3, 3/3)", exitCode: 2)
             }
-            let plan = ShardPlan(catalogue: scenarios.map(\.name), count: count, durations: ShardPlan.durations(from: RunReportFiles.readHistory(path: historyPath).runs))
+            let plan = ShardPlan(catalogue: scenarios.map(\.name), count: count, durations: durations)
             let names = plan.names(ofShard: index)
             scenarios = scenarios.filter { names.contains($0.name) }
             shardRecord = plan.record(shard: index, group: group ?? ShardPlan.ciGroup(environment: ProcessInfo.processInfo.environment))
@@ -108,6 +123,8 @@ struct DrillRun: ParsableCommand {
         }
         options.scaleOverride = scale
         options.keep = keep
+        options.jobs = jobs
+        options.expectedSeconds = durations
         let quiet = common.quiet
         options.echo = { line in if !quiet { FileHandle.standardError.write(Data((line + "\n").utf8)) } }
 
