@@ -11,4 +11,7 @@ scripts/ensure-deps.sh
 swift build -c release --product pra
 pra="$(swift build -c release --show-bin-path)/pra"
 mkdir -p reports
-exec "$pra" drill run scenarios --report --env-file /dev/null "$@"
+# Scenarios mostly wait (timeouts, archive_timeout, the steps' own sleeps): two per core, at
+# most 8, each on its own cluster, run the catalogue in about a minute (bench/budgets.sh).
+jobs=$(( $(nproc) * 2 )); (( jobs > 8 )) && jobs=8
+exec "$pra" drill run scenarios --report --env-file /dev/null --jobs "$jobs" "$@"
