@@ -183,6 +183,29 @@ struct PointInTimeRecoveryTests {
         #expect(toLatest.stdout.contains("\"serverRunning\" : false"))
     }
 
+    @Test("a base backup while archive_command fails stops with the reason instead of waiting for ever, leaving no archive")
+    func baseBackupWhileArchivingFails() throws {
+        let server = try ArchivingCluster(label: "bbstall")
+        try server.switchAndWait()
+        // The archive unwritable for the server's OS user: every archive_command fails.
+        let root = server.archive.root
+        let directories = [root] + (try FileManager.default.contentsOfDirectory(atPath: root)).map { root + "/" + $0 }.filter {
+            var isDirectory: ObjCBool = false
+            return FileManager.default.fileExists(atPath: $0, isDirectory: &isDirectory) && isDirectory.boolValue
+        }
+        for directory in directories { chmod(directory, 0o555) }
+        defer { for directory in directories { chmod(directory, 0o750) } }
+        let before = try FileManager.default.contentsOfDirectory(atPath: server.backupDirectory).sorted()
+        let backup = try server.pra(["backup", "--base"], extra: ["ARCHIVE_WAIT_TIMEOUT": "5s"], timeout: 600)
+        #expect(backup.exitCode == 1, "\(backup.stdout) \(backup.stderr)")
+        #expect(backup.stderr.contains("archive_command has been failing for"), "\(backup.stderr)")
+        #expect(backup.stderr.contains("ARCHIVE_WAIT_TIMEOUT=5.0s"), "\(backup.stderr)")
+        #expect(backup.stderr.contains("a base backup cannot complete until the WAL it needs is archived"), "\(backup.stderr)")
+        // Nothing that looks like a backup, no partial file: the directory is as it was (the lock aside).
+        let after = try FileManager.default.contentsOfDirectory(atPath: server.backupDirectory).filter { $0 != ".pra-backup.lock" }.sorted()
+        #expect(after == before.filter { $0 != ".pra-backup.lock" }, "\(after)")
+    }
+
     @Test("refusals: target in the future, before the oldest base backup, non-empty directory")
     func refusals() throws {
         let server = try ArchivingCluster(label: "pitrno")

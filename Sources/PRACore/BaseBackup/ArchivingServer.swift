@@ -49,6 +49,13 @@ public final class ArchivingServer {
 
     /// The archiver's counters (`pg_stat_archiver`).
     public func archiverStatistics() throws(PostgresError) -> ArchiverStatistics {
+        try ArchiverStatistics.read(connection)
+    }
+}
+
+extension ArchiverStatistics {
+    /// Reads `pg_stat_archiver` on `connection`.
+    public static func read(_ connection: PostgresConnection) throws(PostgresError) -> ArchiverStatistics {
         let row = try connection.execute("""
             SELECT archived_count, last_archived_wal, extract(epoch FROM last_archived_time)::float8,
                    failed_count, last_failed_wal, extract(epoch FROM last_failed_time)::float8

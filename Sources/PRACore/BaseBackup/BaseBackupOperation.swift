@@ -24,6 +24,7 @@ public struct BaseBackupOperation {
         let level: Int
         let retention: RetentionPolicy
         let timeout: Double
+        let archiveWait: Double
         let jobs: Int
         do {
             settings = try configuration.connectionSettings()
@@ -33,6 +34,7 @@ public struct BaseBackupOperation {
                 retentionDays: try configuration.integer("BASE_BACKUP_RETENTION_DAYS", range: 0...36500),
                 minimumKept: try configuration.integer("BASE_BACKUP_MIN_KEEP", range: 1...100_000))
             timeout = try configuration.seconds("BACKUP_TIMEOUT")
+            archiveWait = try configuration.seconds("ARCHIVE_WAIT_TIMEOUT")
         } catch {
             throw OperationFailure(stage: "configuration", error)
         }
@@ -87,11 +89,24 @@ public struct BaseBackupOperation {
             hasher.update(bufferPointer: chunk)
             try file.write(chunk)
         }
+        // pg_basebackup waits without limit for WAL that a failing archive_command never archives.
+        let stallWatch = ArchiveStallWatch(settings: settings, applicationName: Self.applicationName, since: startedAt, patience: archiveWait)
+        stallWatch.start()
         do {
-            let outcome = try process.run { chunk in
-                tar.scan(chunk)
-                try deflater.compress(chunk, sink: writeCompressed)
-                progress?.update(phase: "base backup", bytes: deflater.bytesIn, total: server.clusterSize)
+            let outcome: ExternalProcess.Outcome
+            do {
+                outcome = try process.run { chunk in
+                    tar.scan(chunk)
+                    try deflater.compress(chunk, sink: writeCompressed)
+                    progress?.update(phase: "base backup", bytes: deflater.bytesIn, total: server.clusterSize)
+                }
+                stallWatch.stop()
+            } catch {
+                stallWatch.stop()
+                throw error
+            }
+            if let stalled = stallWatch.reason {
+                throw OperationFailure(stage: "archiving", message: stalled)
             }
             progress?.announce("base backup: copy complete; checking the tar archive and writing the manifests")
             try process.check(outcome)

@@ -33,7 +33,7 @@ public struct Configuration: Sendable {
         ("PRA_JOBS", nil, "worker threads for compression and parallel restore connections (default: the number of CPU cores)"),
         ("BASE_BACKUP_RETENTION_DAYS", "7", "delete base backups (pra backup --base) older than this many days, and the WAL only they needed..."),
         ("BASE_BACKUP_MIN_KEEP", "2", "...but always keep this many newest base backups"),
-        ("ARCHIVE_WAIT_TIMEOUT", "5m", "how long pra backup --incremental waits for the WAL to be archived"),
+        ("ARCHIVE_WAIT_TIMEOUT", "5m", "how long pra backup --incremental waits for the WAL to be archived, and how long a base backup waits while archive_command fails"),
         ("RECOVERY_TIMEOUT", "2h", "how long pra restore --pitr waits for recovery to reach its target"),
         ("RESTORE_DB", nil, "database restore creates (default: <database>_restore)"),
         ("RESTORE_MAINTENANCE_DB", "postgres", "database restore connects to for CREATE/DROP/RENAME DATABASE"),
