@@ -116,9 +116,13 @@ struct CatalogueTests {
             usleep(50_000)
         }
         #expect(text.contains("step 1 backup: ok"), "the drill never reached its wait step: \(text)")
+        // Two clusters: the run's seeded template (stopped) and the scenario's copy of it (running).
         let clusters = try FileManager.default.contentsOfDirectory(atPath: temporary).filter { $0.hasPrefix("pra-cluster-") }.map { temporary + "/" + $0 }
-        try #require(clusters.count == 1, "expected the drill's one cluster in \(temporary): \(clusters)")
-        let cluster = clusters[0]
+        try #require(clusters.count == 2, "expected the drill's template and scenario clusters in \(temporary): \(clusters)")
+        let running = clusters.filter { FileManager.default.fileExists(atPath: $0 + "/data/postmaster.pid") }
+        try #require(running.count == 1, "expected one running cluster (the scenario's): \(running)")
+        let cluster = running[0]
+        let template = try #require(clusters.first { $0 != cluster })
         let pidText = try String(contentsOfFile: cluster + "/data/postmaster.pid", encoding: .utf8)
         let pid = try #require(pidText.split(separator: "\n").first.flatMap { pid_t($0) }, "no pid in postmaster.pid")
         #expect(ScratchCluster.isAlive(pid))
@@ -130,6 +134,7 @@ struct CatalogueTests {
         process.waitUntilExit()
         #expect(process.terminationStatus == 128 + SIGINT)
         #expect(!FileManager.default.fileExists(atPath: cluster), "cluster directory \(cluster) left behind")
+        #expect(!FileManager.default.fileExists(atPath: template), "template directory \(template) left behind")
         #expect(!ScratchCluster.isAlive(pid), "postmaster \(pid) still running")
         #expect(!FileManager.default.fileExists(atPath: workDirectory), "work directory \(workDirectory) left behind")
         let left = try FileManager.default.contentsOfDirectory(atPath: temporary)
