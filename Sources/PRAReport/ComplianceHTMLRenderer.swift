@@ -42,7 +42,7 @@ public struct ComplianceHTMLRenderer: Sendable {
         var meta = "Generated \(ComplianceFormat.dateTime(report.generatedAt)) by pra from <code>\(e(report.historyPath))</code>: "
         meta += "\(ComplianceFormat.count(report.totalRunCount, "drill run")) recorded"
         if let since = report.since { meta += ", trend since \(ComplianceFormat.day(since)) (\(ComplianceFormat.count(report.trend.runs.count, "run")))" }
-        meta += ". Latest run <code>\(e(report.latest.runID))</code> on \(e(report.latest.host)), pra \(e(report.latest.toolVersion)), \(ComplianceFormat.dateTime(report.latest.startedAt))."
+        meta += ". Latest run <code>\(e(report.latest.runID))</code> on \(e(report.latest.host)), pra \(e(report.latest.toolVersion)), \(ComplianceFormat.dateTime(report.latest.startedAt))\(report.latest.sharingNote)."
         out += "<p class=\"meta\">\(meta)</p>\n</header>\n"
         return out
     }

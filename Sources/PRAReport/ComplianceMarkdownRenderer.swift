@@ -22,7 +22,7 @@ public struct ComplianceMarkdownRenderer: Sendable {
         lines.append("")
         var meta = "Generated \(ComplianceFormat.dateTime(r.generatedAt)) by pra from `\(code(r.historyPath))`: \(ComplianceFormat.count(r.totalRunCount, "drill run")) recorded"
         if let since = r.since { meta += ", trend since \(ComplianceFormat.day(since)) (\(ComplianceFormat.count(r.trend.runs.count, "run")))" }
-        meta += ". Latest run `\(code(r.latest.runID))` on \(escape(r.latest.host)), pra \(escape(r.latest.toolVersion)), \(ComplianceFormat.dateTime(r.latest.startedAt))."
+        meta += ". Latest run `\(code(r.latest.runID))` on \(escape(r.latest.host)), pra \(escape(r.latest.toolVersion)), \(ComplianceFormat.dateTime(r.latest.startedAt))\(r.latest.sharingNote)."
         lines.append(meta)
         lines.append("")
 

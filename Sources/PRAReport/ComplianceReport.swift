@@ -20,6 +20,13 @@ public struct ComplianceReport: Sendable, Encodable {
         public var host: String
         public var toolVersion: String
         public var seconds: Double
+        /// Scenarios run at a time (`--jobs`), when more than one: their RTOs include the sharing.
+        public var jobs: Int?
+
+        /// ", 4 scenarios at a time (each RTO includes the sharing of the machine)", or nothing.
+        var sharingNote: String {
+            jobs.map { ", \($0) scenarios at a time (each measured RTO includes the sharing of the machine)" } ?? ""
+        }
     }
 
     /// A scenario's projection, named.
@@ -124,7 +131,7 @@ public struct ComplianceReport: Sendable, Encodable {
         since = settings.since
         self.catalogue = catalogue
         maximumDrillAgeSeconds = settings.maximumDrillAgeSeconds
-        latest = RunInfo(runID: latestRun.runID, startedAt: latestRun.startedAt, host: latestRun.host, toolVersion: latestRun.toolVersion, seconds: latestRun.seconds)
+        latest = RunInfo(runID: latestRun.runID, startedAt: latestRun.startedAt, host: latestRun.host, toolVersion: latestRun.toolVersion, seconds: latestRun.seconds, jobs: latestRun.jobs)
         latestPoint = ComplianceTrend.point(latestRun, catalogue: catalogue)
         let earlier = Array(runs.dropLast())
         rto = TargetVerdict.judge(.rto, run: latestRun, earlier: earlier)

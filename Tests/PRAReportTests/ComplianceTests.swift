@@ -77,6 +77,20 @@ struct ComplianceHistoryTests {
         #expect(html.contains("<th scope=\"col\">Phase</th>"))
     }
 
+    @Test("a run of several scenarios at a time says so beside its RTOs; one at a time says nothing")
+    func sharingNote() throws {
+        let real = try ComplianceFixtures.realHistory()
+        var shared = real.latest
+        shared.jobs = 4
+        let report = try ComplianceReport(runs: [real.older, shared], settings: settings(real.path, now: Date()))
+        #expect(report.latest.jobs == 4)
+        let note = "4 scenarios at a time (each measured RTO includes the sharing of the machine)"
+        #expect(ComplianceMarkdownRenderer(report: report).markdown.contains(note))
+        #expect(ComplianceHTMLRenderer(report: report).html.contains(note))
+        let alone = try ComplianceReport(runs: [real.older, real.latest], settings: settings(real.path, now: Date()))
+        #expect(!ComplianceMarkdownRenderer(report: alone).markdown.contains("at a time"))
+    }
+
     @Test("trend points: one per run, pass rate, worst figures, per-scenario series")
     func trendPoints() throws {
         let real = try ComplianceFixtures.realHistory()
