@@ -80,7 +80,7 @@ public struct BaseBackupOperation {
         let process = ExternalProcess(
             executable: tool,
             arguments: ["--pgdata=-", "--format=tar", "--wal-method=none", "--checkpoint=fast", "--no-password",
-                        "--label=pra \(name.fileName)"],
+                        "--label=pra \(name.fileName)"] + (settings.childNetworkKeywords.isEmpty ? [] : ["--dbname=" + settings.childNetworkKeywords.trimmingCharacters(in: .whitespaces)]),
             environment: settings.childEnvironment(applicationName: Self.applicationName),
             timeout: timeout)
         let progress = self.progress

@@ -29,6 +29,7 @@ final class ParallelDumpLoader {
 
     private let psql: String
     private let environment: [String: String]
+    private let dbnameArgument: String?
     private let jobs: Int
     private let spillDirectory: String
     private var scanner = DumpScanner()
@@ -74,7 +75,10 @@ final class ParallelDumpLoader {
     private let connect: @Sendable () throws -> PostgresConnection
     static let parallelCap = 16 << 20
 
-    init(psql: String, environment: [String: String], jobs: Int, spillDirectory: String, connect: @escaping @Sendable () throws -> PostgresConnection) {
+    /// - Parameter dbnameArgument: psql's `--dbname=...` (the staging database and the network
+    ///   keywords); `nil`: the database of `environment`.
+    init(psql: String, environment: [String: String], dbnameArgument: String? = nil, jobs: Int, spillDirectory: String, connect: @escaping @Sendable () throws -> PostgresConnection) {
+        self.dbnameArgument = dbnameArgument
         self.connect = connect
         self.psql = psql
         self.environment = environment
@@ -98,8 +102,10 @@ final class ParallelDumpLoader {
         return nil
     }
 
-    private static func psqlArguments(file: String) -> [String] {
-        ["-X", "-q", "--no-password", "-v", "ON_ERROR_STOP=1", "-o", "/dev/null", "-f", file]
+    /// psql's arguments; the connection string carries the network keywords (keepalives,
+    /// tcp_user_timeout), which have no `PG*` variable, so a dead link fails a worker.
+    private func psqlArguments(file: String) -> [String] {
+        ["-X", "-q", "--no-password", "-v", "ON_ERROR_STOP=1", "-o", "/dev/null", "-f", file] + (dbnameArgument.map { [$0] } ?? [])
     }
 
     // MARK: - streaming
@@ -391,7 +397,7 @@ final class ParallelDumpLoader {
         try misc?.write(contentsOf: Data(((restrictLine ?? "") + prologue).utf8))
         rest = try Self.create(restPath)
         try rest?.write(contentsOf: Data(((restrictLine ?? "") + prologue).utf8))
-        scheduler = LoadScheduler(jobs: jobs, psql: psql, arguments: Self.psqlArguments(file: "-"), environment: environment, preamble: restrictLine ?? "", connect: connect)
+        scheduler = LoadScheduler(jobs: jobs, psql: psql, arguments: psqlArguments(file: "-"), environment: environment, preamble: restrictLine ?? "", connect: connect)
     }
 
     /// Sends bytes that are not table data where the current phase and entry say.
@@ -401,7 +407,7 @@ final class ParallelDumpLoader {
             if schemaFeed == nil {
                 let feed = ChunkChannel(depth: 8)
                 schemaFeed = feed
-                schemaWorker = PsqlWorker(executable: psql, arguments: Self.psqlArguments(file: "-") + ["--single-transaction"], environment: environment, feed: feed)
+                schemaWorker = PsqlWorker(executable: psql, arguments: psqlArguments(file: "-") + ["--single-transaction"], environment: environment, feed: feed)
             }
             if !schemaFeed!.put(Data(bytes)) {
                 throw LoadFailure(description: schemaWorker?.wait() ?? "psql stopped reading the schema")
@@ -447,10 +453,10 @@ final class ParallelDumpLoader {
         misc = nil
         try rest?.close()
         rest = nil
-        if let failure = PsqlWorker.runFile(psql, Self.psqlArguments(file: miscPath), environment) { throw LoadFailure(description: failure) }
+        if let failure = PsqlWorker.runFile(psql, psqlArguments(file: miscPath), environment) { throw LoadFailure(description: failure) }
         indexScripts = []
         foreignKeyScripts = []
-        if let failure = PsqlWorker.runFile(psql, Self.psqlArguments(file: restPath), environment) { throw LoadFailure(description: failure) }
+        if let failure = PsqlWorker.runFile(psql, psqlArguments(file: restPath), environment) { throw LoadFailure(description: failure) }
     }
 
     /// Stops every psql (the archive did not verify, or the restore gave up).

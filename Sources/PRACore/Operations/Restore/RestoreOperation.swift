@@ -389,7 +389,7 @@ public struct RestoreOperation {
             try connection.execute("SET client_min_messages = warning")
             return connection
         }
-        let loader = ParallelDumpLoader(psql: psql, environment: environment, jobs: jobs, spillDirectory: spill, connect: connect)
+        let loader = ParallelDumpLoader(psql: psql, environment: environment, dbnameArgument: "--dbname=" + BackupOperation.connectionString(database: database) + settings.childNetworkKeywords, jobs: jobs, spillDirectory: spill, connect: connect)
         let verdict: VerificationResult
         do {
             verdict = try ArchiveVerifier(phase: "restore").verify(archivePath: candidate.archive, manifestPath: candidate.manifest, requireManifest: candidate.requireManifest, progress: progress) { chunk in
