@@ -60,6 +60,42 @@ struct FailurePathCLITests {
         #expect(try String(contentsOfFile: report, encoding: .utf8).contains("✗ integrity"))
     }
 
+    @Test("restore --latest: a newest backup whose load differs from its manifest never replaces the target; the previous backup is restored instead")
+    func restoreRowMismatchFallsBack() throws {
+        let setup = try Self.backedUp("rowfallback")
+        let older = setup.archive
+        // A second backup, then its manifest made to disagree with it.
+        sleep(1)  // archive names have one-second resolution
+        let second = try PraBinary.run(["backup", "--full"], environment: setup.environment)
+        try #require(second.exitCode == 0, "\(second.stderr)")
+        let newest = try #require(BackupCatalogue(directory: setup.directory + "/backups").newestComplete)
+        try #require(newest.archivePath != older)
+        var manifest = try BackupManifest.load(path: newest.manifestPath)
+        let index = try #require(manifest.tables.firstIndex { $0.name == "users" })
+        manifest.tables[index].rows += 1
+        try manifest.encoded().write(to: URL(fileURLWithPath: newest.manifestPath))
+
+        // An existing target with rows of its own: replaced only by a load that passes its checks.
+        let target = setup.database + "_fb"
+        let fresh = try PraBinary.run(["restore", "--latest", "--target-db", target, "--json"], environment: setup.environment)
+        #expect(fresh.exitCode == 0, "\(fresh.stdout)\(fresh.stderr)")
+        let document = try JSONSerialization.jsonObject(with: Data(fresh.stdout.utf8)) as? [String: Any]
+        #expect((document?["archive"] as? String) == older, "\(fresh.stdout)")
+        let skipped = (document?["skippedBackups"] as? [String]) ?? []
+        #expect(skipped.contains { $0.contains((newest.archivePath as NSString).lastPathComponent) && $0.contains("loaded but failed its checks (integrity: 1 table(s) differ: public.users") }, "\(skipped)")
+        #expect(try Self.databases(prefix: target + "__pra").isEmpty, "a staging database was left")
+
+        // Only the tampered backup left: the existing target keeps its content.
+        try FileManager.default.removeItem(atPath: older)
+        try FileManager.default.removeItem(atPath: older + BackupArchiveName.manifestSuffix)
+        try TestEnvironment.psql("CREATE TABLE kept_marker (id int); INSERT INTO kept_marker VALUES (42)", database: target)
+        let refused = try PraBinary.run(["restore", "--latest", "--target-db", target, "--force"], environment: setup.environment)
+        #expect(refused.exitCode == 1, "\(refused.stdout)\(refused.stderr)")
+        #expect(refused.stderr.contains("integrity: 1 table(s) differ: public.users"), "\(refused.stderr)")
+        #expect(try TestEnvironment.psql("SELECT id FROM kept_marker", database: target) == "42", "the target was replaced by a load that failed its checks")
+        #expect(try Self.databases(prefix: target + "__pra").isEmpty, "a staging database was left")
+    }
+
     @Test("restore: a critical table missing from the restored database fails the check, exit 1, naming the table")
     func restoreMissingCriticalTable() throws {
         let setup = try Self.backedUp("critmissing", extra: ["CRITICAL_TABLES": "users,ghost_ledger"])

@@ -137,6 +137,8 @@ public struct RestoreOperation {
         // trailer are verified in the same pass that loads, and a load that does not verify
         // is thrown away with its staging database.
         var loaded: VerificationResult?
+        // The last load whose content failed the checks (row counts, tables), with them.
+        var refused: (verdict: VerificationResult, checks: [RestoreResult.Check], note: String)?
         var index = 0
         var pendingRemote: [BackupArchiveName] = []
         while loaded == nil {
@@ -194,7 +196,21 @@ public struct RestoreOperation {
             switch load(candidate, into: staging.name, settings: settings, jobs: jobs, method: &result.loadMethod) {
             case .loaded(let verdict):
                 VerificationRecord.save(verdict)
-                loaded = verdict
+                // The content is checked in the staging database, before it replaces anything:
+                // a load that differs from its manifest never becomes the target, and --latest
+                // falls back to the previous backup as for one that fails verification.
+                progress?.announce("checks: tables, row counts against the manifest, critical tables")
+                phases.begin("check")
+                let checks = contentChecks(of: verdict, in: staging.name, settings: settings)
+                if checks.allSatisfy(\.passed) {
+                    loaded = verdict
+                    result.checks = checks
+                } else {
+                    staging.drop()
+                    let note = "\(name) loaded but failed its checks (" + checks.filter { !$0.passed }.map { "\($0.name): \($0.message)" }.joined(separator: "; ") + ")"
+                    refused = (verdict, checks, note)
+                    result.skippedBackups.append(note)
+                }
             case .invalid(let verdict):
                 VerificationRecord.save(verdict)
                 result.skippedBackups.append("\(name) failed verification (\(verdict.problems.map(\.message).joined(separator: "; ")))")
@@ -211,6 +227,17 @@ public struct RestoreOperation {
             }
             if loaded != nil { break }
         }
+        if loaded == nil, let refused {
+            // Nothing better to fall back to: report the checks that refused the last load.
+            // The target was never touched; nothing of the load is left.
+            result.archive = refused.verdict.archive
+            result.archiveHasManifest = refused.verdict.hasManifest
+            result.backupFinishedAt = refused.verdict.backupFinishedAt
+            result.checks = refused.checks
+            // Its checks say it in full; the others skipped stay listed.
+            result.skippedBackups.removeAll { $0 == refused.note }
+            return finish()
+        }
         guard let chosen = loaded else {
             staging.drop()
             if case .file(let path) = source {
@@ -221,7 +248,6 @@ public struct RestoreOperation {
         result.archive = chosen.archive
         result.archiveHasManifest = chosen.hasManifest
         result.backupFinishedAt = chosen.backupFinishedAt
-        let manifest = chosen.hasManifest ? try? BackupManifest.load(path: chosen.archive + BackupArchiveName.manifestSuffix) : nil
 
         do {
             try Self.swapIntoPlace(admin: admin, staging: staging.name, target: target)
@@ -230,15 +256,7 @@ public struct RestoreOperation {
             return fail("load", OperationFailure(stage: "load", error).message)
         }
 
-        // Check.
-        progress?.announce("checks: tables, row counts against the manifest, critical tables, health URLs")
-        phases.begin("check")
-        do {
-            let restored = try PostgresConnection(settings, database: target, applicationName: Self.applicationName)
-            result.checks = try RestoreChecks(connection: restored, manifest: manifest, criticalTables: configuration.list("CRITICAL_TABLES")).run()
-        } catch {
-            result.checks.append(.init(name: "tables", passed: false, message: "cannot inspect \(target): \(OperationFailure(stage: "check", error).message)"))
-        }
+        // The application's view of the restored target.
         let probe = HealthProbe(timeout: healthTimeout)
         if let url = configuration["APP_HEALTH_URL"] {
             let outcome = probe.check(url)
@@ -249,6 +267,17 @@ public struct RestoreOperation {
             result.checks.append(.init(name: "endpoint", passed: outcome.healthy, message: outcome.summary))
         }
         return finish()
+    }
+
+    /// Tables, row counts against the manifest and critical tables of a load, in `database`.
+    private func contentChecks(of verdict: VerificationResult, in database: String, settings: ConnectionSettings) -> [RestoreResult.Check] {
+        let manifest = verdict.hasManifest ? try? BackupManifest.load(path: verdict.archive + BackupArchiveName.manifestSuffix) : nil
+        do {
+            let restored = try PostgresConnection(settings, database: database, applicationName: Self.applicationName)
+            return try RestoreChecks(connection: restored, manifest: manifest, criticalTables: configuration.list("CRITICAL_TABLES")).run()
+        } catch {
+            return [.init(name: "tables", passed: false, message: "cannot inspect the restored database: \(OperationFailure(stage: "check", error).message)")]
+        }
     }
 
     /// classid of the advisory lock a restore holds on its target (`hashtext(target)` is the objid).
