@@ -142,7 +142,9 @@ public struct DrillRunner {
         lines.insert(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  "), at: 1)
         lines.append("")
         lines.append("\(run.passedCount) passed, \(run.failedCount) failed, \(run.skippedCount) skipped in \(DurationParser.format(run.seconds))")
-        let projected = run.scenarios.compactMap { $0.measurement.projections }.last
+        // The worst-case RPO from a scenario that measured a backup (a point-in-time one has none).
+        let all = run.scenarios.compactMap { $0.measurement.projections }
+        let projected = all.last { $0.worstCaseRPOSeconds != nil } ?? all.last
         if let projected {
             var line = "projections (not measurements): worst-case RPO \(projected.worstCaseRPOSeconds.map { DurationParser.format($0) } ?? "-") for BACKUP_INTERVAL \(DurationParser.format(projected.backupIntervalSeconds))"
             if let archiving = run.scenarios.compactMap({ $0.measurement.projections }).filter({ $0.continuousArchivingRPOSeconds != nil }).max(by: { $0.continuousArchivingRPOSeconds! < $1.continuousArchivingRPOSeconds! }) {
