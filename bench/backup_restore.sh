@@ -14,10 +14,12 @@
 # with GNU time's %M; see measure_pra) is reported at the chosen scale and at a smaller
 # one to show it does not grow with the database.
 #
-# Usage: bench/backup_restore.sh [--scale N] [--runs N] [--small-scale N]
+# Usage: bench/backup_restore.sh [--scale N] [--runs N] [--small-scale N] [--only backup]
 #   --scale N        fixture scale (default 20: ~0.8 GB database, ~0.5 GB SQL; 1 is ~52 MB)
 #   --runs N         timed runs per side and operation (default 3; use at least 2)
 #   --small-scale N  second scale for the RSS comparison (default scale/4)
+#   --only backup    only the backup comparison and its reference points (pg_dump > file,
+#                    gzip -6 of it); no restore, verify or second-scale RSS
 #
 # Always exits 0 once the benchmark ran (missed bars are printed as MISSED);
 # exits 1 only when the setup itself fails (build, cluster, fixture, a failing command).
@@ -27,8 +29,9 @@ set -uo pipefail
 scale=20
 runs=3
 small_scale=""
+only=""
 
-usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -38,6 +41,8 @@ while [ $# -gt 0 ]; do
         --runs=*) runs=${1#*=}; shift ;;
         --small-scale) small_scale=${2:?--small-scale needs a value}; shift 2 ;;
         --small-scale=*) small_scale=${1#*=}; shift ;;
+        --only) only=${2:?--only needs a value}; shift 2 ;;
+        --only=*) only=${1#*=}; shift ;;
         -h|--help) usage; exit 0 ;;
         *) echo "unknown argument: $1" >&2; usage >&2; exit 2 ;;
     esac
@@ -46,6 +51,7 @@ done
 is_number() { [[ $1 =~ ^[0-9]+([.][0-9]+)?$|^[.][0-9]+$ ]]; }
 is_number "$scale" || { echo "--scale must be a positive number" >&2; exit 2; }
 [[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "--runs must be a positive integer" >&2; exit 2; }
+case "$only" in ""|backup) ;; *) echo "--only takes backup" >&2; exit 2 ;; esac
 if [ -z "$small_scale" ]; then
     small_scale=$(awk -v s="$scale" 'BEGIN { v = s / 4; if (v < 0.05) v = 0.05; printf "%g", v }')
 fi
@@ -322,6 +328,37 @@ mv "$backup_archive" "$backup_archive.manifest.json" "$work/restore-source/"
 pra_archive_bytes=$(fsize "$pra_archive")
 peer_archive_bytes=$(fsize "$work/peer.sql.gz")
 rm -rf "$work/pra-backup"
+
+if [ "$only" = backup ]; then
+    # Backup only: its reference points (what bounds the pipeline), then its verdict.
+    section "reference points (single runs)"
+    checkpoint
+    t0=$(now); pg_dump "$db" >"$work/plain.sql" || die "pg_dump failed"; t1=$(now)
+    ref_pgdump=$(elapsed "$t0" "$t1")
+    sql_bytes=$(fsize "$work/plain.sql")
+    t0=$(now); gzip -6 -c "$work/plain.sql" >/dev/null; t1=$(now)
+    ref_gzip=$(elapsed "$t0" "$t1")
+    rm -f "$work/plain.sql"
+    log "   pg_dump > file ${ref_pgdump}s ($(bytes_mib "$sql_bytes") MiB SQL); gzip -6 of that file ${ref_gzip}s"
+    best_pra_b=$(min_of "${pra_b[@]}"); best_peer_b=$(min_of "${peer_b[@]}")
+    ratio_b=$(ratio "$best_pra_b" "$best_peer_b")
+    best_pigz_b=""; [ -n "$have_pigz" ] && best_pigz_b=$(min_of "${pigz_b[@]}")
+    ratio_pigz="n/a"; [ -n "$best_pigz_b" ] && ratio_pigz=$(ratio "$best_pigz_b" "$best_peer_b")
+    echo
+    section "results (backup only): scale $scale, database $(bytes_mib "$db_bytes") MiB, SQL dump $(bytes_mib "$sql_bytes") MiB, best of $runs, $(nproc) CPUs"
+    log "backup: pra ${best_pra_b}s (pra CPU $(min_of "${pra_b_cpu[@]}")s, peak RSS $(mib "$(max_of "${pra_b_rss[@]}" "${pra_b_max[@]}")") MiB," \
+        "$(bytes_mib "$pra_archive_bytes") MiB .gz), peer ${best_peer_b}s ($(bytes_mib "$peer_archive_bytes") MiB .gz)"
+    log "peer beside (not a bar): pg_dump | pigz -p2 ${best_pigz_b:-n/a}s = $ratio_pigz x pg_dump | gzip"
+    log "machine load at the end: $(uptime | sed 's/.*load average/load average/')"
+    log "all runs: pra backup ${pra_b[*]}; peer backup ${peer_b[*]}; pigz backup ${pigz_b[*]:-n/a}"
+    echo
+    if le "$ratio_b" 0.60; then ok=0; else ok=1; fi
+    if [ "$ok" -eq 0 ]; then mark=MET; else mark=MISSED; fi
+    printf '%-7s %-40s %s\n' "$mark" "backup ratio <= 0.60" "pra ${best_pra_b}s / peer ${best_peer_b}s = $ratio_b"
+    echo
+    log "total time $(elapsed "$script_start" "$(now)")s"
+    exit 0
+fi
 
 # ---------------------------------------------------------------- restore
 section "pg_dump -Fd -j2 (the directory dump pg_restore -j2 reads)"

@@ -19,6 +19,34 @@ struct ArchiveModelTests {
         #expect(BackupArchiveName(fileName: "notes.txt") == nil)
     }
 
+    @Test("the dump scanner reports each COPY block with its rows, wherever the pieces are cut")
+    func copyBlocks() throws {
+        let longColumns = (1...400).map { "\"column \($0)\"" }.joined(separator: ", ")
+        let dump = [
+            "SET standard_conforming_strings = on;\n",
+            "CREATE TABLE t (v text); -- COPY public.fake (v) FROM stdin;\n",
+            "COPY public.t (v) FROM stdin;\n", "a\\nb\n", "\\.x\n", "\\N\n", "tab\\there\r\n", "\\.\n",
+            "COPY \"My \"\"odd\"\" schema\".\"t.x\" (id) FROM stdin;\n", "\\.\r\n",
+            "COPY public.wide (\(longColumns)) FROM stdin;\n", "\\N\t1\n", "\\.\n",
+            "SELECT 1;\n",
+        ].joined()
+        let bytes = Array(dump.utf8)
+        for pieceSize in [1, 2, 3, 7, 64, bytes.count] {
+            var scanner = DumpScanner()
+            var blocks: [DumpScanner.CopyBlock] = []
+            var start = 0
+            while start < bytes.count {
+                let end = min(start + pieceSize, bytes.count)
+                try bytes[start..<end].withUnsafeBytes { try scanner.scan($0) { blocks.append($0) } }
+                start = end
+            }
+            #expect(blocks.map(\.rows) == [4, 0, 1], "pieces of \(pieceSize)")
+            #expect(blocks.map { $0.target?.parts ?? [] } == [["public", "t"], ["My \"odd\" schema", "t.x"], ["public", "wide"]], "pieces of \(pieceSize)")
+            #expect(blocks.first?.target?.written == "public.t")
+            #expect(scanner.atStatementBoundary)
+        }
+    }
+
     @Test("manifest round trip and unreadable manifests")
     func manifest() throws {
         let manifest = BackupManifest(database: "akig", serverVersion: "15.18", pgDumpVersion: "pg_dump (PostgreSQL) 15.18", startedAt: Date(timeIntervalSince1970: 1_795_000_000), finishedAt: Date(timeIntervalSince1970: 1_795_000_042), archive: "a.sql.gz", compressedBytes: 10, uncompressedBytes: 30, sha256: String(repeating: "ab", count: 32), compressionLevel: 6, snapshot: "00000003-1", tables: [.init(schema: "public", name: "users", rows: 12)])

@@ -11,8 +11,29 @@ import Foundation
 /// Quotes (`'...'`, `E'...'`, `"..."`, `$tag$...$tag$`) and comments (`--`, nested `/* */`)
 /// are followed so that a backslash inside them is data, as psql treats it; COPY data (after a
 /// `COPY ... FROM stdin;` line that starts a statement, up to the `\.` line) is skipped line by
-/// line with `memchr`, so the scan costs little on the bulk of a dump.
+/// line with `memchr`, so the scan costs little on the bulk of a dump. Each COPY block passed
+/// is reported with its row count (``CopyBlock``): in COPY text format every row is one line.
 public struct DumpScanner: Sendable {
+    /// A `COPY ... FROM stdin;` block the scan has read to its `\.` line.
+    public struct CopyBlock: Sendable, Equatable {
+        /// The `COPY ... FROM stdin;` line, without its line end (its first 4 KiB at most).
+        public let statement: [UInt8]
+        /// The data lines before `\.`: one per row, since COPY's text format escapes the
+        /// newlines, carriage returns and backslashes inside values.
+        public let rows: Int64
+
+        /// The table the block loads (`nil` when its name cannot be read plainly).
+        public var target: CopyTarget? { DumpScanner.copyTarget(statement) }
+    }
+
+    /// The table a `COPY name (columns) FROM stdin;` line names.
+    public struct CopyTarget: Sendable, Equatable {
+        /// As written in the dump, quotes kept (`public.users`, `"My ""odd"" schema"."t.x"`).
+        public let written: String
+        /// Each dotted part without quotes (`["My \"odd\" schema", "t.x"]`).
+        public let parts: [String]
+    }
+
     /// Why the scan stopped.
     public struct Violation: Error, Sendable, Equatable, CustomStringConvertible {
         public let line: Int
@@ -46,7 +67,15 @@ public struct DumpScanner: Sendable {
     private var collecting = false
     private var tag: [UInt8] = []
     private var closeProgress = -1
-    private var copyLineStart: [UInt8] = []
+    /// Past `lineBuffer`'s cap: the line's last bytes, enough to see `FROM stdin;` at its end
+    /// (a COPY line names every column and can be longer than the cap).
+    private var lineOverflow: [UInt8] = []
+    /// Inside COPY data: the first bytes of the current line (up to 3, to spot `\.`), packed.
+    private var copyLinePrefix: UInt32 = 0
+    private var copyLinePrefixCount = 0
+    /// The COPY line of the current block, and the rows read in it so far.
+    private var copyStatement: [UInt8] = []
+    private var copyRows: Int64 = 0
 
     /// True between statements at the start of a line, outside quotes, comments and COPY data:
     /// a line starting here is a new statement, a comment or a meta-command (a restore splits
@@ -67,7 +96,8 @@ public struct DumpScanner: Sendable {
     }
 
     /// Scans the next piece of the dump. Throws at the first forbidden meta-command.
-    public mutating func scan(_ bytes: UnsafeRawBufferPointer) throws(Violation) {
+    /// `copyBlockEnded` is called, in order, for each COPY block whose `\.` line is in this piece.
+    public mutating func scan(_ bytes: UnsafeRawBufferPointer, copyBlockEnded: ((CopyBlock) -> Void)? = nil) throws(Violation) {
         guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
         let count = bytes.count
         var index = 0
@@ -75,25 +105,28 @@ public struct DumpScanner: Sendable {
             if case .copyData = state {
                 // Line by line: only the first bytes of each line matter (`\.` ends the data).
                 let remaining = count - index
-                if copyLineStart.count < 3 {
-                    let wanted = min(3 - copyLineStart.count, remaining)
-                    var taken = 0
-                    while taken < wanted && base[index + taken] != 0x0A {
-                        copyLineStart.append(base[index + taken])
-                        taken += 1
-                    }
+                var taken = 0
+                while copyLinePrefixCount < 3 && taken < remaining && base[index + taken] != 0x0A {
+                    copyLinePrefix = copyLinePrefix << 8 | UInt32(base[index + taken])
+                    copyLinePrefixCount += 1
+                    taken += 1
                 }
                 guard let found = memchr(base + index, 0x0A, remaining) else { return }
                 let newline = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
-                let start = copyLineStart
-                copyLineStart.removeAll(keepingCapacity: true)
+                // `\.` or `\.` CR: the end of the data.
+                let ends = (copyLinePrefixCount == 2 && copyLinePrefix == 0x5C2E) || (copyLinePrefixCount == 3 && copyLinePrefix == 0x5C2E0D)
+                copyLinePrefix = 0
+                copyLinePrefixCount = 0
                 line += 1
                 index = newline + 1
-                if start == [0x5C, 0x2E] || start == [0x5C, 0x2E, 0x0D] {
+                if ends {
                     state = .normal
                     statementStart = true
                     atLineStart = true
                     previous = 0x0A
+                    copyBlockEnded?(CopyBlock(statement: copyStatement, rows: copyRows))
+                } else {
+                    copyRows += 1
                 }
                 continue
             }
@@ -118,7 +151,12 @@ public struct DumpScanner: Sendable {
         }
         atLineStart = false
         if collecting {
-            if lineBuffer.count < 4096 { lineBuffer.append(byte) }
+            if lineBuffer.count < Self.lineCap {
+                lineBuffer.append(byte)
+            } else {
+                lineOverflow.append(byte)
+                if lineOverflow.count > 64 { lineOverflow.removeFirst(lineOverflow.count - 16) }
+            }
         }
         switch state {
         case .normal:
@@ -241,6 +279,7 @@ public struct DumpScanner: Sendable {
             if text.last == 0x0D { text.removeLast() }
             collecting = false
             lineBuffer.removeAll(keepingCapacity: true)
+            lineOverflow.removeAll(keepingCapacity: true)
             state = .normal
             try checkMetaLine(text)
             return
@@ -248,13 +287,19 @@ public struct DumpScanner: Sendable {
         if collecting {
             collecting = false
             var text = lineBuffer
+            var end = lineBuffer.suffix(Self.copySuffix.count + 1) + lineOverflow
             lineBuffer.removeAll(keepingCapacity: true)
+            lineOverflow.removeAll(keepingCapacity: true)
             if text.last == 0x0D { text.removeLast() }
-            if case .normal = state, statementStart, text.starts(with: Self.copyPrefix), text.count >= Self.copySuffix.count,
-                Array(text.suffix(Self.copySuffix.count)) == Self.copySuffix
+            if end.last == 0x0D { end.removeLast() }
+            if case .normal = state, statementStart, text.starts(with: Self.copyPrefix), end.count >= Self.copySuffix.count,
+                end.suffix(Self.copySuffix.count).elementsEqual(Self.copySuffix)
             {
                 state = .copyData
-                copyLineStart.removeAll(keepingCapacity: true)
+                copyLinePrefix = 0
+                copyLinePrefixCount = 0
+                copyStatement = text
+                copyRows = 0
             }
         }
     }
@@ -285,12 +330,63 @@ public struct DumpScanner: Sendable {
         throw Violation(line: line, message: "psql meta-command \"\(shown)\" outside COPY data")
     }
 
+    /// The most of a line kept to recognise it (a COPY line's table name is well within it).
+    private static let lineCap = 4096
+
     private func violation(_ message: String) -> Violation {
         Violation(line: line, message: "\(message): refusing to run it")
     }
 
     private static func isIdentifier(_ byte: UInt8) -> Bool {
         (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x5F || byte == 0x24 || byte >= 0x80
+    }
+
+    /// The table of a `COPY name (columns) FROM stdin;` line: dotted parts, each a bare word
+    /// or a double-quoted identifier (`""` inside); `nil` when the line is not read plainly.
+    public static func copyTarget(_ line: [UInt8]) -> CopyTarget? {
+        guard line.starts(with: copyPrefix) else { return nil }
+        var index = copyPrefix.count
+        var written: [UInt8] = []
+        var parts: [String] = []
+        while index < line.count {
+            var part: [UInt8] = []
+            if line[index] == 0x22 {
+                written.append(0x22)
+                index += 1
+                while index < line.count {
+                    if line[index] == 0x22 {
+                        if index + 1 < line.count && line[index + 1] == 0x22 {
+                            written += [0x22, 0x22]
+                            part.append(0x22)
+                            index += 2
+                            continue
+                        }
+                        break
+                    }
+                    written.append(line[index])
+                    part.append(line[index])
+                    index += 1
+                }
+                guard index < line.count else { return nil }
+                written.append(0x22)
+                index += 1
+            } else {
+                let start = index
+                while index < line.count, ![0x20, 0x2E, 0x28, 0x0A, 0x22].contains(line[index]) { index += 1 }
+                guard index > start else { return nil }
+                part += line[start..<index]
+                written += part
+            }
+            parts.append(String(decoding: part, as: UTF8.self))
+            guard index < line.count else { return nil }
+            if line[index] == 0x2E {
+                written.append(0x2E)
+                index += 1
+                continue
+            }
+            return line[index] == 0x20 ? CopyTarget(written: String(decoding: written, as: UTF8.self), parts: parts) : nil
+        }
+        return nil
     }
 
     /// The `\restrict` key in the first lines of a dump (`nil` when there is none).

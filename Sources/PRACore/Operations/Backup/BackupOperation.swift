@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 
 /// `pra backup --full`: pg_dump (plain SQL) streamed through zlib into a durable archive,
-/// row counts from the same snapshot, then the manifest, then retention.
+/// row counts from the dump's own COPY data (its snapshot), then the manifest, then retention.
 public struct BackupOperation {
     public var configuration: Configuration
     public var progress: ProgressReporter?
@@ -77,14 +77,20 @@ public struct BackupOperation {
         let prefix = configuration.backupPrefix(for: database)
         let name = Self.freshName(prefix: prefix, directory: directory)
         let archivePath = (directory as NSString).appendingPathComponent(name.fileName)
-        let counter = RowCounter(connection: connection)
-        counter.start()
+        // The tables and their partitions and children, in the dump's snapshot: the rows are
+        // counted from the dump's COPY data as it streams (no second scan of every table).
+        let members: [DumpRowTally.Member]
+        do {
+            members = try DumpRowTally.catalogue(connection)
+        } catch {
+            throw OperationFailure(stage: "count rows", error)
+        }
+        let tally = DumpRowTally()
 
         let file: DurableFile
         do {
             file = try DurableFile(finalPath: archivePath)
         } catch {
-            _ = counter.finish()
             throw OperationFailure(stage: "write", error)
         }
         var hasher = SHA256()
@@ -97,7 +103,6 @@ public struct BackupOperation {
         do {
             deflater = try ParallelGzipDeflater(level: Int32(level), jobs: jobs)
         } catch {
-            _ = counter.finish()
             throw OperationFailure(stage: "compress", error)
         }
         let dump = ExternalProcess(
@@ -117,10 +122,11 @@ public struct BackupOperation {
             let outcome = try dump.run { chunk in
                 if head.count < Self.headCapacity { head.append(contentsOf: chunk.prefix(Self.headCapacity - head.count)) }
                 tail.append(chunk)
+                tally.consume(chunk)
                 try deflater.compress(chunk, sink: writeCompressed)
                 progress?.update(phase: "backup", bytes: deflater.bytesIn, total: databaseBytes)
             }
-            progress?.announce("backup: dump complete; counting rows and writing the manifest")
+            progress?.announce("backup: dump complete; writing the manifest")
             try dump.check(outcome)
             guard tail.text.contains(ArchiveVerifier.dumpTrailer) else {
                 throw OperationFailure(stage: "dump", message: "pg_dump exited 0 but its output lacks the completion trailer; the dump is incomplete")
@@ -129,13 +135,12 @@ public struct BackupOperation {
         } catch {
             progress?.finish()
             file.discard()
-            _ = counter.finish()
             throw OperationFailure(stage: (error as? ConsumerFailure)?.underlying is FileError ? "write" : "dump", error)
         }
 
         let tables: [BackupManifest.TableRows]
         do {
-            tables = try counter.finish().get()
+            tables = try tally.tables(members, connection: connection)
             try connection.execute("COMMIT")
         } catch {
             file.discard()
@@ -146,6 +151,9 @@ public struct BackupOperation {
         // The interrupt cleanup runs on another thread while this one goes on: it takes
         // `commitLock` and keeps it until the process exits, so the rename and the manifest are
         // either done in full before it looks, or never started (no half backup, no partial).
+        if let problem = tally.scanProblem {
+            warnings.append("the dump could not be read for its row counts (\(problem)); every table was counted with count(*) in the dump's snapshot instead")
+        }
         let manifestPath = archivePath + BackupArchiveName.manifestSuffix
         let commitLock = NSLock()
         let incompleteToken = InterruptCleanup.shared.register {
@@ -240,55 +248,5 @@ public struct BackupOperation {
             deleted.append(entry.name.fileName)
         }
         return deleted
-    }
-}
-
-/// Counts rows of every table on the snapshot connection, on a thread of its own, while
-/// pg_dump streams.
-final class RowCounter: @unchecked Sendable {
-    private let connection: PostgresConnection
-    private var result: Result<[BackupManifest.TableRows], PostgresError> = .success([])
-    private let done = DispatchSemaphore(value: 0)
-
-    init(connection: PostgresConnection) {
-        self.connection = connection
-    }
-
-    func start() {
-        Thread { [self] in
-            do throws(PostgresError) {
-                result = .success(try Self.count(connection))
-            } catch {
-                result = .failure(error)
-            }
-            done.signal()
-        }.start()
-    }
-
-    func finish() -> Result<[BackupManifest.TableRows], PostgresError> {
-        done.wait()
-        return result
-    }
-
-    /// Exact row counts of all user tables, in the connection's current snapshot.
-    static func count(_ connection: PostgresConnection) throws(PostgresError) -> [BackupManifest.TableRows] {
-        // Counting grows with the data: the operation's own timeout bounds it, not STATEMENT_TIMEOUT.
-        let bounded = connection.statementTimeout
-        connection.statementTimeout = nil
-        defer { connection.statementTimeout = bounded }
-        let tables = try connection.execute("""
-            SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
-              AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
-            ORDER BY 1, 2
-            """).rows
-        var counts: [BackupManifest.TableRows] = []
-        for row in tables {
-            let schema = row[0] ?? "", name = row[1] ?? ""
-            let sql = "SELECT count(*) FROM \(PostgresConnection.quoteIdentifier(schema)).\(PostgresConnection.quoteIdentifier(name))"
-            let rows = Int64(try connection.scalar(sql) ?? "0") ?? 0
-            counts.append(.init(schema: schema, name: name, rows: rows))
-        }
-        return counts
     }
 }

@@ -275,45 +275,9 @@ final class ParallelDumpLoader {
         return [child, parent]
     }
 
-    /// The table of a `COPY name (columns) FROM stdin;` line, as written (quotes kept):
-    /// dotted parts, each a bare word or a double-quoted identifier (`""` inside).
+    /// The table of a `COPY name (columns) FROM stdin;` line, as written (quotes kept).
     static func copyTarget(_ line: [UInt8]) -> String? {
-        var index = 5
-        var name: [UInt8] = []
-        while index < line.count {
-            if line[index] == 0x22 {
-                name.append(0x22)
-                index += 1
-                while index < line.count {
-                    if line[index] == 0x22 {
-                        if index + 1 < line.count && line[index + 1] == 0x22 {
-                            name += [0x22, 0x22]
-                            index += 2
-                            continue
-                        }
-                        break
-                    }
-                    name.append(line[index])
-                    index += 1
-                }
-                guard index < line.count else { return nil }
-                name.append(0x22)
-                index += 1
-            } else {
-                let start = index
-                while index < line.count, ![0x20, 0x2E, 0x28, 0x0A, 0x22].contains(line[index]) { index += 1 }
-                guard index > start else { return nil }
-                name += line[start..<index]
-            }
-            guard index < line.count else { return nil }
-            if line[index] == 0x2E {
-                name.append(0x2E)
-                index += 1
-                continue
-            }
-            return line[index] == 0x20 ? String(decoding: name, as: UTF8.self) : nil
-        }
-        return nil
+        DumpScanner.copyTarget(line)?.written
     }
 
     static func startsWith(_ line: [UInt8], _ prefix: String) -> Bool {
