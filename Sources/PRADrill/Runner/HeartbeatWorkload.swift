@@ -21,12 +21,22 @@ final class HeartbeatWorkload: @unchecked Sendable {
         interval = 1 / rate
     }
 
-    /// Creates the table (it is part of every later backup) and starts writing.
+    /// Creates the table (it is part of every later backup), starts writing, and returns once
+    /// the first heartbeat is committed: a first step that starts at once (a backup) must find
+    /// the workload running, not an empty table (seen with four scenarios at a time).
     func start() throws {
         let connection = try PostgresConnection(settings, applicationName: Self.applicationName)
         try connection.execute("CREATE TABLE IF NOT EXISTS \(Self.table) (seq bigint PRIMARY KEY, written_at timestamptz NOT NULL DEFAULT clock_timestamp())")
         running = true
         Thread { [self] in write() }.start()
+        let clock = MonotonicClock.now()
+        while acknowledgedCount == 0 {
+            guard clock.elapsed() < 30 else {
+                stop()
+                throw FaultError(description: "the workload wrote no heartbeat into \(Self.table) within 30 s")
+            }
+            usleep(5_000)
+        }
     }
 
     private func write() {
