@@ -3,7 +3,8 @@
 # Seeds each defect of scripts/mutation/mutants.tsv into PRACore, one at a time, in a scratch copy
 # of the project; rebuilds pra; runs the whole catalogue with it; reports which defects survived
 # (the catalogue passed) and which scenarios caught the others. Run on demand, not in CI: each
-# mutant costs a rebuild and a catalogue run (about 2-4 minutes on 2 cores).
+# mutant costs a rebuild and a catalogue run, four scenarios at a time as the main job runs it
+# (about a minute on 2 cores; the whole campaign about 14 minutes).
 #
 #   scripts/mutation-test.sh                      # every mutant; exit 0 none survived, 1 some did, 2 cannot judge
 #   scripts/mutation-test.sh --list               # the mutants

@@ -68,7 +68,9 @@ def run_catalogue(tree, binary, out, scenarios):
     environment = {key: value for key, value in os.environ.items() if not key.startswith("PG") and key not in ("DATABASE_URL", "BACKUP_DIR", "REPORT_DIR", "REMOTE_TARGET")}
     environment["REPORT_DIR"] = out
     started = time.monotonic()
-    result = subprocess.run([binary, "drill", "run", *scenarios, "--env-file", "/dev/null", "--quiet",
+    # As the main job runs it: two scenarios per core, at most 8 (scenarios mostly wait).
+    jobs = str(min(8, 2 * (os.cpu_count() or 1)))
+    result = subprocess.run([binary, "drill", "run", *scenarios, "--env-file", "/dev/null", "--quiet", "--jobs", jobs,
                              "--json", out + "/run.json", "--junit", out + "/junit.xml", "--history", out + "/history.jsonl"],
                             cwd=tree, env=environment, capture_output=True, text=True)
     seconds = time.monotonic() - started
