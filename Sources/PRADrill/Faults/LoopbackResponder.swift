@@ -10,22 +10,22 @@ import Glibc
 /// status). Drills point alert channels at it to make them fail for real. Stops on ``stop()``.
 final class LoopbackResponder: @unchecked Sendable {
     let port: Int
-    private let socketFD: Int32
+    private let listener: LoopbackListener
     private let greeting: Data?
     private let reply: Data?
     private let lock = NSLock()
     private var connections = 0
-    private var stopped = false
 
     init(greeting: Data?, reply: Data?) throws {
         self.greeting = greeting
         self.reply = reply
         do {
-            (socketFD, port) = try LoopbackSocket.listen()
+            listener = try LoopbackListener()
         } catch {
             throw FaultError(description: "cannot listen on 127.0.0.1: \(error)")
         }
-        Thread { [self] in serve() }.start()
+        port = listener.port
+        listener.start(for: self) { owner, client in owner.answer(client) }
     }
 
     /// How many connections it has answered.
@@ -36,34 +36,22 @@ final class LoopbackResponder: @unchecked Sendable {
     }
 
     func stop() {
-        lock.lock()
-        let first = !stopped
-        stopped = true
-        lock.unlock()
-        guard first else { return }
-        shutdown(socketFD, Int32(SHUT_RDWR))
-        close(socketFD)
+        listener.stop()
     }
 
-    deinit { stop() }
-
-    private func serve() {
-        while true {
-            let client = accept(socketFD, nil, nil)
-            if client < 0 { return }
-            lock.lock()
-            connections += 1
-            lock.unlock()
-            var timeout = timeval(tv_sec: 2, tv_usec: 0)
-            setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-            if let greeting { Self.send(greeting, to: client) }
-            if let reply {
-                var buffer = [UInt8](repeating: 0, count: 65536)
-                _ = read(client, &buffer, buffer.count)
-                Self.send(reply, to: client)
-            }
-            close(client)
+    private func answer(_ client: Int32) {
+        lock.lock()
+        connections += 1
+        lock.unlock()
+        var timeout = timeval(tv_sec: 2, tv_usec: 0)
+        setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        if let greeting { Self.send(greeting, to: client) }
+        if let reply {
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            _ = read(client, &buffer, buffer.count)
+            Self.send(reply, to: client)
         }
+        close(client)
     }
 
     private static func send(_ data: Data, to fd: Int32) {

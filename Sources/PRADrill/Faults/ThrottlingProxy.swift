@@ -10,55 +10,50 @@ import Glibc
 /// later connections are relayed byte for byte to the upstream port.
 final class ThrottlingProxy: @unchecked Sendable {
     let port: Int
-    private let socketFD: Int32
+    private let listener: LoopbackListener
     private let upstreamPort: Int
     private let started = MonotonicClock.now()
     private let throttleFor: Double
     private let lock = NSLock()
-    private var stopped = false
-    private(set) var throttled = 0
+    private var throttledCount = 0
+
+    /// Connections answered `503 SlowDown` so far.
+    var throttled: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return throttledCount
+    }
 
     init(upstreamPort: Int, throttleFor: Double) throws {
         self.upstreamPort = upstreamPort
         self.throttleFor = throttleFor
         do {
-            (socketFD, port) = try LoopbackSocket.listen(backlog: 64)
+            listener = try LoopbackListener(backlog: 64)
         } catch {
             throw FaultError(description: "cannot listen on 127.0.0.1: \(error)")
         }
-        Thread { [self] in serve() }.start()
+        port = listener.port
+        listener.start(for: self) { owner, client in owner.take(client) }
     }
 
     func stop() {
-        lock.lock()
-        let first = !stopped
-        stopped = true
-        lock.unlock()
-        guard first else { return }
-        shutdown(socketFD, Int32(SHUT_RDWR))
-        close(socketFD)
+        listener.stop()
     }
-
-    deinit { stop() }
 
     static let slowDown: Data = {
         let body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>SlowDown</Code><Message>Please reduce your request rate (pra drill: s3-throttling).</Message></Error>"
         return Data("HTTP/1.1 503 Slow Down\r\nContent-Type: application/xml\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)".utf8)
     }()
 
-    private func serve() {
-        while true {
-            let client = accept(socketFD, nil, nil)
-            if client < 0 { return }
-            if started.elapsed() < throttleFor {
-                lock.lock()
-                throttled += 1
-                lock.unlock()
-                Thread { Self.refuse(client) }.start()
-            } else {
-                let upstream = upstreamPort
-                Thread { Self.relay(client, to: upstream) }.start()
-            }
+    private func take(_ client: Int32) {
+        if started.elapsed() < throttleFor {
+            lock.lock()
+            throttledCount += 1
+            lock.unlock()
+            Thread { Self.refuse(client) }.start()
+        } else {
+            let upstream = upstreamPort
+            Thread { Self.relay(client, to: upstream) }.start()
         }
     }
 

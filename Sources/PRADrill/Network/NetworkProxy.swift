@@ -27,7 +27,7 @@ public final class NetworkProxy: @unchecked Sendable {
     static let queueLimit = 4 << 20
     /// Guards the link state and every connection's and pipe's state; broadcast on each change.
     let state = NSCondition()
-    private let listenFD: Int32
+    private let listener: LoopbackListener
     private var upstreamConditions = LinkConditions()
     private var downstreamConditions = LinkConditions()
     private var partitioned = false
@@ -41,8 +41,9 @@ public final class NetworkProxy: @unchecked Sendable {
     /// Listens on a free port of 127.0.0.1 and forwards every connection to `upstream`.
     public init(upstream: ProxyEndpoint) throws(FileError) {
         self.upstream = upstream
-        (listenFD, port) = try LoopbackSocket.listen(backlog: 64)
-        Thread { [self] in acceptConnections() }.start()
+        listener = try LoopbackListener(backlog: 64)
+        port = listener.port
+        listener.start(for: self) { owner, client in owner.accept(client) }
     }
 
     deinit { stop() }
@@ -56,8 +57,7 @@ public final class NetworkProxy: @unchecked Sendable {
         state.broadcast()
         state.unlock()
         guard first else { return }
-        shutdown(listenFD, Int32(SHUT_RDWR))
-        close(listenFD)
+        listener.stop()
     }
 
     // MARK: - Faults
@@ -190,27 +190,20 @@ public final class NetworkProxy: @unchecked Sendable {
         connections.removeAll { $0 === connection }
     }
 
-    private func acceptConnections() {
-        while true {
-            let client = accept(listenFD, nil, nil)
-            if client < 0 {
-                if errno == EINTR { continue }
-                return
-            }
-            var on: Int32 = 1
-            // Small answers go out at once: no Nagle delay added to the link's own.
-            setsockopt(client, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size))
-            state.lock()
-            if stopped {
-                state.unlock()
-                close(client)
-                return
-            }
-            accepted += 1
-            let connection = ProxyConnection(client: client, proxy: self)
-            connections.append(connection)
+    private func accept(_ client: Int32) {
+        var on: Int32 = 1
+        // Small answers go out at once: no Nagle delay added to the link's own.
+        setsockopt(client, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size))
+        state.lock()
+        if stopped {
             state.unlock()
-            connection.start()
+            close(client)
+            return
         }
+        accepted += 1
+        let connection = ProxyConnection(client: client, proxy: self)
+        connections.append(connection)
+        state.unlock()
+        connection.start()
     }
 }
