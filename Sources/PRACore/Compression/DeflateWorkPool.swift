@@ -1,6 +1,6 @@
 import Foundation
 
-/// The worker threads of one ``ParallelGzipDeflater``: each owns a ``RawDeflateStream`` and
+/// The worker threads of one ``ParallelGzipDeflater``: each owns a ``BlockDeflater`` and
 /// takes blocks from a shared queue until ``stop()``. Threads hold the pool, never the
 /// deflater, so dropping the deflater stops them.
 final class DeflateWorkPool: @unchecked Sendable {
@@ -46,11 +46,11 @@ final class DeflateWorkPool: @unchecked Sendable {
 
     private func work(level: Int32) {
         var initError: GzipError?
-        let stream: RawDeflateStream?
+        let deflater: BlockDeflater?
         do {
-            stream = try RawDeflateStream(level: level)
+            deflater = try BlockDeflater(level: level)
         } catch {
-            stream = nil
+            deflater = nil
             initError = error
         }
         while true {
@@ -62,7 +62,7 @@ final class DeflateWorkPool: @unchecked Sendable {
             }
             let block = queue.removeFirst()
             condition.unlock()
-            block.run(stream, initError: initError)
+            block.run(deflater, initError: initError)
             condition.lock()
             block.done = true
             condition.broadcast()

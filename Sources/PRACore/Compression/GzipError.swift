@@ -1,6 +1,7 @@
 import CZlib
 
-/// A failure of the zlib stream, with zlib's own message and where in the stream it happened.
+/// A failure of a gzip stream (zlib or libdeflate), with zlib's own message when it gave one and
+/// where in the stream it happened.
 public struct GzipError: Error, CustomStringConvertible, Sendable, Equatable {
     /// What went wrong, in the words of the stream rather than of zlib's return codes.
     public enum Kind: String, Sendable, Codable {
@@ -27,12 +28,12 @@ public struct GzipError: Error, CustomStringConvertible, Sendable, Equatable {
     public var description: String {
         let detail = zlibMessage.map { " (zlib: \($0))" } ?? ""
         switch kind {
-        case .initialisationFailed: return "could not initialise zlib\(detail)"
+        case .initialisationFailed: return "could not initialise the compressor\(detail)"
         case .corruptData: return "corrupt gzip data at compressed byte \(compressedOffset)\(detail)"
         case .truncated: return "gzip stream truncated after \(compressedOffset) compressed bytes"
         case .trailingGarbage: return "garbage after the end of the gzip stream at compressed byte \(compressedOffset)"
         case .notGzip: return "not a gzip file (bad magic at byte \(compressedOffset))"
-        case .internalError: return "zlib internal error at compressed byte \(compressedOffset)\(detail)"
+        case .internalError: return "internal compression error at compressed byte \(compressedOffset)\(detail)"
         }
     }
 }
