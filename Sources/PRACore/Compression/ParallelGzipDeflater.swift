@@ -13,9 +13,10 @@ import Foundation
 /// `2 × jobs` blocks are in flight; the caller waits for the oldest when that many are.
 /// The output depends on the block size only, not on the number of workers.
 public final class ParallelGzipDeflater {
-    /// 512 KiB: a block starts without the previous block's window, which costs 0.6 % in size
-    /// on the akig dump against one stream (0.3 % at 1 MiB, not worth the memory); with at
-    /// most `2 × jobs` blocks in flight memory stays a few MiB.
+    /// 512 KiB: a block starts without the previous block's window, which costs 0.7 % in size
+    /// on the akig dump against libdeflate over the whole dump at once (0.35 % in 1 MiB blocks,
+    /// not worth the memory), and the result is still 3 % smaller than zlib's one stream; with
+    /// at most `2 × jobs` blocks in flight memory stays a few MiB.
     public static let defaultBlockSize = 512 * 1024
     /// The smallest block size allowed (tests use small blocks to cross many boundaries).
     static let minimumBlockSize = 32 * 1024

@@ -77,7 +77,9 @@ public struct WALPushOperation {
         }
         // Compress under a temporary name first; whether it is new is known once it is hashed.
         let temporary = try DurableFile(finalPath: (directory as NSString).appendingPathComponent(name.text + WALArchive.suffix), permissions: 0o640, replacing: true)
-        let deflater = try GzipDeflater(level: level)
+        // libdeflate in blocks, as full and base backups (half zlib's CPU per segment), on one
+        // worker: archive_command runs beside the server's own work.
+        let deflater = try ParallelGzipDeflater(level: level, jobs: 1)
         var hasher = SHA256()
         var header: [UInt8] = []
         var size: UInt64 = 0
