@@ -105,6 +105,33 @@ struct DeflateBlockWalkTests {
         #expect(status == 0)
     }
 
+    @Test("the compressor's own check: a part decompresses to its input, and a changed bit is noticed")
+    func selfCheck() throws {
+        let input = [UInt8](ParallelGzipTests.sample(300_000))
+        let deflater = try BlockDeflater(level: 6)
+        let whole = try input.withUnsafeBytes { try deflater.compress($0, last: true) }
+        let part = try input.withUnsafeBytes { try deflater.compress($0, last: false) }
+        input.withUnsafeBytes { expected in
+            whole.withUnsafeBytes { #expect(deflater.decompresses($0, to: expected)) }
+            // A part that is not last, closed by an empty final block as the check closes it.
+            (part + [0x03, 0x00]).withUnsafeBytes { #expect(deflater.decompresses($0, to: expected)) }
+            // The part alone has no final block.
+            part.withUnsafeBytes { #expect(!deflater.decompresses($0, to: expected)) }
+            // A final block before the end: decompression would stop early.
+            (whole + [0x00, 0x00, 0x00, 0xff, 0xff, 0x03, 0x00]).withUnsafeBytes { #expect(!deflater.decompresses($0, to: expected)) }
+            // One byte short, or one byte more expected.
+            whole.withUnsafeBytes { #expect(!deflater.decompresses($0, to: UnsafeRawBufferPointer(rebasing: expected.dropLast()))) }
+        }
+        var noticed = 0
+        for bit in stride(from: 80, to: (whole.count - 1) * 8, by: max(1, (whole.count - 2) * 8 / 150)) {
+            var changed = whole
+            changed[bit / 8] ^= UInt8(1 << (bit % 8))
+            let same = changed.withUnsafeBytes { bytes in input.withUnsafeBytes { deflater.decompresses(bytes, to: $0) } }
+            if !same { noticed += 1 } else { Issue.record("bit \(bit) of \(whole.count * 8) changed, and the block still decompressed to its input") }
+        }
+        #expect(noticed >= 140)
+    }
+
     /// Bits packed least significant first, as deflate stores them.
     struct BitWriter {
         var bytes: [UInt8] = []

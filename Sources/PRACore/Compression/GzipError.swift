@@ -14,7 +14,7 @@ public struct GzipError: Error, CustomStringConvertible, Sendable, Equatable {
     }
 
     public let kind: Kind
-    /// zlib's message (`z_stream.msg`) when it gave one.
+    /// zlib's message (`z_stream.msg`) when it gave one, or what pra's own check found.
     public let zlibMessage: String?
     /// Compressed bytes consumed before the failure was detected.
     public let compressedOffset: UInt64
@@ -26,14 +26,14 @@ public struct GzipError: Error, CustomStringConvertible, Sendable, Equatable {
     }
 
     public var description: String {
-        let detail = zlibMessage.map { " (zlib: \($0))" } ?? ""
+        let detail = zlibMessage.map { " (\($0))" } ?? ""
         switch kind {
         case .initialisationFailed: return "could not initialise the compressor\(detail)"
         case .corruptData: return "corrupt gzip data at compressed byte \(compressedOffset)\(detail)"
         case .truncated: return "gzip stream truncated after \(compressedOffset) compressed bytes"
         case .trailingGarbage: return "garbage after the end of the gzip stream at compressed byte \(compressedOffset)"
         case .notGzip: return "not a gzip file (bad magic at byte \(compressedOffset))"
-        case .internalError: return "internal compression error at compressed byte \(compressedOffset)\(detail)"
+        case .internalError: return "internal compression error" + (compressedOffset > 0 ? " at compressed byte \(compressedOffset)" : "") + detail
         }
     }
 }
