@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Mutation testing of the drill catalogue (issue: "a catalogue that catches a broken core").
-# Seeds each defect of scripts/mutation/mutants.tsv into PRACore, one at a time, in a scratch copy
+# Seeds each defect of scripts/mutation/mutants.tsv into pra's sources, one at a time, in a scratch copy
 # of the project; rebuilds pra; runs the whole catalogue with it; reports which defects survived
 # (the catalogue passed) and which scenarios caught the others. Run on demand, not in CI: each
 # mutant costs a rebuild and a catalogue run, four scenarios at a time as the main job runs it
