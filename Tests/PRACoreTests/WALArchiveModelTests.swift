@@ -111,6 +111,20 @@ struct WALArchiveModelTests {
         #expect(PointInTimeRestoreOperation.parsePostgresTimestamp("2026-12-01 14:01:30.25+00") == Date(timeIntervalSince1970: 1_796_133_690.25))
     }
 
+    @Test("a failed recovery's reason: the startup process's FATAL, not the refusal of a connection logged after it")
+    func recoveryFailureReason() {
+        // The order seen in CI: pra's polling connection was refused just after the startup process failed.
+        let log = [
+            "2026-12-02 01:11:07.400 UTC [5760]  LOG:  redo done at 0/5000060",
+            "2026-12-02 01:11:07.412 UTC [5760]  FATAL:  recovery ended before configured recovery target was reached",
+            "2026-12-02 01:11:07.414 UTC [5782] [unknown] FATAL:  the database system is in recovery mode",
+            "2026-12-02 01:11:07.416 UTC [5759]  LOG:  shutting down due to startup process failure",
+        ]
+        #expect(PointInTimeRestoreOperation.failureReason(in: log) == "recovery ended before configured recovery target was reached")
+        #expect(PointInTimeRestoreOperation.failureReason(in: ["x PANIC:  could not locate a valid checkpoint record"]) == "could not locate a valid checkpoint record")
+        #expect(PointInTimeRestoreOperation.failureReason(in: [log[2], log[3]]) == nil)
+    }
+
     @Test("tar scanner: entries counted, one entry's content kept, the end marker required")
     func tarScanner() throws {
         func header(_ name: String, size: Int) -> [UInt8] {

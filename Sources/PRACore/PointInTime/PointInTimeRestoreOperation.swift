@@ -269,9 +269,7 @@ public struct PointInTimeRestoreOperation {
         while started.elapsed() < timeout {
             if control.isRunning {
                 sawServer = true
-            } else if let fatal = control.logLines().last(where: { $0.contains("FATAL:") || $0.contains("PANIC:") }) ?? ((sawServer || started.elapsed() > 10) ? "" : nil) {
-                let fatal: String? = fatal.isEmpty ? nil : fatal
-                let reason = fatal.map { String($0[($0.range(of: "FATAL:") ?? $0.range(of: "PANIC:"))!.upperBound...]).trimmingCharacters(in: .whitespaces) } ?? "the server exited"
+            } else if let reason = Self.failureReason(in: control.logLines()) ?? ((sawServer || started.elapsed() > 10) ? "the server exited" : nil) {
                 throw RecoveryFailure(message: "recovery failed: \(reason)", targetNotReached: reason.contains("recovery ended before configured recovery target was reached"))
             }
             if connection == nil {
@@ -411,6 +409,17 @@ public struct PointInTimeRestoreOperation {
     }
 
     /// "last completed transaction was at log time 2026-12-01 15:07:40.123+00" from the log.
+    /// Why the server stopped: its last FATAL or PANIC message, leaving out the FATALs it logs
+    /// for connections it refused while recovering ("the database system is in recovery mode"):
+    /// pra's own polling connection can be refused just after the startup process failed.
+    static func failureReason(in log: [String]) -> String? {
+        log.lazy.compactMap { line -> String? in
+            guard let marker = line.range(of: "FATAL:") ?? line.range(of: "PANIC:") else { return nil }
+            let reason = line[marker.upperBound...].trimmingCharacters(in: .whitespaces)
+            return reason.hasPrefix("the database system is ") ? nil : reason
+        }.last
+    }
+
     static func lastReplayedTime(in log: [String]) -> Date? {
         guard let text = value(after: "last completed transaction was at log time ", in: log) else { return nil }
         return parsePostgresTimestamp(text)
