@@ -5,7 +5,6 @@
 
 #include "pra_deflate_blocks.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 enum {
@@ -257,21 +256,13 @@ static int skip_stored(BitReader *reader) {
     return 0;
 }
 
-static int walk(const uint8_t *data, size_t length, Decoder *literals, Decoder *distances,
-                uint64_t *final_header_bit, uint64_t *end_bit);
-
 int pra_deflate_find_final_block(const uint8_t *data, size_t length,
                                  uint64_t *final_header_bit, uint64_t *end_bit) {
-    // Kept off the stack of the worker threads that call this.
-    Decoder *decoders = malloc(2 * sizeof(Decoder));
-    if (decoders == NULL) return -1;
-    const int status = walk(data, length, &decoders[0], &decoders[1], final_header_bit, end_bit);
-    free(decoders);
-    return status;
-}
-
-static int walk(const uint8_t *data, size_t length, Decoder *literals, Decoder *distances,
-                uint64_t *final_header_bit, uint64_t *end_bit) {
+    // Two decoders of about 2.6 KiB each: small enough for any thread's stack.
+    Decoder literalDecoder;
+    Decoder distanceDecoder;
+    Decoder *literals = &literalDecoder;
+    Decoder *distances = &distanceDecoder;
     BitReader reader = {.data = data, .length = length, .position = 0, .buffer = 0, .count = 0};
     for (;;) {
         const uint64_t header = consumed_bits(&reader);

@@ -102,6 +102,13 @@ struct ParallelGzipTests {
         }
     }
 
+    @Test("a level gzip does not have is refused at once, naming it", arguments: [Int32(0), 10])
+    func badLevel(level: Int32) {
+        #expect(throws: GzipError(kind: .initialisationFailed, zlibMessage: "compression level \(level) is not 1-9", compressedOffset: 0)) {
+            try ParallelGzipDeflater(level: level, jobs: 2)
+        }
+    }
+
     @Test("a failing sink stops the stream and the error reaches the caller")
     func sinkFailure() throws {
         struct Full: Error {}

@@ -43,8 +43,9 @@ public final class ParallelGzipDeflater {
     ///   - blockSize: bytes per block (at least 32 KiB).
     public init(level: Int32 = 6, jobs: Int, blockSize: Int = ParallelGzipDeflater.defaultBlockSize) throws(GzipError) {
         precondition(blockSize >= Self.minimumBlockSize, "blocks of at least 32 KiB")
-        // Fail here, not on a worker, when the compressor cannot start at this level.
-        _ = try BlockDeflater(level: level)
+        // Fail here, not on a worker, for a level the compressor does not have; each worker
+        // allocates its own compressor (a failure there reaches the caller with its block).
+        try BlockDeflater.check(level: level)
         self.blockSize = blockSize
         maxInFlight = max(1, jobs) * 2
         block = Self.emptyBlock(blockSize)

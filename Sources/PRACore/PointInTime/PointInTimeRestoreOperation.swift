@@ -408,7 +408,6 @@ public struct PointInTimeRestoreOperation {
         path.hasPrefix("/") ? path : ((FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(path) as NSString).standardizingPath
     }
 
-    /// "last completed transaction was at log time 2026-12-01 15:07:40.123+00" from the log.
     /// Why the server stopped: its last FATAL or PANIC message, leaving out the FATALs it logs
     /// for connections it refused while recovering ("the database system is in recovery mode"):
     /// pra's own polling connection can be refused just after the startup process failed.
@@ -420,6 +419,7 @@ public struct PointInTimeRestoreOperation {
         }.last
     }
 
+    /// "last completed transaction was at log time 2026-12-01 15:07:40.123+00" from the log.
     static func lastReplayedTime(in log: [String]) -> Date? {
         guard let text = value(after: "last completed transaction was at log time ", in: log) else { return nil }
         return parsePostgresTimestamp(text)
