@@ -27,7 +27,7 @@ public struct WALArchive: Sendable {
     }
 
     /// One archived file.
-    public struct File: Sendable, Equatable {
+    public struct File: Sendable, Hashable {
         public let name: WALFileName
         /// SHA-256 of the uncompressed content.
         public let sha256: String
@@ -70,11 +70,20 @@ public struct WALArchive: Sendable {
         }
         let identity = Identity(systemIdentifier: system, segmentSize: header.segmentSize, createdAt: Date())
         do {
-            try DurableFile.write(JSONCoding.encoder.encode(identity), to: identityPath, permissions: 0o640)
-        } catch let error as FileError {
-            throw .file(error)
+            try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
         } catch {
-            throw .identityUnreadable(path: identityPath, reason: "\(error)")
+            throw .file(FileError(operation: .mkdir, path: root, code: errno))
+        }
+        // Written under a name of this push's own and linked, never renamed over: two first
+        // pushes at once (or two servers) cannot clobber each other's file; the loser checks the winner's.
+        do throws(FileError) {
+            let staging = try WALStagingFile(directory: root, name: Self.identityFileName)
+            let data = (try? JSONCoding.encoder.encode(identity)) ?? Data()
+            try staging.write(data)
+            try staging.link(as: identityPath)
+        } catch {
+            guard error.code == EEXIST else { throw .file(error) }
+            return try claim(for: name, header: header)
         }
         return identity
     }

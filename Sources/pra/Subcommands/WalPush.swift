@@ -41,6 +41,8 @@ struct WalPush: ParsableCommand {
             if json { Terminal.output(JSONCoding.document(OperationFailureReport(error))) }
             throw Terminal.fail(error)
         }
+        // A damaged archived copy replaced: worth a line in the server log whatever the verbosity.
+        if result.replacedDamaged != nil { Terminal.warn(result.summary) }
         if json {
             Terminal.output(JSONCoding.document(result))
         } else if common.verbose {
