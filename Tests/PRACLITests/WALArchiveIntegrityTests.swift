@@ -283,3 +283,33 @@ struct WALArchiveIntegrityTests {
         #expect(verify.stdout.contains("000000020000000000000003") && verify.stdout.contains("00000002.history"), "\(verify.stdout)")
     }
 }
+
+@Suite("recovery from a WAL archive with a corrupt segment, on real PostgreSQL", .serialized, .enabled(if: TestEnvironment.serverAvailable, "PostgreSQL server programs (initdb, pg_ctl, pg_basebackup) are not installed"))
+struct CorruptSegmentRecoveryTests {
+    @Test("a corrupt archived segment stops recovery with FATAL at that segment: the server is never promoted on a timeline that lacks the WAL after it")
+    func corruptSegmentIsNotTheEndOfRecovery() throws {
+        let server = try ArchivingCluster(label: "walfatal")
+        #expect(try server.pra(["backup", "--base"]).exitCode == 0)
+        try server.sql("INSERT INTO pitr_marker (note) VALUES ('one')")
+        try server.switchAndWait()
+        try server.sql("INSERT INTO pitr_marker (note) VALUES ('two')")
+        let damagedName = try server.switchAndWait()
+        try server.sql("INSERT INTO pitr_marker (note) VALUES ('three')")
+        try server.switchAndWait()
+        let file = try #require(try server.archive.find(WALFileName(damagedName)!))
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: file.path))
+        bytes[bytes.count / 2] ^= 0x10
+        try bytes.write(to: URL(fileURLWithPath: file.path))
+
+        let target = server.targetDirectory("walfatal-t")
+        defer { server.stopRecovered(target) }
+        let restore = try server.pra(["restore", "--pitr", "--target-dir", target, "--stop", "--json"])
+        #expect(restore.exitCode == 1, "\(restore.stdout) \(restore.stderr)")
+        // Recovery failed at the fetch (the startup process's FATAL), instead of ending there and
+        // promoting a server that silently lacks 'two' and 'three'.
+        #expect(restore.stdout.contains("\"failedStage\" : \"recover\""), "\(restore.stdout)")
+        #expect(restore.stdout.contains("could not restore file \\\"\(damagedName)\\\""), "\(restore.stdout)")
+        #expect(!restore.stdout.contains("\"serverRunning\" : true"), "\(restore.stdout)")
+        #expect(!restore.stdout.contains("\"timeline\" : 2"), "\(restore.stdout)")
+    }
+}

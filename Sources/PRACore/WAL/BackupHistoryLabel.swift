@@ -5,10 +5,15 @@ import Foundation
 /// `CHECKPOINT LOCATION: X/X`, then `KEY: value` lines (BACKUP METHOD, BACKUP FROM, START TIME,
 /// LABEL, START TIMELINE, STOP TIME, STOP TIMELINE, and whatever later versions add).
 public struct BackupHistoryLabel: Sendable, Equatable {
+    /// START WAL LOCATION: where replay of the base backup begins (the checkpoint's redo point).
     public let start: LogSequenceNumber
+    /// STOP WAL LOCATION: replay must reach it before the backup is consistent.
     public let stop: LogSequenceNumber
+    /// CHECKPOINT LOCATION: the checkpoint record the backup started from.
     public let checkpoint: LogSequenceNumber
+    /// START TIMELINE, when the file has it (PostgreSQL 11 on).
     public let startTimeline: UInt32?
+    /// STOP TIMELINE, when the file has it (PostgreSQL 11 on); the timeline in the file's name.
     public let stopTimeline: UInt32?
 
     /// Larger than any label PostgreSQL writes (the LABEL line is at most 1 KiB).
