@@ -76,9 +76,14 @@ public struct WALArchive: Sendable {
         }
         // Written under a name of this push's own and linked, never renamed over: two first
         // pushes at once (or two servers) cannot clobber each other's file; the loser checks the winner's.
+        let data: Data
+        do {
+            data = try JSONCoding.encoder.encode(identity)
+        } catch {
+            throw .identityUnreadable(path: identityPath, reason: "cannot encode it (\(JSONCoding.describe(error)))")
+        }
         do throws(FileError) {
             let staging = try WALStagingFile(directory: root, name: Self.identityFileName)
-            let data = (try? JSONCoding.encoder.encode(identity)) ?? Data()
             try staging.write(data)
             try staging.link(as: identityPath)
         } catch {
