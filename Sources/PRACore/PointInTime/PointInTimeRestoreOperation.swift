@@ -304,7 +304,7 @@ public struct PointInTimeRestoreOperation {
             if control.isRunning {
                 sawServer = true
             } else if let reason = Self.failureReason(in: control.logLines()) ?? ((sawServer || started.elapsed() > 10) ? "the server exited" : nil) {
-                throw RecoveryFailure(message: "recovery failed: \(reason)", targetNotReached: reason.contains("recovery ended before configured recovery target was reached"))
+                throw RecoveryFailure(message: "recovery failed: \(reason)" + Self.explanation(of: reason), targetNotReached: reason.contains("recovery ended before configured recovery target was reached"))
             }
             if connection == nil {
                 connection = try? PostgresConnection(settings, applicationName: Self.applicationName)
@@ -445,6 +445,13 @@ public struct PointInTimeRestoreOperation {
             let reason = line[marker.upperBound...].trimmingCharacters(in: .whitespaces)
             return reason.hasPrefix("the database system is ") ? nil : reason
         }.last
+    }
+
+    /// What PostgreSQL's wording means for pra's archive: `pra wal get` exits 126 (PostgreSQL
+    /// reports "command not executable") for an archived file it found corrupt or unreadable.
+    static func explanation(of reason: String) -> String {
+        guard reason.contains("could not restore file"), reason.contains("command not executable") || reason.contains("exit code 126") else { return "" }
+        return " — pra wal get found that archived file corrupt or unreadable (its own line in the server log says which and why); recovery stopped there and the copy was not promoted"
     }
 
     /// "last completed transaction was at log time 2026-12-01 15:07:40.123+00" from the log.
