@@ -126,7 +126,7 @@ struct RemoteRestoreTests {
         let result = try RestoreOperation(configuration: configuration).run(source: .latest, targetDatabase: database + "_r")
         #expect(result.succeeded, "\(result.summary)")
         #expect(result.fetchedFromRemote.first?.contains((backup.archive as NSString).lastPathComponent) == true)
-        #expect(!FileManager.default.fileExists(atPath: directory + "/backups/" + RestoreOperation.remoteFetchDirectory), "the fetched copy is removed afterwards")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory + "/backups").allSatisfy { !$0.hasPrefix(RestoreOperation.remoteFetchDirectory) }, "the fetched copy is removed afterwards")
         let report = try String(contentsOfFile: try #require(result.reportFile), encoding: .utf8)
         #expect(report.contains("remote copy: fetched"))
     }
