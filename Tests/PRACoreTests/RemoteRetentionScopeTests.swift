@@ -122,6 +122,15 @@ struct RemoteRetentionScopeTests {
         try orphanArchivesRemoved(DirectoryRemoteStore(directory: scratch + "/offsite"), scratch: scratch)
     }
 
+    @Test("ssh target: an archive left without its manifest is removed once a newer complete backup exists, this database's only", .requires(.sshd))
+    func sshOrphanArchiveRemoved() throws {
+        let server = try LoopbackSSHServer()
+        defer { server.stop() }
+        let scratch = TestEnvironment.temporaryDirectory("orphan-ssh")
+        let store = try RemoteTarget(server.target(scratch + "/offsite")).store(sshKey: server.clientKey, knownHosts: server.knownHosts)
+        try orphanArchivesRemoved(store, scratch: scratch)
+    }
+
     @Test("S3 target: an archive left without its manifest is removed once a newer complete backup exists, this database's only", .requires(.seaweedfs))
     func s3OrphanArchiveRemoved() throws {
         let server = try LoopbackS3Server.start()
