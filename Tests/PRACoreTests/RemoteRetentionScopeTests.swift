@@ -195,6 +195,15 @@ struct RemoteRetentionScopeTests {
         #expect(try RemoteTarget("s3://pra-backups/prod.eu/db-01") == .s3(bucket: "pra-backups", prefix: "prod.eu/db-01"))
     }
 
+    @Test("REMOTE_TARGET with a user and password in an s3:// or unknown URL: refused, and the error does not show the secret")
+    func targetUserinfoNeverPrinted() throws {
+        for bad in ["s3://AKIDLEAK:supersecret@pra-backups/db01", "https://AKIDLEAK:supersecret@s3.example/pra-backups/db01"] {
+            let error = try #require(throws: ConfigurationError.self, "\(bad)") { try RemoteTarget(bad) }
+            #expect(!error.message.contains("supersecret") && !error.message.contains("AKIDLEAK"), "\(error)")
+            #expect(error.message.contains("REMOTE_TARGET"), "\(error)")
+        }
+    }
+
     @Test("S3_ENDPOINT with a user and password: refused, and no error shows the secret", .requires(.seaweedfs))
     func endpointUserinfoNeverPrinted() throws {
         let server = try LoopbackS3Server.start()

@@ -22,7 +22,8 @@ public enum RemoteTarget: Sendable, Equatable {
             return
         }
         guard text.hasPrefix("ssh://") else {
-            throw ConfigurationError("REMOTE_TARGET=\(text) is neither an absolute directory path, ssh://user@host[:port]/path nor s3://bucket/prefix")
+            // Never the user:password@ part: a URL pasted with credentials must not reach a log.
+            throw ConfigurationError("REMOTE_TARGET=\(Self.withoutUserinfo(text)) is neither an absolute directory path, ssh://user@host[:port]/path nor s3://bucket/prefix")
         }
         guard let components = URLComponents(string: text), let host = components.host, !host.isEmpty,
               let user = components.user, !user.isEmpty else {
@@ -54,6 +55,9 @@ public enum RemoteTarget: Sendable, Equatable {
     static func parseS3(_ text: String) throws(ConfigurationError) -> RemoteTarget {
         let rest = text.dropFirst("s3://".count)
         let bucket = String(rest.prefix { $0 != "/" })
+        guard !bucket.contains("@") else {
+            throw ConfigurationError("REMOTE_TARGET must not hold credentials before '@' (\(withoutUserinfo(text))): the keys go in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE")
+        }
         var segments = Array(rest.dropFirst(bucket.count).split(separator: "/", omittingEmptySubsequences: false).dropFirst())
         if segments.last == "" { segments.removeLast() }
         let prefix = segments.joined(separator: "/")
