@@ -182,7 +182,42 @@ struct RemoteRetentionScopeTests {
         #expect(finished.wait(timeout: .now() + 30) == .success)
         #expect(outcome.error == nil, "\(outcome.error ?? "")")
         #expect(FileManager.default.fileExists(atPath: scratch + "/offsite/" + Self.name(fresh.manifest)))
-        // And while the copy runs, no other backup can take the directory's lock.
+    }
+
+    @Test("while a remote copy runs, another backup of the same directory is refused: the lock is held through the copy", .requires(.sshd))
+    func backupRefusedDuringRemoteCopy() throws {
+        let server = try LoopbackSSHServer()
+        defer { server.stop() }
+        let scratch = TestEnvironment.temporaryDirectory("copylockssh")
+        let local = scratch + "/local"
+        try FileManager.default.createDirectory(atPath: local, withIntermediateDirectories: true)
+        let fresh = try makeDatabaseBackup(in: local, database: "prod", prefix: "prod", daysAgo: 0)
+        // Over ssh every step is a connection: the copy lasts seconds, long enough to be caught running.
+        let store = try RemoteTarget(server.target(scratch + "/offsite")).store(sshKey: server.clientKey, knownHosts: server.knownHosts)
+        let finished = DispatchSemaphore(value: 0)
+        let outcome = CopyOutcome()
+        Thread.detachNewThread {
+            do {
+                _ = try RemoteCopyOperation(store: store, retention: RetentionPolicy(retentionDays: 30, minimumKept: 1))
+                    .copy(archivePath: fresh.archive, manifestPath: fresh.manifest)
+                outcome.set(nil)
+            } catch {
+                outcome.set("\(error)")
+            }
+            finished.signal()
+        }
+        usleep(700_000)
+        var refused = false
+        do {
+            _ = try BackupLock(directory: local)
+        } catch ArchiveError.locked {
+            refused = true
+        }
+        let stillCopying = finished.wait(timeout: .now()) == .timedOut
+        #expect(stillCopying, "the copy finished too fast for the check")
+        #expect(refused, "another backup could start while the copy was running")
+        #expect(finished.wait(timeout: .now() + 60) == .success)
+        #expect(outcome.error == nil, "\(outcome.error ?? "")")
     }
 
     @Test("REMOTE_TARGET: an S3 prefix with '.', '..' or empty segments is refused at configuration time")
