@@ -113,7 +113,8 @@ public struct PointInTimeRestoreOperation {
             identity.map { entry.manifest?.systemIdentifier == $0.systemIdentifier } ?? true
         }
         guard !all.isEmpty else {
-            return fail("choose backup", "no complete base backup in \(backupDirectory) (take one with pra backup --base)")
+            // Nothing to restore from is a setup problem (exit 2), not a failed restore: no report, no directory.
+            throw OperationFailure(stage: "choose backup", message: "no complete base backup in \(backupDirectory): take one with pra backup --base, which needs the server to archive its WAL (wal_level = replica, archive_mode = on, archive_command = 'pra wal push %p ...': pra schedule print shows the lines)", isUsageError: true)
         }
         let candidates = all.filter { entry in
             guard let manifest = entry.manifest else { return false }
