@@ -59,6 +59,7 @@ struct PointInTimeTargetSafetyTests {
             ("setuid file", "if first: add('global/pra_setuid', mode=0o4755, data=b'#!/bin/sh\\nid\\n')", "setuid"),
             ("setgid directory", "if first: add('pra_dir', type=tarfile.DIRTYPE, mode=0o2755)", "setuid, setgid or sticky"),
             ("device node", "if first: add('pra_null', type=tarfile.CHRTYPE)", "device"),
+            ("a world-writable global/", "if m.name == 'global':\n    m.mode = 0o777", "open to others"),
             ("FIFO", "if first: add('pra_fifo', type=tarfile.FIFOTYPE)", "FIFO"),
             ("hard link", "if first: add('pra_passwd', type=tarfile.LNKTYPE, linkname='/etc/passwd')", "hard link"),
             ("symbolic link out", "if first: add('pra_etc', type=tarfile.SYMTYPE, linkname='/etc')", "symbolic link"),

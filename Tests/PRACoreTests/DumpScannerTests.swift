@@ -60,7 +60,8 @@ struct DumpScannerTests {
     ])
     func lexerSettingsRefused(_ attack: String) {
         let outcome = Self.scan(Self.header + attack)
-        #expect(outcome.violation?.message.contains("standard_conforming_strings") == true, "\(String(describing: outcome.violation))")
+        // (ALTER DATABASE is refused first for acting beyond the restored database.)
+        #expect(outcome.violation.map { $0.message.contains("standard_conforming_strings") || $0.message.contains("beyond the database") } == true, "\(String(describing: outcome.violation))")
     }
 
     @Test("client encodings that can hide a backslash or a quote inside a character are refused", arguments: ["SJIS", "BIG5", "GBK", "UHC", "GB18030", "JOHAB", "shift_jis_2004"])
@@ -84,6 +85,31 @@ struct DumpScannerTests {
     func copyFormsRefused(_ attack: String) {
         let outcome = Self.scan(Self.header + "CREATE TABLE public.t (a text);\n" + attack)
         #expect(outcome.violation?.message.contains("COPY") == true, "\(attack): \(String(describing: outcome.violation))")
+    }
+
+    @Test("statements acting beyond the restored database are refused", arguments: [
+        "ALTER ROLE postgres PASSWORD 'owned';\n",
+        "alter user postgres with superuser;\n",
+        "ALTER /* x */\n  ROLE ALL SET search_path = evil;\n",
+        "CREATE ROLE evil SUPERUSER LOGIN;\n",
+        "DROP DATABASE other;\n",
+        "CREATE DATABASE planted;\n",
+        "ALTER DATABASE other OWNER TO evil;\n",
+        "ALTER SYSTEM SET archive_command = 'id';\n",
+        "LOAD '/tmp/evil.so';\n",
+        "REASSIGN OWNED BY a TO b;\n",
+        "DROP USER x;\n",
+        "CREATE TABLESPACE t LOCATION '/tmp';\n",
+    ])
+    func beyondDatabaseRefused(_ attack: String) {
+        let outcome = Self.scan(Self.header + attack)
+        #expect(outcome.violation?.message.contains("beyond the database") == true, "\(attack): \(String(describing: outcome.violation))")
+    }
+
+    @Test("what pg_dump writes about users and roles inside one database passes")
+    func userMappingPasses() {
+        let dump = Self.header + "CREATE USER MAPPING FOR postgres SERVER s OPTIONS (user 'x');\nALTER DEFAULT PRIVILEGES FOR ROLE postgres GRANT SELECT ON TABLES TO PUBLIC;\nALTER TABLE public.t OWNER TO postgres;\nCREATE TABLE public.roles (role text, database text);\nGRANT ALL ON TABLE public.t TO postgres;\n"
+        #expect(Self.scan(dump).violation == nil, "\(String(describing: Self.scan(dump).violation))")
     }
 
     @Test("a NUL byte, which would hide the rest of its line from psql, is refused")

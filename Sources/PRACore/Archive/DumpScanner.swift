@@ -95,6 +95,12 @@ public struct DumpScanner: Sendable {
     private var readingFirstWord = false
     private var firstWordAtLineStart = false
     private var firstWordCapitals = false
+    /// The first three words of the current statement (lowercased, at most 17 bytes each), read
+    /// across blanks, line ends and comments: to refuse statements acting beyond the database
+    /// being restored (roles, other databases, the server's configuration, libraries).
+    private var leadingWords: [[UInt8]] = []
+    private var leadingWord: [UInt8] = []
+    private var readingLeadingWords = false
     /// The current line holds a COPY statement (checked in full at its end).
     private var copyStatementOnLine = false
     /// Statement-ending semicolons on the current line (outside quotes and comments).
@@ -248,6 +254,9 @@ public struct DumpScanner: Sendable {
                 if statementStart && Self.isLetter(byte) {
                     readingFirstWord = true
                     firstWord = [byte | 0x20]
+                    readingLeadingWords = true
+                    leadingWords = []
+                    leadingWord = [byte | 0x20]
                     firstWordAtLineStart = lineStart
                     firstWordCapitals = byte < 0x61
                 }
@@ -338,6 +347,7 @@ public struct DumpScanner: Sendable {
         }
         try endWord()
         try endFirstWord()
+        try endLeadingWord()
         // Where the line's text ended: a COPY line must end in plain SQL, not in a comment.
         let endedInCode: Bool
         if case .normal = state { endedInCode = true } else { endedInCode = false }
@@ -404,6 +414,56 @@ public struct DumpScanner: Sendable {
                 try endFirstWord()
             }
         }
+        if readingLeadingWords {
+            try followLeadingWords(byte)
+        }
+    }
+
+    private mutating func followLeadingWords(_ byte: UInt8) throws(Violation) {
+        switch state {
+        case .normal:
+            if Self.isIdentifier(byte) && (!leadingWord.isEmpty || Self.isLetter(byte)) {
+                if leadingWord.count <= 16 { leadingWord.append(Self.isLetter(byte) ? byte | 0x20 : byte) }
+                return
+            }
+            try endLeadingWord()
+            // Blanks and comment starts keep the statement's leading keywords coming.
+            if ![0x20, 0x09, 0x0D, 0x2D, 0x2F, 0x2A].contains(byte) { try judgeLeadingWords() }
+        case .lineComment, .blockComment:
+            try endLeadingWord()
+        default:
+            try endLeadingWord()
+            try judgeLeadingWords()
+        }
+    }
+
+    private mutating func endLeadingWord() throws(Violation) {
+        guard readingLeadingWords, !leadingWord.isEmpty else { return }
+        leadingWords.append(leadingWord)
+        leadingWord.removeAll(keepingCapacity: true)
+        if leadingWords.count == 3 { try judgeLeadingWords() }
+    }
+
+    private mutating func judgeLeadingWords() throws(Violation) {
+        guard readingLeadingWords else { return }
+        readingLeadingWords = false
+        if let statement = Self.beyondDatabase(leadingWords) {
+            throw Violation(line: line, message: "\(statement): a statement acting beyond the database being restored, which a dump of one database never holds; refusing to run it")
+        }
+    }
+
+    /// The statement when its leading words act beyond one database: roles and users, other
+    /// databases, tablespaces, the server's configuration (ALTER SYSTEM), libraries (LOAD),
+    /// other roles' objects (REASSIGN OWNED). `CREATE USER MAPPING` (foreign data) is pg_dump's.
+    static func beyondDatabase(_ words: [[UInt8]]) -> String? {
+        let text = words.map { String(decoding: $0, as: UTF8.self) }
+        guard let first = text.first else { return nil }
+        if first == "load" || first == "reassign" { return first.uppercased() }
+        guard ["alter", "create", "drop"].contains(first), text.count >= 2 else { return nil }
+        let second = text[1]
+        if ["role", "group", "database", "system", "tablespace"].contains(second) { return "\(first.uppercased()) \(second.uppercased())" }
+        if second == "user" && (text.count < 3 || text[2] != "mapping") { return "\(first.uppercased()) USER" }
+        return nil
     }
 
     private mutating func endWord() throws(Violation) {

@@ -85,6 +85,10 @@ public struct TarStreamScanner {
         if components.allSatisfy({ $0 == "." || $0.isEmpty }) { return "the entry . (it would change the target directory itself)" }
         guard let mode else { return "an unreadable mode field" }
         if mode & 0o7000 != 0 { return String(format: "mode %04o: setuid, setgid or sticky bits", Int(mode & 0o7777)) }
+        // pg_basebackup writes 0700/0600, or 0750/0640 for a cluster with group access: never
+        // anything others may touch, nor group write (a world-writable global/ would let any
+        // local account rewrite the recovered cluster's catalogs).
+        if mode & 0o027 != 0 { return String(format: "mode %04o: writable by the group or open to others (a data directory never is)", Int(mode & 0o7777)) }
         switch type {
         case UInt8(ascii: "0"), 0: return nil
         case UInt8(ascii: "5"): return nil

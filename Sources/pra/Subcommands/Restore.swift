@@ -46,9 +46,11 @@ struct Restore: ParsableCommand {
             target never run at once (an advisory lock per target; the second is refused). Archives \
             never run psql meta-commands: a line starting with a backslash outside COPY data (other \
             than pg_dump's own \\restrict/\\unrestrict pair, whose key the manifest records) makes the \
-            archive invalid, naming the line, as does a COPY statement in a form pg_dump never writes \
-            or a change of standard_conforming_strings or client_encoding; and psql itself is started \
-            restricted with a key of pra's (\\restrict), so it refuses meta-commands too. As root, \
+            archive invalid, naming the line, as does a COPY statement in a form pg_dump never writes, \
+            a change of standard_conforming_strings or client_encoding, a NUL byte, or a statement \
+            acting beyond the restored database (roles, other databases, ALTER SYSTEM, LOAD); and psql \
+            itself is started restricted with a key of pra's (\\restrict), so it refuses meta-commands \
+            too. As root, \
             psql runs as RUN_AS_USER (default postgres), never as root.
 
             Exit codes: 0 restored and every check passed, 1 restore or a check failed, 2 usage or \
