@@ -100,6 +100,8 @@ struct DumpScannerTests {
         "REASSIGN OWNED BY a TO b;\n",
         "DROP USER x;\n",
         "CREATE TABLESPACE t LOCATION '/tmp';\n",
+        "COMMENT ON DATABASE other IS 'x';\n",
+        "DO $d$ BEGIN EXECUTE 'COPY (SELECT 1) TO ''/tmp/pra-never'' '; END $d$;\n",
     ])
     func beyondDatabaseRefused(_ attack: String) {
         let outcome = Self.scan(Self.header + attack)

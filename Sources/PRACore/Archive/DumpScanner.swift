@@ -454,11 +454,15 @@ public struct DumpScanner: Sendable {
 
     /// The statement when its leading words act beyond one database: roles and users, other
     /// databases, tablespaces, the server's configuration (ALTER SYSTEM), libraries (LOAD),
-    /// other roles' objects (REASSIGN OWNED). `CREATE USER MAPPING` (foreign data) is pg_dump's.
+    /// other roles' objects (REASSIGN OWNED), comments on databases and roles; or run code
+    /// pg_dump never writes (DO). `CREATE USER MAPPING` (foreign data) is pg_dump's.
     static func beyondDatabase(_ words: [[UInt8]]) -> String? {
         let text = words.map { String(decoding: $0, as: UTF8.self) }
         guard let first = text.first else { return nil }
         if first == "load" || first == "reassign" { return first.uppercased() }
+        // Anonymous code: pg_dump never writes a DO block, and one can run any SQL dynamically.
+        if first == "do" { return "DO (an anonymous code block)" }
+        if first == "comment", text.count >= 3, text[1] == "on", ["database", "role", "tablespace"].contains(text[2]) { return "COMMENT ON \(text[2].uppercased())" }
         guard ["alter", "create", "drop"].contains(first), text.count >= 2 else { return nil }
         let second = text[1]
         if ["role", "group", "database", "system", "tablespace"].contains(second) { return "\(first.uppercased()) \(second.uppercased())" }
