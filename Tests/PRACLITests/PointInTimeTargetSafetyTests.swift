@@ -162,6 +162,32 @@ struct PointInTimeTargetSafetyTests {
         #expect(asRoot.exitCode == 2 && asRoot.stderr.contains("must not be root"), "\(asRoot.stderr)")
     }
 
+    @Test("a restore point older than the newest base backup is reached from an older one (restore points are not indexed by time)")
+    func olderRestorePointReached() throws {
+        let server = try ArchivingCluster(label: "rpoint")
+        #expect(try server.pra(["backup", "--base"]).exitCode == 0)
+        try server.sql("INSERT INTO pitr_marker (note) VALUES ('before the point')")
+        try server.sql("SELECT pg_create_restore_point('before_upgrade')")
+        try server.sql("INSERT INTO pitr_marker (note) VALUES ('after the point')")
+        try server.switchAndWait()
+        sleep(1)
+        #expect(try server.pra(["backup", "--base"]).exitCode == 0)
+        try server.sql("INSERT INTO pitr_marker (note) VALUES ('after the second base backup')")
+        try server.switchAndWait()
+        let target = server.targetDirectory("rpoint-t")
+        let restored = try server.pra(["restore", "--pitr", "--target-dir", target, "--target-name", "before_upgrade", "--json"])
+        defer { server.stopRecovered(target) }
+        #expect(restored.exitCode == 0, "\(restored.stdout) \(restored.stderr)")
+        #expect(restored.stdout.contains("must be older"), "the newer base backup was tried first and said why it was left: \(restored.stdout)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(restored.stdout.utf8)) as? [String: Any])
+        let details = try #require(document["pointInTime"] as? [String: Any])
+        let port = try #require(details["port"] as? Int)
+        let socket = try #require(details["socketDirectory"] as? String)
+        let connection = try PostgresConnection(ConnectionSettings(parameters: ["host": socket, "port": "\(port)", "user": "postgres", "dbname": server.database]), applicationName: "test")
+        let notes = try connection.scalar("SELECT string_agg(note, ',' ORDER BY written) FROM pitr_marker")
+        #expect(notes == "before the point", "\(notes ?? "nil")")
+    }
+
     @Test("recovery pauses at the target: the copy is checked before it is promoted, a failing check leaves it unpromoted; the recovered server never inherits pra's secrets")
     func checkedBeforePromotion() throws {
         let server = try ArchivingCluster(label: "pause")

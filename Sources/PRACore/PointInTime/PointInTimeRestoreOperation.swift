@@ -138,81 +138,100 @@ public struct PointInTimeRestoreOperation {
         }
         prepared = true
         if let aside = target.aside { result.checks.append(.init(name: "moved aside", passed: true, message: "the data directory that was in \(directory) was moved to \(aside)")) }
-        var chosen: BaseBackupCatalogue.Entry?
-        for entry in candidates {
-            let name = entry.name.fileName
-            phases.begin("extract")
-            target.clear()
-            let verdict: VerificationResult
-            do {
-                verdict = try extract(entry, into: directory, as: user)
-            } catch {
-                return fail("extract", "cannot extract \(name) into \(directory): \(error)")
+        // A restore point (--target-name) is not indexed by time: when recovery from the newest
+        // base backup ends before reaching it, the point is older, and the next older base
+        // backup is tried.
+        var nextCandidate = 0
+        var attempt: RecoveryAttempt?
+        attempts: while attempt == nil {
+            var chosen: BaseBackupCatalogue.Entry?
+            while nextCandidate < candidates.count {
+                let entry = candidates[nextCandidate]
+                nextCandidate += 1
+                let name = entry.name.fileName
+                phases.begin("extract")
+                target.clear()
+                let verdict: VerificationResult
+                do {
+                    verdict = try extract(entry, into: directory, as: user)
+                } catch {
+                    return fail("extract", "cannot extract \(name) into \(directory): \(error)")
+                }
+                VerificationRecord.save(verdict)
+                guard verdict.valid else {
+                    result.skippedBackups.append("\(name) failed verification (\(verdict.problems.map(\.message).joined(separator: "; ")))")
+                    continue
+                }
+                phases.begin("verify")
+                let check = ExternalProcess(executable: verifyTool, arguments: ["--no-parse-wal", "--quiet", "--manifest-path=\(entry.postgresManifestPath)", directory], timeout: 3600)
+                if let outcome = try? check.run(), !outcome.succeeded {
+                    result.skippedBackups.append("\(name) failed pg_verifybackup (\(outcome.standardError.split(separator: "\n").prefix(3).joined(separator: "; ")))")
+                    continue
+                }
+                chosen = entry
+                break
             }
-            VerificationRecord.save(verdict)
-            guard verdict.valid else {
-                result.skippedBackups.append("\(name) failed verification (\(verdict.problems.map(\.message).joined(separator: "; ")))")
-                continue
+            guard let chosen, let manifest = chosen.manifest else {
+                return fail("verify", "no base backup for \(request.target) verifies: \(result.skippedBackups.joined(separator: "; "))")
             }
-            phases.begin("verify")
-            let check = ExternalProcess(executable: verifyTool, arguments: ["--no-parse-wal", "--quiet", "--manifest-path=\(entry.postgresManifestPath)", directory], timeout: 3600)
-            if let outcome = try? check.run(), !outcome.succeeded {
-                result.skippedBackups.append("\(name) failed pg_verifybackup (\(outcome.standardError.split(separator: "\n").prefix(3).joined(separator: "; ")))")
-                continue
-            }
-            chosen = entry
-            break
-        }
-        guard let chosen, let manifest = chosen.manifest else {
-            return fail("verify", "no base backup for \(request.target) verifies: \(result.skippedBackups.joined(separator: "; "))")
-        }
-        result.archive = chosen.archivePath
-        result.archiveHasManifest = true
-        result.backupFinishedAt = manifest.finishedAt
+            result.archive = chosen.archivePath
+            result.archiveHasManifest = true
+            result.backupFinishedAt = manifest.finishedAt
 
-        phases.begin("recover")
-        let port = request.port ?? LoopbackSocket.freePort() ?? 5433
-        let socketDirectory: String
-        do {
-            socketDirectory = try Self.socketDirectory(for: directory, port: port, user: user)
-        } catch {
-            return fail("recover", "\(error)")
-        }
-        let logFile = (directory as NSString).appendingPathComponent(Self.serverLogName)
-        let control = ServerControl(dataDirectory: directory, logFile: logFile, binDirectory: binDirectory, user: user)
-        var details = PointInTimeDetails(target: request.target.description, dataDirectory: directory, port: port, socketDirectory: socketDirectory,
-                                         baseBackup: manifest.archive, serverRunning: false, serverLog: logFile)
-        do {
-            try configureRecovery(target, recoveryTarget: request.target, port: port, socketDirectory: socketDirectory, keepArchiving: request.keepArchiving)
-        } catch {
-            return fail("recover", "cannot prepare \(directory) for recovery: \(error)")
-        }
-        // What recovery should replay: the archive as it is now (the source may keep archiving meanwhile).
-        let segmentSize = identity?.segmentSize ?? 16 << 20
-        let archivedBefore = WALContinuity(files: archive.files(), start: WALFileName(manifest.startSegment)!, segmentSize: segmentSize, history: archive.history(of:))
-        let serverSettings = ConnectionSettings(parameters: settings.libpqParameters.merging(["host": socketDirectory, "port": "\(port)", "dbname": database]) { $1 }.filter { $0.key != "hostaddr" && $0.key != "service" })
-        let recovered: PostgresConnection
-        let paused: Bool
-        do {
-            (recovered, paused) = try waitForRecovery(control, settings: serverSettings, timeout: recoveryTimeout)
-        } catch let failure as RecoveryFailure {
-            try? control.stop(mode: "immediate")
-            // The archive as recovery found it: what it lacked is what stopped it.
-            let continuity = archivedBefore
-            let missing = continuity.gap ?? continuity.lastContiguous.flatMap { last in
-                last.name.segmentNumber(segmentSize: segmentSize).map { WALFileName(timeline: last.name.timeline, segmentNumber: $0 + 1, segmentSize: segmentSize) }
+            phases.begin("recover")
+            let port = request.port ?? LoopbackSocket.freePort() ?? 5433
+            let socketDirectory: String
+            do {
+                socketDirectory = try Self.socketDirectory(for: directory, port: port, user: user)
+            } catch {
+                return fail("recover", "\(error)")
             }
-            var message = failure.message
-            if failure.targetNotReached {
-                let latest = Self.lastReplayedTime(in: control.logLines()) ?? continuity.lastContiguous?.archivedAt
-                let reachable = latest.map { "; the latest point it can reach is about \(RecoveryTarget.format($0)) (rerun with --target-time at or before it, or without a target)" } ?? ""
-                message = "the WAL needed to reach \(request.target) is not in the archive: segment \(missing?.text ?? "?") is missing\(reachable)"
+            let logFile = (directory as NSString).appendingPathComponent(Self.serverLogName)
+            let control = ServerControl(dataDirectory: directory, logFile: logFile, binDirectory: binDirectory, user: user)
+            let details = PointInTimeDetails(target: request.target.description, dataDirectory: directory, port: port, socketDirectory: socketDirectory,
+                                             baseBackup: manifest.archive, serverRunning: false, serverLog: logFile)
+            do {
+                try configureRecovery(target, recoveryTarget: request.target, port: port, socketDirectory: socketDirectory, keepArchiving: request.keepArchiving)
+            } catch {
+                return fail("recover", "cannot prepare \(directory) for recovery: \(error)")
             }
-            return fail("recover", message + " (server log: \(control.logTail(lines: 3)))")
-        } catch {
-            try? control.stop(mode: "immediate")
-            return fail("recover", "\(error)")
+            // What recovery should replay: the archive as it is now (the source may keep archiving meanwhile).
+            let segmentSize = identity?.segmentSize ?? 16 << 20
+            let archivedBefore = WALContinuity(files: archive.files(), start: WALFileName(manifest.startSegment)!, segmentSize: segmentSize, history: archive.history(of:))
+            let serverSettings = ConnectionSettings(parameters: settings.libpqParameters.merging(["host": socketDirectory, "port": "\(port)", "dbname": database]) { $1 }.filter { $0.key != "hostaddr" && $0.key != "service" })
+            let recovered: PostgresConnection
+            let paused: Bool
+            do {
+                (recovered, paused) = try waitForRecovery(control, settings: serverSettings, timeout: recoveryTimeout)
+            } catch let failure as RecoveryFailure {
+                try? control.stop(mode: "immediate")
+                if failure.targetNotReached, case .name(let point) = request.target {
+                    result.skippedBackups.append("\(chosen.name.fileName): recovery from it ended before reaching the restore point \(point), which must be older")
+                    if nextCandidate < candidates.count { continue attempts }
+                    return fail("recover", "recovery ended before reaching the restore point \(point) from every base backup tried (\(result.skippedBackups.count)): check its name (pg_create_restore_point) and that a base backup older than it is kept (server log: \(control.logTail(lines: 3)))")
+                }
+                // The archive as recovery found it: what it lacked is what stopped it.
+                let continuity = archivedBefore
+                let missing = continuity.gap ?? continuity.lastContiguous.flatMap { last in
+                    last.name.segmentNumber(segmentSize: segmentSize).map { WALFileName(timeline: last.name.timeline, segmentNumber: $0 + 1, segmentSize: segmentSize) }
+                }
+                var message = failure.message
+                if failure.targetNotReached {
+                    let latest = Self.lastReplayedTime(in: control.logLines()) ?? continuity.lastContiguous?.archivedAt
+                    let reachable = latest.map { "; the latest point it can reach is about \(RecoveryTarget.format($0)) (rerun with --target-time at or before it, or without a target)" } ?? ""
+                    message = "the WAL needed to reach \(request.target) is not in the archive: segment \(missing?.text ?? "?") is missing\(reachable)"
+                }
+                return fail("recover", message + " (server log: \(control.logTail(lines: 3)))")
+            } catch {
+                try? control.stop(mode: "immediate")
+                return fail("recover", "\(error)")
+            }
+            attempt = RecoveryAttempt(manifest: manifest, control: control, details: details, recovered: recovered, paused: paused, archivedBefore: archivedBefore, segmentSize: segmentSize, port: port)
         }
+        guard let attempt else { return fail("recover", "no base backup could be recovered") }
+        let manifest = attempt.manifest, control = attempt.control, recovered = attempt.recovered, paused = attempt.paused
+        let archivedBefore = attempt.archivedBefore, segmentSize = attempt.segmentSize, port = attempt.port
+        var details = attempt.details
         details.serverRunning = true
         details.reachedTime = (try? recovered.scalar("SELECT extract(epoch FROM pg_last_xact_replay_timestamp())::float8")).flatMap { $0 }.flatMap(Double.init).map { Date(timeIntervalSince1970: $0) }
             ?? Self.lastReplayedTime(in: control.logLines())
@@ -286,6 +305,18 @@ public struct PointInTimeRestoreOperation {
         case .lsn, .name:
             return .init(name: "target", passed: true, message: "\(reachedText); stopped at \(target)")
         }
+    }
+
+    /// What one recovery attempt left running: the server paused at its target or promoted.
+    private struct RecoveryAttempt {
+        let manifest: BaseBackupManifest
+        let control: ServerControl
+        let details: PointInTimeDetails
+        let recovered: PostgresConnection
+        let paused: Bool
+        let archivedBefore: WALContinuity
+        let segmentSize: UInt64
+        let port: Int
     }
 
     struct RecoveryFailure: Error {
