@@ -13,6 +13,18 @@ import Foundation
 /// `COPY ... FROM stdin;` line that starts a statement, up to the `\.` line) is skipped line by
 /// line with `memchr`, so the scan costs little on the bulk of a dump. Each COPY block passed
 /// is reported with its row count (``CopyBlock``): in COPY text format every row is one line.
+///
+/// The scanner is one defence, not the only one: psql itself refuses meta-commands during a
+/// restore (``PsqlRestriction``). So that the two never disagree about where data ends, the
+/// scanner also refuses what pg_dump never writes and would change psql's lexing or its idea of
+/// COPY data:
+/// - a COPY statement other than `COPY table (columns) FROM stdin;` alone on its line (a
+///   lowercase `copy`, one after another statement or a comment on the same line, one spread
+///   over several lines, one followed by a comment or a second statement);
+/// - any mention of `standard_conforming_strings` or `client_encoding` outside comments and COPY
+///   data except pg_dump's own `SET standard_conforming_strings = on;` and
+///   `SET client_encoding = '...';` with an encoding in which every byte below 0x80 is ASCII
+///   (SJIS, BIG5, GBK, UHC, GB18030 and JOHAB can hide a backslash or a quote in a character).
 public struct DumpScanner: Sendable {
     /// A `COPY ... FROM stdin;` block the scan has read to its `\.` line.
     public struct CopyBlock: Sendable, Equatable {
@@ -76,6 +88,23 @@ public struct DumpScanner: Sendable {
     /// The COPY line of the current block, and the rows read in it so far.
     private var copyStatement: [UInt8] = []
     private var copyRows: Int64 = 0
+    /// The first word of the current statement while it is read (lowercased, at most 5 bytes),
+    /// where it started and whether it was written in capitals: `COPY` is only accepted as
+    /// pg_dump writes it.
+    private var firstWord: [UInt8] = []
+    private var readingFirstWord = false
+    private var firstWordAtLineStart = false
+    private var firstWordCapitals = false
+    /// The current line holds a COPY statement (checked in full at its end).
+    private var copyStatementOnLine = false
+    /// Statement-ending semicolons on the current line (outside quotes and comments).
+    private var semicolonsOnLine = 0
+    /// The word being read, lowercased (at most 40 bytes; longer words never match).
+    private var word: [UInt8] = []
+    /// The current line names a setting that changes how psql lexes what follows.
+    private var lexerSettingOnLine = false
+    /// Byte ranges of the current piece holding the accepted `\restrict`/`\unrestrict` lines.
+    private var metaLineStart: Int?
 
     /// True between statements at the start of a line, outside quotes, comments and COPY data:
     /// a line starting here is a new statement, a comment or a meta-command (a restore splits
@@ -97,10 +126,20 @@ public struct DumpScanner: Sendable {
 
     /// Scans the next piece of the dump. Throws at the first forbidden meta-command.
     /// `copyBlockEnded` is called, in order, for each COPY block whose `\.` line is in this piece.
-    public mutating func scan(_ bytes: UnsafeRawBufferPointer, copyBlockEnded: ((CopyBlock) -> Void)? = nil) throws(Violation) {
+    /// `metaLine` is called with the byte range of this piece that holds each accepted
+    /// `\restrict`/`\unrestrict` line (its line end included; a line split across pieces is
+    /// reported in each): a restore leaves them out of what psql reads, and gives psql its own.
+    public mutating func scan(_ bytes: UnsafeRawBufferPointer, copyBlockEnded: ((CopyBlock) -> Void)? = nil, metaLine: ((Range<Int>) -> Void)? = nil) throws(Violation) {
         guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
         let count = bytes.count
         var index = 0
+        if case .metaLine = state { metaLineStart = 0 }
+        defer {
+            if let start = metaLineStart {
+                if case .metaLine = state { metaLine?(start..<count) }
+                metaLineStart = nil
+            }
+        }
         while index < count {
             if case .copyData = state {
                 // Line by line: only the first bytes of each line matter (`\.` ends the data).
@@ -131,7 +170,16 @@ public struct DumpScanner: Sendable {
                 continue
             }
             let byte = base[index]
+            let wasMeta: Bool
+            if case .metaLine = state { wasMeta = true } else { wasMeta = false }
             try step(byte)
+            if case .metaLine = state {
+                if !wasMeta { metaLineStart = index }
+            } else if wasMeta, let start = metaLineStart {
+                // The meta-command line ended and was accepted (a refused one threw).
+                metaLine?(start..<(index + 1))
+                metaLineStart = nil
+            }
             index += 1
         }
     }
@@ -150,6 +198,7 @@ public struct DumpScanner: Sendable {
             return
         }
         atLineStart = false
+        try followWords(byte)
         if collecting {
             if lineBuffer.count < Self.lineCap {
                 lineBuffer.append(byte)
@@ -189,10 +238,18 @@ public struct DumpScanner: Sendable {
                 return
             case 0x3B:
                 statementStart = true
+                semicolonsOnLine += 1
             case 0x20, 0x09, 0x0D, 0x2D, 0x2F:
                 break
             default:
-                if lineStart && statementStart && byte == Self.copyPrefix[0] {
+                if statementStart && Self.isLetter(byte) {
+                    readingFirstWord = true
+                    firstWord = [byte | 0x20]
+                    firstWordAtLineStart = lineStart
+                    firstWordCapitals = byte < 0x61
+                }
+                // A COPY or SET line is kept whole, to be checked at its end.
+                if lineStart && statementStart && (byte == Self.copyPrefix[0] || byte == 0x53) {
                     collecting = true
                     lineBuffer = [byte]
                 }
@@ -272,7 +329,15 @@ public struct DumpScanner: Sendable {
             atLineStart = true
             beforePrevious = previous
             previous = 0x0A
+            semicolonsOnLine = 0
+            lexerSettingOnLine = false
+            copyStatementOnLine = false
         }
+        try endWord()
+        try endFirstWord()
+        // Where the line's text ended: a COPY line must end in plain SQL, not in a comment.
+        let endedInCode: Bool
+        if case .normal = state { endedInCode = true } else { endedInCode = false }
         if case .lineComment = state { state = .normal }
         if case .metaLine = state {
             var text = lineBuffer
@@ -284,24 +349,97 @@ public struct DumpScanner: Sendable {
             try checkMetaLine(text)
             return
         }
+        var text: [UInt8] = []
+        var end: [UInt8] = []
         if collecting {
             collecting = false
-            var text = lineBuffer
-            var end = lineBuffer.suffix(Self.copySuffix.count + 1) + lineOverflow
+            text = lineBuffer
+            end = Array(lineBuffer.suffix(Self.copySuffix.count + 1) + lineOverflow)
             lineBuffer.removeAll(keepingCapacity: true)
             lineOverflow.removeAll(keepingCapacity: true)
             if text.last == 0x0D { text.removeLast() }
             if end.last == 0x0D { end.removeLast() }
-            if case .normal = state, statementStart, text.starts(with: Self.copyPrefix), end.count >= Self.copySuffix.count,
+        }
+        if lexerSettingOnLine && !Self.isAllowedLexerSetting(text) {
+            throw Violation(line: line, message: "a statement that changes standard_conforming_strings or client_encoding (pg_dump writes only SET standard_conforming_strings = on; and an ASCII-safe client_encoding): psql would lex what follows differently; refusing to run it")
+        }
+        if copyStatementOnLine {
+            // Only what pg_dump writes: `COPY table (columns) FROM stdin;`, alone on its line,
+            // ending in code (not a comment), with that one semicolon.
+            guard endedInCode, statementStart, semicolonsOnLine == 1, text.starts(with: Self.copyPrefix), end.count >= Self.copySuffix.count,
                 end.suffix(Self.copySuffix.count).elementsEqual(Self.copySuffix)
-            {
-                state = .copyData
-                copyLinePrefix = 0
-                copyLinePrefixCount = 0
-                copyStatement = text
-                copyRows = 0
+            else {
+                throw Violation(line: line, message: "a COPY statement in a form pg_dump never writes (only COPY table (columns) FROM stdin; alone on its line is accepted); refusing to run it")
+            }
+            state = .copyData
+            copyLinePrefix = 0
+            copyLinePrefixCount = 0
+            copyStatement = text
+            copyRows = 0
+        }
+    }
+
+    /// Follows words outside comments and COPY data: the first word of each statement (`COPY`
+    /// must be pg_dump's), and any word naming a setting that changes psql's lexing.
+    private mutating func followWords(_ byte: UInt8) throws(Violation) {
+        let inCode: Bool
+        switch state {
+        case .normal, .singleQuote, .doubleQuote, .dollarOpening, .dollarBody: inCode = true
+        case .lineComment, .blockComment, .copyData, .metaLine: inCode = false
+        }
+        let wordByte = inCode && Self.isIdentifier(byte)
+        if wordByte {
+            if word.count <= 40 { word.append(Self.isLetter(byte) ? byte | 0x20 : byte) }
+        } else {
+            try endWord()
+        }
+        if readingFirstWord {
+            if case .normal = state, Self.isIdentifier(byte) {
+                if firstWord.count <= 4 { firstWord.append(Self.isLetter(byte) ? byte | 0x20 : byte) }
+                if byte >= 0x61 && byte <= 0x7A { firstWordCapitals = false }
+            } else {
+                try endFirstWord()
             }
         }
+    }
+
+    private mutating func endWord() throws(Violation) {
+        guard !word.isEmpty else { return }
+        if word == Self.standardConformingStrings || word == Self.clientEncoding { lexerSettingOnLine = true }
+        word.removeAll(keepingCapacity: true)
+    }
+
+    private mutating func endFirstWord() throws(Violation) {
+        guard readingFirstWord else { return }
+        readingFirstWord = false
+        guard firstWord == Self.copyWord else { return }
+        guard firstWordAtLineStart && firstWordCapitals else {
+            throw Violation(line: line, message: "a COPY statement in a form pg_dump never writes (not COPY in capitals at the start of a line); refusing to run it")
+        }
+        copyStatementOnLine = true
+    }
+
+    private static let copyWord = Array("copy".utf8)
+    private static let standardConformingStrings = Array("standard_conforming_strings".utf8)
+    private static let clientEncoding = Array("client_encoding".utf8)
+    /// Client encodings in which a byte below 0x80 (a backslash, a quote) can be the second
+    /// byte of a character: psql and a byte-wise scanner would disagree about it.
+    private static let unsafeEncodings: Set<String> = ["sjis", "shift_jis", "shift_jis_2004", "mskanji", "big5", "gbk", "cp936", "uhc", "gb18030", "johab", "win932", "win936", "win949", "win950", "tcvn", "windows932", "windows936", "windows949", "windows950"]
+
+    /// pg_dump's own lines: `SET standard_conforming_strings = on;`, and
+    /// `SET client_encoding = 'X';` with an ASCII-safe encoding.
+    static func isAllowedLexerSetting(_ line: [UInt8]) -> Bool {
+        let text = String(decoding: line, as: UTF8.self)
+        if text == "SET standard_conforming_strings = on;" { return true }
+        let prefix = "SET client_encoding = '"
+        guard text.hasPrefix(prefix), text.hasSuffix("';") else { return false }
+        let name = text.dropFirst(prefix.count).dropLast(2)
+        guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }) else { return false }
+        return !unsafeEncodings.contains(name.lowercased().replacingOccurrences(of: "-", with: "_"))
+    }
+
+    private static func isLetter(_ byte: UInt8) -> Bool {
+        (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
     }
 
     private mutating func checkMetaLine(_ text: [UInt8]) throws(Violation) {

@@ -39,7 +39,7 @@ public final class ScratchCluster: @unchecked Sendable {
     public let port: Int
     public let superuser = "postgres"
     let binDirectory: String
-    let runAs: (uid: uid_t, gid: gid_t, name: String)?
+    let runAs: OSUser?
     /// Extra postgresql.conf settings, kept for re-initialisation.
     let settings: [String: String]
     /// WAL segment size in MiB given to initdb (`nil`: PostgreSQL's 16).
@@ -195,8 +195,8 @@ public final class ScratchCluster: @unchecked Sendable {
         walSegmentMegabytes = nil
         port = state.port
         binDirectory = state.binDirectory
-        if let name = state.runAsUser, let entry = getpwnam(name) {
-            runAs = (entry.pointee.pw_uid, entry.pointee.pw_gid, name)
+        if let name = state.runAsUser, let user = OSUser.named(name) {
+            runAs = user
         } else {
             runAs = nil
         }
@@ -330,7 +330,9 @@ public final class ScratchCluster: @unchecked Sendable {
 
     /// Starts and stops this cluster's server, as the unprivileged user when we are root.
     var control: ServerControl {
-        ServerControl(dataDirectory: dataDirectory, logFile: logFile, binDirectory: binDirectory, user: runAs)
+        // A scratch server stands for one the user configured: its archive_command (pra wal push)
+        // reads REMOTE_TARGET and the like from the environment it was started with.
+        ServerControl(dataDirectory: dataDirectory, logFile: logFile, binDirectory: binDirectory, user: runAs, environment: ProcessInfo.processInfo.environment)
     }
 
     /// Runs a server tool, as the unprivileged user when we are root.
@@ -338,11 +340,8 @@ public final class ScratchCluster: @unchecked Sendable {
         try control.run((executable as NSString).lastPathComponent, arguments, timeout: timeout)
     }
 
-    public static func unprivilegedUser() -> (uid: uid_t, gid: gid_t, name: String)? {
-        for name in ["postgres", "nobody"] {
-            if let entry = getpwnam(name) { return (entry.pointee.pw_uid, entry.pointee.pw_gid, name) }
-        }
-        return nil
+    public static func unprivilegedUser() -> OSUser? {
+        OSUser.named("postgres") ?? OSUser.named("nobody")
     }
 
     /// A TCP port the kernel reports free on loopback (the socket's name; the server listens on no TCP port).

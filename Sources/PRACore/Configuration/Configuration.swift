@@ -35,6 +35,7 @@ public struct Configuration: Sendable {
         ("BASE_BACKUP_MIN_KEEP", "2", "...but always keep this many newest base backups"),
         ("ARCHIVE_WAIT_TIMEOUT", "5m", "how long pra backup --incremental waits for the WAL to be archived, and how long a base backup waits while archive_command fails"),
         ("RECOVERY_TIMEOUT", "2h", "how long pra restore --pitr waits for recovery to reach its target"),
+        ("RUN_AS_USER", nil, "when pra runs as root: the OS user psql, tar and a recovered server run as (default postgres, else nobody; never root)"),
         ("RESTORE_DB", nil, "database restore creates (default: <database>_restore)"),
         ("RESTORE_MAINTENANCE_DB", "postgres", "database restore connects to for CREATE/DROP/RENAME DATABASE"),
         ("REPORT_DIR", "./reports", "where restore reports are written"),

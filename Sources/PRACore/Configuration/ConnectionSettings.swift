@@ -89,8 +89,8 @@ public struct ConnectionSettings: Sendable, Equatable {
         return copy
     }
 
-    /// Environment for a child program: the parent's, less its `PG*` and `DATABASE_URL`, plus these settings.
-    public func childEnvironment(base: [String: String] = ProcessInfo.processInfo.environment, applicationName: String) -> [String: String] {
+    /// Environment for a child program: the allow-listed part of the parent's (``ChildEnvironment``), less `PG*`, plus these settings.
+    public func childEnvironment(base: [String: String] = ChildEnvironment.base(), applicationName: String) -> [String: String] {
         var environment = base.filter { !$0.key.hasPrefix("PG") && $0.key != "DATABASE_URL" }
         for (keyword, value) in libpqParameters {
             if let name = Self.environmentNames[keyword] { environment[name] = value }

@@ -11,13 +11,18 @@ public struct ServerControl: Sendable {
     public let logFile: String
     public let binDirectory: String
     /// The OS user the server runs as (`nil`: as this process).
-    public let user: (uid: uid_t, gid: gid_t, name: String)?
+    public let user: OSUser?
+    /// The environment server programs start with (`PG*` removed, `LC_ALL=C` added); by default
+    /// the allow-listed part of pra's (``ChildEnvironment``): a server inherits it, and none of
+    /// pra's secrets may reach a server whose superusers can read its environment.
+    public let environment: [String: String]
 
-    public init(dataDirectory: String, logFile: String, binDirectory: String, user: (uid: uid_t, gid: gid_t, name: String)?) {
+    public init(dataDirectory: String, logFile: String, binDirectory: String, user: OSUser?, environment: [String: String] = ChildEnvironment.base()) {
         self.dataDirectory = dataDirectory
         self.logFile = logFile
         self.binDirectory = binDirectory
         self.user = user
+        self.environment = environment
     }
 
     /// The postmaster's pid from `postmaster.pid`, when the file is there.
@@ -54,21 +59,12 @@ public struct ServerControl: Sendable {
         }
     }
 
-    /// Runs a server program from `binDirectory` as the server's user.
+    /// Runs a server program from `binDirectory` as the server's user, with ``environment``.
     public func run(_ program: String, _ arguments: [String], timeout: Double) throws {
-        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PG") }
+        var environment = self.environment.filter { !$0.key.hasPrefix("PG") }
         environment["LC_ALL"] = "C"
         let executable = (binDirectory as NSString).appendingPathComponent(program)
-        let process: ExternalProcess
-        if let user {
-            process = ExternalProcess(
-                executable: "/usr/bin/setpriv",
-                arguments: ["--reuid=\(user.uid)", "--regid=\(user.gid)", "--clear-groups", "--", executable] + arguments,
-                environment: environment, timeout: timeout)
-        } else {
-            process = ExternalProcess(executable: executable, arguments: arguments, environment: environment, timeout: timeout)
-        }
-        try process.runChecked()
+        try ExternalProcess(executable: executable, arguments: arguments, environment: environment, timeout: timeout, user: user).runChecked()
     }
 
     /// The server log's lines.

@@ -18,12 +18,16 @@ public struct ExternalProcess: Sendable {
     public var environment: [String: String]
     /// Stop the program (SIGTERM, then SIGKILL) after this many seconds.
     public var timeout: Double?
+    /// Run the program as this account (through `setpriv`, groups cleared; `HOME`, `USER` and
+    /// `LOGNAME` set to the account's) instead of as this process. `nil`: as this process.
+    public var user: OSUser?
 
-    public init(executable: String, arguments: [String], environment: [String: String] = ProcessInfo.processInfo.environment, timeout: Double? = nil) {
+    public init(executable: String, arguments: [String], environment: [String: String] = ProcessInfo.processInfo.environment, timeout: Double? = nil, user: OSUser? = nil) {
         self.executable = executable
         self.arguments = arguments
         self.environment = environment
         self.timeout = timeout
+        self.user = user
     }
 
     /// How a run ended.
@@ -177,20 +181,35 @@ public struct ExternalProcess: Sendable {
         posix_spawnattr_setsigmask(&attributes, &mask)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
 
-        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
-        let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        var program = executable
+        var words = [executable] + arguments
+        var childEnvironment = environment
+        if let user {
+            // setpriv changes the ids in the child before it execs the program: nothing of the
+            // program ever runs with root's privileges.
+            program = Self.setprivPath
+            words = [program, "--reuid=\(user.uid)", "--regid=\(user.gid)", "--clear-groups", "--", executable] + arguments
+            childEnvironment["HOME"] = user.home
+            childEnvironment["USER"] = user.name
+            childEnvironment["LOGNAME"] = user.name
+        }
+        let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
+        let envp: [UnsafeMutablePointer<CChar>?] = childEnvironment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
             argv.forEach { free($0) }
             envp.forEach { free($0) }
         }
         var pid: pid_t = 0
-        let result = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        let result = posix_spawn(&pid, program, &actions, &attributes, argv, envp)
         guard result == 0 else {
             pipes.closeAll()
             throw ProcessError(kind: .spawnFailed, program: programName, stderr: String(cString: strerror(result)))
         }
         return pid
     }
+
+    /// util-linux's `setpriv`, which drops to another account before exec.
+    static let setprivPath = (try? SystemProgram.locate("setpriv", package: "util-linux")) ?? "/usr/bin/setpriv"
 
     /// Sends SIGTERM to the whole group, then SIGKILL after `grace` seconds if it is still there.
     static func stopGroup(_ pid: pid_t, grace: Double) {

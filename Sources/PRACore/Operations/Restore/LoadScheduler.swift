@@ -57,17 +57,13 @@ final class LoadScheduler: @unchecked Sendable {
     private var stopped = false
     private var failure: String?
     private let group = DispatchGroup()
-    private let psql: String
+    private let psql: PsqlProgram
     private let arguments: [String]
-    private let environment: [String: String]
-    private let preamble: String
 
-    /// Starts `jobs` workers. `preamble` is written first to every psql (pg_dump's `\restrict`).
-    init(jobs: Int, psql: String, arguments: [String], environment: [String: String], preamble: String, connect: @escaping @Sendable () throws -> PostgresConnection) {
+    /// Starts `jobs` workers. Every psql starts with pra's `\restrict` line (``PsqlProgram``).
+    init(jobs: Int, psql: PsqlProgram, arguments: [String], connect: @escaping @Sendable () throws -> PostgresConnection) {
         self.psql = psql
         self.arguments = arguments
-        self.environment = environment
-        self.preamble = preamble
         for _ in 0..<max(1, jobs) {
             group.enter()
             let thread = Thread { [self] in
@@ -246,10 +242,10 @@ final class LoadScheduler: @unchecked Sendable {
     /// Loads one spill file with its own psql, then deletes it; the failure, or `nil`.
     private func load(_ path: String) -> String? {
         defer { unlink(path) }
-        let process = ExternalProcess(executable: psql, arguments: arguments, environment: environment)
+        let process = psql.process(arguments: arguments)
         do {
             let outcome = try process.run { writer in
-                try Data(preamble.utf8).withUnsafeBytes { _ = try writer.write($0) }
+                try psql.writePreamble(to: writer)
                 guard let handle = FileHandle(forReadingAtPath: path) else { throw FileError(operation: .open, path: path, code: errno) }
                 defer { try? handle.close() }
                 while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {

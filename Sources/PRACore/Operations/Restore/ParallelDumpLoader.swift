@@ -27,8 +27,7 @@ final class ParallelDumpLoader {
 
     private enum Phase { case schema, data, postData }
 
-    private let psql: String
-    private let environment: [String: String]
+    private let psql: PsqlProgram
     private let dbnameArgument: String?
     private let jobs: Int
     private let spillDirectory: String
@@ -36,7 +35,6 @@ final class ParallelDumpLoader {
     private var phase = Phase.schema
     /// Session settings (`SET x = ...;`, `set_config(...)`) in force, by setting, in order.
     private var settings: [(key: String, line: String)] = []
-    private var restrictLine: String?
     /// The current line while it is not complete (outside COPY data only).
     private var line: [UInt8] = []
     /// Inside COPY data: the first bytes of the current data line (to spot `\.`).
@@ -77,11 +75,10 @@ final class ParallelDumpLoader {
 
     /// - Parameter dbnameArgument: psql's `--dbname=...` (the staging database and the network
     ///   keywords); `nil`: the database of `environment`.
-    init(psql: String, environment: [String: String], dbnameArgument: String? = nil, jobs: Int, spillDirectory: String, connect: @escaping @Sendable () throws -> PostgresConnection) {
+    init(psql: PsqlProgram, dbnameArgument: String? = nil, jobs: Int, spillDirectory: String, connect: @escaping @Sendable () throws -> PostgresConnection) {
         self.dbnameArgument = dbnameArgument
         self.connect = connect
         self.psql = psql
-        self.environment = environment
         self.jobs = jobs
         self.spillDirectory = spillDirectory
         miscPath = (spillDirectory as NSString).appendingPathComponent("data-other.sql")
@@ -104,8 +101,8 @@ final class ParallelDumpLoader {
 
     /// psql's arguments; the connection string carries the network keywords (keepalives,
     /// tcp_user_timeout), which have no `PG*` variable, so a dead link fails a worker.
-    private func psqlArguments(file: String) -> [String] {
-        ["-X", "-q", "--no-password", "-v", "ON_ERROR_STOP=1", "-o", "/dev/null", "-f", file] + (dbnameArgument.map { [$0] } ?? [])
+    private var psqlArguments: [String] {
+        PsqlProgram.scriptArguments + (dbnameArgument.map { [$0] } ?? [])
     }
 
     // MARK: - streaming
@@ -209,11 +206,6 @@ final class ParallelDumpLoader {
             recordSetting(String(decoding: line, as: UTF8.self))
             // The in-order script keeps every setting, even one met inside an index entry.
             if phase == .postData && currentParallel != nil { try line.withUnsafeBytes { try rest?.write(contentsOf: $0) } }
-        } else if Self.startsWith(line, "\\restrict ") {
-            restrictLine = String(decoding: line, as: UTF8.self)
-        } else if Self.startsWith(line, "\\unrestrict ") {
-            // Scripts run in pieces; each piece starts restricted and simply ends so.
-            if phase != .schema { return }
         }
         try line.withUnsafeBytes { try send($0) }
     }
@@ -227,8 +219,8 @@ final class ParallelDumpLoader {
         }
     }
 
-    /// What every script a worker runs starts with: the session settings. (The restrict
-    /// key comes once per psql, first: psql refuses a second `\restrict`.)
+    /// What every script a worker runs starts with: the session settings. (pra's `\restrict`
+    /// key comes once per psql, before them: ``PsqlProgram``.)
     private var prologue: String {
         settings.map(\.line).joined()
     }
@@ -358,10 +350,10 @@ final class ParallelDumpLoader {
             schemaWorker = nil
         }
         misc = try Self.create(miscPath)
-        try misc?.write(contentsOf: Data(((restrictLine ?? "") + prologue).utf8))
+        try misc?.write(contentsOf: Data(prologue.utf8))
         rest = try Self.create(restPath)
-        try rest?.write(contentsOf: Data(((restrictLine ?? "") + prologue).utf8))
-        scheduler = LoadScheduler(jobs: jobs, psql: psql, arguments: psqlArguments(file: "-"), environment: environment, preamble: restrictLine ?? "", connect: connect)
+        try rest?.write(contentsOf: Data(prologue.utf8))
+        scheduler = LoadScheduler(jobs: jobs, psql: psql, arguments: psqlArguments, connect: connect)
     }
 
     /// Sends bytes that are not table data where the current phase and entry say.
@@ -371,7 +363,8 @@ final class ParallelDumpLoader {
             if schemaFeed == nil {
                 let feed = ChunkChannel(depth: 8)
                 schemaFeed = feed
-                schemaWorker = PsqlWorker(executable: psql, arguments: psqlArguments(file: "-") + ["--single-transaction"], environment: environment, feed: feed)
+                schemaWorker = PsqlWorker(process: psql.process(arguments: psqlArguments + ["--single-transaction"]), feed: feed)
+                _ = feed.put(Data(psql.restriction.preamble.utf8))
             }
             if !schemaFeed!.put(Data(bytes)) {
                 throw LoadFailure(description: schemaWorker?.wait() ?? "psql stopped reading the schema")
@@ -417,10 +410,10 @@ final class ParallelDumpLoader {
         misc = nil
         try rest?.close()
         rest = nil
-        if let failure = PsqlWorker.runFile(psql, psqlArguments(file: miscPath), environment) { throw LoadFailure(description: failure) }
+        if let failure = psql.runScript(miscPath, arguments: psqlArguments) { throw LoadFailure(description: failure) }
         indexScripts = []
         foreignKeyScripts = []
-        if let failure = PsqlWorker.runFile(psql, psqlArguments(file: restPath), environment) { throw LoadFailure(description: failure) }
+        if let failure = psql.runScript(restPath, arguments: psqlArguments) { throw LoadFailure(description: failure) }
     }
 
     /// Stops every psql (the archive did not verify, or the restore gave up).

@@ -7,9 +7,8 @@ final class PsqlWorker: @unchecked Sendable {
     private var failure: String?
     private var joined = false
 
-    /// Starts `executable` and runs `produce` (which writes its stdin) on a new thread.
-    init(executable: String, arguments: [String], environment: [String: String], produce: @escaping @Sendable (FileDescriptorWriter) throws -> Void) {
-        let process = ExternalProcess(executable: executable, arguments: arguments, environment: environment)
+    /// Starts `process` and runs `produce` (which writes its stdin) on a new thread.
+    init(process: ExternalProcess, produce: @escaping @Sendable (FileDescriptorWriter) throws -> Void) {
         let thread = Thread { [self] in
             do {
                 let outcome = try process.run(feedingStdin: produce)
@@ -28,8 +27,8 @@ final class PsqlWorker: @unchecked Sendable {
     }
 
     /// A psql that loads what `feed` hands over, until it is closed.
-    convenience init(executable: String, arguments: [String], environment: [String: String], feed: ChunkChannel) {
-        self.init(executable: executable, arguments: arguments, environment: environment) { writer in
+    convenience init(process: ExternalProcess, feed: ChunkChannel) {
+        self.init(process: process) { writer in
             do {
                 while let chunk = try feed.next() {
                     try chunk.withUnsafeBytes { _ = try writer.write($0) }
@@ -50,16 +49,5 @@ final class PsqlWorker: @unchecked Sendable {
             joined = true
         }
         return failure
-    }
-
-    /// Runs psql on a script file; its failure, `nil` when it succeeded.
-    static func runFile(_ psql: String, _ arguments: [String], _ environment: [String: String]) -> String? {
-        do {
-            let outcome = try ExternalProcess(executable: psql, arguments: arguments, environment: environment).run()
-            if outcome.succeeded { return nil }
-            return ProcessError(kind: .failed, program: "psql", exitCode: outcome.exitCode, signal: outcome.signal, stderr: outcome.standardError).stderrSummary ?? "psql exited with status \(outcome.exitCode ?? -1)"
-        } catch {
-            return error.description
-        }
     }
 }

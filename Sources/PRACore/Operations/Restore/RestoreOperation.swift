@@ -335,21 +335,21 @@ public struct RestoreOperation {
     /// dump can be split (``ParallelDumpLoader``), else streamed into one
     /// `psql --single-transaction`. `method` says which, and why.
     private func load(_ candidate: (archive: String, manifest: String, requireManifest: Bool), into database: String, settings: ConnectionSettings, jobs: Int, method: inout String?) -> LoadOutcome {
-        let psql: String
+        let psql: PsqlProgram
         do {
-            psql = try PostgresBinaries(configuration: configuration).locate("psql")
-        } catch {
+            psql = try PsqlProgram(configuration: configuration, settings: settings.with(database: database), applicationName: Self.applicationName)
+        } catch let error as ConfigurationError {
             return .loadFailed(error.description)
+        } catch {
+            return .loadFailed("\(error)")
         }
-        var environment = settings.with(database: database).childEnvironment(applicationName: Self.applicationName)
-        environment["PGOPTIONS"] = "-c client_min_messages=warning"
         let reason = jobs < 2 ? "PRA_JOBS=\(jobs)" : Self.unsplittableReason(candidate.archive, manifest: candidate.manifest)
         if let reason {
             method = "one connection (\(reason))"
-            return loadOneConnection(candidate, psql: psql, environment: environment, database: database, settings: settings)
+            return loadOneConnection(candidate, psql: psql, database: database, settings: settings)
         }
         method = "\(jobs) connections in parallel (schema, then tables, then indexes and constraints)"
-        return loadParallel(candidate, psql: psql, environment: environment, jobs: jobs, settings: settings, database: database)
+        return loadParallel(candidate, psql: psql, jobs: jobs, settings: settings, database: database)
     }
 
     /// Why the archive is not loaded in parallel: not a pg_dump plain dump, or not enough room
@@ -400,7 +400,7 @@ public struct RestoreOperation {
     static var spillParent: String { ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp" }
 
     /// Verifies and loads over several connections (see ``ParallelDumpLoader``).
-    private func loadParallel(_ candidate: (archive: String, manifest: String, requireManifest: Bool), psql: String, environment: [String: String], jobs: Int, settings: ConnectionSettings, database: String) -> LoadOutcome {
+    private func loadParallel(_ candidate: (archive: String, manifest: String, requireManifest: Bool), psql: PsqlProgram, jobs: Int, settings: ConnectionSettings, database: String) -> LoadOutcome {
         Self.removeOrphanedSpills()
         // The pid in the name: a restore killed outright leaves its spill, the next one removes it.
         var template = Array(((Self.spillParent as NSString).appendingPathComponent("pra-restore-\(getpid())-XXXXXX")).utf8CString)
@@ -418,10 +418,10 @@ public struct RestoreOperation {
             try connection.execute("SET client_min_messages = warning")
             return connection
         }
-        let loader = ParallelDumpLoader(psql: psql, environment: environment, dbnameArgument: "--dbname=" + BackupOperation.connectionString(database: database) + settings.childNetworkKeywords, jobs: jobs, spillDirectory: spill, connect: connect)
+        let loader = ParallelDumpLoader(psql: psql, dbnameArgument: "--dbname=" + BackupOperation.connectionString(database: database) + settings.childNetworkKeywords, jobs: jobs, spillDirectory: spill, connect: connect)
         let verdict: VerificationResult
         do {
-            verdict = try ArchiveVerifier(phase: "restore").verify(archivePath: candidate.archive, manifestPath: candidate.manifest, requireManifest: candidate.requireManifest, progress: progress) { chunk in
+            verdict = try ArchiveVerifier(phase: "restore").verify(archivePath: candidate.archive, manifestPath: candidate.manifest, requireManifest: candidate.requireManifest, progress: progress, forPsql: true) { chunk in
                 try loader.consume(chunk)
             }
         } catch {
@@ -444,17 +444,15 @@ public struct RestoreOperation {
     }
 
     /// Streams the archive into `psql --single-transaction` while verifying it.
-    private func loadOneConnection(_ candidate: (archive: String, manifest: String, requireManifest: Bool), psql: String, environment: [String: String], database: String, settings: ConnectionSettings) -> LoadOutcome {
-        let process = ExternalProcess(
-            executable: psql,
-            // The database as a quoted connection string, with the keywords that notice a dead link.
-            arguments: ["-X", "-q", "--no-password", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-o", "/dev/null", "-f", "-", "--dbname=" + BackupOperation.connectionString(database: database) + settings.childNetworkKeywords],
-            environment: environment)
+    private func loadOneConnection(_ candidate: (archive: String, manifest: String, requireManifest: Bool), psql: PsqlProgram, database: String, settings: ConnectionSettings) -> LoadOutcome {
+        // The database as a quoted connection string, with the keywords that notice a dead link.
+        let process = psql.process(arguments: PsqlProgram.scriptArguments + ["--single-transaction", "--dbname=" + BackupOperation.connectionString(database: database) + settings.childNetworkKeywords])
         var verdict: VerificationResult?
         let progress = self.progress
         do {
             let outcome = try process.run { stdin in
-                let result = try ArchiveVerifier(phase: "restore").verify(archivePath: candidate.archive, manifestPath: candidate.manifest, requireManifest: candidate.requireManifest, progress: progress) { chunk in
+                try psql.writePreamble(to: stdin)
+                let result = try ArchiveVerifier(phase: "restore").verify(archivePath: candidate.archive, manifestPath: candidate.manifest, requireManifest: candidate.requireManifest, progress: progress, forPsql: true) { chunk in
                     try stdin.write(chunk)
                 }
                 verdict = result

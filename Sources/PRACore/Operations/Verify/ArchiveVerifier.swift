@@ -48,6 +48,19 @@ public struct ArchiveVerifier: Sendable {
         return []
     }
 
+    /// `piece` without the byte ranges `cut` (sorted, disjoint), handed to `body`.
+    static func withoutRanges(_ piece: UnsafeRawBufferPointer, _ cut: [Range<Int>], _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        var kept: [UInt8] = []
+        kept.reserveCapacity(piece.count)
+        var position = 0
+        for range in cut {
+            kept.append(contentsOf: piece[position..<range.lowerBound])
+            position = range.upperBound
+        }
+        kept.append(contentsOf: piece[position...])
+        try kept.withUnsafeBytes { try body($0) }
+    }
+
     /// A sentence when `path` is not a regular file (a directory, a device, missing).
     public static func notARegularFile(_ path: String) -> String? {
         var info = stat()
@@ -68,7 +81,9 @@ public struct ArchiveVerifier: Sendable {
 
     /// Verifies while handing every inflated chunk to `sink`, so that a restore can load the
     /// archive in the same pass. Throws only what `sink` throws; reading stops there.
-    public func verify(archivePath: String, manifestPath: String?, requireManifest: Bool, progress: ProgressReporter? = nil, sink: (UnsafeRawBufferPointer) throws -> Void) throws -> VerificationResult {
+    /// - Parameter forPsql: leave pg_dump's `\restrict`/`\unrestrict` lines out of what `sink`
+    ///   receives: a restore starts psql with a key of its own (``PsqlRestriction``).
+    public func verify(archivePath: String, manifestPath: String?, requireManifest: Bool, progress: ProgressReporter? = nil, forPsql: Bool = false, sink: (UnsafeRawBufferPointer) throws -> Void) throws -> VerificationResult {
         let started = MonotonicClock.now()
         var result = VerificationResult(archive: archivePath)
         var manifest: BackupManifest?
@@ -118,15 +133,22 @@ public struct ArchiveVerifier: Sendable {
                 try chunk.withUnsafeBytes { buffer in
                     try inflater.decompress(buffer) { piece in
                         if violation != nil { return }
+                        var metaLines: [Range<Int>] = []
                         do {
-                            try scanner.scan(piece)
+                            try scanner.scan(piece, metaLine: { metaLines.append($0) })
                         } catch let found as DumpScanner.Violation {
                             violation = found
                             return
                         }
                         tail.append(piece)
                         do {
-                            try sink(piece)
+                            if metaLines.isEmpty || !forPsql {
+                                try sink(piece)
+                            } else {
+                                // pg_dump's \restrict/\unrestrict lines never reach psql: a
+                                // restore gives psql its own key (PsqlRestriction).
+                                try Self.withoutRanges(piece, metaLines) { try sink($0) }
+                            }
                         } catch {
                             throw SinkFailure(underlying: error)
                         }
