@@ -119,12 +119,12 @@ struct PointInTimeRecoveryTests {
         #expect(missing.exitCode == 1)
         #expect(missing.stderr.isEmpty, "\(missing.stderr)")
 
-        // Corrupt in the archive: exit 1 naming it, nothing left at the destination.
+        // Corrupt in the archive: exit 126 (recovery stops with FATAL) naming it, nothing left at the destination.
         var damaged = try Data(contentsOf: URL(fileURLWithPath: archived.path))
         damaged[damaged.count / 2] ^= 0x10
         try damaged.write(to: URL(fileURLWithPath: archived.path))
         let corrupt = try server.pra(["wal", "get", name, work + "/RECOVERYXLOG"])
-        #expect(corrupt.exitCode == 1)
+        #expect(corrupt.exitCode == 126)
         #expect(corrupt.stderr.contains(name) && corrupt.stderr.contains("corrupt"), "\(corrupt.stderr)")
         #expect(!FileManager.default.fileExists(atPath: work + "/RECOVERYXLOG"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: work).allSatisfy { !$0.hasSuffix(".partial") })
@@ -260,7 +260,8 @@ struct PointInTimeRecoveryTests {
         #expect(pastGap.exitCode == 1)
         #expect(pastGap.stderr.contains("segment \(lost) is missing"), "\(pastGap.stderr)")
         #expect(pastGap.stderr.contains("the latest point it can reach is about"), "\(pastGap.stderr)")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: target).isEmpty)
+        // The directory the failed restore created is gone: nothing half-restored stays behind.
+        #expect(!FileManager.default.fileExists(atPath: target))
 
         let latest = try server.pra(["restore", "--pitr", "--target-dir", target, "--stop"])
         #expect(latest.exitCode == 1)

@@ -50,6 +50,9 @@ public struct BaseBackupVerifier: Sendable {
                 try chunk.withUnsafeBytes { buffer in
                     try inflater.decompress(buffer) { piece in
                         tar.scan(piece)
+                        // Nothing from a forbidden entry on reaches tar (the piece that holds
+                        // its header included).
+                        if tar.forbiddenEntry != nil { return }
                         do {
                             try sink(piece)
                         } catch {
@@ -77,6 +80,9 @@ public struct BaseBackupVerifier: Sendable {
         }
         if result.sha256 != manifest.sha256 {
             result.problems.append(.init(kind: .checksumMismatch, message: "SHA-256 \(result.sha256.prefix(16))… does not match the manifest's \(manifest.sha256.prefix(16))…"))
+        }
+        if let forbidden = tar.forbiddenEntry {
+            result.problems.append(.init(kind: .forbiddenEntry, message: "the tar archive holds what no base backup does, \(forbidden); nothing from it on was extracted"))
         }
         let streamIntact = !result.problems.contains { [.corruptData, .truncated, .trailingGarbage, .unreadable].contains($0.kind) }
         if streamIntact {

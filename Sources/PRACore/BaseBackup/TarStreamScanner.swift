@@ -1,6 +1,11 @@
 /// Follows a tar stream as it passes (ustar, as pg_basebackup writes it): counts the entries,
-/// keeps the content of the one entry asked for, and knows whether the end-of-archive marker
-/// was reached. Holds at most one header block and the kept entry in memory.
+/// keeps the content of the one entry asked for, knows whether the end-of-archive marker was
+/// reached, and refuses any entry pg_basebackup never writes (``forbiddenEntry``) before it can
+/// reach `tar -x`: only regular files and directories, symbolic links only as
+/// `pg_tblspc/<oid>`, no setuid, setgid or sticky bits, no hard links, devices, FIFOs, pax or
+/// GNU long-name headers, no `.`, absolute or `..` paths, no ustar name prefix. A base backup
+/// in `BACKUP_DIR` may have been written by whoever can write there (the server's account).
+/// Holds at most one header block and the kept entry in memory.
 public struct TarStreamScanner {
     /// The entry whose content is kept (pg_basebackup's `backup_manifest`).
     public let keptEntryName: String
@@ -10,6 +15,8 @@ public struct TarStreamScanner {
     public private(set) var reachedEnd = false
     /// Why the stream is not a tar archive, once it is known.
     public private(set) var problem: String?
+    /// The first entry a base backup may not hold, and why: nothing from it on may be extracted.
+    public private(set) var forbiddenEntry: String?
 
     private var header: [UInt8] = []
     private var remainingContent: UInt64 = 0
@@ -23,7 +30,7 @@ public struct TarStreamScanner {
 
     public mutating func scan(_ bytes: UnsafeRawBufferPointer) {
         var index = 0
-        while index < bytes.count && problem == nil && !reachedEnd {
+        while index < bytes.count && problem == nil && forbiddenEntry == nil && !reachedEnd {
             if remainingContent > 0 {
                 let take = Int(min(UInt64(bytes.count - index), remainingContent))
                 if keeping { keptContent?.append(contentsOf: bytes[index..<(index + take)]) }
@@ -58,10 +65,40 @@ public struct TarStreamScanner {
             return
         }
         entryCount += 1
+        if let reason = Self.forbiddenReason(name: name, type: header[156], mode: Self.size(header[100..<108]), linkName: Self.text(header[157..<257]), prefix: Self.text(header[345..<500])) {
+            forbiddenEntry = "entry \(entryCount) (\(name.isEmpty ? "no name" : name.debugDescription)): \(reason)"
+            return
+        }
         remainingContent = size
         remainingPadding = (512 - size % 512) % 512
         keeping = name == keptEntryName
         if keeping { keptContent = [] }
+    }
+
+    /// Why an entry may not be extracted from a base backup, `nil` when it may.
+    static func forbiddenReason(name: String, type: UInt8, mode: UInt64?, linkName: String, prefix: String) -> String? {
+        guard prefix.isEmpty else { return "a ustar name prefix (pg_basebackup never writes one)" }
+        let components = name.split(separator: "/", omittingEmptySubsequences: false)
+        if name.isEmpty || name.hasPrefix("/") { return "an absolute or empty path" }
+        if components.contains("..") { return "a path with a .. component" }
+        // pg_basebackup writes "./pg_wal/archive_status"; "." alone is the target directory itself.
+        if components.allSatisfy({ $0 == "." || $0.isEmpty }) { return "the entry . (it would change the target directory itself)" }
+        guard let mode else { return "an unreadable mode field" }
+        if mode & 0o7000 != 0 { return String(format: "mode %04o: setuid, setgid or sticky bits", Int(mode & 0o7777)) }
+        switch type {
+        case UInt8(ascii: "0"), 0: return nil
+        case UInt8(ascii: "5"): return nil
+        case UInt8(ascii: "2"):
+            let parts = name.split(separator: "/")
+            if parts.count == 2, parts[0] == "pg_tblspc", parts[1].allSatisfy(\.isNumber), !linkName.isEmpty { return nil }
+            return "a symbolic link to \(linkName.debugDescription) outside pg_tblspc/"
+        case UInt8(ascii: "1"): return "a hard link to \(linkName.debugDescription)"
+        case UInt8(ascii: "3"), UInt8(ascii: "4"): return "a device node"
+        case UInt8(ascii: "6"): return "a FIFO"
+        case UInt8(ascii: "x"), UInt8(ascii: "g"): return "a pax header (it can rename the next entry)"
+        case UInt8(ascii: "L"), UInt8(ascii: "K"): return "a GNU long name or link header"
+        default: return "entry type \(String(decoding: [type], as: UTF8.self).debugDescription), not a regular file or directory"
+        }
     }
 
     static func text(_ field: ArraySlice<UInt8>) -> String {

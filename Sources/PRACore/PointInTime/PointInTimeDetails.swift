@@ -21,8 +21,10 @@ public struct PointInTimeDetails: Codable, Sendable {
 
     /// `export` lines that reach the recovered server, as `pra cluster up` prints them.
     public func exports(user: String?, database: String) -> String {
-        var lines = ["export PGHOST=\(socketDirectory)", "export PGPORT=\(port)", "export PGDATABASE=\(database)", "export PRA_RESTORED_DIR=\(dataDirectory)"]
-        if let user { lines.insert("export PGUSER=\(user)", at: 2) }
+        // Each value shell-quoted: the lines are meant for `eval`, and a directory or database
+        // name may hold anything.
+        var lines = ["export PGHOST=\(ShellCommandLine.quote(socketDirectory))", "export PGPORT=\(port)", "export PGDATABASE=\(ShellCommandLine.quote(database))", "export PRA_RESTORED_DIR=\(ShellCommandLine.quote(dataDirectory))"]
+        if let user { lines.insert("export PGUSER=\(ShellCommandLine.quote(user))", at: 2) }
         return lines.joined(separator: "\n") + "\n"
     }
 }

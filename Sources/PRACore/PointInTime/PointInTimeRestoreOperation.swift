@@ -21,14 +21,18 @@ public struct PointInTimeRestoreOperation {
         public var stopAfterChecks = false
         /// Keep the backup's WAL archiving on the recovered server (it becomes the primary).
         public var keepArchiving = false
+        /// As root: the OS user that extracts the backup and runs the recovered server
+        /// (default `RUN_AS_USER`, else `postgres`).
+        public var runAs: String?
 
-        public init(targetDirectory: String, target: RecoveryTarget = .latest, port: Int? = nil, force: Bool = false, stopAfterChecks: Bool = false, keepArchiving: Bool = false) {
+        public init(targetDirectory: String, target: RecoveryTarget = .latest, port: Int? = nil, force: Bool = false, stopAfterChecks: Bool = false, keepArchiving: Bool = false, runAs: String? = nil) {
             self.targetDirectory = targetDirectory
             self.target = target
             self.port = port
             self.force = force
             self.stopAfterChecks = stopAfterChecks
             self.keepArchiving = keepArchiving
+            self.runAs = runAs
         }
     }
 
@@ -69,8 +73,15 @@ public struct PointInTimeRestoreOperation {
             throw OperationFailure(stage: "prepare", error)
         }
         let binDirectory = (pgCtl as NSString).deletingLastPathComponent
-        try prepareDirectory(directory, force: request.force, binDirectory: binDirectory)
-        let user = Self.serverUser(owning: directory)
+        let user: OSUser?
+        do {
+            user = try OSUser.unprivileged(configured: request.runAs ?? configuration["RUN_AS_USER"])
+        } catch {
+            throw OperationFailure(stage: "configuration", error)
+        }
+        var target = RecoveryTargetDirectory(path: directory, user: user)
+        let protected = [("BACKUP_DIR", backupDirectory), ("REPORT_DIR", configuration.reportDirectory)] + (configuration["LOG_DIR"].map { [("LOG_DIR", $0)] } ?? [])
+        let replacing = try target.inspect(force: request.force, protected: protected.map { (name: $0.0, path: Self.absolute($0.1)) })
         if let user, let blocker = Self.firstUnreachableAncestor(of: directory, for: user) {
             throw OperationFailure(stage: "target", message: "the server will run as \(user.name), who cannot reach \(directory): \(blocker) is not searchable by that user; choose a directory under a path \(user.name) can traverse (or chmod o+x \(blocker))", isUsageError: true)
         }
@@ -78,7 +89,7 @@ public struct PointInTimeRestoreOperation {
         let clock = MonotonicClock.now()
         var result = RestoreResult(targetDatabase: database, startedAt: Date())
         var phases = PhaseTimer()
-        var populated = false
+        var prepared = false
         func finish() -> RestoreResult {
             phases.end()
             result.phases = phases.phases
@@ -87,8 +98,9 @@ public struct PointInTimeRestoreOperation {
             return result
         }
         func fail(_ stage: String, _ message: String) -> RestoreResult {
-            // Nothing half-restored stays behind: the directory holds no server that could be mistaken for the recovered one.
-            if populated { Self.emptyDirectory(directory) }
+            // Nothing half-restored stays behind: the directory holds no server that could be
+            // mistaken for the recovered one, and a data directory moved aside is put back.
+            if prepared { target.rollBack() }
             result.failedStage = stage
             result.failure = message
             return finish()
@@ -117,15 +129,22 @@ public struct PointInTimeRestoreOperation {
             return fail("choose backup", "the target \(request.target) is before the oldest base backup (\(oldest.archive), consistent from \(RecoveryTarget.format(oldest.finishedAt)), LSN \(oldest.endLSN))" + (window.map { "; \($0.sentence)" } ?? ""))
         }
 
+        // A backup is chosen before the target is touched; a data directory there is moved aside, never deleted.
+        do {
+            try target.prepare(replacing: replacing)
+        } catch {
+            return fail("target", error.message)
+        }
+        prepared = true
+        if let aside = target.aside { result.checks.append(.init(name: "moved aside", passed: true, message: "the data directory that was in \(directory) was moved to \(aside)")) }
         var chosen: BaseBackupCatalogue.Entry?
         for entry in candidates {
             let name = entry.name.fileName
             phases.begin("extract")
-            Self.emptyDirectory(directory)
-            populated = true
+            target.clear()
             let verdict: VerificationResult
             do {
-                verdict = try extract(entry, into: directory)
+                verdict = try extract(entry, into: directory, as: user)
             } catch {
                 return fail("extract", "cannot extract \(name) into \(directory): \(error)")
             }
@@ -152,14 +171,18 @@ public struct PointInTimeRestoreOperation {
 
         phases.begin("recover")
         let port = request.port ?? LoopbackSocket.freePort() ?? 5433
-        let socketDirectory = (directory + "/.s.PGSQL.\(port).lock").utf8.count < 100 ? directory : "/tmp"
+        let socketDirectory: String
+        do {
+            socketDirectory = try Self.socketDirectory(for: directory, port: port, user: user)
+        } catch {
+            return fail("recover", "\(error)")
+        }
         let logFile = (directory as NSString).appendingPathComponent(Self.serverLogName)
         let control = ServerControl(dataDirectory: directory, logFile: logFile, binDirectory: binDirectory, user: user)
         var details = PointInTimeDetails(target: request.target.description, dataDirectory: directory, port: port, socketDirectory: socketDirectory,
                                          baseBackup: manifest.archive, serverRunning: false, serverLog: logFile)
         do {
-            try configureRecovery(directory, target: request.target, port: port, socketDirectory: socketDirectory, keepArchiving: request.keepArchiving)
-            try Self.giveOwnership(of: directory, to: user)
+            try configureRecovery(target, recoveryTarget: request.target, port: port, socketDirectory: socketDirectory, keepArchiving: request.keepArchiving)
         } catch {
             return fail("recover", "cannot prepare \(directory) for recovery: \(error)")
         }
@@ -168,8 +191,9 @@ public struct PointInTimeRestoreOperation {
         let archivedBefore = WALContinuity(files: archive.files(), start: WALFileName(manifest.startSegment)!, segmentSize: segmentSize, history: archive.history(of:))
         let serverSettings = ConnectionSettings(parameters: settings.libpqParameters.merging(["host": socketDirectory, "port": "\(port)", "dbname": database]) { $1 }.filter { $0.key != "hostaddr" && $0.key != "service" })
         let recovered: PostgresConnection
+        let paused: Bool
         do {
-            recovered = try waitForRecovery(control, settings: serverSettings, timeout: recoveryTimeout)
+            (recovered, paused) = try waitForRecovery(control, settings: serverSettings, timeout: recoveryTimeout)
         } catch let failure as RecoveryFailure {
             try? control.stop(mode: "immediate")
             // The archive as recovery found it: what it lacked is what stopped it.
@@ -189,25 +213,34 @@ public struct PointInTimeRestoreOperation {
             return fail("recover", "\(error)")
         }
         details.serverRunning = true
-        let log = control.logLines()
         details.reachedTime = (try? recovered.scalar("SELECT extract(epoch FROM pg_last_xact_replay_timestamp())::float8")).flatMap { $0 }.flatMap(Double.init).map { Date(timeIntervalSince1970: $0) }
-            ?? Self.lastReplayedTime(in: log)
-        details.reachedLSN = Self.value(after: "redo done at ", in: log).map { String($0.prefix { !$0.isWhitespace }) }
-        details.timeline = Self.value(after: "selected new timeline ID: ", in: log).flatMap { UInt32($0.prefix { $0.isNumber }) }
+            ?? Self.lastReplayedTime(in: control.logLines())
+        details.reachedLSN = paused
+            ? (try? recovered.scalar("SELECT pg_last_wal_replay_lsn()::text")).flatMap { $0 }
+            : Self.value(after: "redo done at ", in: control.logLines()).map { String($0.prefix { !$0.isWhitespace }) }
 
         phases.begin("check")
-        result.checks.append(.init(name: "server", passed: true, message: "recovery finished and the server accepts writes on port \(port)" + (details.timeline.map { ", timeline \($0)" } ?? "")))
-        result.checks.append(targetCheck(request.target, reached: details.reachedTime, reachedLSN: details.reachedLSN.flatMap(LogSequenceNumber.init), manifest: manifest, continuity: archivedBefore, segmentSize: segmentSize))
-        let critical = configuration.list("CRITICAL_TABLES")
-        if !critical.isEmpty {
-            var missing: [String] = []
-            for table in critical where ((try? recovered.scalar("SELECT to_regclass($1)::text", [table])) ?? nil) == nil {
-                missing.append(table)
+        // The data is checked while recovery is paused at the target: a copy that fails its
+        // checks is never promoted (it could not be resumed to another point after that).
+        var dataChecks = [targetCheck(request.target, reached: details.reachedTime, reachedLSN: details.reachedLSN.flatMap(LogSequenceNumber.init), manifest: manifest, continuity: archivedBefore, segmentSize: segmentSize)]
+        dataChecks += criticalTablesCheck(recovered, database: database)
+        if paused {
+            let failed = dataChecks.filter { !$0.passed }
+            guard failed.isEmpty else {
+                result.checks += dataChecks
+                try? control.stop(mode: "immediate")
+                return fail("check", "recovery paused at the target and was not promoted, since a check failed: " + failed.map { "\($0.name): \($0.message)" }.joined(separator: "; "))
             }
-            result.checks.append(.init(name: "critical tables", passed: missing.isEmpty, message: missing.isEmpty
-                ? "all \(critical.count) present in \(database) (\(critical.joined(separator: ", ")))"
-                : "missing in \(database): \(missing.joined(separator: ", "))"))
+            do {
+                try promote(recovered, control: control, timeout: recoveryTimeout)
+            } catch {
+                try? control.stop(mode: "immediate")
+                return fail("recover", "\(error)")
+            }
         }
+        details.timeline = Self.value(after: "selected new timeline ID: ", in: control.logLines()).flatMap { UInt32($0.prefix { $0.isNumber }) }
+        result.checks.append(.init(name: "server", passed: true, message: "recovery finished and the server accepts writes on port \(port)" + (details.timeline.map { ", timeline \($0)" } ?? "")))
+        result.checks += dataChecks
         let probe = HealthProbe(timeout: healthTimeout)
         if let url = configuration["APP_HEALTH_URL"] {
             let outcome = probe.check(url)
@@ -259,9 +292,10 @@ public struct PointInTimeRestoreOperation {
         let targetNotReached: Bool
     }
 
-    /// Starts the server and waits until recovery ended and it was promoted; returns a
-    /// connection to it. A server that exits fails with the reason from its log.
-    private func waitForRecovery(_ control: ServerControl, settings: ConnectionSettings, timeout: Double) throws -> PostgresConnection {
+    /// Starts the server and waits until recovery paused at its target (`paused`) or ended and
+    /// the server was promoted; returns a connection to it. A server that exits fails with the
+    /// reason from its log.
+    private func waitForRecovery(_ control: ServerControl, settings: ConnectionSettings, timeout: Double) throws -> (PostgresConnection, paused: Bool) {
         try control.start(wait: false)
         let started = MonotonicClock.now()
         var connection: PostgresConnection?
@@ -277,7 +311,8 @@ public struct PointInTimeRestoreOperation {
             }
             if let current = connection {
                 do {
-                    if try current.scalar("SELECT pg_is_in_recovery()") == "f" { return current }
+                    if try current.scalar("SELECT pg_is_in_recovery()") == "f" { return (current, false) }
+                    if try current.scalar("SELECT pg_get_wal_replay_pause_state()") == "paused" { return (current, true) }
                 } catch {
                     connection = nil
                 }
@@ -287,42 +322,73 @@ public struct PointInTimeRestoreOperation {
         throw RecoveryFailure(message: "recovery did not finish within RECOVERY_TIMEOUT=\(DurationParser.format(timeout)); the server log \(control.logFile) says: \(control.logTail(lines: 3))", targetNotReached: false)
     }
 
-    /// Appends the recovery settings to `postgresql.auto.conf` and creates `recovery.signal`.
-    private func configureRecovery(_ directory: String, target: RecoveryTarget, port: Int, socketDirectory: String, keepArchiving: Bool) throws {
+    /// Ends recovery paused at its target: the server promotes; waits until it accepts writes.
+    private func promote(_ connection: PostgresConnection, control: ServerControl, timeout: Double) throws {
+        try connection.execute("SELECT pg_wal_replay_resume()")
+        let started = MonotonicClock.now()
+        while started.elapsed() < timeout {
+            if try connection.scalar("SELECT pg_is_in_recovery()") == "f" { return }
+            if !control.isRunning {
+                throw RecoveryFailure(message: "the server exited while promoting: \(Self.failureReason(in: control.logLines()) ?? control.logTail(lines: 3))", targetNotReached: false)
+            }
+            usleep(100_000)
+        }
+        throw RecoveryFailure(message: "the server did not promote within RECOVERY_TIMEOUT=\(DurationParser.format(timeout)): \(control.logTail(lines: 3))", targetNotReached: false)
+    }
+
+    /// Every table of `CRITICAL_TABLES` exists in the recovered database (none configured: no check).
+    private func criticalTablesCheck(_ recovered: PostgresConnection, database: String) -> [RestoreResult.Check] {
+        let critical = configuration.list("CRITICAL_TABLES")
+        guard !critical.isEmpty else { return [] }
+        var missing: [String] = []
+        var failure: String?
+        for table in critical {
+            do {
+                if try recovered.scalar("SELECT to_regclass($1)::text", [table]) == nil { missing.append(table) }
+            } catch {
+                failure = "cannot look \(table) up in \(database): \(error)"
+                break
+            }
+        }
+        if let failure { return [.init(name: "critical tables", passed: false, message: failure)] }
+        return [.init(name: "critical tables", passed: missing.isEmpty, message: missing.isEmpty
+            ? "all \(critical.count) present in \(database) (\(critical.joined(separator: ", ")))"
+            : "missing in \(database): \(missing.joined(separator: ", "))")]
+    }
+
+    /// Appends the recovery settings to `postgresql.auto.conf` and creates `recovery.signal`,
+    /// never through a symbolic link nor into a file the server's account does not own alone
+    /// (``RecoveryTargetDirectory/append(_:to:createOnly:)``). A target is recovered paused
+    /// (`recovery_target_action = pause`, hot standby on) so that pra checks it before promoting.
+    private func configureRecovery(_ target: RecoveryTargetDirectory, recoveryTarget: RecoveryTarget, port: Int, socketDirectory: String, keepArchiving: Bool) throws {
         let restoreCommand = ShellCommandLine.postgresCommand([
             .literal(RunningExecutable.path), "wal", "get", .placeholder("%f"), .placeholder("%p"),
             "--backup-dir", .literal(Self.absolute(configuration.backupDirectory)), "--env-file", "/dev/null",
         ])
         var settings: [(String, String)] = [
-            ("restore_command", restoreCommand), ("recovery_target_timeline", "latest"), ("recovery_target_action", "promote"),
-            ("port", "\(port)"), ("unix_socket_directories", socketDirectory),
+            ("restore_command", restoreCommand), ("recovery_target_timeline", "latest"), ("recovery_target_action", "pause"),
+            ("hot_standby", "on"), ("port", "\(port)"), ("unix_socket_directories", socketDirectory),
         ]
-        settings += target.settings.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        settings += recoveryTarget.settings.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         if !keepArchiving { settings.append(("archive_mode", "off")) }
-        var text = "\n# pra restore --pitr, \(RecoveryTarget.format(Date())): recovery to \(target)\n"
+        var text = "\n# pra restore --pitr, \(RecoveryTarget.format(Date())): recovery to \(recoveryTarget)\n"
         for (key, value) in settings {
             text += "\(key) = \(key == "port" ? value : ShellCommandLine.configurationValue(value))\n"
         }
-        let fileManager = FileManager.default
-        let conf = (directory as NSString).appendingPathComponent("postgresql.conf")
-        if !fileManager.fileExists(atPath: conf) {
-            // A cluster whose configuration lives elsewhere (Debian's /etc/postgresql): a minimal one.
-            try Data("# written by pra restore --pitr: the base backup held no postgresql.conf\nlisten_addresses = ''\n".utf8).write(to: URL(fileURLWithPath: conf))
-        }
-        let hba = (directory as NSString).appendingPathComponent("pg_hba.conf")
-        if !fileManager.fileExists(atPath: hba) {
-            try Data("# written by pra restore --pitr: local connections by the same OS user only\nlocal all all peer\n".utf8).write(to: URL(fileURLWithPath: hba))
-        }
-        let auto = (directory as NSString).appendingPathComponent("postgresql.auto.conf")
-        let existing = (try? String(contentsOfFile: auto, encoding: .utf8)) ?? ""
-        try Data((existing + text).utf8).write(to: URL(fileURLWithPath: auto))
-        _ = fileManager.createFile(atPath: (directory as NSString).appendingPathComponent("recovery.signal"), contents: Data())
+        // A cluster whose configuration lives elsewhere (Debian's /etc/postgresql): minimal ones.
+        try target.append("# written by pra restore --pitr: the base backup held no postgresql.conf\nlisten_addresses = ''\n", to: "postgresql.conf", createOnly: true)
+        try target.append("# written by pra restore --pitr: local connections by the same OS user only\nlocal all all peer\n", to: "pg_hba.conf", createOnly: true)
+        try target.append(text, to: "postgresql.auto.conf")
+        try target.append("", to: "recovery.signal", createOnly: true)
     }
 
     /// Extracts the archive into `directory` with `tar`, verifying it in the same pass.
-    private func extract(_ entry: BaseBackupCatalogue.Entry, into directory: String) throws -> VerificationResult {
+    /// tar runs as the server's account (never root), and sees only the entries
+    /// ``TarStreamScanner`` allows.
+    private func extract(_ entry: BaseBackupCatalogue.Entry, into directory: String, as user: OSUser?) throws -> VerificationResult {
         struct InvalidArchive: Error {}
-        let tar = ExternalProcess(executable: try SystemProgram.locate("tar", package: "tar"), arguments: ["-x", "-f", "-", "-C", directory, "--no-same-owner"], timeout: 6 * 3600)
+        let tar = ExternalProcess(executable: try SystemProgram.locate("tar", package: "tar"), arguments: ["-x", "-f", "-", "-C", directory, "--no-same-owner", "--no-same-permissions"],
+                                  environment: ChildEnvironment.base(), timeout: 6 * 3600, user: user)
         var verdict: VerificationResult?
         let progress = self.progress
         do {
@@ -339,48 +405,21 @@ public struct PointInTimeRestoreOperation {
         return verdict
     }
 
-    /// Refuses a non-empty directory without `force`, and always one a server runs on.
-    private func prepareDirectory(_ directory: String, force: Bool, binDirectory: String) throws(OperationFailure) {
-        let fileManager = FileManager.default
-        var isDirectory: ObjCBool = false
-        if fileManager.fileExists(atPath: directory, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else {
-                throw OperationFailure(stage: "target", message: "\(directory) exists and is not a directory", isUsageError: true)
-            }
-            let contents = (try? fileManager.contentsOfDirectory(atPath: directory)) ?? []
-            if !contents.isEmpty {
-                let control = ServerControl(dataDirectory: directory, logFile: "", binDirectory: binDirectory, user: nil)
-                if let pid = control.postmasterPID, control.isRunning {
-                    throw OperationFailure(stage: "target", message: "a PostgreSQL server (pid \(pid)) is running on \(directory); stop it before restoring into it", isUsageError: true)
-                }
-                guard force else {
-                    throw OperationFailure(stage: "target", message: "\(directory) is not empty (\(contents.count) entries); restore --pitr writes only into an empty or new directory, or replaces its contents with --force", isUsageError: true)
-                }
-                Self.emptyDirectory(directory)
-            }
-        } else {
-            do {
-                try fileManager.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            } catch {
-                throw OperationFailure(stage: "target", message: "cannot create \(directory): \(error.localizedDescription)", isUsageError: true)
-            }
-        }
-        chmod(directory, 0o700)
-    }
-
-    /// As root, the server runs as the directory's owner when that is not root, else as the
-    /// unprivileged `postgres` (or `nobody`) user; otherwise as this process.
-    static func serverUser(owning directory: String) -> (uid: uid_t, gid: gid_t, name: String)? {
-        guard getuid() == 0 else { return nil }
-        var info = stat()
-        if stat(directory, &info) == 0, info.st_uid != 0, let entry = getpwuid(info.st_uid) {
-            return (entry.pointee.pw_uid, entry.pointee.pw_gid, String(cString: entry.pointee.pw_name))
-        }
-        return ScratchCluster.unprivilegedUser()
+    /// The directory of the recovered server's socket: the data directory, or when its path
+    /// is too long for a socket name, a new private one (`/tmp/pra-pitr-XXXXXX`, mode 0700,
+    /// the server's account's) rather than the shared `/tmp`, where another account could
+    /// have put a socket of its own first.
+    static func socketDirectory(for directory: String, port: Int, user: OSUser?) throws -> String {
+        if (directory + "/.s.PGSQL.\(port).lock").utf8.count < 100 { return directory }
+        var template = Array("/tmp/pra-pitr-XXXXXX".utf8CString)
+        guard let created = mkdtemp(&template) else { throw FileError(operation: .mkdir, path: "/tmp/pra-pitr-XXXXXX", code: errno) }
+        let path = String(cString: created)
+        if let user, chown(path, user.uid, user.gid) != 0 { throw FileError(operation: .mkdir, path: path, code: errno) }
+        return path
     }
 
     /// The first ancestor of `directory` that `user` may not search (execute bit), or `nil`.
-    static func firstUnreachableAncestor(of directory: String, for user: (uid: uid_t, gid: gid_t, name: String)) -> String? {
+    static func firstUnreachableAncestor(of directory: String, for user: OSUser) -> String? {
         var path = ""
         for component in (directory as NSString).deletingLastPathComponent.split(separator: "/") {
             path += "/" + component
@@ -391,17 +430,6 @@ public struct PointInTimeRestoreOperation {
             if !searchable { return path }
         }
         return nil
-    }
-
-    static func giveOwnership(of directory: String, to user: (uid: uid_t, gid: gid_t, name: String)?) throws {
-        guard let user else { return }
-        try ExternalProcess(executable: try SystemProgram.locate("chown", package: "coreutils"), arguments: ["-R", "\(user.uid):\(user.gid)", directory], timeout: 3600).runChecked()
-    }
-
-    static func emptyDirectory(_ directory: String) {
-        for entry in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
-            try? FileManager.default.removeItem(atPath: (directory as NSString).appendingPathComponent(entry))
-        }
     }
 
     static func absolute(_ path: String) -> String {

@@ -21,9 +21,10 @@ public enum ShellCommandLine {
         }.joined(separator: " ")
     }
 
-    /// A `postgresql.conf` string value: single-quoted, `'` doubled.
+    /// A `postgresql.conf` string value: single-quoted, `'` doubled, `\` doubled (the
+    /// configuration file reads backslash escapes inside quotes).
     public static func configurationValue(_ text: String) -> String {
-        "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
+        "'" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "''") + "'"
     }
 
     public enum Word: Sendable, ExpressibleByStringLiteral {

@@ -27,7 +27,7 @@ public struct WALArchive: Sendable {
     }
 
     /// One archived file.
-    public struct File: Sendable, Equatable {
+    public struct File: Sendable, Hashable {
         public let name: WALFileName
         /// SHA-256 of the uncompressed content.
         public let sha256: String
@@ -70,11 +70,25 @@ public struct WALArchive: Sendable {
         }
         let identity = Identity(systemIdentifier: system, segmentSize: header.segmentSize, createdAt: Date())
         do {
-            try DurableFile.write(JSONCoding.encoder.encode(identity), to: identityPath, permissions: 0o640)
-        } catch let error as FileError {
-            throw .file(error)
+            try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
         } catch {
-            throw .identityUnreadable(path: identityPath, reason: "\(error)")
+            throw .file(FileError(operation: .mkdir, path: root, code: errno))
+        }
+        // Written under a name of this push's own and linked, never renamed over: two first
+        // pushes at once (or two servers) cannot clobber each other's file; the loser checks the winner's.
+        let data: Data
+        do {
+            data = try JSONCoding.encoder.encode(identity)
+        } catch {
+            throw .identityUnreadable(path: identityPath, reason: "cannot encode it (\(JSONCoding.describe(error)))")
+        }
+        do throws(FileError) {
+            let staging = try WALStagingFile(directory: root, name: Self.identityFileName)
+            try staging.write(data)
+            try staging.link(as: identityPath)
+        } catch {
+            guard error.code == EEXIST else { throw .file(error) }
+            return try claim(for: name, header: header)
         }
         return identity
     }
@@ -102,10 +116,12 @@ public struct WALArchive: Sendable {
     }
 
     /// The archived copy of `name`; `nil` when it is not archived.
+    /// A directory that cannot be listed (other than one that does not exist) throws: recovery
+    /// must not take "cannot tell" for "not archived".
     public func find(_ name: WALFileName) throws(WALArchiveError) -> File? {
         let directory = directory(for: name)
         let prefix = name.text + "-"
-        let matches = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
+        let matches = try Self.list(directory)
             .filter { $0.hasPrefix(prefix) }
             .compactMap { entry in Self.parse(fileName: entry).flatMap { $0.name == name ? (entry, $0.sha256) : nil } }
         guard let first = matches.first else { return nil }
@@ -113,6 +129,39 @@ public struct WALArchive: Sendable {
             throw .ambiguous(name: name.text, paths: matches.map { (directory as NSString).appendingPathComponent($0.0) })
         }
         return file(at: (directory as NSString).appendingPathComponent(first.0), name: name, sha256: first.1)
+    }
+
+    /// The entries of `directory`; none when it does not exist, an error when it cannot be read.
+    static func list(_ directory: String) throws(WALArchiveError) -> [String] {
+        guard let stream = opendir(directory) else {
+            let code = errno
+            if code == ENOENT { return [] }
+            throw .file(FileError(operation: .open, path: directory, code: code))
+        }
+        defer { closedir(stream) }
+        var entries: [String] = []
+        while true {
+            errno = 0
+            guard let entry = readdir(stream) else {
+                let code = errno
+                if code != 0 { throw .file(FileError(operation: .read, path: directory, code: code)) }
+                return entries
+            }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name != "." && name != ".." { entries.append(name) }
+        }
+    }
+
+    /// Why the archived `file` cannot be used (gzip stream, SHA-256, unreadable); `nil` when it is sound.
+    public func damage(of file: File) -> String? {
+        do {
+            _ = try read(file) { _ in }
+            return nil
+        } catch WALArchiveError.corrupt(_, _, let reason) {
+            return reason
+        } catch {
+            return "\(error)"
+        }
     }
 
     /// Every archived file, in name order. A missing archive is empty.
@@ -135,7 +184,7 @@ public struct WALArchive: Sendable {
     /// mismatch (after `sink` has seen the bad bytes: callers write to a temporary file).
     public func read(_ file: File, sink: (UnsafeRawBufferPointer) throws -> Void) throws -> UInt64 {
         guard let handle = FileHandle(forReadingAtPath: file.path) else {
-            throw WALArchiveError.file(FileError(operation: .open, path: file.path, code: errno))
+            throw WALArchiveError.unreadable(name: file.name.text, path: file.path, reason: String(cString: strerror(errno)))
         }
         defer { try? handle.close() }
         let inflater = try GzipInflater()
@@ -152,6 +201,10 @@ public struct WALArchive: Sendable {
             try inflater.finish()
         } catch let error as GzipError {
             throw WALArchiveError.corrupt(name: file.name.text, path: file.path, reason: error.description)
+        } catch let error as CocoaError {
+            // A read error of the archived file itself (EIO, EISDIR): it cannot be used.
+            let code = (error.userInfo[NSUnderlyingErrorKey] as? NSError)?.code ?? Int(EIO)
+            throw WALArchiveError.unreadable(name: file.name.text, path: file.path, reason: String(cString: strerror(Int32(code))))
         }
         let actual = hasher.finalize().hex
         guard actual == file.sha256 else {

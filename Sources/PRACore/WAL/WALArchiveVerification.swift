@@ -24,9 +24,14 @@ public struct WALArchiveVerification: Codable, Sendable {
         var corrupt: [String] = []
         var unusable = Set<String>()
         var bytes: UInt64 = 0
+        // History and backup history files are kept to be checked once every file was read.
+        var texts: [WALArchive.File: Data] = [:]
         for file in files {
+            let keep = file.name.kind == .history || file.name.kind == .backupLabel
+            var content = Data()
             do {
-                _ = try archive.read(file) { _ in }
+                _ = try archive.read(file) { if keep && content.count <= TimelineHistory.maximumFileBytes { content.append(contentsOf: $0) } }
+                if keep { texts[file] = content }
             } catch {
                 corrupt.append("\(file.name.text): \(error)")
                 unusable.insert(file.name.text)
@@ -38,9 +43,52 @@ public struct WALArchiveVerification: Codable, Sendable {
         filesChecked = files.count
         self.corrupt = corrupt
         let computed = RecoverableWindow.compute(directory: backupDirectory, unusable: unusable)
-        problems = computed.problems
+        problems = Self.historyProblems(files: files, contents: texts, segmentSize: (try? archive.identity())??.segmentSize ?? 16 << 20) + computed.problems
         window = computed.window
         seconds = started.elapsed()
+    }
+
+    /// Timeline histories and backup labels that do not parse, and histories that contradict
+    /// each other or the archived segments: recovery follows them blindly, so a forged or
+    /// damaged one moves (or cuts) the recoverable window without any segment missing.
+    static func historyProblems(files: [WALArchive.File], contents: [WALArchive.File: Data], segmentSize: UInt64) -> [String] {
+        var problems: [String] = []
+        var histories: [UInt32: (name: String, history: TimelineHistory)] = [:]
+        for file in files where file.name.kind == .history {
+            guard let content = contents[file] else { continue }  // corrupt: reported as such
+            do {
+                histories[file.name.timeline] = (file.name.text, try TimelineHistory.validated(timeline: file.name.timeline, content: content))
+            } catch {
+                problems.append("timeline history \(file.name.text) does not parse (\(error)): recovery cannot follow timeline \(file.name.timeline)")
+            }
+        }
+        for file in files where file.name.kind == .backupLabel {
+            guard let content = contents[file] else { continue }
+            do {
+                _ = try BackupHistoryLabel.validated(name: file.name, content: content, segmentSize: segmentSize)
+            } catch {
+                problems.append("backup history file \(file.name.text) is not valid (\(error))")
+            }
+        }
+        for timeline in histories.keys.sorted() {
+            let (name, history) = histories[timeline]!
+            // PostgreSQL writes a child's history as its parent's lines plus one: the ancestry must agree.
+            let parent = history.entries[history.entries.count - 2].timeline
+            if let (parentName, parentHistory) = histories[parent] {
+                let inherited = history.entries.prefix(parentHistory.entries.count - 1).map { "\($0.timeline)@\($0.ends?.description ?? "")" }
+                let expected = parentHistory.entries.dropLast().map { "\($0.timeline)@\($0.ends?.description ?? "")" }
+                if inherited != expected {
+                    problems.append("timeline history \(name) contradicts \(parentName): they disagree on where the earlier timelines were left")
+                }
+            }
+            // Timeline N begins in the segment holding its switch point: none of its segments can be older.
+            let begins = history.entries.last!.begins
+            let firstSegment = begins.value / segmentSize
+            if let early = files.first(where: { $0.name.kind == .segment && $0.name.timeline == timeline && ($0.name.segmentNumber(segmentSize: segmentSize) ?? .max) < firstSegment }) {
+                problems.append("timeline history \(name) says timeline \(timeline) begins at \(begins), but segment \(early.name.text) of that timeline, older than that, is archived: the history or the segment is wrong")
+            }
+        }
+        return problems
     }
 
     /// Lines for the terminal.

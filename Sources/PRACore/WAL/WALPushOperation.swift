@@ -9,7 +9,9 @@ import Glibc
 /// the WAL archive under a temporary name, fsyncs it and links it into place.
 ///
 /// Idempotent as PostgreSQL requires: a file already archived with the same content succeeds
-/// without writing; the same name with other content fails and is never overwritten. Any
+/// without writing, once the archived copy has been read back whole (a damaged copy of the same
+/// content is replaced); the same name with other content fails and is never overwritten.
+/// Timeline history and backup history files are checked before they are archived. Any
 /// failure throws, so PostgreSQL keeps the file and retries: nothing is lost.
 public struct WALPushOperation {
     public var configuration: Configuration
@@ -70,20 +72,31 @@ public struct WALPushOperation {
         }
         defer { try? input.close() }
         let directory = archive.directory(for: name)
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
-        } catch {
-            throw WALArchiveError.file(FileError(operation: .mkdir, path: directory, code: errno))
+        var isDirectory: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
+            } catch {
+                throw WALArchiveError.file(FileError(operation: .mkdir, path: directory, code: errno))
+            }
+            // The new directory survives a crash, or the segments linked into it would not.
+            DurableFile.syncDirectory(of: directory)
+            DurableFile.syncDirectory(of: archive.root)
         }
-        // Compress under a temporary name first; whether it is new is known once it is hashed.
-        let temporary = try DurableFile(finalPath: (directory as NSString).appendingPathComponent(name.text + WALArchive.suffix), permissions: 0o640, replacing: true)
+        // Temporary files of killed pushes (never one whose writer may still be running).
+        WALStagingFile.removeAbandoned(in: directory)
+        // Compress under a temporary name of this push's own; whether it is new is known once it is hashed.
+        let staging = try WALStagingFile(directory: directory, name: name.text)
         // libdeflate in blocks, as full and base backups (half zlib's CPU per segment), on one
         // worker: archive_command runs beside the server's own work.
         let deflater = try ParallelGzipDeflater(level: level, jobs: 1)
         var hasher = SHA256()
         var header: [UInt8] = []
+        // History and backup history files are small: kept whole to be checked before archiving.
+        let keepsContent = name.kind == .history || name.kind == .backupLabel
+        var content = Data()
         var size: UInt64 = 0
-        let write: (UnsafeRawBufferPointer) throws -> Void = { try temporary.write($0) }
+        let write: (UnsafeRawBufferPointer) throws -> Void = { try staging.write($0) }
         while true {
             let chunk: Data
             do {
@@ -93,6 +106,7 @@ public struct WALPushOperation {
                 throw WALArchiveError.file(FileError(operation: .read, path: path, code: EIO, bytes: size))
             }
             if header.count < WALSegmentHeader.length { header += chunk.prefix(WALSegmentHeader.length - header.count) }
+            if keepsContent && content.count <= TimelineHistory.maximumFileBytes { content.append(chunk) }
             size += UInt64(chunk.count)
             hasher.update(data: chunk)
             try chunk.withUnsafeBytes { try deflater.compress($0, sink: write) }
@@ -101,7 +115,8 @@ public struct WALPushOperation {
         let sha256 = hasher.finalize().hex
 
         var identity: WALArchive.Identity?
-        if name.kind == .segment || name.kind == .partial {
+        switch name.kind {
+        case .segment, .partial:
             switch WALSegmentHeader.parse(header) {
             case .success(let parsed):
                 if name.kind == .segment && parsed.segmentSize != size {
@@ -111,21 +126,31 @@ public struct WALPushOperation {
             case .failure(let problem):
                 throw WALArchiveError.notAWALFile(path: path, reason: problem.reason)
             }
+        case .history:
+            // A forged or damaged history moves where recovery switches timelines: refused here.
+            do {
+                _ = try TimelineHistory.validated(timeline: name.timeline, content: content)
+            } catch {
+                throw WALArchiveError.invalidContent(name: name.text, path: path, kind: "timeline history", problem: error)
+            }
+        case .backupLabel:
+            let segmentSize = (try? archive.identity())??.segmentSize ?? 16 << 20
+            do {
+                _ = try BackupHistoryLabel.validated(name: name, content: content, segmentSize: segmentSize)
+            } catch {
+                throw WALArchiveError.invalidContent(name: name.text, path: path, kind: "backup history file", problem: error)
+            }
         }
         if let existing = try archive.find(name) {
-            temporary.discard()
-            guard existing.sha256 == sha256 else {
-                throw WALArchiveError.collision(name: name.text, archivedSHA256: existing.sha256, incomingSHA256: sha256, path: existing.path)
-            }
-            return WALPushResult(name: name.text, archivedPath: existing.path, alreadyArchived: true, uncompressedBytes: size, compressedBytes: existing.compressedBytes, sha256: sha256, systemIdentifier: identity?.systemIdentifier)
+            return try settle(existing: existing, staging: staging, archive: archive, name: name, sha256: sha256, size: size, identity: identity)
         }
         let final = (directory as NSString).appendingPathComponent(WALArchive.fileName(name, sha256: sha256))
         do {
-            try temporary.commit(replacing: false, as: final)
+            try staging.link(as: final)
         } catch {
-            // EEXIST: a concurrent push of the same content got there first.
-            guard error.code == EEXIST else { throw WALArchiveError.file(error) }
-            temporary.discard()
+            // EEXIST: a concurrent push of the same content got there first: its copy is checked as any other.
+            guard error.code == EEXIST, let existing = try archive.find(name) else { throw WALArchiveError.file(error) }
+            return try settle(existing: existing, staging: staging, archive: archive, name: name, sha256: sha256, size: size, identity: identity)
         }
         do {
             _ = try archive.find(name)
@@ -135,5 +160,33 @@ public struct WALPushOperation {
             throw error
         }
         return WALPushResult(name: name.text, archivedPath: final, alreadyArchived: false, uncompressedBytes: size, compressedBytes: deflater.bytesOut, sha256: sha256, systemIdentifier: identity?.systemIdentifier)
+    }
+
+    /// `name` is archived already as `existing`: "already archived" only when that copy reads
+    /// back whole with the content pushed now. A damaged copy of the same content (the SHA-256
+    /// in its name is the one just computed) is replaced by the checked file just written; a
+    /// copy of other content is never replaced, damaged or not.
+    private func settle(existing: WALArchive.File, staging: WALStagingFile, archive: WALArchive, name: WALFileName, sha256: String, size: UInt64, identity: WALArchive.Identity?) throws -> WALPushResult {
+        let damage = archive.damage(of: existing)
+        guard existing.sha256 == sha256 else {
+            staging.discard()
+            if let damage {
+                throw WALArchiveError.damagedCollision(name: name.text, path: existing.path, damage: damage, incomingSHA256: sha256)
+            }
+            throw WALArchiveError.collision(name: name.text, archivedSHA256: existing.sha256, incomingSHA256: sha256, path: existing.path)
+        }
+        guard let damage else {
+            staging.discard()
+            return WALPushResult(name: name.text, archivedPath: existing.path, alreadyArchived: true, uncompressedBytes: size, compressedBytes: existing.compressedBytes, sha256: sha256, systemIdentifier: identity?.systemIdentifier)
+        }
+        let compressed = staging.bytesWritten
+        do {
+            try staging.replace(existing.path)
+        } catch {
+            throw WALArchiveError.file(error)
+        }
+        var result = WALPushResult(name: name.text, archivedPath: existing.path, alreadyArchived: false, uncompressedBytes: size, compressedBytes: compressed, sha256: sha256, systemIdentifier: identity?.systemIdentifier)
+        result.replacedDamaged = damage
+        return result
     }
 }

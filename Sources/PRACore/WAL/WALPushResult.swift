@@ -11,12 +11,18 @@ public struct WALPushResult: Codable, Sendable {
     public var compressedBytes: UInt64
     public var sha256: String
     public var systemIdentifier: String?
+    /// Why the copy archived before under this name (same SHA-256) could not be read back:
+    /// it was replaced by this push's checked file. `nil` when nothing was replaced.
+    public var replacedDamaged: String? = nil
     /// The off-site copy, when `REMOTE_TARGET` is set.
     public var remoteTarget: String? = nil
     public var seconds: Double = 0
 
     /// One line for the terminal and the server log.
     public var summary: String {
+        if let replacedDamaged {
+            return "archived \(name) again: the copy in the archive was damaged (\(replacedDamaged)) and is replaced by a checked one"
+        }
         if alreadyArchived { return "\(name) was already archived with the same content (\((archivedPath as NSString).lastPathComponent))" }
         return "archived \(name): \(ByteCount.format(uncompressedBytes)) → \(ByteCount.format(compressedBytes)) in \(String(format: "%.2f", seconds)) s" + (remoteTarget.map { ", copied to \($0)" } ?? "")
     }

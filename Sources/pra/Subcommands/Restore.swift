@@ -21,12 +21,18 @@ struct Restore: ParsableCommand {
             Point-in-time recovery (--pitr --target-dir DIR): picks the newest base backup (pra backup \
             --base) that finished before the target, extracts it into DIR while verifying it (an older \
             one that verifies is used when it does not), checks it with pg_verifybackup, sets \
-            restore_command to pra wal get and the target, starts a server on DIR (as the directory's \
-            unprivileged owner when run as root; port --port or a free one), waits until recovery \
-            reached the target and promoted, then checks the server, the point reached, \
-            CRITICAL_TABLES and the health URLs, and writes the report. The server is left running and \
-            the command prints shell exports to reach it (eval-able); --stop stops it after the checks. \
-            DIR must be empty or new (--force empties it; never while a server runs on it). WAL \
+            restore_command to pra wal get and the target, starts a server on DIR (port --port or a \
+            free one), waits until recovery paused at the target, checks the point reached and \
+            CRITICAL_TABLES before promoting it (a copy that fails them is never promoted), then the \
+            server and the health URLs, and writes the report. The server is left running and the \
+            command prints shell exports to reach it (eval-able); --stop stops it after the checks. \
+            DIR must be empty or new; --force moves a data directory found there aside \
+            (DIR.pra-replaced-<stamp>, put back if the restore fails). Refused whatever the flags: a \
+            DIR that holds BACKUP_DIR, REPORT_DIR or LOG_DIR, any postmaster.pid, or (non-empty) \
+            anything but a PostgreSQL data directory. As root, tar and the recovered server run as \
+            RUN_AS_USER (default postgres; --run-as USER), never as root, and DIR must be owned by \
+            root or that user: choose it under a directory only root can write (/var/lib/pra, not \
+            /tmp). WAL \
             archiving is off on the recovered server unless --archive (use it when the recovered server \
             becomes the primary). No target: everything archived. When the WAL needed for the target is \
             missing, the error names the segment and the latest time that can be reached.
@@ -40,7 +46,10 @@ struct Restore: ParsableCommand {
             target never run at once (an advisory lock per target; the second is refused). Archives \
             never run psql meta-commands: a line starting with a backslash outside COPY data (other \
             than pg_dump's own \\restrict/\\unrestrict pair, whose key the manifest records) makes the \
-            archive invalid, naming the line.
+            archive invalid, naming the line, as does a COPY statement in a form pg_dump never writes \
+            or a change of standard_conforming_strings or client_encoding; and psql itself is started \
+            restricted with a key of pra's (\\restrict), so it refuses meta-commands too. As root, \
+            psql runs as RUN_AS_USER (default postgres), never as root.
 
             Exit codes: 0 restored and every check passed, 1 restore or a check failed, 2 usage or \
             configuration error (including a target in the future, a non-empty directory, a missing \
@@ -93,6 +102,9 @@ struct Restore: ParsableCommand {
     @Flag(name: .long, help: "Allow replacing the source database itself (the one PGDATABASE reaches, or the backup was taken from) while it exists.")
     var replaceSource = false
 
+    @Option(name: .long, help: ArgumentHelp("As root: the OS user that extracts the base backup and runs the recovered server (default RUN_AS_USER, else postgres; never root).", valueName: "user"))
+    var runAs: String?
+
     @Flag(name: .long, help: "Print the result as one JSON document.")
     var json = false
 
@@ -113,8 +125,8 @@ struct Restore: ParsableCommand {
                 throw ValidationError("--target-time \(targetTime) is not a time: use ISO 8601 (2026-12-01T14:01:30Z) or 'YYYY-MM-DD HH:MM:SS' (local time)")
             }
             if let targetLsn, LogSequenceNumber(targetLsn) == nil { throw ValidationError("--target-lsn \(targetLsn) is not an LSN (X/Y, as 0/3000028)") }
-        } else if targetDir != nil || port != nil || !targets.isEmpty || stop || archive {
-            throw ValidationError("--target-dir, --port, --target-time, --target-lsn, --target-name, --stop and --archive need --pitr")
+        } else if targetDir != nil || port != nil || !targets.isEmpty || stop || archive || runAs != nil {
+            throw ValidationError("--target-dir, --port, --target-time, --target-lsn, --target-name, --stop, --archive and --run-as need --pitr")
         }
     }
 
@@ -143,7 +155,7 @@ struct Restore: ParsableCommand {
         let result: RestoreResult
         do {
             if pitr, let targetDir {
-                let request = PointInTimeRestoreOperation.Request(targetDirectory: targetDir, target: recoveryTarget, port: port, force: force, stopAfterChecks: stop, keepArchiving: archive)
+                let request = PointInTimeRestoreOperation.Request(targetDirectory: targetDir, target: recoveryTarget, port: port, force: force, stopAfterChecks: stop, keepArchiving: archive, runAs: runAs)
                 result = try PointInTimeRestoreOperation(configuration: configuration, progress: json ? nil : common.progress).run(request)
             } else {
                 let maintenance = ConnectionPreflight.restoreMaintenanceDatabase(configuration)

@@ -12,8 +12,9 @@ struct Wal: ParsableCommand {
             Every WAL segment then lands in BACKUP_DIR/wal/, compressed and hashed; with base backups \
             (pra backup --base) this makes point-in-time recovery possible (pra restore --pitr).
 
-            Exit codes: those of pra wal push (0 archived, 1 not archived: PostgreSQL retries) and \
-            pra wal get (0 fetched, 1 not archived or corrupt); 2 usage or configuration error.
+            Exit codes: those of pra wal push (0 archived, 1 not archived: PostgreSQL retries; 2 usage \
+            or configuration error) and pra wal get (0 fetched, 1 not archived, 126 corrupt, unreadable \
+            or any other failure: recovery stops with FATAL instead of promoting early).
 
             Example:
               pra schedule print --cron      # also prints the postgresql.conf lines above

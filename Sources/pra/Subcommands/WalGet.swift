@@ -9,10 +9,16 @@ struct WalGet: ParsableCommand {
         discussion: """
             Inflates BACKUP_DIR/wal/.../<NAME>-<sha256>.gz to PATH, checking the SHA-256 on the way \
             out. A file that is not archived exits 1 without a word: that is how recovery learns it \
-            has replayed everything. A corrupt file exits 1 with an error naming it (it reaches the \
-            server log) and leaves nothing at PATH. pra restore --pitr sets this command up itself.
+            has replayed everything. Anything else that keeps the file from PATH (the archived copy \
+            is corrupt or fails its SHA-256, cannot be read, the archive directory cannot be listed, \
+            PATH cannot be written, the configuration cannot be loaded) exits 126 with one error \
+            line naming the file and why (it reaches the server log) and leaves nothing at PATH: \
+            PostgreSQL stops recovery with FATAL on an exit status above 125, instead of ending it \
+            early and promoting at the wrong point as it would on exit 1. Repair the archive, then \
+            start recovery again. pra restore --pitr sets this command up itself.
 
-            Exit codes: 0 fetched, 1 not archived or corrupt, 2 usage or configuration error.
+            Exit codes: 0 fetched, 1 not archived, 126 corrupt, unreadable or any other failure \
+            (recovery stops), 2 command-line usage error.
 
             Example (postgresql.conf of a server being recovered):
               restore_command = 'pra wal get %f %p --env-file /etc/pra/.env'
@@ -27,7 +33,13 @@ struct WalGet: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() throws {
-        let configuration = try common.loadConfiguration()
+        let configuration: Configuration
+        do {
+            configuration = try common.loadConfiguration()
+        } catch {
+            // The error line is printed; an unreadable env file must not read as "not archived".
+            throw ExitCode(WALFetchOperation.fatalExitCode)
+        }
         InterruptCleanup.shared.installSignalHandlers()
         do {
             switch try WALFetchOperation(configuration: configuration).run(name: name, to: path) {
@@ -37,7 +49,7 @@ struct WalGet: ParsableCommand {
                 throw ExitCode(1)
             }
         } catch let failure as OperationFailure {
-            throw Terminal.fail(failure)
+            throw Terminal.fail(failure.description, exitCode: WALFetchOperation.fatalExitCode)
         }
     }
 }

@@ -9,9 +9,13 @@ struct WalPush: ParsableCommand {
         discussion: """
             Compresses the file (standard gzip, level BACKUP_COMPRESSION_LEVEL), hashes it (SHA-256), \
             writes it under a temporary name in BACKUP_DIR/wal/, fsyncs it and links it into place as \
-            <NAME>-<sha256>.gz. A file already archived with the same content succeeds without writing \
-            (PostgreSQL may push a segment twice after a crash); the same name with different content \
-            fails and is never overwritten. Segments from another database system than the one the \
+            <NAME>-<sha256>.gz; each push has a temporary file of its own, so overlapping pushes of one \
+            segment cannot mix. A file already archived with the same content succeeds without writing \
+            (PostgreSQL may push a segment twice after a crash) once the archived copy has been read \
+            back whole; a damaged copy of the same content is replaced by the checked one. The same \
+            name with different content fails and is never overwritten. Timeline history and backup \
+            history files are checked against the format PostgreSQL writes and refused, naming the \
+            line, when they do not match. Segments from another database system than the one the \
             archive belongs to (wal/archive.json) are refused. With REMOTE_TARGET, the file is also \
             copied to <REMOTE_TARGET>/wal/ and read back; a failed copy fails the push so that \
             PostgreSQL retries. The server's OS user must be able to write BACKUP_DIR.
@@ -41,6 +45,8 @@ struct WalPush: ParsableCommand {
             if json { Terminal.output(JSONCoding.document(OperationFailureReport(error))) }
             throw Terminal.fail(error)
         }
+        // A damaged archived copy replaced: worth a line in the server log whatever the verbosity.
+        if result.replacedDamaged != nil { Terminal.warn(result.summary) }
         if json {
             Terminal.output(JSONCoding.document(result))
         } else if common.verbose {

@@ -15,6 +15,8 @@ public struct VerificationResult: Codable, Sendable {
             case sizeMismatch = "size-mismatch"
             case checksumMismatch = "checksum-mismatch"
             case metaCommand = "meta-command"
+            /// A tar entry no base backup holds (setuid bits, a device, a link out of the target...).
+            case forbiddenEntry = "forbidden-entry"
         }
 
         public var kind: Kind
