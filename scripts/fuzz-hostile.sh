@@ -12,7 +12,8 @@
 #            with tricky tags, nested comments, -- comments, COPY ... FROM stdin look-alikes,
 #            CR/LF, SJIS multibyte, forged \restrict/\unrestrict pairs...).
 #   sql      server-side side effects without any meta-command (COPY TO file / PROGRAM,
-#            lo_export, ALTER SYSTEM, CREATE ROLE): what a superuser restore runs for the attacker.
+#            lo_export, ALTER SYSTEM, CREATE ROLE, ALTER ROLE, ALTER/COMMENT ON/DROP another
+#            database, CREATE DATABASE): what a superuser restore runs for the attacker.
 #   base     forged base backups (a real `pra backup --base` rewritten with python's tarfile, its
 #            pra manifest's sizes and SHA-256 recomputed so it is well-formed, or left stale),
 #            restored with `pra restore --pitr --target-dir T --force --stop`: setuid/setgid/
@@ -50,7 +51,7 @@ while [ $# -gt 0 ]; do
         --pra) pra=${2:?}; shift 2 ;;
         --only) only=${2:?}; shift 2 ;;
         --keep) keep=1; shift ;;
-        -h|--help) sed -n '2,38p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,/^set -uo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
 done
@@ -76,7 +77,7 @@ guard_campaign() {
 }
 guard_campaign
 chmod 755 "$campaign"
-mkdir -p "$campaign"/{canary,outside,outside/ts,evidence,scripts,dumps,cases,backups,reports,logs}
+mkdir -p "$campaign"/{canary,outside,outside/ts,evidence,evidence/canaries,scripts,dumps,cases,backups,reports,logs}
 chmod 1777 "$campaign/canary" "$campaign/outside" "$campaign/outside/ts"
 echo "victim: must never change" > "$campaign/outside/victim.conf"
 echo "root:x:0:0:campaign copy of a passwd file:/root:/bin/sh" > "$campaign/outside/passwd"
@@ -219,6 +220,13 @@ CONTEXTS = {
     "restrict-mismatched-key": ("\\restrict K1a2b3\nSELECT 1;\n\\unrestrict Kffffff", "\n", "", False),
     "restrict-payload-inside": ("\\restrict K1a2b3", "\n", "\n\\unrestrict K1a2b3", False),
     "no-final-newline": ("SELECT 1;", "\n", None, True),
+    # psql reads its input line by line as C strings: what follows a NUL on a line may be
+    # invisible to it while a scanner sees it (a quote, $$ or /* that would make the next line inert).
+    "nul-hides-quote": ("SELECT 1; \x00 '", "\n", "\n';", True),
+    "nul-hides-dollar": ("SELECT 1; \x00 $$", "\n", "\n$$;", True),
+    "nul-hides-comment": ("SELECT 1; \x00 /*", "\n", "\n*/", True),
+    "formfeed-separator": ("SELECT 1;", "\f", "", True),
+    "vertical-tab-separator": ("SELECT 1;", "\v", "", True),
 }
 JOBS = [1, 2]
 
@@ -272,6 +280,12 @@ SQL = {
     "do-block-copy": lambda p: f"DO $d$ BEGIN EXECUTE 'COPY (SELECT 1) TO ''{p}'''; END $d$;",
     "create-role": lambda p: "CREATE ROLE hostile_role_JOBS SUPERUSER LOGIN;",
     "alter-system": lambda p: "ALTER SYSTEM SET work_mem = '77kB';",
+    "alter-role-password": lambda p: "ALTER ROLE postgres PASSWORD 'hostile';",
+    "alter-role-all-set": lambda p: "ALTER ROLE ALL SET work_mem = '78kB';",
+    "alter-other-database": lambda p: "ALTER DATABASE hostile_sentinel SET work_mem = '79kB';",
+    "comment-on-other-database": lambda p: "COMMENT ON DATABASE hostile_sentinel IS 'hostile';",
+    "create-database": lambda p: "CREATE DATABASE hostile_db_JOBS;",
+    "drop-other-database": lambda p: "DROP DATABASE hostile_sentinel;",
 }
 sql_names = list(SQL) if not quick else ["copy-to-file", "copy-from-program", "create-role"]
 for name in sql_names:
@@ -485,12 +499,18 @@ while IFS=$'\t' read -r case family kind arg liveness note; do
         [ "$rc" -ge 128 ] && [ "$rc" != 130 ] && why+=("pra restore crashed (exit $rc)")
         if [ -n "$(ls -A "$campaign/canary")" ]; then
             why+=("executed: $(ls -A "$campaign/canary" | tr '\n' ' ')")
-            mv "$campaign"/canary/* "$campaign/evidence/" 2>/dev/null
+            mv "$campaign"/canary/* "$campaign/evidence/canaries/" 2>/dev/null
         fi
         leaked=$(psql_ -d postgres -c "SELECT string_agg(relname, ' ') FROM pg_class WHERE relname LIKE 'hostile\_%'")
         leaked2=$(psql_ -d hostile_sentinel -c "SELECT string_agg(relname, ' ') FROM pg_class WHERE relname LIKE 'hostile\_%'")
         roles=$(psql_ -d postgres -c "SELECT string_agg(rolname, ' ') FROM pg_roles WHERE rolname LIKE 'hostile\_%'")
         system=$(psql_ -d postgres -c "SELECT count(*) FROM pg_file_settings WHERE name = 'work_mem' AND setting = '77kB'")
+        # Cluster-wide state a restore into one database must never change.
+        global=$(psql_ -d postgres -c "SELECT concat_ws(' ',
+            (SELECT 'password of postgres set' FROM pg_authid WHERE rolname = 'postgres' AND rolpassword IS NOT NULL),
+            (SELECT 'per-role or per-database settings: ' || string_agg(array_to_string(setconfig, ','), ' ') FROM pg_db_role_setting),
+            (SELECT 'comment on hostile_sentinel' FROM pg_database d WHERE datname = 'hostile_sentinel' AND shobj_description(d.oid, 'pg_database') IS NOT NULL),
+            (SELECT 'databases ' || string_agg(datname, ' ') FROM pg_database WHERE datname LIKE 'hostile\_db%'))")
         if [ -n "$leaked$leaked2" ]; then
             why+=("wrote outside the target database: $leaked $leaked2")
             for t in $leaked; do psql_ -d postgres -c "DROP TABLE IF EXISTS $t" >/dev/null; done
@@ -504,8 +524,20 @@ while IFS=$'\t' read -r case family kind arg liveness note; do
             why+=("ALTER SYSTEM changed the server's configuration")
             psql_ -d postgres -c "ALTER SYSTEM RESET work_mem" >/dev/null
         fi
-        sentinel=$(psql_ -d hostile_sentinel -c "SELECT label FROM marker")
-        [ "$sentinel" = sentinel ] || why+=("the sentinel database changed")
+        if [ -n "$global" ]; then
+            why+=("changed the cluster outside the target: $global")
+            psql_ -d postgres -c "ALTER ROLE postgres PASSWORD NULL" >/dev/null
+            psql_ -d postgres -c "ALTER ROLE ALL RESET ALL" >/dev/null
+            psql_ -d postgres -c "ALTER DATABASE hostile_sentinel RESET ALL" >/dev/null 2>&1
+            psql_ -d postgres -c "COMMENT ON DATABASE hostile_sentinel IS NULL" >/dev/null 2>&1
+            for d in $(psql_ -d postgres -c "SELECT datname FROM pg_database WHERE datname LIKE 'hostile\_db%'"); do psql_ -d postgres -c "DROP DATABASE $d" >/dev/null; done
+        fi
+        sentinel=$(psql_ -d hostile_sentinel -c "SELECT label FROM marker" 2>/dev/null)
+        if [ "$sentinel" != sentinel ]; then
+            why+=("the sentinel database changed or was dropped")
+            psql_ -d postgres -c "CREATE DATABASE hostile_sentinel" >/dev/null 2>&1
+            psql_ -d hostile_sentinel -c "CREATE TABLE IF NOT EXISTS marker(label text); DELETE FROM marker; INSERT INTO marker VALUES ('sentinel')" >/dev/null
+        fi
     else
         target=$arg
         bk=$(dirname "$target")/bk
@@ -528,7 +560,7 @@ while IFS=$'\t' read -r case family kind arg liveness note; do
         stray=$(find "$(dirname "$target")" -mindepth 1 -maxdepth 1 ! -name target ! -name bk -printf '%P ' 2>/dev/null)
         [ -n "$stray" ] && why+=("wrote beside the target: $stray")
         if [ -n "$(ls -A "$campaign/canary")" ]; then
-            why+=("canary: $(ls -A "$campaign/canary" | tr '\n' ' ')"); mv "$campaign"/canary/* "$campaign/evidence/" 2>/dev/null
+            why+=("canary: $(ls -A "$campaign/canary" | tr '\n' ' ')"); mv "$campaign"/canary/* "$campaign/evidence/canaries/" 2>/dev/null
         fi
         restore_outside
         baseline=$(snapshot_outside)
