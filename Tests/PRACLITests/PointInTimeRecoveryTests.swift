@@ -209,7 +209,13 @@ struct PointInTimeRecoveryTests {
     @Test("refusals: target in the future, before the oldest base backup, non-empty directory")
     func refusals() throws {
         let server = try ArchivingCluster(label: "pitrno")
-        #expect(try server.pra(["restore", "--pitr", "--target-dir", server.targetDirectory("pitrno-none")]).stderr.contains("no complete base backup"))
+        // No base backup at all: a setup problem (exit 2) that says what base backups need; no directory, no report.
+        let noneTarget = server.targetDirectory("pitrno-none")
+        let none = try server.pra(["restore", "--pitr", "--target-dir", noneTarget])
+        #expect(none.exitCode == 2)
+        #expect(none.stderr.contains("no complete base backup") && none.stderr.contains("archive_mode = on"), "\(none.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: noneTarget))
+        #expect(!none.stdout.contains("report:") && !none.stderr.contains("report:"))
         #expect(try server.pra(["backup", "--base"]).exitCode == 0)
         let future = try server.pra(["restore", "--pitr", "--target-dir", server.targetDirectory("pitrno-f"), "--target-time", "2099-01-01T00:00:00Z"])
         #expect(future.exitCode == 2)

@@ -102,11 +102,16 @@ struct ParallelRestoreTests {
         while kill(deadPid, 0) == 0 || errno != ESRCH { deadPid += 1 }
         let orphan = (RestoreOperation.spillParent as NSString).appendingPathComponent("pra-restore-\(deadPid)-abcdef")
         let live = (RestoreOperation.spillParent as NSString).appendingPathComponent("pra-restore-\(getppid())-abcdef")
-        for path in [orphan, live] { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) }
-        defer { try? FileManager.default.removeItem(atPath: live) }
+        // As mkdtemp makes them: 0700.
+        for path in [orphan, live] { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]) }
+        // One planted by another account in a shared TMPDIR (here: open to others) is never deleted through.
+        let planted = (RestoreOperation.spillParent as NSString).appendingPathComponent("pra-restore-\(deadPid)-planted")
+        try FileManager.default.createDirectory(atPath: planted, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o777])
+        defer { for path in [live, planted] { try? FileManager.default.removeItem(atPath: path) } }
         RestoreOperation.removeOrphanedSpills()
         #expect(!FileManager.default.fileExists(atPath: orphan))
         #expect(FileManager.default.fileExists(atPath: live))
+        #expect(FileManager.default.fileExists(atPath: planted))
     }
 
     @Test("entry headers are read as pg_dump writes them")

@@ -10,7 +10,12 @@ func makeBackupFiles(in directory: String, daysAgo: Double = 0, bytes: Int = 200
     let archive = (directory as NSString).appendingPathComponent(name.fileName)
     var generator = SystemRandomNumberGenerator()
     try Data((0..<bytes).map { _ in UInt8.random(in: 0...255, using: &generator) }).write(to: URL(fileURLWithPath: archive))
-    try Data("{\"archive\":\"\(name.fileName)\"}".utf8).write(to: URL(fileURLWithPath: archive + BackupArchiveName.manifestSuffix))
+    // A valid manifest: remote retention deletes only copies whose manifest names the database.
+    let digest = try FileDigest(path: archive)
+    let manifest = BackupManifest(database: "akig", serverVersion: "16.4", pgDumpVersion: "16.4", startedAt: name.timestamp, finishedAt: name.timestamp,
+                                  archive: name.fileName, compressedBytes: digest.size, uncompressedBytes: digest.size, sha256: digest.sha256,
+                                  compressionLevel: 6, snapshot: "00000003-00000002-1", tables: [])
+    try manifest.encoded().write(to: URL(fileURLWithPath: archive + BackupArchiveName.manifestSuffix))
     return (archive, archive + BackupArchiveName.manifestSuffix)
 }
 
@@ -126,7 +131,7 @@ struct RemoteRestoreTests {
         let result = try RestoreOperation(configuration: configuration).run(source: .latest, targetDatabase: database + "_r")
         #expect(result.succeeded, "\(result.summary)")
         #expect(result.fetchedFromRemote.first?.contains((backup.archive as NSString).lastPathComponent) == true)
-        #expect(!FileManager.default.fileExists(atPath: directory + "/backups/" + RestoreOperation.remoteFetchDirectory), "the fetched copy is removed afterwards")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory + "/backups").allSatisfy { !$0.hasPrefix(RestoreOperation.remoteFetchDirectory) }, "the fetched copy is removed afterwards")
         let report = try String(contentsOfFile: try #require(result.reportFile), encoding: .utf8)
         #expect(report.contains("remote copy: fetched"))
     }

@@ -70,17 +70,18 @@ struct RemoteFailurePathTests {
         let local = TestEnvironment.temporaryDirectory("remoteretention")
         let remote = TestEnvironment.temporaryDirectory("remoteretentiondst")
         let old = try makeBackupFiles(in: remote, daysAgo: 40)
-        // Its manifest cannot be unlinked (a non-empty directory in its place).
-        try FileManager.default.removeItem(atPath: old.manifest)
-        try FileManager.default.createDirectory(atPath: old.manifest + "/keep", withIntermediateDirectories: true)
+        // Its archive cannot be unlinked (a non-empty directory in its place). Retention must
+        // read the manifest to know whose copy it is, so the manifest stays readable.
+        try FileManager.default.removeItem(atPath: old.archive)
+        try FileManager.default.createDirectory(atPath: old.archive + "/keep", withIntermediateDirectories: true)
         let backup = try makeBackupFiles(in: local)
         let operation = RemoteCopyOperation(store: DirectoryRemoteStore(directory: remote), retention: RetentionPolicy(retentionDays: 30, minimumKept: 1))
         let result = try operation.copy(archivePath: backup.archive, manifestPath: backup.manifest)
         #expect(result.deletedByRetention.isEmpty)
         let warning = try #require(result.warnings.first)
         #expect(warning.hasPrefix("remote retention: "), "\(warning)")
-        #expect(warning.contains("delete") && warning.contains((old.manifest as NSString).lastPathComponent), "\(warning)")
-        #expect(FileManager.default.fileExists(atPath: old.archive), "the archive stays while its manifest could not go")
+        #expect(warning.contains("delete") && warning.contains((old.archive as NSString).lastPathComponent), "\(warning)")
+        #expect(FileManager.default.fileExists(atPath: old.archive + "/keep"), "nothing beyond what retention named was removed")
         #expect(try operation.completeBackups().map(\.fileName).first == (backup.archive as NSString).lastPathComponent)
     }
 

@@ -13,15 +13,17 @@ struct RestorePsqlCommandTests {
 
     /// The attacks of a hostile review, each ending in a `\!` that would create `proof`.
     static func attacks(proof: String) -> [(label: String, text: String)] {
-        [
+        // Each a complete-looking dump (the trailer present): psql runs a line as soon as it reads it.
+        let trailer = "\n-- PostgreSQL database dump complete\n\n"
+        return [
             ("a string ended differently once standard_conforming_strings is off",
-             header + "SET standard_conforming_strings = off;\nSELECT 'x\\'';\n\\! touch \(proof)\nSELECT '';\n"),
+             header + "SET standard_conforming_strings = off;\nSELECT 'x\\'';\n\\! touch \(proof)\nSELECT '';\n" + trailer),
             ("COPY TO STDOUT whose line ends with a comment that looks like FROM stdin",
-             header + "COPY (SELECT 1) TO STDOUT; -- FROM stdin;\n\\! touch \(proof)\n\\.\n"),
+             header + "COPY (SELECT 1) TO STDOUT; -- FROM stdin;\n\\! touch \(proof)\n\\.\n" + trailer),
             ("COPY spread over two lines, its data holding a quote",
-             header + "--\n-- Data for Name: t; Type: TABLE DATA; Schema: public; Owner: postgres\n--\n\nCOPY public.t (a) FROM\nstdin;\n'\n\\.\n\\! touch \(proof)\n"),
+             header + "--\n-- Data for Name: t; Type: TABLE DATA; Schema: public; Owner: postgres\n--\n\nCOPY public.t (a) FROM\nstdin;\n'\n\\.\n\\! touch \(proof)\n" + trailer),
             ("COPY after another statement on the same line",
-             header + "--\n-- Data for Name: t; Type: TABLE DATA; Schema: public; Owner: postgres\n--\n\nSELECT 1; COPY public.t (a) FROM stdin;\n'\n\\.\n\\! touch \(proof)\n"),
+             header + "--\n-- Data for Name: t; Type: TABLE DATA; Schema: public; Owner: postgres\n--\n\nSELECT 1; COPY public.t (a) FROM stdin;\n'\n\\.\n\\! touch \(proof)\n" + trailer),
         ]
     }
 

@@ -92,6 +92,7 @@ struct S3RemoteStoreTests {
         let server = try LoopbackS3Server.start()
         let bucket = try server.makeBucket("stale")
         var store = try store(server, bucket: bucket)
+        store.archivePrefix = "akig"  // a copy of akig's backups: only akig's uploads are its to abort
         let started = try server.client(bucket: bucket).send("POST", key: "pra/akig_backup_full_20260101_000000.sql.gz", query: [("uploads", "")])
         let id = try #require(S3Client.element("UploadId", in: String(decoding: started.body, as: UTF8.self)))
         _ = try server.client(bucket: bucket).send("PUT", key: "pra/akig_backup_full_20260101_000000.sql.gz", query: [("partNumber", "1"), ("uploadId", id)], body: Data(count: 1000))

@@ -113,7 +113,8 @@ public struct PointInTimeRestoreOperation {
             identity.map { entry.manifest?.systemIdentifier == $0.systemIdentifier } ?? true
         }
         guard !all.isEmpty else {
-            return fail("choose backup", "no complete base backup in \(backupDirectory) (take one with pra backup --base)")
+            // Nothing to restore from is a setup problem (exit 2), not a failed restore: no report, no directory.
+            throw OperationFailure(stage: "choose backup", message: "no complete base backup in \(backupDirectory): take one with pra backup --base, which needs the server to archive its WAL (wal_level = replica, archive_mode = on, archive_command = 'pra wal push %p ...': pra schedule print shows the lines)", isUsageError: true)
         }
         let candidates = all.filter { entry in
             guard let manifest = entry.manifest else { return false }
@@ -304,7 +305,7 @@ public struct PointInTimeRestoreOperation {
             if control.isRunning {
                 sawServer = true
             } else if let reason = Self.failureReason(in: control.logLines()) ?? ((sawServer || started.elapsed() > 10) ? "the server exited" : nil) {
-                throw RecoveryFailure(message: "recovery failed: \(reason)", targetNotReached: reason.contains("recovery ended before configured recovery target was reached"))
+                throw RecoveryFailure(message: "recovery failed: \(reason)" + Self.explanation(of: reason), targetNotReached: reason.contains("recovery ended before configured recovery target was reached"))
             }
             if connection == nil {
                 connection = try? PostgresConnection(settings, applicationName: Self.applicationName)
@@ -445,6 +446,13 @@ public struct PointInTimeRestoreOperation {
             let reason = line[marker.upperBound...].trimmingCharacters(in: .whitespaces)
             return reason.hasPrefix("the database system is ") ? nil : reason
         }.last
+    }
+
+    /// What PostgreSQL's wording means for pra's archive: `pra wal get` exits 126 (PostgreSQL
+    /// reports "command not executable") for an archived file it found corrupt or unreadable.
+    static func explanation(of reason: String) -> String {
+        guard reason.contains("could not restore file"), reason.contains("command not executable") || reason.contains("exit code 126") else { return "" }
+        return " — pra wal get found that archived file corrupt or unreadable (its own line in the server log says which and why); recovery stopped there and the copy was not promoted"
     }
 
     /// "last completed transaction was at log time 2026-12-01 15:07:40.123+00" from the log.

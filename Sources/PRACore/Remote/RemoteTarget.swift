@@ -22,7 +22,8 @@ public enum RemoteTarget: Sendable, Equatable {
             return
         }
         guard text.hasPrefix("ssh://") else {
-            throw ConfigurationError("REMOTE_TARGET=\(text) is neither an absolute directory path, ssh://user@host[:port]/path nor s3://bucket/prefix")
+            // Never the user:password@ part: a URL pasted with credentials must not reach a log.
+            throw ConfigurationError("REMOTE_TARGET=\(Self.withoutUserinfo(text)) is neither an absolute directory path, ssh://user@host[:port]/path nor s3://bucket/prefix")
         }
         guard let components = URLComponents(string: text), let host = components.host, !host.isEmpty,
               let user = components.user, !user.isEmpty else {
@@ -46,10 +47,23 @@ public enum RemoteTarget: Sendable, Equatable {
     }
 
     /// `s3://bucket[/prefix]`: a bucket name as S3 allows it, a prefix of safe characters.
+    ///
+    /// An S3 key is taken literally, but the request path is normalised on its way (`/./`
+    /// dropped, `//` merged): a prefix with `.`, `..` or empty segments would be signed for one
+    /// path and checked for another, and fail only at the first upload (`SignatureDoesNotMatch`).
+    /// It is refused here instead; one trailing `/` is harmless and dropped.
     static func parseS3(_ text: String) throws(ConfigurationError) -> RemoteTarget {
         let rest = text.dropFirst("s3://".count)
         let bucket = String(rest.prefix { $0 != "/" })
-        let prefix = rest.dropFirst(bucket.count).split(separator: "/").joined(separator: "/")
+        guard !bucket.contains("@") else {
+            throw ConfigurationError("REMOTE_TARGET must not hold credentials before '@' (\(withoutUserinfo(text))): the keys go in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE")
+        }
+        var segments = Array(rest.dropFirst(bucket.count).split(separator: "/", omittingEmptySubsequences: false).dropFirst())
+        if segments.last == "" { segments.removeLast() }
+        let prefix = segments.joined(separator: "/")
+        if segments.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) {
+            throw ConfigurationError("REMOTE_TARGET prefix \(prefix) holds an empty, '.' or '..' segment: S3 keys are literal, write the prefix without them (s3://\(bucket)/db01)")
+        }
         guard bucket.count >= 3, bucket.count <= 63, isSafeName(bucket, extra: ".-"), bucket == bucket.lowercased(),
               bucket.first?.isLetter == true || bucket.first?.isNumber == true else {
             throw ConfigurationError("REMOTE_TARGET bucket \(bucket) is not a valid bucket name (3-63 lower-case letters, digits, '.' and '-')")
@@ -58,6 +72,15 @@ public enum RemoteTarget: Sendable, Equatable {
             throw ConfigurationError("REMOTE_TARGET prefix \(prefix) may only hold letters, digits and / . _ - + @ (no '..')")
         }
         return .s3(bucket: bucket, prefix: prefix)
+    }
+
+    /// `text` without a `user:password@` part in its authority, for messages.
+    static func withoutUserinfo(_ text: String) -> String {
+        let schemeEnd = text.range(of: "://")
+        let authorityStart = schemeEnd?.upperBound ?? text.startIndex
+        let authorityEnd = text[authorityStart...].firstIndex { "/?#".contains($0) } ?? text.endIndex
+        guard let at = text[authorityStart..<authorityEnd].lastIndex(of: "@") else { return text }
+        return String(text[..<authorityStart]) + String(text[text.index(after: at)...])
     }
 
     static func isSafeName(_ text: String, extra: String) -> Bool {
@@ -81,8 +104,14 @@ public enum RemoteTarget: Sendable, Equatable {
         }
         let region = configuration["S3_REGION"] ?? "us-east-1"
         let endpointText = configuration["S3_ENDPOINT"] ?? "https://s3.\(region).amazonaws.com"
-        guard let endpoint = URL(string: endpointText), let scheme = endpoint.scheme, ["http", "https"].contains(scheme), endpoint.host != nil else {
-            throw ConfigurationError("S3_ENDPOINT=\(endpointText) is not an http:// or https:// URL")
+        // Credentials written into the URL would be printed by every error that names the
+        // endpoint: they are refused, and never shown.
+        let shown = Self.withoutUserinfo(endpointText)
+        guard let endpoint = URL(string: endpointText), let scheme = endpoint.scheme, ["http", "https"].contains(scheme), endpoint.host?.isEmpty == false else {
+            throw ConfigurationError("S3_ENDPOINT=\(shown) is not an http:// or https:// URL")
+        }
+        guard endpoint.user == nil, endpoint.password == nil, shown == endpointText else {
+            throw ConfigurationError("S3_ENDPOINT=\(shown) must not hold a user or password (the part before '@'): the keys go in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE")
         }
         let pathStyle: Bool
         switch configuration["S3_ADDRESSING"] ?? "auto" {

@@ -16,7 +16,14 @@ public struct RestoreOperation {
     public var progress: ProgressReporter?
     public static let applicationName = "pra-restore"
     /// Where remote copies are fetched to (inside `BACKUP_DIR`), removed after the restore.
+    /// The prefix of the private directory (`.pra-remote-fetch-XXXXXX`) remote copies are fetched into.
     public static let remoteFetchDirectory = ".pra-remote-fetch"
+
+    static func makeFetchDirectory(in backupDirectory: String) throws -> String {
+        var template = Array(((backupDirectory as NSString).appendingPathComponent(remoteFetchDirectory + "-XXXXXX")).utf8CString)
+        guard let created = mkdtemp(&template) else { throw FileError(operation: .mkdir, path: backupDirectory + "/" + remoteFetchDirectory + "-XXXXXX", code: errno) }
+        return String(cString: created)
+    }
 
     public init(configuration: Configuration, progress: ProgressReporter? = nil) {
         self.configuration = configuration
@@ -46,8 +53,10 @@ public struct RestoreOperation {
         } catch {
             throw OperationFailure(stage: "configuration", error)
         }
-        let fetchDirectory = (configuration.backupDirectory as NSString).appendingPathComponent(Self.remoteFetchDirectory)
-        defer { if remote != nil { try? FileManager.default.removeItem(atPath: fetchDirectory) } }
+        // A new private directory for fetched copies (mkdtemp: 0700, this account's): BACKUP_DIR is
+        // writable by the server's account, which must not be able to plant a fixed name there.
+        var fetchDirectory: String?
+        defer { if let fetchDirectory { try? FileManager.default.removeItem(atPath: fetchDirectory) } }
         // The source database: the one the settings actually reach (libpq's defaults included),
         // else (it is gone: in-place recovery) the name the settings give.
         let sourceDatabase = Self.connectedDatabase(settings) ?? settings.databaseName ?? "postgres"
@@ -159,7 +168,8 @@ public struct RestoreOperation {
                     let name = pendingRemote.removeFirst()
                     phases.begin("fetch remote copy")
                     do {
-                        let archive = try copies.fetch(name, into: fetchDirectory)
+                        if fetchDirectory == nil { fetchDirectory = try Self.makeFetchDirectory(in: configuration.backupDirectory) }
+                        let archive = try copies.fetch(name, into: fetchDirectory!)
                         candidates.append((archive, archive + BackupArchiveName.manifestSuffix, true))
                         result.fetchedFromRemote.append("\(name.fileName) from \(copies.store.description)")
                     } catch {
@@ -391,6 +401,11 @@ public struct RestoreOperation {
         for name in names where name.hasPrefix("pra-restore-") {
             let parts = name.split(separator: "-")
             guard parts.count == 4, let pid = pid_t(parts[2]), pid != getpid() else { continue }
+            // Only a directory this account made (mkdtemp, 0700): in a shared TMPDIR another
+            // account could plant one by that name to have pra delete through it.
+            var info = stat()
+            let path = (spillParent as NSString).appendingPathComponent(name)
+            guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR, info.st_uid == geteuid(), info.st_mode & 0o077 == 0 else { continue }
             if kill(pid, 0) != 0 && errno == ESRCH {
                 try? FileManager.default.removeItem(atPath: (spillParent as NSString).appendingPathComponent(name))
             }

@@ -54,6 +54,11 @@ public struct S3Client: Sendable {
         public var description: String { "\(status.map { "HTTP \($0) " } ?? "")\(code.map { "\($0): " } ?? "")\(message)" }
     }
 
+    /// The endpoint for messages: scheme, host and port, never a `user:password@` part.
+    var endpointDescription: String {
+        "\(endpoint.scheme ?? "https")://\(endpoint.host ?? "")\(endpoint.port.map { ":\($0)" } ?? "")"
+    }
+
     var hostHeader: String {
         let host = endpoint.host ?? "localhost"
         let port = endpoint.port.map { ":\($0)" } ?? ""
@@ -136,7 +141,7 @@ public struct S3Client: Sendable {
             return .failure(Failure(status: response.status ?? 0, code: nil, message: sinkError))
         }
         guard let status = response.status, response.transportError == nil || status == 0 else {
-            return .failure(Failure(status: nil, code: nil, message: "\(endpoint.absoluteString): \(response.transportError ?? "no answer")"))
+            return .failure(Failure(status: nil, code: nil, message: "\(endpointDescription): \(response.transportError ?? "no answer")"))
         }
         return .success(Answer(status: status, headers: response.headers, body: response.body, attempts: 1))
     }

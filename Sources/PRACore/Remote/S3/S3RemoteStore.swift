@@ -10,8 +10,8 @@ import Glibc
 /// An object appears only when its upload completed (a single PUT, or a multipart upload once
 /// it is completed), so no temporary name is needed: ``put(_:as:expected:)`` uploads straight
 /// to the key. Files up to ``partSize`` go in one PUT; larger ones in a multipart upload, one
-/// part at a time. Bodies are streamed from files (each part is first copied beside the local
-/// file), so memory does not grow with the file or the part size. Every PUT
+/// part at a time. Bodies are streamed from files (each part is first copied into an unnamed
+/// file beside the local one), so memory does not grow with the file or the part size. Every PUT
 /// carries the SHA-256 of its bytes twice: signed (`x-amz-content-sha256`) and as
 /// `x-amz-checksum-sha256`, which the store checks and echoes; a store that does not echo it
 /// gets the object read back and hashed instead. A multipart upload that fails is aborted; one
@@ -24,8 +24,13 @@ public struct S3RemoteStore: RemoteStore {
     public var prefix: String
     /// Largest single PUT and size of each multipart part (S3's minimum part is 5 MiB).
     public var partSize: Int = 16 << 20
-    /// Multipart uploads under the prefix older than this are aborted by ``prepare()``.
+    /// Multipart uploads older than this (and within ``archivePrefix``'s scope) are aborted by ``prepare()``.
     public var staleUploadAge: Double = 3600
+    /// The archive-name prefix of the database whose backups this store is copying: ``prepare()``
+    /// aborts stale uploads of that database's archives and manifests only. `nil` (the WAL
+    /// archive's store): no backup's upload is ever aborted, only those of other names (WAL files).
+    /// Another database's upload sharing the prefix is never this run's to abort.
+    public var archivePrefix: String?
 
     public var description: String { "s3://\(client.bucket)\(prefix.isEmpty ? "" : "/" + prefix)" }
 
@@ -53,8 +58,9 @@ public struct S3RemoteStore: RemoteStore {
         abortStaleUploads()
     }
 
-    /// Aborts multipart uploads under the prefix initiated more than ``staleUploadAge`` ago.
-    /// Best effort: a store that cannot list them keeps them (a lifecycle rule removes them).
+    /// Aborts multipart uploads under the prefix initiated more than ``staleUploadAge`` ago and
+    /// within ``archivePrefix``'s scope (see ``mayAbortUpload(of:)``). Best effort: a store that
+    /// cannot list them keeps them (a lifecycle rule removes them).
     func abortStaleUploads(now: Date = Date()) {
         let listPrefix = prefix.isEmpty ? "" : prefix + "/"
         guard let answer = try? client.send("GET", key: nil, query: [("uploads", ""), ("prefix", listPrefix)]) else { return }
@@ -64,10 +70,22 @@ public struct S3RemoteStore: RemoteStore {
         for upload in S3Client.elements("Upload", in: text) {
             guard let key = S3Client.element("Key", in: upload), let id = S3Client.element("UploadId", in: upload),
                   !key.dropFirst(listPrefix.count).contains("/") else { continue }  // wal/ uploads belong to the WAL store
+            guard mayAbortUpload(of: String(key.dropFirst(listPrefix.count))) else { continue }
             let initiated = S3Client.element("Initiated", in: upload).flatMap { formatter.date(from: $0) ?? ISO8601DateFormatter().date(from: $0) }
             guard now.timeIntervalSince(initiated ?? .distantPast) >= staleUploadAge else { continue }
             _ = try? client.send("DELETE", key: key, query: [("uploadId", id)], accept: [404])
         }
+    }
+
+    /// Whether an upload of `name` (under the prefix) is this store's to abort: a backup's
+    /// archive or manifest only when its prefix is ``archivePrefix``; any other name only when
+    /// this store copies no backups (``archivePrefix`` `nil`: the WAL store).
+    func mayAbortUpload(of name: String) -> Bool {
+        let archive = name.hasSuffix(BackupArchiveName.manifestSuffix) ? String(name.dropLast(BackupArchiveName.manifestSuffix.count)) : name
+        guard let backup = BackupArchiveName(fileName: archive) ?? BackupArchiveName(fileName: archive, kind: .base) else {
+            return archivePrefix == nil
+        }
+        return backup.prefix == archivePrefix
     }
 
     public func upload(_ localPath: String, as name: String) throws(RemoteError) {
@@ -131,16 +149,20 @@ public struct S3RemoteStore: RemoteStore {
     }
 
     /// A multipart upload, part by part; aborted on any failure. True when every part was confirmed.
-    /// Each part is copied (and hashed) into a file beside the local one, then streamed from it:
-    /// memory stays at one read buffer whatever the part size.
+    /// Each part is copied (and hashed) into an unnamed file beside the local one (see
+    /// ``openSpool(beside:name:)``), then streamed from it: memory stays at one read buffer
+    /// whatever the part size.
     func multipart(_ localPath: String, name: String, expected: FileDigest) throws(RemoteError) -> Bool {
         guard let input = FileHandle(forReadingAtPath: localPath) else {
             throw RemoteError(target: description, operation: "upload", file: key(name), message: FileError(operation: .open, path: localPath, code: errno).description)
         }
         defer { try? input.close() }
         let objectKey = key(name)
-        let partPath = ((localPath as NSString).deletingLastPathComponent as NSString).appendingPathComponent(".\(name).s3part")
-        defer { unlink(partPath) }
+        let spool = try openSpool(beside: localPath, name: name)
+        defer { close(spool) }
+        // The client streams the part from this path, which reopens our descriptor's file itself
+        // (never a name in the directory another user could replace).
+        let partPath = "/proc/self/fd/\(spool)"
         let uploadID: String
         do {
             let answer = try client.send("POST", key: objectKey, query: [("uploads", "")],
@@ -164,7 +186,7 @@ public struct S3RemoteStore: RemoteStore {
             var allConfirmed = true
             let size = partSize(for: expected.size)
             while true {
-                let part = try copyPart(from: input, localPath: localPath, to: partPath, bytes: size, name: name)
+                let part = try copyPart(from: input, localPath: localPath, to: spool, bytes: size, name: name)
                 if part.size == 0 { break }
                 let checksum = Self.base64(hex: part.sha256)
                 let number = parts.count + 1
@@ -186,6 +208,13 @@ public struct S3RemoteStore: RemoteStore {
             let answer: S3Client.Answer
             do {
                 answer = try client.send("POST", key: objectKey, query: [("uploadId", uploadID)], headers: ["Content-Type": "application/xml"], body: Data(xml.utf8))
+            } catch where error.code == "NoSuchUpload" {
+                // The completion was retried after its reply was lost (connection reset, timeout):
+                // the first attempt may have completed the upload, which then no longer exists.
+                // The object is this file only if its size and recorded SHA-256 are ours; false
+                // makes put() read every byte back before the manifest may follow.
+                if let stored = try? head(name), stored.size == expected.size, stored.sha256 == expected.sha256 { return false }
+                throw self.error("upload", name, error)
             } catch {
                 throw self.error("upload", name, error)
             }
@@ -201,24 +230,53 @@ public struct S3RemoteStore: RemoteStore {
         }
     }
 
-    /// Copies the next `bytes` of `input` into `partPath` (replaced), hashing them on the way.
-    func copyPart(from input: FileHandle, localPath: String, to partPath: String, bytes: UInt64, name: String) throws(RemoteError) -> FileDigest {
-        unlink(partPath)
-        guard FileManager.default.createFile(atPath: partPath, contents: nil, attributes: [.posixPermissions: 0o600]),
-              let output = FileHandle(forWritingAtPath: partPath) else {
-            throw RemoteError(target: description, operation: "upload", file: key(name), message: FileError(operation: .open, path: partPath, code: errno).description)
+    /// An unnamed file for the parts, in the local file's directory (BACKUP_DIR, which may be
+    /// writable by the postgres user): `O_TMPFILE`, so no name exists through which a planted
+    /// symbolic link could redirect pra's writes (as root). Where the file system has no
+    /// `O_TMPFILE`: a random name created with `O_EXCL | O_NOFOLLOW` and unlinked at once.
+    func openSpool(beside localPath: String, name: String) throws(RemoteError) -> Int32 {
+        let directory = (localPath as NSString).deletingLastPathComponent
+        // O_TMPFILE is __O_TMPFILE | O_DIRECTORY; Swift does not import the compound macro.
+        let tmpfile: Int32 = 0o20000000 | O_DIRECTORY
+        var fd = open(directory.isEmpty ? "." : directory, tmpfile | O_RDWR | O_CLOEXEC, 0o600)
+        if fd < 0 && [EOPNOTSUPP, EISDIR, EINVAL].contains(errno) {
+            let path = ((directory.isEmpty ? "." : directory) as NSString).appendingPathComponent(".pra-s3part-\(UUID().uuidString)")
+            fd = open(path, O_CREAT | O_EXCL | O_NOFOLLOW | O_RDWR | O_CLOEXEC, 0o600)
+            if fd >= 0 { unlink(path) }
         }
-        defer { try? output.close() }
+        guard fd >= 0 else {
+            throw RemoteError(target: description, operation: "upload", file: key(name), message: FileError(operation: .open, path: directory, code: errno).description)
+        }
+        return fd
+    }
+
+    /// Copies the next `bytes` of `input` into the spool file `spool` (emptied first), hashing them on the way.
+    func copyPart(from input: FileHandle, localPath: String, to spool: Int32, bytes: UInt64, name: String) throws(RemoteError) -> FileDigest {
+        guard ftruncate(spool, 0) == 0, lseek(spool, 0, SEEK_SET) == 0 else {
+            throw RemoteError(target: description, operation: "upload", file: key(name), message: "emptying the part spool beside \(localPath): \(String(cString: strerror(errno)))")
+        }
         var hasher = SHA256()
         var copied: UInt64 = 0
         while copied < bytes {
             let chunk: Data
             do {
                 chunk = try input.read(upToCount: Int(min(1 << 20, bytes - copied))) ?? Data()
-                if chunk.isEmpty { break }
-                try output.write(contentsOf: chunk)
             } catch {
-                throw RemoteError(target: description, operation: "upload", file: key(name), message: "copying a part of \(localPath) to \(partPath): \(error.localizedDescription)")
+                throw RemoteError(target: description, operation: "upload", file: key(name), message: "reading \(localPath): \(error.localizedDescription)")
+            }
+            if chunk.isEmpty { break }
+            let written = chunk.withUnsafeBytes { buffer -> Bool in
+                var offset = 0
+                while offset < buffer.count {
+                    let count = write(spool, buffer.baseAddress! + offset, buffer.count - offset)
+                    if count < 0 && errno == EINTR { continue }
+                    guard count > 0 else { return false }
+                    offset += count
+                }
+                return true
+            }
+            guard written else {
+                throw RemoteError(target: description, operation: "upload", file: key(name), message: "copying a part of \(localPath) to the spool beside it: \(String(cString: strerror(errno)))")
             }
             hasher.update(data: chunk)
             copied += UInt64(chunk.count)
