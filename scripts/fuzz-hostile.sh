@@ -433,7 +433,10 @@ if template:
         "absolute-path-file": dict(extra=[member(outside + "/absolute-written", data=b"pwned\n")]),
         "dot-entry-0755": dict(front=[member("./", kind=A.DIRTYPE, mode=0o755)]),
         "dot-entry-0777": dict(front=[member(".", kind=A.DIRTYPE, mode=0o777)]),
-        "global-dir-0777": dict(front=[member("global", kind=A.DIRTYPE, mode=0o777)]),
+        # A second `global` entry before pg_basebackup's own (whose 0700 then wins), and the
+        # entry itself replaced, which leaves the directory world-writable if extracted as is.
+        "global-dir-0777-duplicate": dict(front=[member("global", kind=A.DIRTYPE, mode=0o777)]),
+        "global-dir-0777": dict(replace={"global": member("global", kind=A.DIRTYPE, mode=0o777)}),
         "pax-path-dotdot": dict(extra=[member("pra_hostile_pax", data=b"pwned\n", pax_path=rel_outside + "/pax-written")], fmt=tarfile.PAX_FORMAT),
         "pax-path-absolute": dict(extra=[member("pra_hostile_pax2", data=b"pwned\n", pax_path=outside + "/pax-absolute")], fmt=tarfile.PAX_FORMAT),
         "pax-linkpath-auto-conf": dict(replace={"postgresql.auto.conf": member("postgresql.auto.conf", kind=A.SYMTYPE, linkname="harmless", pax_linkpath=victim)}, fmt=tarfile.PAX_FORMAT),
