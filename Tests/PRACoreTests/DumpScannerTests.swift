@@ -86,6 +86,12 @@ struct DumpScannerTests {
         #expect(outcome.violation?.message.contains("COPY") == true, "\(attack): \(String(describing: outcome.violation))")
     }
 
+    @Test("a NUL byte, which would hide the rest of its line from psql, is refused")
+    func nulRefused() {
+        let outcome = Self.scan(Self.header + "SELECT 1; \u{0}'\n\\! touch /tmp/pra-never\n'\n")
+        #expect(outcome.violation?.message.contains("NUL") == true, "\(String(describing: outcome.violation))")
+    }
+
     @Test("words that only look like COPY or the settings pass")
     func lookalikesPass() {
         let dump = Self.header + "CREATE TABLE public.copyright (copy text, standard_conforming text);\nCOMMENT ON TABLE public.copyright IS 'COPY x FROM stdin;';\n-- SET standard_conforming_strings = off;\n/* copy t from stdin; */\nCOPY public.copyright (copy, standard_conforming) FROM stdin;\na\tb\n\\.\n"

@@ -198,6 +198,9 @@ public struct DumpScanner: Sendable {
             return
         }
         atLineStart = false
+        // psql reads lines as C strings: a NUL byte would hide the rest of its line (a quote, a
+        // comment start) from psql but not from this scanner. pg_dump never writes one.
+        if byte == 0 { throw Violation(line: line, message: "a NUL byte outside COPY data (pg_dump never writes one; psql would not read the rest of the line): refusing to run it") }
         try followWords(byte)
         if collecting {
             if lineBuffer.count < Self.lineCap {
