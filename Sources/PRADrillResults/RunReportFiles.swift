@@ -54,8 +54,8 @@ public enum RunReportFiles {
 
     /// Every run recorded in the history file at `path`, oldest first.
     ///
-    /// Lines that are not a complete run (a truncated last line after a crash, a hand edit) are
-    /// left out and their 1-based line numbers returned in `skippedLines`; blank lines are
+    /// Lines that are not a complete run (a truncated last line after a crash, a hand edit), or
+    /// whose values no drill writes (``DrillRunResult/implausibility``), are left out and their 1-based line numbers returned in `skippedLines`; blank lines are
     /// ignored. A missing or unreadable file yields no runs.
     public static func readHistory(path: String) -> (runs: [DrillRunResult], skippedLines: [Int]) {
         guard let data = FileManager.default.contents(atPath: path) else { return ([], []) }
@@ -67,7 +67,9 @@ public enum RunReportFiles {
             if line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\r") }) {
                 continue
             }
-            if let run = try? decoder.decode(DrillRunResult.self, from: Data(line)) {
+            // A line that decodes but holds impossible values (a shard count of 0, a negative
+            // duration) is as unreadable as a truncated one: named, never used, never a crash.
+            if let run = try? decoder.decode(DrillRunResult.self, from: Data(line)), run.implausibility == nil {
                 runs.append(run)
             } else {
                 skipped.append(offset + 1)

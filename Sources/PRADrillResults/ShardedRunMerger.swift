@@ -86,7 +86,9 @@ public enum ShardedRunMerger {
             toolVersion: unique(runs.map(\.toolVersion)), host: unique(runs.map(\.host)),
             startedAt: startedAt, finishedAt: finishedAt, seconds: finishedAt.timeIntervalSince(startedAt),
             scenarios: scenarios, jobs: runs.compactMap(\.jobs).max())
-        let missing = (1...record.count).filter { latest[$0] == nil }
+        // `record.count` comes from a file: a count under 1 (which readHistory already refuses)
+        // must not trap here either.
+        let missing = record.count >= 1 ? (1...record.count).filter { latest[$0] == nil } : []
         return (run, missing)
     }
 }

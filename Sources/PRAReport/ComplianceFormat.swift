@@ -14,6 +14,8 @@ public enum ComplianceFormat {
         if seconds == 0 { return "0s" }
         if seconds < 1 { return String(format: "%.2fs", seconds) }
         if seconds < 10 { return String(format: "%.1fs", seconds) }
+        // Beyond about 30 million years `Int(seconds)` would trap: say it in days, as a float.
+        if seconds >= 1e15 { return String(format: "%.3gd", seconds / 86400) }
         let whole = Int(seconds.rounded())
         if whole < 60 { return "\(whole)s" }
         if whole < 3600 { return "\(whole / 60)m" + twoDigits(whole % 60) + "s" }
@@ -43,6 +45,8 @@ public enum ComplianceFormat {
     /// `85%` (`passed` of `total`); `-` when there is nothing to count.
     public static func percent(_ fraction: Double?) -> String {
         guard let fraction, fraction.isFinite else { return "-" }
+        // A share far outside 0...1 comes only from a damaged record; `Int` of it must not trap.
+        guard abs(fraction) < 1e12 else { return fraction > 0 ? ">1e14%" : "<-1e14%" }
         return "\(Int((fraction * 100).rounded()))%"
     }
 

@@ -162,7 +162,8 @@ public struct ComplianceHTMLRenderer: Sendable {
             out += "<table class=\"phases\">\n<caption>\(e(row.name)): RTO \(e(ComplianceFormat.duration(rto)))</caption>\n<thead><tr><th scope=\"col\">Phase</th><th scope=\"col\">Time</th><th scope=\"col\">Share</th></tr></thead>\n<tbody>\n"
             for phase in row.rtoPhases {
                 let share = rto > 0 ? phase.seconds / rto : nil
-                let width = Int(((share ?? 0) * 100).rounded())
+                // Clamped before `Int`: a phase longer than a (damaged) tiny RTO must not trap.
+                let width = Int((min(max(share ?? 0, 0), 1) * 100).rounded())
                 out += "<tr><td>\(e(phase.name))</td><td>\(e(ComplianceFormat.duration(phase.seconds)))</td><td><span class=\"share\"><span style=\"width:\(max(0, min(100, width)))%\"></span></span> \(e(ComplianceFormat.percent(share)))</td></tr>\n"
             }
             out += "</tbody>\n</table>\n"

@@ -140,19 +140,33 @@ public struct ComplianceMarkdownRenderer: Sendable {
             : "\(ComplianceFormat.duration(value)) / \(ComplianceFormat.duration(target))"
     }
 
-    /// Text inside an inline code span: backticks cannot end it early.
+    /// Text inside an inline code span (a run id, the history path): it cannot leave the span.
+    /// Backticks become `'` (one would end the span early), `|` becomes `¦` (the span may sit
+    /// in a table row, and GFM splits cells before it parses code spans) and every line break
+    /// becomes a space: a blank line would end the paragraph with the span still open, and a
+    /// new line may start an HTML block (`<script>`, `<img ...>`) or a heading, which
+    /// CommonMark lets interrupt a paragraph. `<` and `&` need nothing: a code span shows them
+    /// as they are.
     private func code(_ text: String) -> String {
-        escapeControls(text).replacingOccurrences(of: "`", with: "'").replacingOccurrences(of: "|", with: "¦")
+        var out = ""
+        for scalar in Self.escapeControls(text).unicodeScalars {
+            switch scalar {
+            case "`": out += "'"
+            case "|": out += "¦"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 
     /// `text` made inert in Markdown and safe in a table cell: Markdown punctuation is
-    /// backslash-escaped, `&` `<` `>` become entities (no raw HTML), line breaks become spaces,
+    /// backslash-escaped, `&` `<` `>` become entities (no raw HTML), line breaks of every kind
+    /// (CR, LF, U+2028, U+2029) become spaces,
     /// `|` cannot end a cell, and control characters become visible control pictures.
     public static func escape(_ text: String) -> String {
         var out = ""
         for scalar in escapeControls(text).unicodeScalars {
             switch scalar {
-            case "\n", "\r": out += " "
             case "&": out += "&amp;"
             case "<": out += "&lt;"
             case ">": out += "&gt;"
@@ -165,9 +179,16 @@ public struct ComplianceMarkdownRenderer: Sendable {
 
     private func escape(_ text: String) -> String { Self.escape(text) }
 
+    /// Tabs and line breaks (CR, LF, and the Unicode line and paragraph separators, which
+    /// some renderers also break on) become spaces, other control characters visible
+    /// (`\x1B`): whatever the history holds stays on its line.
     private static func escapeControls(_ text: String) -> String {
-        text.unicodeScalars.map { $0 == "\t" ? " " : HTMLEscaping.visible($0) }.joined()
+        text.unicodeScalars.map { scalar in
+            switch scalar {
+            case "\t", "\n", "\r", "\u{2028}", "\u{2029}": return " "
+            default: return HTMLEscaping.visible(scalar)
+            }
+        }.joined()
     }
 
-    private func escapeControls(_ text: String) -> String { Self.escapeControls(text) }
 }

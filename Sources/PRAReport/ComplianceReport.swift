@@ -102,7 +102,7 @@ public struct ComplianceReport: Sendable, Encodable {
 
     /// "Line 3 of reports/history.jsonl could not be read (...) and was skipped."
     static func unreadableLinesSentence(_ lines: [Int], path: String) -> String {
-        "\(capitalized(ComplianceError.lines(lines))) of \(path) could not be read (truncated or malformed, for example a run killed mid-write) and \(lines.count == 1 ? "was" : "were") skipped."
+        "\(capitalized(ComplianceError.lines(lines))) of \(path) could not be read (truncated or malformed, for example a run killed mid-write, or holding values no drill writes such as a shard count of 0 or a negative duration) and \(lines.count == 1 ? "was" : "were") skipped."
     }
 
     /// Days since the last passing full drill, at ``generatedAt``.
