@@ -23,7 +23,13 @@ struct CommonOptions: ParsableArguments {
         if let backupDir { all["BACKUP_DIR"] = backupDir }
         do {
             let configuration = try Configuration(envFile: envFile, overrides: all)
-            CommandLog.shared.useRedactor(SecretRedactor(configuration: configuration))
+            let redactor = SecretRedactor(configuration: configuration)
+            CommandLog.shared.useRedactor(redactor)
+            // A secret too short to be hidden wherever it appears (named, never shown); not for
+            // wal push/get, whose stderr is the server log and whose silence is part of the contract.
+            if let command, command != "wal" {
+                for warning in redactor.warnings { Terminal.warn(warning) }
+            }
             if let command, let directory = configuration["LOG_DIR"] {
                 do {
                     try CommandLog.shared.open(directory: directory, command: command)
