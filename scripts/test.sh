@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test suite: unit tests and integration tests on scratch PostgreSQL clusters, then the
-# campaigns of issue 9 in short mode (corruption fuzz inside the suite, kill loop after it).
+# campaigns in short mode (corruption fuzz inside the suite, kill loop and hostile inputs after it).
 # Installs missing system packages first (as root) or prints the command to do it.
 # Arguments go to `swift test` (for example --filter, --parallel). The last line printed is
 # "N passed, N failed, N skipped"; the exit code is swift test's own.
@@ -28,6 +28,9 @@ wait "$tailer" 2>/dev/null || true
 # Kill-loop campaign, short mode (4 kills per command), on a full run; long mode: scripts/kill-loop.sh.
 if [ $# -eq 0 ]; then
     scripts/kill-loop.sh --rounds 4 --scale 0.05 || status=1
+    # Hostile-input campaign, quick mode (about 60 cases: dumps, plain SQL, forged base backups);
+    # full mode (more than 1,000 cases): scripts/fuzz-hostile.sh.
+    scripts/fuzz-hostile.sh --quick --pra "$(swift build --show-bin-path)/pra" || status=1
 fi
 # Count swift-testing's per-test result lines. A test that failed before it ran (a missing
 # prerequisite under PRA_TEST_REQUIRE_ALL) only "recorded an issue"; a test that started and never
