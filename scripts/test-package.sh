@@ -114,8 +114,8 @@ for manual in pra pra-restore pra-status pra-drill-run pra-wal-push; do
     "${clean_env[@]}" man -w "$manual" >/dev/null || fail "no manual page $manual"
 done
 bash -n /usr/share/bash-completion/completions/pra || fail "bash completion does not parse"
-grep -q '_pra' /usr/share/zsh/vendor-completions/_pra || fail "zsh completion"
-grep -q 'complete -c pra' /usr/share/fish/vendor_completions.d/pra.fish || fail "fish completion"
+grep -q '^#compdef pra' /usr/share/zsh/vendor-completions/_pra || fail "zsh completion"
+grep -q "^complete -c 'pra'" /usr/share/fish/vendor_completions.d/pra.fish || fail "fish completion"
 step "man pra-backup, completions ok"
 
 [[ $(stat -c %a /etc/pra/pra.env.example) == 600 ]] || fail "/etc/pra/pra.env.example is not mode 600"
@@ -128,7 +128,10 @@ systemd-analyze verify /lib/systemd/system/pra-*.service /lib/systemd/system/pra
     { cat "$work/verify.txt" >&2; fail "systemd-analyze verify"; }
 ! grep -i 'pra-' "$work/verify.txt" || fail "systemd-analyze verify warns about pra's units"
 # The units keep the plan's schedule: the same jobs and times as `pra schedule print --systemd`.
-"${clean_env[@]}" pra schedule print --systemd --user postgres --env-file /etc/pra/pra.env --drill-dir /usr/share/pra >"$work/schedule.txt"
+# (pra schedule print wants the env file to exist: the copy stands in for /etc/pra/pra.env.)
+"${clean_env[@]}" pra schedule print --systemd --user postgres --env-file "$work/pra.env" --drill-dir /usr/share/pra >"$work/schedule.raw" ||
+    fail "pra schedule print --systemd"
+sed "s|$work/pra.env|/etc/pra/pra.env|g" "$work/schedule.raw" >"$work/schedule.txt"
 jobs=0
 while read -r unit; do
     name=${unit#/etc/systemd/system/}
@@ -189,8 +192,9 @@ step "backup, verify, restore, status and drill with the installed pra: ${sessio
 DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq pra >"$work/purge.txt" 2>&1 || { cat "$work/purge.txt" >&2; fail "apt-get purge pra"; }
 ! dpkg -s pra >/dev/null 2>&1 || fail "dpkg still knows pra after the purge"
 while read -r path; do
-    [[ -e $path || -L $path ]] || continue
-    if [[ -d $path && ! -L $path ]] && dpkg -S "$path" >/dev/null 2>&1; then continue; fi   # shared with another package
+    [[ $path != /. ]] && [[ -e $path || -L $path ]] || continue
+    # A directory stays when another package owns it or something else lives in it (/lib, /usr/share/man...).
+    if [[ -d $path ]] && { dpkg -S "$path" >/dev/null 2>&1 || [[ -n $(ls -A "$path") ]]; }; then continue; fi
     fail "$path is left after the purge"
 done <"$work/files.txt"
 for path in /etc/pra /var/lib/pra /var/log/pra /usr/share/pra /usr/share/doc/pra; do
