@@ -20,8 +20,8 @@ cd "$(dirname "$0")/.."
 root=$PWD
 start=$SECONDS
 [[ $(id -u) -eq 0 ]] || { echo "test-package: run as root (it installs and purges the package)" >&2; exit 1; }
-for tool in lintian promtool systemd-analyze man col objdump dpkg-shlibdeps fakeroot logrotate python3; do
-    command -v "$tool" >/dev/null || { echo "test-package: $tool is missing (.ci/run installs it: lintian prometheus systemd man-db bsdextrautils binutils dpkg-dev fakeroot logrotate)" >&2; exit 1; }
+for tool in lintian promtool systemd-analyze man col objdump dpkg-shlibdeps logrotate python3; do
+    command -v "$tool" >/dev/null || { echo "test-package: $tool is missing (.ci/run installs it: lintian prometheus systemd man-db bsdextrautils binutils dpkg-dev logrotate)" >&2; exit 1; }
 done
 work=$(mktemp -d /tmp/pra-test-package.XXXXXX)
 chmod 755 "$work"   # the scratch server (postgres) archives WAL under it
