@@ -23,7 +23,7 @@ output=$(cd "$output" && pwd)
 if ! command -v swift >/dev/null && [[ -x /opt/swift/usr/bin/swift ]]; then
     export PATH=/opt/swift/usr/bin:$PATH
 fi
-scripts/ensure-deps.sh
+scripts/ensure-deps.sh >&2
 # --static-swift-stdlib links Foundation's URLSession statically: it needs libcurl's link library.
 if [[ ! -e /usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)/libcurl.so ]]; then
     if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
@@ -54,8 +54,9 @@ export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$epoch}
 
 build=(swift build -c release --static-swift-stdlib)
 echo "package-deb: ${build[*]} --product pra (the first release build takes 10+ minutes)" >&2
-"${build[@]}" --product pra
-"${build[@]}" --product generate-manual
+# Build output goes to stderr: stdout is the package's path only.
+"${build[@]}" --product pra >&2
+"${build[@]}" --product generate-manual >&2
 bin=$("${build[@]}" --show-bin-path)
 rm -f "$root/$generated"
 
