@@ -25,7 +25,10 @@ rules=$(grep -v '^\s*#' pra-alerts.yml | grep -o 'pra_[a-z0-9_]*' | sort -u)
 status=0
 for metric in $(printf '%s\n%s\n' "$dashboard" "$rules" | sort -u); do
     if ! grep -qx "$metric" <<<"$emitted"; then
-        echo "check-metrics: $metric is used by $(grep -qx "$metric" <<<"$dashboard" && echo "the dashboard")$(grep -qx "$metric" <<<"$rules" && echo " the rules") but pra did not write it" >&2
+        users=()
+        grep -qx "$metric" <<<"$dashboard" && users+=("the dashboard")
+        grep -qx "$metric" <<<"$rules" && users+=("the rules")
+        echo "check-metrics: $metric is used by ${users[0]}${users[1]:+ and ${users[1]}} but pra did not write it" >&2
         status=1
     fi
 done
