@@ -22,7 +22,7 @@ struct PRA: ParsableCommand {
             Example (a scratch server to try it on):
               eval "$(pra cluster up)" && pra fixtures load --scale 0.2 && pra backup --full
             """,
-        version: PRAVersion.current,
+        version: "\(PRAVersion.current) (\(BuildCommit.commit))",
         subcommands: [Backup.self, Verify.self, Restore.self, Status.self, Wal.self, Schedule.self, Drill.self, Report.self, Cluster.self, Fixtures.self]
     )
 
@@ -41,3 +41,11 @@ struct PRA: ParsableCommand {
         }
     }
 }
+
+/// The commit `pra --version` names. scripts/package-deb.sh writes the git-ignored
+/// `BuildCommit.generated.swift` (`extension BuildCommit { static var commit: String { "commit ..." } }`)
+/// for its release build and removes it afterwards; every other build (a tarball, a plain
+/// `swift build`) falls back to this default, and the tree is never dirtied.
+protocol BuildCommitDefault {}
+extension BuildCommitDefault { static var commit: String { "unknown commit" } }
+enum BuildCommit: BuildCommitDefault {}

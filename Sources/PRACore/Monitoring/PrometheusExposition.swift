@@ -10,7 +10,8 @@ public struct PrometheusExposition: Sendable {
 
     /// Renders `report`. Metrics are gauges prefixed `pra_`; a figure that could not be
     /// measured (no backup yet, database down) is left out rather than reported as 0.
-    public init(report: StatusReport) {
+    /// `restoreTestAt`: when the newest successful restore started (``RestoreTestRecord``).
+    public init(report: StatusReport, restoreTestAt: Date? = nil) {
         var lines: [String] = []
         let figures = report.measurements
         func gauge(_ name: String, _ help: String, _ samples: [(labels: String, value: Double)]) {
@@ -41,6 +42,12 @@ public struct PrometheusExposition: Sendable {
         figure(.archiverFailing, "1 when the server's archive_command is failing (pg_stat_archiver), else 0.")
         figure(.recoverableFrom, "Start of the point-in-time recovery window (Unix time).")
         figure(.recoverableTo, "End of the point-in-time recovery window (Unix time).")
+        if let remote = report.checks.first(where: { $0.name == "remote copy age" })?.value {
+            gauge("remote_copy_age_seconds", "Age of the newest complete off-site copy (REMOTE_TARGET), in seconds.", [("", remote)])
+        }
+        if let restoreTestAt {
+            gauge("restore_test_timestamp_seconds", "When the newest successful restore (its report in REPORT_DIR) started (Unix time).", [("", restoreTestAt.timeIntervalSince1970)])
+        }
         text = lines.joined(separator: "\n") + "\n"
     }
 

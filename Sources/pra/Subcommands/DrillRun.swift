@@ -82,6 +82,9 @@ struct DrillRun: ParsableCommand {
     @Flag(name: .long, help: "Also build the compliance report from the history (reports/compliance.html and .md, as `pra report`).")
     var report = false
 
+    @Option(name: .long, help: ArgumentHelp("Also write the verdict and measured RTO/RPO in Prometheus text format to this file (atomically).", valueName: "file"))
+    var prometheus: String?
+
     @OptionGroup var common: CommonOptions
 
     func run() throws {
@@ -142,6 +145,17 @@ struct DrillRun: ParsableCommand {
             try RunReportFiles.appendHistory(run, to: historyPath)
         } catch {
             throw Terminal.fail("cannot write the reports: \(error)", exitCode: 1)
+        }
+        if let prometheus {
+            let figures = run.scenarios.map {
+                DrillExposition.Scenario(name: $0.name, verdict: $0.verdict.rawValue, rtoSeconds: $0.measurement.rtoSeconds, rtoTargetSeconds: $0.measurement.rtoTargetSeconds,
+                                         rpoSeconds: $0.measurement.rpoSeconds, rpoTargetSeconds: $0.measurement.rpoTargetSeconds)
+            }
+            do {
+                try DrillExposition(finishedAt: run.finishedAt, scenarios: figures).write(to: prometheus)
+            } catch {
+                Terminal.warn("cannot write the Prometheus file: \(error)")
+            }
         }
         Terminal.output(DrillRunner.summaryTable(run))
         Terminal.output("reports: \(junitPath), \(jsonPath), \(historyPath)\n")

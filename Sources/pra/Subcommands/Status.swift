@@ -68,7 +68,7 @@ struct Status: ParsableCommand {
         }
         if let prometheus {
             do {
-                try PrometheusExposition(report: report).write(to: prometheus)
+                try PrometheusExposition(report: report, restoreTestAt: RestoreTestRecord.newestSuccess(in: configuration.reportDirectory)).write(to: prometheus)
             } catch {
                 Terminal.warn("cannot write the Prometheus file: \(error)")
             }
