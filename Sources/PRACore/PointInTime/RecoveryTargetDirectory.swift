@@ -101,7 +101,10 @@ struct RecoveryTargetDirectory {
             created = true
         }
         if let user, lchown(path, user.uid, user.gid) != 0 {
-            throw OperationFailure(stage: "target", message: "cannot give \(path) to \(user.name): \(String(cString: strerror(errno)))")
+            let reason = String(cString: strerror(errno))
+            // Nothing half-prepared: the new directory removed, a data directory moved aside put back.
+            rollBack()
+            throw OperationFailure(stage: "target", message: "cannot give \(path) to \(user.name): \(reason)")
         }
         chmod(path, 0o700)
     }

@@ -6,8 +6,11 @@ import Foundation
 /// `SLACK_WEBHOOK`, `DATABASE_URL`...). A recovered server would otherwise hand them to any
 /// superuser of the copy (`COPY ... FROM PROGRAM 'env'`).
 public enum ChildEnvironment {
-    /// Variables passed through as they are (plus every `LC_*`).
-    public static let inheritedNames: Set<String> = ["PATH", "LANG", "LANGUAGE", "TZ", "TMPDIR", "HOME", "USER", "LOGNAME", "TERM"]
+    /// Variables passed through as they are (plus every `LC_*`): what programs need to run, and
+    /// what libpq reads outside its `PG*` variables (Kerberos: the credential cache and
+    /// configuration a GSSAPI login uses; the library path of a PG_BIN_DIR installation).
+    public static let inheritedNames: Set<String> = ["PATH", "LANG", "LANGUAGE", "TZ", "TMPDIR", "HOME", "USER", "LOGNAME", "TERM",
+                                                     "KRB5CCNAME", "KRB5_CONFIG", "KRB5_KTNAME", "KRB5_CLIENT_KTNAME", "LD_LIBRARY_PATH"]
 
     /// The allow-listed part of `environment`.
     public static func base(from environment: [String: String] = ProcessInfo.processInfo.environment) -> [String: String] {
