@@ -240,28 +240,10 @@ final class LoadScheduler: @unchecked Sendable {
     }
 
     /// Loads one spill file with its own psql, then deletes it; the failure, or `nil`.
+    /// Stopped (another worker failed, or the archive did not verify): psql is killed before it
+    /// sees the end of its input, which is no failure of its own.
     private func load(_ path: String) -> String? {
         defer { unlink(path) }
-        let process = psql.process(arguments: arguments)
-        do {
-            let outcome = try process.run { writer in
-                try psql.writePreamble(to: writer)
-                guard let handle = FileHandle(forReadingAtPath: path) else { throw FileError(operation: .open, path: path, code: errno) }
-                defer { try? handle.close() }
-                while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-                    // Stopped (another worker failed, or the archive did not verify): psql is
-                    // killed before it sees the end of its input.
-                    if isStopped { throw ChunkChannel.Cancelled() }
-                    try chunk.withUnsafeBytes { _ = try writer.write($0) }
-                }
-            }
-            if outcome.succeeded { return nil }
-            return ProcessError(kind: .failed, program: "psql", exitCode: outcome.exitCode, signal: outcome.signal, stderr: outcome.standardError).stderrSummary ?? "psql exited with status \(outcome.exitCode ?? -1)"
-        } catch let consumer as ConsumerFailure {
-            if consumer.underlying is ChunkChannel.Cancelled { return nil }
-            return ProcessError(kind: .failed, program: "psql", stderr: consumer.standardError).stderrSummary ?? "\(consumer.underlying)"
-        } catch {
-            return "\(error)"
-        }
+        return psql.runScript(path, arguments: arguments, stopWhen: { self.isStopped })
     }
 }

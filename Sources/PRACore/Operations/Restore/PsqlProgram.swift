@@ -35,9 +35,10 @@ struct PsqlProgram: Sendable {
         try Data(restriction.preamble.utf8).withUnsafeBytes { _ = try writer.write($0) }
     }
 
-    /// Runs psql on a script pra wrote, fed through stdin after the preamble (the file sits in
-    /// a directory only pra may read); the failure, or `nil` when it succeeded.
-    func runScript(_ path: String, arguments: [String]) -> String? {
+    /// Runs psql on a script or spill file pra wrote, fed through stdin after the preamble (the
+    /// file sits in a directory only pra may read); the failure, or `nil` when it succeeded or
+    /// was stopped because `stopWhen` turned true (psql is killed before the end of its input).
+    func runScript(_ path: String, arguments: [String], stopWhen stopped: () -> Bool = { false }) -> String? {
         let process = process(arguments: arguments)
         do {
             let outcome = try process.run { writer in
@@ -45,12 +46,14 @@ struct PsqlProgram: Sendable {
                 guard let handle = FileHandle(forReadingAtPath: path) else { throw FileError(operation: .open, path: path, code: errno) }
                 defer { try? handle.close() }
                 while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+                    if stopped() { throw ChunkChannel.Cancelled() }
                     try chunk.withUnsafeBytes { _ = try writer.write($0) }
                 }
             }
             if outcome.succeeded { return nil }
             return ProcessError(kind: .failed, program: "psql", exitCode: outcome.exitCode, signal: outcome.signal, stderr: outcome.standardError).stderrSummary ?? "psql exited with status \(outcome.exitCode ?? -1)"
         } catch let consumer as ConsumerFailure {
+            if consumer.underlying is ChunkChannel.Cancelled { return nil }
             return ProcessError(kind: .failed, program: "psql", stderr: consumer.standardError).stderrSummary ?? "\(consumer.underlying)"
         } catch {
             return "\(error)"
