@@ -9,7 +9,7 @@ import Glibc
 /// Until ``commit()`` nothing exists under the final name; ``discard()`` (also run from
 /// `deinit` and on interrupt) removes the temporary file, so a failure never leaves a file
 /// that looks valid.
-public final class DurableFile {
+public final class DurableFile: RawByteWriter {
     public private(set) var finalPath: String
     public let temporaryPath: String
     private var fd: Int32
@@ -58,19 +58,6 @@ public final class DurableFile {
     public func write(_ bytes: UnsafeRawBufferPointer) throws(FileError) {
         let written = try FileDescriptorWriter(fd: fd, path: finalPath).write(bytes, alreadyWritten: bytesWritten)
         bytesWritten += UInt64(written)
-    }
-
-    public func write(_ data: Data) throws(FileError) {
-        // A typed-throws closure here crashes the 6.3 compiler; carry the error out instead.
-        var failure: FileError?
-        data.withUnsafeBytes { buffer in
-            do {
-                try write(buffer)
-            } catch {
-                failure = error as? FileError
-            }
-        }
-        if let failure { throw failure }
     }
 
     /// fsyncs the data, renames the file into place and fsyncs the directory.

@@ -13,7 +13,7 @@ import Glibc
 /// path under its own SHA-256 name. Here each writer owns its name, nobody removes a temporary
 /// file whose writer may still live (``removeAbandoned(in:)``), and the file is linked through
 /// its descriptor, so what lands under the final name is exactly what this writer wrote.
-final class WALStagingFile {
+final class WALStagingFile: RawByteWriter {
     let path: String
     private var fd: Int32
     private var cleanupToken: Int?
@@ -64,19 +64,6 @@ final class WALStagingFile {
     func write(_ bytes: UnsafeRawBufferPointer) throws(FileError) {
         let written = try FileDescriptorWriter(fd: fd, path: path).write(bytes, alreadyWritten: bytesWritten)
         bytesWritten += UInt64(written)
-    }
-
-    func write(_ data: Data) throws(FileError) {
-        // A typed-throws closure here crashes the 6.3 compiler (as in DurableFile); carry the error out.
-        var failure: FileError?
-        data.withUnsafeBytes { buffer in
-            do {
-                try write(buffer)
-            } catch {
-                failure = error as? FileError
-            }
-        }
-        if let failure { throw failure }
     }
 
     /// fsyncs the content: done before the file gets its final name, so that a crash never
