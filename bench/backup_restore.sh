@@ -32,6 +32,9 @@ small_scale=""
 only=""
 
 usage() { sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; }
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$repo/bench/lib.sh"
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -48,7 +51,6 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-is_number() { [[ $1 =~ ^[0-9]+([.][0-9]+)?$|^[.][0-9]+$ ]]; }
 is_number "$scale" || { echo "--scale must be a positive number" >&2; exit 2; }
 [[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "--runs must be a positive integer" >&2; exit 2; }
 case "$only" in ""|backup) ;; *) echo "--only takes backup" >&2; exit 2 ;; esac
@@ -57,7 +59,6 @@ if [ -z "$small_scale" ]; then
 fi
 is_number "$small_scale" || { echo "--small-scale must be a positive number" >&2; exit 2; }
 
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 script_start=$(date +%s.%N)
 
 # Settings the benchmark controls; nothing inherited may change what pra does.
@@ -85,18 +86,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-die() { echo "error: $*" >&2; exit 1; }
-log() { printf '%s\n' "$*"; }
-section() { printf '== [%4.0fs] %s\n' "$(awk -v a="$script_start" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')" "$*"; }
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
-mib() { awk -v k="$1" 'BEGIN { v = sprintf("%.1f", k / 1024); if (v == "-0.0") v = "0.0"; print v }'; }  # KiB -> MiB
-bytes_mib() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }  # bytes -> MiB
-fsize() { stat -c %s "$1"; }
-min_of() { printf '%s\n' "$@" | sort -g | head -n 1; }
-max_of() { printf '%s\n' "$@" | sort -g | tail -n 1; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
-le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/pra-bench.XXXXXX") || die "cannot create a temp directory"
 export REPORT_DIR="$work/reports"
@@ -104,10 +93,7 @@ mkdir -p "$REPORT_DIR"
 
 # ---------------------------------------------------------------- build
 section "building pra (release)"
-(cd "$repo" && swift build -c release --product pra) >"$work/build.log" 2>&1 \
-    || { tail -n 30 "$work/build.log" >&2; die "swift build failed"; }
-pra="$(cd "$repo" && swift build -c release --show-bin-path)/pra"
-[ -x "$pra" ] || die "no pra binary at $pra"
+build_pra "$repo"
 for tool in pg_dump pg_restore psql createdb dropdb gzip gunzip; do
     command -v "$tool" >/dev/null || die "$tool not found in PATH"
 done
@@ -144,90 +130,8 @@ load_fixture() { # database scale
 }
 
 # ---------------------------------------------------------------- measuring helpers
-clk_tck=$(getconf CLK_TCK 2>/dev/null || echo 100)
-
-# Polls /proc/PID until the process is gone; prints "peak_kib cpu_ticks" of that process
-# only (VmHWM is its own high-water mark; utime+stime exclude its children).
-poll_process() {
-    local pid=$1 peak=0 ticks=0 key value rest stat fields
-    while [ -e "/proc/$pid/status" ]; do
-        {
-            while read -r key value rest; do
-                if [ "$key" = "VmHWM:" ]; then
-                    [ "$value" -gt "$peak" ] && peak=$value
-                    break
-                fi
-            done <"/proc/$pid/status"
-            if read -r stat <"/proc/$pid/stat"; then
-                stat=${stat##*) }                 # drop "pid (comm) "; field 3 (state) comes first
-                read -r -a fields <<<"$stat"
-                [ "${#fields[@]}" -ge 13 ] && ticks=$(( fields[11] + fields[12] ))   # utime, stime
-            fi
-        } 2>/dev/null
-        sleep 0.05
-    done
-    echo "$peak $ticks"
-}
-
-# The first child of PID (GNU time's child: pra), waiting briefly for it to appear.
-child_of() {
-    local parent=$1 kids="" i
-    for i in $(seq 1 400); do
-        kids=$(cat "/proc/$parent/task/$parent/children" 2>/dev/null)
-        [ -n "$kids" ] && break
-        [ -e "/proc/$parent/status" ] || break
-        sleep 0.005
-    done
-    echo "${kids%% *}"
-}
-
-# Peak RSS, two ways:
-#  - VmHWM of the pra pid, polled every 50 ms: pra only, but it misses growth in the last
-#    moments before exit (pra allocates a few MiB at the end: checks, report, manifest);
-#  - GNU time's %M: ru_maxrss of pra, exact at exit, but Linux folds in the peaks of pra's
-#    reaped children (pg_dump, psql), so it is max(pra, children).
-# pg_dump and psql stay near 10-13 MiB (the reference run prints pg_dump's), well below pra,
-# so %M is in practice pra's own peak. The table reports max(VmHWM, %M): never an underestimate.
-gnu_time=""
-[ -x /usr/bin/time ] && /usr/bin/time -f %M true >/dev/null 2>&1 && gnu_time=/usr/bin/time
-
-# Runs a pra command in the background (cwd = $work, so no ./.env is read), polls it.
-# Sets: run_secs run_rss_kib (pra only) run_maxrss_kib (GNU time %M, or = run_rss_kib)
-# run_cpu_secs (pra's own user+sys) run_rc; stdout+stderr go to $2.
-measure_pra() { # name logfile cmd...
-    local name=$1 logfile=$2; shift 2
-    local t0 t1 pid runner poller ticks
-    checkpoint
-    rm -f "$work/maxrss"
-    t0=$(now)
-    if [ -n "$gnu_time" ]; then
-        (cd "$work" && exec "$gnu_time" -o "$work/maxrss" -f %M "$@") >"$logfile" 2>&1 &
-        runner=$!
-        pid=$(child_of "$runner")
-        [ -n "$pid" ] || pid=$runner
-    else
-        (cd "$work" && exec "$@") >"$logfile" 2>&1 &
-        runner=$!
-        pid=$runner
-    fi
-    poll_process "$pid" >"$work/poll.$runner" &
-    poller=$!
-    wait "$runner"; run_rc=$?
-    t1=$(now)
-    wait "$poller"
-    read -r run_rss_kib ticks <"$work/poll.$runner"
-    run_maxrss_kib=$run_rss_kib
-    if [ -s "$work/maxrss" ]; then
-        run_maxrss_kib=$(tail -n 1 "$work/maxrss")
-        [[ $run_maxrss_kib =~ ^[0-9]+$ ]] || run_maxrss_kib=$run_rss_kib
-    fi
-    run_cpu_secs=$(awk -v t="$ticks" -v h="$clk_tck" 'BEGIN { printf "%.2f", t / h }')
-    run_secs=$(elapsed "$t0" "$t1")
-    if [ "$run_rc" -ne 0 ]; then
-        cat "$logfile" >&2
-        die "$name failed (exit $run_rc)"
-    fi
-}
+# measure_pra (bench/lib.sh) runs a CHECKPOINT before each measured pra command.
+before_measure() { checkpoint; }
 
 peer_backup() { # database outfile; sets run_secs
     local t0 t1
@@ -290,14 +194,6 @@ pra_restore() { # database(source) archive target logfile; sets run_*
         "$pra" restore --file "$2" --target-db "$3" --quiet --json
 }
 
-phases_of() { # restore --json log -> "verify 1.23s, load ..."
-    awk -F'"' '
-        /"name" :/    { name = $4 }
-        /"seconds" :/ { if (name != "") { split($0, p, ":"); v = p[2]; gsub(/[ ,]/, "", v);
-                                          out = out sep name " " sprintf("%.2f", v) "s"; sep = ", " }
-                        name = "" }
-        END { print out }' "$1"
-}
 
 # ---------------------------------------------------------------- fixture
 db=akig
@@ -491,9 +387,6 @@ log "   scale $small_scale ($(bytes_mib "$small_db_bytes") MiB db): backup $(mib
 log "   scale $scale ($(bytes_mib "$db_bytes") MiB db): backup $(mib "$rss_b") MiB [$(mib "$max_b")]," \
     "restore $(mib "$rss_r") MiB [$(mib "$max_r")]"
 
-verdict() { # label ok(0/1) detail
-    if [ "$2" -eq 0 ]; then printf 'MET     %-40s %s\n' "$1" "$3"; else printf 'MISSED  %-40s %s\n' "$1" "$3"; fi
-}
 echo
 le "$ratio_b" 0.60; verdict "backup ratio <= 0.60" $? "pra ${best_pra_b}s / peer ${best_peer_b}s = $ratio_b"
 le "$ratio_r" 0.75; verdict "restore ratio <= 0.75" $? "pra ${best_pra_r}s / peer ${best_peer_r}s = $ratio_r"

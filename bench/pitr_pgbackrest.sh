@@ -35,6 +35,9 @@ segments=100
 extra_pm=2
 
 usage() { sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; }
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$repo/bench/lib.sh"
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -51,13 +54,11 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-is_number() { [[ $1 =~ ^[0-9]+([.][0-9]+)?$|^[.][0-9]+$ ]]; }
 is_number "$scale" || { echo "--scale must be a positive number" >&2; exit 2; }
 [[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "--runs must be a positive integer" >&2; exit 2; }
 [[ $segments =~ ^[1-9][0-9]*$ ]] || { echo "--segments must be a positive integer" >&2; exit 2; }
 [[ $extra_pm =~ ^[0-9]+$ ]] || { echo "--extra-process-max must be a non-negative integer" >&2; exit 2; }
 
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 script_start=$(date +%s.%N)
 
 # Settings the benchmark controls; nothing inherited may change what pra does.
@@ -68,8 +69,6 @@ unset DATABASE_URL PGSERVICE PGSERVICEFILE PGPASSWORD PGPASSFILE PGOPTIONS PGHOS
       SLACK_WEBHOOK ALERT_EMAIL ALERT_ON_SUCCESS
 export BACKUP_COMPRESSION_LEVEL=6
 
-die() { echo "error: $*" >&2; exit 1; }
-log() { printf '%s\n' "$*"; }
 
 # ---------------------------------------------------------------- prerequisites
 command -v pgbackrest >/dev/null || {
@@ -92,19 +91,7 @@ cleanup() {
     local job
     for job in $(jobs -p); do kill "$job" 2>/dev/null; done
     wait 2>/dev/null
-    # Servers started on restored data directories (ours, or pra's if interrupted): stop them by pid.
-    if [ -n "$work" ] && [ -d "$work/restores" ]; then
-        local pidfile pid
-        for pidfile in "$work"/restores/*/postmaster.pid; do
-            [ -f "$pidfile" ] || continue
-            pid=$(head -n 1 "$pidfile")
-            [[ $pid =~ ^[0-9]+$ ]] || continue
-            kill -QUIT "$pid" 2>/dev/null          # immediate shutdown
-            local i
-            for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-            kill -KILL "$pid" 2>/dev/null
-        done
-    fi
+    stop_restored_servers
     local dir
     for dir in "${clusters[@]}"; do
         "$pra" cluster down --dir "$dir" >/dev/null 2>&1 \
@@ -116,16 +103,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-section() { printf '== [%4.0fs] %s\n' "$(awk -v a="$script_start" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')" "$*"; }
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
-mib() { awk -v k="$1" 'BEGIN { v = sprintf("%.1f", k / 1024); if (v == "-0.0") v = "0.0"; print v }'; }  # KiB -> MiB
-bytes_mib() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }  # bytes -> MiB
-dsize() { du -sb "$1" | cut -f1; }
-min_of() { printf '%s\n' "$@" | sort -g | head -n 1; }
-max_of() { printf '%s\n' "$@" | sort -g | tail -n 1; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
-le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/pra-pitr-bench.XXXXXX") || die "cannot create a temp directory"
 chmod 755 "$work"    # the servers' OS user reaches the repositories and restore targets below it
@@ -134,88 +111,25 @@ mkdir -p "$REPORT_DIR" "$work/restores" "$work/logs"
 
 # ---------------------------------------------------------------- build
 section "building pra (release)"
-(cd "$repo" && swift build -c release --product pra) >"$work/build.log" 2>&1 \
-    || { tail -n 30 "$work/build.log" >&2; die "swift build failed"; }
-pra="$(cd "$repo" && swift build -c release --show-bin-path)/pra"
-[ -x "$pra" ] || die "no pra binary at $pra"
+build_pra "$repo"
 
 # ---------------------------------------------------------------- clusters
-# Starts a scratch cluster; sets <name>_dir, <name>_port and <name>_data.
-start_cluster() { # name [pra cluster up options...]
-    local name=$1; shift
-    local word assignment key value dir="" port=""
-    "$pra" cluster up "$@" >"$work/cluster-$name.env" 2>"$work/cluster-$name.err" \
-        || { cat "$work/cluster-$name.err" >&2; die "pra cluster up $* failed"; }
-    while read -r word assignment; do
-        [ "$word" = export ] || continue
-        key=${assignment%%=*}
-        value=${assignment#*=}
-        case "$key" in
-            PGPORT) port=$value ;;
-            PRA_CLUSTER_DIR) dir=$value ;;
-        esac
-    done <"$work/cluster-$name.env"
-    [ -n "$dir" ] && [ -n "$port" ] || die "pra cluster up printed no PRA_CLUSTER_DIR/PGPORT"
-    clusters+=("$dir")
-    printf -v "${name}_dir" '%s' "$dir"
-    printf -v "${name}_port" '%s' "$port"
-    printf -v "${name}_data" '%s' "$dir/data"
-}
 
 # The two clusters: A archives with pra wal push, B with pgbackrest archive-push.
 section "starting two scratch clusters (A: pra archiving, B: pgBackRest archiving)"
 pra_repo="$work/pra-repo"
 start_cluster A --archive-to "$pra_repo" --archive-timeout 60
 start_cluster B
-bindir=$(sed -n 's/.*"binDirectory" *: *"\([^"]*\)".*/\1/p' "$A_dir/pra-cluster.json" | sed 's/\\//g')
-server_user=$(sed -n 's/.*"runAsUser" *: *"\([^"]*\)".*/\1/p' "$A_dir/pra-cluster.json")
-[ -x "$bindir/pg_ctl" ] || die "no pg_ctl in $bindir (from $A_dir/pra-cluster.json)"
-if [ "$(id -u)" -eq 0 ]; then
-    [ -n "$server_user" ] || die "running as root but the scratch cluster names no server user"
-else
-    server_user=$(id -un)
-fi
-
-# Runs a command as the servers' OS user (postgres when we are root), like PostgreSQL runs
-# archive_command and restore_command.
-as_pg_cmd=()
-[ "$(id -u)" -eq 0 ] && as_pg_cmd=(setpriv --reuid="$(id -u "$server_user")" --regid="$(id -g "$server_user")" --clear-groups --)
-as_pg() { "${as_pg_cmd[@]}" "$@"; }
-give_pg() { [ "$(id -u)" -eq 0 ] && chown -R "$server_user:" "$@"; return 0; }
-
-sql() { # cluster sql [database]
-    local dir_var="${1}_dir" port_var="${1}_port"
-    psql -X -q -At -v ON_ERROR_STOP=1 -h "${!dir_var}" -p "${!port_var}" -U postgres -d "${3:-postgres}" -c "$2"
-}
+server_account "$A_dir"
 checkpoint_both() { sql A CHECKPOINT >/dev/null && sql B CHECKPOINT >/dev/null; }
-pg_ctl_as_pg() { as_pg "$bindir/pg_ctl" "$@"; }
 
 log "   A: $A_dir (port $A_port): archive_command = $(sql A 'SHOW archive_command')"
 
 # pgBackRest: configuration, repository, lock and spool paths under $work, owned by the server user.
 pgbr="$work/pgbackrest"
-mkdir -p "$pgbr/repo" "$pgbr/lock" "$pgbr/spool" "$pgbr/log"
-pgbr_conf="$pgbr/pgbackrest.conf"
-cat >"$pgbr_conf" <<EOF
-[global]
-repo1-path=$pgbr/repo
-repo1-retention-full=9999
-compress-type=gz
-compress-level=6
-process-max=1
-start-fast=y
-archive-async=n
-log-level-console=warn
-log-level-file=off
-lock-path=$pgbr/lock
-spool-path=$pgbr/spool
-log-path=$pgbr/log
-
-[bench]
-pg1-path=$B_data
-pg1-socket-path=$B_dir
-pg1-port=$B_port
-pg1-user=postgres
+mkdir -p "$pgbr/repo"
+write_pgbr_config "repo1-path=$pgbr/repo"
+cat >>"$pgbr_conf" <<EOF
 
 [walpush]
 pg1-path=$A_data
@@ -223,21 +137,9 @@ pg1-socket-path=$A_dir
 pg1-port=$A_port
 pg1-user=postgres
 EOF
-give_pg "$pgbr"
-pgbackrest_pg() { as_pg pgbackrest --config="$pgbr_conf" "$@"; }
 
-# B gets the same archiving settings as A (pra cluster up --archive-to), with pgBackRest's command.
 section "cluster B: archive_command = pgbackrest archive-push, restart, stanza-create"
-archive_b="pgbackrest --config=$pgbr_conf --stanza=bench archive-push %p"
-for setting in "wal_level = 'replica'" "archive_mode = 'on'" "archive_timeout = '$(sql A 'SHOW archive_timeout')'" \
-               "max_wal_senders = '$(sql A 'SHOW max_wal_senders')'" "archive_command = '$archive_b'"; do
-    sql B "ALTER SYSTEM SET $setting" || die "ALTER SYSTEM SET $setting failed on B"
-done
-pg_ctl_as_pg -D "$B_data" -m fast -w -t 120 stop >/dev/null || die "cannot stop cluster B"
-pg_ctl_as_pg -D "$B_data" -l "$B_dir/server.log" -w -t 120 start >/dev/null || die "cannot start cluster B"
-log "   B: $B_dir (port $B_port): archive_command = $(sql B 'SHOW archive_command')"
-pgbackrest_pg --stanza=bench stanza-create >"$work/logs/stanza-create.log" 2>&1 \
-    || { cat "$work/logs/stanza-create.log" >&2; die "pgbackrest stanza-create failed"; }
+archive_b_with_pgbackrest
 pgbackrest_pg --stanza=bench check >"$work/logs/check.log" 2>&1 \
     || { cat "$work/logs/check.log" >&2; die "pgbackrest check failed"; }
 
@@ -257,115 +159,7 @@ else
 fi
 
 # ---------------------------------------------------------------- measuring helpers
-clk_tck=$(getconf CLK_TCK 2>/dev/null || echo 100)
 
-# Polls /proc/PID until the process is gone; prints "peak_kib cpu_ticks" of that process
-# only (VmHWM is its own high-water mark; utime+stime exclude its children).
-poll_process() {
-    local pid=$1 peak=0 ticks=0 key value rest stat fields
-    while [ -e "/proc/$pid/status" ]; do
-        {
-            while read -r key value rest; do
-                if [ "$key" = "VmHWM:" ]; then
-                    [ "$value" -gt "$peak" ] && peak=$value
-                    break
-                fi
-            done <"/proc/$pid/status"
-            if read -r stat <"/proc/$pid/stat"; then
-                stat=${stat##*) }
-                read -r -a fields <<<"$stat"
-                [ "${#fields[@]}" -ge 13 ] && ticks=$(( fields[11] + fields[12] ))
-            fi
-        } 2>/dev/null
-        sleep 0.05
-    done
-    echo "$peak $ticks"
-}
-
-# The first child of PID (GNU time's child: pra), waiting briefly for it to appear.
-child_of() {
-    local parent=$1 kids="" i
-    for i in $(seq 1 400); do
-        kids=$(cat "/proc/$parent/task/$parent/children" 2>/dev/null)
-        [ -n "$kids" ] && break
-        [ -e "/proc/$parent/status" ] || break
-        sleep 0.005
-    done
-    echo "${kids%% *}"
-}
-
-gnu_time=""
-[ -x /usr/bin/time ] && /usr/bin/time -f %M true >/dev/null 2>&1 && gnu_time=/usr/bin/time
-
-# Runs a pra command in the background (cwd = $work, so no ./.env is read), polls it.
-# Sets: run_secs run_rss_kib (VmHWM, pra only) run_maxrss_kib (GNU time %M: pra and its
-# reaped children, or = run_rss_kib) run_cpu_secs (pra's own user+sys) run_rc; output to $2.
-measure_pra() { # name logfile cmd...
-    local name=$1 logfile=$2; shift 2
-    local t0 t1 pid runner poller ticks
-    rm -f "$work/maxrss"
-    t0=$(now)
-    if [ -n "$gnu_time" ]; then
-        (cd "$work" && exec "$gnu_time" -o "$work/maxrss" -f %M "$@") >"$logfile" 2>&1 &
-        runner=$!
-        pid=$(child_of "$runner")
-        [ -n "$pid" ] || pid=$runner
-    else
-        (cd "$work" && exec "$@") >"$logfile" 2>&1 &
-        runner=$!
-        pid=$runner
-    fi
-    poll_process "$pid" >"$work/poll.$runner" &
-    poller=$!
-    wait "$runner"; run_rc=$?
-    t1=$(now)
-    wait "$poller"
-    read -r run_rss_kib ticks <"$work/poll.$runner"
-    run_maxrss_kib=$run_rss_kib
-    if [ -s "$work/maxrss" ]; then
-        run_maxrss_kib=$(tail -n 1 "$work/maxrss")
-        [[ $run_maxrss_kib =~ ^[0-9]+$ ]] || run_maxrss_kib=$run_rss_kib
-    fi
-    run_cpu_secs=$(awk -v t="$ticks" -v h="$clk_tck" 'BEGIN { printf "%.2f", t / h }')
-    run_secs=$(elapsed "$t0" "$t1")
-    if [ "$run_rc" -ne 0 ]; then
-        cat "$logfile" >&2
-        die "$name failed (exit $run_rc)"
-    fi
-}
-
-# Runs a pgBackRest command as the server user under GNU time; sets run_secs, peer_maxrss_kib
-# (%M: pgBackRest and the local worker processes it reaps).
-measure_pgbr() { # name logfile pgbackrest-args...
-    local name=$1 logfile=$2; shift 2
-    local t0 t1 rc
-    rm -f "$work/maxrss"
-    t0=$(now)
-    if [ -n "$gnu_time" ]; then
-        (cd "$work" && exec "$gnu_time" -o "$work/maxrss" -f %M "${as_pg_cmd[@]}" pgbackrest --config="$pgbr_conf" "$@") >"$logfile" 2>&1
-    else
-        (cd "$work" && exec "${as_pg_cmd[@]}" pgbackrest --config="$pgbr_conf" "$@") >"$logfile" 2>&1
-    fi
-    rc=$?
-    t1=$(now)
-    run_secs=$(elapsed "$t0" "$t1")
-    peer_maxrss_kib=0
-    [ -s "$work/maxrss" ] && peer_maxrss_kib=$(tail -n 1 "$work/maxrss")
-    [[ $peer_maxrss_kib =~ ^[0-9]+$ ]] || peer_maxrss_kib=0
-    if [ "$rc" -ne 0 ]; then
-        cat "$logfile" >&2
-        die "$name failed (exit $rc)"
-    fi
-}
-
-phases_of() { # restore --json log -> "extract 1.23s, ..."
-    awk -F'"' '
-        /"name" :/    { name = $4 }
-        /"seconds" :/ { if (name != "") { split($0, p, ":"); v = p[2]; gsub(/[ ,]/, "", v);
-                                          out = out sep name " " sprintf("%.2f", v) "s"; sep = ", " }
-                        name = "" }
-        END { print out }' "$1"
-}
 
 # ---------------------------------------------------------------- fixture
 db=akig
@@ -469,58 +263,14 @@ log "   bench_after: $after_rows rows; the writes made $(bytes_mib "$wal_after_a
 
 # ---------------------------------------------------------------- PITR restore
 restore_port=$(( A_port + 7 ))
-# Starts a restored data directory (untimed) and checks its end state; prints "in_recovery|rows|tag".
-end_state() { # datadir
-    local dir=$1 state
-    pg_ctl_as_pg -D "$dir" -l "$dir/bench-check.log" -o "-c port=$restore_port -c unix_socket_directories=$dir -c archive_mode=off" \
-        -w -t 300 start >/dev/null || { tail -n 5 "$dir/bench-check.log" >&2; die "cannot start the restored server on $dir"; }
-    state=$(psql -X -q -At -h "$dir" -p "$restore_port" -U postgres -d "$db" -c \
-        "SELECT pg_is_in_recovery(), (SELECT count(*) FROM bench_after), (SELECT tag FROM bench_marker), (SELECT timeline_id FROM pg_control_checkpoint())")
-    pg_ctl_as_pg -D "$dir" -m fast -w -t 300 stop >/dev/null || die "cannot stop the restored server on $dir"
-    echo "$state"
-}
 
 pra_restore() { # target logfile; sets run_*
     measure_pra "pra restore --pitr" "$2" env PGUSER=postgres PGDATABASE="$db" BACKUP_DIR="$pra_repo" \
         "$pra" restore --pitr --target-dir "$1" --stop --quiet --json
 }
 
-# pgBackRest restore, then the server started on it until it promoted, then stopped: the same
-# end state as pra restore --pitr --stop. Sets run_secs, peer_maxrss_kib (of pgbackrest restore).
-pgbr_restore() { # target logfile [extra pgbackrest options]
-    local dir=$1 logfile=$2; shift 2
-    local t0 t1 restore_secs state="" started
-    mkdir -m 700 "$dir" && give_pg "$dir"
-    t0=$(now)
-    measure_pgbr "pgbackrest restore" "$logfile" --stanza=bench restore --pg1-path="$dir" --type=default \
-        --set="$pgbr_set" --archive-mode=off "$@"
-    restore_secs=$run_secs
-    pg_ctl_as_pg -D "$dir" -l "$dir/pgbr-recovery.log" -o "-c port=$restore_port -c unix_socket_directories=$dir" \
-        -W start >/dev/null || die "pg_ctl start on $dir failed"
-    started=$(now)
-    while :; do
-        state=$(psql -X -q -At -h "$dir" -p "$restore_port" -U postgres -d postgres -c "SELECT pg_is_in_recovery()" 2>/dev/null)
-        [ "$state" = f ] && break
-        if [ ! -f "$dir/postmaster.pid" ] && le 10 "$(elapsed "$started" "$(now)")"; then
-            tail -n 5 "$dir/pgbr-recovery.log" >&2
-            die "the server restored by pgBackRest on $dir exited during recovery"
-        fi
-        le 3600 "$(elapsed "$started" "$(now)")" && die "recovery on $dir did not finish within an hour"
-        sleep 0.1
-    done
-    pg_ctl_as_pg -D "$dir" -m fast -w -t 600 stop >/dev/null || die "pg_ctl stop on $dir failed"
-    t1=$(now)
-    run_secs=$(elapsed "$t0" "$t1")
-    pgbr_restore_only=$restore_secs
-}
 
 expected_state="f|$after_rows|pitr-bench"
-check_end_state() { # dir label
-    local state
-    state=$(end_state "$1")
-    [ "${state%|*}" = "$expected_state" ] || die "$2: restored server reports '$state', expected '$expected_state|<timeline>'"
-    echo "${state##*|}"
-}
 
 section "PITR restore to the latest point, promoted, stopped ($runs runs each, alternating)"
 pra_r=(); peer_r=(); pra_r_rss=(); pra_r_max=(); pra_r_cpu=(); peer_r_rss=(); peer_r_only=()
@@ -540,7 +290,7 @@ for i in $(seq 1 "$runs"); do
 
     target="$work/restores/pgbr-$i"
     checkpoint_both
-    pgbr_restore "$target" "$work/logs/pgbr-restore.$i.log"
+    pgbr_restore "$target" "$work/logs/pgbr-restore.$i.log" --set="$pgbr_set"
     peer_r+=("$run_secs"); peer_r_rss+=("$peer_maxrss_kib"); peer_r_only+=("$pgbr_restore_only")
     tl=$(check_end_state "$target" "pgBackRest restore run $i")
     log "   run $i  pgBackRest ${run_secs}s  (pgbackrest restore ${pgbr_restore_only}s, %M $(mib "$peer_maxrss_kib") MiB; then recovery+promote+stop); checked: promoted, $after_rows rows, timeline $tl"
@@ -551,7 +301,7 @@ extra_r=""
 if [ "$extra_pm" -gt 0 ]; then
     target="$work/restores/pgbr-pm"
     checkpoint_both
-    pgbr_restore "$target" "$work/logs/pgbr-restore.pm.log" --process-max="$extra_pm"
+    pgbr_restore "$target" "$work/logs/pgbr-restore.pm.log" --set="$pgbr_set" --process-max="$extra_pm"
     extra_r=$run_secs
     check_end_state "$target" "pgBackRest restore process-max=$extra_pm" >/dev/null
     log "   reference: pgBackRest process-max=$extra_pm ${run_secs}s (pgbackrest restore ${pgbr_restore_only}s)"
@@ -706,9 +456,6 @@ log "peak RSS of pra, VmHWM polled [GNU time %M = max of pra and its reaped chil
     "PITR restore $(mib "$(max_of "${pra_r_rss[@]}")") [$(mib "$(max_of "${pra_r_max[@]}")")]," \
     "wal push $(mib "$push_rss") [$(mib "$push_max")], wal get $(mib "$get_rss") [$(mib "$get_max")]"
 
-verdict() { # label ok(0/1) detail
-    if [ "$2" -eq 0 ]; then printf 'MET     %-40s %s\n' "$1" "$3"; else printf 'MISSED  %-40s %s\n' "$1" "$3"; fi
-}
 echo
 le "$ratio_b" 1.0; verdict "base backup ratio <= 1.00" $? "pra ${best_pra_b}s / pgBackRest ${best_peer_b}s = $ratio_b"
 le "$ratio_r" 1.2; verdict "PITR restore ratio <= 1.20" $? "pra ${best_pra_r}s / pgBackRest ${best_peer_r}s = $ratio_r"
