@@ -142,7 +142,7 @@ public struct ScheduleProjection: Sendable, Equatable, Encodable {
             let verdict = rpoMeetsTarget
                 ? "meets the \(target) target, \(ComplianceFormat.margin(inputs.rpoTargetSeconds - worstCaseRPOSeconds))"
                 : "cannot meet the \(target) target; lower archive_timeout"
-            return "Projected worst-case RPO with continuous archiving (proven by a point-in-time recovery in this drill): \(ComplianceFormat.duration(worstCaseRPOSeconds)) (archive_timeout \(ComplianceFormat.duration(timeout)) + \(lag)) — \(verdict)."
+            return "Projected worst-case RPO with continuous archiving (proven by a point-in-time recovery to the latest point in this drill): \(ComplianceFormat.duration(worstCaseRPOSeconds)) (archive_timeout \(ComplianceFormat.duration(timeout)) + \(lag)) — \(verdict)."
         }
         var parts = "Projected worst-case RPO for BACKUP_INTERVAL \(ComplianceFormat.duration(inputs.backupIntervalSeconds)): \(ComplianceFormat.duration(worstCaseRPOSeconds)) (interval + backup \(ComplianceFormat.duration(backupSeconds)) \(backupBasis.rawValue) + copy \(ComplianceFormat.duration(inputs.copySeconds ?? 0))\(copyTimeAssumed ? ", not configured, counted as 0" : ""))"
         if rpoMeetsTarget {
