@@ -13,6 +13,9 @@ struct DrillS3ServerTests {
         let reports = directory + "/reports"
         try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: reports, withIntermediateDirectories: true)
+        // As root the cluster runs as postgres, which must reach its directory, as under /tmp.
+        chmod(directory, 0o755)
+        chmod(temporary, 0o1777)
         try "already here\n".write(toFile: temporary + "/keep.txt", atomically: true, encoding: .utf8)
         try """
             name: t-s3-tmpdir

@@ -757,6 +757,19 @@ extension ScenarioLoaderTests {
             }
         }
 
+        @Test("pra drill new --directory: the template names the file where it was written, and its commented point-in-time steps validate")
+        func templateForDirectory() throws {
+            let text = ScenarioTemplate.text(name: "x", path: "/srv/drills/x.yaml")
+            #expect(text.contains("pra drill validate /srv/drills/x.yaml") && text.contains("pra drill run /srv/drills/x.yaml"))
+            #expect(!text.contains("scenarios/x.yaml"))
+            let lines = text.components(separatedBy: "\n")
+            let start = try #require(lines.firstIndex { $0.hasPrefix("# Point-in-time recovery instead") })
+            let steps = lines[start...].filter { $0.hasPrefix("#   - ") || $0.hasPrefix("#     ") }.map { String($0.dropFirst(2)) }
+            #expect(steps.count >= 6)
+            let scenario = try ScenarioLoader().parse("name: x\narchiving: {archive_timeout: 1s}\nworkload: {heartbeats_per_second: 20}\nsteps:\n" + steps.joined(separator: "\n") + "\n", file: "x.yaml")
+            #expect(scenario.steps.last?.expect.rowsBack == true)
+        }
+
         @Test("the pra drill new template loads", arguments: ["replica-lag", "my_drill.v2"])
         func templateLoads(_ name: String) throws {
             let scenario = try ScenarioLoader().parse(ScenarioTemplate.text(name: name), file: "\(name).yaml")
