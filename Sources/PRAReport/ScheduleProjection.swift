@@ -16,7 +16,7 @@ import Foundation
 ///   after one backup's snapshot is only safe once the next backup has finished and been copied.
 /// - The longest interval that meets the RPO target = target − backup duration − copy time; when
 ///   that is zero or less, no schedule of full backups can meet the target.
-/// - With continuous archiving proven by the drill (a point-in-time recovery from the WAL
+/// - With continuous archiving proven by the drill (a point-in-time recovery to the latest point from the WAL
 ///   archive), the worst-case RPO is `archive_timeout` + the measured archive lag instead: a
 ///   commit is safe once its WAL segment is switched and archived.
 public struct ScheduleProjection: Sendable, Equatable, Encodable {
@@ -60,7 +60,7 @@ public struct ScheduleProjection: Sendable, Equatable, Encodable {
 
     /// What the backup duration in the worst-case RPO is based on.
     public enum BackupBasis: String, Sendable, Equatable, Encodable {
-        /// Continuous WAL archiving, proven by a point-in-time recovery: no backup duration counts.
+        /// Continuous WAL archiving, proven by a point-in-time recovery to the latest point: no backup duration counts.
         case continuousArchiving = "continuous archiving"
         /// Scaled to `PRODUCTION_DB_SIZE` from the drill's backup throughput.
         case productionSize = "scaled to the production size"
