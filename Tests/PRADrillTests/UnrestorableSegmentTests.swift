@@ -22,6 +22,18 @@ struct UnrestorableSegmentTests {
         #expect(UnrestorableSegment.name(in: ["FATAL:  recovery ended before configured recovery target was reached"]) == nil)
     }
 
+    @Test("replay that ended (redo done) before the last archived segment stopped at the next one, which was archived: that one is named")
+    func stoppedBeforeArchived() throws {
+        let size: UInt64 = 1 << 20
+        let last = try #require(WALFileName("000000010000000000000007"))
+        // Redo done inside segment 4: segment 5 was archived (7 is the last without a gap) but not replayed.
+        let stopped = UnrestorableSegment.stoppedBefore(redoDone: LogSequenceNumber(4 * size + 100), lastContiguous: last, segmentSize: size)
+        #expect(stopped?.text == "000000010000000000000005")
+        // Redo done in the last archived segment: nothing archived was left unreplayed (the next one is missing).
+        #expect(UnrestorableSegment.stoppedBefore(redoDone: LogSequenceNumber(7 * size + 100), lastContiguous: last, segmentSize: size) == nil)
+        #expect(UnrestorableSegment.stoppedBefore(redoDone: nil, lastContiguous: last, segmentSize: size) == nil)
+    }
+
     @Test("restore {pitr: mark} past a corrupt segment fails naming the corrupt segment, as pitr: latest does", .requires(.postgresServer))
     func corruptSegmentNamed() throws {
         let result = DrillHarness.run(try DrillHarness.parse("""
