@@ -5,8 +5,9 @@ public struct DrillRunResult: Codable, Sendable, Equatable {
     /// The version of this record's format, written in every JSON file and history line.
     /// 2 added the field itself; records without it (written before) are version 1, which has
     /// the same fields and reads unchanged. 3 added ``shard`` (absent: not sharded), 4 ``jobs``
-    /// (absent: one scenario at a time).
-    public static let currentSchemaVersion = 4
+    /// (absent: one scenario at a time), 5 the steps' ``StepRecord/messages``,
+    /// ``StepRecord/rtoSeconds`` and ``StepRecord/rpoSeconds`` (absent before).
+    public static let currentSchemaVersion = 5
 
     /// The format version the record was written in (``currentSchemaVersion`` for new runs).
     public var schemaVersion: Int

@@ -14,6 +14,13 @@ public struct StepRecord: Codable, Sendable, Equatable {
     public var exitCode: Int32?
     /// The child's one-line error (stderr), when it failed.
     public var errorLine: String?
+    /// The human-readable lines the command prints without `--json` (its summary, a remote
+    /// copy's, a restore's checks and fallbacks...), rebuilt from its JSON document;
+    /// `message_contains` matches them too.
+    public var messages: [String]?
+    /// A recovery after the disaster: this step's own RTO and RPO, in seconds.
+    public var rtoSeconds: Double?
+    public var rpoSeconds: Double?
 
     public init(index: Int, kind: String, summary: String, startedAt: Date, seconds: Double, exitCode: Int32? = nil, errorLine: String? = nil) {
         self.index = index

@@ -95,7 +95,7 @@ public struct ComplianceHTMLRenderer: Sendable {
         if let named = rpoProjection {
             let p = named.projection
             if let timeout = p.inputs.archiveTimeoutSeconds {
-                out += row(["Worst-case RPO with continuous archiving (archive_timeout \(ComplianceFormat.duration(timeout)))", ComplianceFormat.duration(p.worstCaseRPOSeconds), ComplianceFormat.duration(p.inputs.rpoTargetSeconds), verdictCell(p.rpoMeetsTarget), "archive_timeout + archive lag \(p.inputs.archiveLagSeconds.map { ComplianceFormat.duration($0) } ?? "not measured (0)") (proven by a point-in-time recovery, \(named.scenario))"], rawColumns: [3])
+                out += row(["Worst-case RPO with continuous archiving (archive_timeout \(ComplianceFormat.duration(timeout)))", ComplianceFormat.duration(p.worstCaseRPOSeconds), ComplianceFormat.duration(p.inputs.rpoTargetSeconds), verdictCell(p.rpoMeetsTarget), "archive_timeout + archive lag \(p.inputs.archiveLagSeconds.map { ComplianceFormat.duration($0) } ?? "not measured (0)") (proven by a point-in-time recovery to the latest point, \(named.scenario))"], rawColumns: [3])
             } else {
                 out += row(["Worst-case RPO, backups every \(ComplianceFormat.duration(p.inputs.backupIntervalSeconds)) (BACKUP_INTERVAL)", ComplianceFormat.duration(p.worstCaseRPOSeconds), ComplianceFormat.duration(p.inputs.rpoTargetSeconds), verdictCell(p.rpoMeetsTarget), "interval + backup \(ComplianceFormat.duration(p.backupSeconds)) (\(p.backupBasis.rawValue), \(named.scenario)) + copy \(ComplianceFormat.duration(p.inputs.copySeconds ?? 0))\(p.copyTimeAssumed ? " (not configured, counted as 0)" : "")"], rawColumns: [3])
             }

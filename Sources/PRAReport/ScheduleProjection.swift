@@ -16,7 +16,7 @@ import Foundation
 ///   after one backup's snapshot is only safe once the next backup has finished and been copied.
 /// - The longest interval that meets the RPO target = target − backup duration − copy time; when
 ///   that is zero or less, no schedule of full backups can meet the target.
-/// - With continuous archiving proven by the drill (a point-in-time recovery from the WAL
+/// - With continuous archiving proven by the drill (a point-in-time recovery to the latest point from the WAL
 ///   archive), the worst-case RPO is `archive_timeout` + the measured archive lag instead: a
 ///   commit is safe once its WAL segment is switched and archived.
 public struct ScheduleProjection: Sendable, Equatable, Encodable {
@@ -60,7 +60,7 @@ public struct ScheduleProjection: Sendable, Equatable, Encodable {
 
     /// What the backup duration in the worst-case RPO is based on.
     public enum BackupBasis: String, Sendable, Equatable, Encodable {
-        /// Continuous WAL archiving, proven by a point-in-time recovery: no backup duration counts.
+        /// Continuous WAL archiving, proven by a point-in-time recovery to the latest point: no backup duration counts.
         case continuousArchiving = "continuous archiving"
         /// Scaled to `PRODUCTION_DB_SIZE` from the drill's backup throughput.
         case productionSize = "scaled to the production size"
@@ -142,7 +142,7 @@ public struct ScheduleProjection: Sendable, Equatable, Encodable {
             let verdict = rpoMeetsTarget
                 ? "meets the \(target) target, \(ComplianceFormat.margin(inputs.rpoTargetSeconds - worstCaseRPOSeconds))"
                 : "cannot meet the \(target) target; lower archive_timeout"
-            return "Projected worst-case RPO with continuous archiving (proven by a point-in-time recovery in this drill): \(ComplianceFormat.duration(worstCaseRPOSeconds)) (archive_timeout \(ComplianceFormat.duration(timeout)) + \(lag)) — \(verdict)."
+            return "Projected worst-case RPO with continuous archiving (proven by a point-in-time recovery to the latest point in this drill): \(ComplianceFormat.duration(worstCaseRPOSeconds)) (archive_timeout \(ComplianceFormat.duration(timeout)) + \(lag)) — \(verdict)."
         }
         var parts = "Projected worst-case RPO for BACKUP_INTERVAL \(ComplianceFormat.duration(inputs.backupIntervalSeconds)): \(ComplianceFormat.duration(worstCaseRPOSeconds)) (interval + backup \(ComplianceFormat.duration(backupSeconds)) \(backupBasis.rawValue) + copy \(ComplianceFormat.duration(inputs.copySeconds ?? 0))\(copyTimeAssumed ? ", not configured, counted as 0" : ""))"
         if rpoMeetsTarget {

@@ -107,7 +107,7 @@ struct WALArchiveModelTests {
         #expect(RecoveryTarget.parseTime("2026-12-01T14:01:30Z") == Date(timeIntervalSince1970: 1_796_133_690))
         #expect(RecoveryTarget.parseTime("2026-12-01T14:01:30.500+01:00") == Date(timeIntervalSince1970: 1_796_130_090.5))
         #expect(RecoveryTarget.parseTime("yesterday") == nil)
-        #expect(RecoveryTarget.postgresFormat(Date(timeIntervalSince1970: 1_796_133_690.25)) == "2026-12-01 14:01:30.250+00")
+        #expect(RecoveryTarget.postgresFormat(Date(timeIntervalSince1970: 1_796_133_690.25)) == "2026-12-01 14:01:30.250000+00")
         #expect(PointInTimeRestoreOperation.parsePostgresTimestamp("2026-12-01 14:01:30.25+00") == Date(timeIntervalSince1970: 1_796_133_690.25))
     }
 

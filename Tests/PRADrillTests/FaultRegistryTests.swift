@@ -107,4 +107,20 @@ struct FaultRegistryTests {
         let entries = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
         #expect(entries.compactMap { $0["name"] as? String } == FaultRegistry.names)
     }
+
+    @Test("pra drill faults --check confirms each kind that can run here and counts them; a kind that is never injected is undone when the scenario ends")
+    func checkConfirms() throws {
+        let run = try PraBinary.run(["drill", "faults", "--check"], environment: ProcessInfo.processInfo.environment)
+        #expect(run.exitCode == 0, "\(run.stderr)")
+        let blocks = run.stdout.components(separatedBy: "\n\n")
+        for kind in FaultRegistry.all {
+            let block = try #require(blocks.first { $0.hasPrefix(kind.name + "\n") || $0.contains("\n" + kind.name + "\n  ") }, "\(kind.name) not listed")
+            #expect(block.contains("  available here: yes") || block.contains("  unavailable here: "), "\(kind.name): no verdict\n\(block)")
+        }
+        #expect(run.stdout.contains("fault kinds can run on this machine"), "\(run.stdout.suffix(300))")
+        let plain = try PraBinary.run(["drill", "faults"], environment: ProcessInfo.processInfo.environment)
+        #expect(!plain.stdout.contains("available here"))
+        let s3 = try #require(plain.stdout.components(separatedBy: "\n\n").first { $0.hasPrefix("s3-target\n") })
+        #expect(s3.contains("never injected") && s3.contains("undone: when the scenario ends"), "\(s3)")
+    }
 }

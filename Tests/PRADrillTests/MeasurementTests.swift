@@ -81,4 +81,57 @@ struct MeasurementTests {
         let table = DrillRunner.summaryTable(DrillRunResult(runID: "r", toolVersion: "t", host: "h", startedAt: Date(), finishedAt: Date(), seconds: 1, scenarios: [result]))
         #expect(table.contains("projections (not measurements)"))
     }
+
+    @Test("each recovery step measures and judges its own RTO and RPO; the scenario's headline values are the first recovery's (issue 25, item 2)")
+    func perStepMeasurement() throws {
+        let result = DrillHarness.run(try DrillHarness.parse("""
+            name: t-per-step
+            workload: {heartbeats_per_second: 20}
+            steps:
+              - wait: 0.5s
+              - backup: {}
+                expect: {outcome: success, message_contains: "backup complete: "}
+              - wait: 1s
+              - disaster: drop-database
+              - restore: {target_db: first_copy}
+                expect: {outcome: success, rto_max: 3s, rpo_min: 1s}
+              - wait: 3s
+              - restore: {target_db: second_copy}
+                expect: {outcome: success, rto_max: 3s}
+            """))
+        let first = result.steps[4], second = result.steps[6]
+        let firstRTO = try #require(first.rtoSeconds), secondRTO = try #require(second.rtoSeconds)
+        #expect(secondRTO >= firstRTO + 3, "the second restore's RTO \(secondRTO) includes the 3 s wait after the first's \(firstRTO)")
+        #expect(first.rpoSeconds != nil && second.rpoSeconds != nil)
+        #expect(result.measurement.rtoSeconds == firstRTO, "the headline RTO is the first recovery's")
+        #expect(result.checks.first { $0.name == "step 5 restore: RTO at most" }?.passed == true, "\(DrillHarness.failures(result))")
+        // Judged against its own RTO (over 3 s), not the first restore's.
+        let late = try #require(result.checks.first { $0.name == "step 7 restore: RTO at most" })
+        #expect(!late.passed, "step 7's RTO bound was judged against another step's measurement: \(late.actual ?? "")")
+        // message_contains also sees the human lines the command prints without --json (item 5).
+        #expect(result.checks.first { $0.name == "step 2 backup: message contains \"backup complete: \"" }?.passed == true)
+        #expect(result.steps[1].messages?.first?.hasPrefix("backup complete: ") == true)
+    }
+
+    @Test("a point-in-time recovery to an earlier mark proves no continuous-archiving RPO: no 'proven' projection (issue 25, item 8)")
+    func markRecoveryProvesNothing() throws {
+        let result = DrillHarness.run(try DrillHarness.parse("""
+            name: t-mark-only
+            archiving: {archive_timeout: 1s}
+            workload: {heartbeats_per_second: 20}
+            steps:
+              - backup: {kind: base}
+              - wait: 1s
+              - mark: early
+              - wait: 2s
+              - disaster: lose-cluster
+              - restore: {pitr: early}
+                expect: {outcome: success, rpo_min: 1.5s}
+            """))
+        #expect(result.verdict == .passed, "\(DrillHarness.failures(result))")
+        let projections = try #require(result.measurement.projections)
+        #expect(projections.archiveTimeoutSeconds == nil, "continuous archiving claimed as proven by a recovery to an early mark")
+        let table = DrillRunner.summaryTable(DrillRunResult(runID: "r", toolVersion: "t", host: "h", startedAt: Date(), finishedAt: Date(), seconds: 1, scenarios: [result]))
+        #expect(!table.contains("proven"), "\(table)")
+    }
 }

@@ -54,6 +54,25 @@ struct PointInTimeScenarioTests {
         #expect(PointInTimeTarget(anchor: .mark("x"), offset: -2).description == "mark x - 2.0s")
     }
 
+    @Test("bad-transaction needs no CRITICAL_TABLES and takes the table to empty; archive: complete/absent on a base backup")
+    func badTransactionTableAndBaseArchive() throws {
+        let scenario = try parse("""
+            name: t
+            archiving: {archive_timeout: 1s}
+            steps:
+              - backup: {kind: base}
+                expect: {outcome: success, archive: complete}
+              - backup: {kind: base}
+                expect: {archive: absent}
+              - disaster: bad-transaction
+              - disaster: {kind: bad-transaction, table: public.receipts}
+            """)
+        #expect(scenario.steps[0].expect.archive == .complete)
+        #expect(scenario.steps[1].expect.archive == .absent)
+        #expect(scenario.steps[2].action == .disaster(.badTransaction))
+        #expect(scenario.steps[3].action == .disaster(.badTransaction, table: "public.receipts"))
+    }
+
     static let invalid: [(label: String, yaml: String, key: String, fragment: String)] = [
         ("base backup without archiving", "name: t\nsteps:\n  - backup: {kind: base}\n", "steps[1]", "needs continuous archiving"),
         ("unknown backup kind", "name: t\nsteps:\n  - backup: {kind: differential}\n", "steps[1].backup.kind", "unknown backup kind \"differential\" (known: full, base, incremental)"),
@@ -65,7 +84,11 @@ struct PointInTimeScenarioTests {
         ("offset on latest", "name: t\narchiving: {archive_timeout: 1s}\nsteps:\n  - backup: {kind: base}\n  - restore: {pitr: latest, offset: -1s}\n", "steps[2].restore.offset", "pitr: latest has none"),
         ("offset without pitr", "name: t\nsteps:\n  - backup: {}\n  - restore: {offset: -1s}\n", "steps[2].restore.offset", "offset needs pitr"),
         ("rows_back without a bad transaction", "name: t\narchiving: {archive_timeout: 1s}\nsteps:\n  - backup: {kind: base}\n  - disaster: lose-cluster\n  - restore: {pitr: latest}\n    expect: {rows_back: true}\n", "steps[3]", "expect.rows_back needs a bad-transaction disaster"),
-        ("bad-transaction without CRITICAL_TABLES", "name: t\nsteps:\n  - backup: {}\n  - disaster: bad-transaction\n", "steps[2]", "set env: {CRITICAL_TABLES: ...}"),
+        ("a table on another disaster", "name: t\nsteps:\n  - backup: {}\n  - disaster: {kind: drop-database, table: receipts}\n", "steps[2].disaster.table", "drop-database takes none"),
+        ("a table that is no table name", "name: t\nsteps:\n  - backup: {}\n  - disaster: {kind: bad-transaction, table: a.b.c}\n", "steps[2].disaster.table", "a table name or schema.table"),
+        ("an incremental backup before any base backup", "name: t\narchiving: {archive_timeout: 1s}\nsteps:\n  - backup: {kind: incremental}\n  - backup: {kind: base}\n", "steps[1]", "put a backup: {kind: base} step before it"),
+        ("a selector with only a base backup before it", "name: t\narchiving: {archive_timeout: 1s}\nsteps:\n  - backup: {kind: base}\n  - verify: {archive: newest}\n", "steps[2]", "base backups are not archives a selector picks"),
+        ("archive on an incremental backup", "name: t\narchiving: {archive_timeout: 1s}\nsteps:\n  - backup: {kind: base}\n  - backup: {kind: incremental}\n    expect: {archive: complete}\n", "steps[2].expect.archive", "unknown key"),
         ("a mark defined twice", "name: t\nsteps:\n  - mark: a\n  - mark: a\n  - backup: {}\n", "steps[2]", "mark a is already defined"),
         ("a reserved mark name", "name: t\nsteps:\n  - mark: latest\n", "steps[1].mark", "other than latest and disaster"),
         ("a WAL fault without archiving", "name: t\nsteps:\n  - backup: {}\n  - fault: {kind: corrupt-wal-segment}\n", "steps[2]", "corrupt-wal-segment needs continuous archiving"),

@@ -431,9 +431,17 @@ struct ScenarioLoaderTests {
 
     @Test("durations and sizes", arguments: [
         ("0.5s", 0.5), ("30s", 30), ("5m", 300), ("1h", 3600), ("1h30m", 5400), ("2d", 172_800), ("45", 45), ("1.5m", 90),
+        ("500ms", 0.5), ("250MS", 0.25), ("1s500ms", 1.5), ("2m30s", 150),
     ])
     func durations(_ text: String, _ seconds: Double) {
         #expect(DurationParser.seconds(text) == seconds)
+    }
+
+    @Test("durations print so that a small bound stays readable: ms under a tenth of a second", arguments: [
+        (0.001, "1ms"), (0.05, "50ms"), (0.0004, "0.40ms"), (0.5, "0.5s"), (0, "0.0s"), (42, "42s"),
+    ])
+    func durationFormat(_ seconds: Double, _ text: String) {
+        #expect(DurationParser.format(seconds) == text)
     }
 
     @Test("sizes are powers of 1024", arguments: [
@@ -446,7 +454,7 @@ struct ScenarioLoaderTests {
 
     @Test("not durations, not sizes")
     func badDurationsAndSizes() {
-        for text in ["", "soon", "-5", "5x", "1.2.3s", "s"] {
+        for text in ["", "soon", "-5", "5x", "1.2.3s", "s", "ms", "5sm"] {
             #expect(DurationParser.seconds(text) == nil, "duration \(text)")
         }
         for text in ["", "big", "-1", "1e3", "64 KiBs", "1PB"] {
@@ -535,11 +543,11 @@ private let invalidCases: [ScenarioLoaderInvalidCase] = [
     ScenarioLoaderInvalidCase(label: "disk-full injected into restore", yaml: document("  - backup: {}\n  - restore: {}\n    inject: {kind: disk-full}\n"), line: 4, key: "steps[2]", fragment: "disk-full can be injected into backup steps only"),
     ScenarioLoaderInvalidCase(label: "after_bytes on a restore", yaml: document("  - backup: {}\n  - restore: {}\n    inject: {kind: kill-connections, after_bytes: 1MiB}\n"), line: 4, key: "steps[2]", fragment: "after_bytes counts the archive a backup writes"),
     ScenarioLoaderInvalidCase(label: "after_bytes on a status step", yaml: document("  - status: {}\n    inject: {kind: crash-server, after_bytes: 1}\n"), line: 3, key: "steps[1]", fragment: "use after: DURATION for status steps"),
-    ScenarioLoaderInvalidCase(label: "restore before any backup", yaml: document("  - restore: {}\n  - backup: {}\n"), line: 3, key: "steps[1]", fragment: "restore refers to the newest archive, but only 0 backup step(s) come before it"),
+    ScenarioLoaderInvalidCase(label: "restore before any backup", yaml: document("  - restore: {}\n  - backup: {}\n"), line: 3, key: "steps[1]", fragment: "restore refers to the newest archive, but only 0 full backup step(s) (backup: {}) come before it"),
     ScenarioLoaderInvalidCase(label: "verify --all before any backup", yaml: document("  - verify: {}\n"), line: 3, key: "steps[1]", fragment: "verify refers to the archives, but no backup step comes before it"),
     ScenarioLoaderInvalidCase(label: "corrupt-archive before any backup", yaml: document("  - wait: 1s\n  - fault: {kind: corrupt-archive, mode: truncate}\n"), line: 4, key: "steps[2]", fragment: "corrupt-archive refers to the newest archive, but only 0"),
     ScenarioLoaderInvalidCase(label: "injected corrupt-archive before any backup", yaml: document("  - status: {}\n    inject: {kind: corrupt-archive, mode: alter-manifest}\n"), line: 3, key: "steps[1]", fragment: "corrupt-archive refers to the newest archive, but only 0"),
-    ScenarioLoaderInvalidCase(label: "previous with only one backup before", yaml: document("  - backup: {}\n  - restore: {archive: previous}\n"), line: 4, key: "steps[2]", fragment: "restore refers to the previous archive, but only 1 backup step(s)"),
+    ScenarioLoaderInvalidCase(label: "previous with only one backup before", yaml: document("  - backup: {}\n  - restore: {archive: previous}\n"), line: 4, key: "steps[2]", fragment: "restore refers to the previous archive, but only 1 full backup step(s)"),
     ScenarioLoaderInvalidCase(label: "archive index beyond the backups", yaml: document("  - backup: {}\n  - backup: {}\n  - verify: {archive: 2}\n"), line: 5, key: "steps[3]", fragment: "verify refers to the #2 archive, but only 2"),
     ScenarioLoaderInvalidCase(label: "used_backup previous with one backup", yaml: document("  - backup: {}\n  - restore: {}\n    expect: {used_backup: previous}\n"), line: 4, key: "steps[2]", fragment: "expect.used_backup refers to the previous archive"),
     ScenarioLoaderInvalidCase(label: "rto_max without a disaster", yaml: document("  - backup: {}\n  - restore: {}\n    expect: {rto_max: 5m}\n"), line: 4, key: "steps[2]", fragment: "need a disaster step before this restore"),
@@ -747,6 +755,19 @@ extension ScenarioLoaderTests {
             for (index, yaml) in scenarios.enumerated() {
                 #expect(throws: Never.self, "example \(index + 1)") { try ScenarioLoader().parse(yaml, file: "docs/scenarios.md#\(index + 1)") }
             }
+        }
+
+        @Test("pra drill new --directory: the template names the file where it was written, and its commented point-in-time steps validate")
+        func templateForDirectory() throws {
+            let text = ScenarioTemplate.text(name: "x", path: "/srv/drills/x.yaml")
+            #expect(text.contains("pra drill validate /srv/drills/x.yaml") && text.contains("pra drill run /srv/drills/x.yaml"))
+            #expect(!text.contains("scenarios/x.yaml"))
+            let lines = text.components(separatedBy: "\n")
+            let start = try #require(lines.firstIndex { $0.hasPrefix("# Point-in-time recovery instead") })
+            let steps = lines[start...].filter { $0.hasPrefix("#   - ") || $0.hasPrefix("#     ") }.map { String($0.dropFirst(2)) }
+            #expect(steps.count >= 6)
+            let scenario = try ScenarioLoader().parse("name: x\narchiving: {archive_timeout: 1s}\nworkload: {heartbeats_per_second: 20}\nsteps:\n" + steps.joined(separator: "\n") + "\n", file: "x.yaml")
+            #expect(scenario.steps.last?.expect.rowsBack == true)
         }
 
         @Test("the pra drill new template loads", arguments: ["replica-lag", "my_drill.v2"])

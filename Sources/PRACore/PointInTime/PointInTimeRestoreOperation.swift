@@ -106,8 +106,13 @@ public struct PointInTimeRestoreOperation {
             return finish()
         }
 
-        phases.begin("choose backup")
         let archive = WALArchive(backupDirectory: backupDirectory)
+        if ArchiveCatchUp.isNeeded(for: request.target, newestArchivedAt: archive.files().map(\.archivedAt).max()) {
+            phases.begin("switch WAL")
+            progress?.announce("switching WAL on the server and waiting until it is archived")
+            result.checks.append(ArchiveCatchUp(configuration: configuration).run())
+        }
+        phases.begin("choose backup")
         let identity = try? archive.identity()
         let all = BaseBackupCatalogue(directory: backupDirectory).complete.filter { entry in
             identity.map { entry.manifest?.systemIdentifier == $0.systemIdentifier } ?? true
@@ -219,7 +224,13 @@ public struct PointInTimeRestoreOperation {
                 if failure.targetNotReached {
                     let latest = Self.lastReplayedTime(in: control.logLines()) ?? continuity.lastContiguous?.archivedAt
                     let reachable = latest.map { "; the latest point it can reach is about \(RecoveryTarget.format($0)) (rerun with --target-time at or before it, or without a target)" } ?? ""
-                    message = "the WAL needed to reach \(request.target) is not in the archive: segment \(missing?.text ?? "?") is missing\(reachable)"
+                    let redoDone = Self.value(after: "redo done at ", in: control.logLines()).flatMap { LogSequenceNumber(String($0.prefix { !$0.isWhitespace })) }
+                    if let unrestorable = UnrestorableSegment.name(in: control.logLines())
+                        ?? UnrestorableSegment.stoppedBefore(redoDone: redoDone, lastContiguous: continuity.lastContiguous?.name, segmentSize: segmentSize)?.text {
+                        message = "the WAL needed to reach \(request.target) could not be replayed: archived segment \(unrestorable) is corrupt or unreadable (pra wal get refused it; its line in the server log says why)\(reachable)"
+                    } else {
+                        message = "the WAL needed to reach \(request.target) is not in the archive: segment \(missing?.text ?? "?") is missing\(reachable)"
+                    }
                 }
                 return fail("recover", message + " (server log: \(control.logTail(lines: 3)))")
             } catch {

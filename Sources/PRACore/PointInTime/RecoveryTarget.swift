@@ -30,37 +30,24 @@ public enum RecoveryTarget: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// ISO 8601 with milliseconds and offset: what PostgreSQL reads as a timestamptz.
-    static func format(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
+    /// ISO 8601 in UTC with microseconds (`2026-12-06T18:00:55.702249Z`): how a target is echoed.
+    public static func format(_ date: Date) -> String {
+        TimestampText.utc(date, separator: "T") + "Z"
     }
 
-    /// `2026-12-01 14:01:30.250+00`: the timestamptz form `recovery_target_time` accepts.
+    /// `2026-12-01 14:01:30.250000+00`: the timestamptz form `recovery_target_time` accepts,
+    /// with microseconds (PostgreSQL's own precision), so a target copied from `select now()`
+    /// is not moved.
     static func postgresFormat(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss.SSS"
-        return formatter.string(from: date) + "+00"
+        TimestampText.utc(date, separator: " ") + "+00"
     }
 
-    /// Parses `--target-time`: ISO 8601 (`2026-12-01T14:01:30Z`, with an offset or fractions),
-    /// or `YYYY-MM-DD HH:MM:SS` in the machine's time zone (what `date` prints to the operator).
+    /// Parses `--target-time` and scenario marks: what `select now()`, the server log and
+    /// `recovery_target_time` print (`2026-12-06 18:00:55.702249+00`, `... UTC`), ISO 8601
+    /// (`2026-12-01T14:01:30Z`, `+01:00` offsets, fractional seconds), or
+    /// `YYYY-MM-DD HH:MM[:SS[.fraction]]` without a zone: the machine's time zone (what `date`
+    /// prints to the operator).
     public static func parseTime(_ text: String) -> Date? {
-        for options: ISO8601DateFormatter.Options in [[.withInternetDateTime, .withFractionalSeconds], [.withInternetDateTime]] {
-            let formatter = ISO8601DateFormatter()
-            formatter.formatOptions = options
-            if let date = formatter.date(from: text) { return date }
-        }
-        let local = DateFormatter()
-        local.locale = Locale(identifier: "en_US_POSIX")
-        local.timeZone = TimeZone.current
-        for format in ["yyyy-MM-dd HH:mm:ss.SSS", "yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ss"] {
-            local.dateFormat = format
-            if let date = local.date(from: text) { return date }
-        }
-        return nil
+        TimestampText.parse(text)
     }
 }

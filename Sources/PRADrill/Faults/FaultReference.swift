@@ -23,7 +23,8 @@ public struct FaultReference: Sendable, Encodable {
         parameters = kind.parameters
         allowedSteps = kind.allowedSteps
         timing = kind.timing
-        undo = kind.undo.explanation
+        // A kind that is only ever a step of its own (s3-target) is undone when the scenario ends.
+        undo = kind.undo == .afterStep && !kind.allowedSteps.contains(where: \.runsPra) ? "when the scenario ends" : kind.undo.explanation
         requirement = kind.requirement
         unavailableHere = probeAvailability ? kind.unavailableReason() : nil
     }

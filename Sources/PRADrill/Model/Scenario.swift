@@ -108,8 +108,9 @@ public enum StepAction: Sendable, Equatable {
     case mark(String)
     /// Apply a fault now; it stays until the scenario ends or another fault reverts it.
     case fault(Fault)
-    /// Inject the disaster: starts the RTO clock and fixes the RPO reference time.
-    case disaster(DisasterKind)
+    /// Inject the disaster: starts the RTO clock and fixes the RPO reference time. `table`:
+    /// the table a `bad-transaction` empties (`nil`: chosen at run time, see ``DisasterInjector``).
+    case disaster(DisasterKind, table: String? = nil)
     /// Sleep.
     case wait(seconds: Double)
 
@@ -141,8 +142,9 @@ public enum DisasterKind: String, Sendable, Equatable, CaseIterable {
     /// The whole site: lose-cluster, and the local backup directory is deleted too; only the
     /// off-site copies (REMOTE_TARGET) remain.
     case loseSite = "lose-site"
-    /// A bad transaction with the server still up: every row of the first `CRITICAL_TABLES`
-    /// table deleted at a recorded moment.
+    /// A bad transaction with the server still up: every row of one table deleted at a
+    /// recorded moment (the step's `table`, else the first `CRITICAL_TABLES` table that no
+    /// foreign key references, else the largest such table of the database).
     case badTransaction = "bad-transaction"
 }
 

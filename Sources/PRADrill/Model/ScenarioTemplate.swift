@@ -1,11 +1,13 @@
 /// The commented scenario `pra drill new NAME` writes; it runs as it is.
 public enum ScenarioTemplate {
-    public static func text(name: String) -> String {
-        """
+    /// - Parameter path: where it is written (`pra drill new --directory DIR`), for the commands it names.
+    public static func text(name: String, path: String? = nil) -> String {
+        let path = path ?? "scenarios/\(name).yaml"
+        return """
         # Drill scenario: \(name)
         # Runs on a scratch PostgreSQL seeded with the fixture. Reference: docs/scenarios.md
-        # Check it with:  pra drill validate scenarios/\(name).yaml
-        # Run it with:    pra drill run scenarios/\(name).yaml
+        # Check it with:  pra drill validate \(path)
+        # Run it with:    pra drill run \(path)
 
         name: \(name)
         description: Full backup, the database is dropped, restore the latest backup; RTO and RPO measured.
@@ -46,6 +48,17 @@ public enum ScenarioTemplate {
               used_backup: newest
               rto_max: 5m
               rpo_max: 30s
+
+        # Point-in-time recovery instead (undo a bad DELETE): add at the top level
+        #   archiving: {archive_timeout: 1s}
+        # and use these steps (the akig tables no foreign key references, such as receipts,
+        # ledger_entries, audit_log, can be emptied; see docs/scenarios.md, Disasters):
+        #   - backup: {kind: base}
+        #     expect: {outcome: success, archive: complete}
+        #   - wait: 2s
+        #   - disaster: {kind: bad-transaction, table: receipts}
+        #   - restore: {pitr: disaster}          # or {pitr: latest}, or a mark: {pitr: NAME, offset: -1s}
+        #     expect: {outcome: success, rows_back: true, rto_max: 5m, rpo_max: 1s}
 
         """
     }

@@ -24,7 +24,8 @@ struct StepOrderValidator {
                 case .index(let value): needed = value + 1
                 }
                 if backups < needed {
-                    throw fail("\(what) refers to the \(selector) archive, but only \(backups) backup step(s) come before it")
+                    // Selectors pick logical archives (backup: {} / kind: full); base backups are recovered with restore: {pitr: ...}.
+                    throw fail("\(what) refers to the \(selector) archive, but only \(backups) full backup step(s) (backup: {}) come before it" + (baseBackups > 0 ? "; base backups are not archives a selector picks (recover them with restore: {pitr: ...})" : ""))
                 }
             }
             func needArchiving(_ what: String) throws(ScenarioError) {
@@ -49,6 +50,7 @@ struct StepOrderValidator {
                 baseBackups += 1
             case .incrementalBackup:
                 try needArchiving("backup kind incremental")
+                if baseBackups == 0 { throw fail("backup kind incremental makes WAL safe after a base backup: put a backup: {kind: base} step before it") }
             case .pointInTimeRestore(let target):
                 try needArchiving("restore pitr")
                 if baseBackups == 0 { throw fail("restore pitr needs a backup: {kind: base} step before it") }
@@ -84,16 +86,11 @@ struct StepOrderValidator {
                     throw fail("\(fault.kind) acts on a running step: inject it into a \(StepKind.listed(kind.allowedSteps, conjunction: "or")) step")
                 }
                 for archive in fault.implementation.archives { try needBackups(archive, what: fault.kind) }
-            case .disaster(let kind):
+            case .disaster(let kind, _):
                 if backups + baseBackups == 0 {
                     throw fail("a disaster before any backup step leaves nothing to recover from")
                 }
-                if kind == .badTransaction {
-                    guard let tables = scenario.environment["CRITICAL_TABLES"], !tables.isEmpty else {
-                        throw fail("bad-transaction deletes the rows of the first CRITICAL_TABLES table: set env: {CRITICAL_TABLES: ...} in the scenario")
-                    }
-                    badTransaction = true
-                }
+                if kind == .badTransaction { badTransaction = true }
                 disaster = true
             case .status, .wait:
                 break

@@ -88,14 +88,26 @@ struct StepReader {
             return .fault(try fault(node, key: path, extraKeys: []).fault)
         case .disaster:
             var kindNode = node
+            var tableNode: Node?
             if case .mapping = node {
-                kindNode = try reader.mapping(node, key: path, allowed: ["kind"]).required("kind")
+                let map = try reader.mapping(node, key: path, allowed: ["kind", "table"])
+                kindNode = try map.required("kind")
+                tableNode = map.node("table")
             }
             let text = try reader.string(kindNode, key: path)
             guard let kind = DisasterKind(rawValue: text) else {
                 throw reader.error(kindNode, path, "unknown disaster \"\(text)\"\(ClosestMatch.hint(for: text, among: DisasterKind.allCases.map(\.rawValue))) (known: \(DisasterKind.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
-            return .disaster(kind)
+            guard let tableNode else { return .disaster(kind) }
+            guard kind == .badTransaction else {
+                throw reader.error(tableNode, "\(path).table", "table is the table a bad-transaction empties; \(kind.rawValue) takes none")
+            }
+            let table = try reader.string(tableNode, key: "\(path).table")
+            let parts = table.split(separator: ".", omittingEmptySubsequences: false)
+            guard (1...2).contains(parts.count), parts.allSatisfy({ !$0.isEmpty }) else {
+                throw reader.error(tableNode, "\(path).table", "must be a table name or schema.table, e.g. receipts")
+            }
+            return .disaster(kind, table: table)
         case .wait:
             return .wait(seconds: try reader.duration(node, key: path))
         case .mark:
@@ -147,7 +159,8 @@ struct StepReader {
         var allowed: [String]
         switch action {
         case .backup: allowed = ["archive", "earlier_backups"]
-        case .baseBackup, .incrementalBackup: allowed = []
+        case .baseBackup: allowed = ["archive"]
+        case .incrementalBackup: allowed = []
         case .verify: allowed = ["earlier_backups"]
         case .restore: allowed = ["rows_match_manifest", "used_backup", "rto_max", "rpo_max", "rpo_min", "earlier_backups"]
         case .pointInTimeRestore: allowed = ["rows_back", "rto_max", "rpo_max", "rpo_min"]

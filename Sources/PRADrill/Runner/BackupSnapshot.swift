@@ -8,11 +8,19 @@ struct BackupSnapshot {
     let files: Set<String>
     let complete: [BackupCatalogue.Entry]
     let digests: [String: String]
+    /// Where base backups live, its files and the archive paths of its complete base backups.
+    let baseDirectory: String
+    let baseFiles: Set<String>
+    let completeBase: Set<String>
 
     init(directory: String, digests wanted: Bool) {
         self.directory = directory
         files = Set((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
         complete = BackupCatalogue(directory: directory).complete
+        let base = BaseBackupCatalogue(directory: directory)
+        baseDirectory = base.directory
+        baseFiles = Set((try? FileManager.default.contentsOfDirectory(atPath: base.directory)) ?? [])
+        completeBase = Set(base.complete.map(\.archivePath))
         var digests: [String: String] = [:]
         if wanted {
             for entry in complete {

@@ -148,7 +148,7 @@ public struct DrillRunner {
         if let projected {
             var line = "projections (not measurements): worst-case RPO \(projected.worstCaseRPOSeconds.map { DurationParser.format($0) } ?? "-") for BACKUP_INTERVAL \(DurationParser.format(projected.backupIntervalSeconds))"
             if let archiving = run.scenarios.compactMap({ $0.measurement.projections }).filter({ $0.continuousArchivingRPOSeconds != nil }).max(by: { $0.continuousArchivingRPOSeconds! < $1.continuousArchivingRPOSeconds! }) {
-                line += "; with continuous archiving (proven by a point-in-time recovery): worst-case RPO \(DurationParser.format(archiving.continuousArchivingRPOSeconds!)) (archive_timeout \(DurationParser.format(archiving.archiveTimeoutSeconds!)) + archive lag \(archiving.archiveLagSeconds.map { DurationParser.format($0) } ?? "not measured"))"
+                line += "; with continuous archiving (proven by a point-in-time recovery to the latest point): worst-case RPO \(DurationParser.format(archiving.continuousArchivingRPOSeconds!)) (archive_timeout \(DurationParser.format(archiving.archiveTimeoutSeconds!)) + archive lag \(archiving.archiveLagSeconds.map { DurationParser.format($0) } ?? "not measured"))"
             }
             if let rto = run.scenarios.compactMap({ $0.measurement.projections?.projectedRTOSeconds }).max(), let size = projected.productionDatabaseBytes {
                 line += "; RTO at PRODUCTION_DB_SIZE \(ByteCount.format(UInt64(size))): \(DurationParser.format(rto))"

@@ -4,7 +4,7 @@ import PRADrillResults
 
 extension ScenarioRunner {
     /// Checks a `pra` step's expectations against what it did.
-    func judge(_ step: Step, label: String, child: PraChild.Result, before: BackupSnapshot, context: ScenarioContext) -> [CheckResult] {
+    func judge(_ step: Step, label: String, child: PraChild.Result, messages: [String] = [], before: BackupSnapshot, context: ScenarioContext) -> [CheckResult] {
         let expect = step.expect
         var checks: [CheckResult] = []
         let seconds = child.seconds
@@ -24,11 +24,25 @@ extension ScenarioRunner {
         if let limit = expect.secondsMax {
             check("answered in time", seconds <= limit, expected: "≤ \(DurationParser.format(limit))", actual: DurationParser.format(seconds))
         }
-        let output = child.stderr + child.stdout
+        // stderr, the --json document, and the human-readable lines the command prints without --json.
+        let output = ([child.stderr, child.stdout] + messages).joined(separator: "\n")
         for text in expect.messageContains {
             check("message contains \"\(text)\"", output.contains(text), expected: "output containing \"\(text)\"", actual: child.errorLine ?? String(output.suffix(200)))
         }
-        if let state = expect.archive {
+        if let state = expect.archive, step.action == .baseBackup {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: before.baseDirectory)) ?? []
+            let partial = names.filter { $0.hasSuffix(".partial") }
+            let newArchives = names.filter { BackupArchiveName(fileName: $0, kind: .base) != nil && !before.baseFiles.contains($0) }
+            let newComplete = BaseBackupCatalogue(directory: context.backupDirectory).complete.filter { !before.completeBase.contains($0.archivePath) }
+            switch state {
+            case .complete:
+                check("archive complete", newComplete.count == 1 && partial.isEmpty, expected: "one new complete base backup with its manifests",
+                      actual: "\(newComplete.count) new complete base backup(s)" + (partial.isEmpty ? "" : ", partial file(s) \(partial.joined(separator: ", "))"))
+            case .absent:
+                check("archive absent", newArchives.isEmpty && partial.isEmpty, expected: "no new base backup file and no partial file",
+                      actual: newArchives.isEmpty && partial.isEmpty ? "none" : (newArchives + partial).joined(separator: ", "))
+            }
+        } else if let state = expect.archive {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: context.backupDirectory)) ?? []
             let partial = names.filter { $0.hasSuffix(".partial") }
             let newArchives = names.filter { $0.hasSuffix(BackupArchiveName.suffix) && !before.files.contains($0) }
@@ -66,23 +80,24 @@ extension ScenarioRunner {
         return checks
     }
 
-    /// Checks a restore's RTO/RPO bounds against what was measured.
-    func judgeMeasurement(_ expect: Expectations, label: String, rto: Double?, rpo: Double?) -> [CheckResult] {
+    /// Checks a recovery step's RTO/RPO bounds against what this step measured: a step that
+    /// did not recover has no measurement, whatever an earlier recovery measured.
+    func judgeMeasurement(_ expect: Expectations, label: String, measured: RecoveryMeasurement?) -> [CheckResult] {
         var checks: [CheckResult] = []
         func bound(_ what: String, _ value: Double?, _ limit: Double?, atMost: Bool) {
             guard let limit else { return }
             let expected = (atMost ? "≤ " : "≥ ") + DurationParser.format(limit)
             guard let value else {
-                checks.append(CheckResult(name: "\(label): \(what)", passed: false, expected: expected, actual: "not measured", message: "expected \(expected), got no measurement"))
+                let why = measured == nil ? "not measured: this step did not recover the database" : "not measured"
+                checks.append(CheckResult(name: "\(label): \(what)", passed: false, expected: expected, actual: why, message: "expected \(expected), got no measurement (\(why))"))
                 return
             }
             let passed = atMost ? value <= limit : value >= limit
             checks.append(CheckResult(name: "\(label): \(what)", passed: passed, expected: expected, actual: DurationParser.format(value), message: passed ? nil : "expected \(expected), got \(DurationParser.format(value))"))
         }
-        bound("RTO at most", rto, expect.rtoMax, atMost: true)
-        bound("RPO at most", rpo, expect.rpoMax, atMost: true)
-        bound("RPO at least", rpo, expect.rpoMin, atMost: false)
+        bound("RTO at most", measured?.rto, expect.rtoMax, atMost: true)
+        bound("RPO at most", measured?.rpo, expect.rpoMax, atMost: true)
+        bound("RPO at least", measured?.rpo, expect.rpoMin, atMost: false)
         return checks
     }
 }
-

@@ -34,11 +34,17 @@ struct DrillFaults: ParsableCommand {
             Terminal.output(JSONCoding.document(references))
             return
         }
-        Terminal.output(references.map(Self.text).joined(separator: "\n"))
+        Terminal.output(references.map { Self.text($0, checked: check) }.joined(separator: "\n"))
+        if check {
+            let unavailable = references.filter { $0.unavailableHere != nil }
+            Terminal.output("\n" + (unavailable.isEmpty
+                ? "all \(references.count) fault kinds can run on this machine\n"
+                : "\(references.count - unavailable.count) of \(references.count) fault kinds can run on this machine; unavailable here: \(unavailable.map(\.name).joined(separator: ", ")) (scenarios using them are skipped)\n"))
+        }
     }
 
     /// One kind, as a block of indented lines.
-    static func text(_ reference: FaultReference) -> String {
+    static func text(_ reference: FaultReference, checked: Bool = false) -> String {
         var lines = [reference.name, "  " + reference.summary]
         let injectable = reference.allowedSteps.filter(\.runsPra).map(\.rawValue)
         if injectable.isEmpty {
@@ -51,7 +57,11 @@ struct DrillFaults: ParsableCommand {
         lines.append("  strikes: " + reference.timing.explanation)
         lines.append("  undone: " + reference.undo)
         if let requirement = reference.requirement { lines.append("  needs: " + requirement) }
-        if let unavailable = reference.unavailableHere { lines.append("  unavailable here: " + unavailable) }
+        if let unavailable = reference.unavailableHere {
+            lines.append("  unavailable here: " + unavailable)
+        } else if checked {
+            lines.append("  available here: yes")
+        }
         if reference.parameters.isEmpty {
             lines.append("  parameters: none")
         } else {

@@ -36,7 +36,7 @@ struct DrillNew: ParsableCommand {
         }
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            try DurableFile.write(Data(ScenarioTemplate.text(name: name).utf8), to: path, permissions: 0o644)
+            try DurableFile.write(Data(ScenarioTemplate.text(name: name, path: path).utf8), to: path, permissions: 0o644)
         } catch {
             throw Terminal.fail("cannot write \(path): \(error)", exitCode: 1)
         }

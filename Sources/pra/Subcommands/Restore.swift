@@ -74,7 +74,7 @@ struct Restore: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("--pitr: port of the recovered server (default: a free one).", valueName: "port"))
     var port: Int?
 
-    @Option(name: .long, help: ArgumentHelp("--pitr: recover to this moment: ISO 8601 (2026-12-01T14:01:30Z) or 'YYYY-MM-DD HH:MM:SS' local time.", valueName: "time"))
+    @Option(name: .long, help: ArgumentHelp("--pitr: recover to this moment, as PostgreSQL prints it ('2026-12-01 14:01:30.702249+00', '... UTC'), ISO 8601 (2026-12-01T14:01:30Z, +01:00) or 'YYYY-MM-DD HH:MM:SS' local time.", valueName: "time"))
     var targetTime: String?
 
     @Option(name: .long, help: ArgumentHelp("--pitr: recover to this WAL position (X/Y).", valueName: "lsn"))
@@ -124,7 +124,7 @@ struct Restore: ParsableCommand {
             if file != nil || targetDb != nil { throw ValidationError("--pitr restores a whole cluster into --target-dir; --file and --target-db are for logical restores") }
             if targets.count > 1 { throw ValidationError("give at most one of --target-time, --target-lsn and --target-name") }
             if let targetTime, RecoveryTarget.parseTime(targetTime) == nil {
-                throw ValidationError("--target-time \(targetTime) is not a time: use ISO 8601 (2026-12-01T14:01:30Z) or 'YYYY-MM-DD HH:MM:SS' (local time)")
+                throw ValidationError("--target-time \(targetTime) is not a time: use what select now() prints ('2026-12-01 14:01:30.702249+00'), ISO 8601 (2026-12-01T14:01:30Z) or 'YYYY-MM-DD HH:MM:SS' (local time)")
             }
             if let targetLsn, LogSequenceNumber(targetLsn) == nil { throw ValidationError("--target-lsn \(targetLsn) is not an LSN (X/Y, as 0/3000028)") }
         } else if targetDir != nil || port != nil || !targets.isEmpty || stop || archive || runAs != nil {
@@ -158,6 +158,8 @@ struct Restore: ParsableCommand {
         do {
             if pitr, let targetDir {
                 let request = PointInTimeRestoreOperation.Request(targetDirectory: targetDir, target: recoveryTarget, port: port, force: force, stopAfterChecks: stop, keepArchiving: archive, runAs: runAs)
+                // The moment as understood, in UTC, before anything starts: a misread zone shows here.
+                if case .time = recoveryTarget, !common.quiet { Terminal.info("recovering to \(recoveryTarget) (UTC)") }
                 result = try PointInTimeRestoreOperation(configuration: configuration, progress: json ? nil : common.progress).run(request)
             } else {
                 let maintenance = ConnectionPreflight.restoreMaintenanceDatabase(configuration)
@@ -170,6 +172,7 @@ struct Restore: ParsableCommand {
             Terminal.alert(Alert(kind: .failure, command: "restore", what: "restore refused", location: Terminal.location(configuration), detail: error.description), configuration: configuration)
             throw exit
         }
+        for check in result.checks where check.name == "archive caught up" && !common.quiet { Terminal.info(check.message) }
         for skipped in result.skippedBackups { Terminal.warn("fallback: \(skipped)") }
         for fetched in result.fetchedFromRemote { Terminal.warn("no valid local backup: restoring the remote copy \(fetched)") }
         if let problem = result.reportError { Terminal.warn(problem) }

@@ -86,7 +86,8 @@ public struct RestoreOperation {
         }
         func fail(_ stage: String, _ message: String) -> RestoreResult {
             result.failedStage = stage
-            result.failure = message
+            // A connection broken mid-restore reads the same whichever connection it hit.
+            result.failure = ConnectionLoss.normalized(message)
             return finish()
         }
 

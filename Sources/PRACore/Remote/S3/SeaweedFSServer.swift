@@ -69,7 +69,12 @@ public final class SeaweedFSServer: @unchecked Sendable {
             process.executableURL = URL(fileURLWithPath: weed)
             // The credentials are in the -s3.config file, never in argv. Each bucket is a collection
             // with volumes of its own: -volume.max=0 sizes their number to the free disk.
-            process.arguments = ["server", "-dir=\(data)", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+            // Its log files (weed.INFO, weed.WARNING, weed.ERROR and their targets) and its gRPC
+            // unix sockets go into the server's own directory (removed with it), never TMPDIR.
+            var environment = ProcessInfo.processInfo.environment
+            environment["TMPDIR"] = directory
+            process.environment = environment
+            process.arguments = ["-logdir=\(directory)", "server", "-dir=\(data)", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
                                  "-master.port=\(ports[0])", "-master.port.grpc=\(ports[1])", "-volume.port=\(ports[2])", "-volume.port.grpc=\(ports[3])",
                                  "-filer", "-filer.port=\(ports[4])", "-filer.port.grpc=\(ports[5])",
                                  "-s3", "-s3.port=\(ports[6])", "-s3.port.grpc=\(ports[7])", "-s3.port.iceberg=0", "-s3.port.lance=0",
