@@ -453,14 +453,22 @@ public struct PointInTimeRestoreOperation {
         let tar = ExternalProcess(executable: try SystemProgram.locate("tar", package: "tar"), arguments: ["-x", "-f", "-", "-C", directory, "--no-same-owner", "--no-same-permissions"],
                                   environment: ChildEnvironment.base(), timeout: 6 * 3600, user: user)
         var verdict: VerificationResult?
+        var tarStopped: Error?
         let progress = self.progress
         do {
             let outcome = try tar.run { stdin in
-                let result = try BaseBackupVerifier(phase: "extract").verify(entry, progress: progress) { try stdin.write($0) }
+                let result = try BaseBackupVerifier(phase: "extract").verify(entry, progress: progress) { piece in
+                    // tar stops reading when damaged data reaches it before the verifier can tell
+                    // (the SHA-256 and gzip CRC are known at the end): verification goes on without
+                    // it, so a damaged archive falls back to an older one instead of failing the restore.
+                    guard tarStopped == nil else { return }
+                    do { try stdin.write(piece) } catch { tarStopped = error }
+                }
                 verdict = result
                 if !result.valid { throw InvalidArchive() }
             }
             try tar.check(outcome)
+            if let tarStopped { throw tarStopped }
         } catch let failure as ConsumerFailure where failure.underlying is InvalidArchive {
             if let verdict { return verdict }
         }
