@@ -55,6 +55,15 @@ struct PointInTimeRemoteRestoreTests {
         usleep(1_100_000)
         try server.sql("INSERT INTO pitr_marker (note) SELECT 'after mark' FROM generate_series(1, 11)")
         try server.switchAndWait()
+
+        // --from-remote: the off-site copy even though the local one would do; refused without REMOTE_TARGET.
+        let chosen = server.targetDirectory("pitrs3-fromremote")
+        let fromRemote = try server.pra(["restore", "--pitr", "--from-remote", "--target-dir", chosen, "--stop", "--json"], extra: remote)
+        #expect(fromRemote.exitCode == 0, "\(fromRemote.stdout) \(fromRemote.stderr)")
+        #expect(fromRemote.stdout.contains("\"baseBackupSource\" : \"s3://\(bucket)/pra/\(archive) (off-site)\""), "\(fromRemote.stdout)")
+        #expect(fromRemote.stderr.contains("restoring the off-site copy \(archive)"), "\(fromRemote.stderr)")
+        let noTarget = try server.pra(["restore", "--pitr", "--from-remote", "--target-dir", server.targetDirectory("pitrs3-noremote")])
+        #expect(noTarget.exitCode == 2 && noTarget.stderr.contains("--from-remote needs REMOTE_TARGET"), "\(noTarget.stderr)")
         try Self.deleteLocalBaseBackups(server)
 
         let target = server.targetDirectory("pitrs3-target")

@@ -169,5 +169,9 @@ struct BaseBackupRemoteCopyTests {
         #expect(reread["AWS_SECRET_ACCESS_KEY"] == "it's a secret" && reread.warnings.isEmpty, "\(reread.warnings)")
         file.remove()
         #expect(!FileManager.default.fileExists(atPath: directory))
+        // After a site loss BACKUP_DIR may not exist yet: it is created.
+        let fresh = try RestoreCommandEnvironment.create(configuration: configuration, backupDirectory: backups + "/lost/backups", user: nil)
+        #expect(FileManager.default.fileExists(atPath: fresh.path))
+        fresh.remove()
     }
 }

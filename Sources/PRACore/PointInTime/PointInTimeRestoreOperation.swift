@@ -127,6 +127,9 @@ public struct PointInTimeRestoreOperation {
             // Nothing to restore from is a setup problem (exit 2), not a failed restore: no report, no directory.
             throw OperationFailure(stage: "choose backup", message: "no complete base backup in \(backupDirectory)\(remote.map { " nor on \($0.store.description)" } ?? ""): take one with pra backup --base, which needs the server to archive its WAL (wal_level = replica, archive_mode = on, archive_command = 'pra wal push %p ...': pra schedule print shows the lines)", isUsageError: true)
         }
+        if request.fromRemote && sources.remoteCount == 0 && sources.problems.isEmpty {
+            throw OperationFailure(stage: "choose backup", message: "--from-remote: no complete off-site base backup of this cluster on \(remote?.store.description ?? "REMOTE_TARGET"): pra backup --base copies each base backup there when REMOTE_TARGET is set", isUsageError: true)
+        }
         guard sources.hasMore() else {
             if !sources.problems.isEmpty && (request.fromRemote || all.isEmpty) {
                 return fail("choose backup", "no usable off-site base backup: \(sources.problems.joined(separator: "; "))")
@@ -142,7 +145,12 @@ public struct PointInTimeRestoreOperation {
         } catch {
             throw OperationFailure(stage: "configuration", message: "cannot write the env file for restore_command: \(error)")
         }
-        defer { walEnvironment.remove() }
+        // Removed however the restore ends: returned, thrown, or interrupted (SIGINT/SIGTERM).
+        let walEnvironmentToken = InterruptCleanup.shared.register { walEnvironment.remove() }
+        defer {
+            walEnvironment.remove()
+            InterruptCleanup.shared.unregister(walEnvironmentToken)
+        }
 
         // A backup is chosen before the target is touched; a data directory there is moved aside, never deleted.
         do {

@@ -56,6 +56,12 @@ public struct RestoreCommandEnvironment: Sendable {
             }
             text += "\(name)='\(value)'\n"
         }
+        // After a site loss BACKUP_DIR may not exist yet: created for the server's account, which
+        // reads the env file (and writes the WAL archive there once the recovered server archives).
+        if !FileManager.default.fileExists(atPath: backupDirectory) {
+            try FileManager.default.createDirectory(atPath: backupDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
+            if let user, chown(backupDirectory, user.uid, user.gid) != 0 { throw FileError(operation: .mkdir, path: backupDirectory, code: errno) }
+        }
         var template = Array(((backupDirectory as NSString).appendingPathComponent(directoryPrefix + "-XXXXXX")).utf8CString)
         guard let created = mkdtemp(&template) else {
             throw FileError(operation: .mkdir, path: backupDirectory + "/" + directoryPrefix + "-XXXXXX", code: errno)
