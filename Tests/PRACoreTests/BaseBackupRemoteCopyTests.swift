@@ -95,6 +95,22 @@ struct BaseBackupRemoteCopyTests {
         #expect(try FileDigest(path: entry.archivePath) == FileDigest(path: new))
         #expect(try FileDigest(path: entry.postgresManifestPath) == FileDigest(path: new + BaseBackupManifest.postgresManifestSuffix))
         #expect(entry.manifest?.systemIdentifier == clusterA)
+
+        // Streamed (what restore --pitr extracts from, with no local copy): the same bytes; a
+        // missing object ends the stream at once and finish() names the failure.
+        let manifestsOnly = try operation.fetchBaseManifests(try #require(mine.first).name, into: TestEnvironment.temporaryDirectory("bbremote-stream"))
+        #expect(!FileManager.default.fileExists(atPath: manifestsOnly.archivePath))
+        #expect(manifestsOnly.manifest?.sha256 == (try FileDigest(path: new)).sha256)
+        let stream = try RemoteArchiveStream.open(newName, on: operation.store)
+        let streamed = TestEnvironment.temporaryDirectory("bbremote-streamed") + "/archive"
+        FileManager.default.createFile(atPath: streamed, contents: try stream.handle.readToEnd() ?? Data())
+        #expect(stream.finish() == nil)
+        #expect(try FileDigest(path: streamed) == FileDigest(path: new))
+        if let missing = try? RemoteArchiveStream.open("shop_backup_base_20200101_000000.tar.gz", on: operation.store) {
+            #expect((try missing.handle.readToEnd() ?? Data()).isEmpty)
+            let failure = missing.finish()
+            #expect(failure?.operation == "download", "\(String(describing: failure))")
+        }
     }
 
     @Test("directory target: three files, pra manifest last, read back; retention never touches another cluster's, another database's or a dump's files")

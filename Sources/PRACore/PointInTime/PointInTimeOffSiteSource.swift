@@ -3,21 +3,30 @@ import Foundation
 /// The off-site side of `pra restore --pitr`: fetching a base backup from `REMOTE_TARGET`
 /// and saying, in the result, where the base backup and the WAL came from.
 extension PointInTimeRestoreOperation {
-    /// Downloads the off-site base backup `copy` into a new private directory in
-    /// `backupDirectory` (`.pra-remote-fetch-XXXXXX`, mode 0700, as a logical restore's remote
-    /// fetch); returns its entry (verified by the caller as a local one: SHA-256 against the
-    /// off-site pra manifest, PostgreSQL's manifest, pg_verifybackup) and the directory the
-    /// caller removes. Nothing is left behind on failure.
-    func fetchOffSite(_ copy: RemoteCopyOperation.RemoteBaseBackup, with remote: RemoteCopyOperation, backupDirectory: String) throws -> (entry: BaseBackupCatalogue.Entry, directory: String?) {
+    /// What an off-site candidate needs to be verified and extracted as a local one.
+    struct OffSiteFetch {
+        /// The entry: its two manifests downloaded into ``directory``, its archive not.
+        let entry: BaseBackupCatalogue.Entry
+        /// The private directory (`BACKUP_DIR/.pra-remote-fetch-XXXXXX`, mode 0700) to remove.
+        let directory: String
+        /// The archive, read from the store as it arrives.
+        let stream: RemoteArchiveStream
+    }
+
+    /// Downloads the manifests of the off-site base backup `copy` into a new private directory
+    /// in `backupDirectory` (as a logical restore's remote fetch) and opens its archive as a
+    /// stream: the archive is verified (SHA-256 against the off-site pra manifest, gzip, tar,
+    /// PostgreSQL's `backup_manifest`, then `pg_verifybackup`) while it is extracted, with no
+    /// local copy of it. Nothing is left behind on failure.
+    func fetchOffSite(_ copy: RemoteCopyOperation.RemoteBaseBackup, with remote: RemoteCopyOperation, backupDirectory: String) throws -> OffSiteFetch {
         try FileManager.default.createDirectory(atPath: backupDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
         let directory = try RestoreOperation.makeFetchDirectory(in: backupDirectory)
-        progress?.announce("fetching the off-site base backup \(copy.name.fileName) from \(remote.store.description)")
+        progress?.announce("streaming the off-site base backup \(copy.name.fileName) from \(remote.store.description)")
         do {
-            let entry = try remote.fetchBase(copy.name, into: directory)
-            progress?.finish()
-            return (entry, directory)
+            let entry = try remote.fetchBaseManifests(copy.name, into: directory)
+            let stream = try RemoteArchiveStream.open(copy.name.fileName, on: remote.store)
+            return OffSiteFetch(entry: entry, directory: directory, stream: stream)
         } catch {
-            progress?.finish()
             try? FileManager.default.removeItem(atPath: directory)
             throw error
         }

@@ -168,16 +168,18 @@ public struct PointInTimeRestoreOperation {
             var chosen: PointInTimeBaseBackupSources.Candidate?
             while let candidate = sources.next() {
                 let name = candidate.fileName
-                // An off-site copy is downloaded into a private directory in BACKUP_DIR, verified
-                // and extracted as a local one, and deleted once pg_verifybackup checked it.
-                let fetched: (entry: BaseBackupCatalogue.Entry, directory: String?)
+                // An off-site copy: its manifests downloaded into a private directory in BACKUP_DIR
+                // (removed once pg_verifybackup checked the copy), its archive streamed from the
+                // store into the same verification and extraction as a local one.
+                let fetched: (entry: BaseBackupCatalogue.Entry, directory: String?, stream: RemoteArchiveStream?)
                 switch candidate {
                 case .local(let entry):
-                    fetched = (entry, nil)
+                    fetched = (entry, nil, nil)
                 case .remote(let copy):
                     phases.begin("fetch off-site")
                     do {
-                        fetched = try fetchOffSite(copy, with: remote!, backupDirectory: backupDirectory)
+                        let offSite = try fetchOffSite(copy, with: remote!, backupDirectory: backupDirectory)
+                        fetched = (offSite.entry, offSite.directory, offSite.stream)
                     } catch {
                         result.skippedBackups.append("off-site \(name) could not be fetched: \(error)")
                         continue
@@ -189,12 +191,19 @@ public struct PointInTimeRestoreOperation {
                 target.clear()
                 let verdict: VerificationResult
                 do {
-                    verdict = try extract(entry, into: directory, as: user)
+                    verdict = try extract(entry, into: directory, as: user, archive: fetched.stream?.handle)
                 } catch {
+                    _ = fetched.stream?.finish()
                     return fail("extract", "cannot extract \(name) into \(directory): \(error)")
                 }
+                let transferFailure = fetched.stream?.finish()
                 if fetched.directory == nil { VerificationRecord.save(verdict) }
                 let origin = fetched.directory == nil ? "" : "off-site "
+                if !verdict.valid, let transferFailure {
+                    // A download that broke is not a damaged backup: said as what it is.
+                    result.skippedBackups.append("off-site \(name) could not be fetched: \(transferFailure)")
+                    continue
+                }
                 guard verdict.valid else {
                     result.skippedBackups.append("\(origin)\(name) failed verification (\(verdict.problems.map(\.message).joined(separator: "; ")))")
                     continue
@@ -456,7 +465,7 @@ public struct PointInTimeRestoreOperation {
     /// Extracts the archive into `directory` with `tar`, verifying it in the same pass.
     /// tar runs as the server's account (never root), and sees only the entries
     /// ``TarStreamScanner`` allows.
-    private func extract(_ entry: BaseBackupCatalogue.Entry, into directory: String, as user: OSUser?) throws -> VerificationResult {
+    private func extract(_ entry: BaseBackupCatalogue.Entry, into directory: String, as user: OSUser?, archive: FileHandle? = nil) throws -> VerificationResult {
         struct InvalidArchive: Error {}
         let tar = ExternalProcess(executable: try SystemProgram.locate("tar", package: "tar"), arguments: ["-x", "-f", "-", "-C", directory, "--no-same-owner", "--no-same-permissions"],
                                   environment: ChildEnvironment.base(), timeout: 6 * 3600, user: user)
@@ -465,7 +474,7 @@ public struct PointInTimeRestoreOperation {
         let progress = self.progress
         do {
             let outcome = try tar.run { stdin in
-                let result = try BaseBackupVerifier(phase: "extract").verify(entry, progress: progress) { piece in
+                let result = try BaseBackupVerifier(phase: "extract").verify(entry, archive: archive, progress: progress) { piece in
                     // tar stops reading when damaged data reaches it before the verifier can tell
                     // (the SHA-256 and gzip CRC are known at the end): verification goes on without
                     // it, so a damaged archive falls back to an older one instead of failing the restore.

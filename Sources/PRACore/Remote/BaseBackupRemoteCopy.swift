@@ -162,6 +162,27 @@ extension RemoteCopyOperation {
         return entry
     }
 
+    /// Downloads the two manifests of the off-site base backup `name` (pra manifest, PostgreSQL's
+    /// `backup_manifest`) into `directory` (a private one the caller made and removes); returns
+    /// the entry whose archive is then read with ``RemoteArchiveStream`` (no local copy of it).
+    public func fetchBaseManifests(_ name: BackupArchiveName, into directory: String) throws(RemoteError) -> BaseBackupCatalogue.Entry {
+        let archive = (directory as NSString).appendingPathComponent(name.fileName)
+        let manifestPath = archive + BackupArchiveName.manifestSuffix
+        try store.download(name.manifestFileName, to: manifestPath)
+        try store.download(name.fileName + BaseBackupManifest.postgresManifestSuffix, to: archive + BaseBackupManifest.postgresManifestSuffix)
+        do {
+            let manifest = try BaseBackupManifest.load(path: manifestPath)
+            guard manifest.archive == name.fileName else {
+                throw RemoteError(target: store.description, operation: "download", file: name.manifestFileName, message: "the manifest describes \(manifest.archive)")
+            }
+            return BaseBackupCatalogue.Entry(name: name, archivePath: archive, manifestPath: manifestPath, manifest: manifest, manifestProblem: nil)
+        } catch let error as RemoteError {
+            throw error
+        } catch {
+            throw RemoteError(target: store.description, operation: "download", file: name.manifestFileName, message: "\(error)")
+        }
+    }
+
     /// The pra manifest of the off-site base backup `name`, read into a private scratch directory.
     func remoteBaseManifest(of name: BackupArchiveName) -> Result<BaseBackupManifest, RemoteError> {
         let template = (NSTemporaryDirectory() as NSString).appendingPathComponent("pra-remote-manifest.XXXXXX")

@@ -38,10 +38,10 @@ struct Restore: ParsableCommand {
             missing, the error names the segment and the latest time that can be reached.
             With REMOTE_TARGET set, when no local base backup for the target verifies (or none is \
             left: the site was lost), or with --from-remote, the off-site base backups (pra backup \
-            --base copies them) are tried newest first: each is downloaded into a private directory in \
-            BACKUP_DIR (.pra-remote-fetch-XXXXXX), verified against its off-site manifest and \
-            pg_verifybackup while extracted as a local one, and deleted; an older one is used when it \
-            does not verify. restore_command then reads an env file (mode 0600, the server user's, in \
+            --base copies them) are tried newest first: each is streamed from the store (no local copy \
+            of the archive; its manifests go into a private BACKUP_DIR/.pra-remote-fetch-XXXXXX, removed \
+            afterwards), verified against its off-site manifest and pg_verifybackup while extracted as a \
+            local one; an older one is used when it does not verify or its transfer breaks. restore_command then reads an env file (mode 0600, the server user's, in \
             BACKUP_DIR/.pra-restore-env-XXXXXX, removed when the restore ends) holding REMOTE_TARGET and \
             its keys, never in argv or postgresql.auto.conf. The report and --json say where the base \
             backup and the WAL came from.
