@@ -136,6 +136,12 @@ struct BaseBackupRemoteCopyTests {
         #expect(copied.bytes == 12 << 20)
         #expect(try server.pendingUploads(bucket: bucket).isEmpty)
         #expect(try server.keys(bucket: bucket).contains("pra/" + (large as NSString).lastPathComponent + BackupArchiveName.manifestSuffix))
+        // Streamed back in ranges (three of 4 MiB): the same bytes in order.
+        let stream = try RemoteArchiveStream.open((large as NSString).lastPathComponent, on: operation.store)
+        let streamed = TestEnvironment.temporaryDirectory("bbremote-large-streamed") + "/archive"
+        FileManager.default.createFile(atPath: streamed, contents: try stream.handle.readToEnd() ?? Data())
+        #expect(stream.finish() == nil)
+        #expect(try FileDigest(path: streamed) == FileDigest(path: large))
     }
 
     @Test("ssh target on a loopback sshd: copy and scoped retention", .requires(.sshd))

@@ -12,8 +12,8 @@ import Glibc
 /// the other end (``handle``) and sees end-of-file when the object ends, or where the transfer
 /// broke. Nothing read is trusted: the reader checks every byte against the manifest, and
 /// ``finish()`` says whether the transfer itself failed (so a broken download is not taken for
-/// a damaged backup). A transfer cannot resume in the middle of an extraction: an S3 retry
-/// after bytes were handed over fails the transfer instead.
+/// a damaged backup). S3 is read in ranges, each retried on its own (`S3_MAX_RETRIES`); an ssh
+/// transfer that breaks cannot resume into a running extraction and fails.
 public final class RemoteArchiveStream: @unchecked Sendable {
     /// The object's bytes, in order.
     public let handle: FileHandle
@@ -88,25 +88,47 @@ public final class RemoteArchiveStream: @unchecked Sendable {
         }
     }
 
-    /// Counts what was handed over (S3's sink and restart run one after the other).
-    private final class Progress: @unchecked Sendable {
-        var bytes: UInt64 = 0
+    /// One range of the object as it arrives (S3's sink and restart run one after the other).
+    private final class RangeBuffer: @unchecked Sendable {
+        var data = Data()
     }
 
+    /// Bytes fetched per S3 request (`Range`): what is held in memory at most, whatever the size.
+    static let s3RangeSize: UInt64 = 4 << 20
+
+    /// The object in ranges of ``s3RangeSize``, one after the other: each range is held whole
+    /// before it is handed over, so memory stays bounded (URLSession does not wait for a slow
+    /// reader: it would otherwise buffer the rest of the object) and a retry re-fetches only
+    /// that range, never bytes already handed over. An object changed in between is caught by
+    /// the reader's SHA-256.
     static func transfer(_ name: String, from store: S3RemoteStore, into fd: Int32) throws(RemoteError) {
-        let handed = Progress()
+        let size: UInt64
         do {
-            _ = try store.client.send("GET", key: store.key(name), sink: { data in
-                try data.withUnsafeBytes { buffer in try send(buffer, to: fd) }
-                handed.bytes += UInt64(data.count)
-            }, restart: {
-                // The bytes already handed over are being extracted: a retry cannot start again.
-                if handed.bytes > 0 {
-                    throw RemoteError(target: store.description, operation: "download", file: store.key(name), message: "the transfer broke after \(handed.bytes) bytes and cannot resume into a running extraction")
-                }
-            })
+            size = try store.head(name).size
         } catch {
-            throw store.error("download", name, error)
+            throw RemoteError(target: error.target, operation: "download", file: error.file, message: error.message, httpStatus: error.httpStatus, code: error.code)
+        }
+        let buffer = RangeBuffer()
+        buffer.data.reserveCapacity(Int(min(s3RangeSize, size)))
+        var offset: UInt64 = 0
+        while offset < size {
+            let last = min(offset + s3RangeSize, size) - 1
+            buffer.data.removeAll(keepingCapacity: true)
+            do {
+                _ = try store.client.send("GET", key: store.key(name), headers: ["Range": "bytes=\(offset)-\(last)"],
+                                          sink: { buffer.data.append($0) }, restart: { buffer.data.removeAll(keepingCapacity: true) })
+            } catch {
+                throw store.error("download", name, error)
+            }
+            guard UInt64(buffer.data.count) == last - offset + 1 else {
+                throw RemoteError(target: store.description, operation: "download", file: store.key(name), message: "the store answered \(buffer.data.count) bytes for bytes \(offset)-\(last) of \(size)")
+            }
+            do {
+                try buffer.data.withUnsafeBytes { bytes in try send(bytes, to: fd) }
+            } catch {
+                throw RemoteError(target: store.description, operation: "download", file: store.key(name), message: "\(error)")
+            }
+            offset = last + 1
         }
     }
 
