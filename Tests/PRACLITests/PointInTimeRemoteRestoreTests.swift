@@ -42,7 +42,8 @@ struct PointInTimeRemoteRestoreTests {
         let remote = s3.environment(bucket: bucket)
         let server = try ArchivingCluster(label: "pitrs3")
         try server.sql("INSERT INTO pitr_marker (note) SELECT 'before base' FROM generate_series(1, 3)")
-        let base = try server.pra(["backup", "--base", "--json"], extra: remote)
+        // 600 s: under the whole suite's parallel load the shared SeaweedFS has been seen to need more than the default 300 s.
+        let base = try server.pra(["backup", "--base", "--json"], extra: remote, timeout: 600)
         #expect(base.exitCode == 0, "\(base.stdout) \(base.stderr)")
         #expect(base.stdout.contains("\"remoteCopy\"") && base.stdout.contains("s3://\(bucket)/pra"), "\(base.stdout)")
         let archive = try #require(BaseBackupCatalogue(directory: server.backupDirectory).newestComplete).name.fileName
