@@ -26,6 +26,7 @@ public struct BaseBackupOperation {
         let timeout: Double
         let archiveWait: Double
         let jobs: Int
+        let remote: RemoteCopyOperation?
         do {
             settings = try configuration.connectionSettings()
             level = try configuration.integer("BACKUP_COMPRESSION_LEVEL", range: 1...9)
@@ -35,6 +36,7 @@ public struct BaseBackupOperation {
                 minimumKept: try configuration.integer("BASE_BACKUP_MIN_KEEP", range: 1...100_000))
             timeout = try configuration.seconds("BACKUP_TIMEOUT")
             archiveWait = try configuration.seconds("ARCHIVE_WAIT_TIMEOUT")
+            remote = try RemoteCopyOperation.forBaseBackups(configuration: configuration)
         } catch {
             throw OperationFailure(stage: "configuration", error)
         }
@@ -146,19 +148,37 @@ public struct BaseBackupOperation {
             }
             let retained = BaseBackupRetention(policy: retention, directory: directory, segmentSize: segmentSize)
             let deleted = retained.apply(now: manifest.finishedAt, warnings: &warnings)
-            return BaseBackupResult(
+            var result = BaseBackupResult(
                 archive: archivePath, manifest: manifestPath, postgresManifest: postgresManifestPath,
                 database: server.database, systemIdentifier: server.systemIdentifier, serverVersion: server.version,
                 startedAt: startedAt, finishedAt: manifest.finishedAt, seconds: started.elapsed(),
                 compressedBytes: manifest.compressedBytes, uncompressedBytes: manifest.uncompressedBytes, sha256: manifest.sha256,
                 timeline: manifest.timeline, startLSN: manifest.startLSN, endLSN: manifest.endLSN, startSegment: manifest.startSegment,
                 deletedByRetention: deleted.backups, walFilesDeleted: deleted.walFiles, warnings: warnings)
+            if let remote { copyOffSite(&result, with: remote) }
+            return result
         } catch {
             progress?.finish()
             file.discard()
             let stage = (error as? ConsumerFailure)?.underlying is FileError || error is FileError ? "write" : "pg_basebackup"
             throw OperationFailure(stage: stage, error)
         }
+    }
+
+    /// Copies the complete local base backup to `REMOTE_TARGET`, still under the backup lock
+    /// (as the dump copy runs under it): a failure is recorded in the result, never thrown, since
+    /// the local backup stands (the command exits 3).
+    private func copyOffSite(_ result: inout BaseBackupResult, with remote: RemoteCopyOperation) {
+        let name = (result.archive as NSString).lastPathComponent
+        progress?.announce("remote copy: sending \(name) to \(remote.store.description) and reading it back")
+        do {
+            let copy = try remote.copyBase(archivePath: result.archive)
+            result.remoteCopy = copy
+            result.warnings += copy.warnings
+        } catch {
+            result.remoteCopyError = error.message
+        }
+        progress?.finish()
     }
 
     /// Timeline and LSN range from PostgreSQL's backup manifest (`WAL-Ranges`).

@@ -25,6 +25,10 @@ public struct BaseBackupResult: Codable, Sendable {
     /// Archived WAL files no kept base backup needs any more, removed.
     public var walFilesDeleted: Int
     public var warnings: [String]
+    /// The off-site copy (`REMOTE_TARGET`), when one was made and read back.
+    public var remoteCopy: RemoteCopyResult?
+    /// Why the off-site copy failed (the local backup is complete: `pra backup` exits 3).
+    public var remoteCopyError: String?
 
     /// One line for the terminal.
     public var summary: String {

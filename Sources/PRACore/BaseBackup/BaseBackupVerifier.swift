@@ -16,8 +16,9 @@ public struct BaseBackupVerifier: Sendable {
     }
 
     /// Verifies `entry`, handing the tar stream to `sink` (a restore extracts it in the same
-    /// pass). Throws only what `sink` throws.
-    public func verify(_ entry: BaseBackupCatalogue.Entry, progress: ProgressReporter? = nil, sink: (UnsafeRawBufferPointer) throws -> Void = { _ in }) throws -> VerificationResult {
+    /// pass). Throws only what `sink` throws. `archive`: read the archive from there instead of
+    /// `entry.archivePath` (an off-site copy streamed as it arrives, ``RemoteArchiveStream``).
+    public func verify(_ entry: BaseBackupCatalogue.Entry, archive: FileHandle? = nil, progress: ProgressReporter? = nil, sink: (UnsafeRawBufferPointer) throws -> Void = { _ in }) throws -> VerificationResult {
         let started = MonotonicClock.now()
         var result = VerificationResult(archive: entry.archivePath)
         guard let manifest = entry.manifest else {
@@ -34,7 +35,7 @@ public struct BaseBackupVerifier: Sendable {
                 ? "PostgreSQL's backup_manifest \((entry.postgresManifestPath as NSString).lastPathComponent) is missing"
                 : "PostgreSQL's backup_manifest beside the archive does not match the SHA-256 recorded in the pra manifest"))
         }
-        guard let handle = FileHandle(forReadingAtPath: entry.archivePath) else {
+        guard let handle = archive ?? FileHandle(forReadingAtPath: entry.archivePath) else {
             result.problems.append(.init(kind: .unreadable, message: "cannot open \(entry.archivePath)"))
             return result
         }

@@ -18,6 +18,10 @@ public struct PointInTimeDetails: Codable, Sendable {
     /// The server is left running (not with `--stop`).
     public var serverRunning: Bool
     public var serverLog: String
+    /// Where the base backup came from: its local path, or the off-site target and its name.
+    public var baseBackupSource: String?
+    /// Where recovery reads the WAL from (`restore_command`): the local archive, then the off-site copy when configured.
+    public var walSource: String?
 
     /// `export` lines that reach the recovered server, as `pra cluster up` prints them.
     public func exports(user: String?, database: String) -> String {

@@ -24,8 +24,11 @@ public struct PointInTimeRestoreOperation {
         /// As root: the OS user that extracts the backup and runs the recovered server
         /// (default `RUN_AS_USER`, else `postgres`).
         public var runAs: String?
+        /// Restore a base backup from `REMOTE_TARGET` even when a local one would do.
+        public var fromRemote = false
 
-        public init(targetDirectory: String, target: RecoveryTarget = .latest, port: Int? = nil, force: Bool = false, stopAfterChecks: Bool = false, keepArchiving: Bool = false, runAs: String? = nil) {
+        public init(targetDirectory: String, target: RecoveryTarget = .latest, port: Int? = nil, force: Bool = false, stopAfterChecks: Bool = false, keepArchiving: Bool = false, runAs: String? = nil, fromRemote: Bool = false) {
+            self.fromRemote = fromRemote
             self.targetDirectory = targetDirectory
             self.target = target
             self.port = port
@@ -50,12 +53,17 @@ public struct PointInTimeRestoreOperation {
         let recoveryTimeout: Double
         let healthTimeout: Double
         let settings: ConnectionSettings
+        let remote: RemoteCopyOperation?
         do {
+            remote = try RemoteCopyOperation(configuration: configuration)
             recoveryTimeout = try configuration.seconds("RECOVERY_TIMEOUT")
             healthTimeout = try configuration.seconds("HEALTH_TIMEOUT")
             settings = try configuration.connectionSettings()
         } catch {
             throw OperationFailure(stage: "configuration", error)
+        }
+        if request.fromRemote && remote == nil {
+            throw OperationFailure(stage: "configuration", message: "--from-remote needs REMOTE_TARGET: the off-site copy to restore from", isUsageError: true)
         }
         if case .time(let date) = request.target, date > now.addingTimeInterval(1) {
             throw OperationFailure(stage: "target", message: "target time \(RecoveryTarget.format(date)) is in the future (now \(RecoveryTarget.format(now))); recovery can only reach moments already archived", isUsageError: true)
@@ -117,22 +125,36 @@ public struct PointInTimeRestoreOperation {
         let all = BaseBackupCatalogue(directory: backupDirectory).complete.filter { entry in
             identity.map { entry.manifest?.systemIdentifier == $0.systemIdentifier } ?? true
         }
-        guard !all.isEmpty else {
+        var sources = PointInTimeBaseBackupSources(local: all, remote: remote, fromRemote: request.fromRemote, target: request.target,
+                                                   database: database, systemIdentifier: identity?.systemIdentifier)
+        if remote != nil && (request.fromRemote || all.isEmpty) { sources.listRemote() }
+        guard !all.isEmpty || sources.remoteCount > 0 || !sources.problems.isEmpty else {
             // Nothing to restore from is a setup problem (exit 2), not a failed restore: no report, no directory.
-            throw OperationFailure(stage: "choose backup", message: "no complete base backup in \(backupDirectory): take one with pra backup --base, which needs the server to archive its WAL (wal_level = replica, archive_mode = on, archive_command = 'pra wal push %p ...': pra schedule print shows the lines)", isUsageError: true)
+            throw OperationFailure(stage: "choose backup", message: "no complete base backup in \(backupDirectory)\(remote.map { " nor on \($0.store.description)" } ?? ""): take one with pra backup --base, which needs the server to archive its WAL (wal_level = replica, archive_mode = on, archive_command = 'pra wal push %p ...': pra schedule print shows the lines)", isUsageError: true)
         }
-        let candidates = all.filter { entry in
-            guard let manifest = entry.manifest else { return false }
-            switch request.target {
-            case .time(let date): return manifest.finishedAt <= date
-            case .lsn(let lsn): return manifest.endLSN <= lsn
-            case .latest, .name: return true
+        if request.fromRemote && sources.remoteCount == 0 && sources.problems.isEmpty {
+            throw OperationFailure(stage: "choose backup", message: "--from-remote: no complete off-site base backup of this cluster on \(remote?.store.description ?? "REMOTE_TARGET"): pra backup --base copies each base backup there when REMOTE_TARGET is set", isUsageError: true)
+        }
+        guard sources.hasMore() else {
+            if !sources.problems.isEmpty && (request.fromRemote || all.isEmpty) {
+                return fail("choose backup", "no usable off-site base backup: \(sources.problems.joined(separator: "; "))")
             }
-        }
-        guard !candidates.isEmpty else {
-            let oldest = all.last!.manifest!
+            let oldest = [all.last?.manifest, sources.oldestRemote].compactMap { $0 }.min { $0.finishedAt < $1.finishedAt }!
             let window = RecoverableWindow.compute(directory: backupDirectory).window
             return fail("choose backup", "the target \(request.target) is before the oldest base backup (\(oldest.archive), consistent from \(RecoveryTarget.format(oldest.finishedAt)), LSN \(oldest.endLSN))" + (window.map { "; \($0.sentence)" } ?? ""))
+        }
+        // restore_command's env file: REMOTE_TARGET and its keys for pra wal get, never in argv or postgresql.auto.conf.
+        let walEnvironment: RestoreCommandEnvironment
+        do {
+            walEnvironment = try RestoreCommandEnvironment.create(configuration: configuration, backupDirectory: backupDirectory, user: user)
+        } catch {
+            throw OperationFailure(stage: "configuration", message: "cannot write the env file for restore_command: \(error)")
+        }
+        // Removed however the restore ends: returned, thrown, or interrupted (SIGINT/SIGTERM).
+        let walEnvironmentToken = InterruptCleanup.shared.register { walEnvironment.remove() }
+        defer {
+            walEnvironment.remove()
+            InterruptCleanup.shared.unregister(walEnvironmentToken)
         }
 
         // A backup is chosen before the target is touched; a data directory there is moved aside, never deleted.
@@ -146,40 +168,65 @@ public struct PointInTimeRestoreOperation {
         // A restore point (--target-name) is not indexed by time: when recovery from the newest
         // base backup ends before reaching it, the point is older, and the next older base
         // backup is tried.
-        var nextCandidate = 0
         var attempt: RecoveryAttempt?
         attempts: while attempt == nil {
-            var chosen: BaseBackupCatalogue.Entry?
-            while nextCandidate < candidates.count {
-                let entry = candidates[nextCandidate]
-                nextCandidate += 1
-                let name = entry.name.fileName
+            var chosen: PointInTimeBaseBackupSources.Candidate?
+            while let candidate = sources.next() {
+                let name = candidate.fileName
+                // An off-site copy: its manifests downloaded into a private directory in BACKUP_DIR
+                // (removed once pg_verifybackup checked the copy), its archive streamed from the
+                // store into the same verification and extraction as a local one.
+                let fetched: (entry: BaseBackupCatalogue.Entry, directory: String?, stream: RemoteArchiveStream?)
+                switch candidate {
+                case .local(let entry):
+                    fetched = (entry, nil, nil)
+                case .remote(let copy):
+                    phases.begin("fetch off-site")
+                    do {
+                        let offSite = try fetchOffSite(copy, with: remote!, backupDirectory: backupDirectory)
+                        fetched = (offSite.entry, offSite.directory, offSite.stream)
+                    } catch {
+                        result.skippedBackups.append("off-site \(name) could not be fetched: \(error)")
+                        continue
+                    }
+                }
+                defer { if let directory = fetched.directory { try? FileManager.default.removeItem(atPath: directory) } }
+                let entry = fetched.entry
                 phases.begin("extract")
                 target.clear()
                 let verdict: VerificationResult
                 do {
-                    verdict = try extract(entry, into: directory, as: user)
+                    verdict = try extract(entry, into: directory, as: user, archive: fetched.stream?.handle)
                 } catch {
+                    _ = fetched.stream?.finish()
                     return fail("extract", "cannot extract \(name) into \(directory): \(error)")
                 }
-                VerificationRecord.save(verdict)
+                let transferFailure = fetched.stream?.finish()
+                if fetched.directory == nil { VerificationRecord.save(verdict) }
+                let origin = fetched.directory == nil ? "" : "off-site "
+                if !verdict.valid, let transferFailure {
+                    // A download that broke is not a damaged backup: said as what it is.
+                    result.skippedBackups.append("off-site \(name) could not be fetched: \(transferFailure)")
+                    continue
+                }
                 guard verdict.valid else {
-                    result.skippedBackups.append("\(name) failed verification (\(verdict.problems.map(\.message).joined(separator: "; ")))")
+                    result.skippedBackups.append("\(origin)\(name) failed verification (\(verdict.problems.map(\.message).joined(separator: "; ")))")
                     continue
                 }
                 phases.begin("verify")
                 let check = ExternalProcess(executable: verifyTool, arguments: ["--no-parse-wal", "--quiet", "--manifest-path=\(entry.postgresManifestPath)", directory], timeout: 3600)
                 if let outcome = try? check.run(), !outcome.succeeded {
-                    result.skippedBackups.append("\(name) failed pg_verifybackup (\(outcome.standardError.split(separator: "\n").prefix(3).joined(separator: "; ")))")
+                    result.skippedBackups.append("\(origin)\(name) failed pg_verifybackup (\(outcome.standardError.split(separator: "\n").prefix(3).joined(separator: "; ")))")
                     continue
                 }
-                chosen = entry
+                chosen = candidate
                 break
             }
-            guard let chosen, let manifest = chosen.manifest else {
-                return fail("verify", "no base backup for \(request.target) verifies: \(result.skippedBackups.joined(separator: "; "))")
+            guard let chosen else {
+                return fail("verify", "no base backup for \(request.target) verifies: \((result.skippedBackups + sources.problems).joined(separator: "; "))")
             }
-            result.archive = chosen.archivePath
+            let manifest = chosen.manifest
+            let origins = recordSources(chosen, remote: remote, backupDirectory: backupDirectory, into: &result)
             result.archiveHasManifest = true
             result.backupFinishedAt = manifest.finishedAt
 
@@ -194,9 +241,10 @@ public struct PointInTimeRestoreOperation {
             let logFile = (directory as NSString).appendingPathComponent(Self.serverLogName)
             let control = ServerControl(dataDirectory: directory, logFile: logFile, binDirectory: binDirectory, user: user)
             let details = PointInTimeDetails(target: request.target.description, dataDirectory: directory, port: port, socketDirectory: socketDirectory,
-                                             baseBackup: manifest.archive, serverRunning: false, serverLog: logFile)
+                                             baseBackup: manifest.archive, serverRunning: false, serverLog: logFile,
+                                             baseBackupSource: origins.base, walSource: origins.wal)
             do {
-                try configureRecovery(target, recoveryTarget: request.target, port: port, socketDirectory: socketDirectory, keepArchiving: request.keepArchiving)
+                try configureRecovery(target, recoveryTarget: request.target, port: port, socketDirectory: socketDirectory, keepArchiving: request.keepArchiving, envFile: walEnvironment.path)
             } catch {
                 return fail("recover", "cannot prepare \(directory) for recovery: \(error)")
             }
@@ -211,8 +259,8 @@ public struct PointInTimeRestoreOperation {
             } catch let failure as RecoveryFailure {
                 try? control.stop(mode: "immediate")
                 if failure.targetNotReached, case .name(let point) = request.target {
-                    result.skippedBackups.append("\(chosen.name.fileName): recovery from it ended before reaching the restore point \(point), which must be older")
-                    if nextCandidate < candidates.count { continue attempts }
+                    result.skippedBackups.append("\(chosen.fileName): recovery from it ended before reaching the restore point \(point), which must be older")
+                    if sources.hasMore() { continue attempts }
                     return fail("recover", "recovery ended before reaching the restore point \(point) from every base backup tried (\(result.skippedBackups.count)): check its name (pg_create_restore_point) and that a base backup older than it is kept (server log: \(control.logTail(lines: 3)))")
                 }
                 // The archive as recovery found it: what it lacked is what stopped it.
@@ -403,10 +451,10 @@ public struct PointInTimeRestoreOperation {
     /// never through a symbolic link nor into a file the server's account does not own alone
     /// (``RecoveryTargetDirectory/append(_:to:createOnly:)``). A target is recovered paused
     /// (`recovery_target_action = pause`, hot standby on) so that pra checks it before promoting.
-    private func configureRecovery(_ target: RecoveryTargetDirectory, recoveryTarget: RecoveryTarget, port: Int, socketDirectory: String, keepArchiving: Bool) throws {
+    private func configureRecovery(_ target: RecoveryTargetDirectory, recoveryTarget: RecoveryTarget, port: Int, socketDirectory: String, keepArchiving: Bool, envFile: String) throws {
         let restoreCommand = ShellCommandLine.postgresCommand([
             .literal(RunningExecutable.path), "wal", "get", .placeholder("%f"), .placeholder("%p"),
-            "--backup-dir", .literal(Self.absolute(configuration.backupDirectory)), "--env-file", "/dev/null",
+            "--backup-dir", .literal(Self.absolute(configuration.backupDirectory)), "--env-file", .literal(envFile),
         ])
         var settings: [(String, String)] = [
             ("restore_command", restoreCommand), ("recovery_target_timeline", "latest"), ("recovery_target_action", "pause"),
@@ -428,19 +476,27 @@ public struct PointInTimeRestoreOperation {
     /// Extracts the archive into `directory` with `tar`, verifying it in the same pass.
     /// tar runs as the server's account (never root), and sees only the entries
     /// ``TarStreamScanner`` allows.
-    private func extract(_ entry: BaseBackupCatalogue.Entry, into directory: String, as user: OSUser?) throws -> VerificationResult {
+    private func extract(_ entry: BaseBackupCatalogue.Entry, into directory: String, as user: OSUser?, archive: FileHandle? = nil) throws -> VerificationResult {
         struct InvalidArchive: Error {}
         let tar = ExternalProcess(executable: try SystemProgram.locate("tar", package: "tar"), arguments: ["-x", "-f", "-", "-C", directory, "--no-same-owner", "--no-same-permissions"],
                                   environment: ChildEnvironment.base(), timeout: 6 * 3600, user: user)
         var verdict: VerificationResult?
+        var tarStopped: Error?
         let progress = self.progress
         do {
             let outcome = try tar.run { stdin in
-                let result = try BaseBackupVerifier(phase: "extract").verify(entry, progress: progress) { try stdin.write($0) }
+                let result = try BaseBackupVerifier(phase: "extract").verify(entry, archive: archive, progress: progress) { piece in
+                    // tar stops reading when damaged data reaches it before the verifier can tell
+                    // (the SHA-256 and gzip CRC are known at the end): verification goes on without
+                    // it, so a damaged archive falls back to an older one instead of failing the restore.
+                    guard tarStopped == nil else { return }
+                    do { try stdin.write(piece) } catch { tarStopped = error }
+                }
                 verdict = result
                 if !result.valid { throw InvalidArchive() }
             }
             try tar.check(outcome)
+            if let tarStopped { throw tarStopped }
         } catch let failure as ConsumerFailure where failure.underlying is InvalidArchive {
             if let verdict { return verdict }
         }

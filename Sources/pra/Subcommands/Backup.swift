@@ -19,7 +19,12 @@ struct Backup: ParsableCommand {
             archiving must be on, see pra wal) into <prefix>_backup_base_<YYYYMMDD>_<HHMMSS>.tar.gz, keeps \
             PostgreSQL's backup_manifest beside it and writes the pra manifest last. Retention keeps \
             base backups for BASE_BACKUP_RETENTION_DAYS (at least BASE_BACKUP_MIN_KEEP) and removes the \
-            archived WAL only the removed ones needed. Restore with pra restore --pitr.
+            archived WAL only the removed ones needed. Restore with pra restore --pitr. With REMOTE_TARGET \
+            (directory, ssh:// or s3://), the archive, PostgreSQL's .backup_manifest and then the pra \
+            manifest are copied there under the backup lock, each read back (size and SHA-256; S3: the \
+            store's SHA-256 check, a large archive in a multipart upload streamed from the local file); \
+            the off-site base backups of this database and cluster (system identifier) follow the same \
+            retention, never another cluster's or database's files. Exit 3 when only that copy failed.
 
             --incremental forces a WAL switch (pg_switch_wal) and waits, up to ARCHIVE_WAIT_TIMEOUT, \
             until every segment up to it is archived with no gap since the newest base backup; then \
@@ -68,7 +73,10 @@ struct Backup: ParsableCommand {
             return try report({ () throws(OperationFailure) in
                 try ConnectionPreflight.check(configuration)
                 return try BaseBackupOperation(configuration: configuration, progress: json ? nil : common.progress).run()
-            }, what: "base backup", configuration: configuration)
+            }, what: "base backup", configuration: configuration, offSite: { result in
+                (result.remoteCopy.map { [$0.summary] + ($0.deletedByRetention.isEmpty ? [] : ["remote retention deleted: \($0.deletedByRetention.joined(separator: ", "))"]) } ?? [],
+                 result.remoteCopyError.map { "remote copy failed: \($0) (the local base backup \((result.archive as NSString).lastPathComponent) is complete)" })
+            })
         }
         if incremental {
             return try report({ () throws(OperationFailure) in
@@ -129,7 +137,9 @@ struct Backup: ParsableCommand {
     }
 
     /// Runs a base or incremental backup and renders it as the full backup's outcome is rendered.
-    private func report<Result: Encodable>(_ operation: () throws(OperationFailure) -> Result, what: String, configuration: Configuration) throws where Result: BackupSummary {
+    /// `offSite`: the lines saying what the off-site copy did, and why it failed (exit 3: the local backup stands).
+    private func report<Result: Encodable>(_ operation: () throws(OperationFailure) -> Result, what: String, configuration: Configuration,
+                                           offSite: (Result) -> (lines: [String], failure: String?) = { _ in ([], nil) }) throws where Result: BackupSummary {
         let result: Result
         do {
             result = try operation()
@@ -140,8 +150,14 @@ struct Backup: ParsableCommand {
             throw exit
         }
         for warning in result.warnings { Terminal.warn(warning) }
-        Terminal.output(json ? JSONCoding.document(result) : result.summary + "\n")
-        Terminal.record("pra: " + result.summary)
+        let copy = offSite(result)
+        Terminal.output(json ? JSONCoding.document(result) : ([result.summary] + copy.lines).map { $0 + "\n" }.joined())
+        if let failure = copy.failure {
+            let exit = Terminal.fail(failure, exitCode: 3)
+            Terminal.alert(Alert(kind: .failure, command: "backup", what: "remote copy failed", location: Terminal.location(configuration), detail: failure), configuration: configuration)
+            throw exit
+        }
+        Terminal.record("pra: " + ([result.summary] + copy.lines.prefix(1)).joined(separator: "; "))
         Terminal.alert(Alert(kind: .success, command: "backup", what: "\(what) complete", location: Terminal.location(configuration), detail: result.summary), configuration: configuration, alertOnSuccess: alertOnSuccess)
     }
 }

@@ -36,6 +36,15 @@ struct Restore: ParsableCommand {
             archiving is off on the recovered server unless --archive (use it when the recovered server \
             becomes the primary). No target: everything archived. When the WAL needed for the target is \
             missing, the error names the segment and the latest time that can be reached.
+            With REMOTE_TARGET set, when no local base backup for the target verifies (or none is \
+            left: the site was lost), or with --from-remote, the off-site base backups (pra backup \
+            --base copies them) are tried newest first: each is streamed from the store (no local copy \
+            of the archive; its manifests go into a private BACKUP_DIR/.pra-remote-fetch-XXXXXX, removed \
+            afterwards), verified against its off-site manifest and pg_verifybackup while extracted as a \
+            local one; an older one is used when it does not verify or its transfer breaks. restore_command then reads an env file (mode 0600, the server user's, in \
+            BACKUP_DIR/.pra-restore-env-XXXXXX, removed when the restore ends) holding REMOTE_TARGET and \
+            its keys, never in argv or postgresql.auto.conf. The report and --json say where the base \
+            backup and the WAL came from.
 
             The target is never the source database by accident: a target that is the database the \
             settings connect to, or the database a candidate backup was taken from (its manifest), is \
@@ -86,6 +95,9 @@ struct Restore: ParsableCommand {
     @Flag(name: .long, help: "--pitr: stop the recovered server after the checks.")
     var stop = false
 
+    @Flag(name: .long, help: "--pitr: restore a base backup from REMOTE_TARGET (the off-site copy) even when a local one would do.")
+    var fromRemote = false
+
     @Flag(name: .long, help: "--pitr: keep WAL archiving on the recovered server (it becomes the primary).")
     var archive = false
 
@@ -127,8 +139,8 @@ struct Restore: ParsableCommand {
                 throw ValidationError("--target-time \(targetTime) is not a time: use what select now() prints ('2026-12-01 14:01:30.702249+00'), ISO 8601 (2026-12-01T14:01:30Z) or 'YYYY-MM-DD HH:MM:SS' (local time)")
             }
             if let targetLsn, LogSequenceNumber(targetLsn) == nil { throw ValidationError("--target-lsn \(targetLsn) is not an LSN (X/Y, as 0/3000028)") }
-        } else if targetDir != nil || port != nil || !targets.isEmpty || stop || archive || runAs != nil {
-            throw ValidationError("--target-dir, --port, --target-time, --target-lsn, --target-name, --stop, --archive and --run-as need --pitr")
+        } else if targetDir != nil || port != nil || !targets.isEmpty || stop || archive || runAs != nil || fromRemote {
+            throw ValidationError("--target-dir, --port, --target-time, --target-lsn, --target-name, --stop, --archive, --run-as and --from-remote need --pitr")
         }
     }
 
@@ -157,7 +169,7 @@ struct Restore: ParsableCommand {
         let result: RestoreResult
         do {
             if pitr, let targetDir {
-                let request = PointInTimeRestoreOperation.Request(targetDirectory: targetDir, target: recoveryTarget, port: port, force: force, stopAfterChecks: stop, keepArchiving: archive, runAs: runAs)
+                let request = PointInTimeRestoreOperation.Request(targetDirectory: targetDir, target: recoveryTarget, port: port, force: force, stopAfterChecks: stop, keepArchiving: archive, runAs: runAs, fromRemote: fromRemote)
                 // The moment as understood, in UTC, before anything starts: a misread zone shows here.
                 if case .time = recoveryTarget, !common.quiet { Terminal.info("recovering to \(recoveryTarget) (UTC)") }
                 result = try PointInTimeRestoreOperation(configuration: configuration, progress: json ? nil : common.progress).run(request)
@@ -174,7 +186,7 @@ struct Restore: ParsableCommand {
         }
         for check in result.checks where check.name == "archive caught up" && !common.quiet { Terminal.info(check.message) }
         for skipped in result.skippedBackups { Terminal.warn("fallback: \(skipped)") }
-        for fetched in result.fetchedFromRemote { Terminal.warn("no valid local backup: restoring the remote copy \(fetched)") }
+        for fetched in result.fetchedFromRemote { Terminal.warn(fromRemote ? "restoring the off-site copy \(fetched)" : "no valid local backup: restoring the remote copy \(fetched)") }
         if let problem = result.reportError { Terminal.warn(problem) }
         if json {
             Terminal.output(JSONCoding.document(result))
@@ -187,6 +199,7 @@ struct Restore: ParsableCommand {
                 // stdout stays eval-able: comments and exports only.
                 if let report = result.reportFile { Terminal.output("# report: \(report)\n") }
                 if result.succeeded { Terminal.output("# " + result.summary + "\n") }
+                if let base = pitr.baseBackupSource, let wal = pitr.walSource { Terminal.output("# base backup from \(base); WAL from the \(wal)\n") }
                 if pitr.serverRunning {
                     let user = try? configuration.connectionSettings().libpqParameters["user"]
                     Terminal.output(pitr.exports(user: user ?? nil, database: result.targetDatabase))

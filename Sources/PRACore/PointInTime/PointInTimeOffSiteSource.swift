@@ -1,0 +1,61 @@
+import Foundation
+
+/// The off-site side of `pra restore --pitr`: fetching a base backup from `REMOTE_TARGET`
+/// and saying, in the result, where the base backup and the WAL came from.
+extension PointInTimeRestoreOperation {
+    /// What an off-site candidate needs to be verified and extracted as a local one.
+    struct OffSiteFetch {
+        /// The entry: its two manifests downloaded into ``directory``, its archive not.
+        let entry: BaseBackupCatalogue.Entry
+        /// The private directory (`BACKUP_DIR/.pra-remote-fetch-XXXXXX`, mode 0700) to remove.
+        let directory: String
+        /// The archive, read from the store as it arrives.
+        let stream: RemoteArchiveStream
+    }
+
+    /// Downloads the manifests of the off-site base backup `copy` into a new private directory
+    /// in `backupDirectory` (as a logical restore's remote fetch) and opens its archive as a
+    /// stream: the archive is verified (SHA-256 against the off-site pra manifest, gzip, tar,
+    /// PostgreSQL's `backup_manifest`, then `pg_verifybackup`) while it is extracted, with no
+    /// local copy of it. Nothing is left behind on failure.
+    func fetchOffSite(_ copy: RemoteCopyOperation.RemoteBaseBackup, with remote: RemoteCopyOperation, backupDirectory: String) throws -> OffSiteFetch {
+        try FileManager.default.createDirectory(atPath: backupDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
+        let directory = try RestoreOperation.makeFetchDirectory(in: backupDirectory)
+        progress?.announce("streaming the off-site base backup \(copy.name.fileName) from \(remote.store.description)")
+        do {
+            let entry = try remote.fetchBaseManifests(copy.name, into: directory)
+            let stream = try RemoteArchiveStream.open(copy.name.fileName, on: remote.store)
+            return OffSiteFetch(entry: entry, directory: directory, stream: stream)
+        } catch {
+            try? FileManager.default.removeItem(atPath: directory)
+            throw error
+        }
+    }
+
+    /// Records where the chosen base backup came from (`result.archive`, `fetchedFromRemote`, a
+    /// "sources" check) and returns the base backup's and the WAL's origin for the details.
+    func recordSources(_ chosen: PointInTimeBaseBackupSources.Candidate, remote: RemoteCopyOperation?, backupDirectory: String, into result: inout RestoreResult) -> (base: String, wal: String) {
+        let base: String
+        switch chosen {
+        case .local(let entry):
+            base = entry.archivePath
+        case .remote(let copy):
+            let store = remote?.store.description ?? "REMOTE_TARGET"
+            base = "\(store)/\(copy.name.fileName) (off-site)"
+            result.fetchedFromRemote.append("\(copy.name.fileName) from \(store)")
+        }
+        result.archive = base
+        let archive = (Self.absolute(backupDirectory) as NSString).appendingPathComponent("wal")
+        var wal = "local archive \(archive)"
+        if let target = configuration["REMOTE_TARGET"], let parsed = try? RemoteTarget(target) {
+            let remoteWAL = parsed.appending("wal").store().description
+            wal += ", then \(remoteWAL)"
+        }
+        // What a fallback costs: recovery replays the WAL from the older backup's start on.
+        let skipped = result.skippedBackups.count
+        let cost = skipped == 0 ? "" : "; fell back past \(skipped) newer base backup\(skipped == 1 ? "" : "s"): replay starts at segment \(chosen.manifest.startSegment), from a base backup taken \(RecoveryTarget.format(chosen.manifest.finishedAt))"
+        result.checks.removeAll { $0.name == "sources" }
+        result.checks.append(.init(name: "sources", passed: true, message: "base backup from \(base); WAL from the \(wal)\(cost)"))
+        return (base, wal)
+    }
+}

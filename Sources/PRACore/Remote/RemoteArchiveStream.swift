@@ -1,0 +1,145 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An off-site archive read as it arrives, with no local copy: `pra restore --pitr` verifies
+/// and extracts an off-site base backup straight from the store.
+///
+/// A directory target is read in place. An S3 object (`GET`) or an ssh file (`ssh cat`) is
+/// transferred by a background thread into one end of a local socket pair; the reader reads
+/// the other end (``handle``) and sees end-of-file when the object ends, or where the transfer
+/// broke. Nothing read is trusted: the reader checks every byte against the manifest, and
+/// ``finish()`` says whether the transfer itself failed (so a broken download is not taken for
+/// a damaged backup). S3 is read in ranges, each retried on its own (`S3_MAX_RETRIES`); an ssh
+/// transfer that breaks cannot resume into a running extraction and fails.
+public final class RemoteArchiveStream: @unchecked Sendable {
+    /// The object's bytes, in order.
+    public let handle: FileHandle
+    private let done = DispatchSemaphore(value: 0)
+    private let lock = NSLock()
+    private var failure: RemoteError?
+    private let threaded: Bool
+
+    private init(handle: FileHandle, threaded: Bool) {
+        self.handle = handle
+        self.threaded = threaded
+    }
+
+    /// Starts reading `name` from `store`.
+    public static func open(_ name: String, on store: any RemoteStore) throws(RemoteError) -> RemoteArchiveStream {
+        if let directory = store as? DirectoryRemoteStore {
+            guard let handle = FileHandle(forReadingAtPath: directory.path(name)) else {
+                throw RemoteError(target: store.description, operation: "download", file: name, message: FileError(operation: .open, path: directory.path(name), code: errno).description)
+            }
+            return RemoteArchiveStream(handle: handle, threaded: false)
+        }
+        let transfer: @Sendable (Int32) throws -> Void
+        if let s3 = store as? S3RemoteStore {
+            transfer = { fd in try Self.transfer(name, from: s3, into: fd) }
+        } else if let ssh = store as? SSHRemoteStore {
+            transfer = { fd in try Self.transfer(name, from: ssh, into: fd) }
+        } else {
+            throw RemoteError(target: store.description, operation: "download", file: name, message: "this store cannot be streamed")
+        }
+        var pair: [Int32] = [-1, -1]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else {
+            throw RemoteError(target: store.description, operation: "download", file: name, message: "cannot create a socket pair: \(String(cString: strerror(errno)))")
+        }
+        let stream = RemoteArchiveStream(handle: FileHandle(fileDescriptor: pair[0], closeOnDealloc: true), threaded: true)
+        let writer = pair[1]
+        let target = store.description
+        let thread = Thread {
+            do {
+                try transfer(writer)
+            } catch {
+                stream.lock.lock()
+                stream.failure = error as? RemoteError ?? RemoteError(target: target, operation: "download", file: name, message: "\(error)")
+                stream.lock.unlock()
+            }
+            close(writer)
+            stream.done.signal()
+        }
+        thread.start()
+        return stream
+    }
+
+    /// Waits for the transfer to end (closing the reading end first, so a reader that stopped
+    /// early never leaves the writer blocked); returns why the transfer failed, `nil` when it
+    /// delivered the whole object.
+    public func finish() -> RemoteError? {
+        try? handle.close()
+        guard threaded else { return nil }
+        done.wait()
+        lock.lock()
+        defer { lock.unlock() }
+        return failure
+    }
+
+    /// Writes all of `bytes` to the socket `fd` (no SIGPIPE: a reader gone is an error).
+    static func send(_ bytes: UnsafeRawBufferPointer, to fd: Int32) throws(FileError) {
+        var offset = 0
+        while offset < bytes.count {
+            let count = Glibc.send(fd, bytes.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { throw FileError(operation: .write, path: "the extraction's input", code: errno) }
+            offset += count
+        }
+    }
+
+    /// One range of the object as it arrives (S3's sink and restart run one after the other).
+    private final class RangeBuffer: @unchecked Sendable {
+        var data = Data()
+    }
+
+    /// Bytes fetched per S3 request (`Range`): what is held in memory at most, whatever the size.
+    static let s3RangeSize: UInt64 = 4 << 20
+
+    /// The object in ranges of ``s3RangeSize``, one after the other: each range is held whole
+    /// before it is handed over, so memory stays bounded (URLSession does not wait for a slow
+    /// reader: it would otherwise buffer the rest of the object) and a retry re-fetches only
+    /// that range, never bytes already handed over. An object changed in between is caught by
+    /// the reader's SHA-256.
+    static func transfer(_ name: String, from store: S3RemoteStore, into fd: Int32) throws(RemoteError) {
+        let size: UInt64
+        do {
+            size = try store.head(name).size
+        } catch {
+            throw RemoteError(target: error.target, operation: "download", file: error.file, message: error.message, httpStatus: error.httpStatus, code: error.code)
+        }
+        let buffer = RangeBuffer()
+        buffer.data.reserveCapacity(Int(min(s3RangeSize, size)))
+        var offset: UInt64 = 0
+        while offset < size {
+            let last = min(offset + s3RangeSize, size) - 1
+            buffer.data.removeAll(keepingCapacity: true)
+            do {
+                _ = try store.client.send("GET", key: store.key(name), headers: ["Range": "bytes=\(offset)-\(last)"],
+                                          sink: { buffer.data.append($0) }, restart: { buffer.data.removeAll(keepingCapacity: true) })
+            } catch {
+                throw store.error("download", name, error)
+            }
+            guard UInt64(buffer.data.count) == last - offset + 1 else {
+                throw RemoteError(target: store.description, operation: "download", file: store.key(name), message: "the store answered \(buffer.data.count) bytes for bytes \(offset)-\(last) of \(size)")
+            }
+            do {
+                try buffer.data.withUnsafeBytes { bytes in try send(bytes, to: fd) }
+            } catch {
+                throw RemoteError(target: store.description, operation: "download", file: store.key(name), message: "\(error)")
+            }
+            offset = last + 1
+        }
+    }
+
+    static func transfer(_ name: String, from store: SSHRemoteStore, into fd: Int32) throws(RemoteError) {
+        let process = ExternalProcess(executable: try store.program(), arguments: store.sshArguments + ["cat -- \(try store.remotePath(name))"], environment: store.environment, timeout: store.timeout)
+        let outcome: ExternalProcess.Outcome
+        do {
+            outcome = try process.run { chunk in try send(chunk, to: fd) }
+        } catch {
+            throw RemoteError(target: store.description, operation: "download", file: name, message: "\((error as? ConsumerFailure)?.underlying ?? error)")
+        }
+        guard outcome.succeeded else { throw store.failure(outcome, operation: "download", file: name) }
+    }
+}
