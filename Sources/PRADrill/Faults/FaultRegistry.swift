@@ -19,6 +19,7 @@ enum FaultRegistry {
         ArchiveFailingFault.self,
         MissingWALSegmentFault.self,
         CorruptWALSegmentFault.self,
+        WALPushConflictFault.self,
         ConcurrentBackupFault.self,
         NetworkLatencyFault.self,
         NetworkBandwidthFault.self,
@@ -28,6 +29,7 @@ enum FaultRegistry {
         S3UnreachableFault.self,
         S3ThrottlingFault.self,
         S3DeniedFault.self,
+        S3SilentDamageFault.self,
     ]
 
     /// The kind called `name` in scenarios.
