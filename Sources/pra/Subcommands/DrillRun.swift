@@ -110,10 +110,13 @@ struct DrillRun: ParsableCommand {
         }
         // A subset of the catalogue (a file of scenarios/, --only) writes its reports apart: the
         // full drill's junit.xml, history and compliance report stay as they were.
-        let partial = shard == nil && PartialRun.isPartial(running: scenarios.map(\.name), loaded: loaded, catalogue: Report.defaultCatalogue()?.names)
+        // (The catalogue read quietly: an unreadable ./scenarios is pra report's to name.)
+        let catalogue = FileManager.default.fileExists(atPath: ScenarioPaths.defaultDirectory) ? (try? Report.scenarioCatalogue(path: ScenarioPaths.defaultDirectory))?.names : nil
+        let partial = shard == nil && PartialRun.isPartial(running: scenarios.map(\.name), loaded: loaded, catalogue: catalogue)
         let reports = configuration.reportDirectory + (partial ? "/" + PartialRun.directoryName : "")
         let historyPath = history ?? reports + "/history.jsonl"
-        let durations = ShardPlan.durations(from: RunReportFiles.readHistory(path: historyPath).runs)
+        // Scenario durations (for the order and the shards) from the full drill's history too.
+        let durations = ShardPlan.durations(from: RunReportFiles.readHistory(path: history ?? configuration.reportDirectory + "/history.jsonl").runs)
         var shardRecord: ShardRecord?
         if let shard {
             guard let (index, count) = ShardPlan.parseShard(shard) else {
