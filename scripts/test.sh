@@ -32,38 +32,6 @@ if [ $# -eq 0 ]; then
     # full mode (more than 1,000 cases): scripts/fuzz-hostile.sh.
     scripts/fuzz-hostile.sh --quick --pra "$(swift build --show-bin-path)/pra" || status=1
 fi
-# Count swift-testing's per-test result lines. A test that failed before it ran (a missing
-# prerequisite under PRA_TEST_REQUIRE_ALL) only "recorded an issue"; a test that started and never
-# finished (the test process crashed) counts as failed too.
-awk '
-    function name(line, start,   rest, end) {
-        rest = substr(line, start)
-        end = index(rest, "\" ")
-        return end ? substr(rest, 1, end - 1) : rest
-    }
-    /^[^ ]+ Test "/ {
-        start = index($0, "Test \"") + 6
-        n = name($0, start)
-        if ($0 ~ /" started\.$/) { started[n]++ }
-        else if ($0 ~ /" (with [0-9]+ test cases? )?passed after /) { passed++; done[n]++ }
-        else if ($0 ~ /" (with [0-9]+ test cases? )?failed after /) { failed++; done[n]++; failedNames[n] = 1 }
-        else if ($0 ~ /" skipped/) { skipped++; done[n]++ }
-        else if ($0 ~ /" recorded an issue/) { issue[n] = 1 }
-    }
-    # swift-testing'"'"'s own summary: present only when the test process ran to its end.
-    /^[^ ]+ Test run with [0-9]+ tests? .* passed after / { runPassed = 1 }
-    END {
-        for (n in issue) if (!(n in done)) { failed++; done[n]++ }
-        for (n in started) if (started[n] > done[n]) unfinished += started[n] - done[n]
-        # A test that started and has no result line crashed the process, unless the run'"'"'s summary
-        # says every test passed: then only its result line is missing from the output.
-        if (unfinished > 0 && runPassed) {
-            printf "note: %d result line(s) missing from the output; the run'"'"'s summary says every test passed\n", unfinished
-            passed += unfinished
-        } else {
-            failed += unfinished
-        }
-        printf "%d passed, %d failed, %d skipped\n", passed, failed, skipped
-    }
-' "$output"
+# Count swift-testing's per-test result lines (quoted display names and bare function names alike).
+awk -f scripts/test-summary.awk "$output"
 exit "$status"

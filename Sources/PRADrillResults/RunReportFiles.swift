@@ -14,13 +14,14 @@ import Darwin
 /// ISO-8601 dates, see `JSONCoding`); the JSON file is pretty-printed, a history line is
 /// compact so that one run is exactly one line.
 public enum RunReportFiles {
-    /// Writes `run` as pretty-printed JSON to `path` durably (temporary file, fsync, rename),
+    /// Writes `run` as pretty-printed JSON to `path` durably (temporary file, fsync, rename; `-`,
+    /// a link, a device or a FIFO is written through: `OutputFile`),
     /// replacing an earlier file and creating the parent directory when it is missing.
     public static func writeJSON(_ run: DrillRunResult, to path: String) throws {
         var data = try JSONCoding.encoder.encode(run)
         data.append(UInt8(ascii: "\n"))
         try createParentDirectory(of: path)
-        try DurableFile.write(data, to: path, permissions: 0o644)
+        try OutputFile.write(data, to: path, permissions: 0o644)
     }
 
     /// Appends `run` to the history file at `path` as one line of compact JSON ending in `\n`.

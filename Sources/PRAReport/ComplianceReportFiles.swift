@@ -31,16 +31,17 @@ public enum ComplianceReportFiles {
     }
 
     /// Writes the report as HTML to `html` and as Markdown to `markdown` (either may be `nil`),
-    /// each durably (temporary file, fsync, rename) so a reader never sees half a page; parent
+    /// each durably (temporary file, fsync, rename) so a reader never sees half a page (`-`, a
+    /// link, a device or a FIFO is written through: `OutputFile`); parent
     /// directories are created when missing.
     public static func write(_ report: ComplianceReport, html: String?, markdown: String?) throws {
         if let html {
             try RunReportFiles.createParentDirectory(of: html)
-            try DurableFile.write(Data(ComplianceHTMLRenderer(report: report).html.utf8), to: html, permissions: 0o644)
+            try OutputFile.write(Data(ComplianceHTMLRenderer(report: report).html.utf8), to: html, permissions: 0o644)
         }
         if let markdown {
             try RunReportFiles.createParentDirectory(of: markdown)
-            try DurableFile.write(Data(ComplianceMarkdownRenderer(report: report).markdown.utf8), to: markdown, permissions: 0o644)
+            try OutputFile.write(Data(ComplianceMarkdownRenderer(report: report).markdown.utf8), to: markdown, permissions: 0o644)
         }
     }
 

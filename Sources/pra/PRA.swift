@@ -14,10 +14,11 @@ struct PRA: ParsableCommand {
 
             Exit codes: backup, verify, restore: 0 success, 1 failure or invalid archive, 2 usage or \
             configuration error; backup 3 when the local backup is complete but the remote copy failed. \
-            status: 0 OK, 1 CRITICAL, 2 WARNING (--nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN). \
+            status: 0 OK, 1 CRITICAL, 2 WARNING, 3 configuration error (--nagios: 0 OK, 1 WARNING, \
+            2 CRITICAL, 3 UNKNOWN). \
             drill run: 0 every scenario passed, 1 one failed, 2 invalid scenario. report: 0 compliant, \
             1 not compliant, 2 no report. Nothing configured to connect to (no PGHOST, PGDATABASE or \
-            DATABASE_URL, and libpq's defaults fail) is a configuration error: exit 2.
+            DATABASE_URL, and libpq's defaults fail) is a configuration error: exit 2 (status: 3).
 
             Example (a scratch server to try it on):
               eval "$(pra cluster up)" && pra fixtures load --scale 0.2 && pra backup --full
@@ -28,6 +29,10 @@ struct PRA: ParsableCommand {
 
     /// Argument-parser reports usage errors with EX_USAGE (64); pra's contract is exit 2.
     static func main() {
+        if let unknown = UnknownSubcommand.find(in: Array(CommandLine.arguments.dropFirst()), root: PRA.self) {
+            FileHandle.standardError.write(Data(("pra: error: " + unknown.message + "\n").utf8))
+            Foundation.exit(2)
+        }
         do {
             var command = try parseAsRoot()
             try command.run()

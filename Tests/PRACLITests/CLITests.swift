@@ -125,9 +125,10 @@ struct CLITests {
             variables[String(pair[0])] = String(pair[1])
         }
         let directory = try #require(variables["PRA_CLUSTER_DIR"])
+        TestEnvironment.removeClusterAtExit(directory)
         var environment = TestEnvironment.baseEnvironment()
         environment.merge(variables) { $1 }
-        let status = try PraBinary.run(["status", "--json", "--backup-dir", directory + "/backups"], environment: environment)
+        let status = try PraBinary.run(["status", "--json", "--backup-dir", TestEnvironment.temporaryDirectory("cluster-backups")], environment: environment)
         // The database check itself, not a substring that "unreachable" would match too.
         let document = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any], "\(status.stdout)\(status.stderr)")
         let checks = try #require(document["checks"] as? [[String: Any]])

@@ -233,8 +233,9 @@ struct FailurePathCLITests {
 
     @Test("status: free space that cannot be measured is CRITICAL (exit 1), never OK, naming where it looked")
     func statusDiskUnmeasurable() throws {
-        // procfs reports no blocks at all: nothing to measure.
-        let backupDirectory = "/proc/pra-test-\(UUID().uuidString.prefix(8))/backups"
+        // procfs reports no blocks at all: nothing to measure (an existing directory: a missing
+        // one is a configuration error, exit 3).
+        let backupDirectory = "/proc/sys/fs"
         let environment = TestEnvironment.environment(database: "postgres", backupDirectory: backupDirectory, extra: ["DISK_WARN_PERCENT": "0", "DISK_CRITICAL_PERCENT": "0"])
         let status = try PraBinary.run(["status", "--json"], environment: environment)
         #expect(status.exitCode == 1, "\(status.stdout)\(status.stderr)")

@@ -263,6 +263,7 @@ struct FirstHourClusterTests {
             let pair = line.dropFirst(7).split(separator: "=", maxSplits: 1)
             environment[String(pair[0])] = String(pair[1])
         }
+        if let directory = environment["PRA_CLUSTER_DIR"] { TestEnvironment.removeClusterAtExit(directory) }
         let down = try PraBinary.run(["cluster", "down"], environment: environment)
         #expect(down.exitCode == 0, "\(down.stderr)")
         #expect(down.stdout.contains("unset PGHOST PGPORT PGUSER PGDATABASE PRA_CLUSTER_DIR"))

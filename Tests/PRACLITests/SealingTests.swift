@@ -71,6 +71,7 @@ struct SealingTests {
         let directory = TestEnvironment.temporaryDirectory("dotenv")
         try "SLACK_WEBHOOK=\(canary.url("/dotenv-canary"))\n".write(toFile: directory + "/.env", atomically: true, encoding: .utf8)
         // No backup in BACKUP_DIR: status is CRITICAL, which alerts.
+        try FileManager.default.createDirectory(atPath: directory + "/backups", withIntermediateDirectories: true)
         let environment = TestEnvironment.environment(database: "postgres", backupDirectory: directory + "/backups")
         let sealed = try Self.run(PraBinary.sealed(["status"]), in: directory, environment: environment)
         #expect(sealed == 1)

@@ -40,6 +40,7 @@ struct AlertFailurePathTests {
         // A mount namespace of its own where /usr/bin/curl is an empty, non-executable file.
         let empty = directory + "/empty"
         _ = FileManager.default.createFile(atPath: empty, contents: nil, attributes: [.posixPermissions: 0o644])
+        try FileManager.default.createDirectory(atPath: directory + "/backups", withIntermediateDirectories: true)
         var environment = TestEnvironment.environment(database: "postgres", backupDirectory: directory + "/backups", extra: [
             "ALERT_EMAIL": "oncall@example.com", "SMTP_URL": "smtp://127.0.0.1:1", "DISK_WARN_PERCENT": "0", "DISK_CRITICAL_PERCENT": "0"])
         environment["PATH"] = "/usr/bin:/bin"

@@ -36,6 +36,25 @@ struct TestSupportTests {
         #expect(!LoopbackSocket.accepts(port: port), "the SMTP server still listens on \(port)")
     }
 
+    @Test("SMTP server: authenticated deliveries, in clear and after STARTTLS, print no warning in the test output",
+          .requires(.aiosmtpd, .openssl, .curl))
+    func smtpServerQuiet() throws {
+        let directory = TestEnvironment.temporaryDirectory("smtpquiet")
+        let message = directory + "/message.txt"
+        try "Subject: quiet\r\n\r\nhello\r\n".write(toFile: message, atomically: true, encoding: .utf8)
+        let certificate = try LoopbackSMTPServer.selfSignedCertificate(in: directory)
+        for tls in [false, true] {
+            let server = try LoopbackSMTPServer(credentials: ("pra", "pw"), tlsCertificate: tls ? certificate : nil)
+            var arguments = ["-sS", "--url", server.url, "--mail-from", "a@example.com", "--mail-rcpt", "b@example.com", "--user", "pra:pw", "--upload-file", message]
+            if tls { arguments += ["--ssl-reqd", "--cacert", certificate.certificate] }
+            let outcome = try ExternalProcess(executable: "/usr/bin/curl", arguments: arguments, timeout: 30).run()
+            #expect(outcome.exitCode == 0, "\(outcome.standardError)")
+            #expect(server.messages.first?.user == "pra")
+            #expect(server.messages.first?.tls == tls)
+            #expect(server.errorOutput.isEmpty, "tls \(tls): \(server.errorOutput)")
+        }
+    }
+
     @Test("SSH server: sessions served on the bound port; socket and sessions gone when released", .requires(.sshd))
     func sshServerStops() throws {
         var port = 0

@@ -30,6 +30,9 @@ public final class LoopbackSMTPServer: @unchecked Sendable {
 
     public let port: Int
     public let spoolDirectory: String
+    /// Where the server's stderr goes: empty unless something unexpected happened (printed on
+    /// the test's stderr when the server stops, so it is never lost).
+    public let errorLog: String
     private let process: Process
     private let stdin: Pipe
 
@@ -54,6 +57,9 @@ public final class LoopbackSMTPServer: @unchecked Sendable {
         let stdout = Pipe()
         process.standardInput = stdin
         process.standardOutput = stdout
+        errorLog = directory + "/smtpd.err"
+        _ = FileManager.default.createFile(atPath: errorLog, contents: nil)
+        process.standardError = FileHandle(forWritingAtPath: errorLog)
         try process.run()
         let line = String(decoding: stdout.fileHandleForReading.readLine(), as: UTF8.self)
         guard let port = Int(line.trimmingCharacters(in: .whitespacesAndNewlines)) else {
@@ -67,6 +73,13 @@ public final class LoopbackSMTPServer: @unchecked Sendable {
         try? stdin.fileHandleForWriting.close()
         process.terminate()
         process.waitUntilExit()
+        let errors = errorOutput
+        if !errors.isEmpty { FileHandle.standardError.write(Data("loopback SMTP server on port \(port):\n\(errors)".utf8)) }
+    }
+
+    /// What the server printed on stderr so far.
+    public var errorOutput: String {
+        (try? String(contentsOfFile: errorLog, encoding: .utf8)) ?? ""
     }
 
     public var url: String { "smtp://127.0.0.1:\(port)" }
@@ -95,7 +108,7 @@ public final class LoopbackSMTPServer: @unchecked Sendable {
     }
 
     static let script = #"""
-    import asyncio, json, os, socket, ssl, sys, threading, time
+    import asyncio, json, logging, os, socket, ssl, sys, threading, time, warnings
     from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
     spool = sys.argv[1]
@@ -143,9 +156,22 @@ public final class LoopbackSMTPServer: @unchecked Sendable {
     listener.bind(("127.0.0.1", 0))
     listener.listen(16)
     port = listener.getsockname()[1]
+    class KnownNoise(logging.Filter):
+        # aiosmtpd 1.4 logs this itself on every successful AUTH (its own code sets the legacy
+        # Session.login_data); nothing here reads it.
+        def filter(self, record):
+            return "Session.login_data is deprecated" not in record.getMessage()
+
+    logging.getLogger("mail.log").addFilter(KnownNoise())
     kwargs = {}
     if user is not None:
-        kwargs.update(authenticator=authenticator, auth_required=True, auth_require_tls=False)
+        # With a certificate, AUTH only after STARTTLS, as a real server would. Without one, AUTH
+        # in clear is what the test wants to see pra refuse (SMTP_ALLOW_PLAINTEXT): the server's
+        # warning about it is expected, not news.
+        kwargs.update(authenticator=authenticator, auth_required=True, auth_require_tls=tls is not None)
+        if tls is None:
+            warnings.filterwarnings("ignore", message="Requiring AUTH while not requiring TLS")
+            logging.getLogger("mail.log").setLevel(logging.ERROR)
     if tls is not None:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(tls[0], tls[1])

@@ -30,6 +30,17 @@ public enum TestEnvironment {
 
     public static var isRoot: Bool { getuid() == 0 }
 
+    /// Tears down, at exit (or on interrupt), the scratch cluster a child `pra cluster up` left
+    /// in `directory` unless the test removed it first: a test that fails between `cluster up`
+    /// and `cluster down` must not leave a running server and a `/tmp/pra-cluster-*` behind.
+    public static func removeClusterAtExit(_ directory: String) {
+        _ = cleanupAtExit
+        InterruptCleanup.shared.register {
+            guard FileManager.default.fileExists(atPath: directory) else { return }
+            (try? ScratchCluster(attachingTo: directory))?.teardown()
+        }
+    }
+
     /// A fresh directory under /tmp, removed at exit.
     public static func temporaryDirectory(_ label: String = "test") -> String {
         _ = cleanupAtExit

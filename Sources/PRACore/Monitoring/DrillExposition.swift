@@ -51,8 +51,9 @@ public struct DrillExposition: Sendable {
         text = lines.joined(separator: "\n") + "\n"
     }
 
-    /// Writes the exposition to `path` atomically, mode 644.
+    /// Writes the exposition to `path` atomically, mode 644 (``OutputFile``: `-`, a link, a
+    /// device or a FIFO is written through instead).
     public func write(to path: String) throws(FileError) {
-        try DurableFile.write(Data(text.utf8), to: path, permissions: 0o644)
+        try OutputFile.write(Data(text.utf8), to: path, permissions: 0o644)
     }
 }

@@ -51,9 +51,10 @@ public struct PrometheusExposition: Sendable {
         text = lines.joined(separator: "\n") + "\n"
     }
 
-    /// Writes the exposition to `path` atomically, mode 644 (node_exporter usually runs as another user).
+    /// Writes the exposition to `path` atomically, mode 644 (node_exporter usually runs as another
+    /// user); `-`, a link, a device or a FIFO is written through instead (``OutputFile``).
     public func write(to path: String) throws(FileError) {
-        try DurableFile.write(Data(text.utf8), to: path, permissions: 0o644)
+        try OutputFile.write(Data(text.utf8), to: path, permissions: 0o644)
     }
 
     static func format(_ value: Double) -> String {

@@ -22,6 +22,9 @@ public struct PointInTimeDetails: Codable, Sendable {
     public var baseBackupSource: String?
     /// Where recovery reads the WAL from (`restore_command`): the local archive, then the off-site copy when configured.
     public var walSource: String?
+    /// The shell line that stops the recovered server as the account it runs as
+    /// (``ServerControl/stopCommandLine``); `nil` in results written before it existed.
+    public var stopCommand: String? = nil
 
     /// `export` lines that reach the recovered server, as `pra cluster up` prints them.
     public func exports(user: String?, database: String) -> String {
@@ -29,6 +32,8 @@ public struct PointInTimeDetails: Codable, Sendable {
         // name may hold anything.
         var lines = ["export PGHOST=\(ShellCommandLine.quote(socketDirectory))", "export PGPORT=\(port)", "export PGDATABASE=\(ShellCommandLine.quote(database))", "export PRA_RESTORED_DIR=\(ShellCommandLine.quote(dataDirectory))"]
         if let user { lines.insert("export PGUSER=\(ShellCommandLine.quote(user))", at: 2) }
+        // A comment, so the output stays eval-able; pg_ctl run as root is refused, the line is not.
+        if let stopCommand { lines.append("# stop it with: \(stopCommand)") }
         return lines.joined(separator: "\n") + "\n"
     }
 }

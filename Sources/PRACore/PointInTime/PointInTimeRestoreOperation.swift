@@ -292,6 +292,7 @@ public struct PointInTimeRestoreOperation {
         let archivedBefore = attempt.archivedBefore, segmentSize = attempt.segmentSize, port = attempt.port
         var details = attempt.details
         details.serverRunning = true
+        details.stopCommand = attempt.control.stopCommandLine
         details.reachedTime = (try? recovered.scalar("SELECT extract(epoch FROM pg_last_xact_replay_timestamp())::float8")).flatMap { $0 }.flatMap(Double.init).map { Date(timeIntervalSince1970: $0) }
             ?? Self.lastReplayedTime(in: control.logLines())
         details.reachedLSN = paused

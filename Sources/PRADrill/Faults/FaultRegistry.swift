@@ -19,6 +19,7 @@ enum FaultRegistry {
         ArchiveFailingFault.self,
         MissingWALSegmentFault.self,
         CorruptWALSegmentFault.self,
+        WALPushConflictFault.self,
         ConcurrentBackupFault.self,
         NetworkLatencyFault.self,
         NetworkBandwidthFault.self,
@@ -29,6 +30,7 @@ enum FaultRegistry {
         S3ThrottlingFault.self,
         S3DeniedFault.self,
         OffSiteBitRotFault.self,
+        S3SilentDamageFault.self,
     ]
 
     /// The kind called `name` in scenarios.

@@ -48,11 +48,12 @@ public struct JUnitReportWriter: Sendable {
         return out
     }
 
-    /// Writes ``xml`` to `path` durably (temporary file, fsync, rename), creating the parent
+    /// Writes ``xml`` to `path` durably (temporary file, fsync, rename; `-`, a link, a device or a
+    /// FIFO is written through: `OutputFile`), creating the parent
     /// directory when it is missing.
     public func write(to path: String) throws {
         try RunReportFiles.createParentDirectory(of: path)
-        try DurableFile.write(Data(xml.utf8), to: path, permissions: 0o644)
+        try OutputFile.write(Data(xml.utf8), to: path, permissions: 0o644)
     }
 
     // MARK: - Model of the document

@@ -12,8 +12,9 @@ struct Backup: ParsableCommand {
             backups older than BACKUP_RETENTION_DAYS, always keeping the BACKUP_MIN_KEEP newest.
             A failure leaves no partial file and never touches earlier backups.
 
-            With REMOTE_TARGET (a directory or ssh://user@host/path), the archive and then its manifest \
-            are copied there and read back (size and SHA-256); retention applies there too.
+            With REMOTE_TARGET (a directory, ssh://user@host/path or s3://bucket/prefix), the archive \
+            and then its manifest are copied there and read back (size and SHA-256); retention applies \
+            there too.
 
             --base takes a physical copy of the whole cluster with pg_basebackup (tar, no WAL: WAL \
             archiving must be on, see pra wal) into <prefix>_backup_base_<YYYYMMDD>_<HHMMSS>.tar.gz, keeps \
@@ -37,10 +38,11 @@ struct Backup: ParsableCommand {
             reached), 2 usage or configuration error (including nothing configured to connect to), 3 the local backup \
             is complete but the remote copy failed. Failures are alerted (SLACK_WEBHOOK, ALERT_EMAIL).
 
-            Examples (cron):
-              0 2 * * *  pra backup --base --quiet --env-file /etc/pra/.env          # daily base backup
-              0 * * * *  pra backup --incremental --quiet --env-file /etc/pra/.env   # hourly: WAL made safe
-              30 1 * * * pra backup --full --quiet --env-file /etc/pra/.env          # daily logical dump
+            Examples (cron lines; pra schedule print --cron prints the whole plan):
+              # daily base backup, hourly WAL made safe, daily logical dump:
+              0 2 * * *  pra backup --base -q --env-file /etc/pra/.env
+              0 * * * *  pra backup --incremental -q --env-file /etc/pra/.env
+              30 1 * * * pra backup --full -q --env-file /etc/pra/.env
             """)
 
     @Flag(name: .long, help: "Logical dump with pg_dump (the default).")

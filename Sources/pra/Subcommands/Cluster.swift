@@ -8,8 +8,8 @@ struct Cluster: ParsableCommand {
             cluster named).
 
             Example:
-              eval "$(pra cluster up)"       # start one and export PGHOST, PGPORT, PGUSER, PGDATABASE
-              eval "$(pra cluster down)"     # stop it, delete it and unset those variables
+              eval "$(pra cluster up)"     # start one, export PGHOST, PGPORT, PGUSER...
+              eval "$(pra cluster down)"   # stop it, delete it, unset those variables
             """,
         subcommands: [ClusterUp.self, ClusterDown.self])
 }

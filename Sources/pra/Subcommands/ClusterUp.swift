@@ -14,7 +14,8 @@ struct ClusterUp: ParsableCommand {
             or pg_ctl missing or failing), 2 usage error.
 
             Example:
-              eval "$(pra cluster up)"      # exports PGHOST, PGPORT, PGUSER, PGDATABASE, PRA_CLUSTER_DIR
+              # export PGHOST, PGPORT, PGUSER, PGDATABASE and PRA_CLUSTER_DIR:
+              eval "$(pra cluster up)"
               pra fixtures load --scale 0.1
               eval "$(pra cluster down)"    # and unsets them
 

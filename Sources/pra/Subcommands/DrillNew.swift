@@ -41,7 +41,7 @@ struct DrillNew: ParsableCommand {
             throw Terminal.fail("cannot write \(path): \(error)", exitCode: 1)
         }
         Terminal.output("""
-            wrote \(path); run it alone with: pra drill run \(path)
+            wrote \(path); run it alone with: pra drill run \(path)\(directory == ScenarioPaths.defaultDirectory ? " (a partial run: its reports go to reports/partial/)" : "")
             it joins the catalogue in \(directory)/: the next full drill (pra drill run, scripts/main-job.sh) includes it, \
             and until a full drill has run it, pra report reads NOT COMPLIANT (no run included every scenario)
 

@@ -18,18 +18,23 @@ struct DrillRun: ParsableCommand {
             scenario files or directories.
 
             Writes reports/junit.xml, reports/drill-<stamp>.json and appends one line to \
-            reports/history.jsonl. Measured RTO/RPO are compared with the scenario's targets \
+            reports/history.jsonl (REPORT_DIR, default ./reports). A partial run (some of the \
+            catalogue in scenarios/: a file of it, or --only) writes them, and the compliance report \
+            of --report, in reports/partial/ instead, so that it never replaces the full drill's \
+            junit.xml nor adds a partial run to the history pra report reads; --junit, --json and \
+            --history name other files. A --shard job is never partial (its history is one part \
+            of a full drill). Measured RTO/RPO are compared with the scenario's targets \
             (default RPO_TARGET, RTO_TARGET); projections use PRODUCTION_DB_SIZE and BACKUP_INTERVAL. \
             With --report, also writes reports/compliance.html and reports/compliance.md from the \
             history (see `pra report`).
 
             Examples:
-              pra drill run                                  # the whole catalogue in scenarios/
+              pra drill run                    # the whole catalogue in scenarios/
               pra drill run --only baseline-drop-database --keep
-              pra drill run --report                         # monthly drill: catalogue + compliance report
+              pra drill run --report           # monthly: catalogue + compliance report
               pra drill run scenarios/disk-full-during-backup.yaml --junit out/junit.xml
-              pra drill run --shard 2/3                      # the second of three parallel CI jobs
-              pra drill run --jobs 2                         # two scenarios at a time (the main job)
+              pra drill run --shard 2/3        # the second of three parallel CI jobs
+              pra drill run --jobs 2           # two scenarios at a time
 
             Sharding: --shard I/N runs a deterministic share of the catalogue, balanced by each \
             scenario's latest duration in the history (the same history in every job gives the \
@@ -92,8 +97,10 @@ struct DrillRun: ParsableCommand {
         InterruptCleanup.shared.installSignalHandlers()
         var scenarios: [Scenario]
         let sources = try ScenarioPaths.resolve(paths, command: "run")
+        let loaded: [String]
         do {
             scenarios = try DrillRunner.load(paths: sources, only: only)
+            loaded = only.isEmpty ? scenarios.map(\.name) : try DrillRunner.load(paths: sources).map(\.name)
         } catch {
             throw Terminal.fail(error.description, exitCode: 2)
         }
@@ -101,9 +108,15 @@ struct DrillRun: ParsableCommand {
         guard (1...64).contains(jobs) else {
             throw Terminal.fail("--jobs \(jobs) is not between 1 and 64", exitCode: 2)
         }
-        let reports = configuration.reportDirectory
+        // A subset of the catalogue (a file of scenarios/, --only) writes its reports apart: the
+        // full drill's junit.xml, history and compliance report stay as they were.
+        // (The catalogue read quietly: an unreadable ./scenarios is pra report's to name.)
+        let catalogue = FileManager.default.fileExists(atPath: ScenarioPaths.defaultDirectory) ? (try? Report.scenarioCatalogue(path: ScenarioPaths.defaultDirectory))?.names : nil
+        let partial = shard == nil && PartialRun.isPartial(running: scenarios.map(\.name), loaded: loaded, catalogue: catalogue)
+        let reports = configuration.reportDirectory + (partial ? "/" + PartialRun.directoryName : "")
         let historyPath = history ?? reports + "/history.jsonl"
-        let durations = ShardPlan.durations(from: RunReportFiles.readHistory(path: historyPath).runs)
+        // Scenario durations (for the order and the shards) from the full drill's history too.
+        let durations = ShardPlan.durations(from: RunReportFiles.readHistory(path: history ?? configuration.reportDirectory + "/history.jsonl").runs)
         var shardRecord: ShardRecord?
         if let shard {
             guard let (index, count) = ShardPlan.parseShard(shard) else {
@@ -116,6 +129,9 @@ struct DrillRun: ParsableCommand {
             if !common.quiet {
                 Terminal.info("shard \(index)/\(count) (plan \(plan.fingerprint)): \(names.count) of \(plan.catalogue.count) scenarios, about \(DurationParser.format(plan.expectedSeconds[index - 1])) by the history: \(names.joined(separator: ", "))")
             }
+        }
+        if partial && !common.quiet && (junit == nil || json == nil || history == nil || report) {
+            Terminal.info("a partial run (\(scenarios.count) scenario(s), not the whole catalogue): its reports go to \(reports)/, the full drill's in \(configuration.reportDirectory)/ are left as they are (name --junit, --json and --history to write elsewhere)")
         }
         let executable = RunningExecutable.path
         var options = DrillOptions(praExecutable: executable)
@@ -159,7 +175,7 @@ struct DrillRun: ParsableCommand {
         }
         Terminal.output(DrillRunner.summaryTable(run))
         Terminal.output("reports: \(junitPath), \(jsonPath), \(historyPath)\n")
-        let complianceWritten = report ? writeComplianceReport(configuration: configuration, historyPath: historyPath) : true
+        let complianceWritten = report ? writeComplianceReport(configuration: configuration, historyPath: historyPath, directory: reports) : true
         if !run.succeeded {
             let failed = run.scenarios.filter { $0.verdict == .failed }
             let message = "\(failed.count) scenario(s) failed: " + failed.map { "\($0.name) (\($0.failureSummary ?? "failed"))" }.joined(separator: "; ")
@@ -175,10 +191,10 @@ struct DrillRun: ParsableCommand {
     /// builds it with its defaults. Its verdict does not change this command's exit code; a
     /// report that cannot be built or written prints one error line and makes it 1 (after the
     /// drill's own outcome and alert).
-    private func writeComplianceReport(configuration: Configuration, historyPath: String) -> Bool {
+    private func writeComplianceReport(configuration: Configuration, historyPath: String, directory: String) -> Bool {
         var settings = ComplianceSettings(historyPath: historyPath)
-        let html = configuration.reportDirectory + "/" + ComplianceReportFiles.defaultHTMLName
-        let markdown = configuration.reportDirectory + "/" + ComplianceReportFiles.defaultMarkdownName
+        let html = directory + "/" + ComplianceReportFiles.defaultHTMLName
+        let markdown = directory + "/" + ComplianceReportFiles.defaultMarkdownName
         do {
             try Report.applyProjectionSettings(configuration, to: &settings)
             settings.catalogue = Report.defaultCatalogue()

@@ -36,7 +36,7 @@ struct Report: ParsableCommand {
               pra report                   # writes reports/compliance.html and .md
               pra report --since 2026-01-01 --html /srv/www/dr/index.html
               PRODUCTION_DB_SIZE=80GB BACKUP_INTERVAL=30m pra report --copy-time 5m
-              pra report --history shard-1/history.jsonl --history shard-2/history.jsonl --history shard-3/history.jsonl
+              pra report --history job1.jsonl --history job2.jsonl --history job3.jsonl
             """)
 
     @Option(name: .long, help: ArgumentHelp("History to read (default: reports/history.jsonl); repeat for one file per parallel job of a sharded drill.", valueName: "file"))

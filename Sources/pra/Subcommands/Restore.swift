@@ -7,7 +7,9 @@ struct Restore: ParsableCommand {
         abstract: "Restore a backup into a new database (or, with --pitr, a cluster to a point in time) and check the result.",
         discussion: """
             Logical restore (the default): chooses the newest complete backup (--latest, the default) or the given file and loads it \
-            into a staging database in one transaction, verifying it in the same pass (manifest and \
+            into a staging database over PRA_JOBS connections (the schema, then each table's data, then \
+            indexes and constraints, as pg_restore -j does; one connection and one transaction when \
+            PRA_JOBS=1 or the file is not a plain pg_dump), verifying it in the same pass (manifest and \
             size first; gzip stream, SHA-256 and dump trailer while loading). An archive that fails \
             verification is thrown away with its staging database and the previous valid backup is \
             used instead (and the fallback is reported). The staging database is renamed to the \
@@ -25,7 +27,9 @@ struct Restore: ParsableCommand {
             free one), waits until recovery paused at the target, checks the point reached and \
             CRITICAL_TABLES before promoting it (a copy that fails them is never promoted), then the \
             server and the health URLs, and writes the report. The server is left running and the \
-            command prints shell exports to reach it (eval-able); --stop stops it after the checks. \
+            command prints shell exports to reach it (eval-able) and, as a comment, the line that \
+            stops it ("# stop it with: ...", as its owner: pg_ctl refuses root); --stop stops it \
+            after the checks. \
             DIR must be empty or new; --force moves a data directory found there aside \
             (DIR.pra-replaced-<stamp>, put back if the restore fails). Refused whatever the flags: a \
             DIR that holds BACKUP_DIR, REPORT_DIR or LOG_DIR, any postmaster.pid, or (non-empty) \
@@ -70,8 +74,10 @@ struct Restore: ParsableCommand {
             Examples:
               pra restore --latest --target-db akig_restore
               pra restore --file /mnt/offsite/akig.sql.gz --target-db akig --force
-              eval "$(pra restore --pitr --target-dir /srv/pg/recovered --target-time '2026-12-01 14:01:30')"
-              pra restore --pitr --target-dir /srv/pg/main --archive --port 5432     # lost cluster: the latest point
+              eval "$(pra restore --pitr --target-dir /srv/pg/recovered \\
+                        --target-time '2026-12-01 14:01:30')"
+              # lost cluster: the latest point, on the production port, archiving on:
+              pra restore --pitr --target-dir /srv/pg/main --archive --port 5432
             """)
 
     @Flag(name: .long, help: "Point-in-time recovery of the whole cluster from a base backup and the WAL archive.")

@@ -8,8 +8,10 @@ struct Status: ParsableCommand {
         discussion: """
             Each check is OK, WARNING or CRITICAL. Exit codes: 0 every check OK, 1 any CRITICAL, \
             2 the worst is a WARNING (so a cron job or a script can tell a warning from an outage), \
-            3 (UNKNOWN) when the configuration is wrong (RPO_TARGET=abc, a malformed env file): \
-            distinct from every level.
+            3 (UNKNOWN) when the configuration is wrong (RPO_TARGET=abc, a malformed env file, a \
+            BACKUP_DIR that does not exist, nothing configured to connect to while libpq's defaults \
+            reach no server): distinct from every level. A configured server that cannot be reached \
+            is a CRITICAL check.
 
             Only the configured database's backups are judged (archive prefix and the manifest's \
             database); a manifest that finished in the future, or whose archive has another size, \
@@ -22,13 +24,15 @@ struct Status: ParsableCommand {
 
             --nagios prints one plugin line with performance data and exits as a Nagios plugin: \
             0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. --prometheus FILE also writes the figures in \
-            Prometheus text format, atomically, for node_exporter's textfile collector.
+            Prometheus text format for node_exporter's textfile collector: a regular file is replaced \
+            atomically; - is standard output, and a symbolic link, device or FIFO is written through \
+            (as a shell redirect would), never replaced.
 
             Alerts (SLACK_WEBHOOK, ALERT_EMAIL): once when the status turns CRITICAL, once when it is \
             OK again; the state is kept in BACKUP_DIR/.pra-status-alert.json.
 
-            Examples:
-              */5 * * * *  pra status --quiet --env-file /etc/pra/.env --prometheus /var/lib/node_exporter/textfile/pra.prom
+            Examples (pra schedule print --cron prints the cron line):
+              pra status -q --prometheus /var/lib/prometheus/node-exporter/pra.prom
               pra status --nagios --env-file /etc/pra/.env      # NRPE command
             """)
 
@@ -38,7 +42,7 @@ struct Status: ParsableCommand {
     @Flag(name: .long, help: "Print one Nagios plugin line with perfdata; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.")
     var nagios = false
 
-    @Option(name: .long, help: ArgumentHelp("Also write the status in Prometheus text format to this file (atomically).", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("Also write the status in Prometheus text format to this file (atomically; - for standard output).", valueName: "file"))
     var prometheus: String?
 
     @OptionGroup var common: CommonOptions
@@ -55,6 +59,14 @@ struct Status: ParsableCommand {
             if nagios { throw unknown("configuration error (the line above on stderr says which)") }
             // Exit 3 (UNKNOWN): a configuration error is none of the levels 0, 1 and 2.
             throw ExitCode(3)
+        }
+        if let problem = Self.configurationProblem(configuration) {
+            // Exit 3 (UNKNOWN), as any configuration error: the state of nothing is known.
+            if nagios {
+                Terminal.info("error: \(problem)")
+                throw unknown(problem)
+            }
+            throw Terminal.fail(problem, exitCode: 3)
         }
         let report: StatusReport
         do {
@@ -87,6 +99,27 @@ struct Status: ParsableCommand {
             throw Terminal.fail(report.headline, exitCode: report.level.exitCode)
         }
         Terminal.record("pra: status OK")
+    }
+
+    /// What makes a status meaningless, as verify and restore refuse it: a backup directory
+    /// that does not exist (its backups and free space would be judged in the void), or nothing
+    /// configured to connect to when libpq's defaults reach no server either. A configured
+    /// server that is down stays a CRITICAL check: status connects once, within
+    /// PGCONNECT_TIMEOUT, and only in the nothing-configured case.
+    static func configurationProblem(_ configuration: Configuration) -> String? {
+        if ConnectionDiagnosis(configuration: configuration).nothingConfigured {
+            do {
+                try ConnectionPreflight.check(configuration)
+            } catch {
+                return error.message
+            }
+        }
+        do {
+            try BackupDirectoryPaths(configuration: configuration).requireDirectory()
+        } catch {
+            return error.description
+        }
+        return nil
     }
 
     /// Prints the UNKNOWN plugin line; returns exit code 3.

@@ -32,9 +32,9 @@ struct Verify: ParsableCommand {
 
             Examples:
               pra verify --all
-              pra verify akig_backup_full_20261125_030000.sql.gz --json     # found in BACKUP_DIR
-              pra verify --wal                  # the WAL archive and the recoverable window only
-              pra verify --remote               # the off-site copies on REMOTE_TARGET
+              pra verify akig_backup_full_20261125_030000.sql.gz --json  # in BACKUP_DIR
+              pra verify --wal       # the WAL archive and the recoverable window only
+              pra verify --remote    # the off-site copies on REMOTE_TARGET
             """)
 
     @Argument(help: ArgumentHelp("Archives to verify.", valueName: "archive"))
