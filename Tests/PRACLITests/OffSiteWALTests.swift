@@ -79,6 +79,8 @@ struct WALSyncOperationTests {
         let result = try JSONCoding.decoder.decode(WALSyncResult.self, from: Data(sync.stdout.utf8))
         let local = fixture.server.archive.files()
         #expect(result.copied == local.count && result.pending == 0 && result.lagSeconds == 0)
+        // The lag measured is kept for status to bound it when the store cannot be asked.
+        #expect(OffSiteLagRecord.load(backupDirectory: fixture.server.backupDirectory)?.lagSeconds == 0, "\((try? FileManager.default.contentsOfDirectory(atPath: fixture.server.archive.root)) ?? [])")
         let target = try #require(fixture.directory) + "/wal"
         let names = Set(try FileManager.default.contentsOfDirectory(atPath: target))
         for file in local {
@@ -202,8 +204,9 @@ struct WALSyncOperationTests {
         #expect(status.exitCode == 1, "\(status.stdout)")
         #expect(status.stdout.contains("CRITICAL") && status.stdout.contains("off-site lag"), "\(status.stdout)")
         let prometheus = TestEnvironment.temporaryDirectory(label + "-prom") + "/pra.prom"
-        _ = try PraBinary.run(["status", "--prometheus", prometheus], environment: environment)
-        #expect(try String(contentsOfFile: prometheus, encoding: .utf8).contains("pra_remote_wal_lag_seconds "))
+        let exported = try PraBinary.run(["status", "--prometheus", prometheus], environment: environment)
+        let exposition = (try? String(contentsOfFile: prometheus, encoding: .utf8)) ?? ""
+        #expect(exposition.contains("pra_remote_wal_lag_seconds "), "\(exported.stdout)\(exported.stderr)\n\(exposition)")
 
         // The store is back: the next push's copier drains the queue; nothing is missing off-site.
         try FileManager.default.removeItem(atPath: target)

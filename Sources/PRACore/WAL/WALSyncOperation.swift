@@ -81,6 +81,7 @@ public struct WALSyncOperation {
             }
             if !listed {
                 do {
+                    try remote.store.prepare()
                     try remote.claim(identity, markerPath: archive.identityPath, scratch: archive.root)
                     offSite = Set(try remote.listing().map(\.name))
                     listed = true
@@ -96,6 +97,8 @@ public struct WALSyncOperation {
             while true {
                 lastLook = Date()
                 let queue = WALSyncQueue(local: archive.files(), offSite: offSite)
+                // Kept at every look: status bounds the lag from it when the store stops answering.
+                OffSiteLagRecord(measuredAt: lastLook, lagSeconds: queue.lag(now: lastLook), target: remote.store.description).save(backupDirectory: configuration.backupDirectory)
                 if queue.pending.isEmpty {
                     // A push that found this run holding the lock left a note after archiving:
                     // a note newer than this look may name a file the look missed.
