@@ -390,7 +390,7 @@ struct OffSiteWALStatusTests {
     func verifyRemote() throws {
         let fixture = try OffSiteFixture.directory("walverify", segments: 1)
         #expect(try fixture.server.pra(["backup", "--base"]).exitCode == 0)
-        _ = try OffSiteFixture.archive(fixture.server, 2)
+        let after = try OffSiteFixture.archive(fixture.server, 2)
         let entry = try #require(BaseBackupCatalogue(directory: fixture.server.backupDirectory).newestComplete)
         try Self.placeOffSite(entry, store: try fixture.rootStore)
         #expect(try fixture.pra(["wal", "sync"]).exitCode == 0)
@@ -403,7 +403,7 @@ struct OffSiteWALStatusTests {
 
         // Bit rot in an off-site WAL segment the window needs.
         let target = try #require(fixture.directory)
-        let segment = (try fixture.local(fixture.segments[1]).path as NSString).lastPathComponent
+        let segment = (try fixture.local(after[0]).path as NSString).lastPathComponent
         var bytes = try Data(contentsOf: URL(fileURLWithPath: target + "/wal/" + segment))
         bytes[bytes.count / 3] ^= 0x08
         try bytes.write(to: URL(fileURLWithPath: target + "/wal/" + segment))
@@ -413,7 +413,7 @@ struct OffSiteWALStatusTests {
         try archive.write(to: URL(fileURLWithPath: target + "/" + entry.name.fileName))
         let bad = try fixture.pra(["verify", "--remote"])
         #expect(bad.exitCode == 1)
-        #expect(bad.stdout.contains("corrupt: \(fixture.segments[1])"), "\(bad.stdout)")
+        #expect(bad.stdout.contains("corrupt: \(after[0])"), "\(bad.stdout)")
         #expect(bad.stdout.contains("remote \(entry.name.fileName): INVALID"), "\(bad.stdout)")
     }
 }
@@ -423,6 +423,8 @@ struct RemoteWALRetentionTests {
     @Test("deletes off-site WAL older than the oldest off-site base backup of this system needs, never a history file, never another system's base backup counting; nothing when a manifest cannot be read")
     func keepsWhatKeptBaseBackupsNeed() throws {
         let fixture = try OffSiteFixture.directory("walretention", segments: 2)
+        // Off-site before the base backup: local retention then drops the WAL it no longer needs, the off-site copy keeps it.
+        #expect(try fixture.pra(["wal", "sync"]).exitCode == 0)
         #expect(try fixture.server.pra(["backup", "--base"]).exitCode == 0)
         _ = try OffSiteFixture.archive(fixture.server, 2)
         #expect(try fixture.pra(["wal", "sync"]).exitCode == 0)
