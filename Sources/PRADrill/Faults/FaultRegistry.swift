@@ -28,6 +28,7 @@ enum FaultRegistry {
         S3UnreachableFault.self,
         S3ThrottlingFault.self,
         S3DeniedFault.self,
+        OffSiteCopyStalledFault.self,
     ]
 
     /// The kind called `name` in scenarios.

@@ -41,7 +41,8 @@ struct OffSiteWALStatus {
         if report.lagSeconds > rpoTarget {
             outcome.checks.append(.init(name: "off-site lag", level: .critical, message: "\(lagText), over the RPO target of \(DurationParser.format(rpoTarget)): losing the site now loses that much WAL" + (asynchronous ? " (is pra wal sync failing? see the server log)" : ""), value: report.lagSeconds))
         } else {
-            outcome.checks.append(.init(name: "off-site lag", level: .ok, message: report.pending == 0 ? "every archived WAL file is on \(report.target)" : "\(lagText) (RPO target \(DurationParser.format(rpoTarget)))", value: report.lagSeconds))
+            let within = "within the RPO target of \(DurationParser.format(rpoTarget)) for losing the site"
+            outcome.checks.append(.init(name: "off-site lag", level: .ok, message: report.pending == 0 ? "every archived WAL file is on \(report.target) (off-site lag 0s, \(within))" : "\(lagText), \(within)", value: report.lagSeconds))
         }
         if asynchronous && limit > 0 && report.queueBytes > limit {
             outcome.checks.append(.init(name: "off-site queue", level: .critical, message: "\(ByteCount.format(report.queueBytes)) wait to go off-site, over WAL_REMOTE_QUEUE_LIMIT=\(ByteCount.format(limit)); the primary keeps archiving locally", value: Double(report.queueBytes)))
