@@ -327,6 +327,29 @@ struct WALFetchRemoteTests {
         #expect(!FileManager.default.fileExists(atPath: work + "/.pra-wal-spool"))
         #expect(!(missing.stdout + missing.stderr).contains(secret))
     }
+
+    @Test("over ssh (a real sshd): sync copies and marks, wal get with the local archive gone fetches, checked, with prefetch", .enabled(if: LoopbackSSHServer.unavailableReason == nil, "sshd, ssh and ssh-keygen as root are needed"))
+    func overSSH() throws {
+        let ssh = try LoopbackSSHServer()
+        defer { ssh.stop() }
+        let server = try ArchivingCluster(label: "walgetssh")
+        let segments = try OffSiteFixture.archive(server, 3)
+        let path = TestEnvironment.temporaryDirectory("walgetssh-remote") + "/target"
+        let fixture = OffSiteFixture(server: server, remote: ["REMOTE_TARGET": ssh.target(path), "REMOTE_SSH_KEY": ssh.clientKey, "REMOTE_SSH_KNOWN_HOSTS": ssh.knownHosts], directory: path, segments: segments)
+        let sync = try fixture.pra(["wal", "sync"])
+        #expect(sync.exitCode == 0, "\(sync.stderr)")
+        #expect(FileManager.default.fileExists(atPath: path + "/wal/archive.json"))
+        let expected = try segments.map { try fixture.local($0).sha256 }
+        _ = try fixture.loseLocalArchive()
+        let work = TestEnvironment.temporaryDirectory("walgetssh-pgwal")
+        for (index, name) in segments.enumerated() {
+            let get = try fixture.pra(["wal", "get", name, work + "/RECOVERYXLOG"], extra: ["WAL_GET_PREFETCH": "2"])
+            #expect(get.exitCode == 0, "\(get.stderr)")
+            #expect(try FileDigest(path: work + "/RECOVERYXLOG").sha256 == expected[index])
+        }
+        let missing = try fixture.pra(["wal", "get", "00000001000000000000EEEE", work + "/RECOVERYXLOG"])
+        #expect(missing.exitCode == 1 && missing.stderr.isEmpty, "\(missing.stderr)")
+    }
 }
 
 @Suite("off-site WAL in status, verify --remote and retention", .serialized, .enabled(if: TestEnvironment.serverAvailable, "PostgreSQL server programs are not installed"))
