@@ -12,8 +12,10 @@ final class WALSyncLock {
     /// Takes the lock; `nil` when another run holds it and `wait` is false.
     init?(directory: String, wait: Bool) throws(FileError) {
         let path = (directory as NSString).appendingPathComponent(WALSyncOperation.lockFileName)
+        // Read-only and readable by all (flock needs no more): a sync run from root's cron and
+        // the pushes of the server's OS user share one lock file whoever created it.
         // O_NOFOLLOW: a symbolic link planted here must not redirect the open.
-        fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o640)
+        fd = open(path, O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw FileError(operation: .open, path: path, code: errno) }
         while flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) != 0 {
             let code = errno

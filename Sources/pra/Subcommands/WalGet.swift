@@ -26,7 +26,10 @@ struct WalGet: ParsableCommand {
             WAL_GET_PREFETCH > 0 the next segments are downloaded at the same time, in parallel, \
             checked the same way, into .pra-wal-spool/ beside PATH (the server's pg_wal, private \
             to its OS user); the spool holds at most WAL_GET_PREFETCH files and is removed when a \
-            file is found nowhere (the end of recovery).
+            file is found nowhere (the end of recovery). A store that cannot be asked exits 126 \
+            like a corrupt file: "cannot tell" is never taken for "not archived" (recovery would \
+            end early); to recover from the local archive alone, leave REMOTE_TARGET out of the \
+            env file restore_command reads.
 
             Exit codes: 0 fetched, 1 not archived, 126 corrupt, unreadable or any other failure \
             (recovery stops), 2 command-line usage error.
