@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Benchmark (issue 20, bar 2): the off-site store is unreachable for a while under pgbench
 # writes, WAL_REMOTE_MODE=async. Measured, every few seconds:
-#   - the primary's pg_wal: its size and the segments waiting for archive_command
-#     (archive_status/*.ready: they pile up when pushes wait for the store; here they must not),
+#   - the primary's pg_wal: the segments waiting for archive_command (archive_status/*.ready:
+#     they pile up when pushes wait for the store; here they must not), and its size (which
+#     also grows between checkpoints: the scratch cluster has max_wal_size=2GB and
+#     checkpoint_timeout=30min, so expect it to climb to 2 GiB and be recycled there),
 #   - pra status: its level and the "off-site lag" check (CRITICAL while the lag is over
 #     RPO_TARGET, naming the off-site lag),
 #   - after the store is back: how long until the off-site lag is under archive_timeout + 5 s,
@@ -24,7 +26,7 @@ set -uo pipefail
 outage=600
 tps=300
 pra=""
-usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --outage) outage=${2:?}; shift 2 ;;
