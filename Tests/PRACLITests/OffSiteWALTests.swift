@@ -107,6 +107,42 @@ struct WALSyncOperationTests {
         #expect(!(try FileManager.default.contentsOfDirectory(atPath: target)).contains { $0.hasPrefix(more[0]) })
     }
 
+    @Test("queue limit: with the store unreachable and more than WAL_REMOTE_QUEUE_LIMIT waiting, sync alerts once (Slack), status reports off-site queue CRITICAL; back under the limit, one recovery alert")
+    func queueLimitAlerts() throws {
+        let fixture = try OffSiteFixture.directory("walqueue", segments: 1)
+        #expect(try fixture.pra(["wal", "sync"]).exitCode == 0)
+        let slack = try LoopbackHTTPServer { _ in 200 }
+        defer { slack.stop() }
+        let target = try #require(fixture.directory)
+        let limits = ["WAL_REMOTE_QUEUE_LIMIT": "1", "WAL_REMOTE_MODE": "async", "SLACK_WEBHOOK": slack.url("/services/T/B/queue")]
+        _ = try OffSiteFixture.archive(fixture.server, 2)
+        // The store goes away (its mount point replaced by a file).
+        try FileManager.default.moveItem(atPath: target, toPath: target + "-gone")
+        try "not a directory".write(toFile: target, atomically: true, encoding: .utf8)
+        let failed = try fixture.pra(["wal", "sync"], extra: limits)
+        #expect(failed.exitCode == 1)
+        #expect(failed.stderr.contains("over WAL_REMOTE_QUEUE_LIMIT"), "\(failed.stderr)")
+        // (status sends its own CRITICAL alert too: only the copier's are counted here.)
+        func syncAlerts() -> [String] {
+            slack.requests.map { String(decoding: $0.body, as: UTF8.self) }.filter { $0.contains("off-site WAL queue over its limit") || $0.contains("off-site WAL queue drained") }
+        }
+        #expect(syncAlerts().count == 1 && syncAlerts().first?.contains("over its limit") == true, "\(syncAlerts())")
+        // Alerted once per episode.
+        #expect(try fixture.pra(["wal", "sync"], extra: limits).exitCode == 1)
+        #expect(syncAlerts().count == 1)
+        let status = try fixture.pra(["status"], extra: limits)
+        #expect(status.stdout.contains("off-site queue") && status.stdout.contains("over WAL_REMOTE_QUEUE_LIMIT"), "\(status.stdout)")
+        #expect(status.exitCode == 1)
+
+        // The store is back: everything goes off-site, and one recovery alert.
+        try FileManager.default.removeItem(atPath: target)
+        try FileManager.default.moveItem(atPath: target + "-gone", toPath: target)
+        let drained = try fixture.pra(["wal", "sync", "--json"], extra: limits)
+        #expect(drained.exitCode == 0, "\(drained.stderr)")
+        #expect(try JSONCoding.decoder.decode(WALSyncResult.self, from: Data(drained.stdout.utf8)).pending == 0)
+        #expect(syncAlerts().count == 2 && syncAlerts().last?.contains("drained") == true, "\(syncAlerts())")
+    }
+
     @Test("kill -9 of the copier mid-upload (S3, one upload at a time): nothing off-site under a final name differs from the local file; the next run copies the rest")
     func killedMidUpload() throws {
         let seaweed = try LoopbackS3Server.start()

@@ -49,6 +49,12 @@ struct WALSyncQueueTests {
         let record = OffSiteLagRecord(measuredAt: Date(timeIntervalSince1970: 1000), lagSeconds: 5, target: "/x/wal")
         #expect(record.bound(now: Date(timeIntervalSince1970: 1060)) == 65)
         #expect(record.bound(now: Date(timeIntervalSince1970: 900)) == 5)
+        // The queue bound: what waited then plus what was archived since.
+        var queued = record
+        queued.queueBytes = 500
+        let before = Self.file("000000010000000000000002", at: 990, bytes: 700)
+        let after = Self.file("000000010000000000000003", at: 1010, bytes: 300)
+        #expect(queued.queueBound(local: [before, after]) == 800)
     }
 
     /// A long page header: system id, segment size 16 MiB, block size 8 KiB, timeline, page address.

@@ -85,12 +85,11 @@ public struct WALSyncOperation {
                     try remote.claim(identity, markerPath: archive.identityPath, scratch: archive.root)
                     offSite = Set(try remote.listing().map(\.name))
                     listed = true
-                } catch let error as RemoteWALError {
-                    throw OperationFailure(stage: "wal sync", message: error.description)
-                } catch let error as RemoteError {
-                    throw OperationFailure(stage: "wal sync", message: error.description)
                 } catch {
-                    throw OperationFailure(stage: "wal sync", error)
+                    // The store cannot be asked: the queue can only have grown since the last look.
+                    let warnings = Self.alertWhileUnreachable(configuration: configuration, limit: limit, target: remote.store.description, archive: archive)
+                    let line = (error as? RemoteWALError)?.description ?? (error as? RemoteError)?.description ?? "\(error)"
+                    throw OperationFailure(stage: "wal sync", message: line + (warnings.isEmpty ? "" : "; " + warnings.joined(separator: "; ")))
                 }
             }
             var lastLook = Date()
@@ -98,7 +97,7 @@ public struct WALSyncOperation {
                 lastLook = Date()
                 let queue = WALSyncQueue(local: archive.files(), offSite: offSite)
                 // Kept at every look: status bounds the lag from it when the store stops answering.
-                OffSiteLagRecord(measuredAt: lastLook, lagSeconds: queue.lag(now: lastLook), target: remote.store.description).save(backupDirectory: configuration.backupDirectory)
+                OffSiteLagRecord(measuredAt: lastLook, lagSeconds: queue.lag(now: lastLook), target: remote.store.description, queueBytes: queue.bytes).save(backupDirectory: configuration.backupDirectory)
                 if queue.pending.isEmpty {
                     // A push that found this run holding the lock left a note after archiving:
                     // a note newer than this look may name a file the look missed.
@@ -135,9 +134,9 @@ public struct WALSyncOperation {
         result.queueBytes = queue.bytes
         result.queueLimit = limit
         result.lagSeconds = queue.lag(now: Date())
-        OffSiteLagRecord(measuredAt: Date(), lagSeconds: result.lagSeconds, target: remote.store.description).save(backupDirectory: configuration.backupDirectory)
+        OffSiteLagRecord(measuredAt: Date(), lagSeconds: result.lagSeconds, target: remote.store.description, queueBytes: queue.bytes).save(backupDirectory: configuration.backupDirectory)
         result.failures = failures
-        result.alerts = Self.alertOnQueue(queue, limit: limit, configuration: configuration, target: remote.store.description, directory: archive.root)
+        result.alerts += Self.alertOnQueue(bytes: queue.bytes, files: queue.pending.count, lag: queue.lag(now: Date()), limit: limit, configuration: configuration, target: remote.store.description, directory: archive.root)
         result.seconds = started.elapsed()
         if !failures.isEmpty {
             throw OperationFailure(stage: "wal sync", message: "\(failures.count) WAL file(s) could not be copied to \(remote.store.description) (\(queue.pending.count) waiting, \(ByteCount.format(queue.bytes)), off-site lag \(DurationParser.format(result.lagSeconds))); the next run retries: \(failures[0])")
@@ -224,18 +223,31 @@ public struct WALSyncOperation {
         }
     }
 
+    /// The queue alert when the store cannot be listed: from the last measurement plus what was
+    /// archived since (an upper bound: nothing can have gone off-site meanwhile).
+    static func alertWhileUnreachable(configuration: Configuration, limit: UInt64, target: String, archive: WALArchive) -> [String] {
+        guard let record = OffSiteLagRecord.load(backupDirectory: configuration.backupDirectory) else { return [] }
+        let local = archive.files()
+        let bytes = record.queueBound(local: local)
+        let files = local.filter { $0.archivedAt > record.measuredAt }.count
+        return alertOnQueue(bytes: bytes, files: files, lag: record.bound(now: Date()), limit: limit, configuration: configuration, target: target, directory: archive.root, atLeast: true)
+    }
+
     /// Alerts once when the queue goes over `limit` and once when it is back under (state in
-    /// `wal/.sync-queue-alert`, moved only when an alert got through); warnings for the log.
-    static func alertOnQueue(_ queue: WALSyncQueue, limit: UInt64, configuration: Configuration, target: String, directory: String) -> [String] {
+    /// `wal/.sync-queue-alert`, moved only when an alert got through); lines for the log.
+    /// `atLeast`: the figures are bounds (the store could not be asked): no "back under" then.
+    static func alertOnQueue(bytes: UInt64, files: Int, lag: Double, limit: UInt64, configuration: Configuration, target: String, directory: String, atLeast: Bool = false) -> [String] {
         let statePath = (directory as NSString).appendingPathComponent(alertStateFileName)
         let alerted = FileManager.default.fileExists(atPath: statePath)
-        let over = queue.isOverLimit(limit)
-        guard over != alerted else { return over ? [Self.queueMessage(queue, limit: limit, target: target)] : [] }
+        let over = limit > 0 && bytes > limit
+        let message = queueMessage(bytes: bytes, files: files, lag: lag, limit: limit, target: target, atLeast: atLeast)
+        if atLeast && !over { return [] }
+        guard over != alerted else { return over ? [message] : [] }
         let dispatcher = AlertDispatcher(configuration: configuration)
-        let message = over ? queueMessage(queue, limit: limit, target: target) : "the off-site WAL queue is back under WAL_REMOTE_QUEUE_LIMIT (\(ByteCount.format(queue.bytes)) waiting)"
         var lines = over ? [message] : []
         guard dispatcher.isEnabled else { return lines }
-        let deliveries = dispatcher.send(Alert(kind: over ? .failure : .recovery, command: "wal sync", what: over ? "off-site WAL queue over its limit" : "off-site WAL queue drained", location: target, detail: message))
+        let detail = over ? message : "the off-site WAL queue is back under WAL_REMOTE_QUEUE_LIMIT (\(ByteCount.format(bytes)) waiting)"
+        let deliveries = dispatcher.send(Alert(kind: over ? .failure : .recovery, command: "wal sync", what: over ? "off-site WAL queue over its limit" : "off-site WAL queue drained", location: target, detail: detail))
         if deliveries.contains(where: \.delivered) {
             if over {
                 try? DurableFile.write(Data(message.utf8), to: statePath)
@@ -247,8 +259,9 @@ public struct WALSyncOperation {
         return lines
     }
 
-    static func queueMessage(_ queue: WALSyncQueue, limit: UInt64, target: String) -> String {
-        "\(ByteCount.format(queue.bytes)) of archived WAL (\(queue.pending.count) files) wait to go to \(target), over WAL_REMOTE_QUEUE_LIMIT=\(ByteCount.format(limit)): losing the site now loses \(DurationParser.format(queue.lag(now: Date()))) of WAL; the primary keeps archiving locally"
+    static func queueMessage(bytes: UInt64, files: Int, lag: Double, limit: UInt64, target: String, atLeast: Bool) -> String {
+        let amount = atLeast ? "up to \(ByteCount.format(bytes))" : "\(ByteCount.format(bytes)) (\(files) files)"
+        return "\(amount) of archived WAL wait to go to \(target), over WAL_REMOTE_QUEUE_LIMIT=\(ByteCount.format(limit)): losing the site now loses \(atLeast ? "up to " : "")\(DurationParser.format(lag)) of WAL; the primary keeps archiving locally"
     }
 
     // MARK: the note a push leaves for a running sync, and starting one

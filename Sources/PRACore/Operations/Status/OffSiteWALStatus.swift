@@ -32,9 +32,16 @@ struct OffSiteWALStatus {
             let since = record.map { "; the off-site lag was \(DurationParser.format($0.lagSeconds)) \(DurationParser.format(now.timeIntervalSince($0.measuredAt))) ago, so it is up to \(DurationParser.format(bound ?? 0)) now" } ?? "; the off-site lag was never measured"
             outcome.checks.append(.init(name: "off-site lag", level: over ? .critical : .warning, message: "cannot check the off-site WAL: \(error)\(since)" + (over ? ", over the RPO target of \(DurationParser.format(rpoTarget)) for losing the site" : ""), value: bound))
             if let bound { outcome.figures[.remoteWALLagSeconds] = bound }
+            if let record, asynchronous, limit > 0 {
+                let queue = record.queueBound(local: archive.files())
+                outcome.figures[.remoteWALQueueBytes] = Double(queue)
+                if queue > limit {
+                    outcome.checks.append(.init(name: "off-site queue", level: .critical, message: "up to \(ByteCount.format(queue)) wait to go off-site (the store cannot be asked), over WAL_REMOTE_QUEUE_LIMIT=\(ByteCount.format(limit)); the primary keeps archiving locally", value: Double(queue)))
+                }
+            }
             return outcome
         }
-        OffSiteLagRecord(measuredAt: now, lagSeconds: report.lagSeconds, target: report.target).save(backupDirectory: configuration.backupDirectory)
+        OffSiteLagRecord(measuredAt: now, lagSeconds: report.lagSeconds, target: report.target, queueBytes: report.queueBytes).save(backupDirectory: configuration.backupDirectory)
         outcome.figures[.remoteWALLagSeconds] = report.lagSeconds
         outcome.figures[.remoteWALQueueBytes] = Double(report.queueBytes)
         let lagText = "off-site lag \(DurationParser.format(report.lagSeconds)): \(report.pending) archived file(s) (\(ByteCount.format(report.queueBytes))) not on \(report.target) yet"
