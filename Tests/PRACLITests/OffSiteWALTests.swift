@@ -372,6 +372,12 @@ struct WALFetchRemoteTests {
         let segments = try OffSiteFixture.archive(server, 3)
         let path = TestEnvironment.temporaryDirectory("walgetssh-remote") + "/target"
         let fixture = OffSiteFixture(server: server, remote: ["REMOTE_TARGET": ssh.target(path), "REMOTE_SSH_KEY": ssh.clientKey, "REMOTE_SSH_KNOWN_HOSTS": ssh.knownHosts], directory: path, segments: segments)
+        // A synchronous push to a target that has no wal/ yet: created, marked, copied.
+        let copy = TestEnvironment.temporaryDirectory("walgetssh-push") + "/" + segments[0]
+        #expect(try fixture.pra(["wal", "get", segments[0], copy]).exitCode == 0)
+        let pushed = try fixture.pra(["wal", "push", copy])
+        #expect(pushed.exitCode == 0, "\(pushed.stderr)")
+        #expect(FileManager.default.fileExists(atPath: path + "/wal/archive.json"))
         let sync = try fixture.pra(["wal", "sync"])
         #expect(sync.exitCode == 0, "\(sync.stderr)")
         #expect(FileManager.default.fileExists(atPath: path + "/wal/archive.json"))

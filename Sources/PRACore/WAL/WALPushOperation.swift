@@ -59,12 +59,17 @@ public struct WALPushOperation {
                 throw OperationFailure(stage: "wal push", message: error.description)
             }
             do throws(RemoteWALError) {
+                do throws(RemoteError) {
+                    // Created first: an ssh or directory target has no wal/ to read the marker from before the first copy.
+                    try store.prepare()
+                } catch {
+                    throw .remote(error)
+                }
                 // Never into another cluster's off-site WAL.
                 if let identity = try? archive.identity() {
                     try remote.claim(identity, markerPath: archive.identityPath, scratch: archive.root)
                 }
                 do throws(RemoteError) {
-                    try store.prepare()
                     try store.put(result.archivedPath, as: fileName, expected: digest)
                 } catch {
                     throw .remote(error)

@@ -151,7 +151,12 @@ struct Verify: ParsableCommand {
         let offSite: OffSiteWAL?
         do {
             results = try operation.verifyRemote(scratchDirectory: scratch, progress: progress)
-            offSite = try OffSiteWAL.evaluate(configuration: configuration, readThrough: true, scratch: scratch + "-wal", progress: json ? nil : progress)
+            // The off-site WAL is judged with continuous archiving here or base backups there:
+            // a dump-only setup has no wal/ off-site to list.
+            let names = Set(try operation.store.list())
+            let basesOffSite = names.contains { name in BackupArchiveName(fileName: name, kind: .base).map { names.contains($0.manifestFileName) } ?? false }
+            let archivesHere = ((try? WALArchive(backupDirectory: configuration.backupDirectory).identity()) ?? nil) != nil
+            offSite = basesOffSite || archivesHere ? try OffSiteWAL.evaluate(configuration: configuration, readThrough: true, scratch: scratch + "-wal", progress: json ? nil : progress) : nil
             results += try operation.verifyRemoteBaseBackups(systemIdentifier: offSite?.systemIdentifier, scratchDirectory: scratch)
         } catch let error as RemoteError {
             throw Terminal.fail(error.description, exitCode: 2)
