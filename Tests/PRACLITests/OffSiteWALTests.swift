@@ -364,6 +364,58 @@ struct WALFetchRemoteTests {
         #expect(!(missing.stdout + missing.stderr).contains(secret))
     }
 
+    @Test("real recovery: a base backup restored by hand on an empty site replays every segment from the bucket through restore_command = pra wal get (prefetch on) and has every row; the spool is gone at the end")
+    func recoveryReplaysFromTheBucket() throws {
+        let fixture = try OffSiteFixture.s3("walrecover", segments: 1)
+        #expect(try fixture.server.pra(["backup", "--base"]).exitCode == 0)
+        _ = try OffSiteFixture.archive(fixture.server, 4)
+        let expected = try fixture.server.sql("SELECT count(*) FROM pitr_marker")
+        #expect(try fixture.pra(["wal", "sync"]).exitCode == 0)
+        let entry = try #require(BaseBackupCatalogue(directory: fixture.server.backupDirectory).newestComplete)
+        _ = try fixture.loseLocalArchive()
+
+        let data = fixture.server.targetDirectory("walrecover-site")
+        let site = (data as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        _ = try ExternalProcess(executable: "/bin/tar", arguments: ["-x", "-z", "-f", entry.archivePath, "-C", data]).runChecked()
+        let emptyBackups = site + "/backups"
+        try FileManager.default.createDirectory(atPath: emptyBackups, withIntermediateDirectories: true)
+        let envFile = site + "/pra.env"
+        try (fixture.remote.map { "\($0.key)=\($0.value)" } + ["WAL_GET_PREFETCH=4"]).joined(separator: "\n").write(toFile: envFile, atomically: true, encoding: .utf8)
+        chmod(envFile, 0o600)
+        let port = try #require(LoopbackSocket.freePort())
+        let restore = ShellCommandLine.postgresCommand([.literal(PraBinary.path), "wal", "get", .placeholder("%f"), .placeholder("%p"), "--backup-dir", .literal(emptyBackups), "--env-file", .literal(envFile)])
+        let settings = ["restore_command = \(ShellCommandLine.configurationValue(restore))", "archive_mode = off", "port = \(port)", "listen_addresses = ''",
+                        "unix_socket_directories = '\(site)'", "recovery_target_action = 'promote'"]
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: data + "/postgresql.auto.conf"))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(("\n" + settings.joined(separator: "\n") + "\n").utf8))
+        try handle.close()
+        FileManager.default.createFile(atPath: data + "/recovery.signal", contents: Data())
+        let user = fixture.server.cluster.serverUser.flatMap(OSUser.named)
+        if let user {
+            _ = try ExternalProcess(executable: "/bin/chown", arguments: ["-R", "\(user.uid):\(user.gid)", site]).runChecked()
+        }
+        let pgctl = try PostgresBinaries().locate("pg_ctl")
+        let control = ServerControl(dataDirectory: data, logFile: site + "/server.log", binDirectory: (pgctl as NSString).deletingLastPathComponent, user: user)
+        try control.start(wait: true, timeout: 120)
+        defer { try? control.stop(mode: "immediate") }
+        let psql = try PostgresBinaries().locate("psql")
+        var environment = TestEnvironment.sealed()
+        environment["PGHOST"] = site
+        environment["PGPORT"] = "\(port)"
+        environment["PGUSER"] = fixture.server.cluster.environment["PGUSER"]
+        func query(_ sql: String) -> String? {
+            try? ExternalProcess(executable: psql, arguments: ["-X", "-A", "-t", "-d", fixture.server.database, "-c", sql], environment: environment, timeout: 30).runChecked().stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline, query("SELECT pg_is_in_recovery()") != "f" { usleep(250_000) }
+        #expect(query("SELECT pg_is_in_recovery()") == "f", "\(control.logTail(lines: 20))")
+        #expect(query("SELECT count(*) FROM pitr_marker") == expected, "\(control.logTail(lines: 20))")
+        #expect(control.logLines().contains { $0.contains("restored log file") }, "\(control.logTail(lines: 20))")
+        #expect(!FileManager.default.fileExists(atPath: data + "/pg_wal/.pra-wal-spool"))
+    }
+
     @Test("over ssh (a real sshd): sync copies and marks, wal get with the local archive gone fetches, checked, with prefetch", .enabled(if: LoopbackSSHServer.unavailableReason == nil, "sshd, ssh and ssh-keygen as root are needed"))
     func overSSH() throws {
         let ssh = try LoopbackSSHServer()
