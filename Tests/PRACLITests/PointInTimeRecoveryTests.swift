@@ -382,6 +382,18 @@ struct ArchivingAfterRecoveryTests {
         let copy = remote + "/wal/" + (archived.path as NSString).lastPathComponent
         #expect(try FileDigest(path: copy) == FileDigest(path: archived.path))
         #expect(try FileManager.default.contentsOfDirectory(atPath: remote + "/wal").allSatisfy { !$0.hasSuffix(".partial") })
+        // The off-site marker names this cluster; a target holding another cluster's WAL is refused by every push.
+        let marker = try JSONCoding.decoder.decode(WALArchive.Identity.self, from: Data(contentsOf: URL(fileURLWithPath: remote + "/wal/archive.json")))
+        #expect(marker.systemIdentifier == (try server.archive.identity())?.systemIdentifier)
+        let shared = TestEnvironment.temporaryDirectory("walremote-shared")
+        try FileManager.default.createDirectory(atPath: shared + "/wal", withIntermediateDirectories: true)
+        var other = marker
+        other.systemIdentifier = "7000000000000000009"
+        try JSONCoding.encoder.encode(other).write(to: URL(fileURLWithPath: shared + "/wal/archive.json"))
+        let mixed = try server.pra(["wal", "push", segment], extra: ["REMOTE_TARGET": shared])
+        #expect(mixed.exitCode == 1)
+        #expect(mixed.stderr.contains("7000000000000000009") && mixed.stderr.contains(marker.systemIdentifier), "\(mixed.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: shared + "/wal") == ["archive.json"])
 
         // A promotion's partial segment (PostgreSQL archives it as <segment>.partial): archived under its own name.
         let partial = work + "/" + name + ".partial"

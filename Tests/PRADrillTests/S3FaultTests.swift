@@ -34,4 +34,25 @@ struct S3FaultTests {
         #expect(result.log.contains { $0.contains("lost its data directory and the local backup directory") }, "\(result.log)")
         #expect(result.steps.allSatisfy { !($0.errorLine ?? "").contains("pra-drill-wrong-secret") && !($0.errorLine ?? "").contains("pra-local-secret") })
     }
+
+    @Test("offsite-copy-stalled: the primary archives locally while the copier cannot reach the bucket, status is CRITICAL naming the off-site lag; undone, the copier drains it and the off-site lag is back within the target")
+    func offSiteCopyStalled() throws {
+        let result = DrillHarness.run(try DrillHarness.parse("""
+            name: t-offsite-stalled
+            archiving:
+              archive_timeout: 1s
+            steps:
+              - fault: {kind: s3-target}
+              - backup: {kind: base}
+              - status: {}
+                env: {RPO_TARGET: 2s}
+                inject: {kind: offsite-copy-stalled, duration: 3s}
+                expect: {status: CRITICAL, message_contains: ["off-site lag", "losing the site now loses"]}
+              - status: {}
+                env: {RPO_TARGET: 1h}
+                expect: {message_contains: ["within the RPO target of 1h00m for losing the site"]}
+            """))
+        #expect(result.verdict == .passed, "\(DrillHarness.failures(result))")
+        #expect(result.log.contains { $0.contains("segment(s) archived locally meanwhile") }, "\(result.log)")
+    }
 }

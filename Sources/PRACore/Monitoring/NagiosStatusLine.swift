@@ -59,6 +59,9 @@ public struct NagiosStatusLine: Sendable {
         if let age = figures[.walArchiveAgeSeconds] {
             data.append("wal_age=\(number(age))s;;\(figures[.rpoTargetSeconds].map(number) ?? "");0;")
         }
+        if let lag = figures[.remoteWALLagSeconds] {
+            data.append("offsite_wal_lag=\(number(lag))s;;\(figures[.rpoTargetSeconds].map(number) ?? "");0;")
+        }
         if let failing = figures[.archiverFailing] { data.append("archiver_failing=\(number(failing));;1;0;1") }
         if let size = figures[.backupSizeBytes] { data.append("backup_size=\(number(size))B;;;0;") }
         if let size = figures[.databaseSizeBytes] { data.append("database_size=\(number(size))B;;;0;") }

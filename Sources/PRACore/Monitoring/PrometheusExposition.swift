@@ -42,6 +42,10 @@ public struct PrometheusExposition: Sendable {
         figure(.archiverFailing, "1 when the server's archive_command is failing (pg_stat_archiver), else 0.")
         figure(.recoverableFrom, "Start of the point-in-time recovery window (Unix time).")
         figure(.recoverableTo, "End of the point-in-time recovery window (Unix time).")
+        figure(.remoteWALLagSeconds, "Off-site WAL lag: how long the oldest archived WAL file not yet on REMOTE_TARGET has waited, in seconds (0: all off-site); the WAL a site loss would lose.")
+        figure(.remoteWALQueueBytes, "Compressed bytes of archived WAL not yet on REMOTE_TARGET.")
+        figure(.remoteRecoverableFrom, "Start of the point-in-time recovery window of the off-site copy alone (Unix time).")
+        figure(.remoteRecoverableTo, "End of the point-in-time recovery window of the off-site copy alone (Unix time).")
         if let remote = report.checks.first(where: { $0.name == "remote copy age" })?.value {
             gauge("remote_copy_age_seconds", "Age of the newest complete off-site copy (REMOTE_TARGET), in seconds.", [("", remote)])
         }

@@ -59,6 +59,14 @@ public struct DirectoryRemoteStore: RemoteStore {
         }
     }
 
+    public func listDetailed(prefix: String) throws(RemoteError) -> [(name: String, modified: Date?)] {
+        try list(prefix: prefix).map { name in
+            var info = stat()
+            guard stat(path(name), &info) == 0 else { return (name, nil) }
+            return (name, Date(timeIntervalSince1970: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9))
+        }
+    }
+
     public func delete(_ names: [String]) throws(RemoteError) {
         for name in names where unlink(path(name)) != 0 && errno != ENOENT {
             throw RemoteError(target: description, operation: "delete", file: name, message: String(cString: strerror(errno)))

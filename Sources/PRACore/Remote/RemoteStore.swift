@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where off-site copies go: a directory (a mounted NFS or backup volume), an ssh server or an
 /// S3-compatible bucket.
 ///
@@ -17,6 +19,12 @@ public protocol RemoteStore: Sendable {
     func finalize(_ name: String) throws(RemoteError)
     /// The file names in the target directory.
     func list() throws(RemoteError) -> [String]
+    /// The file names in the target directory that begin with `prefix` (an S3 store asks the
+    /// bucket for those only: one request for a few hundred WAL files instead of all of them).
+    func list(prefix: String) throws(RemoteError) -> [String]
+    /// ``list(prefix:)`` with the time each file was written, where the store says so cheaply
+    /// (S3's LastModified, a directory's mtime); `nil` where it does not (ssh).
+    func listDetailed(prefix: String) throws(RemoteError) -> [(name: String, modified: Date?)]
     /// Removes these files (missing ones are not an error).
     func delete(_ names: [String]) throws(RemoteError)
     /// Copies `name` from the target to the local `localPath` (written durably).
@@ -28,6 +36,14 @@ public protocol RemoteStore: Sendable {
 
 extension RemoteStore {
     static func partialName(_ name: String) -> String { ".\(name).partial" }
+
+    public func list(prefix: String) throws(RemoteError) -> [String] {
+        try list().filter { $0.hasPrefix(prefix) }
+    }
+
+    public func listDetailed(prefix: String) throws(RemoteError) -> [(name: String, modified: Date?)] {
+        try list(prefix: prefix).map { ($0, nil) }
+    }
 
     /// Upload under the temporary name, read back, rename.
     public func put(_ localPath: String, as name: String, expected: FileDigest) throws(RemoteError) {

@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// `pra verify --remote` and the "remote copy age" of `pra status`: the off-site copies judged
 /// as the local ones are.
 extension RemoteCopyOperation {
@@ -25,6 +29,62 @@ extension RemoteCopyOperation {
             results.append(result)
         }
         return results
+    }
+
+    /// The base backups on the target (complete: their pra manifest, uploaded last, is there),
+    /// oldest first, each checked without a local copy: the pra manifest parsed, the archive and
+    /// PostgreSQL's `backup_manifest` read through (S3: streamed and hashed here; a directory:
+    /// read here; ssh: `sha256sum` on the server) against the size and SHA-256 the manifest
+    /// records. Only `systemIdentifier`'s when given: a shared target holds other clusters' too.
+    public func verifyRemoteBaseBackups(systemIdentifier: String?, scratchDirectory: String) throws(RemoteError) -> [VerificationResult] {
+        let names = Set(try store.list())
+        let bases = names.compactMap { BackupArchiveName(fileName: $0, kind: .base) }.filter { names.contains($0.manifestFileName) }.sorted { $0.timestamp < $1.timestamp }
+        guard !bases.isEmpty else { return [] }
+        try? FileManager.default.createDirectory(atPath: scratchDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        defer { try? FileManager.default.removeItem(atPath: scratchDirectory) }
+        var results: [VerificationResult] = []
+        for name in bases {
+            let started = MonotonicClock.now()
+            var result = VerificationResult(archive: "\(store.description)/\(name.fileName)")
+            let path = (scratchDirectory as NSString).appendingPathComponent(name.manifestFileName)
+            defer { unlink(path) }
+            let manifest: BaseBackupManifest
+            do {
+                try store.download(name.manifestFileName, to: path)
+                manifest = try BaseBackupManifest.load(path: path)
+            } catch {
+                result.problems.append(.init(kind: .manifestInvalid, message: "pra manifest \(name.manifestFileName): \(error)"))
+                results.append(result)
+                continue
+            }
+            if let systemIdentifier, manifest.systemIdentifier != systemIdentifier { continue }
+            result.hasManifest = true
+            result.database = manifest.database
+            result.backupFinishedAt = manifest.finishedAt
+            result.compressedBytes = manifest.compressedBytes
+            for (file, size, sha256) in [(name.fileName, Optional(manifest.compressedBytes), manifest.sha256), (manifest.postgresManifest, nil, manifest.postgresManifestSHA256)] {
+                do throws(RemoteError) {
+                    let digest = try readThrough(file)
+                    if file == name.fileName { result.sha256 = digest.sha256 }
+                    if let size, digest.size != size {
+                        result.problems.append(.init(kind: .sizeMismatch, message: "\(file) is \(digest.size) bytes off-site, its manifest says \(size)"))
+                    } else if digest.sha256 != sha256 {
+                        result.problems.append(.init(kind: .checksumMismatch, message: "\(file) off-site has SHA-256 \(digest.sha256.prefix(16))…, its manifest says \(sha256.prefix(16))…"))
+                    }
+                } catch {
+                    result.problems.append(.init(kind: .unreadable, message: error.description))
+                }
+            }
+            result.seconds = started.elapsed()
+            results.append(result)
+        }
+        return results
+    }
+
+    /// Size and SHA-256 of `name` as stored, read through (never a digest the store recorded at upload).
+    func readThrough(_ name: String) throws(RemoteError) -> FileDigest {
+        if let s3 = store as? S3RemoteStore { return try s3.digest(of: name, partial: false, readBack: true) }
+        return try store.digest(of: name, partial: false)
     }
 
     /// The same operation, asking the target at most twice and waiting at most `timeout` per

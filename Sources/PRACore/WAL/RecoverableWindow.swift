@@ -32,7 +32,6 @@ public struct RecoverableWindow: Codable, Sendable, Equatable {
     public static func compute(directory: String, unusable: Set<String> = []) -> (window: RecoverableWindow?, problems: [String]) {
         let archive = WALArchive(backupDirectory: directory)
         let identity = try? archive.identity()
-        let segmentSize = identity?.segmentSize ?? 16 << 20
         let files = archive.files().filter { !unusable.contains($0.name.text) }
         var historyCache: [UInt32: TimelineHistory] = [:]
         let history: (UInt32) -> TimelineHistory = { timeline in
@@ -41,11 +40,22 @@ public struct RecoverableWindow: Codable, Sendable, Equatable {
             historyCache[timeline] = read
             return read
         }
+        let manifests = BaseBackupCatalogue(directory: directory).complete.compactMap(\.manifest)
+        return compute(manifests: manifests, files: files, identity: identity ?? nil, history: history)
+    }
+
+    /// The window of `manifests` (base backups, any order) with the WAL `files`, wherever both
+    /// are (the local archive, or the off-site copy alone).
+    /// - Parameters:
+    ///   - identity: the WAL archive's system and segment size; base backups of another system are left out, named.
+    ///   - history: the ancestry of a timeline.
+    public static func compute(manifests: [BaseBackupManifest], files: [WALArchive.File], identity: WALArchive.Identity?, history: (UInt32) -> TimelineHistory) -> (window: RecoverableWindow?, problems: [String]) {
+        let segmentSize = identity?.segmentSize ?? 16 << 20
         var problems: [String] = []
         var window: RecoverableWindow?
         // Oldest first: the first usable backup opens the window; the newest gives its end.
-        for entry in BaseBackupCatalogue(directory: directory).complete.reversed() {
-            guard let manifest = entry.manifest, let start = WALFileName(manifest.startSegment), let end = WALFileName(manifest.endSegment) else { continue }
+        for manifest in manifests.sorted(by: { $0.finishedAt < $1.finishedAt }) {
+            guard let start = WALFileName(manifest.startSegment), let end = WALFileName(manifest.endSegment) else { continue }
             if let identity, identity.systemIdentifier != manifest.systemIdentifier {
                 problems.append("base backup \(manifest.archive) is of database system \(manifest.systemIdentifier), the WAL archive of \(identity.systemIdentifier)")
                 continue

@@ -1,7 +1,10 @@
 import Foundation
 
 /// `pra wal get NAME PATH` (PostgreSQL's `restore_command`): inflates an archived file to
-/// `PATH`, checking its SHA-256 on the way out.
+/// `PATH`, checking its SHA-256 on the way out. A file the local archive does not hold (or
+/// no local archive at all: the site is lost) is fetched from `REMOTE_TARGET/wal/` when that
+/// is configured, checked as it inflates, with the next segments prefetched
+/// (``RemoteWALFetcher``, `WAL_GET_PREFETCH`).
 ///
 /// A file that is not archived is ``Outcome/notFound`` (how recovery learns it reached the end
 /// of the archive); a corrupt one throws, naming it, and leaves nothing at `PATH`.
@@ -36,6 +39,9 @@ public struct WALFetchOperation {
         } catch {
             throw OperationFailure(stage: "wal get", message: "cannot tell whether \(name.text) is archived: \(error.description)")
         }
+        if found == nil {
+            return try fetchOffSite(name, to: destination, archive: archive)
+        }
         do {
             guard let file = found else { return .notFound }
             // The server reads the file at once and removes it: a crash may lose it, so no fsync.
@@ -47,6 +53,27 @@ public struct WALFetchOperation {
             throw OperationFailure(stage: "wal get", message: error.description)
         } catch {
             throw OperationFailure(stage: "wal get", error)
+        }
+    }
+
+    /// The off-site copy of `name`, when `REMOTE_TARGET` is set; ``Outcome/notFound`` otherwise
+    /// and when it is not there either.
+    private func fetchOffSite(_ name: WALFileName, to destination: String, archive: WALArchive) throws(OperationFailure) -> Outcome {
+        let remote: RemoteWALArchive?
+        let prefetch: Int
+        do {
+            remote = try RemoteWALArchive(configuration: configuration)
+            prefetch = try configuration.integer("WAL_GET_PREFETCH", range: 0...64)
+        } catch {
+            throw OperationFailure(stage: "configuration", error)
+        }
+        guard let remote else { return .notFound }
+        // An unreadable local identity is no reason to refuse the off-site copy: its own marker is checked.
+        let localIdentity = (try? archive.identity()) ?? nil
+        do throws(RemoteWALError) {
+            return try RemoteWALFetcher(remote: remote, prefetch: prefetch, localIdentity: localIdentity).fetch(name, to: destination)
+        } catch {
+            throw OperationFailure(stage: "wal get", message: "\(name.text) is not in the local archive and the off-site copy cannot be used: \(error.description)")
         }
     }
 }

@@ -27,12 +27,12 @@ public struct WALPushOperation {
             throw OperationFailure(stage: "wal push", message: WALArchiveError.invalidName(baseName).description, isUsageError: true)
         }
         let level: Int
-        let remoteStore: (any RemoteStore)?
+        let remote: RemoteWALArchive?
+        let asynchronous: Bool
         do {
             level = try configuration.integer("BACKUP_COMPRESSION_LEVEL", range: 1...9)
-            remoteStore = try configuration["REMOTE_TARGET"].map { text throws(ConfigurationError) in
-                try RemoteTarget(text).appending(WALArchive.directoryName).store(configuration: configuration)
-            }
+            remote = try RemoteWALArchive(configuration: configuration)
+            asynchronous = try WALSyncOperation.isAsynchronous(configuration)
         } catch {
             throw OperationFailure(stage: "configuration", error)
         }
@@ -45,7 +45,11 @@ public struct WALPushOperation {
         } catch {
             throw OperationFailure(stage: "wal push", error)
         }
-        if let store = remoteStore {
+        if let remote, asynchronous {
+            // Archived locally (durable): the copier takes it off-site; the primary never waits for the store.
+            result.offSite = WALSyncOperation.startInBackground(configuration: configuration)
+        } else if let remote {
+            let store = remote.store
             // The remote copy holds the archive's file under the same name, in one flat `wal/` directory.
             let fileName = (result.archivedPath as NSString).lastPathComponent
             let digest: FileDigest
@@ -54,9 +58,22 @@ public struct WALPushOperation {
             } catch {
                 throw OperationFailure(stage: "wal push", message: error.description)
             }
-            do throws(RemoteError) {
-                try store.prepare()
-                try store.put(result.archivedPath, as: fileName, expected: digest)
+            do throws(RemoteWALError) {
+                do throws(RemoteError) {
+                    // Created first: an ssh or directory target has no wal/ to read the marker from before the first copy.
+                    try store.prepare()
+                } catch {
+                    throw .remote(error)
+                }
+                // Never into another cluster's off-site WAL.
+                if let identity = try? archive.identity() {
+                    try remote.claim(identity, markerPath: archive.identityPath, scratch: archive.root)
+                }
+                do throws(RemoteError) {
+                    try store.put(result.archivedPath, as: fileName, expected: digest)
+                } catch {
+                    throw .remote(error)
+                }
                 result.remoteTarget = store.description
             } catch {
                 throw OperationFailure(stage: "wal push", message: "\(name.text) is archived locally but the copy to \(store.description) failed (PostgreSQL will retry): \(error.description)")

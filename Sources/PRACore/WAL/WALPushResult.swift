@@ -16,6 +16,8 @@ public struct WALPushResult: Codable, Sendable {
     public var replacedDamaged: String? = nil
     /// The off-site copy, when `REMOTE_TARGET` is set.
     public var remoteTarget: String? = nil
+    /// `WAL_REMOTE_MODE=async`: what the push did about the off-site copy (started the copier, or found it running).
+    public var offSite: String? = nil
     public var seconds: Double = 0
 
     /// One line for the terminal and the server log.

@@ -20,7 +20,13 @@ struct Status: ParsableCommand {
             Checks: database reachable (latency), CRITICAL_TABLES present, database size, age of the \
             newest complete backup against RPO_TARGET, whether its last verification failed, \
             APP_HEALTH_URL answering 2xx, free space in BACKUP_DIR against DISK_WARN_PERCENT and \
-            DISK_CRITICAL_PERCENT.
+            DISK_CRITICAL_PERCENT. With a WAL archive: the archiver, the newest segment's age, the \
+            recoverable window; and with REMOTE_TARGET too, the off-site lag (how long archived WAL \
+            has waited to go off-site: the RPO after losing the site; CRITICAL over RPO_TARGET; when \
+            the store cannot be asked, bounded from the last measurement), the off-site queue against \
+            WAL_REMOTE_QUEUE_LIMIT (async mode) and the window of the off-site copy alone. That costs \
+            one listing of REMOTE_TARGET/wal/ and of its root and one small download per off-site \
+            base backup manifest, each request bounded by HEALTH_TIMEOUT.
 
             --nagios prints one plugin line with performance data and exits as a Nagios plugin: \
             0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. --prometheus FILE also writes the figures in \

@@ -24,7 +24,13 @@ struct Verify: ParsableCommand {
 
             Remote copies (with --remote): every complete backup on REMOTE_TARGET (a directory, ssh:// \
             or s3://) is downloaded, one at a time, into BACKUP_DIR/.pra-remote-verify and verified the \
-            same way against its manifest, then the download is removed.
+            same way against its manifest, then the download is removed. Base backups off-site \
+            (their pra manifest present) are read through against the size and SHA-256 of the \
+            archive and of PostgreSQL's backup_manifest that their manifest records, without a \
+            local copy. The off-site WAL (REMOTE_TARGET/wal/) is read through file by file (gzip, \
+            the SHA-256 in its name, each segment's header against the system in wal/archive.json) \
+            and its continuity from each off-site base backup stated: "from the off-site copy \
+            alone: can restore to any moment between A and about B".
 
             Exit codes: 0 everything valid, 1 an archive is invalid or the WAL has a gap or a corrupt \
             file, 2 usage error (a named archive does not exist, or with --all the backup directory \
@@ -46,7 +52,7 @@ struct Verify: ParsableCommand {
     @Flag(name: .long, help: "Verify the WAL archive and state the recoverable window.")
     var wal = false
 
-    @Flag(name: .long, help: "Verify the complete backups on REMOTE_TARGET (downloaded one at a time).")
+    @Flag(name: .long, help: "Verify the complete backups, base backups and WAL on REMOTE_TARGET, and the window they give alone.")
     var remote = false
 
     @Flag(name: .long, help: "Print the verdicts as one JSON document.")
@@ -103,16 +109,22 @@ struct Verify: ParsableCommand {
             results.append(result)
             if !json { Terminal.output(result.summary + "\n") }
         }
+        var offSiteWAL: OffSiteWAL?
         if remote {
-            results += try verifyRemote(configuration, progress: progress)
+            let verified = try verifyRemote(configuration, progress: progress)
+            results += verified.results
+            offSiteWAL = verified.offSiteWAL
         }
         let walVerification = checksWAL ? WALArchiveVerification(backupDirectory: configuration.backupDirectory, progress: progress) : nil
         if let walVerification, !json { Terminal.output(walVerification.summary + "\n") }
         let invalid = results.filter { !$0.valid }
         if json {
-            Terminal.output(JSONCoding.document(VerificationReport(archives: results, wal: walVerification)))
+            Terminal.output(JSONCoding.document(VerificationReport(archives: results, wal: walVerification, offSiteWAL: offSiteWAL)))
         }
         var failures = invalid.map(\.summary)
+        if let offSiteWAL, !offSiteWAL.valid {
+            failures.append("off-site WAL: " + (offSiteWAL.corrupt + offSiteWAL.problems).joined(separator: "; "))
+        }
         if let walVerification, !walVerification.valid {
             failures.append("WAL archive: " + (walVerification.corrupt + walVerification.problems).joined(separator: "; "))
         }
@@ -121,8 +133,10 @@ struct Verify: ParsableCommand {
         }
     }
 
-    /// The remote copies' verdicts, each printed as it comes (exit 2 when REMOTE_TARGET is unset or unreachable).
-    private func verifyRemote(_ configuration: Configuration, progress: ProgressReporter?) throws -> [VerificationResult] {
+    /// The remote copies' verdicts, each printed as it comes (exit 2 when REMOTE_TARGET is unset
+    /// or unreachable): full backups downloaded and verified, base backups read through against
+    /// their manifests, and the off-site WAL read through with the window it gives alone.
+    private func verifyRemote(_ configuration: Configuration, progress: ProgressReporter?) throws -> (results: [VerificationResult], offSiteWAL: OffSiteWAL?) {
         let operation: RemoteCopyOperation
         do {
             guard let configured = try RemoteCopyOperation(configuration: configuration) else {
@@ -133,18 +147,31 @@ struct Verify: ParsableCommand {
             throw Terminal.fail(error.description, exitCode: 2)
         }
         let scratch = (configuration.backupDirectory as NSString).appendingPathComponent(".pra-remote-verify")
-        let results: [VerificationResult]
+        var results: [VerificationResult]
+        let offSite: OffSiteWAL?
         do {
             results = try operation.verifyRemote(scratchDirectory: scratch, progress: progress)
-        } catch {
+            // The off-site WAL is judged with continuous archiving here or base backups there:
+            // a dump-only setup has no wal/ off-site to list.
+            let names = Set(try operation.store.list())
+            let basesOffSite = names.contains { name in BackupArchiveName(fileName: name, kind: .base).map { names.contains($0.manifestFileName) } ?? false }
+            let archivesHere = ((try? WALArchive(backupDirectory: configuration.backupDirectory).identity()) ?? nil) != nil
+            offSite = basesOffSite || archivesHere ? try OffSiteWAL.evaluate(configuration: configuration, readThrough: true, scratch: scratch + "-wal", progress: json ? nil : progress) : nil
+            results += try operation.verifyRemoteBaseBackups(systemIdentifier: offSite?.systemIdentifier, scratchDirectory: scratch)
+        } catch let error as RemoteError {
+            throw Terminal.fail(error.description, exitCode: 2)
+        } catch let error as RemoteWALError {
             throw Terminal.fail(error.description, exitCode: 2)
         }
-        if results.isEmpty {
+        // Off-site WAL is judged when there is some, or a base backup it should serve.
+        let offSiteWAL = offSite.flatMap { $0.filesListed > 0 || !$0.baseBackups.isEmpty ? $0 : nil }
+        if results.isEmpty && offSiteWAL == nil {
             throw Terminal.fail("no complete backup on \(operation.store.description)", exitCode: 1)
         }
         if !json {
             for result in results { Terminal.output("remote " + result.summary + "\n") }
+            if let offSiteWAL { Terminal.output(offSiteWAL.summary + "\n") }
         }
-        return results
+        return (results, offSiteWAL)
     }
 }

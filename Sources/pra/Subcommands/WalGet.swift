@@ -17,6 +17,20 @@ struct WalGet: ParsableCommand {
             early and promoting at the wrong point as it would on exit 1. Repair the archive, then \
             start recovery again. pra restore --pitr sets this command up itself.
 
+            When the local archive does not hold NAME (or there is no local archive: the site is \
+            lost) and REMOTE_TARGET is set, the file comes from REMOTE_TARGET/wal/: its \
+            archive.json must name the same database system as the local archive (when there is \
+            one), the file is inflated against the SHA-256 in its name and checked for what it \
+            claims to be (a segment's header: database system, segment size, position, timeline; \
+            a history or backup history file parsed), and only then written to PATH. With \
+            WAL_GET_PREFETCH > 0 the next segments are downloaded at the same time, in parallel, \
+            checked the same way, into .pra-wal-spool/ beside PATH (the server's pg_wal, private \
+            to its OS user); the spool holds at most WAL_GET_PREFETCH files and is removed when a \
+            file is found nowhere (the end of recovery). A store that cannot be asked exits 126 \
+            like a corrupt file: "cannot tell" is never taken for "not archived" (recovery would \
+            end early); to recover from the local archive alone, leave REMOTE_TARGET out of the \
+            env file restore_command reads.
+
             Exit codes: 0 fetched, 1 not archived, 126 corrupt, unreadable or any other failure \
             (recovery stops), 2 command-line usage error.
 

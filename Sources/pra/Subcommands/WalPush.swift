@@ -16,9 +16,14 @@ struct WalPush: ParsableCommand {
             name with different content fails and is never overwritten. Timeline history and backup \
             history files are checked against the format PostgreSQL writes and refused, naming the \
             line, when they do not match. Segments from another database system than the one the \
-            archive belongs to (wal/archive.json) are refused. With REMOTE_TARGET, the file is also \
-            copied to <REMOTE_TARGET>/wal/ and read back; a failed copy fails the push so that \
-            PostgreSQL retries. The server's OS user must be able to write BACKUP_DIR.
+            archive belongs to (wal/archive.json) are refused. With REMOTE_TARGET and \
+            WAL_REMOTE_MODE=sync (the default), the file is also copied to <REMOTE_TARGET>/wal/ and \
+            read back; a failed copy fails the push so that PostgreSQL retries (a store that is down \
+            stalls archiving and pg_wal grows). With WAL_REMOTE_MODE=async, the push returns once \
+            the file is archived locally and starts pra wal sync in the background (unless one is \
+            running), which copies it off-site; pra status shows the off-site lag. Either way \
+            <REMOTE_TARGET>/wal/archive.json must name this cluster's database system (written by \
+            the first copy). The server's OS user must be able to write BACKUP_DIR.
 
             Exit codes: 0 archived (or already archived with the same content), 1 failed (PostgreSQL \
             keeps the file and retries), 2 usage or configuration error.
@@ -51,6 +56,7 @@ struct WalPush: ParsableCommand {
             Terminal.output(JSONCoding.document(result))
         } else if common.verbose {
             Terminal.output(result.summary + "\n")
+            if let offSite = result.offSite { Terminal.output(offSite + "\n") }
         }
         Terminal.record("pra: " + result.summary)
     }

@@ -43,13 +43,15 @@ public struct StatusOperation {
         } catch {
             checks.append(.init(name: "remote copy age", level: .warning, message: error.description))
         }
+        let offSite = OffSiteWALStatus(configuration: configuration, rpoTarget: rpoTarget, timeout: healthTimeout).evaluate(now: now)
+        checks += offSite.checks
         if let url = configuration["APP_HEALTH_URL"] {
             let outcome = HealthProbe(timeout: healthTimeout).check(url)
             checks.append(.init(name: "health", level: outcome.healthy ? .ok : .critical, message: outcome.summary, value: outcome.seconds))
         }
         checks.append(diskCheck(warnPercent: warnPercent, criticalPercent: criticalPercent))
         var report = StatusReport(checkedAt: now, checks: checks)
-        report.measurements = measurements(of: checks, catalogue: catalogue, now: now).merging(archiving.figures) { $1 }
+        report.measurements = measurements(of: checks, catalogue: catalogue, now: now).merging(archiving.figures) { $1 }.merging(offSite.figures) { $1 }
         report.measurements[.rpoTargetSeconds] = rpoTarget
         report.measurements[.diskWarnPercent] = warnPercent
         report.measurements[.diskCriticalPercent] = criticalPercent

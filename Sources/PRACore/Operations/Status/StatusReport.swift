@@ -57,6 +57,10 @@ public struct StatusReport: Codable, Sendable {
         case archiverFailing = "archiver_failing"
         case recoverableFrom = "recoverable_from_timestamp_seconds"
         case recoverableTo = "recoverable_to_timestamp_seconds"
+        case remoteWALLagSeconds = "remote_wal_lag_seconds"
+        case remoteWALQueueBytes = "remote_wal_queue_bytes"
+        case remoteRecoverableFrom = "remote_recoverable_from_timestamp_seconds"
+        case remoteRecoverableTo = "remote_recoverable_to_timestamp_seconds"
     }
 
     enum CodingKeys: String, CodingKey {

@@ -6,11 +6,14 @@ public struct VerificationReport: Codable, Sendable {
     public var archives: [VerificationResult]
     /// The WAL archive's verdict, when it was checked (`--all` with a WAL archive, or `--wal`).
     public var wal: WALArchiveVerification?
+    /// The off-site copy's WAL and recoverable window, when `--remote` found WAL or base backups off-site.
+    public var offSiteWAL: OffSiteWAL?
 
-    /// The report on `archives` (and `wal`); valid when each of them is.
-    public init(archives: [VerificationResult], wal: WALArchiveVerification? = nil) {
+    /// The report on `archives` (and `wal`, `offSiteWAL`); valid when each of them is.
+    public init(archives: [VerificationResult], wal: WALArchiveVerification? = nil, offSiteWAL: OffSiteWAL? = nil) {
         self.archives = archives
         self.wal = wal
-        valid = archives.allSatisfy(\.valid) && wal?.valid != false
+        self.offSiteWAL = offSiteWAL
+        valid = archives.allSatisfy(\.valid) && wal?.valid != false && offSiteWAL?.valid != false
     }
 }

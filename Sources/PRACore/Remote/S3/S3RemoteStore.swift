@@ -318,11 +318,19 @@ public struct S3RemoteStore: RemoteStore {
     }
 
     public func list() throws(RemoteError) -> [String] {
+        try list(prefix: "")
+    }
+
+    public func list(prefix namePrefix: String) throws(RemoteError) -> [String] {
+        try listDetailed(prefix: namePrefix).map(\.name)
+    }
+
+    public func listDetailed(prefix namePrefix: String) throws(RemoteError) -> [(name: String, modified: Date?)] {
         let listPrefix = prefix.isEmpty ? "" : prefix + "/"
-        var names: [String] = []
+        var names: [(name: String, modified: Date?)] = []
         var token: String?
         repeat {
-            var query = [("list-type", "2"), ("prefix", listPrefix), ("delimiter", "/")]
+            var query = [("list-type", "2"), ("prefix", listPrefix + namePrefix), ("delimiter", "/")]
             if let token { query.append(("continuation-token", token)) }
             let text: String
             do {
@@ -333,12 +341,21 @@ public struct S3RemoteStore: RemoteStore {
             for contents in S3Client.elements("Contents", in: text) {
                 if let key = S3Client.element("Key", in: contents), key.hasPrefix(listPrefix) {
                     let name = String(key.dropFirst(listPrefix.count))
-                    if !name.isEmpty && !name.contains("/") { names.append(name) }
+                    if !name.isEmpty && !name.contains("/") { names.append((name, S3Client.element("LastModified", in: contents).flatMap(Self.parseTime))) }
                 }
             }
             token = S3Client.element("IsTruncated", in: text) == "true" ? S3Client.element("NextContinuationToken", in: text) : nil
         } while token != nil
         return names
+    }
+
+    /// S3's LastModified (`2026-12-06T18:00:55.000Z`).
+    static func parseTime(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.date(from: text)
     }
 
     public func delete(_ names: [String]) throws(RemoteError) {

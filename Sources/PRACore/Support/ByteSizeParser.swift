@@ -1,3 +1,5 @@
+import Foundation
+
 /// Parses sizes: `65536`, `64k`, `64KiB`, `1m`, `1MiB`, `10GB`, `2.5G` (powers of 1024).
 public enum ByteSizeParser {
     public static func bytes(_ text: String) -> UInt64? {

@@ -1,0 +1,186 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `pra wal get` from the off-site copy, for a file the local archive does not hold.
+///
+/// Recovery asks for one file at a time and waits for each: fetching them one by one from a
+/// bucket would replay at the speed of one download after another. So when a segment has to
+/// be downloaded, the next `prefetch` segments of its timeline that are off-site are
+/// downloaded with it, in parallel, into a spool: `.pra-wal-spool/` beside the destination
+/// (in the server's `pg_wal`, the one directory the server's OS user is sure to own, private
+/// to it and on the same file system, so serving a spooled segment is a rename). A spooled
+/// file has passed every check `fetch` makes before it gets its name (`<NAME>-<sha256>`);
+/// it is served only while the off-site listing still names that SHA-256. The spool holds at
+/// most `prefetch` files: older segments are dropped as recovery passes them, and the whole
+/// spool is removed when a file is found nowhere (how recovery ends, and at promotion when it
+/// looks for the next timeline's history).
+public struct RemoteWALFetcher: Sendable {
+    public static let spoolDirectoryName = ".pra-wal-spool"
+
+    public let remote: RemoteWALArchive
+    /// Segments fetched ahead (`WAL_GET_PREFETCH`); 0: none, no spool.
+    public let prefetch: Int
+    /// The local archive's identity, when there is one: the off-site marker must agree with it.
+    public let localIdentity: WALArchive.Identity?
+
+    public init(remote: RemoteWALArchive, prefetch: Int, localIdentity: WALArchive.Identity?) {
+        self.remote = remote
+        self.prefetch = max(0, prefetch)
+        self.localIdentity = localIdentity
+    }
+
+    /// Where the spool for `destination` lives.
+    public static func spoolDirectory(for destination: String) -> String {
+        let directory = (destination as NSString).deletingLastPathComponent
+        return ((directory.isEmpty ? "." : directory) as NSString).appendingPathComponent(spoolDirectoryName)
+    }
+
+    /// Fetches `name` to `destination`: from the spool when it holds the copy the listing
+    /// names, else downloaded (with the next segments prefetched).
+    public func fetch(_ name: WALFileName, to destination: String) throws(RemoteWALError) -> WALFetchOperation.Outcome {
+        let spool = Self.spoolDirectory(for: destination)
+        let entries: [RemoteWALArchive.Entry]
+        do throws(RemoteError) {
+            entries = try remote.entries(prefix: RemoteWALArchive.listingPrefix(for: name))
+        } catch {
+            throw .remote(error)
+        }
+        guard let entry = try remote.find(name, in: entries) else {
+            // Found nowhere: recovery ends (or promotion looks for a history): the spool is done.
+            try? FileManager.default.removeItem(atPath: spool)
+            return .notFound
+        }
+        trim(spool, before: name)
+        let spooled = (spool as NSString).appendingPathComponent(Self.spoolName(entry))
+        if FileManager.default.fileExists(atPath: spooled) {
+            if rename(spooled, destination) == 0 {
+                return .fetched(bytes: Self.size(destination), from: "\(remote.store.description)/\(entry.fileName) (prefetched)")
+            }
+        }
+        let identity = try checkedIdentity(scratch: (destination as NSString).deletingLastPathComponent.isEmpty ? "." : (destination as NSString).deletingLastPathComponent)
+        let ahead = prefetch > 0 ? try following(entry, entries: entries, identity: identity, spool: spool) : []
+        if !ahead.isEmpty {
+            do {
+                try FileManager.default.createDirectory(atPath: spool, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            } catch {
+                // No spool: the file asked for is still fetched, only without the ones after it.
+                return try fetchAlone(entry, to: destination, identity: identity)
+            }
+        }
+        let results = ParallelResults(count: ahead.count + 1)
+        let remote = self.remote
+        let jobs: [(RemoteWALArchive.Entry, String)] = [(entry, destination)] + ahead.map { ($0, (spool as NSString).appendingPathComponent(Self.spoolName($0))) }
+        let group = DispatchGroup()
+        for (index, job) in jobs.enumerated() {
+            group.enter()
+            Thread {
+                do throws(RemoteWALError) {
+                    results.set(index, .success(try remote.fetch(job.0, to: job.1, identity: identity)))
+                } catch {
+                    results.set(index, .failure(error))
+                }
+                group.leave()
+            }.start()
+        }
+        group.wait()
+        // A prefetch that failed is simply not spooled: asked for later, it is fetched again and
+        // its failure (if it persists) reported then.
+        switch results.get(0) {
+        case .success(let bytes):
+            return .fetched(bytes: bytes, from: "\(remote.store.description)/\(entry.fileName)")
+        case .failure(let error):
+            throw error
+        case nil:
+            throw .file(FileError(operation: .write, path: destination, code: EIO))
+        }
+    }
+
+    private func fetchAlone(_ entry: RemoteWALArchive.Entry, to destination: String, identity: WALArchive.Identity?) throws(RemoteWALError) -> WALFetchOperation.Outcome {
+        let bytes = try remote.fetch(entry, to: destination, identity: identity)
+        return .fetched(bytes: bytes, from: "\(remote.store.description)/\(entry.fileName)")
+    }
+
+    /// The marker off-site, checked against the local archive's identity; the local one when
+    /// there is no marker (a copy written before markers existed).
+    func checkedIdentity(scratch: String) throws(RemoteWALError) -> WALArchive.Identity? {
+        let marker = try remote.identity(scratch: scratch)
+        if let marker, let localIdentity, marker.systemIdentifier != localIdentity.systemIdentifier {
+            throw .foreignSystem(target: remote.store.description, remoteSystem: marker.systemIdentifier, localSystem: localIdentity.systemIdentifier)
+        }
+        return marker ?? localIdentity
+    }
+
+    /// The next `prefetch` segments after `entry` on its timeline that are off-site and not
+    /// spooled yet (a second listing when they run into the next log file).
+    func following(_ entry: RemoteWALArchive.Entry, entries: [RemoteWALArchive.Entry], identity: WALArchive.Identity?, spool: String) throws(RemoteWALError) -> [RemoteWALArchive.Entry] {
+        guard entry.name.kind == .segment else { return [] }
+        let segmentSize = identity?.segmentSize ?? 16 << 20
+        guard let number = entry.name.segmentNumber(segmentSize: segmentSize) else { return [] }
+        let wanted = (1...UInt64(prefetch)).map { WALFileName(timeline: entry.name.timeline, segmentNumber: number + $0, segmentSize: segmentSize) }
+        var known = entries
+        let prefixes = Set(wanted.map(RemoteWALArchive.listingPrefix(for:))).subtracting([RemoteWALArchive.listingPrefix(for: entry.name)])
+        for prefix in prefixes.sorted() {
+            do throws(RemoteError) {
+                known += try remote.entries(prefix: prefix)
+            } catch {
+                break  // only the prefetch is lost
+            }
+        }
+        let spooled = Set((try? FileManager.default.contentsOfDirectory(atPath: spool)) ?? [])
+        var ahead: [RemoteWALArchive.Entry] = []
+        for name in wanted {
+            let copies = known.filter { $0.name == name }
+            // Missing (end of the archive) or ambiguous: nothing after it is fetched ahead.
+            guard copies.count == 1, let copy = copies.first else { break }
+            if !spooled.contains(Self.spoolName(copy)) { ahead.append(copy) }
+        }
+        return ahead
+    }
+
+    /// Removes spooled segments recovery has passed (same timeline, not after `name`) and
+    /// temporary files of killed fetches.
+    func trim(_ spool: String, before name: WALFileName) {
+        guard let files = try? FileManager.default.contentsOfDirectory(atPath: spool) else { return }
+        for file in files {
+            let path = (spool as NSString).appendingPathComponent(file)
+            if file.hasPrefix(".") {
+                if DurableFile.isOrphaned(path, quietSeconds: 60) { unlink(path) }
+                continue
+            }
+            guard let dash = file.lastIndex(of: "-"), let spooled = WALFileName(String(file[..<dash])) else {
+                unlink(path)
+                continue
+            }
+            if spooled.timeline == name.timeline && spooled < name { unlink(path) }
+        }
+    }
+
+    static func spoolName(_ entry: RemoteWALArchive.Entry) -> String { "\(entry.name.text)-\(entry.sha256)" }
+
+    static func size(_ path: String) -> UInt64 {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.uint64Value ?? 0
+    }
+}
+
+/// The outcome of each of a few parallel fetches.
+final class ParallelResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [Result<UInt64, RemoteWALError>?]
+
+    init(count: Int) {
+        values = Array(repeating: nil, count: count)
+    }
+
+    func set(_ index: Int, _ value: Result<UInt64, RemoteWALError>) {
+        lock.lock(); defer { lock.unlock() }
+        values[index] = value
+    }
+
+    func get(_ index: Int) -> Result<UInt64, RemoteWALError>? {
+        lock.lock(); defer { lock.unlock() }
+        return values[index]
+    }
+}
