@@ -21,6 +21,16 @@ public final class RemoteArchiveStream: @unchecked Sendable {
     private let lock = NSLock()
     private var failure: RemoteError?
     private let threaded: Bool
+    private let reader = ReaderState()
+
+    /// Whether the reader closed its end before the object ended: it stopped reading on a
+    /// verdict of its own (damaged data), so the writer's "broken pipe" is no transfer failure.
+    final class ReaderState: @unchecked Sendable {
+        private let lock = NSLock()
+        private var gone = false
+        var isGone: Bool { lock.lock(); defer { lock.unlock() }; return gone }
+        func markGone() { lock.lock(); gone = true; lock.unlock() }
+    }
 
     private init(handle: FileHandle, threaded: Bool) {
         self.handle = handle
@@ -35,11 +45,11 @@ public final class RemoteArchiveStream: @unchecked Sendable {
             }
             return RemoteArchiveStream(handle: handle, threaded: false)
         }
-        let transfer: @Sendable (Int32) throws -> Void
+        let transfer: @Sendable (Int32, ReaderState) throws -> Void
         if let s3 = store as? S3RemoteStore {
-            transfer = { fd in try Self.transfer(name, from: s3, into: fd) }
+            transfer = { fd, reader in try Self.transfer(name, from: s3, into: fd, reader: reader) }
         } else if let ssh = store as? SSHRemoteStore {
-            transfer = { fd in try Self.transfer(name, from: ssh, into: fd) }
+            transfer = { fd, reader in try Self.transfer(name, from: ssh, into: fd, reader: reader) }
         } else {
             throw RemoteError(target: store.description, operation: "download", file: name, message: "this store cannot be streamed")
         }
@@ -52,7 +62,9 @@ public final class RemoteArchiveStream: @unchecked Sendable {
         let target = store.description
         let thread = Thread {
             do {
-                try transfer(writer)
+                try transfer(writer, stream.reader)
+            } catch where stream.reader.isGone {
+                // The reader stopped early and judges the archive itself (see ReaderState).
             } catch {
                 stream.lock.lock()
                 stream.failure = error as? RemoteError ?? RemoteError(target: target, operation: "download", file: name, message: "\(error)")
@@ -77,12 +89,14 @@ public final class RemoteArchiveStream: @unchecked Sendable {
         return failure
     }
 
-    /// Writes all of `bytes` to the socket `fd` (no SIGPIPE: a reader gone is an error).
-    static func send(_ bytes: UnsafeRawBufferPointer, to fd: Int32) throws(FileError) {
+    /// Writes all of `bytes` to the socket `fd` (no SIGPIPE: a reader gone is an error, and is
+    /// noted in `reader`).
+    static func send(_ bytes: UnsafeRawBufferPointer, to fd: Int32, reader: ReaderState) throws(FileError) {
         var offset = 0
         while offset < bytes.count {
             let count = Glibc.send(fd, bytes.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
             if count < 0 && errno == EINTR { continue }
+            if count < 0 && (errno == EPIPE || errno == ECONNRESET) { reader.markGone() }
             guard count > 0 else { throw FileError(operation: .write, path: "the extraction's input", code: errno) }
             offset += count
         }
@@ -101,7 +115,7 @@ public final class RemoteArchiveStream: @unchecked Sendable {
     /// reader: it would otherwise buffer the rest of the object) and a retry re-fetches only
     /// that range, never bytes already handed over. An object changed in between is caught by
     /// the reader's SHA-256.
-    static func transfer(_ name: String, from store: S3RemoteStore, into fd: Int32) throws(RemoteError) {
+    static func transfer(_ name: String, from store: S3RemoteStore, into fd: Int32, reader: ReaderState) throws(RemoteError) {
         let size: UInt64
         do {
             size = try store.head(name).size
@@ -124,7 +138,7 @@ public final class RemoteArchiveStream: @unchecked Sendable {
                 throw RemoteError(target: store.description, operation: "download", file: store.key(name), message: "the store answered \(buffer.data.count) bytes for bytes \(offset)-\(last) of \(size)")
             }
             do {
-                try buffer.data.withUnsafeBytes { bytes in try send(bytes, to: fd) }
+                try buffer.data.withUnsafeBytes { bytes in try send(bytes, to: fd, reader: reader) }
             } catch {
                 throw RemoteError(target: store.description, operation: "download", file: store.key(name), message: "\(error)")
             }
@@ -132,11 +146,11 @@ public final class RemoteArchiveStream: @unchecked Sendable {
         }
     }
 
-    static func transfer(_ name: String, from store: SSHRemoteStore, into fd: Int32) throws(RemoteError) {
+    static func transfer(_ name: String, from store: SSHRemoteStore, into fd: Int32, reader: ReaderState) throws(RemoteError) {
         let process = ExternalProcess(executable: try store.program(), arguments: store.sshArguments + ["cat -- \(try store.remotePath(name))"], environment: store.environment, timeout: store.timeout)
         let outcome: ExternalProcess.Outcome
         do {
-            outcome = try process.run { chunk in try send(chunk, to: fd) }
+            outcome = try process.run { chunk in try send(chunk, to: fd, reader: reader) }
         } catch {
             throw RemoteError(target: store.description, operation: "download", file: name, message: "\((error as? ConsumerFailure)?.underlying ?? error)")
         }

@@ -66,6 +66,9 @@ struct DisasterInjector {
             try context.cluster.wipeDataDirectory()
             try FileManager.default.removeItem(atPath: context.backupDirectory)
             try FileManager.default.createDirectory(atPath: context.backupDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
+            // A new, empty backup directory as the site's rebuild prepares it: the server's OS
+            // user runs archive_command and restore_command (pra wal get) there.
+            try context.cluster.grantServerAccess(to: context.backupDirectory)
             let clock = MonotonicClock.now()
             try context.cluster.reinitialize()
             return Injected(summary: "crashed the server, lost its data directory and the local backup directory; provisioned an empty server", provisionSeconds: clock.elapsed())
