@@ -229,7 +229,7 @@ printf "$fmt" operation "pra s" "pgBackRest s" ratio bar "pra RSS MiB"
 printf "$fmt" "base backup + off-site copy" "$best_pra_b" "$best_peer_b" "$ratio_b" "-" "$(mib "$rss_b")"
 printf "$fmt" "PITR from the bucket (prefetch)" "$best_pra_r" "$best_peer_r" "$ratio_r" "1.00" "$(mib "$rss_r")"
 printf "$fmt" "PITR from the bucket (no prefetch)" "$best_pra_r0" "$best_peer_r" "$(ratio "$best_pra_r0" "$best_peer_r")" "-" ""
-log "prefetch: $(ratio "$best_pra_r0" "$best_pra_r")x faster restore with it than without"
+log "prefetch: best restore without it / with it = $(ratio "$best_pra_r0" "$best_pra_r") (above 1: prefetch helped)"
 log "pra wal get from the bucket: peak RSS $(mib "$get_rss") MiB"
 log "all runs: pra base ${pra_b[*]}; pgBR base ${peer_b[*]}; pra restore ${pra_r[*]}; without prefetch ${pra_r0[*]}; pgBR restore ${peer_r[*]}"
 echo
