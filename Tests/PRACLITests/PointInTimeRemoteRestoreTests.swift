@@ -88,6 +88,25 @@ struct PointInTimeRemoteRestoreTests {
         try Self.expectNoScratch(server)
     }
 
+    @Test("an off-site copy the server's account cannot read: restore --pitr says so before restoring anything, naming the account and the store, instead of a FATAL mid-recovery")
+    func offSiteUnreadableByServerAccount() throws {
+        let server = try ArchivingCluster(label: "pitrdenied")
+        guard let account = server.cluster.serverUser else { return }   // as root only: otherwise the account is ours
+        let parent = TestEnvironment.temporaryDirectory("pitrdenied-offsite")
+        chmod(parent, 0o755)
+        let offsite = parent + "/copies"   // created by pra as root, mode 0750: the server's account cannot enter
+        let remote = ["REMOTE_TARGET": offsite]
+        #expect(try server.pra(["backup", "--base"], extra: remote).exitCode == 0)
+        try Self.deleteLocalBaseBackups(server)
+        let target = server.targetDirectory("pitrdenied-target")
+        defer { server.stopRecovered(target) }
+        let restore = try server.pra(["restore", "--pitr", "--target-dir", target], extra: remote)
+        #expect(restore.exitCode == 1, "\(restore.stdout) \(restore.stderr)")
+        #expect(restore.stderr.contains("cannot read the off-site WAL") && restore.stderr.contains("(\(account))") && restore.stderr.contains(offsite + "/wal"), "\(restore.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: target + "/PG_VERSION"), "nothing restored")
+        try Self.expectNoScratch(server)
+    }
+
     @Test("directory target: a failed off-site copy exits 3 with the local base backup complete; an off-site archive changed after upload is skipped for the older copy, and the restore says so")
     func fallbackPastBitRot() throws {
         let server = try ArchivingCluster(label: "pitrrot")
@@ -101,7 +120,12 @@ struct PointInTimeRemoteRestoreTests {
         #expect(try FileDigest(path: local.archivePath).sha256 == local.manifest?.sha256)
         try Self.deleteLocalBaseBackups(server)
 
-        let offsite = TestEnvironment.temporaryDirectory("pitrrot-offsite") + "/copies"
+        let offsiteParent = TestEnvironment.temporaryDirectory("pitrrot-offsite")
+        chmod(offsiteParent, 0o755)
+        let offsite = offsiteParent + "/copies"
+        // As in production, the server's account (archive_command, restore_command) reaches the
+        // off-site directory: restore --pitr checks that before it restores anything.
+        try server.cluster.grantServerAccess(to: offsite)
         let remote = ["REMOTE_TARGET": offsite]
         let first = try server.pra(["backup", "--base"], extra: remote)
         #expect(first.exitCode == 0, "\(first.stderr)")

@@ -156,6 +156,9 @@ public struct PointInTimeRestoreOperation {
             walEnvironment.remove()
             InterruptCleanup.shared.unregister(walEnvironmentToken)
         }
+        if let problem = walEnvironment.probe(backupDirectory: Self.absolute(backupDirectory), user: user) {
+            return fail("choose backup", problem)
+        }
 
         // A backup is chosen before the target is touched; a data directory there is moved aside, never deleted.
         do {

@@ -93,6 +93,29 @@ public struct RestoreCommandEnvironment: Sendable {
     }
 
     /// Deletes the file and its directory (nothing for ``none``).
+    /// Asks, as the server's account and through this env file, exactly what recovery's
+    /// `restore_command` will ask first: a timeline history file that exists nowhere. `nil` when
+    /// `pra wal get` answers "not archived" (exit 1) or finds it; otherwise why it could not tell
+    /// (an off-site store the account cannot read, keys refused, a marker of another cluster),
+    /// said before anything is restored instead of as a FATAL in the middle of recovery.
+    public func probe(backupDirectory: String, user: OSUser?) -> String? {
+        guard let directory else { return nil }
+        let destination = (directory as NSString).appendingPathComponent("probe")
+        let process = ExternalProcess(executable: RunningExecutable.path,
+                                      arguments: ["wal", "get", "FFFFFFFF.history", destination, "--backup-dir", backupDirectory, "--env-file", path, "--quiet"],
+                                      environment: ChildEnvironment.base(), timeout: 300, user: user)
+        let outcome: ExternalProcess.Outcome
+        do {
+            outcome = try process.run()
+        } catch {
+            return "cannot run pra wal get as the server's account: \(error)"
+        }
+        try? FileManager.default.removeItem(atPath: destination)
+        if outcome.exitCode == 0 || outcome.exitCode == 1 { return nil }
+        let line = outcome.standardError.split(separator: "\n").last.map(String.init) ?? "exit status \(outcome.exitCode.map(String.init) ?? "none")"
+        return "pra wal get, run as the server's account\(user.map { " (\($0.name))" } ?? "") as restore_command will be, cannot read the off-site WAL: \(line)"
+    }
+
     public func remove() {
         guard let directory else { return }
         unlink(path)

@@ -55,6 +55,15 @@ public struct DirectoryRemoteStore: RemoteStore {
         do {
             return try FileManager.default.contentsOfDirectory(atPath: directory)
         } catch {
+            // A directory not created yet under an existing parent (REMOTE_TARGET/wal/ before
+            // the first WAL copy) holds nothing: `pra wal get` must answer "not archived" there,
+            // not "cannot tell".
+            // Only a directory that does not exist (ENOENT), never one this account cannot read.
+            var info = stat()
+            if stat(directory, &info) != 0, errno == ENOENT,
+               stat((directory as NSString).deletingLastPathComponent, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
+                return []
+            }
             throw RemoteError(target: description, operation: "list", message: error.localizedDescription)
         }
     }

@@ -130,7 +130,10 @@ public struct SSHRemoteStore: RemoteStore {
     }
 
     public func list() throws(RemoteError) -> [String] {
-        try run("ls -1A -- \(try Self.quote(directory))", operation: "list").split(separator: "\n").map(String.init)
+        // A directory not created yet under an existing parent (REMOTE_TARGET/wal/ before the
+        // first WAL copy) holds nothing; anything else that stops ls is its error.
+        let quoted = try Self.quote(directory), parent = try Self.quote((directory as NSString).deletingLastPathComponent)
+        return try run("if [ ! -e \(quoted) ] && [ -d \(parent) ]; then exit 0; fi; ls -1A -- \(quoted)", operation: "list").split(separator: "\n").map(String.init)
     }
 
     public func delete(_ names: [String]) throws(RemoteError) {

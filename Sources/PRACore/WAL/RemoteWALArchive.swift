@@ -56,13 +56,9 @@ public struct RemoteWALArchive: Sendable {
     }
 
     /// The store's listing; a directory target whose `wal/` was never created (nothing copied
-    /// yet, the target itself there) is empty rather than an error.
+    /// yet, the target itself there) is empty rather than an error (the stores see to that; one
+    /// the account cannot read stays an error).
     public func listing(prefix: String = "") throws(RemoteError) -> [(name: String, modified: Date?)] {
-        var isDirectory: ObjCBool = false
-        if let directory = store as? DirectoryRemoteStore, !FileManager.default.fileExists(atPath: directory.directory),
-           FileManager.default.fileExists(atPath: (directory.directory as NSString).deletingLastPathComponent, isDirectory: &isDirectory), isDirectory.boolValue {
-            return []
-        }
         return try store.listDetailed(prefix: prefix)
     }
 
