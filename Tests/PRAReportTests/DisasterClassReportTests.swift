@@ -222,6 +222,46 @@ struct DisasterClassReportTests {
 
 @Suite("the drill records the disaster class per recovery step", .requires(.postgresServer))
 struct DisasterClassRecordingTests {
+    @Test("a real point-in-time recovery to the latest point after lose-cluster proves the cluster-loss row, and only it")
+    func pointInTimeRecorded() throws {
+        let scenario = try DrillHarness.parse("""
+            name: c-pitr-latest
+            description: Continuous archiving; the cluster is lost and recovered to the latest point.
+            archiving: {archive_timeout: 1s}
+            workload: {heartbeats_per_second: 10}
+            steps:
+              - backup: {kind: base}
+              - wait: 2s
+              - disaster: lose-cluster
+              - restore: {pitr: latest}
+                expect: {outcome: success}
+            """)
+        let options = DrillHarness.options()
+        // The archiving cluster's server (the postgres user when root) writes below the work root.
+        chmod(options.workRoot, 0o755)
+        let run = DrillRunner(options: options).run([scenario])
+        let result = try #require(run.scenarios.first)
+        #expect(result.verdict == .passed, "\(DrillHarness.failures(result))")
+        let recovery = try #require(result.steps.last)
+        #expect(recovery.disasterClass == .clusterLost)
+        #expect(recovery.recoveryMethod == .pointInTimeLatest)
+        let rpo = try #require(recovery.rpoSeconds)
+
+        let path = try ComplianceFixtures.writeHistory([run], label: "classes-pitr")
+        let read = RunReportFiles.readHistory(path: path)
+        #expect(read.runs.first?.scenarios.first?.steps.last?.recoveryMethod == .pointInTimeLatest)
+        let report = try ComplianceReport(runs: read.runs, settings: ComplianceSettings(historyPath: path))
+        let cluster = try report.row(.clusterLost)
+        #expect(cluster.status == .provenByPointInTimeRecovery)
+        #expect(cluster.pointInTimeProof?.scenario == "c-pitr-latest")
+        #expect(cluster.pointInTimeProof?.measuredRPOSeconds == rpo)
+        #expect(cluster.basis == .continuousArchiving)
+        let site = try report.row(.siteLost)
+        #expect(site.status == .notProven)
+        #expect(site.basis == .backupSchedule)
+        #expect(report.headline == .atRisk)
+    }
+
     @Test("a real drop-database drill: the disaster step and the restore after it carry cluster-lost; the restore is a backup restore")
     func recorded() throws {
         let real = try ComplianceFixtures.realHistory()
