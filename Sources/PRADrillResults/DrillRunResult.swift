@@ -6,8 +6,10 @@ public struct DrillRunResult: Codable, Sendable, Equatable {
     /// 2 added the field itself; records without it (written before) are version 1, which has
     /// the same fields and reads unchanged. 3 added ``shard`` (absent: not sharded), 4 ``jobs``
     /// (absent: one scenario at a time), 5 the steps' ``StepRecord/messages``,
-    /// ``StepRecord/rtoSeconds`` and ``StepRecord/rpoSeconds`` (absent before).
-    public static let currentSchemaVersion = 5
+    /// ``StepRecord/rtoSeconds`` and ``StepRecord/rpoSeconds`` (absent before), 6 the steps'
+    /// ``StepRecord/disasterClass`` and ``StepRecord/recoveryMethod`` (absent before: a recovery
+    /// of an unknown class, which proves the RPO of no class).
+    public static let currentSchemaVersion = 6
 
     /// The format version the record was written in (``currentSchemaVersion`` for new runs).
     public var schemaVersion: Int

@@ -21,6 +21,13 @@ public struct StepRecord: Codable, Sendable, Equatable {
     /// A recovery after the disaster: this step's own RTO and RPO, in seconds.
     public var rtoSeconds: Double?
     public var rpoSeconds: Double?
+    /// On a `disaster` step, the class of the disaster it injected; on a recovery step after a
+    /// disaster, the class of the disaster it recovered from (the latest before it). `nil` on
+    /// other steps and in records written before schema version 6.
+    public var disasterClass: DisasterClass?
+    /// On a recovery step after a disaster: how it recovered. `nil` otherwise and before schema
+    /// version 6.
+    public var recoveryMethod: RecoveryMethod?
 
     public init(index: Int, kind: String, summary: String, startedAt: Date, seconds: Double, exitCode: Int32? = nil, errorLine: String? = nil) {
         self.index = index

@@ -26,6 +26,7 @@ public struct ComplianceHTMLRenderer: Sendable {
         out += "<style>\n\(Self.css)</style>\n</head>\n<body>\n<main>\n"
         out += header()
         out += verdict()
+        out += disasterClasses()
         out += projections()
         out += latestRun()
         out += phases()
@@ -71,6 +72,21 @@ public struct ComplianceHTMLRenderer: Sendable {
                 out += "<li class=\"\(finding.severity == .failing ? "failing" : finding.severity == .warning ? "warning" : "notice")\"><strong>\(e(finding.severity.rawValue.uppercased())):</strong> \(e(finding.text))</li>\n"
             }
             out += "</ul>\n"
+        }
+        return out + "</section>\n"
+    }
+
+    private func disasterClasses() -> String {
+        var out = "<section aria-labelledby=\"classes-title\">\n<h2 id=\"classes-title\">RPO by disaster class</h2>\n"
+        out += "<p>The data the plan loses depends on what the disaster leaves: each class is judged only on drills of that class.</p>\n"
+        out += "<table class=\"classes\">\n<thead><tr><th scope=\"col\">Disaster class</th><th scope=\"col\">What survives</th><th scope=\"col\">Worst-case RPO</th><th scope=\"col\">Target</th><th scope=\"col\">Verdict</th><th scope=\"col\">Proven by</th></tr></thead>\n<tbody>\n"
+        for row in report.rpoByDisasterClass {
+            let verdict = row.isSatisfied ? e(row.verdictText) : "<strong>\(e(row.verdictText))</strong>"
+            out += self.row([row.disasterClass.title, row.disasterClass.survivors, row.worstCaseText, ComplianceFormat.duration(row.targetSeconds), verdict, row.provenByText], rawColumns: [4])
+        }
+        out += "</tbody>\n</table>\n"
+        for row in report.rpoByDisasterClass {
+            out += "<p class=\"sentence \(row.isSatisfied ? "ok" : "bad")\"><span class=\"mark\">\(row.isSatisfied ? "✓" : "⚠")</span> \(e(row.sentence))</p>\n"
         }
         return out + "</section>\n"
     }

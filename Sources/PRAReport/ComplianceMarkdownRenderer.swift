@@ -47,6 +47,19 @@ public struct ComplianceMarkdownRenderer: Sendable {
             lines.append("")
         }
 
+        lines.append("## RPO by disaster class")
+        lines.append("")
+        lines.append("| Disaster class | What survives | Worst-case RPO | Target | Verdict | Proven by |")
+        lines.append("|---|---|---|---|---|---|")
+        for row in r.rpoByDisasterClass {
+            lines.append("| \(row.disasterClass.title) | \(escape(row.disasterClass.survivors)) | \(escape(row.worstCaseText)) | \(ComplianceFormat.duration(row.targetSeconds)) | \(row.isSatisfied ? "" : "**")\(escape(row.verdictText))\(row.isSatisfied ? "" : "**") | \(escape(row.provenByText)) |")
+        }
+        lines.append("")
+        for row in r.rpoByDisasterClass {
+            lines.append("- \(escape(row.sentence))")
+        }
+        lines.append("")
+
         lines.append("## Projections for production (projection, not measured)")
         lines.append("")
         if let named = r.rtoProjection {

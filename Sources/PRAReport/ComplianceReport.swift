@@ -62,6 +62,12 @@ public struct ComplianceReport: Sendable, Encodable {
     /// The scenario with the largest projected RTO, and the one with the largest worst-case RPO.
     public var rtoProjection: NamedProjection?
     public var rpoProjection: NamedProjection?
+    /// The backup schedule's worst case without continuous archiving (`BACKUP_INTERVAL` +
+    /// backup + copy): what a disaster class not proven by a point-in-time recovery gets.
+    public var scheduleProjection: NamedProjection?
+    /// The RPO per class of disaster (cluster lost, site lost), each with the drill that proved
+    /// it; see ``DisasterClassRPO``.
+    public var rpoByDisasterClass: [DisasterClassRPO]
     /// Runs and scenarios over the `--since` window.
     public var trend: ComplianceTrend
     /// The newest full run (any outcome) and the newest full run without a failure.
@@ -88,7 +94,8 @@ public struct ComplianceReport: Sendable, Encodable {
         return atRiskReasons.isEmpty ? .compliant : .atRisk
     }
 
-    /// Why the verdict reads AT RISK: the projections that miss a target.
+    /// Why the verdict reads AT RISK: the projections that miss a target, and the disaster
+    /// classes not proven by any drill or whose worst case misses the RPO target.
     public var atRiskReasons: [String] {
         var reasons: [String] = []
         if let rtoProjection, rtoProjection.projection.rtoMeetsTarget == false {
@@ -97,7 +104,19 @@ public struct ComplianceReport: Sendable, Encodable {
         if let rpoProjection, !rpoProjection.projection.rpoMeetsTarget {
             reasons.append(rpoProjection.projection.rpoSentence + " (from \(rpoProjection.scenario))")
         }
-        return reasons
+        return reasons + disasterClassReasons
+    }
+
+    /// The disaster classes that put the plan AT RISK (see ``DisasterClassRPO/atRiskReason``),
+    /// leaving out a class whose only problem is the very schedule figure the RPO projection
+    /// already reports as missing the target.
+    var disasterClassReasons: [String] {
+        let missed = rpoProjection.flatMap { $0.projection.rpoMeetsTarget ? nil : $0.projection.worstCaseRPOSeconds }
+        return rpoByDisasterClass.compactMap { row in
+            guard let reason = row.atRiskReason else { return nil }
+            if row.status != .notProven, row.basis == .backupSchedule, let missed, row.worstCaseRPOSeconds == missed { return nil }
+            return reason
+        }
     }
 
     /// "Line 3 of reports/history.jsonl could not be read (...) and was skipped."
@@ -146,6 +165,18 @@ public struct ComplianceReport: Sendable, Encodable {
         let bestBasis = projected.map(\.projection.backupBasis).min { Self.basisRank($0) < Self.basisRank($1) }
         rpoProjection = projected.filter { $0.projection.backupBasis == bestBasis }
             .max { $0.projection.worstCaseRPOSeconds < $1.projection.worstCaseRPOSeconds }
+        // The same without continuous archiving: what a disaster that took the WAL archive with
+        // it (or one no point-in-time recovery proved) leaves.
+        let scheduled = projected.map { named -> NamedProjection in
+            var inputs = named.projection.inputs
+            inputs.archiveTimeoutSeconds = nil
+            inputs.archiveLagSeconds = nil
+            return NamedProjection(scenario: named.scenario, projection: ScheduleProjection(inputs))
+        }
+        let scheduleBasis = scheduled.map(\.projection.backupBasis).min { Self.basisRank($0) < Self.basisRank($1) }
+        scheduleProjection = scheduled.filter { $0.projection.backupBasis == scheduleBasis }
+            .max { $0.projection.worstCaseRPOSeconds < $1.projection.worstCaseRPOSeconds }
+        rpoByDisasterClass = DisasterClassRPO.rows(latest: latestRun.scenarios, compliance: scenarios, schedule: scheduleProjection, rpoTarget: settings.rpoTargetSeconds)
 
         trend = ComplianceTrend(window: window, all: runs, catalogue: catalogue)
         lastFullDrill = runs.last(where: catalogue.isFull).map { ComplianceTrend.point($0, catalogue: catalogue) }
@@ -201,6 +232,7 @@ public struct ComplianceReport: Sendable, Encodable {
         if let rpoProjection, !rpoProjection.projection.rpoMeetsTarget {
             list.append(ComplianceFinding(.warning, rpoProjection.projection.rpoSentence + " (from \(rpoProjection.scenario))"))
         }
+        list += disasterClassReasons.map { ComplianceFinding(.warning, $0) }
 
         if !latestPoint.isFull {
             list.append(ComplianceFinding(.notice, "The latest run was partial: it ran \(latestPoint.catalogueScenariosRun) of the \(catalogue.names.count) catalogue scenarios (missing: \(latestPoint.missingScenarios.joined(separator: ", ")))."))
@@ -261,6 +293,7 @@ extension ComplianceReport {
             "RTO is measured from the injected disaster to the restored database passing its integrity and health checks; RPO is the disaster time minus the commit time of the newest heartbeat row found in the restored database.",
             "A full drill runs every scenario of the catalogue (\(catalogue.sourceDescription)); a run with --only, or one that predates a scenario added since, is partial. A passing full drill has no failed scenario; skipped scenarios are never counted as passed.",
             "Projections are estimates, not measurements: RTO at PRODUCTION_DB_SIZE = time outside the restore + size ÷ measured restore throughput; worst-case RPO = BACKUP_INTERVAL + backup duration (scaled to the production size when known) + copy time. They are listed as findings but do not change the verdict.",
+            "RPO per disaster class: \"cluster lost\" (the local backup directory and WAL archive survive) and \"site lost\" (only the off-site copy survives). A class gets continuous archiving's worst case (archive_timeout + archive lag, or the measured data loss when larger) only when a passed scenario of the latest run recovered from a disaster of that class by a point-in-time recovery to the latest point; otherwise it gets the backup schedule's worst case, and says that seconds are not proven by any drill. A class no scenario of the latest run recovered from, or whose worst case misses the RPO target, makes the verdict AT RISK.",
             "Pass rate = scenarios passed ÷ scenarios in the run. Trend figures compare the latest full drill with the previous one; a change of at most 10 % or one second is reported as about the same.",
         ]
     }

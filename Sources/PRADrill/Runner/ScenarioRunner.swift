@@ -29,6 +29,8 @@ struct ScenarioRunner {
         /// A point-in-time recovery to the latest point after the disaster succeeded and
         /// measured what the archive kept: only then is continuous archiving's RPO proven.
         var recoveredLatest = false
+        /// The class of the latest disaster: recorded on every recovery step after it.
+        var disasterClass: DisasterClass?
     }
 
     /// What one recovery step measured: its own RTO (disaster until it exited) and RPO.
@@ -240,6 +242,8 @@ struct ScenarioRunner {
             state.heartbeatsWritten = workload?.acknowledgedCount
             state.disasterDate = Date()
             state.disasterClock = MonotonicClock.now()
+            state.disasterClass = kind.disasterClass
+            record.disasterClass = kind.disasterClass
             do {
                 let injected = try DisasterInjector(kind: kind, table: table).inject(context)
                 state.provisionSeconds = injected.provisionSeconds
@@ -257,10 +261,23 @@ struct ScenarioRunner {
             record.messages = outcome.messages
             record.rtoSeconds = outcome.measured?.rto
             record.rpoSeconds = outcome.measured?.rpo
+            if let recovered = state.disasterClass, let method = Self.recoveryMethod(step.action) {
+                record.disasterClass = recovered
+                record.recoveryMethod = method
+            }
             checks += outcome.checks
         }
         record.seconds = clock.elapsed()
         return (record, checks)
+    }
+
+    /// How `action` recovers, when it is a recovery step; `nil` for the others.
+    static func recoveryMethod(_ action: StepAction) -> RecoveryMethod? {
+        switch action {
+        case .restore: return .backup
+        case .pointInTimeRestore(let target): return target.anchor == .latest ? .pointInTimeLatest : .pointInTimeMoment
+        default: return nil
+        }
     }
 
     private func summary(_ step: Step) -> String {
