@@ -48,4 +48,19 @@ struct ScratchClusterRemovalTests {
             cluster.teardown()
         }
     }
+
+    @Test("a postmaster.pid naming a process that does not serve the directory kills nothing; the directory is removed")
+    func craftedPidFile() throws {
+        let sleeper = Process()
+        sleeper.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        sleeper.arguments = ["30"]
+        try sleeper.run()
+        defer { sleeper.terminate() }
+        let directory = TestEnvironment.temporaryDirectory("crafted-cluster")
+        try FileManager.default.createDirectory(atPath: directory + "/data", withIntermediateDirectories: true)
+        try Data("\(sleeper.processIdentifier)\n\(directory)/data\n".utf8).write(to: URL(fileURLWithPath: directory + "/data/postmaster.pid"))
+        ScratchCluster.forceRemove(directory: directory)
+        #expect(ScratchCluster.isAlive(sleeper.processIdentifier), "forceRemove killed a process that serves no cluster")
+        #expect(!FileManager.default.fileExists(atPath: directory))
+    }
 }

@@ -311,7 +311,10 @@ public final class ScratchCluster: @unchecked Sendable {
     /// deleted, and kept running after it was gone.
     static func forceRemove(directory: String) {
         if let text = try? String(contentsOfFile: directory + "/data/postmaster.pid", encoding: .utf8),
-            let first = text.split(separator: "\n").first, let pid = pid_t(first), pid > 1
+            let first = text.split(separator: "\n").first, let pid = pid_t(first), pid > 1,
+            // Only a postmaster serving this directory (its working directory): a pid file the
+            // server's account rewrote must not make us kill another process and its children.
+            let served = realPath(directory + "/data"), realPath("/proc/\(pid)/cwd") == served
         {
             let children = descendants(of: pid)
             kill(pid, SIGKILL)
