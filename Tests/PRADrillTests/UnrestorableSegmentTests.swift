@@ -58,3 +58,34 @@ struct UnrestorableSegmentTests {
         #expect(!error.contains("is missing"), "\(error)")
     }
 }
+
+/// The case the issue reported (item 4): PostgreSQL itself ends replay at an archived segment
+/// `pra wal get` served (its content rewritten consistently, its name's SHA-256 recomputed), so
+/// no "could not restore file" line names it. Before the fix the error named the first segment
+/// never archived ("segment ... is missing").
+@Suite("UnrestorableSegment: a segment PostgreSQL read as the end", .serialized)
+struct UnrestorableRenamedSegmentTests {
+    @Test("restore {pitr: mark} past a consistently rewritten segment names that segment, not the first one never archived", .requires(.postgresServer))
+    func renamedSegmentNamed() throws {
+        let result = DrillHarness.run(try DrillHarness.parse("""
+            name: t-renamed-before-target
+            archiving: {archive_timeout: 1s}
+            workload: {heartbeats_per_second: 10}
+            steps:
+              - backup: {kind: base}
+              - wait: 2s
+              - fault: {kind: corrupt-wal-segment, position: 1, mode: renamed}
+              - wait: 1.5s
+              - mark: after-the-damage
+              - disaster: lose-cluster
+              - restore: {pitr: after-the-damage}
+                expect: {outcome: failure}
+            """))
+        #expect(result.checks.first { $0.name == "step 7 restore: outcome" }?.passed == true, "\(DrillHarness.failures(result))")
+        let fault = try #require(result.log.first { $0.contains("replaced archived WAL segment ") }, "\(result.log)")
+        let segment = try #require(fault.components(separatedBy: "replaced archived WAL segment ").last?.split(separator: " ").first.map(String.init))
+        let error = try #require(result.steps[6].errorLine, "\(result.log)")
+        #expect(error.contains("archived segment \(segment) "), "the rewritten segment \(segment) is not named: \(error)")
+        #expect(!error.contains("is missing"), "\(error)")
+    }
+}

@@ -304,15 +304,51 @@ public final class ScratchCluster: @unchecked Sendable {
         control.logTail(lines: lines)
     }
 
-    /// Kills whatever postmaster the directory's `postmaster.pid` names, then deletes the directory.
+    /// Kills whatever postmaster the directory's `postmaster.pid` names and every process it
+    /// started, then deletes the directory. The postmaster's children are not in its process
+    /// group (each calls setsid) and outlive a SIGKILL of the postmaster until they notice: a
+    /// backend in the middle of a query went on writing temporary files in the directory being
+    /// deleted, and kept running after it was gone.
     static func forceRemove(directory: String) {
         if let text = try? String(contentsOfFile: directory + "/data/postmaster.pid", encoding: .utf8),
-            let first = text.split(separator: "\n").first, let pid = pid_t(first), pid > 1
+            let first = text.split(separator: "\n").first, let pid = pid_t(first), pid > 1,
+            // Only a postmaster serving this directory (its working directory): a pid file the
+            // server's account rewrote must not make us kill another process and its children.
+            let served = realPath(directory + "/data"), realPath("/proc/\(pid)/cwd") == served
         {
+            let children = descendants(of: pid)
             kill(pid, SIGKILL)
+            for child in children { kill(child, SIGKILL) }
             waitUntilGone(pid, seconds: 5)
+            for child in children { waitUntilGone(child, seconds: 5) }
         }
-        try? FileManager.default.removeItem(atPath: directory)
+        // A file created while the tree was being deleted makes one pass fail: try again.
+        for attempt in 0..<5 where FileManager.default.fileExists(atPath: directory) {
+            if attempt > 0 { usleep(100_000) }
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+    }
+
+    /// Every process below `pid` (children, their children...), from `/proc`.
+    static func descendants(of pid: pid_t) -> [pid_t] {
+        var parents: [pid_t: [pid_t]] = [:]
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let child = pid_t(entry),
+                let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { continue }
+            // After "pid (comm)": state, then the parent's pid.
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            guard fields.count > 1, let parent = pid_t(fields[1]) else { continue }
+            parents[parent, default: []].append(child)
+        }
+        var found: [pid_t] = []
+        var queue = parents[pid] ?? []
+        while let next = queue.popLast() {
+            found.append(next)
+            queue += parents[next] ?? []
+        }
+        return found
     }
 
     private func writeState() throws {

@@ -234,6 +234,10 @@ public struct Expectations: Sendable, Equatable {
     /// After a point-in-time restore following a bad transaction: the damaged table holds
     /// again the rows it had just before it.
     public var rowsBack: Bool?
+    /// After a point-in-time restore: the recovered copy's own timeline (its history file or
+    /// a segment of it) reached the scenario's WAL archive (`true`) or not (`false`), judged
+    /// after the drill switched the copy's WAL and let an archiving copy archive it.
+    public var copyInArchive: Bool?
     /// After a restore following a disaster: bounds on the measured RTO and RPO, in seconds.
     public var rtoMax: Double?
     public var rpoMax: Double?

@@ -163,7 +163,7 @@ struct StepReader {
         case .incrementalBackup: allowed = []
         case .verify: allowed = ["earlier_backups"]
         case .restore: allowed = ["rows_match_manifest", "used_backup", "rto_max", "rpo_max", "rpo_min", "earlier_backups"]
-        case .pointInTimeRestore: allowed = ["rows_back", "rto_max", "rpo_max", "rpo_min"]
+        case .pointInTimeRestore: allowed = ["rows_back", "copy_in_archive", "rto_max", "rpo_max", "rpo_min"]
         case .status: allowed = ["status"]
         case .fault, .disaster, .wait, .mark:
             throw reader.error(node, key, "\(action.kind.rawValue) steps take no expectations")
@@ -198,6 +198,7 @@ struct StepReader {
         if let value = map.node("rows_match_manifest") { expect.rowsMatchManifest = try reader.bool(value, key: "\(key).rows_match_manifest") }
         if let value = map.node("used_backup") { expect.usedBackup = try reader.archive(value, key: "\(key).used_backup") }
         if let value = map.node("rows_back") { expect.rowsBack = try reader.bool(value, key: "\(key).rows_back") }
+        if let value = map.node("copy_in_archive") { expect.copyInArchive = try reader.bool(value, key: "\(key).copy_in_archive") }
         if let value = map.node("rto_max") { expect.rtoMax = try reader.duration(value, key: "\(key).rto_max") }
         if let value = map.node("rpo_max") { expect.rpoMax = try reader.duration(value, key: "\(key).rpo_max") }
         if let value = map.node("rpo_min") { expect.rpoMin = try reader.duration(value, key: "\(key).rpo_min") }

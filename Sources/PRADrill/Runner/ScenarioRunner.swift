@@ -450,6 +450,9 @@ struct ScenarioRunner {
             if let wanted = step.expect.rowsBack {
                 checks.append(rowsBackCheck(label: label, wanted: wanted, recovered: recovered, state: state))
             }
+            if let wanted = step.expect.copyInArchive {
+                checks.append(copyInArchiveCheck(label: label, wanted: wanted, recovered: recovered, context: context))
+            }
             checks += judgeMeasurement(step.expect, label: label, measured: measured)
         }
         if case .restore = step.action {
@@ -471,6 +474,27 @@ struct ScenarioRunner {
         let count = (try? PostgresConnection(recovered, applicationName: "pra-drill").scalar("SELECT count(*) FROM \(DisasterInjector.quoted(damaged.table))")).flatMap { $0 }
         let actual = count.map { "\($0) rows" } ?? "cannot count the rows of \(damaged.table)"
         let passed = (count == String(damaged.rows)) == wanted
+        return CheckResult(name: name, passed: passed, expected: expected, actual: actual, message: passed ? nil : "expected \(expected), got \(actual)")
+    }
+
+    /// Whether the recovered copy's timeline reached the scenario's WAL archive (``CopyArchiveProbe``).
+    private func copyInArchiveCheck(label: String, wanted: Bool, recovered: ConnectionSettings?, context: ScenarioContext) -> CheckResult {
+        let name = "\(label): copy in archive"
+        let expected = wanted ? "the recovered copy's timeline in the WAL archive" : "nothing of the recovered copy's timeline in the WAL archive"
+        guard let recovered else {
+            return CheckResult(name: name, passed: false, expected: expected, actual: "no recovered server", message: "expected \(expected), got no recovered server")
+        }
+        let finding: CopyArchiveProbe.Finding
+        do {
+            finding = try CopyArchiveProbe(recovered: recovered, backupDirectory: context.backupDirectory).run()
+        } catch {
+            return CheckResult(name: name, passed: false, expected: expected, actual: "cannot probe the recovered server", message: "expected \(expected), but cannot probe the recovered server: \(error)")
+        }
+        let actual = finding.archived.isEmpty
+            ? "no file of timeline \(finding.timeline) archived (\(finding.archiver))"
+            : "\(finding.archived.count) file(s) of timeline \(finding.timeline) archived: \(finding.archived.prefix(3).joined(separator: ", ")) (\(finding.archiver))"
+        let passed = finding.archived.isEmpty != wanted
+        context.log("\(label): copy in archive: \(actual)")
         return CheckResult(name: name, passed: passed, expected: expected, actual: actual, message: passed ? nil : "expected \(expected), got \(actual)")
     }
 
