@@ -44,7 +44,8 @@ struct ConcurrentBackupFault: FaultKind {
         while started.elapsed() < timeout {
             let waiting = try admin.scalar("SELECT count(*)::text FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'", [BackupOperation.applicationName])
             if let waiting, waiting != "0" { break }
-            guard context.isStepRunning || started.elapsed() < 2 else {
+            // The step may not have started yet on a loaded machine (four scenarios at once on two cores): give it 10 s.
+            guard context.isStepRunning || started.elapsed() < 10 else {
                 throw FaultError(description: "the backup ended before it reached the locked table \(table)")
             }
             usleep(2000)
