@@ -51,6 +51,16 @@ def copy_tree(destination):
         os.makedirs(os.path.dirname(target), exist_ok=True)
         if not os.path.exists(target) or open(source, "rb").read() != open(target, "rb").read():
             shutil.copy2(source, target)
+    # A reused tree must not keep files the project no longer has (a source moved to another
+    # module would be compiled twice there): every file under these folders that git does not
+    # track is removed.
+    tracked = {name.decode() for name in files if name}
+    for folder in ("Sources", "Tests", "scenarios", "fixtures"):
+        for directory, _, names in os.walk(os.path.join(destination, folder)):
+            for name in names:
+                relative = os.path.relpath(os.path.join(directory, name), destination)
+                if relative not in tracked:
+                    os.remove(os.path.join(destination, relative))
 
 
 def build(tree):

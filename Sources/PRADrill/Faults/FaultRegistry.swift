@@ -31,6 +31,7 @@ enum FaultRegistry {
         S3DeniedFault.self,
         OffSiteBitRotFault.self,
         S3SilentDamageFault.self,
+        SSHSilentDamageFault.self,
         OffSiteCopyStalledFault.self,
     ]
 
