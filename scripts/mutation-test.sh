@@ -8,13 +8,14 @@
 #
 #   scripts/mutation-test.sh                      # every mutant; exit 0 none survived, 1 some did, 2 cannot judge
 #   scripts/mutation-test.sh --list               # the mutants
+#   scripts/mutation-test.sh --check              # every mutant still applies (no build; a test runs it)
 #   scripts/mutation-test.sh --only retention-ignores-age --skip-baseline
 #
 # As root the catalogue's disk-full scenarios run; otherwise they are skipped (and cannot kill).
 # The report goes to $TMPDIR/pra-mutation/mutation-report.md (and .json); docs/scenarios.md keeps the score.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [[ " $* " != *" --list "* && " $* " != *" --help "* && " $* " != *" -h "* ]]; then
+if [[ " $* " != *" --list "* && " $* " != *" --check "* && " $* " != *" --help "* && " $* " != *" -h "* ]]; then
     scripts/ensure-deps.sh --tests
 fi
 exec python3 scripts/mutation/mutate.py "$@"

@@ -97,6 +97,7 @@ def main():
     parser = argparse.ArgumentParser(prog="scripts/mutation-test.sh", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", action="append", default=[], metavar="ID", help="run only this mutant (repeatable)")
     parser.add_argument("--list", action="store_true", help="list the mutants and exit")
+    parser.add_argument("--check", action="store_true", help="only check that every mutant's original text occurs exactly once in its file (no build, no run); exit 0 or 2")
     parser.add_argument("--work", default=os.path.join(os.environ.get("TMPDIR", "/tmp"), "pra-mutation"), help="scratch directory (default: $TMPDIR/pra-mutation; its build is reused)")
     parser.add_argument("--scenarios", action="append", default=[], metavar="PATH", help="scenario files or directories (default: scenarios/)")
     parser.add_argument("--skip-baseline", action="store_true", help="do not run the catalogue on the unmutated build first")
@@ -126,6 +127,9 @@ def main():
         for line in stale:
             log("mutation: " + line)
         return 2
+    if options.check:
+        log(f"mutation: all {len(mutants)} mutants apply to the sources as they are")
+        return 0
 
     tree = os.path.join(options.work, "tree")
     os.makedirs(tree, exist_ok=True)
