@@ -55,7 +55,11 @@ struct ScratchClusterRemovalTests {
         sleeper.executableURL = URL(fileURLWithPath: "/bin/sleep")
         sleeper.arguments = ["30"]
         try sleeper.run()
-        defer { sleeper.terminate() }
+        defer {
+            // Only while unreaped: a reaped child's pid may belong to another process by now.
+            if sleeper.isRunning { sleeper.terminate() }
+            sleeper.waitUntilExit()
+        }
         let directory = TestEnvironment.temporaryDirectory("crafted-cluster")
         try FileManager.default.createDirectory(atPath: directory + "/data", withIntermediateDirectories: true)
         try Data("\(sleeper.processIdentifier)\n\(directory)/data\n".utf8).write(to: URL(fileURLWithPath: directory + "/data/postmaster.pid"))

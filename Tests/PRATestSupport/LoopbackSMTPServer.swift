@@ -71,7 +71,8 @@ public final class LoopbackSMTPServer: @unchecked Sendable {
 
     deinit {
         try? stdin.fileHandleForWriting.close()
-        process.terminate()
+        // Only while unreaped: a reaped child's pid may belong to another process by now.
+        if process.isRunning { process.terminate() }
         process.waitUntilExit()
         let errors = errorOutput
         if !errors.isEmpty { FileHandle.standardError.write(Data("loopback SMTP server on port \(port):\n\(errors)".utf8)) }

@@ -32,6 +32,8 @@ public enum PraBinary {
     /// one); never throws for a non-zero exit.
     public static func run(_ arguments: [String], environment: [String: String], timeout: Double = 300) throws -> Result {
         let outcome = try ExternalProcess(executable: path, arguments: sealed(arguments), environment: environment, timeout: timeout).run()
-        return Result(exitCode: outcome.exitCode ?? -1, stdout: outcome.stdoutText, stderr: outcome.standardError)
+        // A run the harness had to stop says so: "interrupted by signal 15" alone reads like a stranger's kill.
+        let note = outcome.timedOut ? "\n[test harness: pra ran longer than \(Int(timeout)) s and was stopped]" : ""
+        return Result(exitCode: outcome.exitCode ?? -1, stdout: outcome.stdoutText, stderr: outcome.standardError + note)
     }
 }

@@ -12,6 +12,10 @@ public final class PostgresConnection: @unchecked Sendable {
     /// server-side timeout could reach back. Statements whose work grows with the data (row
     /// counts, fixture generation) lift it while they run.
     public var statementTimeout: Double?
+    /// An end no statement waits past, whatever ``statementTimeout`` allows: the limit of the
+    /// whole operation the session serves (`BACKUP_TIMEOUT` for a backup's catalogue queries),
+    /// named by `setting` in the error.
+    public var operationDeadline: (end: MonotonicClock, setting: String)?
     /// Set when a statement outlived ``statementTimeout``: its answer may still arrive, so the
     /// session cannot be reused.
     private var abandoned = false
@@ -91,11 +95,17 @@ public final class PostgresConnection: @unchecked Sendable {
         guard sent == 1 else {
             throw PostgresError(kind: .connectionLost, message: Self.firstLine(String(cString: PQerrorMessage(handle))), statement: Self.shorten(sql))
         }
-        let deadline = statementTimeout.map { MonotonicClock.now().adding($0) }
+        let statementDeadline = statementTimeout.map { MonotonicClock.now().adding($0) }
+        // The operation's end applies when it comes first (or statements have no limit).
+        var operationEnds = operationDeadline
+        if let operation = operationDeadline, let statementDeadline, statementDeadline.remaining() <= operation.end.remaining() {
+            operationEnds = nil
+        }
+        let deadline = operationEnds?.end ?? statementDeadline
         // Like PQexec: the first failed result, else the last one.
         var kept: PostgresResult?
         while true {
-            try waitForAnswer(until: deadline, sql: sql)
+            try waitForAnswer(until: deadline, operationSetting: operationEnds?.setting, sql: sql)
             guard let raw = PQgetResult(handle) else { break }
             let result = PostgresResult(handle: raw)
             let status = PQresultStatus(raw)
@@ -116,7 +126,7 @@ public final class PostgresConnection: @unchecked Sendable {
 
     /// Sends what libpq still buffers and reads until a whole result is there, polling the
     /// socket so that `deadline` holds whatever the network does.
-    private func waitForAnswer(until deadline: MonotonicClock?, sql: String) throws(PostgresError) {
+    private func waitForAnswer(until deadline: MonotonicClock?, operationSetting: String? = nil, sql: String) throws(PostgresError) {
         let socket = PQsocket(handle)
         func wait(for events: Int16) throws(PostgresError) {
             var descriptor = pollfd(fd: socket, events: events, revents: 0)
@@ -124,6 +134,9 @@ public final class PostgresConnection: @unchecked Sendable {
             while poll(&descriptor, 1, deadline.map { Int32(min($0.remaining(), 3600) * 1000) } ?? -1) == 0 {
                 if let deadline, deadline.remaining() > 0 { continue }
                 abandoned = true
+                if let operationSetting {
+                    throw PostgresError(kind: .timedOut, message: "timed out (\(operationSetting)) waiting for the server's answer; the network or the server is not responding", statement: Self.shorten(sql))
+                }
                 throw PostgresError(kind: .timedOut, message: "no answer from the server within \(DurationParser.format(statementTimeout ?? 0)) (STATEMENT_TIMEOUT); the network or the server is not responding", statement: Self.shorten(sql))
             }
         }

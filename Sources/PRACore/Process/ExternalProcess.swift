@@ -91,16 +91,16 @@ public struct ExternalProcess: Sendable {
             throw ProcessError(kind: .notFound, program: programName, stderr: "\(executable) is not an executable file")
         }
         let pipes = try Pipes(withStdin: produce != nil)
-        let pid = try spawn(pipes)
+        let group = ChildProcessGroup(pid: try spawn(pipes))
         pipes.closeChildEnds()
 
         let stderrDrain = PipeDrain(fd: pipes.stderrRead, keepLast: 64 * 1024)
         stderrDrain.start()
-        let cleanupToken = InterruptCleanup.shared.register { ExternalProcess.stopGroup(pid, grace: 0) }
+        let cleanupToken = InterruptCleanup.shared.register { group.stop(grace: 0) }
         let watchdog = Watchdog()
         if let timeout {
             DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
-                if watchdog.arm() { ExternalProcess.stopGroup(pid, grace: 5) }
+                if watchdog.arm() { group.stop(grace: 5) }
             }
         }
 
@@ -114,7 +114,7 @@ public struct ExternalProcess: Sendable {
             } catch {
                 consumerError = error
                 // Kill before closing stdin: EOF would let the program finish (psql would COMMIT).
-                ExternalProcess.stopGroup(pid, grace: 0)
+                group.stop(grace: 0)
             }
             pipes.closeStdinWrite()
             captured = stdoutDrain.finish()
@@ -133,7 +133,7 @@ public struct ExternalProcess: Sendable {
                         try buffer.withUnsafeBytes { try consume(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
                     } catch {
                         consumerError = error
-                        ExternalProcess.stopGroup(pid, grace: 5)
+                        group.stop(grace: 5)
                         break readLoop
                     }
                 } else {
@@ -142,11 +142,10 @@ public struct ExternalProcess: Sendable {
             }
         }
         pipes.closeStdoutRead()
-        let status = Self.waitFor(pid)
+        group.waitUntilExited()
         let timedOut = !watchdog.arm()
         InterruptCleanup.shared.unregister(cleanupToken)
-        // The group may still hold children of the program (a shell's pipeline).
-        kill(-pid, SIGKILL)
+        let status = group.killRestAndReap()
         let stderrBytes = stderrDrain.finish()
         pipes.closeStderrRead()
         if let consumerError {
@@ -210,23 +209,6 @@ public struct ExternalProcess: Sendable {
 
     /// util-linux's `setpriv`, which drops to another account before exec.
     static let setprivPath = (try? SystemProgram.locate("setpriv", package: "util-linux")) ?? "/usr/bin/setpriv"
-
-    /// Sends SIGTERM to the whole group, then SIGKILL after `grace` seconds if it is still there.
-    static func stopGroup(_ pid: pid_t, grace: Double) {
-        kill(-pid, grace > 0 ? SIGTERM : SIGKILL)
-        guard grace > 0 else { return }
-        DispatchQueue.global().asyncAfter(deadline: .now() + grace) { kill(-pid, SIGKILL) }
-    }
-
-    static func waitFor(_ pid: pid_t) -> (exitCode: Int32?, signal: Int32?) {
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 {
-            if errno != EINTR { return (nil, nil) }
-        }
-        let signal = status & 0x7f
-        if signal == 0 { return ((status >> 8) & 0xff, nil) }
-        return (nil, signal)
-    }
 }
 
 /// The consumer of a program's output (or producer of its input) failed; carries the program's stderr.

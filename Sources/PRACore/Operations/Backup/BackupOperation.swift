@@ -45,6 +45,8 @@ public struct BackupOperation {
         let snapshot: String
         do {
             connection = try PostgresConnection(settings, applicationName: Self.applicationName)
+            // BACKUP_TIMEOUT bounds the whole backup: its own queries too, not only pg_dump.
+            if timeout > 0 { connection.operationDeadline = (started.adding(timeout), "BACKUP_TIMEOUT \(DurationParser.format(timeout))") }
             serverVersion = try connection.scalar("SHOW server_version") ?? "?"
             serverMajor = connection.serverVersionNumber / 10000
             try connection.execute("SET idle_in_transaction_session_timeout = 0")
