@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "pra", targets: ["pra"]),
         .library(name: "PRACore", targets: ["PRACore"]),
+        .library(name: "PRAHarness", targets: ["PRAHarness"]),
         .library(name: "PRADrillResults", targets: ["PRADrillResults"]),
         .library(name: "PRADrill", targets: ["PRADrill"]),
         .library(name: "PRAReport", targets: ["PRAReport"]),
@@ -46,6 +47,13 @@ let package = Package(
             ]
         ),
         .target(
+            // Test and drill machinery (scratch clusters, fixtures, damage, a local S3 server,
+            // loopback listeners): used by the drill runner, `pra cluster`/`fixtures` and the
+            // tests, never by production operations.
+            name: "PRAHarness",
+            dependencies: ["PRACore", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(
             name: "PRADrillResults",
             dependencies: ["PRACore"]
         ),
@@ -53,6 +61,7 @@ let package = Package(
             name: "PRADrill",
             dependencies: [
                 "PRACore",
+                "PRAHarness",
                 "PRADrillResults",
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -65,6 +74,7 @@ let package = Package(
             name: "pra",
             dependencies: [
                 "PRACore",
+                "PRAHarness",
                 "PRADrillResults",
                 "PRADrill",
                 "PRAReport",
@@ -73,24 +83,24 @@ let package = Package(
         ),
         .target(
             name: "PRATestSupport",
-            dependencies: ["PRACore"],
+            dependencies: ["PRACore", "PRAHarness"],
             path: "Tests/PRATestSupport"
         ),
         .testTarget(
             name: "PRACoreTests",
-            dependencies: ["PRACore", "CDeflateBlocks", "PRATestSupport"]
+            dependencies: ["PRACore", "PRAHarness", "CDeflateBlocks", "PRATestSupport"]
         ),
         .testTarget(
             name: "PRADrillTests",
-            dependencies: ["PRACore", "PRADrillResults", "PRADrill", "PRATestSupport", "pra"]
+            dependencies: ["PRACore", "PRAHarness", "PRADrillResults", "PRADrill", "PRATestSupport", "pra"]
         ),
         .testTarget(
             name: "PRAReportTests",
-            dependencies: ["PRACore", "PRADrillResults", "PRADrill", "PRAReport", "PRATestSupport", "pra"]
+            dependencies: ["PRACore", "PRAHarness", "PRADrillResults", "PRADrill", "PRAReport", "PRATestSupport", "pra"]
         ),
         .testTarget(
             name: "PRACLITests",
-            dependencies: ["PRACore", "PRATestSupport", "pra"]
+            dependencies: ["PRACore", "PRAHarness", "PRATestSupport", "pra"]
         ),
     ],
     swiftLanguageModes: [.v6]

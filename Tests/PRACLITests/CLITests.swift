@@ -3,6 +3,7 @@ import PRATestSupport
 import Testing
 
 @testable import PRACore
+@testable import PRAHarness
 
 /// The `pra` executable run as cron runs it: exit codes, one-line errors, JSON, files left.
 @Suite("pra executable", .requires(.postgresServer))

@@ -3,6 +3,7 @@ import PRATestSupport
 import Testing
 
 @testable import PRACore
+@testable import PRAHarness
 
 /// Issue 9 through the executable: exit codes, one clear stderr line, nothing leaked.
 @Suite("pra executable: hardening", .enabled(if: TestEnvironment.serverAvailable, "PostgreSQL server programs (initdb, pg_ctl) are not installed"))

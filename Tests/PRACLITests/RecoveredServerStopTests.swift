@@ -3,6 +3,7 @@ import PRATestSupport
 import Testing
 
 @testable import PRACore
+@testable import PRAHarness
 
 /// The server `restore --pitr` leaves running has a documented way to stop it: the exports end
 /// with a `# stop it with:` line that works (as root too, where `pg_ctl` itself refuses), and

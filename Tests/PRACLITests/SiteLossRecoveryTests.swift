@@ -1,5 +1,6 @@
 import Foundation
 import PRACore
+import PRAHarness
 import PRATestSupport
 import Testing
 

@@ -3,6 +3,7 @@ import PRATestSupport
 import Testing
 
 @testable import PRACore
+@testable import PRAHarness
 
 @Suite("backup failures are clean", .requires(.postgresServer))
 struct BackupFailureTests {

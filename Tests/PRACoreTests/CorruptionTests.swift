@@ -3,6 +3,7 @@ import PRATestSupport
 import Testing
 
 @testable import PRACore
+@testable import PRAHarness
 
 @Suite("verify catches corruption; restore falls back", .requires(.postgresServer))
 struct CorruptionTests {

@@ -3,6 +3,7 @@ import PRATestSupport
 import Testing
 
 @testable import PRACore
+@testable import PRAHarness
 
 /// Issue 9: each case where the core lost data or did the wrong thing silently, reproduced.
 @Suite("hardening: nothing lost, nothing run, nothing mixed up", .enabled(if: TestEnvironment.serverAvailable, "PostgreSQL server programs (initdb, pg_ctl) are not installed"))

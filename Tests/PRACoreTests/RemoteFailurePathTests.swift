@@ -3,6 +3,7 @@ import PRATestSupport
 import Testing
 
 @testable import PRACore
+@testable import PRAHarness
 
 #if canImport(Glibc)
 import Glibc
@@ -24,6 +25,7 @@ struct CorruptingDirectoryStore: RemoteStore {
     func list() throws(RemoteError) -> [String] { try inner.list() }
     func delete(_ names: [String]) throws(RemoteError) { try inner.delete(names) }
     func download(_ name: String, to localPath: String) throws(RemoteError) { try inner.download(name, to: localPath) }
+    func stream(_ name: String, to deliver: (UnsafeRawBufferPointer) throws -> Void) throws { try inner.stream(name, to: deliver) }
 }
 
 /// Failure paths of the off-site copy: each asserts the failure's stage and key words, that

@@ -4,6 +4,7 @@ import PRATestSupport
 import Testing
 
 @testable import PRACore
+@testable import PRAHarness
 
 /// The S3 store against a real S3-compatible server (SeaweedFS on 127.0.0.1).
 @Suite("off-site copies in an S3 bucket", .requires(.seaweedfs), .serialized)

@@ -3,6 +3,7 @@ import PRATestSupport
 import Testing
 
 @testable import PRACore
+@testable import PRAHarness
 
 /// Issue 25, item 17: a test run left a `/tmp/pra-cluster-*` directory behind. A cluster that is
 /// never torn down (the test process's shared cluster, a drill killed mid-run) is removed at exit

@@ -3,6 +3,7 @@ import PRATestSupport
 import Testing
 
 @testable import PRACore
+@testable import PRAHarness
 
 @Suite("scratch cluster", .serialized, .requires(.postgresServer))
 struct ScratchClusterTests {

@@ -3,6 +3,7 @@ import PRATestSupport
 import Testing
 
 @testable import PRACore
+@testable import PRAHarness
 
 @Suite("status levels on a real PostgreSQL", .requires(.postgresServer))
 struct StatusTests {

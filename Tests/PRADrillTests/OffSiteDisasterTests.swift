@@ -1,5 +1,6 @@
 import Foundation
 @testable import PRACore
+@testable import PRAHarness
 import PRATestSupport
 import Testing
 

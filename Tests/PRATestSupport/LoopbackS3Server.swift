@@ -1,5 +1,6 @@
 import Foundation
 import PRACore
+import PRAHarness
 
 /// The S3-compatible server the tests share: one ``SeaweedFSServer`` for the whole test process
 /// (started on first use, stopped at exit); each test uses a bucket of its own.

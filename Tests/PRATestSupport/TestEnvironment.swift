@@ -1,5 +1,6 @@
 import Foundation
 import PRACore
+import PRAHarness
 
 /// What the integration tests share: one scratch cluster for the whole test process (each
 /// test works in databases and directories of its own), temporary directories, and the

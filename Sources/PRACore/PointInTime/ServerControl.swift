@@ -33,7 +33,7 @@ public struct ServerControl: Sendable {
     }
 
     /// True when the postmaster named in `postmaster.pid` is alive.
-    public var isRunning: Bool { postmasterPID.map(ScratchCluster.isAlive) ?? false }
+    public var isRunning: Bool { postmasterPID.map(ProcessLiveness.isAlive) ?? false }
 
     /// `pg_ctl start`; with `wait`, until the server accepts connections (or `timeout`).
     public func start(wait: Bool = true, timeout: Double = 60) throws {
@@ -50,12 +50,12 @@ public struct ServerControl: Sendable {
     /// then SIGKILL after `grace` seconds): no `pg_ctl` or user switch needed.
     public static func shutdown(dataDirectory: String, grace: Double = 30) {
         let control = ServerControl(dataDirectory: dataDirectory, logFile: "", binDirectory: "", user: nil)
-        guard let pid = control.postmasterPID, ScratchCluster.isAlive(pid) else { return }
+        guard let pid = control.postmasterPID, ProcessLiveness.isAlive(pid) else { return }
         kill(pid, SIGINT)
-        ScratchCluster.waitUntilGone(pid, seconds: grace)
-        if ScratchCluster.isAlive(pid) {
+        ProcessLiveness.waitUntilGone(pid, seconds: grace)
+        if ProcessLiveness.isAlive(pid) {
             kill(pid, SIGKILL)
-            ScratchCluster.waitUntilGone(pid, seconds: 5)
+            ProcessLiveness.waitUntilGone(pid, seconds: 5)
         }
     }
 

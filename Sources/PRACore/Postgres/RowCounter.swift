@@ -1,6 +1,6 @@
 /// Exact row counts of a database's user tables with `count(*)`: what a restore checks
 /// against the manifest, and what the fixture loader reports.
-enum RowCounter {
+public enum RowCounter {
     /// The user tables a manifest lists (over `pg_class c JOIN pg_namespace n`): ordinary and
     /// partitioned tables that are not partitions, outside the system schemas. A backup and
     /// the restore's check must list the same tables.
@@ -11,7 +11,7 @@ enum RowCounter {
 
     /// Exact row counts of all user tables, in the connection's current snapshot. A table's
     /// count includes its partitions' and inheritance children's rows, as `count(*)` does.
-    static func count(_ connection: PostgresConnection) throws(PostgresError) -> [BackupManifest.TableRows] {
+    public static func count(_ connection: PostgresConnection) throws(PostgresError) -> [BackupManifest.TableRows] {
         // Counting grows with the data: the operation's own timeout bounds it, not STATEMENT_TIMEOUT.
         let bounded = connection.statementTimeout
         connection.statementTimeout = nil

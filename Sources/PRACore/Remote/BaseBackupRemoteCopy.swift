@@ -53,12 +53,8 @@ extension RemoteCopyOperation {
         guard let name = BackupArchiveName(fileName: archive, kind: .base) else {
             throw OperationFailure(stage: "remote copy", message: "\(archive) is not a base backup archive name")
         }
-        var target = store
-        if var s3 = store as? S3RemoteStore {
-            // Stale multipart uploads are aborted for this database's archive names only.
-            s3.archivePrefix = name.prefix
-            target = s3
-        }
+        // Stale multipart uploads are aborted for this database's archive names only.
+        let target = store.scoped(toArchivePrefix: name.prefix)
         do throws(RemoteError) {
             try target.prepare()
             // The pra manifest last: the off-site copy is complete only once it is there.

@@ -90,6 +90,18 @@ public struct DirectoryRemoteStore: RemoteStore {
         }
     }
 
+    public func localPath(of name: String) -> String? { path(name) }
+
+    public func stream(_ name: String, to deliver: (UnsafeRawBufferPointer) throws -> Void) throws {
+        guard let input = FileHandle(forReadingAtPath: path(name)) else {
+            throw RemoteError(target: description, operation: "download", file: name, message: FileError(operation: .open, path: path(name), code: errno).description)
+        }
+        defer { try? input.close() }
+        while let chunk = try input.read(upToCount: 1 << 20), !chunk.isEmpty {
+            try chunk.withUnsafeBytes { try deliver($0) }
+        }
+    }
+
     /// Streams `source` into a durable `destination` (temporary name, fsync, rename).
     static func copy(_ source: String, to destination: String) throws(FileError) {
         guard let input = FileHandle(forReadingAtPath: source) else { throw FileError(operation: .open, path: source, code: errno) }

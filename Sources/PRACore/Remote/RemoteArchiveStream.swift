@@ -39,19 +39,11 @@ public final class RemoteArchiveStream: @unchecked Sendable {
 
     /// Starts reading `name` from `store`.
     public static func open(_ name: String, on store: any RemoteStore) throws(RemoteError) -> RemoteArchiveStream {
-        if let directory = store as? DirectoryRemoteStore {
-            guard let handle = FileHandle(forReadingAtPath: directory.path(name)) else {
-                throw RemoteError(target: store.description, operation: "download", file: name, message: FileError(operation: .open, path: directory.path(name), code: errno).description)
+        if let path = store.localPath(of: name) {
+            guard let handle = FileHandle(forReadingAtPath: path) else {
+                throw RemoteError(target: store.description, operation: "download", file: name, message: FileError(operation: .open, path: path, code: errno).description)
             }
             return RemoteArchiveStream(handle: handle, threaded: false)
-        }
-        let transfer: @Sendable (Int32, ReaderState) throws -> Void
-        if let s3 = store as? S3RemoteStore {
-            transfer = { fd, reader in try Self.transfer(name, from: s3, into: fd, reader: reader) }
-        } else if let ssh = store as? SSHRemoteStore {
-            transfer = { fd, reader in try Self.transfer(name, from: ssh, into: fd, reader: reader) }
-        } else {
-            throw RemoteError(target: store.description, operation: "download", file: name, message: "this store cannot be streamed")
         }
         var pair: [Int32] = [-1, -1]
         guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else {
@@ -62,7 +54,7 @@ public final class RemoteArchiveStream: @unchecked Sendable {
         let target = store.description
         let thread = Thread {
             do {
-                try transfer(writer, stream.reader)
+                try store.stream(name) { chunk in try send(chunk, to: writer, reader: stream.reader) }
             } catch where stream.reader.isGone {
                 // The reader stopped early and judges the archive itself (see ReaderState).
             } catch {
@@ -100,60 +92,5 @@ public final class RemoteArchiveStream: @unchecked Sendable {
             guard count > 0 else { throw FileError(operation: .write, path: "the extraction's input", code: errno) }
             offset += count
         }
-    }
-
-    /// One range of the object as it arrives (S3's sink and restart run one after the other).
-    private final class RangeBuffer: @unchecked Sendable {
-        var data = Data()
-    }
-
-    /// Bytes fetched per S3 request (`Range`): what is held in memory at most, whatever the size.
-    static let s3RangeSize: UInt64 = 4 << 20
-
-    /// The object in ranges of ``s3RangeSize``, one after the other: each range is held whole
-    /// before it is handed over, so memory stays bounded (URLSession does not wait for a slow
-    /// reader: it would otherwise buffer the rest of the object) and a retry re-fetches only
-    /// that range, never bytes already handed over. An object changed in between is caught by
-    /// the reader's SHA-256.
-    static func transfer(_ name: String, from store: S3RemoteStore, into fd: Int32, reader: ReaderState) throws(RemoteError) {
-        let size: UInt64
-        do {
-            size = try store.head(name).size
-        } catch {
-            throw RemoteError(target: error.target, operation: "download", file: error.file, message: error.message, httpStatus: error.httpStatus, code: error.code)
-        }
-        let buffer = RangeBuffer()
-        buffer.data.reserveCapacity(Int(min(s3RangeSize, size)))
-        var offset: UInt64 = 0
-        while offset < size {
-            let last = min(offset + s3RangeSize, size) - 1
-            buffer.data.removeAll(keepingCapacity: true)
-            do {
-                _ = try store.client.send("GET", key: store.key(name), headers: ["Range": "bytes=\(offset)-\(last)"],
-                                          sink: { buffer.data.append($0) }, restart: { buffer.data.removeAll(keepingCapacity: true) })
-            } catch {
-                throw store.error("download", name, error)
-            }
-            guard UInt64(buffer.data.count) == last - offset + 1 else {
-                throw RemoteError(target: store.description, operation: "download", file: store.key(name), message: "the store answered \(buffer.data.count) bytes for bytes \(offset)-\(last) of \(size)")
-            }
-            do {
-                try buffer.data.withUnsafeBytes { bytes in try send(bytes, to: fd, reader: reader) }
-            } catch {
-                throw RemoteError(target: store.description, operation: "download", file: store.key(name), message: "\(error)")
-            }
-            offset = last + 1
-        }
-    }
-
-    static func transfer(_ name: String, from store: SSHRemoteStore, into fd: Int32, reader: ReaderState) throws(RemoteError) {
-        let process = ExternalProcess(executable: try store.program(), arguments: store.sshArguments + ["cat -- \(try store.remotePath(name))"], environment: store.environment, timeout: store.timeout)
-        let outcome: ExternalProcess.Outcome
-        do {
-            outcome = try process.run { chunk in try send(chunk, to: fd, reader: reader) }
-        } catch {
-            throw RemoteError(target: store.description, operation: "download", file: name, message: "\((error as? ConsumerFailure)?.underlying ?? error)")
-        }
-        guard outcome.succeeded else { throw store.failure(outcome, operation: "download", file: name) }
     }
 }

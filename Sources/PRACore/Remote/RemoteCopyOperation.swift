@@ -60,12 +60,8 @@ public struct RemoteCopyOperation: Sendable {
         }
         let lock = try Self.waitForBackupLock(directory: (archivePath as NSString).deletingLastPathComponent, timeout: lockTimeout)
         defer { withExtendedLifetime(lock) {} }
-        var target = store
-        if var s3 = store as? S3RemoteStore {
-            // Stale multipart uploads are aborted for this database's archive names only.
-            s3.archivePrefix = owner?.prefix
-            target = s3
-        }
+        // Stale multipart uploads are aborted for this database's archive names only.
+        let target = store.scoped(toArchivePrefix: owner?.prefix)
         do throws(RemoteError) {
             try target.prepare()
             // The manifest last: a backup is complete on the target only once its manifest is there.

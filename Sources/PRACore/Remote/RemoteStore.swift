@@ -32,10 +32,34 @@ public protocol RemoteStore: Sendable {
     /// Copies the local file to `name`, checked against `expected`: `name` exists on the target
     /// only once it holds exactly those bytes; on failure nothing is left under either name.
     func put(_ localPath: String, as name: String, expected: FileDigest) throws(RemoteError)
+    /// Hands the bytes of `name` to `deliver` in order, a bounded chunk at a time (nothing is
+    /// held whole); an error thrown by `deliver` ends the transfer and is rethrown as it is.
+    func stream(_ name: String, to deliver: (UnsafeRawBufferPointer) throws -> Void) throws
+    /// The local path of `name` when the store is a directory that can be read in place.
+    func localPath(of name: String) -> String?
+    /// Size and SHA-256 of `name` computed from its bytes as they are stored now (never a
+    /// digest the store recorded at upload).
+    func readThroughDigest(of name: String) throws(RemoteError) -> FileDigest
+    /// The store asking at most twice and waiting at most `timeout` per request, for checks
+    /// that must answer quickly (`pra status`); a store without retries returns itself.
+    func bounded(timeout: Double) -> any RemoteStore
+    /// The store told which archive names the copying database owns, so that its clean-up
+    /// (stale multipart uploads) touches those only; a store with no such state returns itself.
+    func scoped(toArchivePrefix prefix: String?) -> any RemoteStore
 }
 
 extension RemoteStore {
     static func partialName(_ name: String) -> String { ".\(name).partial" }
+
+    public func localPath(of name: String) -> String? { nil }
+
+    public func readThroughDigest(of name: String) throws(RemoteError) -> FileDigest {
+        try digest(of: name, partial: false)
+    }
+
+    public func bounded(timeout: Double) -> any RemoteStore { self }
+
+    public func scoped(toArchivePrefix prefix: String?) -> any RemoteStore { self }
 
     public func list(prefix: String) throws(RemoteError) -> [String] {
         try list().filter { $0.hasPrefix(prefix) }

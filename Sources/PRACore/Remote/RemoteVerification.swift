@@ -83,17 +83,13 @@ extension RemoteCopyOperation {
 
     /// Size and SHA-256 of `name` as stored, read through (never a digest the store recorded at upload).
     func readThrough(_ name: String) throws(RemoteError) -> FileDigest {
-        if let s3 = store as? S3RemoteStore { return try s3.digest(of: name, partial: false, readBack: true) }
-        return try store.digest(of: name, partial: false)
+        try store.readThroughDigest(of: name)
     }
 
     /// The same operation, asking the target at most twice and waiting at most `timeout` per
     /// request: `pra status` must answer quickly even when the store does not.
     public func forMonitoring(timeout: Double) -> RemoteCopyOperation {
-        guard var s3 = store as? S3RemoteStore else { return self }
-        s3.client.maxRetries = min(s3.client.maxRetries, 1)
-        s3.client.timeout = min(s3.client.timeout, timeout)
-        return RemoteCopyOperation(store: s3, retention: nil)
+        RemoteCopyOperation(store: store.bounded(timeout: timeout), retention: nil)
     }
 
     /// How old the newest complete remote copy of the backups named `prefix` is: OK within

@@ -78,6 +78,20 @@ public struct SSHRemoteStore: RemoteStore {
         return outcome.stdoutText
     }
 
+    /// `ssh cat` of the file; a broken transfer cannot resume and fails.
+    public func stream(_ name: String, to deliver: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let process = ExternalProcess(executable: try program(), arguments: sshArguments + ["cat -- \(try remotePath(name))"], environment: environment, timeout: timeout)
+        let outcome: ExternalProcess.Outcome
+        do {
+            outcome = try process.run { chunk in try deliver(chunk) }
+        } catch let failure as ConsumerFailure {
+            throw failure.underlying
+        } catch {
+            throw RemoteError(target: description, operation: "download", file: name, message: "\(error)")
+        }
+        guard outcome.succeeded else { throw failure(outcome, operation: "download", file: name) }
+    }
+
     func failure(_ outcome: ExternalProcess.Outcome, operation: String, file: String?) -> RemoteError {
         let error = ProcessError(kind: outcome.timedOut ? .timedOut : .failed, program: "ssh", exitCode: outcome.exitCode, signal: outcome.signal, stderr: outcome.standardError)
         var message = error.stderrSummary ?? error.description

@@ -176,10 +176,8 @@ public struct OffSiteWAL: Codable, Sendable {
 
     /// The store asking at most twice and waiting at most `timeout` per request (S3); others as they are.
     static func bounded(_ store: any RemoteStore, timeout: Double?) -> any RemoteStore {
-        guard let timeout, var s3 = store as? S3RemoteStore else { return store }
-        s3.client.maxRetries = min(s3.client.maxRetries, 1)
-        s3.client.timeout = min(s3.client.timeout, timeout)
-        return s3
+        guard let timeout else { return store }
+        return store.bounded(timeout: timeout)
     }
 
     /// Lines for the terminal.

@@ -1,4 +1,5 @@
 import PRACore
+import PRAHarness
 
 /// Damages one complete archive (or its manifest) in place.
 struct CorruptArchiveFault: FaultKind {

@@ -1,5 +1,6 @@
 import Foundation
 import PRACore
+import PRAHarness
 
 /// The S3-compatible server of a drill run (one SeaweedFS on 127.0.0.1, started by the first
 /// scenario that needs it, stopped at exit), and which bucket each scenario made its

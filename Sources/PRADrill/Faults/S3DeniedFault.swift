@@ -1,5 +1,6 @@
 import Foundation
 import PRACore
+import PRAHarness
 
 /// Wrong credentials for the drill's S3 server: every request is refused with HTTP 403.
 struct S3DeniedFault: FaultKind {

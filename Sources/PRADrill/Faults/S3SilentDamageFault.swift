@@ -1,5 +1,6 @@
 import Foundation
 import PRACore
+import PRAHarness
 
 /// The store keeps damaged bytes and echoes no checksum: an upload is not confirmed by the store,
 /// so only reading the object back tells. pra must read it back, find it differs, remove it and

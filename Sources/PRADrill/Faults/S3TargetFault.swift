@@ -1,5 +1,6 @@
 import Foundation
 import PRACore
+import PRAHarness
 
 /// Makes a fresh bucket on the drill's S3-compatible server (SeaweedFS on 127.0.0.1) the
 /// `REMOTE_TARGET` of every later step: backups are copied there, WAL too, and restore falls

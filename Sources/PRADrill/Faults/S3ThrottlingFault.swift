@@ -1,5 +1,6 @@
 import Foundation
 import PRACore
+import PRAHarness
 
 /// The store throttles: for `duration`, every request gets HTTP 503 `SlowDown`; afterwards
 /// requests pass through to the drill's S3 server. pra's retries with backoff must carry the

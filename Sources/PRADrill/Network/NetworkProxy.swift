@@ -1,5 +1,6 @@
 import Foundation
 import PRACore
+import PRAHarness
 
 #if canImport(Glibc)
 import Glibc

@@ -1,5 +1,6 @@
 import Foundation
 import PRACore
+import PRAHarness
 
 /// Everything a step, a fault or a measurement needs to reach the scenario's world: its own
 /// scratch cluster, database, backup and report directories, and the `pra` executable.

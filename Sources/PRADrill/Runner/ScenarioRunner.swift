@@ -1,5 +1,6 @@
 import Foundation
 import PRACore
+import PRAHarness
 import PRADrillResults
 
 /// Runs one scenario on a scratch cluster of its own and judges it.

@@ -1,5 +1,6 @@
 import Foundation
 import PRACore
+import PRAHarness
 
 /// Seeded data directories a drill run clones its scenarios' clusters from: the fixture is
 /// loaded once per (fixture, scale, WAL segment size) into a scratch cluster that is then

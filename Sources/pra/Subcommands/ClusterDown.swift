@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PRACore
+import PRAHarness
 
 struct ClusterDown: ParsableCommand {
     static let configuration = CommandConfiguration(

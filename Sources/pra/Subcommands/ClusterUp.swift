@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PRACore
+import PRAHarness
 
 struct ClusterUp: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import PRACore
+import PRAHarness
 
 struct FixturesLoad: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,4 +1,5 @@
 import Foundation
+import PRACore
 
 /// Creates a database and fills it from `fixtures/<name>/schema.sql` and `generate.sql` at a
 /// scale factor (the generator reads it from the `pra.scale` setting).

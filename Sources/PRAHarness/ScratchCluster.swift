@@ -1,4 +1,5 @@
 import Foundation
+import PRACore
 
 #if canImport(Glibc)
 import Glibc
@@ -227,20 +228,10 @@ public final class ScratchCluster: @unchecked Sendable {
     }
 
     /// True when `pid` exists and is not a zombie waiting to be reaped.
-    public static func isAlive(_ pid: pid_t) -> Bool {
-        guard kill(pid, 0) == 0 else { return false }
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-            let close = stat.lastIndex(of: ")")
-        else { return true }
-        let state = stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).first
-        return state != "Z" && state != "X"
-    }
+    public static func isAlive(_ pid: pid_t) -> Bool { ProcessLiveness.isAlive(pid) }
 
     /// Waits up to `seconds` for `pid` to be gone.
-    public static func waitUntilGone(_ pid: pid_t, seconds: Double = 10) {
-        let deadline = MonotonicClock.now()
-        while isAlive(pid) && deadline.elapsed() < seconds { usleep(10_000) }
-    }
+    public static func waitUntilGone(_ pid: pid_t, seconds: Double = 10) { ProcessLiveness.waitUntilGone(pid, seconds: seconds) }
 
     /// Starts the server and waits until it accepts connections.
     public func start() throws {

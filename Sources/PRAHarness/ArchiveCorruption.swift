@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import PRACore
 
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,5 @@
 import Foundation
+import PRACore
 
 #if canImport(Glibc)
 import Glibc
