@@ -1,7 +1,7 @@
 /// A kind of step, by the action key that names it in YAML (`backup:`, `restore:`, ...).
 ///
 /// The kinds are the types of ``StepRegistry``: each declares its own constant in its file in
-/// Steps/ (`extension StepKind { static let backup = StepKind("backup") }`), so a new kind adds
+/// Steps/ (`extension StepKind { public static let backup = StepKind("backup") }`), so a new kind adds
 /// no case here.
 public struct StepKind: Sendable, Hashable, Encodable, CustomStringConvertible {
     /// The YAML key.
