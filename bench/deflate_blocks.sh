@@ -32,6 +32,8 @@ done
 [[ $rounds =~ ^[0-9]+$ ]] || { echo "--fuzz-rounds must be a number" >&2; exit 2; }
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$repo/bench/lib.sh"
 work=$(mktemp -d "${TMPDIR:-/tmp}/pra-deflate.XXXXXX") || exit 1
 cluster_dir=""
 pra=""
@@ -41,7 +43,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-die() { echo "error: $*" >&2; exit 1; }
 cpu_of() { # command... : prints the user+system seconds of the command (stdin/stdout as given)
     local start end self=$BASHPID  # this shell, which waits for the command
     start=$(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$self/stat")

@@ -4,6 +4,8 @@
 #   bench/drill_overhead.sh [--scale N] [--runs N] [--no-catalogue]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 scale=1 runs=3 catalogue=1
 while (($#)); do
     case "$1" in
@@ -17,8 +19,6 @@ swift build -c release --product pra >/dev/null
 pra="$(swift build -c release --show-bin-path)/pra"
 work="$(mktemp -d /tmp/pra-overhead.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 
 echo "per-scenario overhead at scale $scale ($runs runs, $(nproc) CPUs)"
 printf '%-4s %10s %10s %10s %10s\n' run "start s" "seed s" "stop s" "total s"

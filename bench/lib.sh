@@ -20,6 +20,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
 is_number() { [[ $1 =~ ^[0-9]+([.][0-9]+)?$|^[.][0-9]+$ ]]; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+mib_per_s() { awk -v b="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.1f", b / 1048576 / s; else print "n/a" }'; }  # bytes seconds -> MiB/s
 
 # Prints MET or MISSED with the bar's label and the figures behind it.
 verdict() { # label ok(0/1) detail
@@ -31,6 +32,15 @@ build_pra() { # repository
     (cd "$1" && swift build -c release --product pra) >"$work/build.log" 2>&1 \
         || { tail -n 30 "$work/build.log" >&2; die "swift build failed"; }
     pra="$(cd "$1" && swift build -c release --show-bin-path)/pra"
+    [ -x "$pra" ] || die "no pra binary at $pra"
+}
+
+# Sets `pra`, unless the caller already did (--pra): the debug build when there is one
+# (.build/debug/pra), else a release build (build_pra).
+pick_pra() { # repository
+    if [ -z "${pra:-}" ]; then
+        if [ -x "$1/.build/debug/pra" ]; then pra="$1/.build/debug/pra"; else log "== building pra (release)"; build_pra "$1"; fi
+    fi
     [ -x "$pra" ] || die "no pra binary at $pra"
 }
 
@@ -115,6 +125,15 @@ measure_pra() { # name logfile cmd...
         die "$name failed (exit $run_rc)"
     fi
 }
+
+# Exports a fresh S3 identity for the benchmark's SeaweedFS (start_seaweedfs) and keeps the
+# operator's AWS configuration files out of the aws client.
+s3_credentials() {
+    export AWS_ACCESS_KEY_ID=PRABENCHKEY AWS_SECRET_ACCESS_KEY="bench-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')"
+    export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_DEFAULT_REGION=us-east-1
+}
+# The aws client against the SeaweedFS start_seaweedfs started.
+aws_s3() { aws --endpoint-url "$s3_endpoint" "$@"; }
 
 # Starts SeaweedFS (`weed server` with a filer and the S3 gateway) on loopback with one identity
 # from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, its data and logs under DIR, and creates BUCKET.

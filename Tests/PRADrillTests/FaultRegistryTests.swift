@@ -45,7 +45,7 @@ struct FaultRegistryTests {
         let scenario = try ScenarioLoader().parse("name: t\n" + minimalFaultHeader(kind) + "steps:\n  - backup: {}\n" + minimalFaultStep(kind), file: "t.yaml")
         let step = try #require(scenario.steps.last)
         var fault = step.fault?.fault
-        if case .fault(let standalone) = step.action { fault = standalone }
+        if let standalone = step.action.implementation as? FaultStep { fault = standalone.fault }
         #expect(fault?.kind == name)
     }
 

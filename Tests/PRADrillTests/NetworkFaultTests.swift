@@ -122,7 +122,7 @@ struct NetworkFaultTests {
               - fault: {kind: network-partition}
             """)
         let faults = scenario.steps.compactMap { step -> (any FaultKind)? in
-            if case .fault(let fault) = step.action { return fault.implementation }
+            if let step = step.action.implementation as? FaultStep { return step.fault.implementation }
             return nil
         }
         #expect(faults[0].isSame(as: NetworkLatencyFault(delay: 0.05, jitter: 0.01, direction: .upstream)))

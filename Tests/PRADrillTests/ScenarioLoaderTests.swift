@@ -421,7 +421,7 @@ struct ScenarioLoaderTests {
             let yaml = document("  - backup: {}\n" + minimalFaultStep(kind), header: minimalFaultHeader(kind))
             let last = try #require(try load(yaml).steps.last)
             var loadedKind = last.fault?.fault.kind
-            if case .fault(let fault) = last.action { loadedKind = fault.kind }
+            if let step = last.action.implementation as? FaultStep { loadedKind = step.fault.kind }
             #expect(loadedKind == kind.name)
         }
         for kind in DisasterKind.allCases {

@@ -89,49 +89,6 @@ public enum ArchiveSelector: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// What a step does.
-public enum StepAction: Sendable, Equatable {
-    /// `pra backup --full`.
-    case backup
-    /// `pra backup --base`: a physical base backup (needs `archiving`).
-    case baseBackup
-    /// `pra backup --incremental`: WAL switched and archived (needs `archiving`).
-    case incrementalBackup
-    /// `pra verify --all`, or one archive.
-    case verify(archive: ArchiveSelector?)
-    /// `pra restore --latest`, or `--file` with the selected archive.
-    case restore(archive: ArchiveSelector?, targetDatabase: String?, force: Bool)
-    /// `pra restore --pitr` into a new data directory, to a point in time.
-    case pointInTimeRestore(PointInTimeTarget)
-    /// `pra status`.
-    case status
-    /// Remember this moment under a name (a point-in-time restore can target it).
-    case mark(String)
-    /// Apply a fault now; it stays until the scenario ends or another fault reverts it.
-    case fault(Fault)
-    /// Inject the disaster: starts the RTO clock and fixes the RPO reference time. `table`:
-    /// the table a `bad-transaction` empties (`nil`: chosen at run time, see ``DisasterInjector``).
-    case disaster(DisasterKind, table: String? = nil)
-    /// Sleep.
-    case wait(seconds: Double)
-
-    /// The kind of step, as its YAML action key names it.
-    public var kind: StepKind {
-        switch self {
-        case .backup, .baseBackup, .incrementalBackup: return .backup
-        case .verify: return .verify
-        case .restore, .pointInTimeRestore: return .restore
-        case .status: return .status
-        case .mark: return .mark
-        case .fault: return .fault
-        case .disaster: return .disaster
-        case .wait: return .wait
-        }
-    }
-
-    public var runsPra: Bool { kind.runsPra }
-}
-
 /// Ways to lose the database.
 public enum DisasterKind: String, Sendable, Equatable, CaseIterable {
     /// `DROP DATABASE` of the source database.
@@ -255,7 +212,7 @@ extension Scenario {
         var copy = self
         copy.steps = steps.map { step in
             var step = step
-            if case .fault(let fault) = step.action { step.action = .fault(fault.reseeded(seed)) }
+            step.action = step.action.reseeded(seed)
             if let timed = step.fault { step.fault = TimedFault(fault: timed.fault.reseeded(seed), trigger: timed.trigger) }
             return step
         }

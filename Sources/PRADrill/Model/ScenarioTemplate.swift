@@ -49,6 +49,9 @@ public enum ScenarioTemplate {
               rto_max: 5m
               rpo_max: 30s
 
+          # A check of your own on the scratch server, e.g. on the restored copy:
+          # - sql: {statement: "SELECT count(*) > 0 FROM users", database: akig_restore, expect: t}
+
         # Point-in-time recovery instead (undo a bad DELETE): add at the top level
         #   archiving: {archive_timeout: 1s}
         # and use these steps (the akig tables no foreign key references, such as receipts,

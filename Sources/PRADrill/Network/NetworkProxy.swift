@@ -19,6 +19,10 @@ import Glibc
 /// Each accepted connection gets its own upstream connection and a pipe per direction (a
 /// reader and a writer thread, with at most ``queueLimit`` bytes in between, so memory does not
 /// grow with the data). Stopped by ``stop()`` or `deinit`.
+///
+/// The fault proxies in front of an S3 store are this proxy too: ``intercept`` answers a
+/// connection itself (`s3-throttling`'s 503 SlowDown), a ``ProxyStreamFilter`` rewrites what
+/// crosses (`s3-silent-damage`).
 public final class NetworkProxy: @unchecked Sendable {
     /// The port it listens on, on 127.0.0.1.
     public let port: Int
@@ -38,10 +42,22 @@ public final class NetworkProxy: @unchecked Sendable {
     private var connections: [ProxyConnection] = []
     private var forwarded: (upstream: UInt64, downstream: UInt64) = (0, 0)
     private var stopped = false
+    /// Takes an accepted connection before it is forwarded (it then owns the socket): true when it took it.
+    private let intercept: (@Sendable (Int32) -> Bool)?
+    /// Makes each connection's filter; `nil`: bytes cross unchanged.
+    private let makeFilter: (@Sendable () -> any ProxyStreamFilter)?
 
     /// Listens on a free port of 127.0.0.1 and forwards every connection to `upstream`.
-    public init(upstream: ProxyEndpoint) throws(FileError) {
+    public convenience init(upstream: ProxyEndpoint) throws(FileError) {
+        try self.init(upstream: upstream, intercept: nil, filter: nil)
+    }
+
+    /// A proxy whose connections `intercept` may take first, and whose bytes a filter of
+    /// `filter`'s making rewrites per connection.
+    init(upstream: ProxyEndpoint, intercept: (@Sendable (Int32) -> Bool)?, filter: (@Sendable () -> any ProxyStreamFilter)?) throws(FileError) {
         self.upstream = upstream
+        self.intercept = intercept
+        makeFilter = filter
         listener = try LoopbackListener(backlog: 64)
         port = listener.port
         listener.start(for: self) { owner, client in owner.accept(client) }
@@ -195,6 +211,7 @@ public final class NetworkProxy: @unchecked Sendable {
         var on: Int32 = 1
         // Small answers go out at once: no Nagle delay added to the link's own.
         setsockopt(client, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size))
+        if let intercept, intercept(client) { return }
         state.lock()
         if stopped {
             state.unlock()
@@ -202,7 +219,7 @@ public final class NetworkProxy: @unchecked Sendable {
             return
         }
         accepted += 1
-        let connection = ProxyConnection(client: client, proxy: self)
+        let connection = ProxyConnection(client: client, proxy: self, filter: makeFilter?())
         connections.append(connection)
         state.unlock()
         connection.start()

@@ -13,15 +13,18 @@ final class ProxyConnection: @unchecked Sendable {
     let client: Int32
     private(set) var server: Int32 = -1
     let proxy: NetworkProxy
+    /// Rewrites what crosses, when a fault put one on the proxy.
+    let filter: (any ProxyStreamFilter)?
     /// Every thread stops at its next look.
     private(set) var finished = false
     private var aborted = false
     private var runningThreads = 0
     private var pipesDone = 0
 
-    init(client: Int32, proxy: NetworkProxy) {
+    init(client: Int32, proxy: NetworkProxy, filter: (any ProxyStreamFilter)? = nil) {
         self.client = client
         self.proxy = proxy
+        self.filter = filter
     }
 
     /// Connects upstream (after a partition, if one is on) and starts both pipes.

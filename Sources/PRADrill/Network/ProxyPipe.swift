@@ -56,24 +56,37 @@ final class ProxyPipe: @unchecked Sendable {
             if ready == 0 || (ready < 0 && errno == EINTR) { continue }
             let count = recv(source, &buffer, buffer.count, Int32(MSG_DONTWAIT))
             if count < 0 && (errno == EAGAIN || errno == EINTR) { continue }
+            // A fault's filter sees the bytes first, and what it held back once the source ended.
+            var bytes: [UInt8] = []
+            if count > 0 {
+                bytes = Array(buffer[0..<count])
+                if let filter = connection.filter { bytes = filter.filter(bytes, upstream: upstream) }
+            } else if count == 0, let filter = connection.filter {
+                bytes = filter.flush(upstream: upstream)
+            }
             state.lock()
             defer {
                 state.broadcast()
                 state.unlock()
             }
+            if !bytes.isEmpty { lockedEnqueue(bytes) }
             guard count > 0 else {
                 // An orderly end is passed on once the queue is delivered; an error (a reset) at once.
                 if count == 0 { sourceClosed = true } else { connection.lockedFinish(abort: true) }
                 return
             }
-            let link = connection.proxy.lockedConditions(upstream: upstream)
-            let delay = max(0, link.delay + (link.jitter > 0 ? Double.random(in: -link.jitter...link.jitter) : 0))
-            var due = MonotonicClock.now().adding(delay)
-            // Jitter never reorders the stream: a chunk is not due before the one ahead of it.
-            if let last = queue.last, last.due.remaining() > due.remaining() { due = last.due }
-            queue.append(Chunk(bytes: Array(buffer[0..<count]), due: due))
-            queuedBytes += count
         }
+    }
+
+    /// Queues bytes read, due after the link's delay and jitter. Called with `state` locked.
+    private func lockedEnqueue(_ bytes: [UInt8]) {
+        let link = connection.proxy.lockedConditions(upstream: upstream)
+        let delay = max(0, link.delay + (link.jitter > 0 ? Double.random(in: -link.jitter...link.jitter) : 0))
+        var due = MonotonicClock.now().adding(delay)
+        // Jitter never reorders the stream: a chunk is not due before the one ahead of it.
+        if let last = queue.last, last.due.remaining() > due.remaining() { due = last.due }
+        queue.append(Chunk(bytes: bytes, due: due))
+        queuedBytes += bytes.count
     }
 
     func runWriter() {
