@@ -19,9 +19,9 @@ struct Evidence: ParsableCommand {
             evidence pull DIR fetches every host's log from there, for a central pra report.
 
             Examples:
-              pra evidence show                       # what the log holds, damaged lines named
+              pra evidence show                     # counts; damaged lines named
               pra evidence push --env-file /etc/pra/.env
-              pra evidence pull /var/lib/pra/fleet    # every host's log, for the fleet report
+              pra evidence pull /var/lib/pra/fleet  # every host's log
             """,
         subcommands: [EvidenceShow.self, EvidencePush.self, EvidencePull.self])
 }
