@@ -60,13 +60,17 @@ struct EvidenceCLITests {
         #expect(show.exitCode == 0, "\(show.stderr)")
         #expect(show.stdout.contains("1 restore record(s) (0 failed), 1 status sample(s) (0 unreachable)"), "\(show.stdout)")
         #expect(show.stderr.contains("line 3 skipped: not a complete record"), "\(show.stderr)")
+        let none = try PraBinary.run(["evidence", "show", directory + "/nothing.jsonl", "--env-file", TestEnvironment.noEnvFile], environment: environment)
+        #expect(none.exitCode == 1 && none.stderr.contains("no evidence log at \(directory)/nothing.jsonl yet"), "\(none.stderr)")
     }
 
-    @Test("12 pra status processes at once against the scratch cluster: 12 whole lines, every one parses", .requires(.postgresServer))
+    @Test("12 pra status processes at once against the scratch cluster, while this process keeps rewriting the log (an old sample appended, then compacted, again and again): every line parses, nothing lost", .requires(.postgresServer))
     func concurrentStatusProcesses() throws {
         let database = try TestEnvironment.fixtureDatabase("evprocs", scale: 0.01)
         let directory = TestEnvironment.temporaryDirectory("evprocs")
         let environment = TestEnvironment.environment(database: database, backupDirectory: directory, extra: ["DISK_WARN_PERCENT": "0", "DISK_CRITICAL_PERCENT": "0"])
+        let log = EvidenceLog(path: directory + "/reports/evidence.jsonl")
+        let old = Date().addingTimeInterval(-60 * 86400)
         let group = DispatchGroup()
         let codes = Codes()
         for _ in 0..<12 {
@@ -76,12 +80,25 @@ struct EvidenceCLITests {
                 codes.add((try? PraBinary.run(["status", "-q"], environment: environment))?.exitCode ?? -1)
             }
         }
-        group.wait()
+        var rewrites = 0
+        var appended = 0
+        while group.wait(timeout: .now()) == .timedOut {
+            try log.append(EvidenceRecord(at: old.addingTimeInterval(Double(appended) * 300), host: "other", database: database, status: StatusSample(
+                reachable: true, level: .ok, backupAgeSeconds: 1, walAgeSeconds: nil, offSiteAgeSeconds: nil, archiverFailing: nil, databaseSizeBytes: nil)))
+            appended += 1
+            if try log.compact(before: Date().addingTimeInterval(-30 * 86400)) != nil { rewrites += 1 }
+        }
         #expect(codes.all.count == 12 && codes.all.allSatisfy { $0 == 1 }, "CRITICAL (no backup), each one: \(codes.all)")
-        let (records, skipped) = try EvidenceLog(path: directory + "/reports/evidence.jsonl").read()
+        // The status processes compact too (the old samples are over EVIDENCE_SAMPLE_RETENTION + 1 day).
+        #expect(rewrites > 3, "\(rewrites) rewrites of \(appended)")
+        let (records, skipped) = try log.read()
         #expect(skipped.isEmpty, "\(skipped)")
-        #expect(records.count == 12 && Self.lines(directory + "/reports/evidence.jsonl").count == 12)
-        #expect(records.allSatisfy { $0.status?.reachable == true })
+        let mine = records.filter { $0.host != "other" }
+        #expect(mine.count == 12 && mine.allSatisfy { $0.status?.reachable == true })
+        #expect(records.filter { $0.host == "other" }.compactMap(\.summary).map(\.samples).reduce(0, +) == appended)
+        var lines = 0
+        try JSONLinesFile(path: log.path).forEachLine { _, _ in lines += 1 }
+        #expect(lines == records.count)
     }
 
     @Test("pra evidence push to a directory target: read back, replaces the previous copy; pull fetches every plain .jsonl name, refuses the rest", .requires(.postgresServer))

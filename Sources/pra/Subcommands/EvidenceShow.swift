@@ -12,7 +12,8 @@ struct EvidenceShow: ParsableCommand {
             newest restore and sample, and every line a report will skip (by number, with the \
             reason: cut short by a crash, written by a newer pra, impossible values).
 
-            Exit codes: 0 read (damaged lines are reported, not fatal), 1 the file cannot be read, \
+            Exit codes: 0 read (damaged lines are reported, not fatal), 1 the file does not exist \
+            or cannot be read, \
             2 usage or configuration error (no log: EVIDENCE_FILE=none).
 
             Examples:
@@ -32,6 +33,9 @@ struct EvidenceShow: ParsableCommand {
         let configuration = try common.loadConfiguration()
         guard let path = file ?? EvidenceWriter.path(configuration) else {
             throw Terminal.fail("EVIDENCE_FILE=none: no evidence log is kept; name a file to read", exitCode: 2)
+        }
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw Terminal.fail("no evidence log at \(path) yet: pra status and pra restore write it (EVIDENCE_FILE)", exitCode: 1)
         }
         let overview: EvidenceLog.Overview
         do {
