@@ -180,13 +180,14 @@ struct EvidenceWriterTests {
         #expect(try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").count == before + 1)
     }
 
-    @Test("concurrency: 100 status runs (the real operation, synthetic times over 50 days, so they compact) and 100 restore records on 10 threads, a compaction racing them: every line parses, nothing lost or counted twice")
+    @Test("concurrency: 100 status runs (the real operation, synthetic times over 50 days, so they compact), 100 restore records and 4 real restores on 10 threads, a compaction racing them: every line parses, nothing lost or counted twice")
     func concurrentWriters() throws {
         let database = try TestEnvironment.fixtureDatabase("evconc", scale: 0.01)
         let directory = TestEnvironment.temporaryDirectory("evconc")
         let configuration = try TestEnvironment.configuration(database: database, backupDirectory: directory, extra: ["DISK_WARN_PERCENT": "0", "DISK_CRITICAL_PERCENT": "0", "EVIDENCE_SAMPLE_RETENTION": "5d"])
         let path = directory + "/reports/evidence.jsonl"
         let writer = EvidenceWriter(configuration: configuration)
+        _ = try BackupOperation(configuration: configuration).run()
         let start = Date().addingTimeInterval(-50 * 86400)
         let shared = Shared()
         let writers = DispatchGroup()
@@ -194,10 +195,18 @@ struct EvidenceWriterTests {
             writers.enter()
             Thread.detachNewThread {
                 defer { writers.leave() }
-                while let index = shared.claim(below: 200) {
+                while let index = shared.claim(below: 204) {
                     let at = start.addingTimeInterval(Double(index / 2) * 43_000)
                     let problem: String?
-                    if index % 2 == 0 {
+                    if index >= 200 {
+                        // A few real restores in the mix: the whole operation, its record at its end.
+                        do {
+                            let result = try RestoreOperation(configuration: configuration).run(source: .latest, targetDatabase: "\(database)_c\(index)")
+                            problem = result.succeeded ? result.evidenceError : result.summary
+                        } catch {
+                            problem = "\(error)"
+                        }
+                    } else if index % 2 == 0 {
                         do {
                             problem = try StatusOperation(configuration: configuration).run(now: at).evidenceError
                         } catch {
@@ -236,8 +245,9 @@ struct EvidenceWriterTests {
         #expect(skipped.isEmpty, "every line parses: \(skipped.prefix(3))")
         #expect(records.count == lines)
         let restores = records.compactMap(\.restore)
-        #expect(restores.count == 100)
-        #expect(Set(restores.map(\.target)).count == 100)
+        #expect(restores.count == 104)
+        #expect(Set(restores.map(\.target)).count == 104)
+        #expect(restores.filter { $0.target.hasPrefix(database + "_c") }.allSatisfy { $0.succeeded && ($0.sizeBytes ?? 0) > 0 })
         let samples = records.filter { $0.kind == .status }.count + records.compactMap(\.summary).map(\.samples).reduce(0, +)
         #expect(samples == 100, "status samples, raw or summarised: \(samples)")
         #expect(records.contains { $0.kind == .statusSummary }, "compactions ran (\(shared.compactions) by the racing thread)")
