@@ -18,6 +18,10 @@ struct Evidence: ParsableCommand {
             pra evidence push copies the log to REMOTE_TARGET/evidence/<host>-<database>.jsonl; pra \
             evidence pull DIR fetches every host's log from there, for a central pra report.
 
+            Exit codes: those of pra evidence show (0 read, 1 no log or unreadable), push (0 copied, \
+            1 the copy failed) and pull (0 every log fetched, 1 one refused or failed); 2 usage or \
+            configuration error (REMOTE_TARGET unset, EVIDENCE_FILE=none).
+
             Examples:
               pra evidence show                     # counts; damaged lines named
               pra evidence push --env-file /etc/pra/.env
