@@ -38,6 +38,7 @@ struct CommandLineConsistencyTests {
     static let commands: [[String]] = [
         [], ["backup"], ["verify"], ["restore"], ["status"], ["wal"], ["wal", "push"], ["wal", "get"], ["wal", "sync"], ["schedule"], ["schedule", "print"],
         ["drill"], ["drill", "run"], ["drill", "validate"], ["drill", "list"], ["drill", "new"], ["drill", "faults"], ["report"],
+        ["evidence"], ["evidence", "show"], ["evidence", "push"], ["evidence", "pull"],
         ["cluster"], ["cluster", "up"], ["cluster", "down"], ["fixtures"], ["fixtures", "load"],
     ]
 

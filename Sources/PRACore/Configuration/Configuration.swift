@@ -40,6 +40,7 @@ public struct Configuration: Sendable {
         ("RESTORE_MAINTENANCE_DB", "postgres", "database restore connects to for CREATE/DROP/RENAME DATABASE"),
         ("REPORT_DIR", "./reports", "where restore reports are written"),
         ("EVIDENCE_FILE", nil, "evidence log that every real restore and status run appends to (default: REPORT_DIR/evidence.jsonl; none: off)"),
+        ("EVIDENCE_SAMPLE_RETENTION", "35d", "status samples older than this are compacted into hourly summaries in the evidence log (restore records are kept)"),
         ("CRITICAL_TABLES", nil, "comma-separated tables that must exist (status, restore checks)"),
         ("APP_HEALTH_URL", nil, "URL that must answer 2xx (status, restore checks)"),
         ("API_ENDPOINTS", nil, "comma-separated URLs that must answer 2xx after a restore"),

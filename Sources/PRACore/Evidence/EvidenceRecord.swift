@@ -228,6 +228,12 @@ public struct StatusSummary: Codable, Sendable, Equatable {
     public var archiverFailingSamples: Int
     /// The last database size seen in the period.
     public var databaseSizeBytes: Int64?
+    /// The period's last sample: its time and whether the database answered. It stands for the
+    /// database's state until the next sample (at most ``EvidenceLog/sampleValiditySeconds``),
+    /// which may lie in the next period: a reader of the raw samples that follow, and the next
+    /// compaction, count that time from here. `nil` in summaries written without it.
+    public var lastSampleAt: Date? = nil
+    public var lastSampleReachable: Bool? = nil
 
     public init(start: Date, end: Date, samples: Int, unreachableSamples: Int, upSeconds: Double, downSeconds: Double, maximumRecoverableAgeSeconds: Double?, minimumRecoverableAgeSeconds: Double?, maximumBackupAgeSeconds: Double?, maximumWALAgeSeconds: Double?, maximumOffSiteAgeSeconds: Double?, archiverFailingSamples: Int, databaseSizeBytes: Int64?) {
         self.start = start

@@ -98,11 +98,18 @@ public struct PointInTimeRestoreOperation {
         var result = RestoreResult(targetDatabase: database, startedAt: Date())
         var phases = PhaseTimer()
         var prepared = false
+        // For the evidence log: the base backup used and the recovered cluster's size.
+        var evidenceBackup: String?
+        var clusterSize: Int64?
         func finish() -> RestoreResult {
             phases.end()
             result.phases = phases.phases
             result.seconds = clock.elapsed()
             result.reportFile = try? RestoreReport(result: result).write(to: configuration.reportDirectory)
+            let reached = result.pointInTime.map { $0.reachedTime ?? result.backupFinishedAt }
+            let evidence = EvidenceWriter(configuration: configuration).record(
+                restore: result, method: .pointInTime, database: database, target: directory, backup: evidenceBackup, recoveryPoint: reached ?? nil, sizeBytes: clusterSize)
+            (result.evidenceFile, result.evidenceError) = (evidence.file, evidence.error)
             return result
         }
         func fail(_ stage: String, _ message: String) -> RestoreResult {
@@ -230,6 +237,7 @@ public struct PointInTimeRestoreOperation {
             }
             let manifest = chosen.manifest
             let origins = recordSources(chosen, remote: remote, backupDirectory: backupDirectory, into: &result)
+            evidenceBackup = chosen.fileName
             result.archiveHasManifest = true
             result.backupFinishedAt = manifest.finishedAt
 
@@ -324,6 +332,8 @@ public struct PointInTimeRestoreOperation {
         details.timeline = Self.value(after: "selected new timeline ID: ", in: control.logLines()).flatMap { UInt32($0.prefix { $0.isNumber }) }
         result.checks.append(.init(name: "server", passed: true, message: "recovery finished and the server accepts writes on port \(port)" + (details.timeline.map { ", timeline \($0)" } ?? "")))
         result.checks += dataChecks
+        // The databases' sizes, from the catalogue: cheaper than walking the data directory.
+        clusterSize = (try? recovered.scalar("SELECT sum(pg_database_size(oid)) FILTER (WHERE has_database_privilege(oid, 'CONNECT'))::text FROM pg_database")).flatMap { $0 }.flatMap { Int64($0) }
         let probe = HealthProbe(timeout: healthTimeout)
         if let url = configuration["APP_HEALTH_URL"] {
             let outcome = probe.check(url)

@@ -5,9 +5,12 @@ import Foundation
 public enum JSONCoding {
     public static var encoder: JSONEncoder {
         let encoder = JSONEncoder()
+        // One formatter per encoder, not per date: creating one costs about a millisecond on
+        // Linux, which made a long JSON-lines file (the evidence log) take seconds to write.
+        let fractional = LockedFormatter(formatter(fractional: true))
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
-            try container.encode(formatter(fractional: true).string(from: date))
+            try container.encode(fractional.string(from: date))
         }
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return encoder
@@ -22,15 +25,41 @@ public enum JSONCoding {
 
     public static var decoder: JSONDecoder {
         let decoder = JSONDecoder()
+        // One pair of formatters per decoder (see encoder).
+        let fractional = LockedFormatter(formatter(fractional: true))
+        let whole = LockedFormatter(formatter(fractional: false))
         decoder.dateDecodingStrategy = .custom { decoder in
             let container = try decoder.singleValueContainer()
             let text = try container.decode(String.self)
-            guard let date = formatter(fractional: true).date(from: text) ?? formatter(fractional: false).date(from: text) else {
+            guard let date = fractional.date(from: text) ?? whole.date(from: text) else {
                 throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an ISO-8601 date: \(text)")
             }
             return date
         }
         return decoder
+    }
+
+    /// A formatter an encoder or decoder keeps, used by one thread at a time (a shared
+    /// encoder may be used from several).
+    final class LockedFormatter: @unchecked Sendable {
+        private let formatter: ISO8601DateFormatter
+        private let lock = NSLock()
+
+        init(_ formatter: ISO8601DateFormatter) {
+            self.formatter = formatter
+        }
+
+        func string(from date: Date) -> String {
+            lock.lock()
+            defer { lock.unlock() }
+            return formatter.string(from: date)
+        }
+
+        func date(from text: String) -> Date? {
+            lock.lock()
+            defer { lock.unlock() }
+            return formatter.date(from: text)
+        }
     }
 
     static func formatter(fractional: Bool) -> ISO8601DateFormatter {

@@ -64,6 +64,9 @@ final class ScenarioContext: @unchecked Sendable {
         environment["PGDATABASE"] = database
         environment["BACKUP_DIR"] = backupDirectory
         environment["REPORT_DIR"] = reportDirectory
+        // A drill's restores and status runs are scratch evidence: kept with the scenario, never
+        // in the operator's log (the operator's EVIDENCE_FILE was filtered out above).
+        environment["EVIDENCE_FILE"] = reportDirectory + "/evidence.jsonl"
         for (key, value) in scenarioEnvironment { environment[key] = value }
         baseEnvironment = environment
     }

@@ -66,6 +66,12 @@ struct Restore: ParsableCommand {
             too. As root, \
             psql runs as RUN_AS_USER (default postgres), never as root.
 
+            Evidence: every restore that ran (succeeded or not; not one refused before it started) \
+            appends one record to the evidence log EVIDENCE_FILE (default REPORT_DIR/evidence.jsonl; \
+            none: off): the database, the backup used and its age, the size restored, the measured \
+            RTO with its phases, the checks. pra report reads it as the plan's restore tests. A log \
+            that cannot be written is a warning line (and evidenceError in --json), never a failure.
+
             Exit codes: 0 restored and every check passed, 1 restore or a check failed, 2 usage or \
             configuration error (including a target in the future, a non-empty directory, a missing \
             backup directory, an archive that does not exist, or nothing configured to connect to). \
@@ -194,6 +200,7 @@ struct Restore: ParsableCommand {
         for skipped in result.skippedBackups { Terminal.warn("fallback: \(skipped)") }
         for fetched in result.fetchedFromRemote { Terminal.warn(fromRemote ? "restoring the off-site copy \(fetched)" : "no valid local backup: restoring the remote copy \(fetched)") }
         if let problem = result.reportError { Terminal.warn(problem) }
+        if let problem = result.evidenceError { Terminal.warn(problem) }
         if json {
             Terminal.output(JSONCoding.document(result))
         } else {

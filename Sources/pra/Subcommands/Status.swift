@@ -37,6 +37,13 @@ struct Status: ParsableCommand {
             Alerts (SLACK_WEBHOOK, ALERT_EMAIL): once when the status turns CRITICAL, once when it is \
             OK again; the state is kept in BACKUP_DIR/.pra-status-alert.json.
 
+            Evidence: each run (also when the database is down) appends a sample to the evidence \
+            log EVIDENCE_FILE (default REPORT_DIR/evidence.jsonl; none: off) from the figures above: \
+            reachable, level, backup, WAL and off-site ages, archiver state, size. pra report judges \
+            availability and RPO exposure from them. Samples older than EVIDENCE_SAMPLE_RETENTION \
+            become hourly summaries about once a day. A log that cannot be written is a warning \
+            line (and evidenceError in --json), never a level. See pra evidence --help.
+
             Examples (pra schedule print --cron prints the cron line):
               pra status -q --prometheus /var/lib/prometheus/node-exporter/pra.prom
               pra status --nagios --env-file /etc/pra/.env      # NRPE command
@@ -84,6 +91,7 @@ struct Status: ParsableCommand {
             }
             throw Terminal.fail(error.description, exitCode: 3)
         }
+        if let problem = report.evidenceError { Terminal.warn(problem) }
         if let prometheus {
             do {
                 try PrometheusExposition(report: report, restoreTestAt: RestoreTestRecord.newestSuccess(in: configuration.reportDirectory)).write(to: prometheus)

@@ -71,6 +71,8 @@ public struct RestoreOperation {
 
         let clock = MonotonicClock.now()
         var result = RestoreResult(targetDatabase: target, startedAt: Date())
+        // For the evidence log: the restored database's size, once it is in place.
+        var restoredSize: Int64?
         var phases = PhaseTimer()
         func finish() -> RestoreResult {
             progress?.finish()
@@ -82,6 +84,10 @@ public struct RestoreOperation {
             } catch {
                 result.reportError = "cannot write the restore report in REPORT_DIR=\(configuration.reportDirectory): \(error)"
             }
+            let evidence = EvidenceWriter(configuration: configuration).record(
+                restore: result, method: .logical, database: sourceDatabase, target: target,
+                backup: result.archive.map { ($0 as NSString).lastPathComponent }, recoveryPoint: result.failure == nil ? result.backupFinishedAt : nil, sizeBytes: restoredSize)
+            (result.evidenceFile, result.evidenceError) = (evidence.file, evidence.error)
             return result
         }
         func fail(_ stage: String, _ message: String) -> RestoreResult {
@@ -266,6 +272,7 @@ public struct RestoreOperation {
             staging.drop()
             return fail("load", OperationFailure(stage: "load", error).message)
         }
+        restoredSize = (try? admin.scalar("SELECT pg_database_size($1)::text", [target])).flatMap { $0 }.flatMap { Int64($0) }
 
         // The application's view of the restored target.
         let probe = HealthProbe(timeout: healthTimeout)

@@ -44,6 +44,10 @@ public struct RestoreResult: Codable, Sendable {
     public var pointInTime: PointInTimeDetails?
     /// Why the report file could not be written (the restore's own verdict is unchanged).
     public var reportError: String?
+    /// The evidence log the restore's record was appended to (`EVIDENCE_FILE`).
+    public var evidenceFile: String?
+    /// Why its record could not be appended (the restore's own verdict is unchanged).
+    public var evidenceError: String?
 
     public init(targetDatabase: String, startedAt: Date) {
         self.targetDatabase = targetDatabase

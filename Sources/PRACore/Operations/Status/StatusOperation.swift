@@ -55,6 +55,9 @@ public struct StatusOperation {
         report.measurements[.rpoTargetSeconds] = rpoTarget
         report.measurements[.diskWarnPercent] = warnPercent
         report.measurements[.diskCriticalPercent] = criticalPercent
+        // The evidence log's sample (availability, RPO exposure), also when the database is down;
+        // a failure to write it is reported, never a level.
+        report.evidenceError = EvidenceWriter(configuration: configuration).record(status: report, database: database).error
         return report
     }
 

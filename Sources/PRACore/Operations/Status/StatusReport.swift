@@ -64,8 +64,12 @@ public struct StatusReport: Codable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case checkedAt, level, checks
+        case checkedAt, level, checks, evidenceError
     }
+
+    /// Why the run's sample could not be appended to the evidence log (or the log compacted);
+    /// the status's level is unchanged. In `--json` only when there is one.
+    public var evidenceError: String?
 
     public var checkedAt: Date
     /// The worst level of all checks.
