@@ -159,15 +159,15 @@ struct ScenarioRunner {
         // Measurements against the targets, when a disaster was recovered from.
         if state.disasterDate != nil {
             if let rto = state.rto {
-                result.checks.append(CheckResult(name: "RTO within target", passed: rto <= rtoTarget, expected: "≤ \(DurationParser.format(rtoTarget))", actual: DurationParser.format(rto), message: rto <= rtoTarget ? nil : "expected RTO ≤ \(DurationParser.format(rtoTarget)), got \(DurationParser.format(rto))", seconds: rto))
+                result.checks.append(CheckResult(name: "RTO within target", passed: rto <= rtoTarget, expected: "≤ \(MeasuredDuration.format(rtoTarget))", actual: MeasuredDuration.format(rto), message: rto <= rtoTarget ? nil : "expected RTO ≤ \(MeasuredDuration.format(rtoTarget)), got \(MeasuredDuration.format(rto))", seconds: rto))
             } else {
-                result.checks.append(CheckResult(name: "RTO within target", passed: false, expected: "≤ \(DurationParser.format(rtoTarget))", actual: "no recovery", message: "expected a successful restore after the disaster, got none"))
+                result.checks.append(CheckResult(name: "RTO within target", passed: false, expected: "≤ \(MeasuredDuration.format(rtoTarget))", actual: "no recovery", message: "expected a successful restore after the disaster, got none"))
             }
             if scenario.heartbeatRate != nil {
                 if let rpo = state.rpo {
-                    result.checks.append(CheckResult(name: "RPO within target", passed: rpo <= rpoTarget, expected: "≤ \(DurationParser.format(rpoTarget))", actual: DurationParser.format(rpo), message: rpo <= rpoTarget ? nil : "expected RPO ≤ \(DurationParser.format(rpoTarget)), got \(DurationParser.format(rpo))"))
+                    result.checks.append(CheckResult(name: "RPO within target", passed: rpo <= rpoTarget, expected: "≤ \(MeasuredDuration.format(rpoTarget))", actual: MeasuredDuration.format(rpo), message: rpo <= rpoTarget ? nil : "expected RPO ≤ \(MeasuredDuration.format(rpoTarget)), got \(MeasuredDuration.format(rpo))"))
                 } else {
-                    result.checks.append(CheckResult(name: "RPO within target", passed: false, expected: "≤ \(DurationParser.format(rpoTarget))", actual: "not measured", message: "expected a recovered heartbeat to measure RPO from, got \(state.rpoNote ?? "none")"))
+                    result.checks.append(CheckResult(name: "RPO within target", passed: false, expected: "≤ \(MeasuredDuration.format(rpoTarget))", actual: "not measured", message: "expected a recovered heartbeat to measure RPO from, got \(state.rpoNote ?? "none")"))
                 }
             }
         }
