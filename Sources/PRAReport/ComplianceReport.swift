@@ -201,7 +201,7 @@ public struct ComplianceReport: Sendable, Encodable {
     private static func basisRank(_ basis: ScheduleProjection.BackupBasis) -> Int {
         switch basis {
         case .continuousArchiving: return 0
-        case .productionSize, .fittedProductionSize: return 1
+        case .productionSize, .fittedProductionSize, .productionSizeUpperBound: return 1
         case .drillSize: return 2
         case .unknown: return 3
         }

@@ -89,6 +89,9 @@ public struct ScheduleProjection: Sendable, Equatable, Encodable {
         case fittedProductionSize = "fitted to the production size"
         /// Scaled to `PRODUCTION_DB_SIZE` from the drill's backup throughput.
         case productionSize = "scaled to the production size"
+        /// The same, when a backup-time fit was attempted and is not possible (backups at one
+        /// size, or durations that do not grow with it): it scales the fixed cost too.
+        case productionSizeUpperBound = "scaled to the production size from the drill's backup throughput, an upper bound (the backup-time fit is not possible)"
         /// The drill's own backup duration (no production size, or no drill size to scale from).
         case drillSize = "measured at drill size"
         /// No successful backup was measured: counted as 0, so the figure is a lower bound.
@@ -146,7 +149,7 @@ public struct ScheduleProjection: Sendable, Equatable, Encodable {
         } else if let backup = inputs.backupSeconds {
             if let size = inputs.productionBytes, let drill = inputs.drillDatabaseBytes, drill > 0 {
                 backupSeconds = backup * size / drill
-                backupBasis = .productionSize
+                backupBasis = inputs.backupModel == nil ? .productionSize : .productionSizeUpperBound
             } else {
                 backupSeconds = backup
                 backupBasis = .drillSize

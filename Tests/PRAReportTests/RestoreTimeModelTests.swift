@@ -169,8 +169,25 @@ struct RestoreTimeModelTests {
         #expect(fitted.projection.rtoSentence.contains("1 calibration"), "\(fitted.projection.rtoSentence)")
         // The old model's figure, for comparison: thirty-odd times more.
         #expect((upper.projection.projectedRTOSeconds ?? 0) > 5 * (fitted.projection.projectedRTOSeconds ?? 0))
-        // The backup duration is fitted too (1 s at every size here: not growing, so scaled).
+        // The backup duration is fitted the same way: the drills' backups (1 s, all at about one
+        // size) cannot be fitted, so the figure is scaled and labelled an upper bound...
         #expect(calibrated.backupModel.measurementCount == 6)
+        #expect(calibrated.backupModel.status == .underDetermined)
+        let scaled = try #require(calibrated.scheduleProjection)
+        #expect(scaled.projection.backupBasis == .productionSizeUpperBound)
+        #expect(scaled.projection.rpoSentence.contains("an upper bound"), "\(scaled.projection.rpoSentence)")
+        // ...and with a calibration backup at a second size, fitted.
+        settings.backupMeasurements = [BackupMeasurement(sizeBytes: 52 * mib, seconds: 1 + 39 * mib / (50 * mib), source: .calibration)]
+        let backupFitted = try ComplianceReport(runs: runs, settings: settings)
+        #expect(backupFitted.backupModel.status == .fitted)
+        let fittedBackup = try #require(backupFitted.scheduleProjection)
+        #expect(fittedBackup.projection.backupBasis == .fittedProductionSize)
+        #expect(fittedBackup.projection.backupSeconds == backupFitted.backupModel.predict(1200 * 1_000_000)?.seconds)
+        // About the line through the drills' mean (1 s at 14.15 MiB) and the calibration point:
+        // 24.3 s, where scaling a 1 s drill backup by size gave 86 s.
+        let throughMeans = 1 + (1200 * 1_000_000 - 14.15 * mib) * (39.0 / 50.0) / (52 * mib - 14.15 * mib)
+        #expect(abs(fittedBackup.projection.backupSeconds - throughMeans) / throughMeans < 0.02, "\(fittedBackup.projection.backupSeconds) vs \(throughMeans)")
+        #expect(scaled.projection.backupSeconds > 3 * fittedBackup.projection.backupSeconds)
 
         let markdown = ComplianceMarkdownRenderer(report: calibrated).markdown
         #expect(markdown.contains("likely"), "the range is in the Markdown")
