@@ -41,14 +41,19 @@ public struct RestoreMeasurement: Sendable, Equatable, Codable {
     public var weight: Double
     /// What it was measured in: a scenario and run, a restore report, for the report's notes.
     public var label: String?
+    /// How many scenarios shared the machine while it was timed (a drill run's `--jobs`); 1:
+    /// it ran alone. A restore timed beside others includes waiting for the CPU and disk they
+    /// used, which does not grow with its size (see ``RestoreTimeModel``).
+    public var jobs: Int
 
     /// A measurement; `weight` defaults to the source's ``Source/defaultWeight``.
-    public init(sizeBytes: Double, seconds: Double, source: Source, weight: Double? = nil, label: String? = nil) {
+    public init(sizeBytes: Double, seconds: Double, source: Source, weight: Double? = nil, label: String? = nil, jobs: Int = 1) {
         self.sizeBytes = sizeBytes
         self.seconds = seconds
         self.source = source
         self.weight = weight ?? source.defaultWeight
         self.label = label
+        self.jobs = jobs
     }
 
     /// Usable in a fit: finite, positive size and weight, non-negative duration.

@@ -12,6 +12,13 @@ import Foundation
 ///
 /// Rules, in order:
 /// - Measurements that are not finite, or have a size or weight of 0 or less, are left out.
+/// - **Timed alone first.** A restore timed while other scenarios shared the machine (a drill
+///   run with `--jobs` above 1, as the main job runs) includes waiting for the CPU and disk they
+///   used: on a busy machine a 13 MB drill restore then takes longer than a 50 MB calibration
+///   restore run alone, and a line through both would not grow with the size at all. So when
+///   the measurements timed alone (the calibration scenario's, real restore tests, drills run
+///   one at a time) span the sizes a fit needs, the fit uses only them and
+///   ``setAsideShared`` counts the others; otherwise it uses every measurement.
 /// - **Under-determined** when the largest measured size is less than ``minimumSizeSpread``
 ///   times the smallest: fixed cost and throughput cannot be told apart, and the model says so
 ///   instead of predicting.
@@ -66,6 +73,9 @@ public struct RestoreTimeModel: Sendable, Equatable, Encodable {
     public var sources: [SourceCount]
     public var smallestBytes: Double?
     public var largestBytes: Double?
+    /// Measurements timed beside other scenarios that were set aside because those timed
+    /// alone span the sizes a fit needs.
+    public var setAsideShared: Int = 0
     /// Weighted residual standard deviation, seconds; `nil` with two measurements or fewer.
     public var residualSeconds: Double?
     /// Sum of weights, weighted mean size and weighted Sxx: what the interval needs.
@@ -81,7 +91,12 @@ public struct RestoreTimeModel: Sendable, Equatable, Encodable {
 
     /// Fits the model over `measurements` (see the type's rules).
     public init(fitting measurements: [RestoreMeasurement]) {
-        let usable = measurements.filter(\.isUsable)
+        var usable = measurements.filter(\.isUsable)
+        let alone = usable.filter { $0.jobs <= 1 }
+        if alone.count < usable.count, let low = alone.map(\.sizeBytes).min(), let high = alone.map(\.sizeBytes).max(), high >= low * Self.minimumSizeSpread {
+            setAsideShared = usable.count - alone.count
+            usable = alone
+        }
         measurementCount = usable.count
         sources = RestoreMeasurement.Source.allCases.compactMap { source in
             let count = usable.filter { $0.source == source }.count
@@ -164,7 +179,8 @@ public struct RestoreTimeModel: Sendable, Equatable, Encodable {
             return "\(what) (\(bySource)) \(range) do not grow with the size (the scatter between runs is larger than the size effect)"
         case .fitted:
             let fixed = ComplianceFormat.duration(fixedSeconds ?? 0) + (fixedCostClamped ? " (a negative fixed cost was fitted; counted as 0)" : "")
-            return "fitted over \(what) (\(bySource)) \(range): \(fixed) fixed + size ÷ \(ComplianceFormat.rate(bytesPerSecond ?? 0))"
+            let aside = setAsideShared > 0 ? ", timed alone (\(ComplianceFormat.count(setAsideShared, "restore")) timed beside other scenarios set aside)" : ""
+            return "fitted over \(what) (\(bySource))\(aside) \(range): \(fixed) fixed + size ÷ \(ComplianceFormat.rate(bytesPerSecond ?? 0))"
         }
     }
 }

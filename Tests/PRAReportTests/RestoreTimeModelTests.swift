@@ -136,6 +136,28 @@ struct RestoreTimeModelTests {
         #expect(RestoreTimeModel(fitting: measurements + [test]).basisSentence.contains("1 production restore test"))
     }
 
+    @Test("restores timed beside other scenarios are set aside when those timed alone span two sizes; otherwise every one counts")
+    func aloneFirst() throws {
+        // The main job: four at a time on a busy machine, 13-16 MB restores take 3 s, longer
+        // than a 78 MB calibration restore alone; a line through all of them would not grow.
+        var measurements = [13.0, 13.5, 14.0, 15.0, 16.0].map { RestoreMeasurement(sizeBytes: $0 * mib, seconds: 3.0, source: .drill, jobs: 4) }
+        measurements.append(RestoreMeasurement(sizeBytes: 78 * mib, seconds: line(78 * mib), source: .calibration))
+        let oneAloneSize = RestoreTimeModel(fitting: measurements)
+        #expect(oneAloneSize.setAsideShared == 0, "one size timed alone is not enough to set the others aside")
+        #expect(oneAloneSize.status == .notGrowing)
+        measurements.append(RestoreMeasurement(sizeBytes: 19 * mib, seconds: line(19 * mib), source: .calibration))
+        let model = RestoreTimeModel(fitting: measurements)
+        #expect(model.status == .fitted)
+        #expect(model.setAsideShared == 5)
+        #expect(model.measurementCount == 2)
+        #expect(abs((model.bytesPerSecond ?? 0) - 100 * mib) / (100 * mib) < 1e-9)
+        #expect(model.basisSentence.contains("timed alone (5 restores timed beside other scenarios set aside)"), "\(model.basisSentence)")
+        // Drills run one at a time (--jobs 1) count like any measurement timed alone.
+        let aloneDrills = RestoreTimeModel(fitting: [13.0, 16.0].map { RestoreMeasurement(sizeBytes: $0 * mib, seconds: line($0 * mib), source: .drill) } + [RestoreMeasurement(sizeBytes: 78 * mib, seconds: line(78 * mib), source: .calibration)])
+        #expect(aloneDrills.setAsideShared == 0)
+        #expect(aloneDrills.measurementCount == 3)
+    }
+
     @Test("report: the drills alone are under-determined and projected as a stated upper bound; with a calibration run, fitted with a range")
     func reportProjection() throws {
         let now = Date()
@@ -224,6 +246,18 @@ struct RestoreTimeModelTests {
         #expect(abs((measured.first?.sizeBytes ?? 0) - 20 * mib) < 1)
         #expect(measured.first?.seconds == 2)
         #expect(measured.first?.label == "ok (r1)")
+        // A point-in-time recovery is another process (extract, WAL replay): not on the line.
+        var pitr = drillScenario("pitr", bytes: 20 * mib, restoreSeconds: 5, now: now)
+        pitr.steps[2].recoveryMethod = .pointInTimeLatest
+        var pitrBefore6 = drillScenario("pitr-old-record", bytes: 20 * mib, restoreSeconds: 5, now: now)
+        pitrBefore6.measurement.rtoPhases = [PhaseRecord(name: "extract", seconds: 2), PhaseRecord(name: "recover", seconds: 2)]
+        var logical = drillScenario("logical", bytes: 20 * mib, restoreSeconds: 2, now: now)
+        logical.steps[2].recoveryMethod = .backup
+        var shared = run("r2", [pitr, pitrBefore6, logical], at: now)
+        shared.jobs = 4
+        let sharedRestores = DrillTimeMeasurements.restores(in: shared, source: .drill)
+        #expect(sharedRestores.map(\.label) == ["logical (r2)"])
+        #expect(sharedRestores.first?.jobs == 4)
         let backups = DrillTimeMeasurements.backups(in: run("r1", [drillScenario("ok", bytes: 20 * mib, restoreSeconds: 2, backupSeconds: 0.7, now: now)], at: now), source: .calibration)
         #expect(backups.first?.seconds == 0.7)
         #expect(backups.first?.source == .calibration)
