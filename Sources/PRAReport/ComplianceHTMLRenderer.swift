@@ -105,7 +105,7 @@ public struct ComplianceHTMLRenderer: Sendable {
         if let named = rtoProjection ?? withThroughput.flatMap({ row in row.projection.map { ComplianceReport.NamedProjection(scenario: row.name, projection: $0) } }) {
             let p = named.projection
             if let rto = p.projectedRTOSeconds, let size = p.inputs.productionBytes {
-                out += row(["RTO at \(ComplianceFormat.bytes(size)) (PRODUCTION_DB_SIZE)", ComplianceFormat.duration(rto), ComplianceFormat.duration(p.inputs.rtoTargetSeconds), verdictCell(p.rtoMeetsTarget ?? false), "restore throughput \(ComplianceFormat.rate(p.inputs.restoreBytesPerSecond ?? 0)) measured in \(named.scenario) (the slowest projection), plus \(ComplianceFormat.duration(p.inputs.recoveryOverheadSeconds)) outside the restore"], rawColumns: [3])
+                out += row(["RTO at \(ComplianceFormat.bytes(size)) (\(p.inputs.productionSizeSource))", ComplianceFormat.duration(rto), ComplianceFormat.duration(p.inputs.rtoTargetSeconds), verdictCell(p.rtoMeetsTarget ?? false), "\(named.scenario) (the slowest projection): \(p.rtoBasisText)"], rawColumns: [3])
             } else {
                 out += row(["RTO at production size", "not computed", ComplianceFormat.duration(p.inputs.rtoTargetSeconds), "–", "set PRODUCTION_DB_SIZE; restore throughput measured: \(p.inputs.restoreBytesPerSecond.map(ComplianceFormat.rate) ?? "none")"])
             }
