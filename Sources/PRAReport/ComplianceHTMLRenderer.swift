@@ -95,7 +95,7 @@ public struct ComplianceHTMLRenderer: Sendable {
 
     private func projections() -> String {
         var out = "<section aria-labelledby=\"projections-title\">\n<h2 id=\"projections-title\">Projections for production <span class=\"label\">projection, not measured</span></h2>\n"
-        out += "<p>What the restore throughput and backup duration measured in the latest drill imply for the production database and the configured backup schedule. They are estimates, shown next to the measurements, and do not change the verdict.</p>\n"
+        out += "<p>What the restores and backups measured in the drills (and the calibration run) imply for the production database and the configured backup schedule. They are estimates, shown next to the measurements, and do not change the verdict.</p>\n"
         let rtoProjection = report.rtoProjection, rpoProjection = report.rpoProjection
         if rtoProjection == nil && rpoProjection == nil {
             return out + "<p class=\"none\">No projection: the latest run recorded no backup or restore figures.</p>\n</section>\n"

@@ -131,7 +131,9 @@ public struct ScheduleProjection: Sendable, Equatable, Encodable {
     public init(_ inputs: Inputs) {
         self.inputs = inputs
         let overhead = max(0, inputs.recoveryOverheadSeconds)
-        if let size = inputs.productionBytes, size >= 0, let prediction = inputs.restoreModel?.predict(size) {
+        // Only a scenario that recovered by a restore has an RTO to project (the fit gives the
+        // restore; the scenario gives the time outside it).
+        if let size = inputs.productionBytes, size >= 0, inputs.restoreBytesPerSecond != nil, let prediction = inputs.restoreModel?.predict(size) {
             projectedRestoreSeconds = prediction.seconds
             projectedRTOSeconds = overhead + prediction.seconds
             projectedRTOLowSeconds = prediction.lowSeconds.map { overhead + $0 }

@@ -189,6 +189,11 @@ struct RestoreTimeModelTests {
         #expect(fitted.projection.projectedRTOLowSeconds != nil && fitted.projection.projectedRTOHighSeconds != nil)
         #expect(fitted.projection.rtoSentence.contains("likely"), "\(fitted.projection.rtoSentence)")
         #expect(fitted.projection.rtoSentence.contains("1 calibration"), "\(fitted.projection.rtoSentence)")
+        // A scenario that recovered nothing gets no projected RTO, fit or not.
+        var noRestore = ScheduleProjection.Inputs(backupSeconds: 1, backupIntervalSeconds: 3600, rtoTargetSeconds: 1800, rpoTargetSeconds: 3600)
+        noRestore.productionBytes = 1e9
+        noRestore.restoreModel = calibrated.restoreModel
+        #expect(ScheduleProjection(noRestore).projectedRTOSeconds == nil)
         // The old model's figure, for comparison: thirty-odd times more.
         #expect((upper.projection.projectedRTOSeconds ?? 0) > 5 * (fitted.projection.projectedRTOSeconds ?? 0))
         // The backup duration is fitted the same way: the drills' backups (1 s, all at about one
