@@ -1,6 +1,7 @@
 import Foundation
 import PRADrill
 import PRADrillResults
+import PRATestSupport
 import Testing
 
 @testable import PRAReport
@@ -266,5 +267,59 @@ struct RestoreTimeModelTests {
         let backups = DrillTimeMeasurements.backups(in: run("r1", [drillScenario("ok", bytes: 20 * mib, restoreSeconds: 2, backupSeconds: 0.7, now: now)], at: now), source: .calibration)
         #expect(backups.first?.seconds == 0.7)
         #expect(backups.first?.source == .calibration)
+    }
+}
+
+@Suite("pra report: the fit, the configuration and the glossary through the command line")
+struct ProjectionCommandLineTests {
+    @Test("pra report --json reads the calibration history (by default beside the reports), fits on the restores timed alone, states the configuration and carries the glossary")
+    func reportCommand() throws {
+        let directory = TestEnvironment.temporaryDirectory("fit-cli")
+        let reports = directory + "/reports"
+        try FileManager.default.createDirectory(atPath: directory + "/backups/wal", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: reports, withIntermediateDirectories: true)
+        let now = Date()
+        var main = run("drill-main", [drillScenario("baseline", bytes: 13 * mib, restoreSeconds: 3, now: now)], at: now.addingTimeInterval(-3600))
+        main.jobs = 4
+        try RunReportFiles.appendHistory(main, to: reports + "/history.jsonl")
+        let calibration = run("drill-calibration", [drillScenario("restore-size-calibration-small", bytes: 20 * mib, restoreSeconds: line(20 * mib), now: now),
+                                                    drillScenario("restore-size-calibration", bytes: 70 * mib, restoreSeconds: line(70 * mib), now: now)], at: now.addingTimeInterval(-1800))
+        try RunReportFiles.appendHistory(calibration, to: reports + "/calibration.jsonl")
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PG") && $0.key != "DATABASE_URL" }
+        environment["REPORT_DIR"] = reports
+        environment["BACKUP_DIR"] = directory + "/backups"
+        environment["PRODUCTION_DB_SIZE"] = "2GB"
+        environment["REMOTE_TARGET"] = "s3://acme-pra-backups/db01"
+        let result = try PraBinary.run(["report", "--json", "--env-file", "/dev/null"], environment: environment)
+        #expect(result.exitCode == 0 || result.exitCode == 1, "\(result.stderr)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.stdout)\(result.stderr)")
+        let report = try #require(document["report"] as? [String: Any])
+        let model = try #require(report["restoreModel"] as? [String: Any])
+        #expect(model["status"] as? String == "fitted", "\(model)")
+        #expect(model["setAsideShared"] as? Int == 1)
+        #expect(abs((model["secondsPerByte"] as? Double ?? 0) * 100 * mib - 1) < 1e-6)
+        let projection = try #require((report["rtoProjection"] as? [String: Any])?["projection"] as? [String: Any])
+        #expect(projection["rtoBasis"] as? String == "fitted")
+        #expect(abs((projection["projectedRestoreSeconds"] as? Double ?? 0) - line(2 * 1024 * mib)) < 1e-6)
+        let configuration = try #require(report["productionConfiguration"] as? [String: Any])
+        #expect(configuration["continuousArchiving"] as? Bool == true)
+        #expect(configuration["offSite"] as? Bool == true)
+        #expect(configuration["offSiteTarget"] as? String == "s3://acme-pra-backups")
+        #expect(configuration["backupIntervalSeconds"] as? Double == 3600)
+        let glossary = try #require(document["glossary"] as? [[String: Any]])
+        #expect(glossary.contains { $0["term"] as? String == "RTO (recovery time objective)" })
+        #expect(glossary.contains { $0["term"] as? String == "Calibration run" })
+        let markdown = try String(contentsOfFile: reports + "/compliance.md", encoding: .utf8)
+        #expect(markdown.contains("**Production configuration assumed:**"))
+        #expect(markdown.contains("## Glossary"))
+        #expect(markdown.contains("2 calibration"), "the projection names its calibration restores")
+        #expect(!result.stdout.contains("db01"), "REMOTE_TARGET's path stays out of the report")
+
+        // Without the calibration history the drills alone cannot be fitted: an upper bound, said so.
+        try FileManager.default.removeItem(atPath: reports + "/calibration.jsonl")
+        let alone = try PraBinary.run(["report", "--json", "--env-file", "/dev/null"], environment: environment)
+        let aloneReport = try #require((try JSONSerialization.jsonObject(with: Data(alone.stdout.utf8)) as? [String: Any])?["report"] as? [String: Any])
+        #expect((aloneReport["restoreModel"] as? [String: Any])?["status"] as? String == "under-determined")
+        #expect(((aloneReport["rtoProjection"] as? [String: Any])?["projection"] as? [String: Any])?["rtoBasis"] as? String == "throughput only (upper bound)")
     }
 }
