@@ -5,9 +5,15 @@ import Foundation
 public struct Projections: Codable, Sendable, Equatable {
     /// `PRODUCTION_DB_SIZE` in bytes, when configured.
     public var productionDatabaseBytes: Double?
-    /// Measured restore throughput: database bytes restored per second of the restore.
+    /// Measured restore throughput: database bytes restored per second of the restore step
+    /// that ended the RTO. With that step's duration it also gives the restored database's size
+    /// (throughput × seconds), which the compliance report's fit (fixed cost + size ÷
+    /// throughput, over every run) needs.
     public var restoreBytesPerSecond: Double?
-    /// RTO at `PRODUCTION_DB_SIZE` at the measured throughput.
+    /// `PRODUCTION_DB_SIZE` ÷ this scenario's throughput: a throughput-only upper bound, which
+    /// scales the restore's fixed cost with the size (thirty-fold too high at 1.2 GB from a
+    /// 15 MB drill). Kept in the record (JSON, JUnit properties) for continuity; the compliance
+    /// report projects the RTO from its fit over the history instead.
     public var projectedRTOSeconds: Double?
     /// `BACKUP_INTERVAL`.
     public var backupIntervalSeconds: Double

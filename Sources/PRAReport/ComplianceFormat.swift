@@ -1,28 +1,15 @@
 import Foundation
 import PRACore
+import PRADrillResults
 
 /// How the compliance reports write numbers: durations precise to the second at every size
 /// (a worst-case RPO of `1h00m12s` must not read as the `1h00m` target), UTC dates, rates and
 /// percentages. Shared by the HTML and Markdown renderers so both say the same thing.
 public enum ComplianceFormat {
-    /// A duration: `0.38s`, `2.6s`, `42s`, `5m12s`, `1h00m12s`, `2d03h`. Negative values get a
-    /// leading minus sign.
+    /// A duration, by the one rounding rule every rendering shares (``MeasuredDuration``):
+    /// `0.05s`, `2.6s`, `42s`, `5m12s`, `1h00m12s`, `2d03h`; negative values get a minus sign.
     public static func duration(_ seconds: Double) -> String {
-        if seconds.isNaN { return "-" }
-        if seconds < 0 { return "−" + duration(-seconds) }
-        if seconds.isInfinite { return "∞" }
-        if seconds == 0 { return "0s" }
-        if seconds < 1 { return String(format: "%.2fs", seconds) }
-        if seconds < 10 { return String(format: "%.1fs", seconds) }
-        // Beyond about 30 million years `Int(seconds)` would trap: say it in days, as a float.
-        if seconds >= 1e15 { return String(format: "%.3gd", seconds / 86400) }
-        let whole = Int(seconds.rounded())
-        if whole < 60 { return "\(whole)s" }
-        if whole < 3600 { return "\(whole / 60)m" + twoDigits(whole % 60) + "s" }
-        if whole < 86400 {
-            return "\(whole / 3600)h" + twoDigits((whole % 3600) / 60) + "m" + twoDigits(whole % 60) + "s"
-        }
-        return "\(whole / 86400)d" + twoDigits((whole % 86400) / 3600) + "h"
+        MeasuredDuration.format(seconds)
     }
 
     /// A margin against a target: `margin 29m57s` when within it, `over by 12s` when not.

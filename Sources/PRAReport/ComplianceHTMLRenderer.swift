@@ -25,6 +25,7 @@ public struct ComplianceHTMLRenderer: Sendable {
         out += "<title>\(e("Disaster-recovery compliance — \(report.isCompliant ? "compliant" : "NOT compliant") — \(ComplianceFormat.day(report.latest.startedAt))"))</title>\n"
         out += "<style>\n\(Self.css)</style>\n</head>\n<body>\n<main>\n"
         out += header()
+        out += configuration()
         out += verdict()
         out += disasterClasses()
         out += projections()
@@ -32,6 +33,7 @@ public struct ComplianceHTMLRenderer: Sendable {
         out += phases()
         out += trend()
         out += rules()
+        out += glossary()
         out += "</main>\n</body>\n</html>\n"
         return out
     }
@@ -93,7 +95,7 @@ public struct ComplianceHTMLRenderer: Sendable {
 
     private func projections() -> String {
         var out = "<section aria-labelledby=\"projections-title\">\n<h2 id=\"projections-title\">Projections for production <span class=\"label\">projection, not measured</span></h2>\n"
-        out += "<p>What the restore throughput and backup duration measured in the latest drill imply for the production database and the configured backup schedule. They are estimates, shown next to the measurements, and do not change the verdict.</p>\n"
+        out += "<p>What the restores and backups measured in the drills (and the calibration run) imply for the production database and the configured backup schedule. They are estimates, shown next to the measurements, and do not change the verdict.</p>\n"
         let rtoProjection = report.rtoProjection, rpoProjection = report.rpoProjection
         if rtoProjection == nil && rpoProjection == nil {
             return out + "<p class=\"none\">No projection: the latest run recorded no backup or restore figures.</p>\n</section>\n"
@@ -103,7 +105,7 @@ public struct ComplianceHTMLRenderer: Sendable {
         if let named = rtoProjection ?? withThroughput.flatMap({ row in row.projection.map { ComplianceReport.NamedProjection(scenario: row.name, projection: $0) } }) {
             let p = named.projection
             if let rto = p.projectedRTOSeconds, let size = p.inputs.productionBytes {
-                out += row(["RTO at \(ComplianceFormat.bytes(size)) (PRODUCTION_DB_SIZE)", ComplianceFormat.duration(rto), ComplianceFormat.duration(p.inputs.rtoTargetSeconds), verdictCell(p.rtoMeetsTarget ?? false), "restore throughput \(ComplianceFormat.rate(p.inputs.restoreBytesPerSecond ?? 0)) measured in \(named.scenario) (the slowest projection), plus \(ComplianceFormat.duration(p.inputs.recoveryOverheadSeconds)) outside the restore"], rawColumns: [3])
+                out += row(["RTO at \(ComplianceFormat.bytes(size)) (\(p.inputs.productionSizeSource))", ComplianceFormat.duration(rto), ComplianceFormat.duration(p.inputs.rtoTargetSeconds), verdictCell(p.rtoMeetsTarget ?? false), "\(named.scenario) (the slowest projection): \(p.rtoBasisText)"], rawColumns: [3])
             } else {
                 out += row(["RTO at production size", "not computed", ComplianceFormat.duration(p.inputs.rtoTargetSeconds), "–", "set PRODUCTION_DB_SIZE; restore throughput measured: \(p.inputs.restoreBytesPerSecond.map(ComplianceFormat.rate) ?? "none")"])
             }
@@ -153,6 +155,7 @@ public struct ComplianceHTMLRenderer: Sendable {
         for row in report.scenarios {
             var why = ""
             if let reason = row.skippedReason { why = "<span class=\"skipped-reason\">Skipped: \(e(reason))</span>" }
+            if row.verdict == .passed, let proves = row.proves { why = "<span class=\"proves\">\(e(proves))</span>" }
             if row.verdict == .failed {
                 var items = row.failedChecks
                 if let failure = row.failure, !items.contains(failure) { items.insert(failure, at: 0) }
@@ -247,6 +250,24 @@ public struct ComplianceHTMLRenderer: Sendable {
         return out + "</ul>\n</section>\n"
     }
 
+    /// The production configuration the verdict assumes, above the verdict.
+    private func configuration() -> String {
+        guard let configuration = report.productionConfiguration else { return "" }
+        return "<p class=\"assumed\"><strong>Production configuration assumed:</strong> \(e(configuration.sentence))</p>\n"
+    }
+
+    /// One line for each technical term the report uses (the same as the Markdown's), as a
+    /// definition list.
+    private func glossary() -> String {
+        let entries = ComplianceMarkdownRenderer(report: report).glossary
+        guard !entries.isEmpty else { return "" }
+        var out = "<section class=\"glossary\" aria-labelledby=\"glossary-title\">\n<h2 id=\"glossary-title\">Glossary</h2>\n<dl>\n"
+        for entry in entries {
+            out += "<dt>\(e(entry.term))</dt><dd>\(e(entry.meaning))</dd>\n"
+        }
+        return out + "</dl>\n</section>\n"
+    }
+
     // MARK: - Pieces
 
     private func lastDrillSentence() -> String {
@@ -332,6 +353,10 @@ public struct ComplianceHTMLRenderer: Sendable {
         figure svg { width: 100%; height: auto; display: block; }
         figcaption { font-size: 12px; color: var(--muted); }
         .rules li { margin: 4px 0; }
+        .assumed { margin: 10px 0 0; padding: 6px 10px; border-left: 4px solid var(--muted); background: #f6f6f6; }
+        .proves { color: var(--muted); font-size: 12.5px; }
+        .glossary dt { font-weight: bold; margin-top: 6px; }
+        .glossary dd { margin: 0 0 4px 16px; }
         .none { font-style: italic; }
         @media print {
           body { font-size: 11pt; }

@@ -14,8 +14,19 @@ public struct ComplianceMarkdownRenderer: Sendable {
         self.report = report
     }
 
-    /// The whole document, ending with a newline.
+    /// The whole document, ending with a newline: the body, then the glossary of the terms it uses.
     public var markdown: String {
+        let body = bodyLines
+        return (body + glossaryLines(ComplianceGlossary.entries(for: body.joined(separator: "\n")))).joined(separator: "\n")
+    }
+
+    /// The glossary lines every rendering carries: one for each technical term the report uses.
+    public var glossary: [ComplianceGlossary.Entry] {
+        ComplianceGlossary.entries(for: bodyLines.joined(separator: "\n"))
+    }
+
+    /// Everything but the glossary.
+    private var bodyLines: [String] {
         var lines: [String] = []
         let r = report
         lines.append("# Disaster-recovery compliance report")
@@ -25,6 +36,7 @@ public struct ComplianceMarkdownRenderer: Sendable {
         meta += ". Latest run `\(code(r.latest.runID))` on \(escape(r.latest.host)), pra \(escape(r.latest.toolVersion)), \(ComplianceFormat.dateTime(r.latest.startedAt))\(r.latest.sharingNote)."
         lines.append(meta)
         lines.append("")
+        lines += configurationLines()
 
         let mark = r.headline == .compliant ? "✓" : (r.headline == .atRisk ? "⚠" : "✗")
         lines.append("## Verdict: \(mark) \(r.headline.rawValue)")
@@ -85,6 +97,7 @@ public struct ComplianceMarkdownRenderer: Sendable {
         for row in r.scenarios {
             var why = ""
             if let reason = row.skippedReason { why = "Skipped: " + escape(reason) }
+            if row.verdict == .passed, let proves = row.proves { why = escape(proves) }
             if row.verdict == .failed {
                 var items = row.failedChecks
                 if let failure = row.failure, !items.contains(failure) { items.insert(failure, at: 0) }
@@ -143,7 +156,19 @@ public struct ComplianceMarkdownRenderer: Sendable {
         lines.append("")
         for rule in r.rules { lines.append("- \(escape(rule))") }
         lines.append("")
-        return lines.joined(separator: "\n")
+        return lines
+    }
+
+    /// The production configuration the verdict assumes, under the title.
+    private func configurationLines() -> [String] {
+        guard let configuration = report.productionConfiguration else { return [] }
+        return ["**Production configuration assumed:** \(escape(configuration.sentence))", ""]
+    }
+
+    /// The glossary section for `entries` (the body already ends with an empty line).
+    private func glossaryLines(_ entries: [ComplianceGlossary.Entry]) -> [String] {
+        guard !entries.isEmpty else { return [] }
+        return ["## Glossary", ""] + entries.map { "- **\(escape($0.term))**: \(escape($0.meaning))" } + [""]
     }
 
     private func measure(_ value: Double?, _ target: Double) -> String {

@@ -23,9 +23,9 @@ public struct ComplianceReport: Sendable, Encodable {
         /// Scenarios run at a time (`--jobs`), when more than one: their RTOs include the sharing.
         public var jobs: Int?
 
-        /// ", 4 scenarios at a time (each RTO includes the sharing of the machine)", or nothing.
+        /// ", 4 scenarios at a time (each measured RTO includes waiting for ...)", or nothing.
         var sharingNote: String {
-            jobs.map { ", \($0) scenarios at a time (each measured RTO includes the sharing of the machine)" } ?? ""
+            jobs.map { ", \($0) scenarios at a time (each measured RTO includes waiting for the CPU and disk the other scenarios were using, so it is longer than the same recovery run alone)" } ?? ""
         }
     }
 
@@ -68,6 +68,12 @@ public struct ComplianceReport: Sendable, Encodable {
     /// The RPO per class of disaster (cluster lost, site lost), each with the drill that proved
     /// it; see ``DisasterClassRPO``.
     public var rpoByDisasterClass: [DisasterClassRPO]
+    /// Restore and backup durations fitted over every measured restore (backup) of the
+    /// history window plus the settings' extra measurements: what the RTO projection uses.
+    public var restoreModel: RestoreTimeModel
+    public var backupModel: RestoreTimeModel
+    /// The production configuration the verdict assumes, when the settings state it.
+    public var productionConfiguration: ProductionConfiguration?
     /// Runs and scenarios over the `--since` window.
     public var trend: ComplianceTrend
     /// The newest full run (any outcome) and the newest full run without a failure.
@@ -155,7 +161,10 @@ public struct ComplianceReport: Sendable, Encodable {
         let earlier = Array(runs.dropLast())
         rto = TargetVerdict.judge(.rto, run: latestRun, earlier: earlier)
         rpo = TargetVerdict.judge(.rpo, run: latestRun, earlier: earlier)
-        scenarios = latestRun.scenarios.map { ScenarioCompliance($0, settings: settings) }
+        restoreModel = RestoreTimeModel(fitting: window.flatMap { DrillTimeMeasurements.restores(in: $0, source: .drill) } + settings.restoreMeasurements)
+        backupModel = RestoreTimeModel(fitting: window.flatMap { DrillTimeMeasurements.backups(in: $0, source: .drill) } + settings.backupMeasurements)
+        productionConfiguration = settings.productionConfiguration
+        scenarios = latestRun.scenarios.map { [restoreModel, backupModel] in ScenarioCompliance($0, settings: settings, restoreModel: restoreModel, backupModel: backupModel) }
 
         let projected = scenarios.compactMap { row in row.projection.map { NamedProjection(scenario: row.name, projection: $0) } }
         rtoProjection = projected.filter { $0.projection.projectedRTOSeconds != nil }
@@ -192,7 +201,7 @@ public struct ComplianceReport: Sendable, Encodable {
     private static func basisRank(_ basis: ScheduleProjection.BackupBasis) -> Int {
         switch basis {
         case .continuousArchiving: return 0
-        case .productionSize: return 1
+        case .productionSize, .fittedProductionSize, .productionSizeUpperBound: return 1
         case .drillSize: return 2
         case .unknown: return 3
         }
@@ -292,7 +301,7 @@ extension ComplianceReport {
             "Compliant means: in the latest run every measured RTO and RPO is within its scenario's target and none is missing where a disaster was recovered from; no scenario failed; and a passing full drill is at most \(Int((maximumDrillAgeSeconds / 86400).rounded())) days old.",
             "RTO is measured from the injected disaster to the restored database passing its integrity and health checks; RPO is the disaster time minus the commit time of the newest heartbeat row found in the restored database.",
             "A full drill runs every scenario of the catalogue (\(catalogue.sourceDescription)); a run with --only, or one that predates a scenario added since, is partial. A passing full drill has no failed scenario; skipped scenarios are never counted as passed.",
-            "Projections are estimates, not measurements: RTO at PRODUCTION_DB_SIZE = time outside the restore + size ÷ measured restore throughput; worst-case RPO = BACKUP_INTERVAL + backup duration (scaled to the production size when known) + copy time. They are listed as findings but do not change the verdict.",
+            "Projections are estimates, not measurements: RTO at the production size = time outside the restore + the restore duration fitted as fixed cost + size ÷ throughput over every measured restore (drills, calibration, real restore tests; a real restore test weighs as much as \(Int(RestoreMeasurement.productionRestoreTestWeight)) drill restores), with its likely range; when all restores are at about one size the fit is impossible and the figure is an upper bound (size ÷ the drill's throughput), said so. Worst-case RPO = BACKUP_INTERVAL + backup duration (fitted or scaled to the production size when known) + copy time. They are listed as findings but do not change the verdict.",
             "RPO per disaster class: \"cluster lost\" (the local backup directory and WAL archive survive) and \"site lost\" (only the off-site copy survives). A class gets continuous archiving's worst case (archive_timeout + archive lag, or the measured data loss when larger) only when a passed scenario of the latest run recovered from a disaster of that class by a point-in-time recovery to the latest point; otherwise it gets the backup schedule's worst case, and says that seconds are not proven by any drill. A class no scenario of the latest run recovered from, or whose worst case misses the RPO target, makes the verdict AT RISK.",
             "Pass rate = scenarios passed ÷ scenarios in the run. Trend figures compare the latest full drill with the previous one; a change of at most 10 % or one second is reported as about the same.",
         ]

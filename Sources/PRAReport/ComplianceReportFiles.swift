@@ -8,6 +8,8 @@ public enum ComplianceReportFiles {
     /// Default paths, relative to the report directory (`REPORT_DIR`, default `./reports`).
     public static let defaultHTMLName = "compliance.html"
     public static let defaultMarkdownName = "compliance.md"
+    /// The calibration scenario's history, beside the drill history.
+    public static let defaultCalibrationName = "calibration.jsonl"
 
     /// Reads the histories in `settings.historyPaths` (a truncated or malformed line is skipped
     /// and named in the report), puts the shards of each sharded pipeline back together (see
@@ -23,6 +25,16 @@ public enum ComplianceReportFiles {
                 skippedLines = history.skippedLines
             } else if !history.skippedLines.isEmpty {
                 notices.append(ComplianceReport.unreadableLinesSentence(history.skippedLines, path: path))
+            }
+        }
+        var settings = settings
+        for path in settings.calibrationHistoryPaths {
+            let calibration = RunReportFiles.readHistory(path: path)
+            let runs = calibration.runs.filter { run in settings.since.map { run.startedAt >= $0 } ?? true }
+            settings.restoreMeasurements += runs.flatMap { DrillTimeMeasurements.restores(in: $0, source: .calibration) }
+            settings.backupMeasurements += runs.flatMap { DrillTimeMeasurements.backups(in: $0, source: .calibration) }
+            if !calibration.skippedLines.isEmpty {
+                notices.append(ComplianceReport.unreadableLinesSentence(calibration.skippedLines, path: path))
             }
         }
         let merged = ShardedRunMerger.merge(runs)
@@ -47,7 +59,9 @@ public enum ComplianceReportFiles {
 
     /// A few lines for the terminal: the verdict, its sentences, the other findings and the files.
     public static func summary(_ report: ComplianceReport, html: String?, markdown: String?) -> String {
-        var lines = ["compliance: \(report.headline.rawValue)", "  " + report.rpo.sentence, "  " + report.rto.sentence, "  " + report.lastDrillSentence]
+        var lines = ["compliance: \(report.headline.rawValue)"]
+        if let configuration = report.productionConfiguration { lines.append("  " + configuration.sentence) }
+        lines += ["  " + report.rpo.sentence, "  " + report.rto.sentence, "  " + report.lastDrillSentence]
         for reason in report.atRiskReasons where report.headline == .atRisk {
             lines.append("  at risk: \(reason)")
         }

@@ -27,6 +27,20 @@ public struct ComplianceSettings: Sendable {
     /// `RTO_TARGET` / `RPO_TARGET` for the projections; `nil`: the latest run's scenario targets.
     public var rtoTargetSeconds: Double?
     public var rpoTargetSeconds: Double?
+    /// The production size the evidence's newest status sample gives; used when
+    /// `PRODUCTION_DB_SIZE` (``productionDatabaseBytes``) is unset.
+    public var productionSizeFromEvidence: Double?
+    /// Measured restores besides the drills of the history window (the calibration scenario's,
+    /// real restore tests of production): fitted with them (see ``RestoreTimeModel``).
+    public var restoreMeasurements: [RestoreMeasurement] = []
+    /// Measured backups besides the drills', for the backup-duration fit.
+    public var backupMeasurements: [BackupMeasurement] = []
+    /// Histories of the calibration scenario (`pra drill run scenarios/calibration --history
+    /// reports/calibration.jsonl`): read for their measurements only, never for the verdict.
+    public var calibrationHistoryPaths: [String] = []
+    /// The production configuration the verdict assumes, stated at the top of the report;
+    /// `nil`: not stated.
+    public var productionConfiguration: ProductionConfiguration?
     /// The history files read (one, or one per parallel job of a sharded drill).
     public var historyPaths: [String]
     /// The history files, as shown in the report.

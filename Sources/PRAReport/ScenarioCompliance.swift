@@ -25,10 +25,15 @@ public struct ScenarioCompliance: Sendable, Equatable, Encodable {
     public var projection: ScheduleProjection?
     /// Wall time of the scenario.
     public var seconds: Double
+    /// What the scenario proves when it measures no RTO or RPO (from its description and
+    /// checks), for the table's "Why" column; `nil` when it measured both.
+    public var proves: String?
 
     /// The row for `scenario`, projected with `settings` (values the run recorded fill in what
     /// the settings leave unset).
-    public init(_ scenario: ScenarioResult, settings: ComplianceSettings) {
+    /// `restoreModel` and `backupModel` are the fits over the history (``RestoreTimeModel``);
+    /// without them the projection is the throughput-only upper bound.
+    public init(_ scenario: ScenarioResult, settings: ComplianceSettings, restoreModel: RestoreTimeModel? = nil, backupModel: RestoreTimeModel? = nil) {
         name = scenario.name
         description = scenario.description
         verdict = scenario.verdict
@@ -44,7 +49,13 @@ public struct ScenarioCompliance: Sendable, Equatable, Encodable {
         heartbeatsWritten = m.heartbeatsWritten
         heartbeatsRecovered = m.heartbeatsRecovered
         seconds = scenario.seconds
-        projection = scenario.verdict == .skipped ? nil : Self.projectionInputs(scenario, settings: settings).map(ScheduleProjection.init)
+        projection = scenario.verdict == .skipped ? nil : Self.projectionInputs(scenario, settings: settings).map { inputs in
+            var inputs = inputs
+            inputs.restoreModel = restoreModel
+            inputs.backupModel = backupModel
+            return ScheduleProjection(inputs)
+        }
+        proves = Self.whatItProves(scenario)
     }
 
     /// The projection inputs of `scenario`: its recorded throughput and backup duration, the
@@ -54,13 +65,16 @@ public struct ScenarioCompliance: Sendable, Equatable, Encodable {
         guard let recorded = scenario.measurement.projections else { return nil }
         let m = scenario.measurement
         var inputs = ScheduleProjection.Inputs(
-            productionBytes: settings.productionDatabaseBytes ?? recorded.productionDatabaseBytes,
+            productionBytes: settings.productionDatabaseBytes ?? settings.productionSizeFromEvidence ?? recorded.productionDatabaseBytes,
             restoreBytesPerSecond: recorded.restoreBytesPerSecond,
             backupSeconds: recorded.backupSeconds,
             backupIntervalSeconds: settings.backupIntervalSeconds ?? recorded.backupIntervalSeconds,
             copySeconds: settings.copySeconds,
             rtoTargetSeconds: settings.rtoTargetSeconds ?? m.rtoTargetSeconds,
             rpoTargetSeconds: settings.rpoTargetSeconds ?? m.rpoTargetSeconds)
+        if settings.productionDatabaseBytes == nil {
+            inputs.productionSizeSource = settings.productionSizeFromEvidence != nil ? "the newest status sample" : "PRODUCTION_DB_SIZE at drill time"
+        }
         inputs.archiveTimeoutSeconds = recorded.archiveTimeoutSeconds
         inputs.archiveLagSeconds = recorded.archiveLagSeconds
         if let step = recoveryRestoreStep(scenario) {
@@ -76,6 +90,32 @@ public struct ScenarioCompliance: Sendable, Equatable, Encodable {
         let steps = scenario.steps.sorted { $0.index < $1.index }
         guard let disaster = steps.first(where: { $0.kind == "disaster" }) else { return nil }
         return steps.first { $0.index > disaster.index && $0.kind == "restore" && $0.exitCode == 0 }
+    }
+
+    /// What `scenario` proves instead of an RTO or RPO: "Proves: <description>", and the
+    /// number of checks behind it; `nil` when it measured both an RTO and an RPO (the figures
+    /// speak). A scenario that measured only one says which one it does not measure and why.
+    static func whatItProves(_ scenario: ScenarioResult) -> String? {
+        let m = scenario.measurement
+        if m.rtoSeconds != nil && m.rpoSeconds != nil { return nil }
+        let description = scenario.description.trimmingCharacters(in: .whitespacesAndNewlines)
+        var text = description.isEmpty ? "Proves what its \(ComplianceFormat.count(scenario.checks.count, "check")) check" : "Proves: " + description
+        if !description.isEmpty && !text.hasSuffix(".") { text += "." }
+        let passed = scenario.checks.filter(\.passed).count
+        if !scenario.checks.isEmpty && !description.isEmpty {
+            text += " \(passed) of \(ComplianceFormat.count(scenario.checks.count, "check")) passed."
+        }
+        switch (m.rtoSeconds, m.rpoSeconds) {
+        case (nil, nil):
+            text += scenario.steps.contains { $0.kind == "disaster" }
+                ? " No RTO or RPO: it checks how the disaster is caught, not how long a recovery takes."
+                : " No RTO or RPO: it injects no disaster to recover from; its checks are the proof."
+        case (_?, nil):
+            text += " No RPO: no heartbeat workload to measure data loss from."
+        default:
+            break
+        }
+        return text
     }
 
     /// `PASSED ✓`, `FAILED ✗`, `SKIPPED ⊘`: the verdict in words and a symbol, never colour alone.

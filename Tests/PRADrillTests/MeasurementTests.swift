@@ -56,7 +56,7 @@ struct MeasurementTests {
         #expect(result.verdict == .failed)
         let check = try #require(result.checks.first { $0.name == "RPO within target" })
         #expect(!check.passed)
-        #expect(check.message?.contains("expected RPO ≤ 0.5s, got") == true)
+        #expect(check.message?.contains("expected RPO ≤ 0.50s, got") == true)  // the one rounding rule (MeasuredDuration)
         #expect(result.checks.first { $0.name == "RTO within target" }?.passed == true)
     }
 

@@ -63,7 +63,8 @@ struct ComplianceHistoryTests {
         #expect(recover.rtoSeconds == real.latest.scenarios[0].measurement.rtoSeconds)
         #expect(recover.rtoPhases.map(\.name).contains("load"))
         #expect(recover.failure == nil)
-        #expect(report.scenarios[1].failedChecks == ["RPO within target: expected RPO ≤ 0.5s, got \(DurationParser.format(real.latest.scenarios[1].measurement.rpoSeconds ?? 0))"])
+        // The check's message follows the one rounding rule of every rendering (MeasuredDuration).
+        #expect(report.scenarios[1].failedChecks == ["RPO within target: expected RPO ≤ 0.50s, got \(MeasuredDuration.format(real.latest.scenarios[1].measurement.rpoSeconds ?? 0))"])
         #expect(report.scenarios[2].failure?.hasPrefix("step 1 backup: outcome: expected failure, got success") == true)
 
         let markdown = ComplianceMarkdownRenderer(report: report).markdown
@@ -84,7 +85,7 @@ struct ComplianceHistoryTests {
         shared.jobs = 4
         let report = try ComplianceReport(runs: [real.older, shared], settings: settings(real.path, now: Date()))
         #expect(report.latest.jobs == 4)
-        let note = "4 scenarios at a time (each measured RTO includes the sharing of the machine)"
+        let note = "4 scenarios at a time (each measured RTO includes waiting for the CPU and disk the other scenarios were using, so it is longer than the same recovery run alone)"
         #expect(ComplianceMarkdownRenderer(report: report).markdown.contains(note))
         #expect(ComplianceHTMLRenderer(report: report).html.contains(note))
         let alone = try ComplianceReport(runs: [real.older, real.latest], settings: settings(real.path, now: Date()))

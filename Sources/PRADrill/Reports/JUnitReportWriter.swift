@@ -206,9 +206,9 @@ public struct JUnitReportWriter: Sendable {
         var systemOut: String {
             var lines = scenario.log
             let measurement = scenario.measurement
-            let rto = measurement.rtoSeconds.map { DurationParser.format($0) } ?? "not measured"
-            let rpo = measurement.rpoSeconds.map { DurationParser.format($0) } ?? "not measured"
-            lines.append("verdict: \(scenario.verdict.rawValue); RTO \(rto) (target \(DurationParser.format(measurement.rtoTargetSeconds))); RPO \(rpo) (target \(DurationParser.format(measurement.rpoTargetSeconds)))")
+            let rto = measurement.rtoSeconds.map { MeasuredDuration.format($0) } ?? "not measured"
+            let rpo = measurement.rpoSeconds.map { MeasuredDuration.format($0) } ?? "not measured"
+            lines.append("verdict: \(scenario.verdict.rawValue); RTO \(rto) (target \(MeasuredDuration.format(measurement.rtoTargetSeconds))); RPO \(rpo) (target \(MeasuredDuration.format(measurement.rpoTargetSeconds)))")
             if let reason = scenario.skippedReason, scenario.verdict == .skipped {
                 lines.append("skipped: \(reason)")
             }

@@ -17,6 +17,12 @@ struct Report: ParsableCommand {
             PRODUCTION_DB_SIZE, worst-case RPO for BACKUP_INTERVAL), the trend across runs and the \
             date of the last passing full drill. Rules: docs/reports.md.
 
+            The projected RTO fits restore time as fixed cost + size ÷ throughput over every \
+            restore of the history and of the calibration scenario's history (--calibration, \
+            default reports/calibration.jsonl when present: run scenarios/calibration monthly, \
+            last example), with its likely range; with restores at one size only it is an upper \
+            bound, said so.
+
             A run is a full drill when it ran every scenario in --scenarios (default scenarios/ when \
             present; otherwise the largest run in the history). Unreadable history lines (a run \
             killed mid-write) are skipped and named in the report.
@@ -36,6 +42,7 @@ struct Report: ParsableCommand {
               pra report                   # writes reports/compliance.html and .md
               pra report --since 2026-01-01 --html /srv/www/dr/index.html
               PRODUCTION_DB_SIZE=80GB BACKUP_INTERVAL=30m pra report --copy-time 5m
+              pra drill run scenarios/calibration --history reports/calibration.jsonl
               pra report --history job1.jsonl --history job2.jsonl --history job3.jsonl
             """)
 
@@ -59,6 +66,9 @@ struct Report: ParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp("Time to copy a backup off-site, added to the worst-case RPO projection (default: 0, labelled as not configured).", valueName: "duration"))
     var copyTime: String?
+
+    @Option(name: .long, help: ArgumentHelp("History of the calibration scenario, read for its restore and backup measurements only (default: reports/calibration.jsonl when present); repeatable.", valueName: "file"))
+    var calibration: [String] = []
 
     @Flag(name: .long, help: "Print the report model as one JSON document instead of the summary.")
     var json = false
@@ -90,6 +100,7 @@ struct Report: ParsableCommand {
             throw Terminal.fail(error.description, exitCode: 2)
         }
         settings.catalogue = try Self.catalogue(explicit: scenarios)
+        settings.calibrationHistoryPaths = calibration.isEmpty ? Self.defaultCalibrationHistory(configuration) : calibration
 
         let report: ComplianceReport
         do {
@@ -111,8 +122,10 @@ struct Report: ParsableCommand {
                 var html: String
                 var markdown: String
                 var report: ComplianceReport
+                /// One line for each technical term the report uses.
+                var glossary: [ComplianceGlossary.Entry]
             }
-            Terminal.output(JSONCoding.document(Document(compliant: report.isCompliant, verdict: report.headline, html: htmlPath, markdown: markdownPath, report: report)))
+            Terminal.output(JSONCoding.document(Document(compliant: report.isCompliant, verdict: report.headline, html: htmlPath, markdown: markdownPath, report: report, glossary: ComplianceMarkdownRenderer(report: report).glossary)))
         } else {
             Terminal.output(ComplianceReportFiles.summary(report, html: htmlPath, markdown: markdownPath))
         }
@@ -133,6 +146,24 @@ struct Report: ParsableCommand {
             }
             settings.productionDatabaseBytes = Double(bytes)
         }
+        settings.productionConfiguration = productionConfiguration(configuration, backupIntervalSeconds: settings.backupIntervalSeconds)
+    }
+
+    /// The production configuration the verdict assumes, from the settings at report time:
+    /// `BACKUP_INTERVAL`, continuous archiving when a WAL archive exists under `BACKUP_DIR`
+    /// (otherwise not known), and `REMOTE_TARGET`.
+    static func productionConfiguration(_ configuration: Configuration, backupIntervalSeconds: Double?) -> ProductionConfiguration {
+        var isDirectory: ObjCBool = false
+        let walArchive = (configuration.backupDirectory as NSString).appendingPathComponent("wal")
+        let archiving = FileManager.default.fileExists(atPath: walArchive, isDirectory: &isDirectory) && isDirectory.boolValue ? true : nil
+        let remote = configuration["REMOTE_TARGET"].flatMap { $0.isEmpty ? nil : $0 }
+        return ProductionConfiguration(backupIntervalSeconds: backupIntervalSeconds, continuousArchiving: archiving, offSite: remote != nil, offSiteTarget: remote.map(ProductionConfiguration.describeTarget))
+    }
+
+    /// `REPORT_DIR/calibration.jsonl` when it exists, else none.
+    static func defaultCalibrationHistory(_ configuration: Configuration) -> [String] {
+        let path = configuration.reportDirectory + "/" + ComplianceReportFiles.defaultCalibrationName
+        return FileManager.default.fileExists(atPath: path) ? [path] : []
     }
 
     /// The catalogue a full drill must cover: `explicit` (an error there is exit 2), else
