@@ -26,6 +26,7 @@ public struct ComplianceHTMLRenderer: Sendable {
         out += "<style>\n\(Self.css)</style>\n</head>\n<body>\n<main>\n"
         out += header()
         out += verdict()
+        out += EvidenceHTMLSections(report: report).html
         out += disasterClasses()
         out += projections()
         out += latestRun()
