@@ -105,6 +105,10 @@ struct EvidenceReportTests {
         #expect(failing.first?.hasPrefix("RPO exposure of akig on db1: the newest recoverable point was older than the 1h00m00s RPO target for 2h00m00s in 1 window") == true, "\(failing)")
         #expect(failing.first?.contains("backups stopped (backup age growing, no WAL archived)") == true)
 
+        let summary = ComplianceReportFiles.summary(report, html: nil, markdown: nil)
+        #expect(summary.contains("\n    akig on db1: NOT COMPLIANT — RPO exposure ✗ 2h00m00s over the 1h00m00s target in 1 window (worst 2h55m00s); last restore test "), "\(summary)")
+        #expect(summary.contains("; availability ✓ 99.907% (40m00s down)\n"), "\(summary)")
+
         // The same in --json's model, field by field.
         let json = try #require(try JSONSerialization.jsonObject(with: JSONCoding.encoder.encode(report)) as? [String: Any])
         let databases = try #require(try object(json, "evidence")["databases"] as? [[String: Any]])
@@ -327,6 +331,26 @@ struct EvidenceReportTests {
         let after = try ComplianceReport(runs: [drill], evidence: EvidenceInput.read(paths: [log.path]), settings: settings)
         #expect(after.headline == .notCompliant)
         #expect(after.findings.contains { $0.severity == .failing && $0.text.hasPrefix("The latest restore test of akig on db1") && $0.text.hasSuffix("failed: pg_restore exited 1.") }, "\(after.findings.map(\.text))")
+    }
+
+    @Test("restore tests: the last against the RTO target, the trend from the first successful test to the last")
+    func restoreTrend() throws {
+        let now = Self.monthEnd
+        var records: [EvidenceRecord] = []
+        for (day, seconds) in [(20.0, 40.0), (13, 44), (6, 60)] {
+            let restore = RestoreEvidence(method: .pointInTime, source: .offSite, target: "/srv/scratch", backup: "base_\(Int(day))", recoveryPoint: nil, recoveryPointAgeSeconds: 30, sizeBytes: 2_000_000_000, seconds: seconds, phases: [], checks: [], succeeded: true, failure: nil)
+            records.append(EvidenceRecord(at: now.addingTimeInterval(-day * 86400), host: "db1", database: "akig", restore: restore))
+        }
+        var settings = EvidenceFixtures.settings(now: now, since: now.addingTimeInterval(-30 * 86400), evidence: [])
+        settings.rtoTargetSeconds = 50
+        let report = try ComplianceReport(runs: [EvidenceFixtures.passingDrill(at: now.addingTimeInterval(-86400))], evidence: EvidenceInput(records: records, files: ["memory"]), settings: settings)
+        let tests = try #require(report.evidence.databases.first?.restoreTests)
+        #expect(tests.tests.map(\.seconds) == [40, 44, 60])
+        #expect(tests.last?.withinRTOTarget == false)
+        #expect(tests.trend == "Measured RTO of the 3 successful restore tests: 40s on 2026-11-11 to 1m00s on 2026-11-25 (slower, +50%).", "\(tests.trend ?? "none")")
+        #expect(tests.lastSentence.contains("RTO 1m00s against the 50s target, over it by 10s"))
+        #expect(report.findings.contains { $0.severity == .failing && $0.text == "The latest restore test of akig on db1 (2026-11-25 00:00 UTC) took 1m00s, over the 50s RTO target." }, "\(report.findings.map(\.text))")
+        #expect(report.headline == .notCompliant)
     }
 
     @Test("exposure causes come from the samples: archiver failing, WAL stalled, unreachable, off-site lag; a window still open at the end is ongoing; hourly summaries count")
