@@ -201,7 +201,8 @@ public struct ComplianceReport: Sendable, Encodable {
         lastFullDrill = runs.last(where: catalogue.isFull).map { ComplianceTrend.point($0, catalogue: catalogue) }
         lastPassingFullDrill = runs.last(where: catalogue.isPassingFull).map { ComplianceTrend.point($0, catalogue: catalogue) }
         findings = []
-        evidence = ProductionEvidence(input, since: nil, now: settings.now, targets: .init(rpoSeconds: 3600, rtoSeconds: 1800, slaPercent: settings.slaTargetPercent, restoreTestMaximumAgeSeconds: settings.restoreTestMaximumAgeSeconds))
+        // A placeholder until the drills' findings are in; the evidence is read once, below.
+        evidence = ProductionEvidence(.none, since: nil, now: settings.now, targets: .init(rpoSeconds: 3600, rtoSeconds: 1800, slaPercent: settings.slaTargetPercent, restoreTestMaximumAgeSeconds: settings.restoreTestMaximumAgeSeconds))
         fleet = []
         drillVerdict = .compliant
         findings = collectFindings(window: window, runs: runs, catalogue: catalogue)
