@@ -5,6 +5,9 @@ public struct ComplianceFinding: Sendable, Equatable, Encodable {
         /// Makes the plan not compliant (and `pra report` exit 1): a target missed, a scenario
         /// failed in the latest run, no recent passing full drill.
         case failing = "not compliant"
+        /// Production evidence is missing or stale (no weekly restore test, no status samples,
+        /// no evidence at all): the headline reads AT RISK; the exit code does not change.
+        case atRisk = "at risk"
         /// A projection says production would miss a target; advisory, it does not change the
         /// compliance verdict, which rests on measurements.
         case warning = "projection"
@@ -14,8 +17,9 @@ public struct ComplianceFinding: Sendable, Equatable, Encodable {
         private var rank: Int {
             switch self {
             case .failing: return 0
-            case .warning: return 1
-            case .notice: return 2
+            case .atRisk: return 1
+            case .warning: return 2
+            case .notice: return 3
             }
         }
 

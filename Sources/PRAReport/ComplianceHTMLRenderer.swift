@@ -27,6 +27,7 @@ public struct ComplianceHTMLRenderer: Sendable {
         out += header()
         out += configuration()
         out += verdict()
+        out += EvidenceHTMLSections(report: report).html
         out += disasterClasses()
         out += projections()
         out += latestRun()
@@ -71,7 +72,7 @@ public struct ComplianceHTMLRenderer: Sendable {
         if !report.findings.isEmpty {
             out += "<h3>Findings</h3>\n<ul class=\"findings\">\n"
             for finding in report.findings {
-                out += "<li class=\"\(finding.severity == .failing ? "failing" : finding.severity == .warning ? "warning" : "notice")\"><strong>\(e(finding.severity.rawValue.uppercased())):</strong> \(e(finding.text))</li>\n"
+                out += "<li class=\"\(finding.severity == .failing ? "failing" : (finding.severity == .warning || finding.severity == .atRisk) ? "warning" : "notice")\"><strong>\(e(finding.severity.rawValue.uppercased())):</strong> \(e(finding.text))</li>\n"
             }
             out += "</ul>\n"
         }

@@ -59,6 +59,7 @@ public struct ComplianceMarkdownRenderer: Sendable {
             lines.append("")
         }
 
+        lines += EvidenceMarkdownSections(report: report).lines
         lines.append("## RPO by disaster class")
         lines.append("")
         lines.append("| Disaster class | What survives | Worst-case RPO | Target | Verdict | Proven by |")

@@ -9,9 +9,11 @@ import PRADrillResults
 /// Markdown renderers only present it, so both carry the same verdicts and figures.
 ///
 /// Compliant means all of: RTO compliant and RPO compliant in the latest run (see
-/// ``TargetVerdict``), no failed scenario in the latest run, and a passing full drill (see
-/// ``DrillCatalogue``) no older than ``ComplianceSettings/maximumDrillAgeSeconds``. Projections
-/// are shown next to the measurements and listed as findings, but do not change the verdict.
+/// ``TargetVerdict``), no failed scenario in the latest run, a passing full drill (see
+/// ``DrillCatalogue``) no older than ``ComplianceSettings/maximumDrillAgeSeconds``, and the
+/// production evidence of every database within its targets (see ``DatabaseEvidence``); no
+/// evidence at all reads AT RISK. Projections are shown next to the measurements and listed as
+/// findings, but do not change the verdict.
 public struct ComplianceReport: Sendable, Encodable {
     /// The latest run's identity.
     public struct RunInfo: Sendable, Equatable, Encodable {
@@ -83,6 +85,12 @@ public struct ComplianceReport: Sendable, Encodable {
     public var maximumDrillAgeSeconds: Double
     /// Most severe first.
     public var findings: [ComplianceFinding]
+    /// What production recorded over the period (`--evidence`), database by database.
+    public var evidence: ProductionEvidence
+    /// One row per database of the evidence: its verdict and headline figures.
+    public var fleet: [FleetRow]
+    /// The verdict from the drills alone, before the evidence.
+    public var drillVerdict: Headline
 
     /// True when the plan is compliant (no finding of severity `failing`).
     public var isCompliant: Bool { !findings.contains { $0.severity == .failing } }
@@ -100,9 +108,15 @@ public struct ComplianceReport: Sendable, Encodable {
         return atRiskReasons.isEmpty ? .compliant : .atRisk
     }
 
-    /// Why the verdict reads AT RISK: the projections that miss a target, and the disaster
-    /// classes not proven by any drill or whose worst case misses the RPO target.
+    /// Why the verdict reads AT RISK: the projections that miss a target, the disaster classes
+    /// not proven by any drill or whose worst case misses the RPO target, and the production
+    /// evidence that is missing or stale.
     public var atRiskReasons: [String] {
+        drillAtRiskReasons + evidenceAtRiskReasons
+    }
+
+    /// The AT RISK reasons of the drills alone: projections and disaster classes.
+    var drillAtRiskReasons: [String] {
         var reasons: [String] = []
         if let rtoProjection, rtoProjection.projection.rtoMeetsTarget == false {
             reasons.append(rtoProjection.projection.rtoSentence + " (from \(rtoProjection.scenario))")
@@ -111,6 +125,11 @@ public struct ComplianceReport: Sendable, Encodable {
             reasons.append(rpoProjection.projection.rpoSentence + " (from \(rpoProjection.scenario))")
         }
         return reasons + disasterClassReasons
+    }
+
+    /// The evidence's AT RISK reasons: none at all, or a database's (no weekly restore test…).
+    var evidenceAtRiskReasons: [String] {
+        (evidence.absenceReason.map { [$0] } ?? []) + evidence.databases.flatMap(\.atRiskReasons)
     }
 
     /// The disaster classes that put the plan AT RISK (see ``DisasterClassRPO/atRiskReason``),
@@ -137,7 +156,7 @@ public struct ComplianceReport: Sendable, Encodable {
 
     /// Builds the report from `runs` (as read from the history; any order) and the line numbers
     /// the reader skipped.
-    public init(runs unsorted: [DrillRunResult], skippedLines: [Int] = [], notices: [String] = [], settings: ComplianceSettings) throws(ComplianceError) {
+    public init(runs unsorted: [DrillRunResult], skippedLines: [Int] = [], notices: [String] = [], evidence input: EvidenceInput = .none, settings: ComplianceSettings) throws(ComplianceError) {
         let runs = unsorted.enumerated().sorted { ($0.element.startedAt, $0.offset) < ($1.element.startedAt, $1.offset) }.map(\.element)
         guard let latestRun = runs.last else {
             throw .emptyHistory(path: settings.historyPath, skippedLines: skippedLines)
@@ -191,7 +210,32 @@ public struct ComplianceReport: Sendable, Encodable {
         lastFullDrill = runs.last(where: catalogue.isFull).map { ComplianceTrend.point($0, catalogue: catalogue) }
         lastPassingFullDrill = runs.last(where: catalogue.isPassingFull).map { ComplianceTrend.point($0, catalogue: catalogue) }
         findings = []
+        // A placeholder until the drills' findings are in; the evidence is read once, below.
+        evidence = ProductionEvidence(.none, since: nil, now: settings.now, targets: .init(rpoSeconds: 3600, rtoSeconds: 1800, slaPercent: settings.slaTargetPercent, restoreTestMaximumAgeSeconds: settings.restoreTestMaximumAgeSeconds))
+        fleet = []
+        drillVerdict = .compliant
         findings = collectFindings(window: window, runs: runs, catalogue: catalogue)
+        // The drills' verdict first, then the evidence's.
+        drillVerdict = isCompliant ? (drillAtRiskReasons.isEmpty ? .compliant : .atRisk) : .notCompliant
+        let targets = DatabaseEvidence.Targets(rpoSeconds: settings.rpoTargetSeconds ?? rpo.targetSeconds ?? 3600, rtoSeconds: settings.rtoTargetSeconds ?? rto.targetSeconds ?? 1800,
+                                               slaPercent: settings.slaTargetPercent, restoreTestMaximumAgeSeconds: settings.restoreTestMaximumAgeSeconds)
+        evidence = ProductionEvidence(input, since: settings.since, now: settings.now, targets: targets)
+        fleet = evidence.databases.map { FleetRow($0, drillVerdict: drillVerdict) }
+        findings = Self.sorted(findings + evidenceFindings)
+    }
+
+    /// The evidence's findings: each database's failing and AT RISK reasons, then notices.
+    private var evidenceFindings: [ComplianceFinding] {
+        var list = evidence.databases.flatMap { $0.failingReasons.map { ComplianceFinding(.failing, $0) } }
+        list += evidenceAtRiskReasons.map { ComplianceFinding(.atRisk, $0) }
+        list += evidence.notices.map { ComplianceFinding(.notice, $0) }
+        list += evidence.databases.flatMap { $0.notices.map { ComplianceFinding(.notice, $0) } }
+        return list
+    }
+
+    /// Most severe first, keeping the order within a severity.
+    private static func sorted(_ list: [ComplianceFinding]) -> [ComplianceFinding] {
+        list.enumerated().sorted { ($0.element.severity, $0.offset) < ($1.element.severity, $1.offset) }.map(\.element)
     }
 
     private static func capitalized(_ text: String) -> String {
@@ -304,6 +348,15 @@ extension ComplianceReport {
             "Projections are estimates, not measurements: RTO at the production size = time outside the restore + the restore duration fitted as fixed cost + size ÷ throughput over every measured restore (drills, calibration, real restore tests; a real restore test weighs as much as \(Int(RestoreMeasurement.productionRestoreTestWeight)) drill restores), with its likely range; when all restores are at about one size the fit is impossible and the figure is an upper bound (size ÷ the drill's throughput), said so. Worst-case RPO = BACKUP_INTERVAL + backup duration (fitted or scaled to the production size when known) + copy time. They are listed as findings but do not change the verdict.",
             "RPO per disaster class: \"cluster lost\" (the local backup directory and WAL archive survive) and \"site lost\" (only the off-site copy survives). A class gets continuous archiving's worst case (archive_timeout + archive lag, or the measured data loss when larger) only when a passed scenario of the latest run recovered from a disaster of that class by a point-in-time recovery to the latest point; otherwise it gets the backup schedule's worst case, and says that seconds are not proven by any drill. A class no scenario of the latest run recovered from, or whose worst case misses the RPO target, makes the verdict AT RISK.",
             "Pass rate = scenarios passed ÷ scenarios in the run. Trend figures compare the latest full drill with the previous one; a change of at most 10 % or one second is reported as about the same.",
+        ] + evidenceRules
+    }
+
+    /// The production-evidence rules, in words.
+    var evidenceRules: [String] {
+        let days = Int((evidence.restoreTestMaximumAgeSeconds / 86400).rounded())
+        return [
+            "Production evidence (the evidence log of pra status and pra restore, --evidence) is judged per database over the period (--since to now). NOT COMPLIANT: the newest recoverable point (archived WAL, else newest backup) older than RPO_TARGET (\(ComplianceFormat.duration(evidence.rpoTargetSeconds))) at any time; the latest real restore test failed or took longer than RTO_TARGET (\(ComplianceFormat.duration(evidence.rtoTargetSeconds))); availability over the sampled time under SLA_TARGET (\(Availability.percent(evidence.slaTargetPercent))). AT RISK: no restore test in the last \(days) days; no status sample; time without samples that could hide an SLA miss; or no evidence at all, when the verdict rests on drills alone.",
+            "A status sample stands for the database's state until the next one, at most 15 minutes; time beyond that is unknown, never counted as up. Availability = up ÷ (up + down); counting unknown time as down gives its lower bound. An RPO exposure window starts when the recoverable point's age crossed the target (sample time − age + target) and ends at the first sample back within it; its causes come from the samples (database unreachable, archiver failing, backups stopped, WAL archiving stalled, off-site copy lagging).",
         ]
     }
 }

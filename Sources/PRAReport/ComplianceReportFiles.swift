@@ -39,7 +39,9 @@ public enum ComplianceReportFiles {
         }
         let merged = ShardedRunMerger.merge(runs)
         notices += merged.incomplete.map { "A sharded drill is incomplete (\($0.sentence)): pass every job's history with --history; the scenarios of the missing shards count as not run." }
-        return try ComplianceReport(runs: merged.runs, skippedLines: skippedLines, notices: notices, settings: settings)
+        var evidence = EvidenceInput.read(paths: settings.evidencePaths)
+        evidence.absence = settings.evidenceAbsence
+        return try ComplianceReport(runs: merged.runs, skippedLines: skippedLines, notices: notices, evidence: evidence, settings: settings)
     }
 
     /// Writes the report as HTML to `html` and as Markdown to `markdown` (either may be `nil`),
@@ -65,7 +67,8 @@ public enum ComplianceReportFiles {
         for reason in report.atRiskReasons where report.headline == .atRisk {
             lines.append("  at risk: \(reason)")
         }
-        for finding in report.findings where finding.text != report.rpo.sentence && finding.text != report.rto.sentence {
+        lines += EvidenceTerminalSummary.lines(report)
+        for finding in report.findings where finding.text != report.rpo.sentence && finding.text != report.rto.sentence && !(finding.severity == .atRisk && report.headline == .atRisk) {
             lines.append("  \(finding.severity.rawValue): \(finding.text)")
         }
         lines = lines.map(ComplianceFormat.oneLine)

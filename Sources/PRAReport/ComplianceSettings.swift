@@ -43,6 +43,15 @@ public struct ComplianceSettings: Sendable {
     public var productionConfiguration: ProductionConfiguration?
     /// The history files read (one, or one per parallel job of a sharded drill).
     public var historyPaths: [String]
+    /// `--evidence`: evidence files or directories of them (see ``EvidenceInput``); empty: none.
+    public var evidencePaths: [String] = []
+    /// Why no evidence file is read, for the report's "no production evidence" reason (for
+    /// example "no evidence file at reports/evidence.jsonl").
+    public var evidenceAbsence: String?
+    /// `SLA_TARGET`: the availability target in percent.
+    public var slaTargetPercent: Double = 99.9
+    /// The plan's weekly restore test: a newer one is required (7 days).
+    public var restoreTestMaximumAgeSeconds: Double = 7 * 86400
     /// The history files, as shown in the report.
     public var historyPath: String { historyPaths.joined(separator: ", ") }
 

@@ -75,7 +75,9 @@ struct ContinuousArchivingComplianceTests {
         // Proven after losing the cluster only: the site-loss RPO is not proven by any drill, so
         // the plan is AT RISK, never COMPLIANT on the strength of a cluster-loss drill.
         #expect(archiving.headline == .atRisk)
-        #expect(archiving.atRiskReasons.count == 1, "\(archiving.atRiskReasons)")
+        // The drills' one reason, then the report's own: no production evidence.
+        #expect(archiving.atRiskReasons.count == 2, "\(archiving.atRiskReasons)")
+        #expect(archiving.atRiskReasons.last?.hasPrefix("No production evidence") == true)
         #expect(archiving.atRiskReasons.first?.hasPrefix("Site lost (only the off-site copy (REMOTE_TARGET) survives): RPO not proven by any drill") == true)
         #expect(ComplianceMarkdownRenderer(report: archiving).markdown.contains("## Verdict: ⚠ AT RISK"))
     }

@@ -199,6 +199,7 @@ struct DrillRun: ParsableCommand {
             try Report.applyProjectionSettings(configuration, to: &settings)
             settings.catalogue = Report.defaultCatalogue()
             settings.calibrationHistoryPaths = Report.defaultCalibrationHistory(configuration)
+            try Report.applyEvidenceSettings(configuration, explicit: [], to: &settings)
             let compliance = try ComplianceReportFiles.build(settings: settings)
             try ComplianceReportFiles.write(compliance, html: html, markdown: markdown)
             Terminal.output(ComplianceReportFiles.summary(compliance, html: html, markdown: markdown))

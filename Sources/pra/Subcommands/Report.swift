@@ -8,9 +8,18 @@ import PRAReport
 struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
-        abstract: "Build the compliance report (HTML and Markdown) from the drill history.",
+        abstract: "Build the compliance report (HTML and Markdown) from production evidence and the drill history.",
         discussion: """
-            Reads reports/history.jsonl (one line per `pra drill run`) and writes a self-contained \
+            Leads with production evidence: the evidence log that `pra status` and `pra restore` \
+            append to (--evidence, default EVIDENCE_FILE, i.e. reports/evidence.jsonl when it \
+            exists) gives, per database over the period (--since to now), the RPO exposure (every \
+            window the newest recoverable point was older than RPO_TARGET, with its cause), the \
+            real restore tests against RTO_TARGET and the availability against SLA_TARGET; several \
+            files, a directory of them (as `pra evidence pull DIR` leaves) or one file holding \
+            several databases give a fleet table with one row per database. Damaged evidence \
+            lines are skipped and named.
+
+            Then reads reports/history.jsonl (one line per `pra drill run`) and writes a self-contained \
             HTML page (inline SVG charts, opens offline, prints well) and a Markdown version for a \
             wiki or a ticket: the verdict for RPO and RTO from the latest run, each scenario with its \
             RTO phases and failure or skip reason, projections for production (RTO at \
@@ -27,11 +36,13 @@ struct Report: ParsableCommand {
             present; otherwise the largest run in the history). Unreadable history lines (a run \
             killed mid-write) are skipped and named in the report.
 
-            Exit codes: 0 report written, compliant (RTO and RPO within target in the latest run, no failed \
-            scenario, a passing full drill at most --max-age old); 1 report written, not \
-            compliant (the error line names what failed, e.g. the scenarios a full drill lacked, and the \
-            fix); 2 no report: usage error, empty or unreadable history, or the files \
-            cannot be written. Projections are shown and listed, but do not change the exit code.
+            Exit codes: 0 report written, compliant or AT RISK (RTO and RPO within target in the latest \
+            run, no failed scenario, a passing full drill at most --max-age old, and no evidence \
+            of a missed target); 1 report written, not compliant (the error line names what failed, \
+            e.g. the scenarios a full drill lacked or an RPO exposure window, and the fix); 2 no \
+            report: usage error, empty or unreadable history, a missing --evidence path, or the \
+            files cannot be written. Projections, and evidence that is missing or stale (no \
+            evidence at all, no restore test in 7 days: AT RISK), do not change the exit code.
 
             Sharded drills: the shards of one pipeline (`pra drill run --shard I/N` in N jobs) are \
             reported as one run. Pass each job's history with --history (repeated), or let the jobs \
@@ -44,10 +55,14 @@ struct Report: ParsableCommand {
               PRODUCTION_DB_SIZE=80GB BACKUP_INTERVAL=30m pra report --copy-time 5m
               pra drill run scenarios/calibration --history reports/calibration.jsonl
               pra report --history job1.jsonl --history job2.jsonl --history job3.jsonl
+              pra report --evidence /srv/evidence/ --since 2026-11-01   # fleet, one month
             """)
 
     @Option(name: .long, help: ArgumentHelp("History to read (default: reports/history.jsonl); repeat for one file per parallel job of a sharded drill.", valueName: "file"))
     var history: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Evidence log to read, or a directory of them (default: EVIDENCE_FILE, reports/evidence.jsonl, when it exists); repeat for several hosts.", valueName: "file|dir"))
+    var evidence: [String] = []
 
     @Option(name: .long, help: ArgumentHelp("HTML output (default: reports/compliance.html).", valueName: "file"))
     var html: String?
@@ -55,7 +70,7 @@ struct Report: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Markdown output (default: reports/compliance.md).", valueName: "file"))
     var markdown: String?
 
-    @Option(name: .long, help: ArgumentHelp("Trend from this date on: 2026-01-31 or an ISO-8601 time. The verdict is always the latest run's.", valueName: "date"))
+    @Option(name: .long, help: ArgumentHelp("Trend and evidence period from this date on: 2026-01-31 or an ISO-8601 time. The drill verdict is always the latest run's.", valueName: "date"))
     var since: String?
 
     @Option(name: .long, help: ArgumentHelp("Scenario files or directory defining a full drill (default: scenarios/ when present).", valueName: "path"))
@@ -101,6 +116,7 @@ struct Report: ParsableCommand {
         }
         settings.catalogue = try Self.catalogue(explicit: scenarios)
         settings.calibrationHistoryPaths = calibration.isEmpty ? Self.defaultCalibrationHistory(configuration) : calibration
+        try Self.applyEvidenceSettings(configuration, explicit: evidence, to: &settings)
 
         let report: ComplianceReport
         do {
@@ -164,6 +180,35 @@ struct Report: ParsableCommand {
     static func defaultCalibrationHistory(_ configuration: Configuration) -> [String] {
         let path = configuration.reportDirectory + "/" + ComplianceReportFiles.defaultCalibrationName
         return FileManager.default.fileExists(atPath: path) ? [path] : []
+    }
+
+    /// `--evidence` (each path must exist), else `EVIDENCE_FILE` or `REPORT_DIR/evidence.jsonl`
+    /// when it exists; `SLA_TARGET`.
+    static func applyEvidenceSettings(_ configuration: Configuration, explicit: [String], to settings: inout ComplianceSettings) throws {
+        if let text = configuration["SLA_TARGET"] {
+            guard let percent = Double(text.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "%", with: "")), percent > 0, percent <= 100 else {
+                throw Terminal.fail("SLA_TARGET=\(text) is not a percentage in (0, 100] (example: 99.9)", exitCode: 2)
+            }
+            settings.slaTargetPercent = percent
+        }
+        if !explicit.isEmpty {
+            for path in explicit where !FileManager.default.fileExists(atPath: path) {
+                throw Terminal.fail("--evidence \(path): no such file or directory", exitCode: 2)
+            }
+            settings.evidencePaths = explicit
+            return
+        }
+        let configured = configuration["EVIDENCE_FILE"]
+        if configured?.lowercased() == "none" {
+            settings.evidenceAbsence = "EVIDENCE_FILE=none: no evidence is recorded"
+            return
+        }
+        let path = configured ?? configuration.reportDirectory + "/evidence.jsonl"
+        if FileManager.default.fileExists(atPath: path) {
+            settings.evidencePaths = [path]
+        } else {
+            settings.evidenceAbsence = "no evidence file at \(path)"
+        }
     }
 
     /// The catalogue a full drill must cover: `explicit` (an error there is exit 2), else
