@@ -156,7 +156,12 @@ public struct ComplianceReport: Sendable, Encodable {
 
     /// Builds the report from `runs` (as read from the history; any order) and the line numbers
     /// the reader skipped.
-    public init(runs unsorted: [DrillRunResult], skippedLines: [Int] = [], notices: [String] = [], evidence input: EvidenceInput = .none, settings: ComplianceSettings) throws(ComplianceError) {
+    public init(runs unsorted: [DrillRunResult], skippedLines: [Int] = [], notices: [String] = [], evidence input: EvidenceInput = .none, settings given: ComplianceSettings) throws(ComplianceError) {
+        // Real restore tests join the RTO fit, and the newest status sample gives the production
+        // size when PRODUCTION_DB_SIZE is unset.
+        var settings = given
+        settings.restoreMeasurements += input.restoreTestMeasurements
+        if settings.productionSizeFromEvidence == nil { settings.productionSizeFromEvidence = input.newestDatabaseSize }
         let runs = unsorted.enumerated().sorted { ($0.element.startedAt, $0.offset) < ($1.element.startedAt, $1.offset) }.map(\.element)
         guard let latestRun = runs.last else {
             throw .emptyHistory(path: settings.historyPath, skippedLines: skippedLines)

@@ -1,5 +1,5 @@
 import Foundation
-import PRACore
+@testable import PRACore
 @testable import PRADrillResults
 
 @testable import PRAReport
@@ -24,12 +24,24 @@ enum EvidenceFixtures {
 
     static let sampleInterval: Double = 300
 
-    /// HOOK for the coordinator: today a status sample reaches the log through
-    /// `EvidenceLog.append`; once `pra status` writes evidence (the other branch), switch this
-    /// one function to the real status writer's code path with the same synthetic time, and
-    /// every scripted-month test follows.
+    /// A status sample reaches the log the way `pra status` writes it: a ``StatusReport`` with
+    /// the checks and measurements such a run produces, handed to the real ``EvidenceWriter``
+    /// (which turns the report into a sample, appends it under the log's lock and compacts when
+    /// due), at the sample's synthetic time.
     static func recordStatusSample(_ sample: StatusSample, at: Date, host: String, database: String, to log: EvidenceLog) throws {
-        try log.append(EvidenceRecord(at: at, host: host, database: database, status: sample))
+        var checks = [StatusReport.Check(name: "database", level: sample.reachable ? .ok : .critical, message: sample.reachable ? "answered" : "no answer", value: nil)]
+        if sample.level > checks[0].level {
+            checks.append(StatusReport.Check(name: "backup age", level: sample.level, message: "scripted", value: sample.backupAgeSeconds))
+        }
+        var report = StatusReport(checkedAt: at, checks: checks)
+        report.measurements[.backupAgeSeconds] = sample.backupAgeSeconds
+        report.measurements[.walArchiveAgeSeconds] = sample.walAgeSeconds
+        report.measurements[.remoteWALLagSeconds] = sample.offSiteAgeSeconds
+        report.measurements[.archiverFailing] = sample.archiverFailing.map { $0 ? 1 : 0 }
+        report.measurements[.databaseSizeBytes] = sample.databaseSizeBytes.map(Double.init)
+        let configuration = try Configuration(envFile: "/dev/null", environment: ["EVIDENCE_FILE": log.path])
+        let outcome = EvidenceWriter(configuration: configuration, host: host).record(status: report, database: database)
+        if let error = outcome.error { throw OperationFailure(stage: "evidence", message: error) }
     }
 
     /// HOOK for the coordinator, as ``recordStatusSample(_:at:host:database:to:)``: the restore

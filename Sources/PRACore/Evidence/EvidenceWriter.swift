@@ -28,9 +28,10 @@ public struct EvidenceWriter: Sendable {
     /// `EVIDENCE_SAMPLE_RETENTION` in seconds, or why it does not parse.
     public let retention: Result<Double, ConfigurationError>
 
-    public init(configuration: Configuration) {
+    /// - Parameter host: the name recorded in each line (default: this machine's).
+    public init(configuration: Configuration, host: String = EvidenceWriter.hostName()) {
         log = Self.path(configuration).map(EvidenceLog.init(path:))
-        host = Self.hostName()
+        self.host = host
         retention = Result { () throws(ConfigurationError) -> Double in try configuration.seconds("EVIDENCE_SAMPLE_RETENTION") }
     }
 
