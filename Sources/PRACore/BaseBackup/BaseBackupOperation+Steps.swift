@@ -1,0 +1,170 @@
+import Crypto
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The steps of ``BaseBackupOperation/run()``, in the order it calls them.
+extension BaseBackupOperation {
+    /// The settings a base backup reads, checked once.
+    struct BaseBackupSettings {
+        var connection: ConnectionSettings
+        var level: Int
+        var jobs: Int
+        var retention: RetentionPolicy
+        var timeout: Double
+        /// `ARCHIVE_WAIT_TIMEOUT`: how long the copy may wait while archive_command fails.
+        var archiveWait: Double
+        /// The off-site copy, when `REMOTE_TARGET` is set.
+        var remote: RemoteCopyOperation?
+
+        init(_ configuration: Configuration) throws(OperationFailure) {
+            do {
+                connection = try configuration.connectionSettings()
+                level = try configuration.integer("BACKUP_COMPRESSION_LEVEL", range: 1...9)
+                jobs = try configuration.jobs()
+                retention = RetentionPolicy(
+                    retentionDays: try configuration.integer("BASE_BACKUP_RETENTION_DAYS", range: 0...36500),
+                    minimumKept: try configuration.integer("BASE_BACKUP_MIN_KEEP", range: 1...100_000))
+                timeout = try configuration.seconds("BACKUP_TIMEOUT")
+                archiveWait = try configuration.seconds("ARCHIVE_WAIT_TIMEOUT")
+                remote = try RemoteCopyOperation.forBaseBackups(configuration: configuration)
+            } catch {
+                throw OperationFailure(stage: "configuration", error)
+            }
+        }
+    }
+
+    /// The pg_basebackup that runs, and its version for the manifest.
+    struct BasebackupProgram {
+        var path: String
+        var version: String
+    }
+
+    /// What the copy produced: PostgreSQL's `backup_manifest`, the tar's entry count and the
+    /// archive's SHA-256.
+    struct CopiedCluster {
+        var postgresManifest: [UInt8]
+        var entryCount: Int
+        var sha256: String
+    }
+
+    /// Connects and checks the server archives its WAL into this backup directory's archive.
+    func connectArchivingServer(_ settings: BaseBackupSettings, directory: String) throws(OperationFailure) -> ArchivingServer {
+        let server: ArchivingServer
+        do {
+            server = try ArchivingServer(settings: settings.connection, applicationName: Self.applicationName)
+        } catch {
+            throw OperationFailure(stage: "connect", error)
+        }
+        try server.requireArchiving(into: WALArchive(backupDirectory: directory))
+        return server
+    }
+
+    func locatePgBasebackup(for server: ArchivingServer) throws(OperationFailure) -> BasebackupProgram {
+        do {
+            let path = try PostgresBinaries(configuration: configuration).locate("pg_basebackup", preferredMajor: server.majorVersion)
+            return BasebackupProgram(path: path, version: try PostgresBinaries.majorVersion(of: path).text)
+        } catch {
+            throw OperationFailure(stage: "pg_basebackup", error)
+        }
+    }
+
+    func openArchive(_ path: String, settings: BaseBackupSettings) throws(OperationFailure) -> (DurableFile, ParallelGzipDeflater) {
+        let file: DurableFile
+        do {
+            file = try DurableFile(finalPath: path)
+        } catch {
+            throw OperationFailure(stage: "write", error)
+        }
+        do {
+            return (file, try ParallelGzipDeflater(level: Int32(settings.level), jobs: settings.jobs))
+        } catch {
+            file.discard()
+            throw OperationFailure(stage: "write", error)
+        }
+    }
+
+    /// Streams `pg_basebackup` (tar on stdout, no WAL: `-X none`, so it waits until the WAL the
+    /// backup needs is archived) through the tar scanner, the deflater and SHA-256 into `file`,
+    /// while a watch stops it if archiving fails for `ARCHIVE_WAIT_TIMEOUT`; checks the tar is
+    /// whole and holds `backup_manifest`.
+    func copyCluster(_ server: ArchivingServer, with tool: BasebackupProgram, label: String, settings: BaseBackupSettings, since startedAt: Date, deflater: ParallelGzipDeflater, into file: DurableFile) throws -> CopiedCluster {
+        var hasher = SHA256()
+        var tar = TarStreamScanner(keeping: "backup_manifest")
+        let network = settings.connection.childNetworkKeywords
+        let process = ExternalProcess(
+            executable: tool.path,
+            arguments: ["--pgdata=-", "--format=tar", "--wal-method=none", "--checkpoint=fast", "--no-password",
+                        "--label=pra \(label)"] + (network.isEmpty ? [] : ["--dbname=" + network.trimmingCharacters(in: .whitespaces)]),
+            environment: settings.connection.childEnvironment(applicationName: Self.applicationName),
+            timeout: settings.timeout)
+        let progress = self.progress
+        let writeCompressed: (UnsafeRawBufferPointer) throws -> Void = { chunk in
+            hasher.update(bufferPointer: chunk)
+            try file.write(chunk)
+        }
+        // pg_basebackup waits without limit for WAL that a failing archive_command never archives.
+        let stallWatch = ArchiveStallWatch(settings: settings.connection, applicationName: Self.applicationName, since: startedAt, patience: settings.archiveWait)
+        stallWatch.start()
+        let outcome: ExternalProcess.Outcome
+        do {
+            outcome = try process.run { chunk in
+                tar.scan(chunk)
+                try deflater.compress(chunk, sink: writeCompressed)
+                progress?.update(phase: "base backup", bytes: deflater.bytesIn, total: server.clusterSize)
+            }
+            stallWatch.stop()
+        } catch {
+            stallWatch.stop()
+            throw error
+        }
+        if let stalled = stallWatch.reason {
+            throw OperationFailure(stage: "archiving", message: stalled)
+        }
+        progress?.announce("base backup: copy complete; checking the tar archive and writing the manifests")
+        try process.check(outcome)
+        if let problem = tar.problem {
+            throw OperationFailure(stage: "pg_basebackup", message: "the output is not a valid tar archive: \(problem)")
+        }
+        guard tar.reachedEnd, let content = tar.keptContent else {
+            throw OperationFailure(stage: "pg_basebackup", message: "pg_basebackup exited 0 but its output \(tar.reachedEnd ? "holds no backup_manifest" : "ends before the end-of-archive marker"); the backup is incomplete")
+        }
+        try deflater.finish(sink: writeCompressed)
+        return CopiedCluster(postgresManifest: content, entryCount: tar.entryCount, sha256: hasher.finalize().hex)
+    }
+
+    /// Writes PostgreSQL's `backup_manifest` beside the archive, renames the archive into place,
+    /// then writes the pra manifest last (the backup is complete only once it is there). From the
+    /// rename until then, an interrupt removes the archive; a failed manifest write removes it too.
+    func commit(_ file: DurableFile, archivePath: String, copied: CopiedCluster, server: ArchivingServer, tool: BasebackupProgram, startedAt: Date, level: Int, uncompressedBytes: UInt64) throws -> BaseBackupManifest {
+        let walRange = try Self.walRange(of: copied.postgresManifest)
+        let postgresManifestPath = archivePath + BaseBackupManifest.postgresManifestSuffix
+        let manifestPath = archivePath + BackupArchiveName.manifestSuffix
+        let incompleteToken = InterruptCleanup.shared.register {
+            if !FileManager.default.fileExists(atPath: manifestPath) { unlink(archivePath); unlink(postgresManifestPath) }
+        }
+        defer { InterruptCleanup.shared.unregister(incompleteToken) }
+        try DurableFile.write(Data(copied.postgresManifest), to: postgresManifestPath)
+        try file.commit()
+        let segmentSize = server.segmentSize
+        let manifest = BaseBackupManifest(
+            database: server.database, systemIdentifier: server.systemIdentifier, serverVersion: server.version,
+            pgBasebackupVersion: tool.version, startedAt: startedAt, finishedAt: Date(), archive: (archivePath as NSString).lastPathComponent,
+            compressedBytes: file.bytesWritten, uncompressedBytes: uncompressedBytes, sha256: copied.sha256,
+            compressionLevel: level, timeline: walRange.timeline, startLSN: walRange.start, endLSN: walRange.end,
+            startSegment: WALFileName.segment(containing: walRange.start, timeline: walRange.timeline, segmentSize: segmentSize).text,
+            endSegment: WALFileName.segment(containing: walRange.end, timeline: walRange.timeline, segmentSize: segmentSize).text,
+            postgresManifest: (postgresManifestPath as NSString).lastPathComponent,
+            postgresManifestSHA256: SHA256.hash(data: copied.postgresManifest).hex, fileCount: copied.entryCount)
+        do {
+            try DurableFile.write(manifest.encoded(), to: manifestPath)
+        } catch {
+            unlink(archivePath)
+            unlink(postgresManifestPath)
+            throw error
+        }
+        return manifest
+    }
+}
