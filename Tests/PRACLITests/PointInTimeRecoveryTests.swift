@@ -187,6 +187,23 @@ struct PointInTimeRecoveryTests {
         #expect(toLatest.stdout.contains("\"serverRunning\" : false"))
     }
 
+    @Test("restore --pitr: a report that cannot be written is a warning naming REPORT_DIR and reportError in --json, never swallowed; the recovery itself stands")
+    func pointInTimeReportUnwritable() throws {
+        let server = try ArchivingCluster(label: "pitrreport")
+        let base = try server.pra(["backup", "--base"])
+        #expect(base.exitCode == 0, "\(base.stderr)")
+        let blocker = server.backupDirectory + "/not-a-directory"
+        try Data("x".utf8).write(to: URL(fileURLWithPath: blocker))
+        let target = server.targetDirectory("pitrreport-target")
+        defer { server.stopRecovered(target) }
+        let restore = try server.pra(["restore", "--pitr", "--target-dir", target, "--stop", "--json"], extra: ["REPORT_DIR": blocker + "/reports"])
+        #expect(restore.exitCode == 0, "\(restore.stdout) \(restore.stderr)")
+        #expect(restore.stderr.contains("pra: warning: cannot write the restore report in REPORT_DIR=\(blocker)/reports"), "\(restore.stderr)")
+        #expect(restore.stdout.contains("\"reportError\" : \"cannot write the restore report in REPORT_DIR=\(blocker)/reports"), "\(restore.stdout)")
+        #expect(!restore.stdout.contains("\"reportFile\""), "\(restore.stdout)")
+        #expect(restore.stdout.contains("\"succeeded\" : true"), "\(restore.stdout)")
+    }
+
     @Test("a base backup while archive_command fails stops with the reason instead of waiting for ever, leaving no archive")
     func baseBackupWhileArchivingFails() throws {
         let server = try ArchivingCluster(label: "bbstall")

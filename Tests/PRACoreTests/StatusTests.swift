@@ -44,6 +44,27 @@ struct StatusTests {
         #expect(failed.checks.first { $0.name == "verification" }?.message.contains("failed") == true)
     }
 
+    @Test("a critical table that cannot be looked up (a name PostgreSQL refuses) fails naming why, never reads as missing: status and restore checks alike")
+    func criticalTableLookupFails() throws {
+        let database = try TestEnvironment.fixtureDatabase("statuslookup", scale: 0.01)
+        let directory = TestEnvironment.temporaryDirectory("statuslookup")
+        let configuration = try TestEnvironment.configuration(database: database, backupDirectory: directory, extra: ["CRITICAL_TABLES": "users,a.b.c.d", "DISK_WARN_PERCENT": "0", "DISK_CRITICAL_PERCENT": "0"])
+        let report = try StatusOperation(configuration: configuration).run()
+        let status = try #require(report.checks.first { $0.name == "critical tables" })
+        #expect(status.level == .critical)
+        #expect(status.message.hasPrefix("cannot look a.b.c.d up in \(database): "), "\(status.message)")
+        #expect(!status.message.contains("missing"), "\(status.message)")
+
+        // The check both restore strategies run on the restored database.
+        let connection = try PostgresConnection(try configuration.connectionSettings(), applicationName: "test")
+        let restore = try #require(CriticalTables(["users", "a.b.c.d"]).check(in: connection, database: database))
+        #expect(!restore.passed)
+        #expect(restore.message.hasPrefix("cannot look a.b.c.d up in \(database): "), "\(restore.message)")
+        let present = try #require(CriticalTables(["users"]).check(in: connection))
+        #expect(present.passed && present.message == "all 1 present (users)", "\(present.message)")
+        #expect(CriticalTables([]).check(in: connection) == nil)
+    }
+
     @Test("free space under DISK_WARN_PERCENT is a WARNING, exit code 2")
     func diskWarning() throws {
         let database = try TestEnvironment.fixtureDatabase("statuswarn", scale: 0.01)

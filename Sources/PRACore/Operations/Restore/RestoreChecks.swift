@@ -1,5 +1,5 @@
 /// The integrity checks of a restored database: table count and per-table row counts
-/// against the manifest, critical tables present.
+/// against the manifest, critical tables present (``CriticalTables``).
 struct RestoreChecks {
     let connection: PostgresConnection
     let manifest: BackupManifest?
@@ -30,15 +30,7 @@ struct RestoreChecks {
                 ? "no tables restored"
                 : "\(counts.count) tables, \(total) rows (no manifest to compare with)"))
         }
-        if !criticalTables.isEmpty {
-            var missing: [String] = []
-            for table in criticalTables where try connection.scalar("SELECT to_regclass($1)::text", [table]) == nil {
-                missing.append(table)
-            }
-            checks.append(.init(name: "critical tables", passed: missing.isEmpty, message: missing.isEmpty
-                ? "all \(criticalTables.count) present (\(criticalTables.joined(separator: ", ")))"
-                : "missing: \(missing.joined(separator: ", "))"))
-        }
+        if let critical = CriticalTables(criticalTables).check(in: connection) { checks.append(critical) }
         return checks
     }
 }

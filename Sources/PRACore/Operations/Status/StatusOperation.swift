@@ -118,15 +118,17 @@ public struct StatusOperation {
         var checks: [StatusReport.Check] = [
             .init(name: "database", level: .ok, message: "\(settings.redactedDescription) reachable, PostgreSQL \(((try? connection.scalar("SHOW server_version")) ?? nil) ?? "?"), \(String(format: "%.1f", latency * 1000)) ms", value: latency)
         ]
-        let critical = configuration.list("CRITICAL_TABLES")
-        if !critical.isEmpty {
-            var missing: [String] = []
-            for table in critical where ((try? connection.scalar("SELECT to_regclass($1)::text", [table])) ?? nil) == nil {
-                missing.append(table)
+        let critical = CriticalTables(configuration.list("CRITICAL_TABLES"))
+        if !critical.tables.isEmpty {
+            // A lookup that cannot run is critical with its reason, never a table called missing.
+            do {
+                let missing = try critical.missing(in: connection, database: connection.databaseName)
+                checks.append(.init(name: "critical tables", level: missing.isEmpty ? .ok : .critical, message: missing.isEmpty
+                    ? "all \(critical.tables.count) present"
+                    : "missing: \(missing.joined(separator: ", "))", value: Double(missing.count)))
+            } catch {
+                checks.append(.init(name: "critical tables", level: .critical, message: error.description))
             }
-            checks.append(.init(name: "critical tables", level: missing.isEmpty ? .ok : .critical, message: missing.isEmpty
-                ? "all \(critical.count) present"
-                : "missing: \(missing.joined(separator: ", "))", value: Double(missing.count)))
         }
         if let size = (try? connection.scalar("SELECT pg_database_size(current_database())")).flatMap({ $0 }).flatMap(Double.init) {
             checks.append(.init(name: "database size", level: .ok, message: ByteCount.format(UInt64(size)), value: size))

@@ -1,0 +1,22 @@
+/// The application's view of a restored database: `APP_HEALTH_URL` ("health") and each of
+/// `API_ENDPOINTS` ("endpoint"), probed once the restore is in place. Both restore strategies
+/// end with these.
+struct HealthChecks {
+    let configuration: Configuration
+    /// `HEALTH_TIMEOUT`, per URL.
+    let timeout: Double
+
+    func run() -> [RestoreResult.Check] {
+        let probe = HealthProbe(timeout: timeout)
+        var checks: [RestoreResult.Check] = []
+        if let url = configuration["APP_HEALTH_URL"] {
+            let outcome = probe.check(url)
+            checks.append(.init(name: "health", passed: outcome.healthy, message: outcome.summary))
+        }
+        for url in configuration.list("API_ENDPOINTS") {
+            let outcome = probe.check(url)
+            checks.append(.init(name: "endpoint", passed: outcome.healthy, message: outcome.summary))
+        }
+        return checks
+    }
+}
