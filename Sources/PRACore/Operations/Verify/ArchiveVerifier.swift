@@ -86,23 +86,7 @@ public struct ArchiveVerifier: Sendable {
     public func verify(archivePath: String, manifestPath: String?, requireManifest: Bool, progress: ProgressReporter? = nil, forPsql: Bool = false, sink: (UnsafeRawBufferPointer) throws -> Void) throws -> VerificationResult {
         let started = MonotonicClock.now()
         var result = VerificationResult(archive: archivePath)
-        var manifest: BackupManifest?
-        if let manifestPath {
-            if FileManager.default.fileExists(atPath: manifestPath) {
-                do {
-                    manifest = try BackupManifest.load(path: manifestPath)
-                    result.hasManifest = true
-                } catch {
-                    result.problems.append(.init(kind: .manifestInvalid, message: error.description))
-                }
-            } else if requireManifest {
-                result.problems.append(.init(kind: .manifestMissing, message: "no manifest \((manifestPath as NSString).lastPathComponent): the backup never completed"))
-            }
-        }
-        if !result.hasManifest && result.problems.isEmpty {
-            result.note = "no manifest vouches for this file: only gzip integrity and the dump trailer were checked"
-        }
-
+        let manifest = Self.loadManifest(manifestPath, required: requireManifest, into: &result)
         if let problem = Self.notARegularFile(archivePath) {
             result.problems.append(.init(kind: .unreadable, message: problem))
             result.seconds = started.elapsed()
@@ -114,15 +98,55 @@ public struct ArchiveVerifier: Sendable {
             result.seconds = started.elapsed()
             return result
         }
-        let totalSize = (try? FileManager.default.attributesOfItem(atPath: archivePath)[.size] as? UInt64) ?? nil
-
         // Reading and SHA-256 on one thread, inflating (and the sink) on this one.
         let reader = HashingFileReader(descriptor: descriptor, path: archivePath)
         defer { reader.cancel() }
+        let stream = try inflate(reader, archivePath: archivePath, restrictKey: manifest?.restrictKey, progress: progress, forPsql: forPsql, into: &result, sink: sink)
+        Self.judge(&result, stream: stream, read: reader.result, manifest: manifest)
+        result.seconds = started.elapsed()
+        return result
+    }
+
+    /// The manifest beside the archive, when there is one that reads; a missing (when
+    /// `required`) or invalid one is a problem, and no manifest at all a note.
+    static func loadManifest(_ manifestPath: String?, required: Bool, into result: inout VerificationResult) -> BackupManifest? {
+        var manifest: BackupManifest?
+        if let manifestPath {
+            if FileManager.default.fileExists(atPath: manifestPath) {
+                do {
+                    manifest = try BackupManifest.load(path: manifestPath)
+                    result.hasManifest = true
+                } catch {
+                    result.problems.append(.init(kind: .manifestInvalid, message: error.description))
+                }
+            } else if required {
+                result.problems.append(.init(kind: .manifestMissing, message: "no manifest \((manifestPath as NSString).lastPathComponent): the backup never completed"))
+            }
+        }
+        if !result.hasManifest && result.problems.isEmpty {
+            result.note = "no manifest vouches for this file: only gzip integrity and the dump trailer were checked"
+        }
+        return manifest
+    }
+
+    /// What reading the archive through gave, besides the reader's size and hash.
+    struct StreamOutcome {
+        /// The first psql meta-command, which nothing after reached the sink.
+        var violation: DumpScanner.Violation?
+        var readBytes: UInt64
+        /// The end of the dump, where pg_dump's completion trailer is.
+        var tail: String
+    }
+
+    /// Inflates the whole archive, scanning it for psql meta-commands and handing each piece
+    /// to `sink` (without pg_dump's `\restrict` lines when `forPsql`); damage is recorded in
+    /// `result`. Throws only what `sink` throws; reading stops there.
+    func inflate(_ reader: HashingFileReader, archivePath: String, restrictKey: String?, progress: ProgressReporter?, forPsql: Bool, into result: inout VerificationResult, sink: (UnsafeRawBufferPointer) throws -> Void) throws -> StreamOutcome {
+        let totalSize = (try? FileManager.default.attributesOfItem(atPath: archivePath)[.size] as? UInt64) ?? nil
         var tail = TailBuffer(capacity: 512)
         var readBytes: UInt64 = 0
         // psql meta-commands are refused before psql (the sink) could see them.
-        var scanner = DumpScanner(expectedKey: manifest?.restrictKey)
+        var scanner = DumpScanner(expectedKey: restrictKey)
         // Set at the first meta-command: nothing from there on reaches the sink, but the rest
         // of the archive is still read, so that damage (checksum, size, gzip) is reported too.
         var violation: DumpScanner.Violation?
@@ -181,32 +205,31 @@ public struct ArchiveVerifier: Sendable {
         if let violation {
             result.problems.insert(.init(kind: .metaCommand, message: "\((archivePath as NSString).lastPathComponent) \(violation.description)"), at: 0)
         }
-        let read = reader.result
-        readBytes = max(readBytes, read.bytes)
+        return StreamOutcome(violation: violation, readBytes: readBytes, tail: tail.text)
+    }
+
+    /// Judges what was read against the trailer and the manifest: size, SHA-256, uncompressed size.
+    static func judge(_ result: inout VerificationResult, stream: StreamOutcome, read: (bytes: UInt64, sha256: String), manifest: BackupManifest?) {
+        let readBytes = max(stream.readBytes, read.bytes)
         result.compressedBytes = readBytes
         result.sha256 = read.sha256
-        result.trailerFound = tail.text.contains(Self.dumpTrailer)
+        result.trailerFound = stream.tail.contains(Self.dumpTrailer)
         let streamIntact = !result.problems.contains { [.corruptData, .truncated, .trailingGarbage, .unreadable, .metaCommand].contains($0.kind) }
         if streamIntact && !result.trailerFound {
             result.problems.append(.init(kind: .trailerMissing, message: "the dump has no completion trailer (\"\(Self.dumpTrailer)\"): pg_dump did not finish"))
         }
-        if let manifest {
-            if readBytes != manifest.compressedBytes {
-                result.problems.append(Self.sizeProblem(actual: readBytes, expected: manifest.compressedBytes))
-            }
-            if result.sha256 != manifest.sha256 {
-                result.problems.append(.init(kind: .checksumMismatch, message: "SHA-256 \(result.sha256.prefix(16))… does not match the manifest's \(manifest.sha256.prefix(16))…"))
-            }
-            if streamIntact, let raw = result.uncompressedBytes, raw != manifest.uncompressedBytes {
-                result.problems.append(.init(kind: .sizeMismatch, message: "dump is \(raw) bytes uncompressed, manifest says \(manifest.uncompressedBytes)"))
-            }
+        guard let manifest else { return }
+        if readBytes != manifest.compressedBytes {
+            result.problems.append(Self.sizeProblem(actual: readBytes, expected: manifest.compressedBytes))
         }
-        if let manifest {
-            result.database = manifest.database
-            result.backupFinishedAt = manifest.finishedAt
+        if result.sha256 != manifest.sha256 {
+            result.problems.append(.init(kind: .checksumMismatch, message: "SHA-256 \(result.sha256.prefix(16))… does not match the manifest's \(manifest.sha256.prefix(16))…"))
         }
-        result.seconds = started.elapsed()
-        return result
+        if streamIntact, let raw = result.uncompressedBytes, raw != manifest.uncompressedBytes {
+            result.problems.append(.init(kind: .sizeMismatch, message: "dump is \(raw) bytes uncompressed, manifest says \(manifest.uncompressedBytes)"))
+        }
+        result.database = manifest.database
+        result.backupFinishedAt = manifest.finishedAt
     }
 }
 
