@@ -216,57 +216,20 @@ public struct DumpScanner: Sendable {
                 if lineOverflow.count > 64 { lineOverflow.removeFirst(lineOverflow.count - 16) }
             }
         }
+        // A handler that returns false has set `previous` itself (a comment opener or closer
+        // must not also count as the start of the next one).
+        guard try stepInState(byte, lineStart: lineStart) else { return }
+        beforePrevious = previous
+        previous = byte
+    }
+
+    private var escapedNext = false
+
+    /// Advances the state machine by `byte`; false when `previous` must not become `byte`.
+    private mutating func stepInState(_ byte: UInt8, lineStart: Bool) throws(Violation) -> Bool {
         switch state {
         case .normal:
-            switch byte {
-            case 0x5C:  // backslash: a meta-command
-                guard lineStart else { throw violation("psql meta-command outside COPY data") }
-                state = .metaLine
-                collecting = true
-                lineBuffer = [byte]
-            case 0x27:  // '
-                let escapes = (previous == 0x45 || previous == 0x65) && !Self.isIdentifier(beforePrevious)
-                state = .singleQuote(escapes: escapes)
-                statementStart = false
-            case 0x22:
-                state = .doubleQuote
-                statementStart = false
-            case 0x24:  // $
-                if !Self.isIdentifier(previous) {
-                    state = .dollarOpening
-                    tag = []
-                }
-                statementStart = false
-            case 0x2D where previous == 0x2D:
-                state = .lineComment
-            case 0x2A where previous == 0x2F:
-                state = .blockComment(depth: 1)
-                // "/*" must not also count as the start of a closing "*/".
-                beforePrevious = previous
-                previous = 0
-                return
-            case 0x3B:
-                statementStart = true
-                semicolonsOnLine += 1
-            case 0x20, 0x09, 0x0D, 0x2D, 0x2F:
-                break
-            default:
-                if statementStart && Self.isLetter(byte) {
-                    readingFirstWord = true
-                    firstWord = [byte | 0x20]
-                    readingLeadingWords = true
-                    leadingWords = []
-                    leadingWord = [byte | 0x20]
-                    firstWordAtLineStart = lineStart
-                    firstWordCapitals = byte < 0x61
-                }
-                // A COPY or SET line is kept whole, to be checked at its end.
-                if lineStart && statementStart && (byte == Self.copyPrefix[0] || byte == 0x53) {
-                    collecting = true
-                    lineBuffer = [byte]
-                }
-                statementStart = false
-            }
+            return try stepInCode(byte, lineStart: lineStart)
         case .singleQuote(let escapes):
             if escapedNext {
                 // The escaped byte is data, whatever it is (a quote included).
@@ -287,36 +250,14 @@ public struct DumpScanner: Sendable {
             } else {
                 state = .normal
                 try step(byte)
-                return
+                return false
             }
         case .dollarBody:
-            if byte == 0x24 {
-                if closeProgress == tag.count {
-                    state = .normal
-                    closeProgress = -1
-                } else {
-                    closeProgress = 0
-                }
-            } else if closeProgress >= 0 && closeProgress < tag.count && byte == tag[closeProgress] {
-                closeProgress += 1
-            } else {
-                closeProgress = -1
-            }
-        case .lineComment:
+            stepInDollarBody(byte)
+        case .lineComment, .copyData:
             break
         case .blockComment(let depth):
-            if byte == 0x2A && previous == 0x2F {
-                state = .blockComment(depth: depth + 1)
-                beforePrevious = previous
-                previous = 0
-                return
-            }
-            if byte == 0x2F && previous == 0x2A {
-                state = depth == 1 ? .normal : .blockComment(depth: depth - 1)
-                beforePrevious = previous
-                previous = 0
-                return
-            }
+            return stepInBlockComment(byte, depth: depth)
         case .metaLine:
             // Refuse as soon as the line can no longer be \restrict or \unrestrict: psql must
             // never receive the rest of it.
@@ -326,14 +267,99 @@ public struct DumpScanner: Sendable {
             if !prefixOfRestrict && !prefixOfUnrestrict {
                 throw violation("psql meta-command outside COPY data")
             }
-        case .copyData:
-            break
         }
-        beforePrevious = previous
-        previous = byte
+        return true
     }
 
-    private var escapedNext = false
+    /// A byte of SQL outside quotes and comments: what opens them, a meta-command, statement
+    /// boundaries and the first words of a statement.
+    private mutating func stepInCode(_ byte: UInt8, lineStart: Bool) throws(Violation) -> Bool {
+        switch byte {
+        case 0x5C:  // backslash: a meta-command
+            guard lineStart else { throw violation("psql meta-command outside COPY data") }
+            state = .metaLine
+            collecting = true
+            lineBuffer = [byte]
+        case 0x27:  // '
+            let escapes = (previous == 0x45 || previous == 0x65) && !Self.isIdentifier(beforePrevious)
+            state = .singleQuote(escapes: escapes)
+            statementStart = false
+        case 0x22:
+            state = .doubleQuote
+            statementStart = false
+        case 0x24:  // $
+            if !Self.isIdentifier(previous) {
+                state = .dollarOpening
+                tag = []
+            }
+            statementStart = false
+        case 0x2D where previous == 0x2D:
+            state = .lineComment
+        case 0x2A where previous == 0x2F:
+            state = .blockComment(depth: 1)
+            // "/*" must not also count as the start of a closing "*/".
+            beforePrevious = previous
+            previous = 0
+            return false
+        case 0x3B:
+            statementStart = true
+            semicolonsOnLine += 1
+        case 0x20, 0x09, 0x0D, 0x2D, 0x2F:
+            break
+        default:
+            startWord(byte, lineStart: lineStart)
+        }
+        return true
+    }
+
+    /// A letter (or other byte) where a statement may start: its first words are followed, and a
+    /// COPY or SET line is kept whole, to be checked at its end.
+    private mutating func startWord(_ byte: UInt8, lineStart: Bool) {
+        if statementStart && Self.isLetter(byte) {
+            readingFirstWord = true
+            firstWord = [byte | 0x20]
+            readingLeadingWords = true
+            leadingWords = []
+            leadingWord = [byte | 0x20]
+            firstWordAtLineStart = lineStart
+            firstWordCapitals = byte < 0x61
+        }
+        if lineStart && statementStart && (byte == Self.copyPrefix[0] || byte == 0x53) {
+            collecting = true
+            lineBuffer = [byte]
+        }
+        statementStart = false
+    }
+
+    /// Inside `$tag$ ... $tag$`: only the closing tag ends it.
+    private mutating func stepInDollarBody(_ byte: UInt8) {
+        if byte == 0x24 {
+            if closeProgress == tag.count {
+                state = .normal
+                closeProgress = -1
+            } else {
+                closeProgress = 0
+            }
+        } else if closeProgress >= 0 && closeProgress < tag.count && byte == tag[closeProgress] {
+            closeProgress += 1
+        } else {
+            closeProgress = -1
+        }
+    }
+
+    /// Inside `/* ... */`, which nests in PostgreSQL.
+    private mutating func stepInBlockComment(_ byte: UInt8, depth: Int) -> Bool {
+        if byte == 0x2A && previous == 0x2F {
+            state = .blockComment(depth: depth + 1)
+        } else if byte == 0x2F && previous == 0x2A {
+            state = depth == 1 ? .normal : .blockComment(depth: depth - 1)
+        } else {
+            return true
+        }
+        beforePrevious = previous
+        previous = 0
+        return false
+    }
 
     private mutating func endOfLine() throws(Violation) {
         defer {
