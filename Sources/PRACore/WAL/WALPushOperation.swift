@@ -88,29 +88,67 @@ public struct WALPushOperation {
             throw WALArchiveError.file(FileError(operation: .open, path: path, code: errno))
         }
         defer { try? input.close() }
-        let directory = archive.directory(for: name)
-        var isDirectory: ObjCBool = false
-        if !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
-            do {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
-            } catch {
-                throw WALArchiveError.file(FileError(operation: .mkdir, path: directory, code: errno))
-            }
-            // The new directory survives a crash, or the segments linked into it would not.
-            DurableFile.syncDirectory(of: directory)
-            DurableFile.syncDirectory(of: archive.root)
-        }
+        let directory = try Self.prepareDirectory(for: name, in: archive)
         // Temporary files of killed pushes (never one whose writer may still be running).
         WALStagingFile.removeAbandoned(in: directory)
         // Compress under a temporary name of this push's own; whether it is new is known once it is hashed.
         let staging = try WALStagingFile(directory: directory, name: name.text)
-        // libdeflate in blocks, as full and base backups (half zlib's CPU per segment), on one
-        // worker: archive_command runs beside the server's own work.
+        let compressed = try Self.compress(input, path: path, keepingContent: name.kind == .history || name.kind == .backupLabel, level: level, into: staging)
+        let identity = try Self.check(compressed, of: name, path: path, archive: archive)
+        if let existing = try archive.find(name) {
+            return try settle(existing: existing, staging: staging, archive: archive, name: name, sha256: compressed.sha256, size: compressed.size, identity: identity)
+        }
+        let final = (directory as NSString).appendingPathComponent(WALArchive.fileName(name, sha256: compressed.sha256))
+        do {
+            try staging.link(as: final)
+        } catch {
+            // EEXIST: a concurrent push of the same content got there first: its copy is checked as any other.
+            guard error.code == EEXIST, let existing = try archive.find(name) else { throw WALArchiveError.file(error) }
+            return try settle(existing: existing, staging: staging, archive: archive, name: name, sha256: compressed.sha256, size: compressed.size, identity: identity)
+        }
+        do {
+            _ = try archive.find(name)
+        } catch {
+            // A concurrent push of other content for the same name: keep the other, fail this one.
+            unlink(final)
+            throw error
+        }
+        return WALPushResult(name: name.text, archivedPath: final, alreadyArchived: false, uncompressedBytes: compressed.size, compressedBytes: compressed.compressedBytes, sha256: compressed.sha256, systemIdentifier: identity?.systemIdentifier)
+    }
+
+    /// The archive directory of `name`, created (and made durable) when missing.
+    static func prepareDirectory(for name: WALFileName, in archive: WALArchive) throws -> String {
+        let directory = archive.directory(for: name)
+        var isDirectory: ObjCBool = false
+        guard !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else { return directory }
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
+        } catch {
+            throw WALArchiveError.file(FileError(operation: .mkdir, path: directory, code: errno))
+        }
+        // The new directory survives a crash, or the segments linked into it would not.
+        DurableFile.syncDirectory(of: directory)
+        DurableFile.syncDirectory(of: archive.root)
+        return directory
+    }
+
+    /// What compressing a WAL file gave: its size and SHA-256, its header, and (history and
+    /// backup history files, which are small) its whole content, to be checked before archiving.
+    struct CompressedFile {
+        var size: UInt64
+        var compressedBytes: UInt64
+        var sha256: String
+        var header: [UInt8]
+        var content: Data
+    }
+
+    /// Compresses `input` into `staging` (libdeflate in blocks, as full and base backups: half
+    /// zlib's CPU per segment, on one worker, since archive_command runs beside the server's own
+    /// work), hashing it as it goes.
+    static func compress(_ input: FileHandle, path: String, keepingContent keepsContent: Bool, level: Int32, into staging: WALStagingFile) throws -> CompressedFile {
         let deflater = try ParallelGzipDeflater(level: level, jobs: 1)
         var hasher = SHA256()
         var header: [UInt8] = []
-        // History and backup history files are small: kept whole to be checked before archiving.
-        let keepsContent = name.kind == .history || name.kind == .backupLabel
         var content = Data()
         var size: UInt64 = 0
         let write: (UnsafeRawBufferPointer) throws -> Void = { try staging.write($0) }
@@ -129,54 +167,40 @@ public struct WALPushOperation {
             try chunk.withUnsafeBytes { try deflater.compress($0, sink: write) }
         }
         try deflater.finish(sink: write)
-        let sha256 = hasher.finalize().hex
+        return CompressedFile(size: size, compressedBytes: deflater.bytesOut, sha256: hasher.finalize().hex, header: header, content: content)
+    }
 
-        var identity: WALArchive.Identity?
+    /// Checks the file is what its name says: a segment of this system (claiming the archive
+    /// for it when new) and complete, or a valid timeline history or backup history file.
+    /// Returns the system a segment belongs to.
+    static func check(_ file: CompressedFile, of name: WALFileName, path: String, archive: WALArchive) throws -> WALArchive.Identity? {
         switch name.kind {
         case .segment, .partial:
-            switch WALSegmentHeader.parse(header) {
+            switch WALSegmentHeader.parse(file.header) {
             case .success(let parsed):
-                if name.kind == .segment && parsed.segmentSize != size {
-                    throw WALArchiveError.notAWALFile(path: path, reason: "\(size) bytes, but its header says segments are \(parsed.segmentSize) bytes (an incomplete segment)")
+                if name.kind == .segment && parsed.segmentSize != file.size {
+                    throw WALArchiveError.notAWALFile(path: path, reason: "\(file.size) bytes, but its header says segments are \(parsed.segmentSize) bytes (an incomplete segment)")
                 }
-                identity = try archive.claim(for: name, header: parsed)
+                return try archive.claim(for: name, header: parsed)
             case .failure(let problem):
                 throw WALArchiveError.notAWALFile(path: path, reason: problem.reason)
             }
         case .history:
             // A forged or damaged history moves where recovery switches timelines: refused here.
             do {
-                _ = try TimelineHistory.validated(timeline: name.timeline, content: content)
+                _ = try TimelineHistory.validated(timeline: name.timeline, content: file.content)
             } catch {
                 throw WALArchiveError.invalidContent(name: name.text, path: path, kind: "timeline history", problem: error)
             }
         case .backupLabel:
             let segmentSize = (try? archive.identity())??.segmentSize ?? 16 << 20
             do {
-                _ = try BackupHistoryLabel.validated(name: name, content: content, segmentSize: segmentSize)
+                _ = try BackupHistoryLabel.validated(name: name, content: file.content, segmentSize: segmentSize)
             } catch {
                 throw WALArchiveError.invalidContent(name: name.text, path: path, kind: "backup history file", problem: error)
             }
         }
-        if let existing = try archive.find(name) {
-            return try settle(existing: existing, staging: staging, archive: archive, name: name, sha256: sha256, size: size, identity: identity)
-        }
-        let final = (directory as NSString).appendingPathComponent(WALArchive.fileName(name, sha256: sha256))
-        do {
-            try staging.link(as: final)
-        } catch {
-            // EEXIST: a concurrent push of the same content got there first: its copy is checked as any other.
-            guard error.code == EEXIST, let existing = try archive.find(name) else { throw WALArchiveError.file(error) }
-            return try settle(existing: existing, staging: staging, archive: archive, name: name, sha256: sha256, size: size, identity: identity)
-        }
-        do {
-            _ = try archive.find(name)
-        } catch {
-            // A concurrent push of other content for the same name: keep the other, fail this one.
-            unlink(final)
-            throw error
-        }
-        return WALPushResult(name: name.text, archivedPath: final, alreadyArchived: false, uncompressedBytes: size, compressedBytes: deflater.bytesOut, sha256: sha256, systemIdentifier: identity?.systemIdentifier)
+        return nil
     }
 
     /// `name` is archived already as `existing`: "already archived" only when that copy reads
