@@ -38,21 +38,9 @@ public struct WALSyncOperation {
 
     public func run() throws(OperationFailure) -> WALSyncResult {
         let started = MonotonicClock.now()
-        let remote: RemoteWALArchive
-        let jobs: Int
-        let limit: UInt64
-        do {
-            guard let configured = try RemoteWALArchive(configuration: configuration) else {
-                throw ConfigurationError("REMOTE_TARGET is not set: pra wal sync has nowhere to copy the WAL archive to")
-            }
-            remote = configured
-            jobs = try configuration.integer("WAL_SYNC_JOBS", range: 1...32)
-            limit = try Self.queueLimit(configuration)
-        } catch {
-            throw OperationFailure(stage: "configuration", error)
-        }
+        let settings = try SyncSettings(configuration)
         let archive = WALArchive(backupDirectory: configuration.backupDirectory)
-        var result = WALSyncResult(target: remote.store.description)
+        var result = WALSyncResult(target: settings.remote.store.description)
         let identity: WALArchive.Identity
         do {
             guard let found = try archive.identity() else {
@@ -63,8 +51,52 @@ public struct WALSyncOperation {
         } catch {
             throw OperationFailure(stage: "wal sync", message: error.description)
         }
+        guard var state = try copyRounds(settings, archive: archive, identity: identity, result: &result) else {
+            result.seconds = started.elapsed()
+            return result
+        }
+        if state.failures.isEmpty {
+            result.retentionDeleted = applyRetention(identity: identity, root: archive.root, warnings: &result.alerts)
+            state.offSite.subtract(result.retentionDeleted)
+        }
+        try finish(&result, state: state, settings: settings, archive: archive, started: started)
+        return result
+    }
+
+    /// The settings a sync reads, checked once.
+    struct SyncSettings {
+        var remote: RemoteWALArchive
+        var jobs: Int
+        /// `WAL_REMOTE_QUEUE_LIMIT` in bytes (0: none).
+        var limit: UInt64
+
+        init(_ configuration: Configuration) throws(OperationFailure) {
+            do {
+                guard let configured = try RemoteWALArchive(configuration: configuration) else {
+                    throw ConfigurationError("REMOTE_TARGET is not set: pra wal sync has nowhere to copy the WAL archive to")
+                }
+                remote = configured
+                jobs = try configuration.integer("WAL_SYNC_JOBS", range: 1...32)
+                limit = try WALSyncOperation.queueLimit(configuration)
+            } catch {
+                throw OperationFailure(stage: "configuration", error)
+            }
+        }
+    }
+
+    /// What the copying rounds left: the files known off-site and the copies that failed.
+    struct SyncState {
         var offSite: Set<String> = []
         var failures: [String] = []
+        /// The last time the local archive was looked at.
+        var lastLook = Date()
+    }
+
+    /// Copies under the sync lock until the queue is empty, looking again (at most 10 rounds)
+    /// when a push left a note after the last look; `nil` when another run held the lock (the
+    /// store was never listed).
+    func copyRounds(_ settings: SyncSettings, archive: WALArchive, identity: WALArchive.Identity, result: inout WALSyncResult) throws(OperationFailure) -> SyncState? {
+        var state = SyncState()
         var listed = false
         var rounds = 0
         while true {
@@ -80,68 +112,77 @@ public struct WALSyncOperation {
                 throw OperationFailure(stage: "wal sync", error)
             }
             if !listed {
-                do {
-                    try remote.store.prepare()
-                    try remote.claim(identity, markerPath: archive.identityPath, scratch: archive.root)
-                    offSite = Set(try remote.listing().map(\.name))
-                    listed = true
-                } catch {
-                    // The store cannot be asked: the queue can only have grown since the last look.
-                    let warnings = Self.alertWhileUnreachable(configuration: configuration, limit: limit, target: remote.store.description, archive: archive)
-                    let line = (error as? RemoteWALError)?.description ?? (error as? RemoteError)?.description ?? "\(error)"
-                    throw OperationFailure(stage: "wal sync", message: line + (warnings.isEmpty ? "" : "; " + warnings.joined(separator: "; ")))
-                }
+                state.offSite = try listOffSite(settings, archive: archive, identity: identity)
+                listed = true
             }
-            var lastLook = Date()
-            while true {
-                lastLook = Date()
-                let queue = WALSyncQueue(local: archive.files(), offSite: offSite)
-                // Kept at every look: status bounds the lag from it when the store stops answering.
-                OffSiteLagRecord(measuredAt: lastLook, lagSeconds: queue.lag(now: lastLook), target: remote.store.description, queueBytes: queue.bytes).save(backupDirectory: configuration.backupDirectory)
-                if queue.pending.isEmpty {
-                    // A push that found this run holding the lock left a note after archiving:
-                    // a note newer than this look may name a file the look missed.
-                    if Self.noteIsNewer(than: lastLook, root: archive.root) {
-                        Thread.sleep(forTimeInterval: 0.2)
-                        continue
-                    }
-                    break
-                }
-                let outcome = copy(queue.pending, to: remote.store, jobs: jobs)
-                offSite.formUnion(outcome.copied.map { ($0.path as NSString).lastPathComponent })
-                result.copied += outcome.copied.count
-                result.bytes += outcome.copied.reduce(0) { $0 + $1.compressedBytes }
-                if !outcome.failures.isEmpty {
-                    failures = outcome.failures
-                    break
-                }
-            }
+            drain(settings, archive: archive, state: &state, result: &result)
             withExtendedLifetime(lock) {}
             // A push between the last look and the release found the lock held and started
             // nobody: look again, unless another run took over.
-            guard failures.isEmpty, rounds < 10, Self.noteIsNewer(than: lastLook, root: archive.root) else { break }
+            guard state.failures.isEmpty, rounds < 10, Self.noteIsNewer(than: state.lastLook, root: archive.root) else { break }
         }
-        if !listed {
-            result.seconds = started.elapsed()
-            return result
+        return listed ? state : nil
+    }
+
+    /// Prepares the store, claims it for this system and lists what is off-site already.
+    func listOffSite(_ settings: SyncSettings, archive: WALArchive, identity: WALArchive.Identity) throws(OperationFailure) -> Set<String> {
+        let remote = settings.remote
+        do {
+            try remote.store.prepare()
+            try remote.claim(identity, markerPath: archive.identityPath, scratch: archive.root)
+            return Set(try remote.listing().map(\.name))
+        } catch {
+            // The store cannot be asked: the queue can only have grown since the last look.
+            let warnings = Self.alertWhileUnreachable(configuration: configuration, limit: settings.limit, target: remote.store.description, archive: archive)
+            let line = (error as? RemoteWALError)?.description ?? (error as? RemoteError)?.description ?? "\(error)"
+            throw OperationFailure(stage: "wal sync", message: line + (warnings.isEmpty ? "" : "; " + warnings.joined(separator: "; ")))
         }
-        if failures.isEmpty {
-            result.retentionDeleted = applyRetention(identity: identity, root: archive.root, warnings: &result.alerts)
-            offSite.subtract(result.retentionDeleted)
+    }
+
+    /// Copies what the local archive holds and the store does not, look after look, until a
+    /// look finds nothing pending (and no push note newer than it) or a copy fails.
+    func drain(_ settings: SyncSettings, archive: WALArchive, state: inout SyncState, result: inout WALSyncResult) {
+        let target = settings.remote.store.description
+        while true {
+            state.lastLook = Date()
+            let queue = WALSyncQueue(local: archive.files(), offSite: state.offSite)
+            // Kept at every look: status bounds the lag from it when the store stops answering.
+            OffSiteLagRecord(measuredAt: state.lastLook, lagSeconds: queue.lag(now: state.lastLook), target: target, queueBytes: queue.bytes).save(backupDirectory: configuration.backupDirectory)
+            if queue.pending.isEmpty {
+                // A push that found this run holding the lock left a note after archiving:
+                // a note newer than this look may name a file the look missed.
+                if Self.noteIsNewer(than: state.lastLook, root: archive.root) {
+                    Thread.sleep(forTimeInterval: 0.2)
+                    continue
+                }
+                return
+            }
+            let outcome = copy(queue.pending, to: settings.remote.store, jobs: settings.jobs)
+            state.offSite.formUnion(outcome.copied.map { ($0.path as NSString).lastPathComponent })
+            result.copied += outcome.copied.count
+            result.bytes += outcome.copied.reduce(0) { $0 + $1.compressedBytes }
+            if !outcome.failures.isEmpty {
+                state.failures = outcome.failures
+                return
+            }
         }
-        let queue = WALSyncQueue(local: archive.files(), offSite: offSite)
+    }
+
+    /// The queue left behind (kept for status), the alerts it calls for, and the failure, if any.
+    func finish(_ result: inout WALSyncResult, state: SyncState, settings: SyncSettings, archive: WALArchive, started: MonotonicClock) throws(OperationFailure) {
+        let target = settings.remote.store.description
+        let queue = WALSyncQueue(local: archive.files(), offSite: state.offSite)
         result.pending = queue.pending.count
         result.queueBytes = queue.bytes
-        result.queueLimit = limit
+        result.queueLimit = settings.limit
         result.lagSeconds = queue.lag(now: Date())
-        OffSiteLagRecord(measuredAt: Date(), lagSeconds: result.lagSeconds, target: remote.store.description, queueBytes: queue.bytes).save(backupDirectory: configuration.backupDirectory)
-        result.failures = failures
-        result.alerts += Self.alertOnQueue(bytes: queue.bytes, files: queue.pending.count, lag: queue.lag(now: Date()), limit: limit, configuration: configuration, target: remote.store.description, directory: archive.root)
+        OffSiteLagRecord(measuredAt: Date(), lagSeconds: result.lagSeconds, target: target, queueBytes: queue.bytes).save(backupDirectory: configuration.backupDirectory)
+        result.failures = state.failures
+        result.alerts += Self.alertOnQueue(bytes: queue.bytes, files: queue.pending.count, lag: queue.lag(now: Date()), limit: settings.limit, configuration: configuration, target: target, directory: archive.root)
         result.seconds = started.elapsed()
-        if !failures.isEmpty {
-            throw OperationFailure(stage: "wal sync", message: "\(failures.count) WAL file(s) could not be copied to \(remote.store.description) (\(queue.pending.count) waiting, \(ByteCount.format(queue.bytes)), off-site lag \(DurationParser.format(result.lagSeconds))); the next run retries: \(failures[0])")
+        if !state.failures.isEmpty {
+            throw OperationFailure(stage: "wal sync", message: "\(state.failures.count) WAL file(s) could not be copied to \(target) (\(queue.pending.count) waiting, \(ByteCount.format(queue.bytes)), off-site lag \(DurationParser.format(result.lagSeconds))); the next run retries: \(state.failures[0])")
         }
-        return result
     }
 
     /// Off-site WAL retention (``RemoteWALRetention``), at most once per ``retentionInterval``
