@@ -51,86 +51,118 @@ public struct EvidenceCompaction: Sendable {
         let start: Date
     }
 
-    /// The lines after compaction: the new summaries where the first compacted sample was, every
-    /// other line in its place (a summary of an hour that already had one is merged into it).
-    public func compact(_ lines: [Line]) -> [Line] {
+    /// What the lines hold, series by series: the samples to compact, the first sample kept
+    /// after them, the last sample an earlier compaction counted, and the existing summaries.
+    private struct Gathered {
         var samples: [Series: [(at: Date, sample: StatusSample)]] = [:]
         var later: [Series: Date] = [:]
         var previous: [Series: (at: Date, reachable: Bool)] = [:]
         var existing: [HourKey: StatusSummary] = [:]
+    }
+
+    /// The lines after compaction: the new summaries where the first compacted sample was, every
+    /// other line in its place (a summary of an hour that already had one is merged into it).
+    public func compact(_ lines: [Line]) -> [Line] {
+        let gathered = gather(lines)
+        guard !gathered.samples.isEmpty else { return lines }
+        var tally = HourlyTally(boundary: boundary, validity: validity, existing: gathered.existing)
+        for (series, unsorted) in gathered.samples {
+            let sorted = unsorted.sorted { $0.at < $1.at }
+            for (at, sample) in sorted { tally.add(sample, at: at, series: series) }
+            // The last sample of the previous compaction runs into these hours (its own hour
+            // was counted then, up to that compaction's boundary: an hour end at least).
+            if let previous = gathered.previous[series], let first = sorted.first, previous.at < first.at {
+                tally.attribute(series, from: previous.at, reachable: previous.reachable, until: first.at, countingFrom: Self.hourStart(previous.at).addingTimeInterval(3600))
+            }
+            for (index, entry) in sorted.enumerated() {
+                let next = index + 1 < sorted.count ? sorted[index + 1].at : gathered.later[series]
+                tally.attribute(series, from: entry.at, reachable: entry.sample.reachable, until: next)
+            }
+        }
+        return place(lines, summaries: tally.summaries, existing: tally.existing)
+    }
+
+    private func gather(_ lines: [Line]) -> Gathered {
+        var gathered = Gathered()
         for case .record(let record) in lines {
             let series = Series(host: record.host, database: record.database)
             if compacts(record), let sample = record.status {
-                samples[series, default: []].append((record.at, sample))
+                gathered.samples[series, default: []].append((record.at, sample))
             } else if record.kind == .status {
-                later[series] = min(later[series] ?? record.at, record.at)
+                gathered.later[series] = min(gathered.later[series] ?? record.at, record.at)
             } else if let summary = record.summary {
-                existing[HourKey(series: series, start: summary.start)] = summary
-                if let at = summary.lastSampleAt, let reachable = summary.lastSampleReachable, at >= (previous[series]?.at ?? .distantPast) {
-                    previous[series] = (at, reachable)
+                gathered.existing[HourKey(series: series, start: summary.start)] = summary
+                if let at = summary.lastSampleAt, let reachable = summary.lastSampleReachable, at >= (gathered.previous[series]?.at ?? .distantPast) {
+                    gathered.previous[series] = (at, reachable)
                 }
             }
         }
-        guard !samples.isEmpty else { return lines }
+        return gathered
+    }
 
+    /// The hourly summaries being built, and the existing ones time may be added to.
+    private struct HourlyTally {
+        let boundary: Date
+        let validity: Double
+        var existing: [HourKey: StatusSummary]
         var summaries: [HourKey: StatusSummary] = [:]
-        for (series, unsorted) in samples {
-            let sorted = unsorted.sorted { $0.at < $1.at }
-            // The state each sample shows, until the next one (or validity): split into hours.
-            func attribute(from start: Date, reachable: Bool, until next: Date?, countingFrom first: Date? = nil) {
-                var end = start.addingTimeInterval(validity)
-                if let next, next < end { end = next }
-                end = min(end, boundary)
-                var cursor = max(start, first ?? start)
-                while cursor < end {
-                    let hour = Self.hourStart(cursor)
-                    let hourEnd = hour.addingTimeInterval(3600)
-                    let piece = min(end, hourEnd).timeIntervalSince(cursor)
-                    let key = HourKey(series: series, start: hour)
-                    // Time in an hour without a sample of its own has no summary to go to: unknown.
-                    if summaries[key] != nil || existing[key] != nil {
-                        var summary = summaries[key] ?? existing[key]!
-                        if reachable { summary.upSeconds += piece } else { summary.downSeconds += piece }
-                        if summaries[key] != nil { summaries[key] = summary } else { existing[key] = summary }
-                    }
-                    cursor = min(end, hourEnd)
-                }
-            }
-            for (at, sample) in sorted {
-                let key = HourKey(series: series, start: Self.hourStart(at))
-                var summary = summaries[key] ?? existing[key] ?? StatusSummary(
-                    start: key.start, end: key.start.addingTimeInterval(3600), samples: 0, unreachableSamples: 0, upSeconds: 0, downSeconds: 0,
-                    maximumRecoverableAgeSeconds: nil, minimumRecoverableAgeSeconds: nil, maximumBackupAgeSeconds: nil, maximumWALAgeSeconds: nil,
-                    maximumOffSiteAgeSeconds: nil, archiverFailingSamples: 0, databaseSizeBytes: nil)
-                existing[key] = nil
-                summary.samples += 1
-                if !sample.reachable { summary.unreachableSamples += 1 }
-                if sample.archiverFailing == true { summary.archiverFailingSamples += 1 }
-                summary.maximumRecoverableAgeSeconds = Self.maximum(summary.maximumRecoverableAgeSeconds, sample.recoverablePointAgeSeconds)
-                summary.minimumRecoverableAgeSeconds = Self.minimum(summary.minimumRecoverableAgeSeconds, sample.recoverablePointAgeSeconds)
-                summary.maximumBackupAgeSeconds = Self.maximum(summary.maximumBackupAgeSeconds, sample.backupAgeSeconds)
-                summary.maximumWALAgeSeconds = Self.maximum(summary.maximumWALAgeSeconds, sample.walAgeSeconds)
-                summary.maximumOffSiteAgeSeconds = Self.maximum(summary.maximumOffSiteAgeSeconds, sample.offSiteAgeSeconds)
-                if let size = sample.databaseSizeBytes { summary.databaseSizeBytes = size }
-                if summary.lastSampleAt.map({ at >= $0 }) ?? true {
-                    summary.lastSampleAt = at
-                    summary.lastSampleReachable = sample.reachable
-                }
-                summaries[key] = summary
-            }
-            // The last sample of the previous compaction runs into these hours (its own hour
-            // was counted then, up to that compaction's boundary: an hour end at least).
-            if let previous = previous[series], let first = sorted.first, previous.at < first.at {
-                attribute(from: previous.at, reachable: previous.reachable, until: first.at, countingFrom: Self.hourStart(previous.at).addingTimeInterval(3600))
-            }
-            for (index, entry) in sorted.enumerated() {
-                let next = index + 1 < sorted.count ? sorted[index + 1].at : later[series]
-                attribute(from: entry.at, reachable: entry.sample.reachable, until: next)
-            }
+
+        init(boundary: Date, validity: Double, existing: [HourKey: StatusSummary]) {
+            self.boundary = boundary
+            self.validity = validity
+            self.existing = existing
         }
 
-        // Existing summaries merged with new samples are replaced in place; the rest go where
-        // the first compacted sample was, oldest first.
+        /// Counts one sample into its hour's summary (an existing summary of that hour is
+        /// taken over).
+        mutating func add(_ sample: StatusSample, at: Date, series: Series) {
+            let key = HourKey(series: series, start: EvidenceCompaction.hourStart(at))
+            var summary = summaries[key] ?? existing[key] ?? StatusSummary(
+                start: key.start, end: key.start.addingTimeInterval(3600), samples: 0, unreachableSamples: 0, upSeconds: 0, downSeconds: 0,
+                maximumRecoverableAgeSeconds: nil, minimumRecoverableAgeSeconds: nil, maximumBackupAgeSeconds: nil, maximumWALAgeSeconds: nil,
+                maximumOffSiteAgeSeconds: nil, archiverFailingSamples: 0, databaseSizeBytes: nil)
+            existing[key] = nil
+            summary.samples += 1
+            if !sample.reachable { summary.unreachableSamples += 1 }
+            if sample.archiverFailing == true { summary.archiverFailingSamples += 1 }
+            summary.maximumRecoverableAgeSeconds = EvidenceCompaction.maximum(summary.maximumRecoverableAgeSeconds, sample.recoverablePointAgeSeconds)
+            summary.minimumRecoverableAgeSeconds = EvidenceCompaction.minimum(summary.minimumRecoverableAgeSeconds, sample.recoverablePointAgeSeconds)
+            summary.maximumBackupAgeSeconds = EvidenceCompaction.maximum(summary.maximumBackupAgeSeconds, sample.backupAgeSeconds)
+            summary.maximumWALAgeSeconds = EvidenceCompaction.maximum(summary.maximumWALAgeSeconds, sample.walAgeSeconds)
+            summary.maximumOffSiteAgeSeconds = EvidenceCompaction.maximum(summary.maximumOffSiteAgeSeconds, sample.offSiteAgeSeconds)
+            if let size = sample.databaseSizeBytes { summary.databaseSizeBytes = size }
+            if summary.lastSampleAt.map({ at >= $0 }) ?? true {
+                summary.lastSampleAt = at
+                summary.lastSampleReachable = sample.reachable
+            }
+            summaries[key] = summary
+        }
+
+        /// The state a sample shows counts until the next one (or its validity), split into hours.
+        mutating func attribute(_ series: Series, from start: Date, reachable: Bool, until next: Date?, countingFrom first: Date? = nil) {
+            var end = start.addingTimeInterval(validity)
+            if let next, next < end { end = next }
+            end = min(end, boundary)
+            var cursor = max(start, first ?? start)
+            while cursor < end {
+                let hour = EvidenceCompaction.hourStart(cursor)
+                let hourEnd = hour.addingTimeInterval(3600)
+                let piece = min(end, hourEnd).timeIntervalSince(cursor)
+                let key = HourKey(series: series, start: hour)
+                // Time in an hour without a sample of its own has no summary to go to: unknown.
+                if summaries[key] != nil || existing[key] != nil {
+                    var summary = summaries[key] ?? existing[key]!
+                    if reachable { summary.upSeconds += piece } else { summary.downSeconds += piece }
+                    if summaries[key] != nil { summaries[key] = summary } else { existing[key] = summary }
+                }
+                cursor = min(end, hourEnd)
+            }
+        }
+    }
+
+    /// Existing summaries merged with new samples are replaced in place; the rest go where
+    /// the first compacted sample was, oldest first.
+    private func place(_ lines: [Line], summaries: [HourKey: StatusSummary], existing: [HourKey: StatusSummary]) -> [Line] {
         var output: [Line] = []
         var placed = false
         var merged = Set<HourKey>()
