@@ -29,17 +29,33 @@ public struct BaseBackupVerifier: Sendable {
         result.hasManifest = true
         result.database = manifest.database
         result.backupFinishedAt = manifest.finishedAt
+        Self.checkKeptManifest(entry, against: manifest, into: &result)
+        guard let handle = archive ?? FileHandle(forReadingAtPath: entry.archivePath) else {
+            result.problems.append(.init(kind: .unreadable, message: "cannot open \(entry.archivePath)"))
+            return result
+        }
+        defer { try? handle.close() }
+        let tar = try read(handle, path: entry.archivePath, manifest: manifest, progress: progress, into: &result, sink: sink)
+        Self.judge(&result, tar: tar, manifest: manifest)
+        result.trailerFound = tar.reachedEnd
+        result.seconds = started.elapsed()
+        return result
+    }
+
+    /// PostgreSQL's `backup_manifest` kept beside the archive must be the one the pra manifest recorded.
+    static func checkKeptManifest(_ entry: BaseBackupCatalogue.Entry, against manifest: BaseBackupManifest, into result: inout VerificationResult) {
         let keptManifest = FileManager.default.contents(atPath: entry.postgresManifestPath)
         if keptManifest.map({ SHA256.hash(data: $0).hex }) != manifest.postgresManifestSHA256 {
             result.problems.append(.init(kind: .checksumMismatch, message: keptManifest == nil
                 ? "PostgreSQL's backup_manifest \((entry.postgresManifestPath as NSString).lastPathComponent) is missing"
                 : "PostgreSQL's backup_manifest beside the archive does not match the SHA-256 recorded in the pra manifest"))
         }
-        guard let handle = archive ?? FileHandle(forReadingAtPath: entry.archivePath) else {
-            result.problems.append(.init(kind: .unreadable, message: "cannot open \(entry.archivePath)"))
-            return result
-        }
-        defer { try? handle.close() }
+    }
+
+    /// Reads the archive through: SHA-256 of what is stored, gzip, and the tar inside (nothing
+    /// from a forbidden entry on reaches `sink`); damage is recorded in `result`. Throws only
+    /// what `sink` throws.
+    func read(_ handle: FileHandle, path: String, manifest: BaseBackupManifest, progress: ProgressReporter?, into result: inout VerificationResult, sink: (UnsafeRawBufferPointer) throws -> Void) throws -> TarStreamScanner {
         var hasher = SHA256()
         var tar = TarStreamScanner(keeping: "backup_manifest")
         var readBytes: UInt64 = 0
@@ -71,13 +87,19 @@ public struct BaseBackupVerifier: Sendable {
         } catch let error as GzipError {
             result.problems.append(.init(gzip: error))
         } catch {
-            result.problems.append(.init(kind: .unreadable, message: "cannot read \(entry.archivePath): \(error.localizedDescription)"))
+            result.problems.append(.init(kind: .unreadable, message: "cannot read \(path): \(error.localizedDescription)"))
         }
         progress?.finish()
         result.compressedBytes = readBytes
         result.sha256 = hasher.finalize().hex
-        if readBytes != manifest.compressedBytes {
-            result.problems.append(ArchiveVerifier.sizeProblem(actual: readBytes, expected: manifest.compressedBytes))
+        return tar
+    }
+
+    /// Size and SHA-256 against the manifest, then the tar: no forbidden entry, whole, ended,
+    /// and holding the `backup_manifest` recorded.
+    static func judge(_ result: inout VerificationResult, tar: TarStreamScanner, manifest: BaseBackupManifest) {
+        if result.compressedBytes != manifest.compressedBytes {
+            result.problems.append(ArchiveVerifier.sizeProblem(actual: result.compressedBytes, expected: manifest.compressedBytes))
         }
         if result.sha256 != manifest.sha256 {
             result.problems.append(.init(kind: .checksumMismatch, message: "SHA-256 \(result.sha256.prefix(16))… does not match the manifest's \(manifest.sha256.prefix(16))…"))
@@ -95,8 +117,5 @@ public struct BaseBackupVerifier: Sendable {
                 result.problems.append(.init(kind: .checksumMismatch, message: "the backup_manifest inside the archive differs from the one recorded"))
             }
         }
-        result.trailerFound = tar.reachedEnd
-        result.seconds = started.elapsed()
-        return result
     }
 }
