@@ -95,6 +95,37 @@ struct DrillRun: ParsableCommand {
     func run() throws {
         let configuration = try common.loadConfiguration(logAs: "drill")
         InterruptCleanup.shared.installSignalHandlers()
+        let (selected, loaded) = try loadScenarios()
+        var scenarios = selected
+        // A subset of the catalogue (a file of scenarios/, --only) writes its reports apart: the
+        // full drill's junit.xml, history and compliance report stay as they were.
+        // (The catalogue read quietly: an unreadable ./scenarios is pra report's to name.)
+        let catalogue = FileManager.default.fileExists(atPath: ScenarioPaths.defaultDirectory) ? (try? Report.scenarioCatalogue(path: ScenarioPaths.defaultDirectory))?.names : nil
+        let partial = shard == nil && PartialRun.isPartial(running: scenarios.map(\.name), loaded: loaded, catalogue: catalogue)
+        let reports = configuration.reportDirectory + (partial ? "/" + PartialRun.directoryName : "")
+        let historyPath = history ?? reports + "/history.jsonl"
+        // Scenario durations (for the order and the shards) from the full drill's history too.
+        let durations = ShardPlan.durations(from: RunReportFiles.readHistory(path: history ?? configuration.reportDirectory + "/history.jsonl").runs)
+        let shardRecord = try selectShard(&scenarios, durations: durations)
+        if partial && !common.quiet && (junit == nil || json == nil || history == nil || report) {
+            Terminal.info("a partial run (\(scenarios.count) scenario(s), not the whole catalogue): its reports go to \(reports)/, the full drill's in \(configuration.reportDirectory)/ are left as they are (name --junit, --json and --history to write elsewhere)")
+        }
+        let options = try drillOptions(configuration, durations: durations)
+        var run = DrillRunner(options: options).run(scenarios)
+        run.shard = shardRecord
+        let junitPath = junit ?? reports + "/junit.xml"
+        let jsonPath = json ?? reports + "/drill-\(BackupArchiveName.stamp(run.startedAt)).json"
+        try writeReports(run, junit: junitPath, json: jsonPath, history: historyPath)
+        exportPrometheus(run)
+        Terminal.output(DrillRunner.summaryTable(run))
+        Terminal.output("reports: \(junitPath), \(jsonPath), \(historyPath)\n")
+        let complianceWritten = report ? writeComplianceReport(configuration: configuration, historyPath: historyPath, directory: reports) : true
+        try conclude(run, junitPath: junitPath, configuration: configuration)
+        if !complianceWritten { throw ExitCode(1) }
+    }
+
+    /// The scenarios to run (after `--only` and `--seed`) and the names of all those the paths hold.
+    private func loadScenarios() throws -> (scenarios: [Scenario], loaded: [String]) {
         var scenarios: [Scenario]
         let sources = try ScenarioPaths.resolve(paths, command: "run")
         let loaded: [String]
@@ -108,33 +139,26 @@ struct DrillRun: ParsableCommand {
         guard (1...64).contains(jobs) else {
             throw Terminal.fail("--jobs \(jobs) is not between 1 and 64", exitCode: 2)
         }
-        // A subset of the catalogue (a file of scenarios/, --only) writes its reports apart: the
-        // full drill's junit.xml, history and compliance report stay as they were.
-        // (The catalogue read quietly: an unreadable ./scenarios is pra report's to name.)
-        let catalogue = FileManager.default.fileExists(atPath: ScenarioPaths.defaultDirectory) ? (try? Report.scenarioCatalogue(path: ScenarioPaths.defaultDirectory))?.names : nil
-        let partial = shard == nil && PartialRun.isPartial(running: scenarios.map(\.name), loaded: loaded, catalogue: catalogue)
-        let reports = configuration.reportDirectory + (partial ? "/" + PartialRun.directoryName : "")
-        let historyPath = history ?? reports + "/history.jsonl"
-        // Scenario durations (for the order and the shards) from the full drill's history too.
-        let durations = ShardPlan.durations(from: RunReportFiles.readHistory(path: history ?? configuration.reportDirectory + "/history.jsonl").runs)
-        var shardRecord: ShardRecord?
-        if let shard {
-            guard let (index, count) = ShardPlan.parseShard(shard) else {
-                throw Terminal.fail("--shard \(shard) is not I/N with 1 ≤ I ≤ N (examples: 1/3, 3/3)", exitCode: 2)
-            }
-            let plan = ShardPlan(catalogue: scenarios.map(\.name), count: count, durations: durations)
-            let names = plan.names(ofShard: index)
-            scenarios = scenarios.filter { names.contains($0.name) }
-            shardRecord = plan.record(shard: index, group: group ?? ShardPlan.ciGroup(environment: ProcessInfo.processInfo.environment))
-            if !common.quiet {
-                Terminal.info("shard \(index)/\(count) (plan \(plan.fingerprint)): \(names.count) of \(plan.catalogue.count) scenarios, about \(DurationParser.format(plan.expectedSeconds[index - 1])) by the history: \(names.joined(separator: ", "))")
-            }
+        return (scenarios, loaded)
+    }
+
+    /// `--shard I/N`: keeps this shard's scenarios (planned by their durations in the history).
+    private func selectShard(_ scenarios: inout [Scenario], durations: [String: Double]) throws -> ShardRecord? {
+        guard let shard else { return nil }
+        guard let (index, count) = ShardPlan.parseShard(shard) else {
+            throw Terminal.fail("--shard \(shard) is not I/N with 1 ≤ I ≤ N (examples: 1/3, 3/3)", exitCode: 2)
         }
-        if partial && !common.quiet && (junit == nil || json == nil || history == nil || report) {
-            Terminal.info("a partial run (\(scenarios.count) scenario(s), not the whole catalogue): its reports go to \(reports)/, the full drill's in \(configuration.reportDirectory)/ are left as they are (name --junit, --json and --history to write elsewhere)")
+        let plan = ShardPlan(catalogue: scenarios.map(\.name), count: count, durations: durations)
+        let names = plan.names(ofShard: index)
+        scenarios = scenarios.filter { names.contains($0.name) }
+        if !common.quiet {
+            Terminal.info("shard \(index)/\(count) (plan \(plan.fingerprint)): \(names.count) of \(plan.catalogue.count) scenarios, about \(DurationParser.format(plan.expectedSeconds[index - 1])) by the history: \(names.joined(separator: ", "))")
         }
-        let executable = RunningExecutable.path
-        var options = DrillOptions(praExecutable: executable)
+        return plan.record(shard: index, group: group ?? ShardPlan.ciGroup(environment: ProcessInfo.processInfo.environment))
+    }
+
+    private func drillOptions(_ configuration: Configuration, durations: [String: Double]) throws -> DrillOptions {
+        var options = DrillOptions(praExecutable: RunningExecutable.path)
         do {
             try options.apply(configuration)
         } catch {
@@ -146,11 +170,10 @@ struct DrillRun: ParsableCommand {
         options.expectedSeconds = durations
         let quiet = common.quiet
         options.echo = { line in if !quiet { FileHandle.standardError.write(Data((line + "\n").utf8)) } }
+        return options
+    }
 
-        var run = DrillRunner(options: options).run(scenarios)
-        run.shard = shardRecord
-        let junitPath = junit ?? reports + "/junit.xml"
-        let jsonPath = json ?? reports + "/drill-\(BackupArchiveName.stamp(run.startedAt)).json"
+    private func writeReports(_ run: DrillRunResult, junit junitPath: String, json jsonPath: String, history historyPath: String) throws {
         do {
             for path in [junitPath, jsonPath, historyPath] {
                 let directory = (path as NSString).deletingLastPathComponent
@@ -162,20 +185,24 @@ struct DrillRun: ParsableCommand {
         } catch {
             throw Terminal.fail("cannot write the reports: \(error)", exitCode: 1)
         }
-        if let prometheus {
-            let figures = run.scenarios.map {
-                DrillExposition.Scenario(name: $0.name, verdict: $0.verdict.rawValue, rtoSeconds: $0.measurement.rtoSeconds, rtoTargetSeconds: $0.measurement.rtoTargetSeconds,
-                                         rpoSeconds: $0.measurement.rpoSeconds, rpoTargetSeconds: $0.measurement.rpoTargetSeconds)
-            }
-            do {
-                try DrillExposition(finishedAt: run.finishedAt, scenarios: figures).write(to: prometheus)
-            } catch {
-                Terminal.warn("cannot write the Prometheus file: \(error)")
-            }
+    }
+
+    /// `--prometheus FILE`: the run's figures for node_exporter's textfile collector.
+    private func exportPrometheus(_ run: DrillRunResult) {
+        guard let prometheus else { return }
+        let figures = run.scenarios.map {
+            DrillExposition.Scenario(name: $0.name, verdict: $0.verdict.rawValue, rtoSeconds: $0.measurement.rtoSeconds, rtoTargetSeconds: $0.measurement.rtoTargetSeconds,
+                                     rpoSeconds: $0.measurement.rpoSeconds, rpoTargetSeconds: $0.measurement.rpoTargetSeconds)
         }
-        Terminal.output(DrillRunner.summaryTable(run))
-        Terminal.output("reports: \(junitPath), \(jsonPath), \(historyPath)\n")
-        let complianceWritten = report ? writeComplianceReport(configuration: configuration, historyPath: historyPath, directory: reports) : true
+        do {
+            try DrillExposition(finishedAt: run.finishedAt, scenarios: figures).write(to: prometheus)
+        } catch {
+            Terminal.warn("cannot write the Prometheus file: \(error)")
+        }
+    }
+
+    /// Alerts with the outcome; a failed run exits 1 naming its failed scenarios.
+    private func conclude(_ run: DrillRunResult, junitPath: String, configuration: Configuration) throws {
         if !run.succeeded {
             let failed = run.scenarios.filter { $0.verdict == .failed }
             let message = "\(failed.count) scenario(s) failed: " + failed.map { "\($0.name) (\($0.failureSummary ?? "failed"))" }.joined(separator: "; ")
@@ -184,7 +211,6 @@ struct DrillRun: ParsableCommand {
             throw exit
         }
         Terminal.alert(Alert(kind: .success, command: "drill", what: "drill passed", location: junitPath, detail: "\(run.scenarios.count) scenario(s), none failed"), configuration: configuration)
-        if !complianceWritten { throw ExitCode(1) }
     }
 
     /// `--report`: the compliance report from the history this run appended to, as `pra report`
