@@ -34,90 +34,137 @@ enum EvidenceCharts {
     /// as a dashed line, windows over the target hatched (at least 6 px wide, so a two-hour
     /// window shows on a month) and labelled with their length, slices without a sample grey.
     static func exposure(id: String, title: String, slices: [AgeSlice], windows: [(start: Date, end: Date, label: String)], target: Double, start: Date, end: Date) -> String {
-        let width = SVGChart.width
+        let plot = ExposurePlot(id: id, start: start, end: end, worst: slices.compactMap(\.age).max() ?? 0, target: target)
+        var svg = SVGChart.open(id: id, title: title, height: plot.height)
+        svg += "<defs>" + String(SVGChart.patterns(id: id).dropFirst(6).dropLast(7)) + unknownPattern(id: id) + "</defs>"
+        svg += plot.unknownSlices(slices)  // first, under everything
+        svg += plot.windowsOverTarget(windows)
+        svg += plot.axes(timeLabels: timeLabels(start: start, end: end))
+        svg += plot.ageLine(slices)
+        svg += plot.targetLine()
+        svg += plot.legend()
+        return svg + "</svg>"
+    }
+
+    /// The geometry of the exposure chart and its layers.
+    struct ExposurePlot {
+        let id: String
+        let start: Date
+        let target: Double
         let left = 78.0, right = 24.0, top = 44.0, plotHeight = 200.0
-        let plotWidth = width - left - right
-        let plotBottom = top + plotHeight
-        let height = plotBottom + 70
-        let span = max(end.timeIntervalSince(start), 1)
-        let worst = slices.compactMap(\.age).max() ?? 0
-        var maximum = max(worst * 1.08, target * 1.3, 1)
-        let ticks = SVGChart.durationTicks(upTo: maximum)
-        maximum = max(maximum, ticks.last ?? maximum)
-        let x = { (date: Date) in left + plotWidth * min(max(date.timeIntervalSince(start) / span, 0), 1) }
-        let y = { (value: Double) in plotBottom - plotHeight * min(max(value, 0), maximum) / maximum }
+        let plotWidth: Double
+        let span: Double
+        let maximum: Double
+        let ticks: [Double]
+        var plotBottom: Double { top + plotHeight }
+        var height: Double { plotBottom + 70 }
         let n = SVGChart.n
 
-        var svg = SVGChart.open(id: id, title: title, height: height)
-        svg += "<defs>" + String(SVGChart.patterns(id: id).dropFirst(6).dropLast(7)) + unknownPattern(id: id) + "</defs>"
-        // Unknown slices first, under everything.
-        var unknownStart: Date?
-        for (index, slice) in slices.enumerated() {
-            if slice.age == nil, unknownStart == nil { unknownStart = slice.start }
-            let closes = slice.age != nil || index == slices.count - 1
-            if closes, let from = unknownStart {
-                let to = slice.age != nil ? slice.start : slice.end
-                svg += "<rect x=\"\(n(x(from)))\" y=\"\(n(top))\" width=\"\(n(max(x(to) - x(from), 1)))\" height=\"\(n(plotHeight))\" fill=\"url(#\(id)-unknown)\"><title>\(HTMLEscaping.text("no status sample from \(ComplianceFormat.dateTime(from)) to \(ComplianceFormat.dateTime(to))"))</title></rect>"
-                unknownStart = nil
+        init(id: String, start: Date, end: Date, worst: Double, target: Double) {
+            self.id = id
+            self.start = start
+            self.target = target
+            plotWidth = SVGChart.width - left - right
+            span = max(end.timeIntervalSince(start), 1)
+            let top = max(worst * 1.08, target * 1.3, 1)
+            ticks = SVGChart.durationTicks(upTo: top)
+            maximum = max(top, ticks.last ?? top)
+        }
+
+        func x(_ date: Date) -> Double { left + plotWidth * min(max(date.timeIntervalSince(start) / span, 0), 1) }
+        func y(_ value: Double) -> Double { plotBottom - plotHeight * min(max(value, 0), maximum) / maximum }
+
+        /// Runs of slices without a sample, dotted grey.
+        func unknownSlices(_ slices: [AgeSlice]) -> String {
+            var svg = ""
+            var unknownStart: Date?
+            for (index, slice) in slices.enumerated() {
+                if slice.age == nil, unknownStart == nil { unknownStart = slice.start }
+                let closes = slice.age != nil || index == slices.count - 1
+                if closes, let from = unknownStart {
+                    let to = slice.age != nil ? slice.start : slice.end
+                    svg += "<rect x=\"\(n(x(from)))\" y=\"\(n(top))\" width=\"\(n(max(x(to) - x(from), 1)))\" height=\"\(n(plotHeight))\" fill=\"url(#\(id)-unknown)\"><title>\(HTMLEscaping.text("no status sample from \(ComplianceFormat.dateTime(from)) to \(ComplianceFormat.dateTime(to))"))</title></rect>"
+                    unknownStart = nil
+                }
             }
+            return svg
         }
-        // Windows over the target.
-        var lastLabelRight = -Double.infinity
-        for window in windows {
-            let x1 = x(window.start), x2 = max(x(window.end), x1 + 6)
-            svg += "<rect x=\"\(n(x1))\" y=\"\(n(top))\" width=\"\(n(x2 - x1))\" height=\"\(n(plotHeight))\" fill=\"url(#\(id)-over)\" opacity=\"0.55\" stroke=\"\(SVGChart.overInk)\" stroke-width=\"1\"><title>\(HTMLEscaping.text(window.label))</title></rect>"
-            let centre = (x1 + x2) / 2
-            let text = "✗ " + SVGChart.truncate(window.label, 28)
-            let estimated = Double(text.count) * 6.4
-            if centre - estimated / 2 > lastLabelRight + 4 {
-                let anchorX = min(max(centre, left + estimated / 2), left + plotWidth - estimated / 2)
-                svg += SVGChart.text(text, x: anchorX, y: top - 8, size: 11.5, anchor: "middle", fill: SVGChart.overInk, weight: "bold", tooltip: window.label)
-                lastLabelRight = anchorX + estimated / 2
+
+        /// Windows over the target, hatched, labelled above the plot where labels do not collide.
+        func windowsOverTarget(_ windows: [(start: Date, end: Date, label: String)]) -> String {
+            var svg = ""
+            var lastLabelRight = -Double.infinity
+            for window in windows {
+                let x1 = x(window.start), x2 = max(x(window.end), x1 + 6)
+                svg += "<rect x=\"\(n(x1))\" y=\"\(n(top))\" width=\"\(n(x2 - x1))\" height=\"\(n(plotHeight))\" fill=\"url(#\(id)-over)\" opacity=\"0.55\" stroke=\"\(SVGChart.overInk)\" stroke-width=\"1\"><title>\(HTMLEscaping.text(window.label))</title></rect>"
+                let centre = (x1 + x2) / 2
+                let text = "✗ " + SVGChart.truncate(window.label, 28)
+                let estimated = Double(text.count) * 6.4
+                if centre - estimated / 2 > lastLabelRight + 4 {
+                    let anchorX = min(max(centre, left + estimated / 2), left + plotWidth - estimated / 2)
+                    svg += SVGChart.text(text, x: anchorX, y: top - 8, size: 11.5, anchor: "middle", fill: SVGChart.overInk, weight: "bold", tooltip: window.label)
+                    lastLabelRight = anchorX + estimated / 2
+                }
             }
+            return svg
         }
-        // Grid and axes.
-        for tick in ticks {
-            svg += SVGChart.line(left, y(tick), left + plotWidth, y(tick), stroke: "#d8d8d8", width: 1)
-            svg += SVGChart.text(ComplianceFormat.duration(tick), x: left - 8, y: y(tick) + 4, size: 11, anchor: "end", fill: "#444")
-        }
-        svg += SVGChart.line(left, top, left, plotBottom, stroke: SVGChart.ink, width: 1)
-        svg += SVGChart.line(left, plotBottom, left + plotWidth, plotBottom, stroke: SVGChart.ink, width: 1)
-        for label in timeLabels(start: start, end: end) {
-            svg += SVGChart.line(x(label.date), plotBottom, x(label.date), plotBottom + 4, stroke: SVGChart.ink, width: 1)
-            svg += SVGChart.text(label.text, x: x(label.date), y: plotBottom + 17, size: 11, anchor: "middle", fill: "#444")
-        }
-        // The age, as steps; a slice without a sample breaks the line.
-        var segment: [String] = []
-        func flush() {
-            if !segment.isEmpty {
-                svg += "<polyline points=\"\(segment.joined(separator: " "))\" fill=\"none\" stroke=\"\(SVGChart.measuredFill)\" stroke-width=\"1.6\"/>"
+
+        /// Grid, axes and time labels.
+        func axes(timeLabels: [(date: Date, text: String)]) -> String {
+            var svg = ""
+            for tick in ticks {
+                svg += SVGChart.line(left, y(tick), left + plotWidth, y(tick), stroke: "#d8d8d8", width: 1)
+                svg += SVGChart.text(ComplianceFormat.duration(tick), x: left - 8, y: y(tick) + 4, size: 11, anchor: "end", fill: "#444")
             }
-            segment = []
+            svg += SVGChart.line(left, top, left, plotBottom, stroke: SVGChart.ink, width: 1)
+            svg += SVGChart.line(left, plotBottom, left + plotWidth, plotBottom, stroke: SVGChart.ink, width: 1)
+            for label in timeLabels {
+                svg += SVGChart.line(x(label.date), plotBottom, x(label.date), plotBottom + 4, stroke: SVGChart.ink, width: 1)
+                svg += SVGChart.text(label.text, x: x(label.date), y: plotBottom + 17, size: 11, anchor: "middle", fill: "#444")
+            }
+            return svg
         }
-        for slice in slices {
-            guard let age = slice.age else { flush(); continue }
-            segment.append("\(n(x(slice.start))),\(n(y(age)))")
-            segment.append("\(n(x(slice.end))),\(n(y(age)))")
+
+        /// The age, as steps; a slice without a sample breaks the line.
+        func ageLine(_ slices: [AgeSlice]) -> String {
+            var svg = ""
+            var segment: [String] = []
+            func flush() {
+                if !segment.isEmpty {
+                    svg += "<polyline points=\"\(segment.joined(separator: " "))\" fill=\"none\" stroke=\"\(SVGChart.measuredFill)\" stroke-width=\"1.6\"/>"
+                }
+                segment = []
+            }
+            for slice in slices {
+                guard let age = slice.age else { flush(); continue }
+                segment.append("\(n(x(slice.start))),\(n(y(age)))")
+                segment.append("\(n(x(slice.end))),\(n(y(age)))")
+            }
+            flush()
+            return svg
         }
-        flush()
-        // The target.
-        svg += SVGChart.line(left, y(target), left + plotWidth, y(target), stroke: SVGChart.targetInk, width: 2, dash: "6 4")
-        svg += SVGChart.text("RPO target \(ComplianceFormat.duration(target))", x: left + plotWidth - 4, y: y(target) - 6, size: 12, anchor: "end", fill: SVGChart.targetInk, weight: "bold")
-        // Legend.
-        let legendY = plotBottom + 36
-        var lx = left
-        svg += SVGChart.line(lx, legendY + 6, lx + 22, legendY + 6, stroke: SVGChart.measuredFill, width: 2)
-        svg += SVGChart.text("worst age of the newest recoverable point", x: lx + 28, y: legendY + 10, size: 11, anchor: "start", fill: SVGChart.ink)
-        lx += 290
-        svg += "<rect x=\"\(n(lx))\" y=\"\(n(legendY))\" width=\"22\" height=\"12\" fill=\"url(#\(id)-over)\" stroke=\"\(SVGChart.overInk)\"/>"
-        svg += SVGChart.text("over the target (hatched)", x: lx + 28, y: legendY + 10, size: 11, anchor: "start", fill: SVGChart.ink)
-        lx += 185
-        svg += "<rect x=\"\(n(lx))\" y=\"\(n(legendY))\" width=\"22\" height=\"12\" fill=\"url(#\(id)-unknown)\" stroke=\"#777\"/>"
-        svg += SVGChart.text("no status sample (unknown)", x: lx + 28, y: legendY + 10, size: 11, anchor: "start", fill: SVGChart.ink)
-        lx += 200
-        svg += SVGChart.line(lx, legendY + 6, lx + 22, legendY + 6, stroke: SVGChart.targetInk, width: 2, dash: "6 4")
-        svg += SVGChart.text("target", x: lx + 28, y: legendY + 10, size: 11, anchor: "start", fill: SVGChart.ink)
-        return svg + "</svg>"
+
+        func targetLine() -> String {
+            SVGChart.line(left, y(target), left + plotWidth, y(target), stroke: SVGChart.targetInk, width: 2, dash: "6 4")
+                + SVGChart.text("RPO target \(ComplianceFormat.duration(target))", x: left + plotWidth - 4, y: y(target) - 6, size: 12, anchor: "end", fill: SVGChart.targetInk, weight: "bold")
+        }
+
+        func legend() -> String {
+            let legendY = plotBottom + 36
+            var lx = left
+            var svg = SVGChart.line(lx, legendY + 6, lx + 22, legendY + 6, stroke: SVGChart.measuredFill, width: 2)
+            svg += SVGChart.text("worst age of the newest recoverable point", x: lx + 28, y: legendY + 10, size: 11, anchor: "start", fill: SVGChart.ink)
+            lx += 290
+            svg += "<rect x=\"\(n(lx))\" y=\"\(n(legendY))\" width=\"22\" height=\"12\" fill=\"url(#\(id)-over)\" stroke=\"\(SVGChart.overInk)\"/>"
+            svg += SVGChart.text("over the target (hatched)", x: lx + 28, y: legendY + 10, size: 11, anchor: "start", fill: SVGChart.ink)
+            lx += 185
+            svg += "<rect x=\"\(n(lx))\" y=\"\(n(legendY))\" width=\"22\" height=\"12\" fill=\"url(#\(id)-unknown)\" stroke=\"#777\"/>"
+            svg += SVGChart.text("no status sample (unknown)", x: lx + 28, y: legendY + 10, size: 11, anchor: "start", fill: SVGChart.ink)
+            lx += 200
+            svg += SVGChart.line(lx, legendY + 6, lx + 22, legendY + 6, stroke: SVGChart.targetInk, width: 2, dash: "6 4")
+            svg += SVGChart.text("target", x: lx + 28, y: legendY + 10, size: 11, anchor: "start", fill: SVGChart.ink)
+            return svg
+        }
     }
 
     /// Availability as one strip per day (per several days over a long period), 00:00 to 24:00
