@@ -220,6 +220,15 @@ public enum SVGChart {
                 svg += text("target \(format(target)) is far above this scale (the highest point is \(share < 0.01 ? "under 1" : String(Int((share * 100).rounded())))% of it)", x: left + plotWidth - 4, y: top - 10, size: 12, anchor: "end", fill: targetInk, weight: "bold")
             }
         }
+        svg += seriesLines(series, x: x, y: y, format: format)
+        svg += trendLegend(series, left: left, plotWidth: plotWidth, top: plotBottom + 34, columns: legendColumns, rows: legendRows)
+        return svg + "</svg>"
+    }
+
+    /// Each series as a line (broken where a run has no value) with a marker per point, hollow
+    /// where the scenario failed.
+    static func seriesLines(_ series: [Series], x: (Date) -> Double, y: (Double) -> Double, format: (Double) -> String) -> String {
+        var svg = ""
         for (index, one) in series.enumerated() {
             let colour = palette[index % palette.count]
             let dash = dashes[index % dashes.count]
@@ -241,8 +250,12 @@ public enum SVGChart {
                 svg += shape(marker, x: x(point.date), y: y(value), colour: colour, hollow: point.failed, tooltip: "\(one.name), \(ComplianceFormat.day(point.date)): \(format(value))\(point.failed ? " (failed)" : "")")
             }
         }
-        // Legend.
-        let legendTop = plotBottom + 34
+        return svg
+    }
+
+    /// The series' names with their line and marker, in columns, and what the markers mean.
+    static func trendLegend(_ series: [Series], left: Double, plotWidth: Double, top legendTop: Double, columns legendColumns: Int, rows legendRows: Int) -> String {
+        var svg = ""
         let columnWidth = plotWidth / Double(legendColumns)
         for (index, one) in series.enumerated() {
             let lx = left + columnWidth * Double(index % legendColumns)
@@ -254,7 +267,7 @@ public enum SVGChart {
             svg += text(truncate(one.name, 34), x: lx + 38, y: ly + 4, size: 11, anchor: "start", fill: ink, tooltip: one.name)
         }
         svg += text("Filled marker: the scenario passed in that run; hollow marker: it failed.", x: left, y: legendTop + 20 * Double(legendRows) + 8, size: 11, anchor: "start", fill: "#444", style: "italic")
-        return svg + "</svg>"
+        return svg
     }
 
     // MARK: - Pass rate per run
