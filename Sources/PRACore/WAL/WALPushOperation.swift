@@ -45,42 +45,48 @@ public struct WALPushOperation {
         } catch {
             throw OperationFailure(stage: "wal push", error)
         }
-        if let remote, asynchronous {
+        if remote != nil, asynchronous {
             // Archived locally (durable): the copier takes it off-site; the primary never waits for the store.
             result.offSite = WALSyncOperation.startInBackground(configuration: configuration)
         } else if let remote {
-            let store = remote.store
-            // The remote copy holds the archive's file under the same name, in one flat `wal/` directory.
-            let fileName = (result.archivedPath as NSString).lastPathComponent
-            let digest: FileDigest
-            do {
-                digest = try FileDigest(path: result.archivedPath)
-            } catch {
-                throw OperationFailure(stage: "wal push", message: error.description)
-            }
-            do throws(RemoteWALError) {
-                do throws(RemoteError) {
-                    // Created first: an ssh or directory target has no wal/ to read the marker from before the first copy.
-                    try store.prepare()
-                } catch {
-                    throw .remote(error)
-                }
-                // Never into another cluster's off-site WAL.
-                if let identity = try? archive.identity() {
-                    try remote.claim(identity, markerPath: archive.identityPath, scratch: archive.root)
-                }
-                do throws(RemoteError) {
-                    try store.put(result.archivedPath, as: fileName, expected: digest)
-                } catch {
-                    throw .remote(error)
-                }
-                result.remoteTarget = store.description
-            } catch {
-                throw OperationFailure(stage: "wal push", message: "\(name.text) is archived locally but the copy to \(store.description) failed (PostgreSQL will retry): \(error.description)")
-            }
+            try copyOffSite(&result, name: name, archive: archive, to: remote)
         }
         result.seconds = started.elapsed()
         return result
+    }
+
+    /// Synchronous mode: the archived file goes to `REMOTE_TARGET/wal` under the same name
+    /// (one flat directory), checked, before the push returns; a failure fails the push (the
+    /// file stays archived locally and PostgreSQL retries).
+    private func copyOffSite(_ result: inout WALPushResult, name: WALFileName, archive: WALArchive, to remote: RemoteWALArchive) throws(OperationFailure) {
+        let store = remote.store
+        let fileName = (result.archivedPath as NSString).lastPathComponent
+        let digest: FileDigest
+        do {
+            digest = try FileDigest(path: result.archivedPath)
+        } catch {
+            throw OperationFailure(stage: "wal push", message: error.description)
+        }
+        do throws(RemoteWALError) {
+            do throws(RemoteError) {
+                // Created first: an ssh or directory target has no wal/ to read the marker from before the first copy.
+                try store.prepare()
+            } catch {
+                throw .remote(error)
+            }
+            // Never into another cluster's off-site WAL.
+            if let identity = try? archive.identity() {
+                try remote.claim(identity, markerPath: archive.identityPath, scratch: archive.root)
+            }
+            do throws(RemoteError) {
+                try store.put(result.archivedPath, as: fileName, expected: digest)
+            } catch {
+                throw .remote(error)
+            }
+            result.remoteTarget = store.description
+        } catch {
+            throw OperationFailure(stage: "wal push", message: "\(name.text) is archived locally but the copy to \(store.description) failed (PostgreSQL will retry): \(error.description)")
+        }
     }
 
     private func push(path: String, name: WALFileName, into archive: WALArchive, level: Int32) throws -> WALPushResult {
