@@ -51,27 +51,11 @@ public struct IncrementalBackupOperation {
         if newestBase == nil {
             warnings.append("no base backup in \(directory) yet: archived WAL alone cannot be restored; run pra backup --base")
         }
-        // Wait for the archiver to reach the segment.
-        while true {
-            let present = (try? archive.find(segment)) != nil
-            if present { break }
-            if started.elapsed() > waitTimeout {
-                let archiver = try? server.archiverStatistics()
-                let failing = archiver.flatMap { $0.isFailing ? " The archiver is failing: last failure on \($0.lastFailedWAL ?? "?") at \($0.lastFailedAt.map(RecoverableWindow.format) ?? "?"); see the server log." : nil } ?? ""
-                throw OperationFailure(stage: "archive", message: "WAL segment \(segment.text) was not archived into \(archive.root) within ARCHIVE_WAIT_TIMEOUT=\(DurationParser.format(waitTimeout)).\(failing) Check archive_command (pra wal push) and that the server's OS user can write BACKUP_DIR")
-            }
-            usleep(100_000)
-        }
+        try waitUntilArchived(segment, in: archive, server: server, started: started, timeout: waitTimeout)
         var result = IncrementalBackupResult(
             segment: segment.text, switchLSN: switchLSN, safeBefore: safeBefore, systemIdentifier: server.systemIdentifier,
             baseBackup: newestBase?.name.fileName, seconds: 0, warnings: warnings)
-        if let base = newestBase?.manifest, let start = WALFileName(base.startSegment) {
-            let continuity = WALContinuity(files: archive.files(), start: start, segmentSize: server.segmentSize, history: archive.history(of:))
-            guard continuity.covers(segment, segmentSize: server.segmentSize) else {
-                let missing = continuity.gap?.text ?? "after \(continuity.lastContiguous?.name.text ?? base.startSegment)"
-                throw OperationFailure(stage: "archive", message: "WAL segment \(missing) is missing from \(archive.root): recovery from base backup \(base.archive) cannot get past it, so commits after it are not safe. Take a new base backup (pra backup --base)")
-            }
-        }
+        if let base = newestBase?.manifest { try requireContinuity(from: base, to: segment, in: archive, segmentSize: server.segmentSize) }
         result.seconds = started.elapsed()
         do {
             try DurableFile.write(JSONCoding.encoder.encode(result), to: (archive.root as NSString).appendingPathComponent(Self.recordFileName))
@@ -79,6 +63,30 @@ public struct IncrementalBackupOperation {
             throw OperationFailure(stage: "record", error)
         }
         return result
+    }
+
+    /// Waits for the archiver to reach `segment`, at most `ARCHIVE_WAIT_TIMEOUT` since the run
+    /// began; the error says whether the archiver is failing.
+    private func waitUntilArchived(_ segment: WALFileName, in archive: WALArchive, server: ArchivingServer, started: MonotonicClock, timeout waitTimeout: Double) throws(OperationFailure) {
+        while (try? archive.find(segment)) == nil {
+            if started.elapsed() > waitTimeout {
+                let archiver = try? server.archiverStatistics()
+                let failing = archiver.flatMap { $0.isFailing ? " The archiver is failing: last failure on \($0.lastFailedWAL ?? "?") at \($0.lastFailedAt.map(RecoverableWindow.format) ?? "?"); see the server log." : nil } ?? ""
+                throw OperationFailure(stage: "archive", message: "WAL segment \(segment.text) was not archived into \(archive.root) within ARCHIVE_WAIT_TIMEOUT=\(DurationParser.format(waitTimeout)).\(failing) Check archive_command (pra wal push) and that the server's OS user can write BACKUP_DIR")
+            }
+            usleep(100_000)
+        }
+    }
+
+    /// Recovery from the newest base backup must be able to replay up to `segment`: no gap in
+    /// the archive between them.
+    private func requireContinuity(from base: BaseBackupManifest, to segment: WALFileName, in archive: WALArchive, segmentSize: UInt64) throws(OperationFailure) {
+        guard let start = WALFileName(base.startSegment) else { return }
+        let continuity = WALContinuity(files: archive.files(), start: start, segmentSize: segmentSize, history: archive.history(of:))
+        guard continuity.covers(segment, segmentSize: segmentSize) else {
+            let missing = continuity.gap?.text ?? "after \(continuity.lastContiguous?.name.text ?? base.startSegment)"
+            throw OperationFailure(stage: "archive", message: "WAL segment \(missing) is missing from \(archive.root): recovery from base backup \(base.archive) cannot get past it, so commits after it are not safe. Take a new base backup (pra backup --base)")
+        }
     }
 
     /// The record of the last successful run, when there is one.
