@@ -187,7 +187,7 @@ public struct ComplianceReport: Sendable, Encodable {
         rpo = TargetVerdict.judge(.rpo, run: latestRun, earlier: earlier)
         restoreModel = RestoreTimeModel(fitting: window.flatMap { DrillTimeMeasurements.restores(in: $0, source: .drill) } + settings.restoreMeasurements)
         backupModel = RestoreTimeModel(fitting: window.flatMap { DrillTimeMeasurements.backups(in: $0, source: .drill) } + settings.backupMeasurements)
-        productionConfiguration = settings.productionConfiguration
+        productionConfiguration = input.refined(settings.productionConfiguration)
         scenarios = latestRun.scenarios.map { [restoreModel, backupModel] in ScenarioCompliance($0, settings: settings, restoreModel: restoreModel, backupModel: backupModel) }
 
         let projected = scenarios.compactMap { row in row.projection.map { NamedProjection(scenario: row.name, projection: $0) } }

@@ -23,4 +23,17 @@ extension EvidenceInput {
         guard Set(samples.map(\.database)).count == 1 else { return nil }
         return samples.max { $0.at < $1.at }?.status?.databaseSizeBytes.map(Double.init)
     }
+
+    /// The configuration the verdict assumes, corrected by the newest status sample of a single
+    /// database: a measured WAL age means continuous archiving runs, a measured off-site age
+    /// that an off-site copy exists (the backup schedule still comes from the settings).
+    func refined(_ configuration: ProductionConfiguration?) -> ProductionConfiguration? {
+        let samples = records.filter { $0.status != nil }
+        guard Set(samples.map(\.database)).count == 1, let newest = samples.max(by: { $0.at < $1.at })?.status else { return configuration }
+        var refined = configuration ?? ProductionConfiguration(backupIntervalSeconds: nil, continuousArchiving: nil, offSite: false)
+        refined.continuousArchiving = newest.walAgeSeconds != nil
+        if newest.offSiteAgeSeconds != nil { refined.offSite = true }
+        refined.source = "the newest status sample (archiving, off-site copy) and the settings at report time (schedule)"
+        return refined
+    }
 }

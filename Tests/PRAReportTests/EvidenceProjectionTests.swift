@@ -9,7 +9,7 @@ import Testing
 /// drills), and the newest status sample's size stands in for an unset PRODUCTION_DB_SIZE.
 @Suite("EvidenceInput: restore tests and the production size reach the projection")
 struct EvidenceProjectionTests {
-    @Test("two restore tests of different sizes fit the model as production restore tests; the newest sample's size is the production size")
+    @Test("two restore tests of different sizes fit the model as production restore tests; the newest sample gives the production size and the archiving the verdict assumes")
     func evidenceFeedsTheFit() throws {
         let now = Date(timeIntervalSince1970: 1_796_000_000)
         let log = EvidenceLog(path: TestEnvironment.temporaryDirectory("evidence-fit") + "/evidence.jsonl")
@@ -33,5 +33,13 @@ struct EvidenceProjectionTests {
         // 3 s at 100 MB and 14 s at 1.2 GB: 2 s fixed + 100 MB per second; 2.5 GB → 27 s.
         let predicted = try #require(report.restoreModel.predict(2_500_000_000))
         #expect(abs(predicted.seconds - 27) < 0.5, "\(predicted)")
+        // The samples carry no WAL age: production is taken to run without continuous archiving,
+        // whatever the settings where the report is written say.
+        var settingsSayArchiving = settings
+        settingsSayArchiving.productionConfiguration = ProductionConfiguration(backupIntervalSeconds: 3600, continuousArchiving: true, offSite: false)
+        let corrected = try ComplianceReport(runs: [EvidenceFixtures.passingDrill(at: now.addingTimeInterval(-7200))], evidence: input, settings: settingsSayArchiving)
+        #expect(corrected.productionConfiguration?.continuousArchiving == false)
+        #expect(corrected.productionConfiguration?.backupIntervalSeconds == 3600)
+        #expect(corrected.productionConfiguration?.source.contains("newest status sample") == true)
     }
 }
