@@ -31,24 +31,33 @@ public struct JSONLinesFile: Sendable {
     /// end with a newline (an earlier append was cut short), the line starts with one, so the
     /// broken line stays alone and this one stays readable.
     public func append(_ line: Data, permissions: mode_t = 0o640) throws(FileError) {
+        try withLock { () throws(FileError) in
+            try Self.writeLine(line, to: path, permissions: permissions, followingLinks: false)
+        }
+    }
+
+    /// Appends `line` and a newline to `path` with one `write()` on an `O_APPEND` descriptor,
+    /// fsynced with its directory; a file that does not end with a newline (an append cut
+    /// short) gets one first, so the broken line stays alone. Takes no lock: callers that
+    /// share the file with a rewrite use ``append(_:permissions:)``.
+    /// - Parameter followingLinks: false refuses a symbolic link at `path` (`O_NOFOLLOW`).
+    public static func writeLine(_ line: Data, to path: String, permissions: mode_t, followingLinks: Bool) throws(FileError) {
         var bytes = line
         bytes.append(UInt8(ascii: "\n"))
-        try Self.createParentDirectory(of: path)
-        try withLock { () throws(FileError) in
-            let fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, permissions)
-            guard fd >= 0 else { throw FileError(operation: .open, path: path, code: errno) }
-            defer { close(fd) }
-            if !Self.endsWithNewlineOrIsEmpty(fd: fd) { bytes.insert(UInt8(ascii: "\n"), at: 0) }
-            var written = -1
-            repeat {
-                written = bytes.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }
-            } while written < 0 && errno == EINTR
-            if written < 0 { throw FileError(operation: .write, path: path, code: errno, bytes: 0) }
-            // The rest is never written separately: the next append starts on a fresh line and
-            // readers skip this one.
-            if written < bytes.count { throw FileError(operation: .write, path: path, code: ENOSPC, bytes: UInt64(written)) }
-            guard fsync(fd) == 0 else { throw FileError(operation: .fsync, path: path, code: errno, bytes: UInt64(written)) }
-        }
+        let fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | (followingLinks ? 0 : O_NOFOLLOW), permissions)
+        guard fd >= 0 else { throw FileError(operation: .open, path: path, code: errno) }
+        defer { close(fd) }
+        if !endsWithNewlineOrIsEmpty(fd: fd) { bytes.insert(UInt8(ascii: "\n"), at: 0) }
+        var written = -1
+        repeat {
+            written = bytes.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }
+        } while written < 0 && errno == EINTR
+        if written < 0 { throw FileError(operation: .write, path: path, code: errno, bytes: 0) }
+        // The rest is never written separately: with O_APPEND another writer's line could land
+        // in between. The next append starts on a fresh line and readers skip this one.
+        if written < bytes.count { throw FileError(operation: .write, path: path, code: ENOSPC, bytes: UInt64(written)) }
+        guard fsync(fd) == 0 else { throw FileError(operation: .fsync, path: path, code: errno, bytes: UInt64(written)) }
+        DurableFile.syncDirectory(of: path)
     }
 
     /// Runs `body` holding the file's exclusive lock (blocking until other writers are done).
@@ -81,10 +90,14 @@ public struct JSONLinesFile: Sendable {
         }
         while let chunk = try file.read(upToCount: 256 * 1024), !chunk.isEmpty {
             pending.append(chunk)
-            while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                try emit(Data(pending[pending.startIndex..<newline]))
-                pending.removeSubrange(pending.startIndex...newline)
+            // The lines of the chunk by a cursor; the consumed bytes are dropped once per chunk
+            // (dropping each line from the front would move the rest of the chunk every time).
+            var lineStart = pending.startIndex
+            while let newline = pending[lineStart...].firstIndex(of: UInt8(ascii: "\n")) {
+                try emit(Data(pending[lineStart..<newline]))
+                lineStart = pending.index(after: newline)
             }
+            pending = Data(pending[lineStart...])
         }
         if !pending.isEmpty { try emit(pending) }
     }
