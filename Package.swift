@@ -86,6 +86,16 @@ let package = Package(
             dependencies: ["PRACore", "PRAHarness"],
             path: "Tests/PRATestSupport"
         ),
+        // Server-free tests of the pure logic (archive and WAL models, retention, target parsing,
+        // shard plans, verdicts, configuration, codecs): no PostgreSQL, no network, no pra binary.
+        // `swift test --filter PRAUnitTests` runs them alone in seconds.
+        .testTarget(
+            name: "PRAUnitTests",
+            dependencies: [
+                "PRACore", "CDeflateBlocks", "PRADrillResults", "PRADrill", "PRAReport", "PRATestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .testTarget(
             name: "PRACoreTests",
             dependencies: ["PRACore", "PRAHarness", "CDeflateBlocks", "PRATestSupport"]
