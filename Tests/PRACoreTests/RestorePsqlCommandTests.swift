@@ -35,12 +35,12 @@ struct RestorePsqlCommandTests {
         let configuration = try TestEnvironment.configuration(database: "postgres", backupDirectory: directory, extra: ["PRA_JOBS": jobs])
         for (index, attack) in Self.attacks(proof: proof).enumerated() {
             let archive = directory + "/evil\(index).sql.gz"
-            try HardeningTests.gzip(attack.text, to: archive)
+            try TestDatabases.gzip(attack.text, to: archive)
             let target = TestEnvironment.databaseName("psqlcmd")
             let result = try RestoreOperation(configuration: configuration).run(source: .file(archive), targetDatabase: target)
             #expect(!result.succeeded, "\(attack.label)")
             #expect(!FileManager.default.fileExists(atPath: proof), "\(attack.label): the shell command ran (PRA_JOBS=\(jobs))")
-            #expect(try !HardeningTests.exists(target), "\(attack.label)")
+            #expect(try !TestDatabases.exists(target), "\(attack.label)")
         }
     }
 
@@ -55,10 +55,10 @@ struct RestorePsqlCommandTests {
         let backup = try BackupOperation(configuration: configuration).run()
         // The attacker replaces the off-site copy with a well-formed forgery (size, SHA-256 and key consistent).
         let manifest = try BackupManifest.load(path: backup.manifest)
-        let text = try HardeningTests.gunzip(backup.archive)
+        let text = try TestDatabases.gunzip(backup.archive)
         let attack = text.replacingOccurrences(of: "SET standard_conforming_strings = on;\n", with: "SET standard_conforming_strings = off;\nSELECT 'x\\'';\n\\! touch \(proof)\nSELECT '';\n")
         #expect(attack != text)
-        try HardeningTests.gzip(attack, to: backup.archive)
+        try TestDatabases.gzip(attack, to: backup.archive)
         var forged = manifest
         forged.compressedBytes = UInt64(try Data(contentsOf: URL(fileURLWithPath: backup.archive)).count)
         forged.uncompressedBytes = UInt64(attack.utf8.count)

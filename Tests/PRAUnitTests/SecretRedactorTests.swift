@@ -53,4 +53,25 @@ struct SecretRedactorTests {
         #expect(!warning.contains("SMTP_PASSWORD"))
         #expect(SecretRedactor(secrets: ["long-enough-secret"]).warnings.isEmpty)
     }
+
+
+    @Test("every secret redacted whatever its length; permission warning for every secret; malformed lines show the key only")
+    func secrets() throws {
+        let redactor = SecretRedactor(configuration: try Configuration(envFile: TestEnvironment.noEnvFile, environment: ["PGPASSWORD": "q7Z", "SMTP_PASSWORD": "k9"]))
+        #expect(redactor.redact("password q7Z and k9") == "password *** and ***")
+
+        let directory = TestEnvironment.temporaryDirectory("secrets")
+        let file = directory + "/smtp.env"
+        try Data("SMTP_PASSWORD=s3cret-value\n".utf8).write(to: URL(fileURLWithPath: file))
+        chmod(file, 0o644)
+        let configuration = try Configuration(envFile: file, environment: [:])
+        #expect(configuration.warnings.contains { $0.contains("SMTP_PASSWORD") && $0.contains("chmod 600") }, "\(configuration.warnings)")
+
+        let malformed = directory + "/malformed.env"
+        try Data("PGDATABASE=x\nPGPASSWORD Secret-Sauce\n".utf8).write(to: URL(fileURLWithPath: malformed))
+        let error = #expect(throws: ConfigurationError.self) { try Configuration(envFile: malformed, environment: [:]) }
+        #expect(error?.message.contains("malformed.env:2") == true)
+        #expect(error?.message.contains("PGPASSWORD") == true)
+        #expect(error?.message.contains("Secret-Sauce") == false, "\(error?.message ?? "")")
+    }
 }

@@ -118,7 +118,7 @@ final class ReplyLosingRelay: @unchecked Sendable {
 }
 
 @Suite("S3: a lost reply to CompleteMultipartUpload", .requires(.seaweedfs), .serialized)
-struct LostReplyTests {
+struct S3MultipartCompletionTests {
     /// SeaweedFS answers the retried completion 200 (AWS and MinIO answer NoSuchUpload, which
     /// pra then settles by the object's size and SHA-256, read back whole): either way the copy
     /// must succeed, whole, with its manifest, and no upload left pending.

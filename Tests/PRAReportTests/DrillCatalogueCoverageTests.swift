@@ -5,8 +5,8 @@ import PRATestSupport
 import Testing
 
 /// After `pra drill new`, the report names the scenario a full drill now lacks and the fix.
-@Suite("first hour: report after drill new")
-struct FirstHourReportTests {
+@Suite("catalogue coverage: advice after drill new")
+struct DrillCatalogueCoverageTests {
     static func run(_ names: [String], at date: Date) -> DrillRunResult {
         let scenarios = names.map { name in
             ScenarioResult(

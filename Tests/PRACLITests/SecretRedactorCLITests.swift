@@ -7,7 +7,7 @@ import Testing
 /// the operator knows its redaction is partial; wal push/get stay silent (their stderr is the
 /// server's log, and a missing segment must say nothing).
 @Suite("a secret too short to redact safely is named, not shown")
-struct ShortSecretWarningTests {
+struct SecretRedactorCLITests {
     @Test("pra verify warns about a 3-character SMTP_PASSWORD without printing it; wal get stays silent")
     func shortSecretNamed() throws {
         let directory = TestEnvironment.temporaryDirectory("shortsecret")

@@ -8,7 +8,7 @@ import Testing
 /// `REMOTE_TARGET` or `RPO_TARGET` there must never send a real alert, make a real copy or change
 /// a verdict. Each check has a control showing the canary does fire when the seal is left off.
 @Suite("tests are sealed from the parent environment and ./.env", .serialized, .requires(.postgresServer))
-struct SealingTests {
+struct TestEnvironmentIsolationTests {
     /// Runs `pra arguments` in `directory` (where a `.env` may lie) and waits for it.
     static func run(_ arguments: [String], in directory: String, environment: [String: String]) throws -> Int32 {
         let process = Process()
@@ -86,7 +86,7 @@ struct SealingTests {
     @Test("library tests build configurations without ./.env: every Configuration in Tests/ names its env file")
     func libraryConfigurationsNameTheirEnvFile() throws {
         let tests = TestEnvironment.packageRoot + "/Tests"
-        let files = try #require(FileManager.default.enumerator(atPath: tests)).compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") && !$0.hasSuffix("SealingTests.swift") }
+        let files = try #require(FileManager.default.enumerator(atPath: tests)).compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") && !$0.hasSuffix("TestEnvironmentIsolationTests.swift") }
         #expect(files.count > 20)
         var offenders: [String] = []
         for file in files {

@@ -11,7 +11,7 @@ import Glibc
 /// The worst day: the site is lost (the cluster, its WAL archive and every local backup), and
 /// only the off-site copy in the bucket survives. Point-in-time recovery from it alone.
 @Suite("site loss: point-in-time recovery from the bucket alone", .serialized, .requires(.postgresServer, .seaweedfs))
-struct SiteLossRecoveryTests {
+struct PointInTimeOffSiteSourceTests {
     @Test("cluster and BACKUP_DIR deleted: restore --pitr to a mark as psql prints it brings back exactly the rows committed before it; to the latest point every archived row")
     func recoverFromTheBucketAlone() throws {
         let s3 = try LoopbackS3Server.start()
