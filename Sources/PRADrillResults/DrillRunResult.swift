@@ -1,4 +1,5 @@
 import Foundation
+import PRACore
 
 /// One `pra drill run`: every scenario, in order.
 public struct DrillRunResult: Codable, Sendable, Equatable {
@@ -113,7 +114,7 @@ extension ScenarioResult {
     private var projectionProblems: [String?] {
         guard let p = measurement.projections else { return [] }
         return [
-            DrillRunResult.quantity(p.productionDatabaseBytes, "PRODUCTION_DB_SIZE"),
+            DrillRunResult.quantity(p.productionDatabaseBytes, Setting.productionDBSize.name),
             DrillRunResult.quantity(p.restoreBytesPerSecond, "restore throughput"),
             DrillRunResult.duration(p.projectedRTOSeconds, "projected RTO"),
             DrillRunResult.duration(p.backupIntervalSeconds, "backup interval"),

@@ -24,7 +24,7 @@ public struct FixtureLoader {
         self.name = name
         var roots: [String] = []
         if let fixturesDirectory { roots.append(fixturesDirectory) }
-        if let fromEnvironment = ProcessInfo.processInfo.environment["PRA_FIXTURES_DIR"] { roots.append(fromEnvironment) }
+        if let fromEnvironment = ProcessInfo.processInfo.environment[Setting.praFixturesDir.name] { roots.append(fromEnvironment) }
         roots.append(FileManager.default.currentDirectoryPath + "/fixtures")
         var executable = RunningExecutable.path
         for _ in 0..<6 {

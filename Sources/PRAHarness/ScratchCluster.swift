@@ -215,7 +215,7 @@ public final class ScratchCluster: @unchecked Sendable {
 
     /// Environment variables a person (or a child `pra`) uses to reach the cluster.
     public var environment: [String: String] {
-        ["PGHOST": directory, "PGPORT": "\(port)", "PGUSER": superuser, "PGDATABASE": "postgres"]
+        [Setting.pgHost.name: directory, Setting.pgPort.name: "\(port)", Setting.pgUser.name: superuser, Setting.pgDatabase.name: "postgres"]
     }
 
     /// The postmaster's pid from `postmaster.pid`, when the file is there.

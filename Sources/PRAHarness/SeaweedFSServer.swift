@@ -131,9 +131,9 @@ public final class SeaweedFSServer: @unchecked Sendable {
 
     /// The variables that point pra at `s3://bucket/prefix` on this server.
     public func environment(bucket: String, prefix: String = "pra", readOnly: Bool = false) -> [String: String] {
-        ["REMOTE_TARGET": "s3://\(bucket)/\(prefix)", "S3_ENDPOINT": endpoint, "S3_REGION": region,
-         "AWS_ACCESS_KEY_ID": readOnly ? readOnlyAccessKey : accessKey, "AWS_SECRET_ACCESS_KEY": readOnly ? readOnlySecretKey : secretKey,
-         "S3_MAX_RETRIES": "2"]
+        [Setting.remoteTarget.name: "s3://\(bucket)/\(prefix)", Setting.s3Endpoint.name: endpoint, Setting.s3Region.name: region,
+         Setting.awsAccessKeyID.name: readOnly ? readOnlyAccessKey : accessKey, Setting.awsSecretAccessKey.name: readOnly ? readOnlySecretKey : secretKey,
+         Setting.s3MaxRetries.name: "2"]
     }
 
     /// Asks the server to stop, and kills it after 2 s: a graceful SeaweedFS shutdown takes

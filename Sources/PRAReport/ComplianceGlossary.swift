@@ -1,4 +1,5 @@
 import Foundation
+import PRACore
 
 /// One line for each technical term the compliance report uses, for a reader who is not a
 /// database administrator. Every rendering (HTML, Markdown, `--json`) carries the same lines;
@@ -29,11 +30,11 @@ public enum ComplianceGlossary {
         Entry(term: "Archive lag", meaning: "the measured time between closing a WAL file and finding it in the archive.", markers: ["archive lag"]),
         Entry(term: "Base backup", meaning: "a copy of the server's data files (pg_basebackup) that WAL is replayed on top of in a point-in-time recovery.", markers: ["base backup"]),
         Entry(term: "PITR (point-in-time recovery)", meaning: "restoring a base backup and replaying the archived WAL up to a chosen moment or the latest one available.", markers: ["point-in-time", "PITR", "pitr"]),
-        Entry(term: "Off-site copy", meaning: "a copy of the backups (and WAL) on another machine or in a storage bucket (REMOTE_TARGET), so that losing the whole site does not lose the backups.", markers: ["off-site", "site lost", "REMOTE_TARGET"]),
+        Entry(term: "Off-site copy", meaning: "a copy of the backups (and WAL) on another machine or in a storage bucket (REMOTE_TARGET), so that losing the whole site does not lose the backups.", markers: ["off-site", "site lost", Setting.remoteTarget.name]),
         Entry(term: "Cluster lost / site lost", meaning: "the two disaster classes: the database server is lost but its machine's backup directory survives; or the whole site is lost and only the off-site copy survives.", markers: ["cluster lost", "site lost"]),
         Entry(term: "Full drill", meaning: "a drill run that ran every scenario of the catalogue; the verdict needs a passing one at most --max-age old.", markers: ["full drill"]),
         Entry(term: "Scenarios at a time", meaning: "when a drill runs several scenarios side by side (--jobs), each measured RTO includes waiting for the CPU and disk the others use, so it is longer than the same recovery alone.", markers: ["at a time"]),
-        Entry(term: "PRODUCTION_DB_SIZE, BACKUP_INTERVAL", meaning: "settings that tell the report the production database's size and how often it is backed up, for the projections.", markers: ["PRODUCTION_DB_SIZE", "BACKUP_INTERVAL"]),
+        Entry(term: "PRODUCTION_DB_SIZE, BACKUP_INTERVAL", meaning: "settings that tell the report the production database's size and how often it is backed up, for the projections.", markers: [Setting.productionDBSize.name, Setting.backupInterval.name]),
     ]
 
     /// The entries whose term appears in `text` (a rendering of the report), in reading order.

@@ -1,4 +1,5 @@
 import Foundation
+import PRACore
 
 /// The production configuration a compliance verdict assumes, stated at the top of the report:
 /// without it a reader cannot tell whether a worst-case RPO of seconds (continuous archiving)
@@ -47,7 +48,7 @@ public struct ProductionConfiguration: Sendable, Equatable, Encodable {
         case false?: archiving = "continuous WAL archiving off (the RPO is the backup schedule's)"
         case nil: archiving = "continuous WAL archiving not known (no WAL archive under BACKUP_DIR where this report was written)"
         }
-        let offSiteText = offSite ? "off-site copy to \(offSiteTarget ?? "REMOTE_TARGET")" : "no off-site copy (REMOTE_TARGET unset: a site loss loses every backup)"
+        let offSiteText = offSite ? "off-site copy to \(offSiteTarget ?? Setting.remoteTarget.name)" : "no off-site copy (REMOTE_TARGET unset: a site loss loses every backup)"
         return "This verdict assumes this production configuration (from \(source)): \(schedule); \(archiving); \(offSiteText)."
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import PRACore
 
 /// What the measured throughput and the configured schedule imply for production. These are
 /// **projections**, never measurements, and the reports always label them so.
@@ -50,7 +51,7 @@ public struct ScheduleProjection: Sendable, Equatable, Encodable {
         /// The archive lag that drill measured (WAL switch until archived).
         public var archiveLagSeconds: Double? = nil
         /// Where ``productionBytes`` comes from, as the report names it.
-        public var productionSizeSource: String = "PRODUCTION_DB_SIZE"
+        public var productionSizeSource: String = Setting.productionDBSize.name
         /// Restore duration fitted over every measured restore; `nil` or not fitted: the
         /// throughput-only upper bound.
         public var restoreModel: RestoreTimeModel? = nil

@@ -15,23 +15,23 @@ public struct AlertDispatcher: Sendable {
 
     public init(configuration: Configuration, alertOnSuccess: Bool? = nil) {
         redactor = SecretRedactor(configuration: configuration)
-        self.alertOnSuccess = alertOnSuccess ?? ["1", "true", "yes", "on"].contains((configuration["ALERT_ON_SUCCESS"] ?? "false").lowercased())
-        let timeout = (try? configuration.seconds("ALERT_TIMEOUT")) ?? 10
-        if let webhook = configuration["SLACK_WEBHOOK"] {
+        self.alertOnSuccess = alertOnSuccess ?? configuration.flag(.alertOnSuccess)
+        let timeout = (try? configuration.seconds(.alertTimeout)) ?? 10
+        if let webhook = configuration[.slackWebhook] {
             do {
                 channels.append(try SlackWebhook(url: webhook, timeout: timeout))
             } catch {
                 configurationProblems.append("slack alerts are off: \(error)")
             }
         }
-        let recipients = configuration.list("ALERT_EMAIL")
+        let recipients = configuration.list(.alertEmail)
         if !recipients.isEmpty {
-            if let smtp = configuration["SMTP_URL"] {
-                let sender = configuration["ALERT_EMAIL_FROM"] ?? "pra@\(Alert.hostName)"
+            if let smtp = configuration[.smtpURL] {
+                let sender = configuration[.alertEmailFrom] ?? "pra@\(Alert.hostName)"
                 do {
-                    channels.append(try EmailAlerter(smtpURL: smtp, recipients: recipients, sender: sender, user: configuration["SMTP_USER"],
-                                                     password: configuration["SMTP_PASSWORD"], caFile: configuration["SMTP_CA_FILE"],
-                                                     allowPlaintext: configuration["SMTP_ALLOW_PLAINTEXT"]?.lowercased() == "true", timeout: timeout))
+                    channels.append(try EmailAlerter(smtpURL: smtp, recipients: recipients, sender: sender, user: configuration[.smtpUser],
+                                                     password: configuration[.smtpPassword], caFile: configuration[.smtpCAFile],
+                                                     allowPlaintext: configuration.flag(.smtpAllowPlaintext), timeout: timeout))
                 } catch {
                     configurationProblems.append("email alerts are off: \(error)")
                 }

@@ -7,28 +7,24 @@ import Glibc
 
 /// The steps of ``BaseBackupOperation/run()``, in the order it calls them.
 extension BaseBackupOperation {
-    /// The settings a base backup reads, checked once.
+    /// The settings a base backup reads, checked once: those it shares with a full backup
+    /// (``ArchiveSettings``, read through as `settings.level`, ...) and its own.
+    @dynamicMemberLookup
     struct BaseBackupSettings {
-        var connection: ConnectionSettings
-        var level: Int
-        var jobs: Int
+        var shared: ArchiveSettings
         var retention: RetentionPolicy
-        var timeout: Double
         /// `ARCHIVE_WAIT_TIMEOUT`: how long the copy may wait while archive_command fails.
         var archiveWait: Double
         /// The off-site copy, when `REMOTE_TARGET` is set.
         var remote: RemoteCopyOperation?
 
+        subscript<Value>(dynamicMember keyPath: KeyPath<ArchiveSettings, Value>) -> Value { shared[keyPath: keyPath] }
+
         init(_ configuration: Configuration) throws(OperationFailure) {
             do {
-                connection = try configuration.connectionSettings()
-                level = try configuration.integer("BACKUP_COMPRESSION_LEVEL", range: 1...9)
-                jobs = try configuration.jobs()
-                retention = RetentionPolicy(
-                    retentionDays: try configuration.integer("BASE_BACKUP_RETENTION_DAYS", range: 0...36500),
-                    minimumKept: try configuration.integer("BASE_BACKUP_MIN_KEEP", range: 1...100_000))
-                timeout = try configuration.seconds("BACKUP_TIMEOUT")
-                archiveWait = try configuration.seconds("ARCHIVE_WAIT_TIMEOUT")
+                shared = try ArchiveSettings(configuration: configuration)
+                retention = try .baseBackups(configuration)
+                archiveWait = try configuration.seconds(.archiveWaitTimeout)
                 remote = try RemoteCopyOperation.forBaseBackups(configuration: configuration)
             } catch {
                 throw OperationFailure(stage: "configuration", error)

@@ -17,7 +17,7 @@ public struct IncrementalBackupOperation {
         let waitTimeout: Double
         do {
             settings = try configuration.connectionSettings()
-            waitTimeout = try configuration.seconds("ARCHIVE_WAIT_TIMEOUT")
+            waitTimeout = try configuration.seconds(.archiveWaitTimeout)
         } catch {
             throw OperationFailure(stage: "configuration", error)
         }

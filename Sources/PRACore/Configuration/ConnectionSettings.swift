@@ -16,9 +16,11 @@ public struct ConnectionSettings: Sendable, Equatable {
     public var networkTimeout: Double?
 
     static let environmentNames: [String: String] = [
-        "host": "PGHOST", "hostaddr": "PGHOSTADDR", "port": "PGPORT", "user": "PGUSER", "password": "PGPASSWORD",
-        "passfile": "PGPASSFILE", "dbname": "PGDATABASE", "sslmode": "PGSSLMODE", "sslrootcert": "PGSSLROOTCERT",
-        "sslcert": "PGSSLCERT", "sslkey": "PGSSLKEY", "connect_timeout": "PGCONNECT_TIMEOUT", "options": "PGOPTIONS",
+        // The libpq variables pra declares come from their declaration; the others pra only passes on.
+        "host": Setting.pgHost.name, "hostaddr": "PGHOSTADDR", "port": Setting.pgPort.name, "user": Setting.pgUser.name,
+        "password": Setting.pgPassword.name, "passfile": Setting.pgPassFile.name, "dbname": Setting.pgDatabase.name,
+        "sslmode": Setting.pgSSLMode.name, "sslrootcert": "PGSSLROOTCERT", "sslcert": "PGSSLCERT", "sslkey": "PGSSLKEY",
+        "connect_timeout": Setting.pgConnectTimeout.name, "options": "PGOPTIONS",
         "target_session_attrs": "PGTARGETSESSIONATTRS", "service": "PGSERVICE",
     ]
 
@@ -31,13 +33,13 @@ public struct ConnectionSettings: Sendable, Equatable {
         for (keyword, variable) in Self.environmentNames {
             if let value = configuration[variable] { parameters[keyword] = value }
         }
-        if let url = configuration["DATABASE_URL"] {
+        if let url = configuration[.databaseURL] {
             for (keyword, value) in try Self.parseConnectionString(url) { parameters[keyword] = value }
         }
         libpqParameters = parameters
-        let statement = try configuration.seconds("STATEMENT_TIMEOUT")
+        let statement = try configuration.seconds(.statementTimeout)
         statementTimeout = statement > 0 ? statement : nil
-        networkTimeout = try configuration.seconds("NETWORK_TIMEOUT")
+        networkTimeout = try configuration.seconds(.networkTimeout)
     }
 
     /// The libpq keywords that notice a dead TCP link within ``networkTimeout``: data left
@@ -91,7 +93,7 @@ public struct ConnectionSettings: Sendable, Equatable {
 
     /// Environment for a child program: the allow-listed part of the parent's (``ChildEnvironment``), less `PG*`, plus these settings.
     public func childEnvironment(base: [String: String] = ChildEnvironment.base(), applicationName: String) -> [String: String] {
-        var environment = base.filter { !$0.key.hasPrefix("PG") && $0.key != "DATABASE_URL" }
+        var environment = base.filter { !$0.key.hasPrefix("PG") && $0.key != Setting.databaseURL.name }
         for (keyword, value) in libpqParameters {
             if let name = Self.environmentNames[keyword] { environment[name] = value }
         }

@@ -24,7 +24,7 @@ public struct EvidenceCopy: Sendable {
 
     /// The copy `configuration` asks for (`REMOTE_TARGET/evidence`); `nil` when `REMOTE_TARGET` is unset.
     public init?(configuration: Configuration) throws(ConfigurationError) {
-        guard let text = configuration["REMOTE_TARGET"] else { return nil }
+        guard let text = configuration[.remoteTarget] else { return nil }
         store = try RemoteTarget(text).appending(Self.directoryName).store(configuration: configuration)
     }
 

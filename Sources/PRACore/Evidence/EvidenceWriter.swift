@@ -32,12 +32,12 @@ public struct EvidenceWriter: Sendable {
     public init(configuration: Configuration, host: String = EvidenceWriter.hostName()) {
         log = Self.path(configuration).map(EvidenceLog.init(path:))
         self.host = host
-        retention = Result { () throws(ConfigurationError) -> Double in try configuration.seconds("EVIDENCE_SAMPLE_RETENTION") }
+        retention = Result { () throws(ConfigurationError) -> Double in try configuration.seconds(.evidenceSampleRetention) }
     }
 
     /// The evidence file `configuration` names; `nil` when evidence is off (`EVIDENCE_FILE=none`).
     public static func path(_ configuration: Configuration) -> String? {
-        guard let value = configuration["EVIDENCE_FILE"] else {
+        guard let value = configuration[.evidenceFile] else {
             return (configuration.reportDirectory as NSString).appendingPathComponent("evidence.jsonl")
         }
         return value.lowercased() == "none" ? nil : value

@@ -14,8 +14,8 @@ import Foundation
 /// `a`, "d***t***b***se" spells out which letter is secret. Such a secret is named in
 /// ``warnings`` (too short to be redacted safely; use a longer one).
 public struct SecretRedactor: Sendable {
-    /// Variables whose values are secrets.
-    public static let secretVariables = ["PGPASSWORD", "SMTP_PASSWORD", "SLACK_WEBHOOK", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"]
+    /// Variables whose values are secrets (those ``Setting`` declares secret).
+    public static let secretVariables = Setting.secrets.map(\.name)
 
     /// Secrets shorter than this are hidden only as whole tokens (see the type's documentation).
     public static let minimumSubstringLength = 8
@@ -50,13 +50,13 @@ public struct SecretRedactor: Sendable {
         for name in Self.secretVariables {
             if let value = configuration[name] { secrets.append((name, value)) }
         }
-        if let url = configuration["DATABASE_URL"], let components = URLComponents(string: url) {
+        if let url = configuration[.databaseURL], let components = URLComponents(string: url) {
             if let password = components.password { secrets.append(("the password of DATABASE_URL", password)) }
             for item in components.queryItems ?? [] where item.name == "password" {
                 if let value = item.value { secrets.append(("the password of DATABASE_URL", value)) }
             }
         }
-        if let webhook = configuration["SLACK_WEBHOOK"], let components = URLComponents(string: webhook), components.path.count > 1 {
+        if let webhook = configuration[.slackWebhook], let components = URLComponents(string: webhook), components.path.count > 1 {
             secrets.append(("the path of SLACK_WEBHOOK", components.path))
         }
         self.init(named: secrets)

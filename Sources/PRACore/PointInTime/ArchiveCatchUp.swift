@@ -27,8 +27,8 @@ struct ArchiveCatchUp {
     /// be reached, recovery goes on with the archive as it is, as after losing the server).
     func run() -> RestoreResult.Check {
         var configuration = self.configuration
-        let wait = min((try? configuration.seconds("ARCHIVE_WAIT_TIMEOUT")) ?? Self.longestWait, Self.longestWait)
-        configuration.set("ARCHIVE_WAIT_TIMEOUT", "\(wait)")
+        let wait = min((try? configuration.seconds(.archiveWaitTimeout)) ?? Self.longestWait, Self.longestWait)
+        configuration.set(.archiveWaitTimeout, "\(wait)")
         do {
             let switched = try IncrementalBackupOperation(configuration: configuration).run()
             return .init(name: "archive caught up", passed: true,

@@ -40,14 +40,14 @@ extension PointInTimeRestoreOperation {
         case .local(let entry):
             base = entry.archivePath
         case .remote(let copy):
-            let store = remote?.store.description ?? "REMOTE_TARGET"
+            let store = remote?.store.description ?? Setting.remoteTarget.name
             base = "\(store)/\(copy.name.fileName) (off-site)"
             result.fetchedFromRemote.append("\(copy.name.fileName) from \(store)")
         }
         result.archive = base
         let archive = (Self.absolute(backupDirectory) as NSString).appendingPathComponent("wal")
         var wal = "local archive \(archive)"
-        if let target = configuration["REMOTE_TARGET"], let parsed = try? RemoteTarget(target) {
+        if let target = configuration[.remoteTarget], let parsed = try? RemoteTarget(target) {
             let remoteWAL = parsed.appending("wal").store().description
             wal += ", then \(remoteWAL)"
         }

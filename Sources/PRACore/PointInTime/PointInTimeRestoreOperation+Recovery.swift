@@ -168,7 +168,7 @@ extension PointInTimeRestoreOperation {
         var details = reachedPoint(attempt)
         run.begin("check")
         var dataChecks = [targetCheck(context.request.target, reached: details.reachedTime, reachedLSN: details.reachedLSN.flatMap(LogSequenceNumber.init), manifest: attempt.manifest, continuity: attempt.archivedBefore, segmentSize: attempt.segmentSize)]
-        if let critical = CriticalTables(configuration.list("CRITICAL_TABLES")).check(in: attempt.recovered, database: context.setup.database) { dataChecks.append(critical) }
+        if let critical = CriticalTables(configuration.list(.criticalTables)).check(in: attempt.recovered, database: context.setup.database) { dataChecks.append(critical) }
         if attempt.paused {
             let failed = dataChecks.filter { !$0.passed }
             guard failed.isEmpty else {

@@ -30,8 +30,8 @@ extension PointInTimeRestoreOperation {
         let remote: RemoteCopyOperation?
         do {
             remote = try RemoteCopyOperation(configuration: configuration)
-            recoveryTimeout = try configuration.seconds("RECOVERY_TIMEOUT")
-            healthTimeout = try configuration.seconds("HEALTH_TIMEOUT")
+            recoveryTimeout = try configuration.seconds(.recoveryTimeout)
+            healthTimeout = try configuration.seconds(.healthTimeout)
             settings = try configuration.connectionSettings()
         } catch {
             throw OperationFailure(stage: "configuration", error)
@@ -55,12 +55,12 @@ extension PointInTimeRestoreOperation {
         }
         let user: OSUser?
         do {
-            user = try OSUser.unprivileged(configured: request.runAs ?? configuration["RUN_AS_USER"])
+            user = try OSUser.unprivileged(configured: request.runAs ?? configuration[.runAsUser])
         } catch {
             throw OperationFailure(stage: "configuration", error)
         }
         let target = RecoveryTargetDirectory(path: directory, user: user)
-        let protected = [("BACKUP_DIR", backupDirectory), ("REPORT_DIR", configuration.reportDirectory)] + (configuration["LOG_DIR"].map { [("LOG_DIR", $0)] } ?? [])
+        let protected = [(Setting.backupDir.name, backupDirectory), (Setting.reportDir.name, configuration.reportDirectory)] + (configuration[.logDir].map { [(Setting.logDir.name, $0)] } ?? [])
         let replacing = try target.inspect(force: request.force, protected: protected.map { (name: $0.0, path: Self.absolute($0.1)) })
         if let user, let blocker = Self.firstUnreachableAncestor(of: directory, for: user) {
             throw OperationFailure(stage: "target", message: "the server will run as \(user.name), who cannot reach \(directory): \(blocker) is not searchable by that user; choose a directory under a path \(user.name) can traverse (or chmod o+x \(blocker))", isUsageError: true)

@@ -127,7 +127,7 @@ public struct PointInTimeRestoreOperation {
             throw RestoreStop.refused(OperationFailure(stage: "choose backup", message: "no complete base backup in \(backupDirectory)\(remote.map { " nor on \($0.store.description)" } ?? ""): take one with pra backup --base, which needs the server to archive its WAL (wal_level = replica, archive_mode = on, archive_command = 'pra wal push %p ...': pra schedule print shows the lines)", isUsageError: true))
         }
         if request.fromRemote && sources.remoteCount == 0 && sources.problems.isEmpty {
-            throw RestoreStop.refused(OperationFailure(stage: "choose backup", message: "--from-remote: no complete off-site base backup of this cluster on \(remote?.store.description ?? "REMOTE_TARGET"): pra backup --base copies each base backup there when REMOTE_TARGET is set", isUsageError: true))
+            throw RestoreStop.refused(OperationFailure(stage: "choose backup", message: "--from-remote: no complete off-site base backup of this cluster on \(remote?.store.description ?? Setting.remoteTarget.name): pra backup --base copies each base backup there when REMOTE_TARGET is set", isUsageError: true))
         }
         guard sources.hasMore() else {
             if !sources.problems.isEmpty && (request.fromRemote || all.isEmpty) {

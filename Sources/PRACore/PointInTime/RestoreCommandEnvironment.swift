@@ -17,8 +17,7 @@ import Glibc
 /// whether it succeeded or failed.
 public struct RestoreCommandEnvironment: Sendable {
     /// The variables written, when set: the off-site target and what its store reads.
-    public static let variables = ["REMOTE_TARGET", "S3_ENDPOINT", "S3_REGION", "S3_ADDRESSING", "S3_MAX_RETRIES", "S3_TIMEOUT",
-                                   "REMOTE_SSH_KEY", "REMOTE_SSH_KNOWN_HOSTS", "BACKUP_TIMEOUT", "WAL_GET_PREFETCH"]
+    public static let variables = [Setting.remoteTarget, .s3Endpoint, .s3Region, .s3Addressing, .s3MaxRetries, .s3Timeout, .remoteSSHKey, .remoteSSHKnownHosts, .backupTimeout, .walGetPrefetch].map(\.name)
     /// The prefix of the private directory (in `BACKUP_DIR`) that holds the file.
     public static let directoryPrefix = ".pra-restore-env"
     public static let fileName = "restore.env"
@@ -39,14 +38,14 @@ public struct RestoreCommandEnvironment: Sendable {
     /// The file for `configuration` (``none`` without `REMOTE_TARGET`), created for `user`
     /// (`nil`: this process's account).
     public static func create(configuration: Configuration, backupDirectory: String, user: OSUser?) throws -> RestoreCommandEnvironment {
-        guard let remote = configuration["REMOTE_TARGET"] else { return .none }
+        guard let remote = configuration[.remoteTarget] else { return .none }
         var values: [(String, String)] = variables.compactMap { name in configuration[name].map { (name, $0) } }
         if case .s3 = try RemoteTarget(remote) {
             // Resolved here (a shared credentials file under root's home is not the server's to read).
             let credentials = try S3Credentials.resolve(configuration)
-            values.append(("AWS_ACCESS_KEY_ID", credentials.accessKeyID))
-            values.append(("AWS_SECRET_ACCESS_KEY", credentials.secretAccessKey))
-            if let token = credentials.sessionToken { values.append(("AWS_SESSION_TOKEN", token)) }
+            values.append((Setting.awsAccessKeyID.name, credentials.accessKeyID))
+            values.append((Setting.awsSecretAccessKey.name, credentials.secretAccessKey))
+            if let token = credentials.sessionToken { values.append((Setting.awsSessionToken.name, token)) }
         }
         var text = "# written by pra restore --pitr for restore_command (pra wal get); removed when the restore ends\n"
         for (name, value) in values {

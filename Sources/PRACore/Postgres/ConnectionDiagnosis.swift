@@ -20,16 +20,16 @@ public struct ConnectionDiagnosis: Sendable, Equatable {
     /// PGPORT, PGDATABASE, PGUSER or PGSERVICE): a configuration error rather than a failure.
     public let nothingConfigured: Bool
 
-    static let connectionVariables = ["DATABASE_URL", "PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER", "PGSERVICE"]
+    static let connectionVariables = [Setting.databaseURL.name, Setting.pgHost.name, "PGHOSTADDR", Setting.pgPort.name, Setting.pgDatabase.name, Setting.pgUser.name, "PGSERVICE"]
 
     /// Describes what a connection with `configuration` tries; `database` overrides the
     /// database (for example the maintenance database a restore connects to).
     public init(configuration: Configuration, database: String? = nil, databaseOrigin: String? = nil) {
         nothingConfigured = Self.connectionVariables.allSatisfy { configuration[$0] == nil }
-        let urlParameters = configuration["DATABASE_URL"].flatMap { try? ConnectionSettings.parseConnectionString($0) } ?? [:]
+        let urlParameters = configuration[.databaseURL].flatMap { try? ConnectionSettings.parseConnectionString($0) } ?? [:]
         func origin(keyword: String, variable: String) -> (value: String, origin: String)? {
             if let value = urlParameters[keyword] {
-                return (value, "DATABASE_URL from " + Self.describe(configuration.sources["DATABASE_URL"]))
+                return (value, "DATABASE_URL from " + Self.describe(configuration.source(of: .databaseURL)))
             }
             if let value = configuration[variable] {
                 return (value, "\(variable) from " + Self.describe(configuration.sources[variable]))
@@ -38,16 +38,16 @@ public struct ConnectionDiagnosis: Sendable, Equatable {
         }
         let osUser = Self.operatingSystemUser
         var attempted: [Attempted] = []
-        let host = origin(keyword: "host", variable: "PGHOST") ?? origin(keyword: "hostaddr", variable: "PGHOSTADDR")
+        let host = origin(keyword: "host", variable: Setting.pgHost.name) ?? origin(keyword: "hostaddr", variable: "PGHOSTADDR")
         attempted.append(Attempted(name: "host", value: host?.value ?? "local socket /var/run/postgresql", origin: host?.origin ?? "libpq default"))
-        let port = origin(keyword: "port", variable: "PGPORT")
+        let port = origin(keyword: "port", variable: Setting.pgPort.name)
         attempted.append(Attempted(name: "port", value: port?.value ?? "5432", origin: port?.origin ?? "libpq default"))
-        let user = origin(keyword: "user", variable: "PGUSER")
+        let user = origin(keyword: "user", variable: Setting.pgUser.name)
         let userValue = user?.value ?? osUser
         if let database {
             attempted.append(Attempted(name: "database", value: database, origin: databaseOrigin ?? "fixed"))
         } else {
-            let named = origin(keyword: "dbname", variable: "PGDATABASE")
+            let named = origin(keyword: "dbname", variable: Setting.pgDatabase.name)
             attempted.append(Attempted(name: "database", value: named?.value ?? userValue, origin: named?.origin ?? "libpq default: the user name"))
         }
         attempted.append(Attempted(name: "user", value: userValue, origin: user?.origin ?? "libpq default: the operating-system user"))

@@ -14,7 +14,7 @@ public struct PostgresBinaries: Sendable {
     }
 
     public init(configuration: Configuration) {
-        self.init(explicitDirectory: configuration["PG_BIN_DIR"])
+        self.init(explicitDirectory: configuration[.pgBinDir])
     }
 
     /// The absolute path of `program`, preferring the given major version.

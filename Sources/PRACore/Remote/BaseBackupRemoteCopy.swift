@@ -23,9 +23,7 @@ extension RemoteCopyOperation {
     /// unset): retention by `BASE_BACKUP_RETENTION_DAYS` / `BASE_BACKUP_MIN_KEEP`, as locally.
     public static func forBaseBackups(configuration: Configuration) throws(ConfigurationError) -> RemoteCopyOperation? {
         guard var operation = try RemoteCopyOperation(configuration: configuration) else { return nil }
-        operation.retention = RetentionPolicy(
-            retentionDays: try configuration.integer("BASE_BACKUP_RETENTION_DAYS", range: 0...36500),
-            minimumKept: try configuration.integer("BASE_BACKUP_MIN_KEEP", range: 1...100_000))
+        operation.retention = try .baseBackups(configuration)
         return operation
     }
 

@@ -27,13 +27,11 @@ public struct RemoteCopyOperation: Sendable {
 
     /// The operation `configuration` asks for; `nil` when `REMOTE_TARGET` is unset.
     public init?(configuration: Configuration) throws(ConfigurationError) {
-        guard let text = configuration["REMOTE_TARGET"] else { return nil }
+        guard let text = configuration[.remoteTarget] else { return nil }
         let store = try RemoteTarget(text).store(configuration: configuration)
-        let retention = RetentionPolicy(retentionDays: try configuration.integer("BACKUP_RETENTION_DAYS", range: 0...36500),
-                                        minimumKept: try configuration.integer("BACKUP_MIN_KEEP", range: 1...100_000))
-        self.init(store: store, retention: retention)
+        self.init(store: store, retention: try .fullBackups(configuration))
         // A backup may hold the lock for as long as BACKUP_TIMEOUT allows (0: no limit).
-        let timeout = try configuration.seconds("BACKUP_TIMEOUT")
+        let timeout = try configuration.seconds(.backupTimeout)
         lockTimeout = timeout > 0 ? timeout : .infinity
     }
 

@@ -98,12 +98,12 @@ public enum RemoteTarget: Sendable, Equatable {
 
     /// The store for this target, with what `configuration` says about keys, endpoints and timeouts.
     public func store(configuration: Configuration) throws(ConfigurationError) -> any RemoteStore {
-        let timeout = try configuration.seconds("BACKUP_TIMEOUT")
+        let timeout = try configuration.seconds(.backupTimeout)
         guard case let .s3(bucket, prefix) = self else {
-            return store(sshKey: configuration["REMOTE_SSH_KEY"], knownHosts: configuration["REMOTE_SSH_KNOWN_HOSTS"], timeout: timeout)
+            return store(sshKey: configuration[.remoteSSHKey], knownHosts: configuration[.remoteSSHKnownHosts], timeout: timeout)
         }
-        let region = configuration["S3_REGION"] ?? "us-east-1"
-        let endpointText = configuration["S3_ENDPOINT"] ?? "https://s3.\(region).amazonaws.com"
+        let region = configuration[.s3Region] ?? ""
+        let endpointText = configuration[.s3Endpoint] ?? "https://s3.\(region).amazonaws.com"
         // Credentials written into the URL would be printed by every error that names the
         // endpoint: they are refused, and never shown.
         let shown = Self.withoutUserinfo(endpointText)
@@ -114,17 +114,16 @@ public enum RemoteTarget: Sendable, Equatable {
             throw ConfigurationError("S3_ENDPOINT=\(shown) must not hold a user or password (the part before '@'): the keys go in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE")
         }
         let pathStyle: Bool
-        switch configuration["S3_ADDRESSING"] ?? "auto" {
+        switch try configuration.choice(.s3Addressing) {
         case "path": pathStyle = true
         case "virtual": pathStyle = false
-        // AWS itself: virtual-host style (bucket names with dots need path style over TLS); other stores: path style.
-        case "auto": pathStyle = configuration["S3_ENDPOINT"] != nil || bucket.contains(".")
-        case let other: throw ConfigurationError("S3_ADDRESSING=\(other) is not path, virtual or auto")
+        // auto. AWS itself: virtual-host style (bucket names with dots need path style over TLS); other stores: path style.
+        default: pathStyle = configuration[.s3Endpoint] != nil || bucket.contains(".")
         }
         let signer = SigV4Signer(credentials: try S3Credentials.resolve(configuration), region: region)
         let client = S3Client(endpoint: endpoint, bucket: bucket, pathStyle: pathStyle, signer: signer,
-                              maxRetries: try configuration.integer("S3_MAX_RETRIES", range: 0...20),
-                              timeout: try configuration.seconds("S3_TIMEOUT"))
+                              maxRetries: try configuration.integer(.s3MaxRetries),
+                              timeout: try configuration.seconds(.s3Timeout))
         return S3RemoteStore(client: client, prefix: prefix)
     }
 

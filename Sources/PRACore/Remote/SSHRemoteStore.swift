@@ -61,7 +61,7 @@ public struct SSHRemoteStore: RemoteStore {
 
     /// ssh's environment: the process's, minus the secrets it has no use for.
     var environment: [String: String] {
-        ProcessInfo.processInfo.environment.filter { !SecretRedactor.secretVariables.contains($0.key) && $0.key != "DATABASE_URL" && $0.key != "PGPASSWORD" }
+        ProcessInfo.processInfo.environment.filter { !SecretRedactor.secretVariables.contains($0.key) && $0.key != Setting.databaseURL.name && $0.key != Setting.pgPassword.name }
     }
 
     /// Runs `command` remotely and returns its stdout; a failure carries ssh's or the command's last stderr line.

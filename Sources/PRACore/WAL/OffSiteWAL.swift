@@ -47,7 +47,7 @@ public struct OffSiteWAL: Codable, Sendable {
     ///   - scratch: a private directory for small downloads (created, removed afterwards).
     public static func evaluate(configuration: Configuration, readThrough: Bool, monitoringTimeout: Double? = nil, scratch: String, now: Date = Date(), progress: ProgressReporter? = nil) throws(RemoteWALError) -> OffSiteWAL? {
         let started = MonotonicClock.now()
-        guard let text = configuration["REMOTE_TARGET"] else { return nil }
+        guard let text = configuration[.remoteTarget] else { return nil }
         let stores = try OffSiteStores(text, configuration: configuration, timeout: monitoringTimeout)
         try makeScratch(scratch)
         defer { try? FileManager.default.removeItem(atPath: scratch) }

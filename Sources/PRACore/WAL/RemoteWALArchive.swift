@@ -25,7 +25,7 @@ public struct RemoteWALArchive: Sendable {
 
     /// `REMOTE_TARGET/wal` with the store `configuration` describes; `nil` without `REMOTE_TARGET`.
     public init?(configuration: Configuration) throws(ConfigurationError) {
-        guard let text = configuration["REMOTE_TARGET"] else { return nil }
+        guard let text = configuration[.remoteTarget] else { return nil }
         store = try RemoteTarget(text).appending(WALArchive.directoryName).store(configuration: configuration)
     }
 

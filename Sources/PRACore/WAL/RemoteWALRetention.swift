@@ -28,7 +28,7 @@ public struct RemoteWALRetention {
 
     /// From `REMOTE_TARGET`; `nil` without it.
     public init?(configuration: Configuration, systemIdentifier: String) throws(ConfigurationError) {
-        guard let text = configuration["REMOTE_TARGET"] else { return nil }
+        guard let text = configuration[.remoteTarget] else { return nil }
         let target = try RemoteTarget(text)
         self.init(rootStore: try target.store(configuration: configuration),
                   remote: RemoteWALArchive(store: try target.appending(WALArchive.directoryName).store(configuration: configuration)),

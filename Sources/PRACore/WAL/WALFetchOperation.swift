@@ -63,7 +63,7 @@ public struct WALFetchOperation {
         let prefetch: Int
         do {
             remote = try RemoteWALArchive(configuration: configuration)
-            prefetch = try configuration.integer("WAL_GET_PREFETCH", range: 0...64)
+            prefetch = try configuration.integer(.walGetPrefetch)
         } catch {
             throw OperationFailure(stage: "configuration", error)
         }

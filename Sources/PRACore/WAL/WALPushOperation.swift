@@ -30,7 +30,7 @@ public struct WALPushOperation {
         let remote: RemoteWALArchive?
         let asynchronous: Bool
         do {
-            level = try configuration.integer("BACKUP_COMPRESSION_LEVEL", range: 1...9)
+            level = try configuration.integer(.backupCompressionLevel)
             remote = try RemoteWALArchive(configuration: configuration)
             asynchronous = try WALSyncOperation.isAsynchronous(configuration)
         } catch {

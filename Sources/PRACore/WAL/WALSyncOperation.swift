@@ -76,7 +76,7 @@ public struct WALSyncOperation {
                     throw ConfigurationError("REMOTE_TARGET is not set: pra wal sync has nowhere to copy the WAL archive to")
                 }
                 remote = configured
-                jobs = try configuration.integer("WAL_SYNC_JOBS", range: 1...32)
+                jobs = try configuration.integer(.walSyncJobs)
                 limit = try WALSyncOperation.queueLimit(configuration)
             } catch {
                 throw OperationFailure(stage: "configuration", error)
@@ -248,20 +248,12 @@ public struct WALSyncOperation {
 
     /// `WAL_REMOTE_QUEUE_LIMIT` in bytes (0: none).
     public static func queueLimit(_ configuration: Configuration) throws(ConfigurationError) -> UInt64 {
-        let text = configuration["WAL_REMOTE_QUEUE_LIMIT"] ?? "1GB"
-        guard let bytes = ByteSizeParser.bytes(text) else {
-            throw ConfigurationError("WAL_REMOTE_QUEUE_LIMIT=\(text) is not a size (examples: 0, 512MiB, 1GB)")
-        }
-        return bytes
+        try configuration.bytes(.walRemoteQueueLimit) ?? 0
     }
 
     /// `WAL_REMOTE_MODE`: true for `async`.
     public static func isAsynchronous(_ configuration: Configuration) throws(ConfigurationError) -> Bool {
-        switch configuration["WAL_REMOTE_MODE"] ?? "sync" {
-        case "sync": return false
-        case "async": return true
-        case let other: throw ConfigurationError("WAL_REMOTE_MODE=\(other) is not sync or async")
-        }
+        try configuration.choice(.walRemoteMode) == "async"
     }
 
     /// The queue alert when the store cannot be listed: from the last measurement plus what was

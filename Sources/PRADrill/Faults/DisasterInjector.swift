@@ -29,7 +29,7 @@ struct DisasterInjector {
               AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.confrelid = c.oid AND f.conrelid <> c.oid)
             ORDER BY pg_total_relation_size(c.oid) DESC, c.relname
             """, [HeartbeatWorkload.table]).rows.compactMap { $0.first ?? nil }
-        let critical = (context.environment["CRITICAL_TABLES"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let critical = (context.environment[Setting.criticalTables.name] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         if let first = critical.first(where: { name in rows.contains(name) || rows.contains(name.hasPrefix("public.") ? String(name.dropFirst(7)) : name) }) {
             return first
         }

@@ -38,9 +38,9 @@ enum DrillArchiveCommand {
         var lines = ["WAL_REMOTE_MODE=\(mode)"]
         // A stalled store must not hold a push (sync) or the copier (async) for minutes.
         if endpoint != nil { lines += ["S3_MAX_RETRIES=0", "S3_TIMEOUT=5s"] }
-        for name in ["REMOTE_TARGET", "S3_ENDPOINT", "S3_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "REMOTE_SSH_KEY", "REMOTE_SSH_KNOWN_HOSTS"] {
+        for name in [Setting.remoteTarget, .s3Endpoint, .s3Region, .awsAccessKeyID, .awsSecretAccessKey, .awsSessionToken, .remoteSSHKey, .remoteSSHKnownHosts].map(\.name) {
             guard var value = context.environment[name] else { continue }
-            if name == "S3_ENDPOINT", let endpoint { value = endpoint }
+            if name == Setting.s3Endpoint.name, let endpoint { value = endpoint }
             lines.append("\(name)=\(value)")
         }
         let path = envFile(context)

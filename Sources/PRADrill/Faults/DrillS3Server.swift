@@ -12,7 +12,7 @@ enum DrillS3Server {
     nonisolated(unsafe) private static var targets: [String: [String: String]] = [:]
 
     /// The variables s3-target sets, and the faults override.
-    static let variables = ["REMOTE_TARGET", "S3_ENDPOINT", "S3_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "S3_MAX_RETRIES"]
+    static let variables = [Setting.remoteTarget, .s3Endpoint, .s3Region, .awsAccessKeyID, .awsSecretAccessKey, .awsSessionToken, .s3MaxRetries].map(\.name)
 
     /// The running server, started on first use.
     static func shared() throws -> SeaweedFSServer {

@@ -32,7 +32,7 @@ struct OffSiteCopyStalledFault: FaultKind {
     var description: String { "\(Self.name) (\(DurationParser.format(duration)))" }
 
     func apply(_ context: ScenarioContext, step: StepAction) throws -> String {
-        guard let target = context.environment["REMOTE_TARGET"], target.hasPrefix("s3://") else {
+        guard let target = context.environment[Setting.remoteTarget.name], target.hasPrefix("s3://") else {
             throw FaultError(description: "offsite-copy-stalled needs an s3:// REMOTE_TARGET: put an s3-target fault step before it")
         }
         let endpoint = "http://127.0.0.1:\(LoopbackResponder.closedPort())"

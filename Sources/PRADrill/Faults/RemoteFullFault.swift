@@ -39,12 +39,12 @@ struct RemoteFullFault: FaultKind {
             unmount()
             InterruptCleanup.shared.unregister(token)
         }
-        context.override("REMOTE_TARGET", directory)
+        context.override(Setting.remoteTarget.name, directory)
         return "REMOTE_TARGET=\(directory) on a \(ByteCount.format(size)) tmpfs"
     }
 
     func revert(_ context: ScenarioContext) {
-        context.override("REMOTE_TARGET", nil)
+        context.override(Setting.remoteTarget.name, nil)
         _ = try? ExternalProcess(executable: "/bin/umount", arguments: [context.workDirectory + "/remote"], timeout: 30).run()
     }
 }

@@ -21,11 +21,11 @@ struct RemoteUnreachableFault: FaultKind {
 
     func apply(_ context: ScenarioContext, step: StepAction) throws -> String {
         let target = "ssh://pra@127.0.0.1:\(LoopbackResponder.closedPort())/srv/pra-backups"
-        context.override("REMOTE_TARGET", target)
+        context.override(Setting.remoteTarget.name, target)
         return "REMOTE_TARGET=\(target) (nothing listens there)"
     }
 
     func revert(_ context: ScenarioContext) {
-        context.override("REMOTE_TARGET", nil)
+        context.override(Setting.remoteTarget.name, nil)
     }
 }

@@ -21,9 +21,9 @@ struct S3DeniedFault: FaultKind {
 
     func apply(_ context: ScenarioContext, step: StepAction) throws -> String {
         var environment = try DrillS3Server.target(for: context)
-        environment["AWS_SECRET_ACCESS_KEY"] = "pra-drill-wrong-secret-\(UUID().uuidString.prefix(8))"
+        environment[Setting.awsSecretAccessKey.name] = "pra-drill-wrong-secret-\(UUID().uuidString.prefix(8))"
         DrillS3Server.apply(environment, to: context)
-        return "AWS_SECRET_ACCESS_KEY is wrong for \(environment["REMOTE_TARGET"] ?? "")"
+        return "AWS_SECRET_ACCESS_KEY is wrong for \(environment[Setting.remoteTarget.name] ?? "")"
     }
 
     func revert(_ context: ScenarioContext) {

@@ -25,12 +25,12 @@ struct S3SilentDamageFault: FaultKind {
 
     func apply(_ context: ScenarioContext, step: StepAction) throws -> String {
         var environment = try DrillS3Server.target(for: context)
-        guard let upstream = URL(string: environment["S3_ENDPOINT"] ?? "")?.port else {
+        guard let upstream = URL(string: environment[Setting.s3Endpoint.name] ?? "")?.port else {
             throw FaultError(description: "s3-silent-damage: no S3 endpoint on loopback to put the proxy in front of")
         }
         let proxy = try SilentDamageProxy(upstreamPort: upstream)
         context.atEnd { proxy.stop() }
-        environment["S3_ENDPOINT"] = "http://127.0.0.1:\(proxy.port)"
+        environment[Setting.s3Endpoint.name] = "http://127.0.0.1:\(proxy.port)"
         DrillS3Server.apply(environment, to: context)
         return "S3_ENDPOINT=http://127.0.0.1:\(proxy.port) echoes no checksum and changes a byte of every archive read back"
     }

@@ -30,7 +30,7 @@ struct S3TargetFault: FaultKind {
             try DrillArchiveCommand.route(context, mode: "sync")
             routed = "; archive_command copies WAL there too"
         }
-        return "REMOTE_TARGET=\(environment["REMOTE_TARGET"] ?? "") on \(environment["S3_ENDPOINT"] ?? "")" + routed
+        return "REMOTE_TARGET=\(environment[Setting.remoteTarget.name] ?? "") on \(environment[Setting.s3Endpoint.name] ?? "")" + routed
     }
 
     func revert(_ context: ScenarioContext) {

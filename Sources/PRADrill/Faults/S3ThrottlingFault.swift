@@ -32,13 +32,13 @@ struct S3ThrottlingFault: FaultKind {
 
     func apply(_ context: ScenarioContext, step: StepAction) throws -> String {
         var environment = try DrillS3Server.target(for: context)
-        guard let upstream = URL(string: environment["S3_ENDPOINT"] ?? "")?.port else {
+        guard let upstream = URL(string: environment[Setting.s3Endpoint.name] ?? "")?.port else {
             throw FaultError(description: "s3-throttling: no S3 endpoint on loopback to throttle")
         }
         let proxy = try ThrottlingProxy(upstreamPort: upstream, throttleFor: duration)
         context.atEnd { proxy.stop() }
-        environment["S3_ENDPOINT"] = "http://127.0.0.1:\(proxy.port)"
-        environment["S3_MAX_RETRIES"] = nil
+        environment[Setting.s3Endpoint.name] = "http://127.0.0.1:\(proxy.port)"
+        environment[Setting.s3MaxRetries.name] = nil
         DrillS3Server.apply(environment, to: context)
         return "S3_ENDPOINT=http://127.0.0.1:\(proxy.port) answers 503 SlowDown for \(DurationParser.format(duration)), then passes through"
     }

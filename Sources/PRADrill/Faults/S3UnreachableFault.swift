@@ -17,12 +17,12 @@ struct S3UnreachableFault: FaultKind {
     func apply(_ context: ScenarioContext, step: StepAction) throws -> String {
         let endpoint = "http://127.0.0.1:\(LoopbackResponder.closedPort())"
         var environment = context.environment
-        if environment["REMOTE_TARGET"]?.hasPrefix("s3://") != true { environment["REMOTE_TARGET"] = "s3://pra-drill/unreachable" }
-        environment["S3_ENDPOINT"] = endpoint
-        environment["S3_MAX_RETRIES"] = "1"
-        if environment["AWS_ACCESS_KEY_ID"] == nil {
-            environment["AWS_ACCESS_KEY_ID"] = "PRADRILLUNREACHABLE"
-            environment["AWS_SECRET_ACCESS_KEY"] = "pra-drill-unreachable"
+        if environment[Setting.remoteTarget.name]?.hasPrefix("s3://") != true { environment[Setting.remoteTarget.name] = "s3://pra-drill/unreachable" }
+        environment[Setting.s3Endpoint.name] = endpoint
+        environment[Setting.s3MaxRetries.name] = "1"
+        if environment[Setting.awsAccessKeyID.name] == nil {
+            environment[Setting.awsAccessKeyID.name] = "PRADRILLUNREACHABLE"
+            environment[Setting.awsSecretAccessKey.name] = "pra-drill-unreachable"
         }
         DrillS3Server.apply(environment, to: context)
         return "S3_ENDPOINT=\(endpoint) (nothing listens there)"

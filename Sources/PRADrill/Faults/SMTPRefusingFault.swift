@@ -22,13 +22,13 @@ struct SMTPRefusingFault: FaultKind {
     func apply(_ context: ScenarioContext, step: StepAction) throws -> String {
         let server = try LoopbackResponder(greeting: Data("554 5.3.2 pra drill: service refused\r\n".utf8), reply: nil)
         context.atEnd { server.stop() }
-        context.override("SMTP_URL", "smtp://127.0.0.1:\(server.port)")
-        if context.environment["ALERT_EMAIL"] == nil { context.override("ALERT_EMAIL", "oncall@example.invalid") }
+        context.override(Setting.smtpURL.name, "smtp://127.0.0.1:\(server.port)")
+        if context.environment[Setting.alertEmail.name] == nil { context.override(Setting.alertEmail.name, "oncall@example.invalid") }
         return "SMTP_URL points at a server refusing with 554"
     }
 
     func revert(_ context: ScenarioContext) {
-        context.override("SMTP_URL", nil)
-        context.override("ALERT_EMAIL", nil)
+        context.override(Setting.smtpURL.name, nil)
+        context.override(Setting.alertEmail.name, nil)
     }
 }

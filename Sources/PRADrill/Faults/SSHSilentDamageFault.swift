@@ -45,12 +45,12 @@ struct SSHSilentDamageFault: FaultKind {
         }
         let path = context.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
         context.override("PATH", bin + ":" + path)
-        context.override("REMOTE_TARGET", "ssh://pra@127.0.0.1" + target)
+        context.override(Setting.remoteTarget.name, "ssh://pra@127.0.0.1" + target)
         return "REMOTE_TARGET=ssh://pra@127.0.0.1\(target) through a stand-in ssh that changes each 'a' byte of an upload to 'b'"
     }
 
     func revert(_ context: ScenarioContext) {
         context.override("PATH", nil)
-        context.override("REMOTE_TARGET", nil)
+        context.override(Setting.remoteTarget.name, nil)
     }
 }

@@ -28,11 +28,11 @@ struct WebhookErrorFault: FaultKind {
         let server = try LoopbackResponder(greeting: nil, reply: Data(reply.utf8))
         context.atEnd { server.stop() }
         let url = "http://127.0.0.1:\(server.port)/services/pra-drill"
-        context.override("SLACK_WEBHOOK", url)
+        context.override(Setting.slackWebhook.name, url)
         return "SLACK_WEBHOOK points at a listener answering HTTP \(status)"
     }
 
     func revert(_ context: ScenarioContext) {
-        context.override("SLACK_WEBHOOK", nil)
+        context.override(Setting.slackWebhook.name, nil)
     }
 }

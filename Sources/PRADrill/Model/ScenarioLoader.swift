@@ -198,7 +198,7 @@ struct NodeReader {
     /// them could make its steps reach a server the drill did not start.
     /// Timeouts (`PGCONNECT_TIMEOUT`) say how long, never where: a scenario may shorten them.
     static func isRunnerOwned(_ name: String) -> Bool {
-        (name.hasPrefix("PG") && name != "PGCONNECT_TIMEOUT") || ["DATABASE_URL", "BACKUP_DIR", "REPORT_DIR", "EVIDENCE_FILE", "PRA_CLUSTER_DIR"].contains(name)
+        (name.hasPrefix("PG") && name != Setting.pgConnectTimeout.name) || [Setting.databaseURL, .backupDir, .reportDir, .evidenceFile, .praClusterDir].map(\.name).contains(name)
     }
 
     /// An `env:` mapping: NAME: text, refusing the connection and location variables the runner owns.
@@ -208,9 +208,9 @@ struct NodeReader {
             for (name, value) in mapping {
                 guard let text = name.string, Self.isRunnerOwned(text) else { continue }
                 // Another database of the scratch server is fine, as a plain name (no connection string).
-                if text == "PGDATABASE", let database = value.string, !database.isEmpty,
+                if text == Setting.pgDatabase.name, let database = value.string, !database.isEmpty,
                    database.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }) { continue }
-                throw error(name, "\(key).\(text)", "\(text) cannot be set by a scenario: connection and location variables (PG* but PGCONNECT_TIMEOUT, DATABASE_URL, BACKUP_DIR, REPORT_DIR, EVIDENCE_FILE) are the runner's, so that a drill only ever reaches the scratch server it started" + (text == "PGDATABASE" ? " (PGDATABASE may name another database of that server, as a plain name)" : ""))
+                throw error(name, "\(key).\(text)", "\(text) cannot be set by a scenario: connection and location variables (PG* but PGCONNECT_TIMEOUT, DATABASE_URL, BACKUP_DIR, REPORT_DIR, EVIDENCE_FILE) are the runner's, so that a drill only ever reaches the scratch server it started" + (text == Setting.pgDatabase.name ? " (PGDATABASE may name another database of that server, as a plain name)" : ""))
             }
         }
         return values

@@ -36,14 +36,10 @@ public struct DrillOptions: Sendable {
 
     /// Reads the targets and projection settings from a configuration.
     public mutating func apply(_ configuration: Configuration) throws(ConfigurationError) {
-        rpoTarget = try configuration.seconds("RPO_TARGET")
-        rtoTarget = try configuration.seconds("RTO_TARGET")
-        backupInterval = try configuration.seconds("BACKUP_INTERVAL")
-        if let size = configuration["PRODUCTION_DB_SIZE"] {
-            guard let bytes = ByteSizeParser.bytes(size) else {
-                throw ConfigurationError("PRODUCTION_DB_SIZE=\(size) is not a size (examples: 50GB, 800MiB)")
-            }
-            productionDatabaseBytes = Double(bytes)
-        }
+        let projection = try ProjectionSettings(configuration: configuration)
+        rpoTarget = projection.rpoTarget
+        rtoTarget = projection.rtoTarget
+        backupInterval = projection.backupInterval
+        if let bytes = projection.productionDatabaseBytes { productionDatabaseBytes = bytes }
     }
 }

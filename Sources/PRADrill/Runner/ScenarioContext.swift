@@ -58,15 +58,15 @@ final class ScenarioContext: @unchecked Sendable {
         }
         for (key, value) in cluster.environment { environment[key] = value }
         if let proxy {
-            environment["PGHOST"] = "127.0.0.1"
-            environment["PGPORT"] = "\(proxy.port)"
+            environment[Setting.pgHost.name] = "127.0.0.1"
+            environment[Setting.pgPort.name] = "\(proxy.port)"
         }
-        environment["PGDATABASE"] = database
-        environment["BACKUP_DIR"] = backupDirectory
-        environment["REPORT_DIR"] = reportDirectory
+        environment[Setting.pgDatabase.name] = database
+        environment[Setting.backupDir.name] = backupDirectory
+        environment[Setting.reportDir.name] = reportDirectory
         // A drill's restores and status runs are scratch evidence: kept with the scenario, never
         // in the operator's log (the operator's EVIDENCE_FILE was filtered out above).
-        environment["EVIDENCE_FILE"] = reportDirectory + "/evidence.jsonl"
+        environment[Setting.evidenceFile.name] = reportDirectory + "/evidence.jsonl"
         for (key, value) in scenarioEnvironment { environment[key] = value }
         baseEnvironment = environment
     }

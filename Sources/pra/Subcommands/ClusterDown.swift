@@ -32,7 +32,7 @@ struct ClusterDown: ParsableCommand {
     static func dataDirectoryAdvice(_ directory: String) -> String {
         guard let version = try? String(contentsOfFile: directory + "/PG_VERSION", encoding: .utf8) else { return "" }
         let major = Int(version.trimmingCharacters(in: .whitespacesAndNewlines))
-        let pgCtl = (try? PostgresBinaries(explicitDirectory: ProcessInfo.processInfo.environment["PG_BIN_DIR"]).locate("pg_ctl", preferredMajor: major)) ?? "pg_ctl"
+        let pgCtl = (try? PostgresBinaries(explicitDirectory: ProcessInfo.processInfo.environment[Setting.pgBinDir.name]).locate("pg_ctl", preferredMajor: major)) ?? "pg_ctl"
         // pg_ctl refuses root: as root, the line runs it as the directory's owner.
         let owner = getuid() == 0 ? OSUser.owner(of: directory).flatMap(OSUser.withID) : nil
         let control = ServerControl(dataDirectory: directory, logFile: "", binDirectory: (pgCtl as NSString).deletingLastPathComponent, user: owner)
@@ -40,7 +40,7 @@ struct ClusterDown: ParsableCommand {
     }
 
     func run() throws {
-        guard let directory = dir ?? ProcessInfo.processInfo.environment["PRA_CLUSTER_DIR"] else {
+        guard let directory = dir ?? ProcessInfo.processInfo.environment[Setting.praClusterDir.name] else {
             throw Terminal.fail("name the cluster with --dir or PRA_CLUSTER_DIR (pra cluster up prints it)", exitCode: 2)
         }
         let cluster: ScratchCluster

@@ -20,7 +20,7 @@ struct CommonOptions: ParsableArguments {
     /// stderr lines also go to its daily log file in `LOG_DIR` (when set).
     func loadConfiguration(overrides: [String: String] = [:], logAs command: String? = nil) throws -> Configuration {
         var all = overrides
-        if let backupDir { all["BACKUP_DIR"] = backupDir }
+        if let backupDir { all[Setting.backupDir.name] = backupDir }
         do {
             let configuration = try Configuration(envFile: envFile, overrides: all)
             let redactor = SecretRedactor(configuration: configuration)
@@ -30,7 +30,7 @@ struct CommonOptions: ParsableArguments {
             if let command, command != "wal" {
                 for warning in redactor.warnings { Terminal.warn(warning) }
             }
-            if let command, let directory = configuration["LOG_DIR"] {
+            if let command, let directory = configuration[.logDir] {
                 do {
                     try CommandLog.shared.open(directory: directory, command: command)
                     CommandLog.shared.record("pra \(command) started (pra \(PRAVersion.current))")
@@ -42,7 +42,7 @@ struct CommonOptions: ParsableArguments {
             if verbose {
                 for name in configuration.values.keys.sorted() {
                     var value = configuration.values[name] ?? ""
-                    if name == "DATABASE_URL" || SecretRedactor.secretVariables.contains(name) { value = value.isEmpty ? "" : "(set, not shown)" }
+                    if name == Setting.databaseURL.name || SecretRedactor.secretVariables.contains(name) { value = value.isEmpty ? "" : "(set, not shown)" }
                     Terminal.info("config \(name)=\(value) [\(configuration.sources[name]?.rawValue ?? "?")]")
                 }
             }

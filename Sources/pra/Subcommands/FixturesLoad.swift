@@ -43,7 +43,7 @@ struct FixturesLoad: ParsableCommand {
         InterruptCleanup.shared.installSignalHandlers()
         do {
             let settings = try configuration.connectionSettings()
-            let target = database ?? configuration["PGDATABASE"] ?? "akig"
+            let target = database ?? configuration[.pgDatabase] ?? "akig"
             let loader = try FixtureLoader(name: fixture)
             let quiet = common.quiet || json
             let result = try loader.load(settings: settings, database: target, scale: scale, replace: replace) { step in

@@ -153,15 +153,11 @@ struct Report: ParsableCommand {
 
     /// PRODUCTION_DB_SIZE, BACKUP_INTERVAL and the targets, as configured now.
     static func applyProjectionSettings(_ configuration: Configuration, to settings: inout ComplianceSettings) throws(ConfigurationError) {
-        settings.backupIntervalSeconds = try configuration.seconds("BACKUP_INTERVAL")
-        settings.rpoTargetSeconds = try configuration.seconds("RPO_TARGET")
-        settings.rtoTargetSeconds = try configuration.seconds("RTO_TARGET")
-        if let size = configuration["PRODUCTION_DB_SIZE"] {
-            guard let bytes = ByteSizeParser.bytes(size) else {
-                throw ConfigurationError("PRODUCTION_DB_SIZE=\(size) is not a size (examples: 50GB, 800MiB)")
-            }
-            settings.productionDatabaseBytes = Double(bytes)
-        }
+        let projection = try ProjectionSettings(configuration: configuration)
+        settings.backupIntervalSeconds = projection.backupInterval
+        settings.rpoTargetSeconds = projection.rpoTarget
+        settings.rtoTargetSeconds = projection.rtoTarget
+        if let bytes = projection.productionDatabaseBytes { settings.productionDatabaseBytes = bytes }
         settings.productionConfiguration = productionConfiguration(configuration, backupIntervalSeconds: settings.backupIntervalSeconds)
     }
 
@@ -172,7 +168,7 @@ struct Report: ParsableCommand {
         var isDirectory: ObjCBool = false
         let walArchive = (configuration.backupDirectory as NSString).appendingPathComponent("wal")
         let archiving = FileManager.default.fileExists(atPath: walArchive, isDirectory: &isDirectory) && isDirectory.boolValue ? true : nil
-        let remote = configuration["REMOTE_TARGET"].flatMap { $0.isEmpty ? nil : $0 }
+        let remote = configuration[.remoteTarget].flatMap { $0.isEmpty ? nil : $0 }
         return ProductionConfiguration(backupIntervalSeconds: backupIntervalSeconds, continuousArchiving: archiving, offSite: remote != nil, offSiteTarget: remote.map(ProductionConfiguration.describeTarget))
     }
 
@@ -185,11 +181,10 @@ struct Report: ParsableCommand {
     /// `--evidence` (each path must exist), else `EVIDENCE_FILE` or `REPORT_DIR/evidence.jsonl`
     /// when it exists; `SLA_TARGET`.
     static func applyEvidenceSettings(_ configuration: Configuration, explicit: [String], to settings: inout ComplianceSettings) throws {
-        if let text = configuration["SLA_TARGET"] {
-            guard let percent = Double(text.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "%", with: "")), percent > 0, percent <= 100 else {
-                throw Terminal.fail("SLA_TARGET=\(text) is not a percentage in (0, 100] (example: 99.9)", exitCode: 2)
-            }
-            settings.slaTargetPercent = percent
+        do {
+            settings.slaTargetPercent = try configuration.percent(.slaTarget)
+        } catch {
+            throw Terminal.fail(error.description, exitCode: 2)
         }
         if !explicit.isEmpty {
             for path in explicit where !FileManager.default.fileExists(atPath: path) {
@@ -198,7 +193,7 @@ struct Report: ParsableCommand {
             settings.evidencePaths = explicit
             return
         }
-        let configured = configuration["EVIDENCE_FILE"]
+        let configured = configuration[.evidenceFile]
         if configured?.lowercased() == "none" {
             settings.evidenceAbsence = "EVIDENCE_FILE=none: no evidence is recorded"
             return

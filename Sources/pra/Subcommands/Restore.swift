@@ -173,7 +173,7 @@ struct Restore: ParsableCommand {
                 source = .file(try paths.resolve(file))
             } else {
                 source = .latest
-                if !pitr && configuration["REMOTE_TARGET"] == nil { try paths.requireDirectory() }
+                if !pitr && configuration[.remoteTarget] == nil { try paths.requireDirectory() }
             }
         } catch {
             throw Terminal.fail(error.description, exitCode: 2)

@@ -51,12 +51,12 @@ struct SchedulePrint: ParsableCommand {
         }
         let envFile = common.envFile.map(absolute) ?? configuration.envFilePath.map(absolute) ?? "/etc/pra/.env"
         let executable = RunningExecutable.path
-        let restoreDatabase = restoreTestDb ?? configuration["PGDATABASE"].map { "\($0)_restore_test" }
+        let restoreDatabase = restoreTestDb ?? configuration[.pgDatabase].map { "\($0)_restore_test" }
         let jobs = ScheduledJob.recoveryPlan(envFile: envFile, restoreTestDatabase: restoreDatabase, drillDirectory: absolute(drillDir ?? current))
         let renderer = ScheduleRenderer(executable: executable, user: user)
         Terminal.output(systemd ? renderer.systemd(jobs) : renderer.cron(jobs))
         Terminal.output(renderer.archivingSettings(envFile: envFile))
-        if configuration["LOG_DIR"] == nil {
+        if configuration[.logDir] == nil {
             Terminal.warn("LOG_DIR is not set: the scheduled commands will log to stderr only (set LOG_DIR=/var/log/pra in \(envFile))")
         }
         if !FileManager.default.fileExists(atPath: envFile) {

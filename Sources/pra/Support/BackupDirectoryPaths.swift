@@ -11,7 +11,7 @@ struct BackupDirectoryPaths {
 
     /// Where BACKUP_DIR's value came from, for messages.
     var origin: String {
-        switch configuration.sources["BACKUP_DIR"] {
+        switch configuration.source(of: .backupDir) {
         case .option: return "--backup-dir"
         case .environment: return "BACKUP_DIR from the environment"
         case .envFile: return "BACKUP_DIR from the env file"

@@ -22,8 +22,8 @@ enum ConnectionPreflight {
 
     /// The maintenance database a logical restore connects to, and where that name came from.
     static func restoreMaintenanceDatabase(_ configuration: Configuration) -> (name: String, origin: String) {
-        let name = configuration["RESTORE_MAINTENANCE_DB"] ?? "postgres"
-        let source = configuration.sources["RESTORE_MAINTENANCE_DB"] ?? .defaultValue
+        let name = configuration[.restoreMaintenanceDB] ?? ""
+        let source = configuration.source(of: .restoreMaintenanceDB) ?? .defaultValue
         return (name, "RESTORE_MAINTENANCE_DB, \(source == .defaultValue ? "default" : "from " + source.rawValue)")
     }
 }

@@ -3,24 +3,19 @@ import Foundation
 
 /// The steps of ``BackupOperation/run()``, in the order it calls them.
 extension BackupOperation {
-    /// The settings a full backup reads, checked once.
+    /// The settings a full backup reads, checked once: those it shares with a base backup
+    /// (``ArchiveSettings``, read through as `settings.level`, ...) and its retention.
+    @dynamicMemberLookup
     struct BackupSettings {
-        var connection: ConnectionSettings
-        var level: Int
-        var jobs: Int
+        var shared: ArchiveSettings
         var retention: RetentionPolicy
-        /// `BACKUP_TIMEOUT`: the whole backup, its own queries included (0: no limit).
-        var timeout: Double
+
+        subscript<Value>(dynamicMember keyPath: KeyPath<ArchiveSettings, Value>) -> Value { shared[keyPath: keyPath] }
 
         init(_ configuration: Configuration) throws(OperationFailure) {
             do {
-                connection = try configuration.connectionSettings()
-                level = try configuration.integer("BACKUP_COMPRESSION_LEVEL", range: 1...9)
-                jobs = try configuration.jobs()
-                retention = RetentionPolicy(
-                    retentionDays: try configuration.integer("BACKUP_RETENTION_DAYS", range: 0...36500),
-                    minimumKept: try configuration.integer("BACKUP_MIN_KEEP", range: 1...100_000))
-                timeout = try configuration.seconds("BACKUP_TIMEOUT")
+                shared = try ArchiveSettings(configuration: configuration)
+                retention = try .fullBackups(configuration)
             } catch {
                 throw OperationFailure(stage: "configuration", error)
             }

@@ -9,11 +9,11 @@ struct HealthChecks {
     func run() -> [RestoreResult.Check] {
         let probe = HealthProbe(timeout: timeout)
         var checks: [RestoreResult.Check] = []
-        if let url = configuration["APP_HEALTH_URL"] {
+        if let url = configuration[.appHealthURL] {
             let outcome = probe.check(url)
             checks.append(.init(name: "health", passed: outcome.healthy, message: outcome.summary))
         }
-        for url in configuration.list("API_ENDPOINTS") {
+        for url in configuration.list(.apiEndpoints) {
             let outcome = probe.check(url)
             checks.append(.init(name: "endpoint", passed: outcome.healthy, message: outcome.summary))
         }

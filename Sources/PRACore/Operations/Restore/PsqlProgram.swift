@@ -17,7 +17,7 @@ struct PsqlProgram: Sendable {
         var environment = settings.childEnvironment(applicationName: applicationName)
         environment["PGOPTIONS"] = "-c client_min_messages=warning"
         self.environment = environment
-        user = try OSUser.unprivileged(configured: configuration["RUN_AS_USER"])
+        user = try OSUser.unprivileged(configured: configuration[.runAsUser])
         restriction = PsqlRestriction()
         let version = try ExternalProcess(executable: executable, arguments: ["--version"], environment: ChildEnvironment.base(), timeout: 60).run()
         guard PsqlRestriction.supports(versionOutput: version.stdoutText) else {

@@ -28,7 +28,7 @@ extension RestoreOperation {
         let remote: RemoteCopyOperation?
         do {
             settings = try configuration.connectionSettings()
-            healthTimeout = try configuration.seconds("HEALTH_TIMEOUT")
+            healthTimeout = try configuration.seconds(.healthTimeout)
             jobs = try configuration.jobs()
             if case .latest = source { remote = try RemoteCopyOperation(configuration: configuration) } else { remote = nil }
         } catch {
@@ -37,7 +37,7 @@ extension RestoreOperation {
         // The source database: the one the settings actually reach (libpq's defaults included),
         // else (it is gone: in-place recovery) the name the settings give.
         let sourceDatabase = Self.connectedDatabase(settings) ?? settings.databaseName ?? "postgres"
-        let target = targetDatabase ?? configuration["RESTORE_DB"] ?? "\(sourceDatabase)_restore"
+        let target = targetDatabase ?? configuration[.restoreDB] ?? "\(sourceDatabase)_restore"
         guard target.utf8.count <= 50 else {
             throw OperationFailure(stage: "target", message: "target database name \(target) is longer than 50 bytes", isUsageError: true)
         }

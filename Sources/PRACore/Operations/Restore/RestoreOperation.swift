@@ -96,7 +96,7 @@ public struct RestoreOperation {
     private func openTarget(_ setup: Setup, protecting sources: Set<String>, run: inout RestoreRun) throws(RestoreStop) -> PostgresConnection {
         let target = setup.target
         do {
-            let admin = try PostgresConnection(setup.settings, database: configuration["RESTORE_MAINTENANCE_DB"] ?? "postgres", applicationName: Self.applicationName)
+            let admin = try PostgresConnection(setup.settings, database: configuration[.restoreMaintenanceDB] ?? "", applicationName: Self.applicationName)
             // One restore per target at a time: a session-level advisory lock, held until this
             // connection closes (also when the process is killed).
             if try admin.scalar("SELECT pg_try_advisory_lock($1::int, hashtext($2))::text", [String(Self.advisoryLockClass), target]) != "true" {
@@ -140,7 +140,7 @@ public struct RestoreOperation {
         let manifest = verdict.hasManifest ? try? BackupManifest.load(path: verdict.archive + BackupArchiveName.manifestSuffix) : nil
         do {
             let restored = try PostgresConnection(settings, database: database, applicationName: Self.applicationName)
-            return try RestoreChecks(connection: restored, manifest: manifest, criticalTables: configuration.list("CRITICAL_TABLES")).run()
+            return try RestoreChecks(connection: restored, manifest: manifest, criticalTables: configuration.list(.criticalTables)).run()
         } catch {
             return [.init(name: "tables", passed: false, message: "cannot inspect the restored database: \(OperationFailure(stage: "check", error).message)")]
         }

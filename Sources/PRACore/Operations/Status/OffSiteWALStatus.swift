@@ -16,7 +16,7 @@ struct OffSiteWALStatus {
     func evaluate(now: Date) -> ArchivingStatus.Outcome {
         var outcome = ArchivingStatus.Outcome()
         let archive = WALArchive(backupDirectory: configuration.backupDirectory)
-        guard configuration["REMOTE_TARGET"] != nil, ((try? archive.identity()) ?? nil) != nil else { return outcome }
+        guard configuration[.remoteTarget] != nil, ((try? archive.identity()) ?? nil) != nil else { return outcome }
         let limit = (try? WALSyncOperation.queueLimit(configuration)) ?? 0
         let asynchronous = (try? WALSyncOperation.isAsynchronous(configuration)) ?? false
         let scratch = (configuration.backupDirectory as NSString).appendingPathComponent(".pra-status-offsite-\(getpid())")

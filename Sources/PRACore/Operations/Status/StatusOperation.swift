@@ -19,10 +19,10 @@ public struct StatusOperation {
         let healthTimeout: Double
         do {
             settings = try configuration.connectionSettings()
-            rpoTarget = try configuration.seconds("RPO_TARGET")
-            healthTimeout = try configuration.seconds("HEALTH_TIMEOUT")
-            warnPercent = try percent("DISK_WARN_PERCENT")
-            criticalPercent = try percent("DISK_CRITICAL_PERCENT")
+            rpoTarget = try configuration.seconds(.rpoTarget)
+            healthTimeout = try configuration.seconds(.healthTimeout)
+            warnPercent = try configuration.percent(.diskWarnPercent)
+            criticalPercent = try configuration.percent(.diskCriticalPercent)
         } catch {
             throw OperationFailure(stage: "configuration", error)
         }
@@ -45,7 +45,7 @@ public struct StatusOperation {
         }
         let offSite = OffSiteWALStatus(configuration: configuration, rpoTarget: rpoTarget, timeout: healthTimeout).evaluate(now: now)
         checks += offSite.checks
-        if let url = configuration["APP_HEALTH_URL"] {
+        if let url = configuration[.appHealthURL] {
             let outcome = HealthProbe(timeout: healthTimeout).check(url)
             checks.append(.init(name: "health", level: outcome.healthy ? .ok : .critical, message: outcome.summary, value: outcome.seconds))
         }
@@ -97,13 +97,6 @@ public struct StatusOperation {
         return (Double(info.f_bavail) * Double(info.f_frsize), Double(info.f_blocks) * Double(info.f_frsize), directory)
     }
 
-    private func percent(_ name: String) throws(ConfigurationError) -> Double {
-        guard let text = configuration[name], let value = Double(text), (0...100).contains(value) else {
-            throw ConfigurationError("\(name)=\(configuration[name] ?? "") is not a percentage between 0 and 100")
-        }
-        return value
-    }
-
     /// The database checks, and the database the connection landed in (`nil`: unreachable).
     private func databaseChecks(_ settings: ConnectionSettings) -> (checks: [StatusReport.Check], database: String?) {
         let started = MonotonicClock.now()
@@ -118,7 +111,7 @@ public struct StatusOperation {
         var checks: [StatusReport.Check] = [
             .init(name: "database", level: .ok, message: "\(settings.redactedDescription) reachable, PostgreSQL \(((try? connection.scalar("SHOW server_version")) ?? nil) ?? "?"), \(String(format: "%.1f", latency * 1000)) ms", value: latency)
         ]
-        let critical = CriticalTables(configuration.list("CRITICAL_TABLES"))
+        let critical = CriticalTables(configuration.list(.criticalTables))
         if !critical.tables.isEmpty {
             // A lookup that cannot run is critical with its reason, never a table called missing.
             do {
@@ -180,7 +173,7 @@ public struct StatusOperation {
         let percent = space.free * 100 / space.total
         let level: StatusLevel = percent < criticalPercent ? .critical : percent < warnPercent ? .warning : .ok
         let message = String(format: "%.1f%% free (%@ of %@) in %@", percent, ByteCount.format(UInt64(space.free)) as NSString, ByteCount.format(UInt64(space.total)) as NSString, configuration.backupDirectory as NSString)
-            + (level == .ok ? "" : ", below \(level == .critical ? "DISK_CRITICAL_PERCENT" : "DISK_WARN_PERCENT")=\(level == .critical ? criticalPercent : warnPercent)")
+            + (level == .ok ? "" : ", below \(level == .critical ? Setting.diskCriticalPercent.name : Setting.diskWarnPercent.name)=\(level == .critical ? criticalPercent : warnPercent)")
         return .init(name: "disk", level: level, message: message, value: percent)
     }
 }

@@ -7,14 +7,14 @@ import Foundation
 public enum S3Credentials {
     /// The credentials `configuration` names; the error says what is missing (never a secret).
     public static func resolve(_ configuration: Configuration, home: String? = ProcessInfo.processInfo.environment["HOME"]) throws(ConfigurationError) -> SigV4Signer.Credentials {
-        if let key = configuration["AWS_ACCESS_KEY_ID"] {
-            guard let secret = configuration["AWS_SECRET_ACCESS_KEY"] else {
+        if let key = configuration[.awsAccessKeyID] {
+            guard let secret = configuration[.awsSecretAccessKey] else {
                 throw ConfigurationError("AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not: an s3:// REMOTE_TARGET needs both")
             }
-            return .init(accessKeyID: key, secretAccessKey: secret, sessionToken: configuration["AWS_SESSION_TOKEN"])
+            return .init(accessKeyID: key, secretAccessKey: secret, sessionToken: configuration[.awsSessionToken])
         }
-        let profile = configuration["AWS_PROFILE"] ?? "default"
-        let path = configuration["AWS_SHARED_CREDENTIALS_FILE"] ?? home.map { ($0 as NSString).appendingPathComponent(".aws/credentials") }
+        let profile = configuration[.awsProfile] ?? "default"
+        let path = configuration[.awsSharedCredentialsFile] ?? home.map { ($0 as NSString).appendingPathComponent(".aws/credentials") }
         guard let path, let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw ConfigurationError("an s3:// REMOTE_TARGET needs credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_SHARED_CREDENTIALS_FILE (\(path ?? "~/.aws/credentials") cannot be read)")
         }
