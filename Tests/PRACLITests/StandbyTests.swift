@@ -180,6 +180,49 @@ struct StandbyTests {
         #expect(throws: OperationFailure.self) { try StandbyPromotion(configuration: try Self.configuration(server), dataDirectory: target).promote() }
     }
 
+    @Test("a standby stopped at a gap in the archive: status CRITICAL naming the missing segment; promote() refused; promote(acceptingDataLoss:) promotes it with the commits after the gap lost and the gap reported")
+    func stoppedAtGap() throws {
+        let server = try ArchivingCluster(label: "standbygap")
+        #expect(try server.pra(["backup", "--base"]).exitCode == 0)
+        try server.sql("INSERT INTO pitr_marker (note) SELECT 'before gap' FROM generate_series(1, 4)")
+        try server.switchAndWait()
+        try server.sql("INSERT INTO pitr_marker (note) VALUES ('in gap')")
+        let missing = try server.switchAndWait()
+        try server.sql("INSERT INTO pitr_marker (note) VALUES ('after gap')")
+        try server.switchAndWait()
+        let segment = try #require(WALFileName(missing))
+        let file = try #require(try server.archive.find(segment))
+        try FileManager.default.removeItem(atPath: file.path)
+
+        let target = server.targetDirectory("standbygap-target")
+        defer { server.stopRecovered(target) }
+        let create = try server.pra(["standby", "create", "--target-dir", target])
+        #expect(create.exitCode == 0, "\(create.stdout) \(create.stderr)")
+        let record = try StandbyRecord.load(from: target)
+        try Self.waitFor("SELECT count(*) FROM pitr_marker WHERE note = 'before gap'", "4", on: record, server)
+        let status = try server.pra(["status", "--standby", target])
+        #expect(status.exitCode == 1, "\(status.stdout) \(status.stderr)")
+        #expect(status.stdout.contains("not promotable") && status.stdout.contains("WAL segment \(missing) is missing from the archive"), "\(status.stdout)")
+
+        let promotion = StandbyPromotion(configuration: try Self.configuration(server), dataDirectory: target)
+        do {
+            _ = try promotion.promote()
+            Issue.record("a standby stopped at a gap was promoted without acceptingDataLoss")
+        } catch {
+            #expect(error.stage == "promote" && error.message.contains("is not promotable") && error.message.contains(missing), "\(error)")
+        }
+        #expect(try Self.connect(record, server).scalar("SELECT pg_is_in_recovery()") == "t", "a refused promotion changes nothing")
+        let result = try promotion.promote(acceptingDataLoss: true)
+        #expect(result.before.archiveGap == missing)
+        let promoted = try Self.connect(record, server)
+        #expect(try promoted.scalar("SELECT pg_is_in_recovery()") == "f")
+        #expect(try promoted.scalar("SELECT count(*) FROM pitr_marker WHERE note IN ('in gap', 'after gap')") == "0")
+        #expect(try promoted.scalar("SELECT count(*) FROM pitr_marker WHERE note = 'before gap'") == "4")
+        let lost = try #require(Double(try server.sql("SELECT extract(epoch FROM written)::float8 FROM pitr_marker WHERE note = 'in gap'")))
+        let point = try #require(result.recoveryPointAt)
+        #expect(point.timeIntervalSince1970 < lost, "the recovery point \(point) is before the first lost commit")
+    }
+
     @Test("create from the off-site copy only (REMOTE_TARGET directory, no local base backup): replays, then remove deletes the directory and the env file")
     func fromOffSite() throws {
         let server = try ArchivingCluster(label: "standbyremote")

@@ -77,8 +77,14 @@ public struct StandbyCreation {
         } catch {
             throw OperationFailure(stage: "configuration", message: "cannot write the env file for restore_command: \(error)")
         }
-        // Kept while the standby lives; removed when creation fails or is interrupted.
-        let token = InterruptCleanup.shared.register { environment.remove() }
+        // Kept while the standby lives; removed when creation fails or is interrupted (then the
+        // server pra started is stopped too: what stays in the directory has no record, so it is
+        // no standby to any pra command).
+        let directory = setup.directory
+        let token = InterruptCleanup.shared.register {
+            ServerControl.shutdown(dataDirectory: directory, grace: 5)
+            environment.remove()
+        }
         defer { InterruptCleanup.shared.unregister(token) }
         if let problem = environment.probe(backupDirectory: PointInTimeRestoreOperation.absolute(setup.backupDirectory), user: setup.user) {
             environment.remove()

@@ -58,11 +58,18 @@ public struct StandbyPromotion {
     /// `pg_ctl promote` as the server's account, and waits until `pg_is_in_recovery()` is false
     /// and it is not read-only, within `RECOVERY_TIMEOUT`. Then the record says it was promoted
     /// and `restore_command`'s env file (off-site keys) is removed.
-    public func promote(now: Date = Date()) throws(OperationFailure) -> Result {
+    ///
+    /// `acceptingDataLoss`: a standby that stopped at a gap in the archive is promoted anyway
+    /// (the primary is gone and no restore could pass the gap either); the commits after the gap
+    /// are lost, and ``Result/before`` names the gap (`archiveGap`). Every other reason still refuses.
+    public func promote(now: Date = Date(), acceptingDataLoss: Bool = false) throws(OperationFailure) -> Result {
         let clock = MonotonicClock.now()
         var record = try record()
         let before = StandbyInspection(configuration: configuration, record: record).state(now: now)
-        guard before.promotable else {
+        let onlyTheGap = before.archiveGap != nil && before.running && before.inRecovery == true && before.promotedAt == nil
+            && before.systemIdentifier == record.systemIdentifier
+            && (before.archiveSystemIdentifier == nil || before.archiveSystemIdentifier == record.systemIdentifier)
+        guard before.promotable || (acceptingDataLoss && onlyTheGap) else {
             throw OperationFailure(stage: "promote", message: "the standby in \(record.dataDirectory) is not promotable: \(before.reason ?? "unknown reason")")
         }
         let timeout: Double
