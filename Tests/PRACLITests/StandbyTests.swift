@@ -178,6 +178,14 @@ struct StandbyTests {
         let stopped = try server.pra(["status", "--standby", target])
         #expect(stopped.exitCode == 1 && stopped.stdout.contains("not promotable") && stopped.stdout.contains("the server is not running"), "\(stopped.stdout) \(stopped.stderr)")
         #expect(throws: OperationFailure.self) { try StandbyPromotion(configuration: try Self.configuration(server), dataDirectory: target).promote() }
+
+        // A record the server's account could have written (it owns the directory) is never obeyed.
+        if let account = record.runAs.flatMap(OSUser.named) {
+            #expect(chown(StandbyRecord.path(in: target), account.uid, account.gid) == 0)
+            let planted = try server.pra(["standby", "remove", "--target-dir", target])
+            #expect(planted.exitCode == 2 && planted.stderr.contains("is not a plain file of root with one link"), "\(planted.stderr)")
+            #expect(FileManager.default.fileExists(atPath: target + "/PG_VERSION"))
+        }
     }
 
     @Test("a standby stopped at a gap in the archive: status CRITICAL naming the missing segment; promote() refused; promote(acceptingDataLoss:) promotes it with the commits after the gap lost and the gap reported")

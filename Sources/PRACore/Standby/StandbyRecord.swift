@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// What a warm standby is, written by `pra standby create` into its data directory
 /// (`pra-standby.json`) once the standby replays: later commands (`pra standby status`,
 /// `pra status --standby`, `pra activate --standby`) find its port, socket and origin there.
@@ -46,22 +50,48 @@ public struct StandbyRecord: Codable, Sendable, Equatable {
 
     /// Reads the record of the standby in `dataDirectory`; a missing or unreadable one is a
     /// usage error naming the file.
+    ///
+    /// The record names the programs and the account pra runs for the standby, and the directory
+    /// belongs to the server's account, which could put a record of its own there: so the file
+    /// must be a regular file with one link owned by this process's account (root, when pra runs
+    /// as root), never reached through a symbolic link, and as root it must name an account that
+    /// is not root.
     public static func load(from dataDirectory: String) throws(OperationFailure) -> StandbyRecord {
         let directory = PointInTimeRestoreOperation.absolute(dataDirectory)
         let path = Self.path(in: directory)
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw OperationFailure(stage: "standby", message: "\(directory) is not a standby pra created: \(path) does not exist or cannot be read (pra standby create --target-dir \(directory) makes one)", isUsageError: true)
-        }
+        let data = try readOwnFile(path, directory: directory)
         do {
             let record = try JSONCoding.decoder.decode(StandbyRecord.self, from: data)
             guard record.formatVersion == 1 else {
                 throw OperationFailure(stage: "standby", message: "\(path) has format version \(record.formatVersion), which this pra does not read", isUsageError: true)
+            }
+            if OSUser.processIsRoot, record.runAs.flatMap(OSUser.named).map({ $0.uid == 0 }) ?? true {
+                throw OperationFailure(stage: "standby", message: "\(path) names no unprivileged account to run the standby as (\(record.runAs ?? "none")): refusing to run its programs as root", isUsageError: true)
             }
             return record
         } catch let failure as OperationFailure {
             throw failure
         } catch {
             throw OperationFailure(stage: "standby", message: "\(path) is not a standby record: \(error)", isUsageError: true)
+        }
+    }
+
+    /// The record's bytes, only from a regular file of this process's account with one link.
+    private static func readOwnFile(_ path: String, directory: String) throws(OperationFailure) -> Data {
+        let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            let reason = String(cString: strerror(errno))
+            throw OperationFailure(stage: "standby", message: "\(directory) is not a standby pra created: cannot read \(path) (\(reason)); pra standby create --target-dir \(directory) makes one", isUsageError: true)
+        }
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_nlink == 1, info.st_uid == geteuid() else {
+            throw OperationFailure(stage: "standby", message: "\(path) is not a plain file of \(OSUser.processIsRoot ? "root" : "this account") with one link: pra wrote none such, and will not run what another account's record names", isUsageError: true)
+        }
+        do {
+            return try handle.readToEnd() ?? Data()
+        } catch {
+            throw OperationFailure(stage: "standby", message: "cannot read \(path): \(error)", isUsageError: true)
         }
     }
 
