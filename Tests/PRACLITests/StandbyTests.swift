@@ -231,7 +231,7 @@ struct StandbyTests {
         #expect(point.timeIntervalSince1970 < lost, "the recovery point \(point) is before the first lost commit")
     }
 
-    @Test("create from the off-site copy only (REMOTE_TARGET directory, no local base backup): replays, then remove deletes the directory and the env file")
+    @Test("create from the off-site copy only (REMOTE_TARGET directory, no local base backup): replays; with the local archive gone, status measures the lag against the off-site listing; remove deletes the directory and the env file")
     func fromOffSite() throws {
         let server = try ArchivingCluster(label: "standbyremote")
         let offsiteParent = TestEnvironment.temporaryDirectory("standbyremote-offsite")
@@ -256,6 +256,17 @@ struct StandbyTests {
         try Self.waitFor("SELECT count(*) FROM pitr_marker WHERE note = 'after base'", "6", on: record, server)
         #expect(FileManager.default.fileExists(atPath: record.environmentFile), "the env file lives as long as the standby")
         #expect(try server.pra(["status", "--standby", target], extra: remote).exitCode == 0)
+
+        // The site lost but for the standby: the lag is measured against the off-site copy's listing.
+        try server.cluster.stop(.fast)
+        let sync = try server.pra(["wal", "sync"], extra: remote)
+        #expect(sync.exitCode == 0, "\(sync.stdout) \(sync.stderr)")
+        let newestLocal = try #require(server.archive.files().filter { $0.name.kind == .segment }.map(\.name.text).max())
+        try FileManager.default.moveItem(atPath: server.backupDirectory + "/wal", toPath: server.backupDirectory + "/wal-lost")
+        let offSiteStatus = try server.pra(["status", "--standby", target, "--json"], extra: remote)
+        #expect(offSiteStatus.exitCode == 0, "\(offSiteStatus.stdout) \(offSiteStatus.stderr)")
+        #expect(offSiteStatus.stdout.contains("\"archiveSource\" : \"off-site \(offsite)/wal\"") && offSiteStatus.stdout.contains("\"newestArchivedSegment\" : \"\(newestLocal)\"")
+                && offSiteStatus.stdout.contains("\"promotable\" : true"), "\(offSiteStatus.stdout)")
 
         let remove = try server.pra(["standby", "remove", "--target-dir", target], extra: remote)
         #expect(remove.exitCode == 0, "\(remove.stdout) \(remove.stderr)")

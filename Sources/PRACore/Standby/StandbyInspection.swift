@@ -1,7 +1,7 @@
 import Foundation
 
 /// Reads a standby's state (``StandbyState``): the server (alive, in recovery, replayed LSN and
-/// commit time, system identifier) against the local WAL archive (newest segment on the
+/// commit time, system identifier) against the WAL archive, local or else off-site (newest segment on the
 /// timelines replay follows, a gap before it). Changes nothing.
 struct StandbyInspection {
     let configuration: Configuration
@@ -60,21 +60,41 @@ struct StandbyInspection {
         if row[3] != record.systemIdentifier { problems.append("its database system identifier \(row[3] ?? "?") is not the base backup's \(record.systemIdentifier)") }
     }
 
-    /// The archive's side: identity, newest segment, gap, and the lag behind it.
+    /// The archive replay is measured against: its system, files and timeline histories.
+    struct ArchiveView {
+        let identity: WALArchive.Identity
+        let files: [WALArchive.File]
+        let continuity: WALContinuity
+        let source: String
+    }
+
+    /// The archive's side: identity, newest segment, gap, and the lag behind it. The local
+    /// archive; without one (the site lost), the off-site copy's listing on `REMOTE_TARGET`.
     private func readArchive(into state: inout StandbyState, problems: inout [String], now: Date) {
-        let archive = WALArchive(backupDirectory: configuration.backupDirectory)
-        guard let identity = try? archive.identity() else {
-            // After a site loss the local archive may be gone: the lag is then unknown, not an error.
-            return
-        }
-        state.archiveSystemIdentifier = identity.systemIdentifier
-        if identity.systemIdentifier != record.systemIdentifier {
-            problems.append("the WAL archive in \(configuration.backupDirectory) is of database system \(identity.systemIdentifier), the standby of \(record.systemIdentifier)")
-            return
-        }
         guard let start = WALFileName(record.startSegment) else { return }
         let segmentSize = record.segmentSize
-        let continuity = WALContinuity(files: archive.files(), start: start, segmentSize: segmentSize, history: archive.history(of:))
+        let local = WALArchive(backupDirectory: configuration.backupDirectory)
+        let view: ArchiveView
+        if let identity = (try? local.identity()) ?? nil {
+            let files = local.files()
+            view = ArchiveView(identity: identity, files: files, continuity: WALContinuity(files: files, start: start, segmentSize: segmentSize, history: local.history(of:)),
+                               source: "local archive \(local.root)")
+        } else {
+            switch offSiteArchive(start: start) {
+            case .none: return
+            case .some(.failure(let problem)):
+                state.archiveProblem = problem.message
+                return
+            case .some(.success(let offSite)): view = offSite
+            }
+        }
+        state.archiveSource = view.source
+        let identity = view.identity, continuity = view.continuity
+        state.archiveSystemIdentifier = identity.systemIdentifier
+        if identity.systemIdentifier != record.systemIdentifier {
+            problems.append("the WAL archive (\(view.source)) is of database system \(identity.systemIdentifier), the standby of \(record.systemIdentifier)")
+            return
+        }
         state.newestArchivedSegment = continuity.newest?.name.text
         state.newestArchivedAt = continuity.newest?.archivedAt
         // The segment holding the last replayed byte: a segment replayed to its end counts as replayed.
@@ -93,7 +113,7 @@ struct StandbyInspection {
             state.lagSeconds = 0
         } else {
             // How long the oldest segment not replayed yet has been archived.
-            let waiting = archive.files().filter { file in
+            let waiting = view.files.filter { file in
                 guard file.name.kind == .segment, continuity.timelines.contains(file.name.timeline),
                       let number = file.name.segmentNumber(segmentSize: segmentSize) else { return false }
                 return number > replayedNumber && number <= newestNumber
@@ -102,4 +122,25 @@ struct StandbyInspection {
             state.lagSeconds = max(0, now.timeIntervalSince(oldest))
         }
     }
+
+    /// The off-site WAL copy's listing (`REMOTE_TARGET/wal/`), each request bounded by
+    /// `HEALTH_TIMEOUT`; `nil` without `REMOTE_TARGET` or a copy that names no system.
+    private func offSiteArchive(start: WALFileName) -> Result<ArchiveView, OperationFailure>? {
+        guard let text = configuration["REMOTE_TARGET"] else { return nil }
+        let timeout = (try? configuration.seconds("HEALTH_TIMEOUT")) ?? 30
+        let scratch = (configuration.backupDirectory as NSString).appendingPathComponent(".pra-standby-offsite-\(getpid())")
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        do throws(RemoteWALError) {
+            let stores = try OffSiteWAL.OffSiteStores(text, configuration: configuration, timeout: timeout)
+            try OffSiteWAL.makeScratch(scratch)
+            let evaluation = OffSiteWALEvaluation(remote: RemoteWALArchive(store: stores.wal), scratch: scratch)
+            guard let identity = try evaluation.identify(local: WALArchive(backupDirectory: configuration.backupDirectory)) else { return nil }
+            _ = try evaluation.list(archivedLocally: [])
+            let continuity = WALContinuity(files: evaluation.files, start: start, segmentSize: record.segmentSize, history: evaluation.history)
+            return .success(ArchiveView(identity: identity, files: evaluation.files, continuity: continuity, source: "off-site \(stores.wal.description)"))
+        } catch {
+            return .failure(OperationFailure(stage: "standby", message: "cannot list the off-site WAL to measure the lag: \(error)"))
+        }
+    }
 }
+

@@ -30,7 +30,11 @@ public struct StandbyState: Codable, Sendable, Equatable {
     public var replayPaused: Bool?
     /// The standby's database system identifier (`pg_control_system()`).
     public var systemIdentifier: String?
-    /// The primary's, from the WAL archive (``WALArchive/Identity``); `nil`: no local archive.
+    /// The archive the lag is measured against: the local one, else the off-site copy's listing.
+    public var archiveSource: String?
+    /// Why the archive could not be read (the lag is then unknown, not a level).
+    public var archiveProblem: String?
+    /// The primary's, from the WAL archive (``WALArchive/Identity``); `nil`: no archive read.
     public var archiveSystemIdentifier: String?
     /// The newest segment in the archive (on the timelines replay follows) and when it was archived.
     public var newestArchivedSegment: String?
@@ -75,6 +79,7 @@ public struct StandbyState: Codable, Sendable, Equatable {
         add("newest archived segment", newestArchivedSegment.map { name in name + (newestArchivedAt.map { " (archived \(RecoveryTarget.format($0)))" } ?? "") })
         add("replay lag", lagSegments.map { "\($0) segment\($0 == 1 ? "" : "s"), \(lagBytes ?? 0) bytes, \(DurationParser.format(lagSeconds ?? 0))" + (rpoTargetSeconds.map { " (RPO_TARGET \(DurationParser.format($0)))" } ?? "") })
         add("system identifier", systemIdentifier.map { own in own + (archiveSystemIdentifier.map { $0 == own ? " (same as the archive)" : " (archive: \($0))" } ?? "") })
+        add("archive", archiveSource ?? archiveProblem ?? "none (no local archive, no REMOTE_TARGET): lag not measured")
         if let archiveGap { lines.append("  archive gap: segment \(archiveGap) is missing") }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -8,13 +8,14 @@ struct StandbyStatus: ParsableCommand {
         abstract: "Say how far a standby is behind the WAL archive and whether it can be promoted.",
         discussion: """
             Reads the standby (running, in recovery, last replayed WAL position and commit, system \
-            identifier) and the local WAL archive in BACKUP_DIR (newest segment, a gap before it). \
+            identifier) and the WAL archive in BACKUP_DIR (newest segment, a gap before it). \
             The replay lag is the archived segments not replayed yet and how long the oldest of \
             them has waited. CRITICAL: not promotable (not running, not in recovery, another \
             database system, a segment missing from the archive before the newest one, or \
             promoted already); WARNING: the lag is over RPO_TARGET (the standby fell behind, e.g. \
             pra wal get cannot read the archive); otherwise OK. Without a local archive (after \
-            losing the site) the lag is unknown and not judged. Changes nothing.
+            losing the site) the lag is measured against the listing of REMOTE_TARGET/wal/ (each \
+            request bounded by HEALTH_TIMEOUT); with neither it is not measured. Changes nothing.
 
             Exit codes as pra status: 0 OK, 1 CRITICAL, 2 WARNING, 3 configuration error or no \
             standby in the directory. pra status --standby DIR prints the same.
