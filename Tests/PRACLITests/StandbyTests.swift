@@ -262,8 +262,9 @@ struct StandbyTests {
         let sync = try server.pra(["wal", "sync"], extra: remote)
         #expect(sync.exitCode == 0, "\(sync.stdout) \(sync.stderr)")
         let newestLocal = try #require(server.archive.files().filter { $0.name.kind == .segment }.map(\.name.text).max())
-        try FileManager.default.moveItem(atPath: server.backupDirectory + "/wal", toPath: server.backupDirectory + "/wal-lost")
-        let offSiteStatus = try server.pra(["status", "--standby", target, "--json"], extra: remote)
+        // Status run where BACKUP_DIR holds no archive (the standby's restore_command keeps its own).
+        let lostSite = TestEnvironment.temporaryDirectory("standbyremote-lost")
+        let offSiteStatus = try server.pra(["status", "--standby", target, "--json", "--backup-dir", lostSite], extra: remote)
         #expect(offSiteStatus.exitCode == 0, "\(offSiteStatus.stdout) \(offSiteStatus.stderr)")
         #expect(offSiteStatus.stdout.contains("\"archiveSource\" : \"off-site \(offsite)/wal\"") && offSiteStatus.stdout.contains("\"newestArchivedSegment\" : \"\(newestLocal)\"")
                 && offSiteStatus.stdout.contains("\"promotable\" : true"), "\(offSiteStatus.stdout)")

@@ -22,6 +22,9 @@ struct StandbyCreate: ParsableCommand {
             file behind. The WAL archiving settings of the base backup are turned off \
             (archive_mode = off) unless --keep-archiving: then the promoted server archives.
 
+            Exit codes: 0 the standby runs and replays, 1 it could not be built (nothing left \
+            behind), 2 usage or configuration error (a non-empty directory, no base backup).
+
             Example:
               pra standby create --target-dir /srv/pg/standby --json
             """)

@@ -11,6 +11,8 @@ struct StandbyRemove: ParsableCommand {
             stopped or in recovery: a promoted standby is the primary and is never deleted. Files \
             are removed as the server's account.
 
+            Exit codes: 0 removed, 1 could not remove it all, 2 no standby there or a promoted one.
+
             Example:
               pra standby remove --target-dir /srv/pg/standby
             """)

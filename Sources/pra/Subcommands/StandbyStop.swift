@@ -11,6 +11,8 @@ struct StandbyStop: ParsableCommand {
             It keeps its data: started again (pg_ctl -D DIR start, as that account) it resumes \
             replaying where it stopped.
 
+            Exit codes: 0 stopped (or was not running), 1 could not stop it, 2 no standby there.
+
             Example:
               pra standby stop --target-dir /srv/pg/standby
             """)
