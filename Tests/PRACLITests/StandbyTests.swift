@@ -104,6 +104,7 @@ struct StandbyTests {
         let rpo = lastCommit - newest
         print("standby: promote() to accepting writes \(String(format: "%.2f", result.secondsToWritable)) s (pg_ctl promote \(String(format: "%.2f", result.promoteCommandSeconds)) s); RPO \(String(format: "%.2f", rpo)) s with archive_timeout 1 s")
         #expect(result.secondsToWritable < 15)
+        #expect(result.segmentsNotReplayed == 0, "everything archived before the primary was lost is replayed")
         #expect(rpo >= 0 && rpo <= 3, "RPO \(rpo) s: more than archive_timeout + 2 s")
         if let point = result.recoveryPointAt { #expect(abs(point.timeIntervalSince1970 - newest) < 1, "recovery point \(point) vs newest replayed write \(newest)") }
 
@@ -222,6 +223,7 @@ struct StandbyTests {
         #expect(try Self.connect(record, server).scalar("SELECT pg_is_in_recovery()") == "t", "a refused promotion changes nothing")
         let result = try promotion.promote(acceptingDataLoss: true)
         #expect(result.before.archiveGap == missing)
+        #expect((result.segmentsNotReplayed ?? 0) >= 2, "the missing segment and the one after it: \(String(describing: result.segmentsNotReplayed))")
         let promoted = try Self.connect(record, server)
         #expect(try promoted.scalar("SELECT pg_is_in_recovery()") == "f")
         #expect(try promoted.scalar("SELECT count(*) FROM pitr_marker WHERE note IN ('in gap', 'after gap')") == "0")
@@ -229,6 +231,43 @@ struct StandbyTests {
         let lost = try #require(Double(try server.sql("SELECT extract(epoch FROM written)::float8 FROM pitr_marker WHERE note = 'in gap'")))
         let point = try #require(result.recoveryPointAt)
         #expect(point.timeIntervalSince1970 < lost, "the recovery point \(point) is before the first lost commit")
+    }
+
+    @Test("an archived segment pra wal get refuses (corrupt) does not stop the standby: restore_command has --standby, so it asks again; status WARNING says it fell behind; repaired, it catches up")
+    func survivesUnreadableSegment() throws {
+        let server = try ArchivingCluster(label: "standbycorrupt")
+        #expect(try server.pra(["backup", "--base"]).exitCode == 0)
+        let target = server.targetDirectory("standbycorrupt-target")
+        defer { server.stopRecovered(target) }
+        #expect(try server.pra(["standby", "create", "--target-dir", target]).exitCode == 0)
+        let record = try StandbyRecord.load(from: target)
+        #expect(try String(contentsOfFile: target + "/postgresql.auto.conf", encoding: .utf8).contains(" --standby'"))
+        #expect(try server.pra(["standby", "stop", "--target-dir", target]).exitCode == 0)
+
+        try server.sql("INSERT INTO pitr_marker (note) VALUES ('hidden')")
+        let name = try server.switchAndWait()
+        let segment = try #require(WALFileName(name))
+        let file = try #require(try server.archive.find(segment))
+        let original = try Data(contentsOf: URL(fileURLWithPath: file.path))
+        var damaged = original
+        damaged[damaged.count / 2] ^= 0x10
+        try damaged.write(to: URL(fileURLWithPath: file.path))
+
+        // Started again (as its account), it meets the damaged segment and keeps running.
+        try ExternalProcess(executable: record.binDirectory + "/pg_ctl", arguments: ["-D", target, "-l", record.serverLog, "-w", "-t", "60", "start"],
+                            environment: ChildEnvironment.base(), timeout: 90, user: record.runAs.flatMap(OSUser.named)).runChecked()
+        sleep(4)
+        let behind = try server.pra(["standby", "status", "--target-dir", target], extra: ["RPO_TARGET": "1s"])
+        #expect(behind.exitCode == 2, "\(behind.stdout) \(behind.stderr)")
+        #expect(behind.stdout.contains("fell behind") && behind.stdout.contains("is pra wal get failing?"), "\(behind.stdout)")
+        let log = try String(contentsOfFile: record.serverLog, encoding: .utf8)
+        #expect(log.contains(name) && log.contains("corrupt"), "pra wal get's line names the segment in the server log")
+        #expect(!log.contains("FATAL:  could not restore file"), "\(log.suffix(2000))")
+
+        try original.write(to: URL(fileURLWithPath: file.path))
+        try Self.waitFor("SELECT count(*) FROM pitr_marker WHERE note = 'hidden'", "1", on: record, server, seconds: 30)
+        let caughtUp = try server.pra(["standby", "status", "--target-dir", target])
+        #expect(caughtUp.exitCode == 0, "\(caughtUp.stdout) \(caughtUp.stderr)")
     }
 
     @Test("create from the off-site copy only (REMOTE_TARGET directory, no local base backup): replays; with the local archive gone, status measures the lag against the off-site listing; remove deletes the directory and the env file")

@@ -176,6 +176,8 @@ public struct StandbyCreation {
         let restoreCommand = ShellCommandLine.postgresCommand([
             .literal(RunningExecutable.path), "wal", "get", .placeholder("%f"), .placeholder("%p"),
             "--backup-dir", .literal(PointInTimeRestoreOperation.absolute(configuration.backupDirectory)), "--env-file", .literal(record.environmentFile),
+            // A failure (corrupt, unreadable, store down) exits 1: the standby asks again instead of stopping.
+            "--standby",
         ])
         var settings: [(String, String)] = [
             ("restore_command", restoreCommand), ("recovery_target_timeline", "latest"), ("hot_standby", "on"),

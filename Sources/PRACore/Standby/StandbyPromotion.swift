@@ -21,6 +21,10 @@ public struct StandbyPromotion {
         /// The recovery point: the last replayed commit and WAL position (what the new primary holds).
         public var recoveryPointAt: Date?
         public var recoveryPointLSN: String?
+        /// Archived segments the standby had not replayed when it was promoted (from the newest
+        /// archived segment ``before`` saw): more than 0 means commits in the archive are not in
+        /// the new primary (a gap, or a segment `pra wal get` could not read). `nil`: unknown.
+        public var segmentsNotReplayed: UInt64?
         /// The timeline the promoted server writes on.
         public var timeline: UInt32?
         /// From the `promote()` call to the server accepting writes, and the `pg_ctl promote` part of it.
@@ -117,9 +121,18 @@ public struct StandbyPromotion {
         record.promotedAt = promotedAt
         try? record.save()
         StandbyRemoval.removeEnvironmentFile(of: record)
+        let notReplayed = Self.segmentsNotReplayed(newest: before.newestArchivedSegment, replayed: recoveryPointLSN, segmentSize: record.segmentSize)
         return Result(before: before, host: record.socketDirectory, port: record.port, database: record.database,
-                      recoveryPointAt: recoveryPointAt, recoveryPointLSN: recoveryPointLSN, timeline: timeline,
+                      recoveryPointAt: recoveryPointAt, recoveryPointLSN: recoveryPointLSN, segmentsNotReplayed: notReplayed, timeline: timeline,
                       secondsToWritable: secondsToWritable, promoteCommandSeconds: promoteCommandSeconds, promotedAt: promotedAt,
                       stopCommand: control.stopCommandLine)
+    }
+
+    /// How many archived segments lie after the one holding the last replayed byte.
+    static func segmentsNotReplayed(newest: String?, replayed: String?, segmentSize: UInt64) -> UInt64? {
+        guard let newest = newest.flatMap(WALFileName.init)?.segmentNumber(segmentSize: segmentSize),
+              let lsn = replayed.flatMap(LogSequenceNumber.init) else { return nil }
+        let replayedNumber = lsn.value == 0 ? 0 : (lsn.value - 1) / segmentSize
+        return newest > replayedNumber ? newest - replayedNumber : 0
     }
 }
