@@ -112,7 +112,7 @@ public struct StandbyCreation {
             } catch {
                 throw RestoreStop.failed(stage: "start", message: "\(error)")
             }
-            let record = StandbyRecord(dataDirectory: setup.directory, port: port, socketDirectory: socketDirectory, database: setup.database,
+            var record = StandbyRecord(dataDirectory: setup.directory, port: port, socketDirectory: socketDirectory, database: setup.database,
                                        systemIdentifier: manifest.systemIdentifier, baseBackup: chosen.fileName, baseBackupSource: origins.base,
                                        baseBackupFinishedAt: manifest.finishedAt, startSegment: manifest.startSegment,
                                        segmentSize: identity?.segmentSize ?? 16 << 20, environmentFile: environment.path, runAs: setup.user?.name,
@@ -126,12 +126,14 @@ public struct StandbyCreation {
             let control = ServerControl(dataDirectory: setup.directory, logFile: record.serverLog, binDirectory: setup.binDirectory, user: setup.user)
             started = control
             let replayed = try waitUntilReplaying(control, record: record, timeout: setup.recoveryTimeout)
+            // The server's own segment size: without a local archive (site lost) nothing else says it.
+            if let size = replayed.segmentSize { record.segmentSize = size }
             do {
                 try record.save()
             } catch {
                 throw RestoreStop.failed(stage: "record", message: "cannot write \(StandbyRecord.path(in: setup.directory)): \(error)")
             }
-            return Result(standby: record, skippedBackups: run.result.skippedBackups, walSource: origins.wal, replayedLSN: replayed, seconds: clock.elapsed())
+            return Result(standby: record, skippedBackups: run.result.skippedBackups, walSource: origins.wal, replayedLSN: replayed.lsn, seconds: clock.elapsed())
         } catch {
             // Nothing half-made stays: no server, no extracted cluster, no env file.
             try? started?.stop(mode: "immediate")
@@ -198,8 +200,9 @@ public struct StandbyCreation {
     }
 
     /// Starts the server and waits until it accepts connections in recovery with WAL replayed
-    /// (consistent); returns the replayed LSN. A server that exits fails with its log's reason.
-    func waitUntilReplaying(_ control: ServerControl, record: StandbyRecord, timeout: Double) throws(RestoreStop) -> String? {
+    /// (consistent); returns the replayed LSN and the server's WAL segment size. A server that
+    /// exits fails with its log's reason.
+    func waitUntilReplaying(_ control: ServerControl, record: StandbyRecord, timeout: Double) throws(RestoreStop) -> (lsn: String?, segmentSize: UInt64?) {
         do {
             try control.start(wait: false)
         } catch {
@@ -220,11 +223,11 @@ public struct StandbyCreation {
                 throw RestoreStop.failed(stage: "start", message: "the standby stopped: \(reason)\(PointInTimeRestoreOperation.explanation(of: reason)) (server log \(record.serverLog): \(control.logTail(lines: 3)))")
             }
             if let connection = try? PostgresConnection(settings, applicationName: Self.applicationName),
-               let row = try? connection.execute("SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()::text").rows.first {
+               let row = try? connection.execute("SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()::text, pg_size_bytes(current_setting('wal_segment_size'))::text").rows.first {
                 guard row.first == "t" else {
                     throw RestoreStop.failed(stage: "start", message: "the server in \(record.dataDirectory) left recovery: it is no standby (server log: \(control.logTail(lines: 3)))")
                 }
-                if let lsn = row.dropFirst().first ?? nil { return lsn }
+                if row.count == 3, let lsn = row[1] { return (lsn, row[2].flatMap { UInt64($0) }) }
             }
             usleep(200_000)
         }
