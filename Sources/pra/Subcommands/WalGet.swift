@@ -31,8 +31,12 @@ struct WalGet: ParsableCommand {
             end early); to recover from the local archive alone, leave REMOTE_TARGET out of the \
             env file restore_command reads.
 
+            --standby (the restore_command pra standby create writes): a failure exits 1 after \
+            its error line instead of 126, so a warm standby asks again a second later rather \
+            than stopping; it falls behind meanwhile, which pra standby status reports.
+
             Exit codes: 0 fetched, 1 not archived, 126 corrupt, unreadable or any other failure \
-            (recovery stops), 2 command-line usage error.
+            (recovery stops; 1 with --standby), 2 command-line usage error.
 
             Example (postgresql.conf of a server being recovered):
               restore_command = 'pra wal get %f %p --env-file /etc/pra/.env'
@@ -44,7 +48,13 @@ struct WalGet: ParsableCommand {
     @Argument(help: ArgumentHelp("Where to write it (PostgreSQL's %p).", valueName: "path"))
     var path: String
 
+    @Flag(name: .long, help: "For a warm standby's restore_command: a failure exits 1 (asked again a second later) instead of 126 (the standby would stop).")
+    var standby = false
+
     @OptionGroup var common: CommonOptions
+
+    /// 126 stops recovery; a standby retries instead (it never promotes by itself).
+    private var failureExitCode: Int32 { standby ? 1 : WALFetchOperation.fatalExitCode }
 
     func run() throws {
         let configuration: Configuration
@@ -52,7 +62,7 @@ struct WalGet: ParsableCommand {
             configuration = try common.loadConfiguration()
         } catch {
             // The error line is printed; an unreadable env file must not read as "not archived".
-            throw ExitCode(WALFetchOperation.fatalExitCode)
+            throw ExitCode(failureExitCode)
         }
         InterruptCleanup.shared.installSignalHandlers()
         do {
@@ -63,7 +73,7 @@ struct WalGet: ParsableCommand {
                 throw ExitCode(1)
             }
         } catch let failure as OperationFailure {
-            throw Terminal.fail(failure.description, exitCode: WALFetchOperation.fatalExitCode)
+            throw Terminal.fail(failure.description, exitCode: failureExitCode)
         }
     }
 }
