@@ -25,7 +25,7 @@ struct PRA: ParsableCommand {
               eval "$(pra cluster up)" && pra fixtures load --scale 0.2 && pra backup --full
             """,
         version: "\(PRAVersion.current) (\(BuildCommit.commit))",
-        subcommands: [Backup.self, Verify.self, Restore.self, Activate.self, Status.self, Wal.self, Schedule.self, Drill.self, Report.self, Evidence.self, Cluster.self, Fixtures.self]
+        subcommands: [Backup.self, Verify.self, Restore.self, Activate.self, Status.self, Wal.self, Standby.self, Schedule.self, Drill.self, Report.self, Evidence.self, Cluster.self, Fixtures.self]
     )
 
     /// Argument-parser reports usage errors with EX_USAGE (64); pra's contract is exit 2.

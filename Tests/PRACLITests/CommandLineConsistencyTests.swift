@@ -40,6 +40,7 @@ struct CommandLineConsistencyTests {
         ["drill"], ["drill", "run"], ["drill", "validate"], ["drill", "list"], ["drill", "new"], ["drill", "faults"], ["report"],
         ["evidence"], ["evidence", "show"], ["evidence", "push"], ["evidence", "pull"],
         ["cluster"], ["cluster", "up"], ["cluster", "down"], ["fixtures"], ["fixtures", "load"],
+        ["standby"], ["standby", "create"], ["standby", "status"], ["standby", "stop"], ["standby", "remove"],
     ]
 
     /// The example lines of every command's discussion in Sources/pra (indented by two spaces

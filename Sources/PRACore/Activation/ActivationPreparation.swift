@@ -25,6 +25,7 @@ public struct ActivationPreparation: Sendable {
         switch strategy.kind {
         case .logical: point = try newestDump(configuration: configuration, database: database, notes: &notes)
         case .pointInTime: point = try newestPointInTime(configuration: configuration, target: strategy.recoveryTarget, notes: &notes)
+        case .standby: return try standby(configuration: configuration, strategy: strategy, database: database)
         }
         let write = lastKnownWrite(configuration: configuration, database: database)
         let recoveryPoint = ActivationRecoveryPoint(at: point.at, description: point.description, lastKnownWrite: write?.at, lastKnownWriteSource: write?.source)
@@ -90,6 +91,31 @@ public struct ActivationPreparation: Sendable {
         return (found.to, "base backup + WAL through \(found.lastSegment) (\(place)); \(found.sentence)")
     }
 
+    /// A standby: its last replayed commit is the recovery point; its replay lag and the newest
+    /// archived segment show what is lost. One that cannot be promoted is refused here, before
+    /// anything; one an interrupted activation already promoted is taken as it is.
+    private static func standby(configuration: Configuration, strategy: ActivationStrategy, database: String) throws(ActivationError) -> ActivationPreparation {
+        let state: StandbyState
+        do {
+            state = try StandbyPromotion(configuration: configuration, dataDirectory: strategy.target).inspect()
+        } catch {
+            throw ActivationError(error.description)
+        }
+        let promoted = state.promotedAt != nil || state.inRecovery == false
+        guard state.promotable || promoted else {
+            throw ActivationError("the standby \(strategy.target) cannot be promoted: \(state.reason ?? state.headline)")
+        }
+        var write = lastKnownWrite(configuration: configuration, database: database)
+        if let archived = state.newestArchivedAt, archived > (write?.at ?? .distantPast) {
+            write = (archived, "newest archived WAL segment \(state.newestArchivedSegment ?? "?")")
+        }
+        let lag = state.lagSeconds.map { "replay lag \(DurationParser.format($0))" + (state.lagSegments.map { ", \($0) segment(s) behind" } ?? "") } ?? "replay lag unknown (no local archive)"
+        let point = ActivationRecoveryPoint(at: state.lastReplayedCommitAt, description: "standby \(strategy.target) replayed through \(state.replayedLSN ?? "?"); \(lag)", lastKnownWrite: write?.at, lastKnownWriteSource: write?.source)
+        var lines = ["standby: \(state.headline)"]
+        if promoted { lines.append("standby \(strategy.target) is already promoted (an interrupted activation): it is not promoted again") }
+        return ActivationPreparation(recoveryPoint: point, server: lines, notes: state.archiveGap.map { ["WAL segment \($0) is missing from the archive: the standby cannot replay past it"] } ?? [])
+    }
+
     /// The last moment production is known to have taken writes: the newest archived WAL
     /// segment, or the newest status sample that reached the database, whichever is later.
     static func lastKnownWrite(configuration: Configuration, database: String) -> (at: Date, source: String)? {
@@ -110,6 +136,8 @@ public struct ActivationPreparation: Sendable {
     /// The recovery server: reachable, its version, the target's state, free space.
     private static func serverStatus(configuration: Configuration, settings: ConnectionSettings, strategy: ActivationStrategy) throws(ActivationError) -> [String] {
         switch strategy.kind {
+        case .standby:
+            return []
         case .pointInTime:
             guard let space = StatusOperation.freeSpace(near: strategy.target) else {
                 return ["target directory \(strategy.target): free space cannot be measured"]

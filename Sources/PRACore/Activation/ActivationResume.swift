@@ -36,6 +36,9 @@ public enum ActivationResume: Equatable, Sendable {
         case .preparing:
             return .restart(reason: "the previous run stopped in preparation: nothing was restored or switched")
         case .restoring:
+            if state.strategy == .standby {
+                return .restart(reason: "the previous run stopped during the promotion of the standby: it is inspected again and, if it was promoted, taken as it is (never promoted twice)")
+            }
             if state.strategy == .logical {
                 return .restart(reason: "the previous run stopped during the restore: a logical restore puts the database in place only once loaded and checked, so nothing was switched and the restore starts again")
             }

@@ -55,11 +55,11 @@ struct ActivationRun {
         } catch {
             throw ActivationError("restore refused (\(error.stage)): \(error.message)", isRefusal: error.isUsageError)
         }
-        state.restoreSummary = outcome.result.summary
-        state.restoreReport = outcome.result.reportFile
-        state.restoredArchive = outcome.result.archive
-        guard outcome.result.succeeded else {
-            throw ActivationError("the restore did not pass its checks, nothing was switched: \(outcome.result.summary)", isRefusal: false)
+        state.restoreSummary = outcome.summary
+        state.restoreReport = outcome.reportFile
+        state.restoredArchive = outcome.archive
+        guard outcome.succeeded else {
+            throw ActivationError("the restore did not pass its checks, nothing was switched: \(outcome.summary)", isRefusal: false)
         }
         if let recovered = outcome.recoveredTo, var point = state.recoveryPoint {
             point.at = recovered
@@ -67,8 +67,8 @@ struct ActivationRun {
         }
         state.server = outcome.server
         state.stage = .restored
-        event("restored and checked: \(outcome.result.summary)")
-        say("restoration: \(outcome.result.summary)")
+        event("restored and checked: \(outcome.summary)")
+        say("restoration: \(outcome.summary)")
         save()
     }
 
@@ -113,7 +113,9 @@ struct ActivationRun {
         event("verification started")
         save()
         let manifest = state.restoredArchive.flatMap { try? BackupManifest.load(path: $0 + BackupArchiveName.manifestSuffix) }
-        state.checks = ActivationVerification(configuration: configuration, server: server, manifest: manifest, probeHealth: !dryRun).run()
+        // A rehearsed standby is still a standby: read-only, in recovery.
+        let standbyRehearsal = dryRun && state.strategy == .standby
+        state.checks = ActivationVerification(configuration: configuration, server: server, manifest: manifest, probeHealth: !dryRun, requireWritable: !standbyRehearsal).run()
         for check in state.checks { say("verification: \(check.passed ? "✓" : "✗") \(check.name): \(check.message)") }
         let failed = state.checks.filter { !$0.passed }
         guard failed.isEmpty else {
@@ -138,6 +140,8 @@ struct ActivationRun {
             } catch {
                 event("rehearsal: the scratch database \(strategy.target) could not be dropped: \(error)")
             }
+        case .standby:
+            return
         case .pointInTime:
             ServerControl.shutdown(dataDirectory: strategy.target)
             do {

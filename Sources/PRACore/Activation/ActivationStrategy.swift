@@ -1,8 +1,9 @@
 import Foundation
 
 /// How `pra activate` obtains the recovered server: a logical restore into the live database
-/// name, or a point-in-time restore of the whole cluster into a data directory. Each is a
-/// thin use of the restore operations `pra restore` runs; the activation around it is the same.
+/// name, a point-in-time restore of the whole cluster into a data directory, or the promotion
+/// of a warm standby. Each is a thin use of the operations `pra restore` and `pra standby`
+/// run; the activation around it is the same.
 public struct ActivationStrategy: Sendable {
     /// Which restore.
     public enum Kind: String, Codable, Sendable {
@@ -10,10 +11,12 @@ public struct ActivationStrategy: Sendable {
         case logical
         /// A base backup and the WAL archive, to the latest point or a time (`pra restore --pitr`).
         case pointInTime = "point-in-time"
+        /// Promote the warm standby in a data directory (`pra standby create`).
+        case standby
     }
 
     public var kind: Kind
-    /// Logical: the database restored into. Point in time: the new data directory.
+    /// Logical: the database restored into. Point in time: the new data directory. Standby: its data directory.
     public var target: String
     /// Point in time: where to stop (default: everything archived).
     public var recoveryTarget: RecoveryTarget = .latest
@@ -37,15 +40,22 @@ public struct ActivationStrategy: Sendable {
         switch kind {
         case .logical: scratch.target = "\(target)_pra_rehearsal_\(stamp)"
         case .pointInTime: scratch.target = "\(target).pra-rehearsal-\(stamp)"
+        // A standby is inspected, never promoted, in a rehearsal: it stays the standby.
+        case .standby: return self
         }
         // A rehearsal server never takes the live port.
         scratch.port = nil
         return scratch
     }
 
-    /// What a restore produced.
+    /// What a restore (or promotion) produced.
     public struct Outcome: Sendable {
-        public var result: RestoreResult
+        /// Restored (promoted) and its own checks passed.
+        public var succeeded: Bool
+        public var summary: String
+        public var reportFile: String?
+        /// The dump restored (logical).
+        public var archive: String?
         /// Where the recovered database answers.
         public var server: ActivationServer
         /// The moment the recovered data reflects.
@@ -63,13 +73,36 @@ public struct ActivationStrategy: Sendable {
             // The live name is replaced when it exists on the recovery server (what the
             // confirmation was for), never the source database while it exists.
             let result = try RestoreOperation(configuration: quiet, progress: progress).run(source: .latest, targetDatabase: target, force: true, replaceSource: false)
-            return Outcome(result: result, server: ActivationServer(host: nil, port: nil, database: target), recoveredTo: result.backupFinishedAt)
+            return Outcome(succeeded: result.succeeded, summary: result.summary, reportFile: result.reportFile, archive: result.archive,
+                           server: ActivationServer(host: nil, port: nil, database: target), recoveredTo: result.backupFinishedAt)
         case .pointInTime:
             // A rehearsal server stays up for verification; the activation stops it and removes its directory afterwards.
             let request = PointInTimeRestoreOperation.Request(targetDirectory: target, target: recoveryTarget, port: port, force: false, stopAfterChecks: false, keepArchiving: !dryRun, runAs: runAs)
             let result = try PointInTimeRestoreOperation(configuration: quiet, progress: progress).run(request)
             let details = result.pointInTime
-            return Outcome(result: result, server: ActivationServer(host: details?.socketDirectory, port: details?.port, database: result.targetDatabase), recoveredTo: details?.reachedTime)
+            return Outcome(succeeded: result.succeeded, summary: result.summary, reportFile: result.reportFile, archive: nil,
+                           server: ActivationServer(host: details?.socketDirectory, port: details?.port, database: result.targetDatabase), recoveredTo: details?.reachedTime)
+        case .standby:
+            return try promote(configuration: configuration, dryRun: dryRun)
         }
+    }
+
+    /// Promotes the standby (a rehearsal only inspects it). A standby an interrupted
+    /// activation already promoted is taken as it is: never promoted twice.
+    private func promote(configuration: Configuration, dryRun: Bool) throws(OperationFailure) -> Outcome {
+        let promotion = StandbyPromotion(configuration: configuration, dataDirectory: target)
+        let record = try promotion.record()
+        let state = try promotion.inspect()
+        let server = ActivationServer(host: record.socketDirectory, port: record.port, database: record.database)
+        if dryRun {
+            return Outcome(succeeded: state.promotable, summary: "rehearsal: standby \(target) not promoted; \(state.headline)", server: server, recoveredTo: state.lastReplayedCommitAt)
+        }
+        if state.promotedAt != nil || state.inRecovery == false {
+            return Outcome(succeeded: state.running && state.inRecovery == false, summary: "standby \(target) was already promoted (an interrupted activation): not promoted again; \(state.headline)", server: server, recoveredTo: state.lastReplayedCommitAt)
+        }
+        let result = try promotion.promote()
+        let point = result.recoveryPointAt.map { ", data as of \(RecoverableWindow.format($0))" } ?? ""
+        return Outcome(succeeded: true, summary: "promoted standby \(target) (port \(result.port)) in \(DurationParser.format(result.secondsToWritable))\(point)",
+                       server: ActivationServer(host: result.host, port: result.port, database: result.database), recoveredTo: result.recoveryPointAt)
     }
 }

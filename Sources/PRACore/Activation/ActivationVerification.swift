@@ -10,6 +10,8 @@ struct ActivationVerification {
     /// The manifest of the dump restored (logical), for the row counts.
     let manifest: BackupManifest?
     let probeHealth: Bool
+    /// The server must accept writes (not for a rehearsed standby, which stays in recovery).
+    var requireWritable = true
 
     func run() -> [RestoreResult.Check] {
         var checks: [RestoreResult.Check] = []
@@ -24,7 +26,11 @@ struct ActivationVerification {
             let inRecovery = (try connection.scalar("SELECT pg_is_in_recovery()::text")) == "true"
             let readOnly = (try connection.scalar("SHOW default_transaction_read_only")) == "on"
             let place = "\(server.database) on \(server.host ?? parameters["host"] ?? "default host"):\(server.port.map(String.init) ?? parameters["port"] ?? "5432")"
-            checks.append(.init(name: "server", passed: !inRecovery && !readOnly, message: inRecovery ? "\(place) is still in recovery: it does not accept writes" : readOnly ? "\(place) is read-only (default_transaction_read_only)" : "\(place) answers, PostgreSQL \(version), accepts writes"))
+            if requireWritable {
+                checks.append(.init(name: "server", passed: !inRecovery && !readOnly, message: inRecovery ? "\(place) is still in recovery: it does not accept writes" : readOnly ? "\(place) is read-only (default_transaction_read_only)" : "\(place) answers, PostgreSQL \(version), accepts writes"))
+            } else {
+                checks.append(.init(name: "server", passed: inRecovery, message: inRecovery ? "\(place) answers, PostgreSQL \(version), a standby in recovery (rehearsal: not promoted)" : "\(place) is not in recovery: it is no standby any more"))
+            }
             if let critical = CriticalTables(configuration.list("CRITICAL_TABLES")).check(in: connection, database: server.database) {
                 checks.append(critical)
             }

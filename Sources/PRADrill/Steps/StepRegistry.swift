@@ -15,6 +15,7 @@ enum StepRegistry {
         WaitStep.self,
         MarkStep.self,
         SQLStep.self,
+        StandbyStep.self,
     ]
 
     /// The kind whose YAML key is `name`.

@@ -31,6 +31,13 @@ struct Activate: ParsableCommand {
             or times out stops the activation: the report says "switched up to hook N". Hooks must \
             be idempotent: a resumed activation runs an interrupted hook again.
 
+            With --standby DIR, restoration promotes the warm standby there (pra standby create) \
+            instead of restoring: preparation shows its replay position and lag as the recovery \
+            point and data-loss window and refuses one that cannot be promoted; a standby an \
+            interrupted activation already promoted is never promoted twice. --dry-run --standby \
+            DIR (the monthly test of the recovery environment) inspects it, checks it read-only \
+            and prints the hooks; it stays a standby.
+
             Verification (ACTIVATION_VERIFICATION_BUDGET, default 10m): the recovered server \
             (reachable, out of recovery, accepts writes), CRITICAL_TABLES, row counts (no table \
             below the restored dump's manifest), APP_HEALTH_URL and API_ENDPOINTS — behind the \
@@ -64,6 +71,7 @@ struct Activate: ParsableCommand {
               pra activate --dry-run              # the monthly rehearsal
               pra activate --target-db akig_live  # the disaster, from the dump
               pra activate --target-dir /var/lib/postgresql/15/main --port 5432
+              pra activate --standby /var/lib/pra/standby --yes
               pra activate --abandon              # forget a finished activation
             """)
 
@@ -78,6 +86,9 @@ struct Activate: ParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp("Point-in-time recovery of the cluster into this new data directory.", valueName: "dir"))
     var targetDir: String?
+
+    @Option(name: .long, help: ArgumentHelp("Promote the warm standby in this directory (pra standby create) instead of restoring; with --dry-run it is only inspected.", valueName: "dir"))
+    var standby: String?
 
     @Option(name: .long, help: ArgumentHelp("--target-dir: recover to this moment (as pra restore --target-time) instead of the latest.", valueName: "time"))
     var targetTime: String?
@@ -97,10 +108,11 @@ struct Activate: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
+        if standby != nil && (targetDir != nil || targetDb != nil) { throw ValidationError("--standby promotes a standby: --target-db and --target-dir are for restores") }
         if targetDir != nil && targetDb != nil { throw ValidationError("--target-db is for a logical restore, --target-dir for point-in-time recovery: give one") }
         if targetDir == nil && (targetTime != nil || port != nil || runAs != nil) { throw ValidationError("--target-time, --port and --run-as need --target-dir") }
         if let targetTime, RecoveryTarget.parseTime(targetTime) == nil { throw ValidationError("--target-time \(targetTime) is not a time (2026-12-01 14:01:30+00, 2026-12-01T14:01:30Z)") }
-        if abandon && (dryRun || yes || targetDb != nil || targetDir != nil) { throw ValidationError("--abandon takes no other option") }
+        if abandon && (dryRun || yes || targetDb != nil || targetDir != nil || standby != nil) { throw ValidationError("--abandon takes no other option") }
     }
 
     func run() throws {
@@ -116,7 +128,9 @@ struct Activate: ParsableCommand {
             }
         }
         let strategy: ActivationStrategy
-        if let targetDir {
+        if let standby {
+            strategy = ActivationStrategy(kind: .standby, target: standby)
+        } else if let targetDir {
             let target: RecoveryTarget = targetTime.flatMap(RecoveryTarget.parseTime).map { .time($0) } ?? .latest
             strategy = ActivationStrategy(kind: .pointInTime, target: targetDir, recoveryTarget: target, port: port, runAs: runAs)
         } else {

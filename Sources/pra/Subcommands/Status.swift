@@ -28,6 +28,10 @@ struct Status: ParsableCommand {
             one listing of REMOTE_TARGET/wal/ and of its root and one small download per off-site \
             base backup manifest, each request bounded by HEALTH_TIMEOUT.
 
+            --standby DIR reports on the warm standby in DIR instead (pra standby status): its \
+            replay lag against the WAL archive and whether it is promotable; CRITICAL when it is \
+            not, WARNING when the lag is over RPO_TARGET, same exit codes.
+
             --nagios prints one plugin line with performance data and exits as a Nagios plugin: \
             0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. --prometheus FILE also writes the figures in \
             Prometheus text format for node_exporter's textfile collector: a regular file is replaced \
@@ -58,10 +62,14 @@ struct Status: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Also write the status in Prometheus text format to this file (atomically; - for standard output).", valueName: "file"))
     var prometheus: String?
 
+    @Option(name: .long, help: ArgumentHelp("Report on the warm standby in this directory instead (as pra standby status): replay lag and whether it is promotable.", valueName: "dir"))
+    var standby: String?
+
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
         if json && nagios { throw ValidationError("--json and --nagios exclude each other") }
+        if standby != nil && (nagios || prometheus != nil) { throw ValidationError("--standby prints the standby's state (text or --json); --nagios and --prometheus are for the primary's status") }
     }
 
     func run() throws {
@@ -73,6 +81,7 @@ struct Status: ParsableCommand {
             // Exit 3 (UNKNOWN): a configuration error is none of the levels 0, 1 and 2.
             throw ExitCode(3)
         }
+        if let standby { return try StandbyStatus.report(configuration: configuration, directory: standby, json: json) }
         if let problem = Self.configurationProblem(configuration) {
             // Exit 3 (UNKNOWN), as any configuration error: the state of nothing is known.
             if nagios {
