@@ -16,3 +16,11 @@ public enum ActivationPhase: String, Codable, CodingKeyRepresentable, Sendable, 
         }
     }
 }
+
+extension RestoreResult.Phase {
+    /// An activation's phase as a restore phase: a drill records the phases of an activation
+    /// as its RTO's (`activation preparation`, ...).
+    public static func activation(_ phase: ActivationPhase, seconds: Double) -> RestoreResult.Phase {
+        RestoreResult.Phase(name: "activation \(phase.rawValue)", seconds: seconds)
+    }
+}

@@ -94,7 +94,7 @@ struct ActivationRun {
                 state.hooks.append(record)
                 guard record.succeeded else {
                     event("switch hook \(index + 1) (\(hook.name)) FAILED: \(record.failure ?? "?")")
-                    throw ActivationError("switch hook \(index + 1) (\(hook.name)) failed: \(record.failure ?? "?"); restored and verified, switched up to hook \(index) of \(hooks.count); fix it, then run pra activate again to continue from hook \(index + 1)", isRefusal: false)
+                    throw ActivationError("switch hook \(index + 1) (\(hook.name)) failed: \(record.failure ?? "?"); restored and verified, \(index == 0 ? "nothing switched" : "switched up to hook \(index) of \(hooks.count)"); fix it, then run pra activate again to continue from hook \(index + 1)", isRefusal: false)
                 }
                 state.hooksCompleted = index + 1
                 event("switch hook \(index + 1) (\(hook.name)) succeeded in \(DurationParser.format(record.seconds))")

@@ -1,0 +1,123 @@
+import Foundation
+import PRACore
+import PRADrillResults
+
+extension StepKind {
+    /// `activate:` — `pra activate`, the emergency plan, with a switch hook that flips the
+    /// scenario's load-balancer stand-in.
+    public static let activate = StepKind("activate")
+}
+
+/// `activate: {target_db, hooks}`: runs `pra activate --yes` (the newest dump into `target_db`,
+/// default the scenario's database: the live name) with a hooks file whose hook flips a
+/// loopback load-balancer stand-in (``ActivateLoadBalancer``) that `APP_HEALTH_URL` reads: it
+/// answers 503 until switched, 200 after. So a drill's RTO covers preparation, restore, switch
+/// and verification. `hooks: failing` puts a failing hook before the switch: the activation
+/// must stop there with the load balancer untouched. The activation state is the scenario's
+/// (one file in its work directory), so a later `activate:` step continues where an earlier one
+/// stopped, as an operator re-running `pra activate` after fixing a hook would. After a
+/// disaster a successful activation measures RTO and RPO like a restore.
+struct ActivateStep: PraStep {
+    /// Which hooks the activation runs.
+    enum Hooks: String, Sendable, Equatable {
+        /// One hook: flip the load balancer.
+        case `switch`
+        /// A failing hook (`/bin/false`), then the flip (never reached).
+        case failing
+    }
+
+    static let kind = StepKind.activate
+    var targetDatabase: String?
+    var hooks: Hooks
+
+    static func read(_ options: StepOptions) throws(ScenarioError) -> ActivateStep {
+        let reader = options.reader
+        let map = try options.mapping(allowed: ["target_db", "hooks"])
+        let target = try map.node("target_db").map { (node) throws(ScenarioError) in try reader.string(node, key: options.path("target_db")) }
+        var hooks = Hooks.switch
+        if let node = map.node("hooks") {
+            let text = try reader.string(node, key: options.path("hooks"))
+            guard let parsed = Hooks(rawValue: text) else { throw options.error(node, option: "hooks", "must be switch or failing") }
+            hooks = parsed
+        }
+        return ActivateStep(targetDatabase: target, hooks: hooks)
+    }
+
+    var description: String { "activate" + (targetDatabase.map { " into \($0)" } ?? "") + (hooks == .failing ? " with a failing switch hook" : "") }
+
+    var ownExpectations: [String] { ["rto_max", "rpo_max", "rpo_min"] }
+
+    var recoveryMethod: RecoveryMethod? { .backup }
+
+    func validate(_ step: Step, order: inout StepOrder) throws(ScenarioError) {
+        try order.needBackups(.newest, what: "activate")
+        try order.checkMeasurements()
+    }
+
+    /// Where the step's stand-in keeps its switch: a file the hook creates.
+    static func switchFile(_ context: ScenarioContext, step: Int) -> String {
+        (context.workDirectory as NSString).appendingPathComponent("activate-\(step)-switched")
+    }
+
+    func arguments(_ run: StepRun, before: BackupSnapshot) throws(StepNotRun) -> [String] {
+        let context = run.context
+        let flag = Self.switchFile(context, step: run.step.line)
+        let hooksFile = (context.workDirectory as NSString).appendingPathComponent("activate-\(run.step.line)-hooks.json")
+        let balancer: ActivateLoadBalancer
+        do {
+            balancer = try ActivateLoadBalancer(switchFile: flag)
+            var commands: [[String]] = []
+            if hooks == .failing { commands.append(["/bin/false"]) }
+            commands.append(["/usr/bin/touch", flag])
+            let entries = commands.enumerated().map { index, command in ["name": command[0] == "/bin/false" ? "failing hook" : "load balancer", "command": command, "timeout": "30s"] as [String: Any] }
+            try DurableFile.write(try JSONSerialization.data(withJSONObject: ["hooks": entries]), to: hooksFile, permissions: 0o644)
+        } catch {
+            throw StepNotRun(check: run.failure("load balancer stand-in", expected: "a loopback listener and a hooks file", actual: "\(error)", message: "expected the load-balancer stand-in to start, got: \(error)"))
+        }
+        context.atEnd { balancer.stop() }
+        // The activation's own files stay with the scenario; the health URL reads the stand-in.
+        context.override("ACTIVATION_HOOKS_FILE", hooksFile)
+        // One state per scenario: a later activate: step continues an activation an earlier one left (a failed hook fixed).
+        context.override("ACTIVATION_STATE_FILE", (context.workDirectory as NSString).appendingPathComponent("activation-state.json"))
+        context.override("APP_HEALTH_URL", balancer.url)
+        return ["activate", "--yes"] + (targetDatabase.map { ["--target-db", $0] } ?? [])
+    }
+
+    /// The verdict, where it stopped, each phase against its budget, the checks, and whether
+    /// the load balancer was switched.
+    func messages(of child: PraChild.Result) -> [String] {
+        guard let state = child.document(ActivationState.self) else { return [] }
+        let report = ActivationReport(state: state)
+        return [report.verdict, "stage reached: \(state.standing)"]
+            + state.verdicts.map(\.line)
+            + state.timeline.filter { $0.text.hasPrefix("resumed") }.map(\.text)
+            + state.hooks.map { "hook \($0.name): \($0.succeeded ? "succeeded" : "failed: \($0.failure ?? "?")")" }
+            + state.checks.map { "\($0.passed ? "✓" : "✗") \($0.name): \($0.message)" }
+    }
+
+    /// The load balancer stand-in's state after the step: switched only by a complete switch.
+    func judge(_ run: StepRun, child: PraChild.Result, before: BackupSnapshot) -> [CheckResult] {
+        let switched = FileManager.default.fileExists(atPath: Self.switchFile(run.context, step: run.step.line))
+        let wanted = hooks == .switch && child.exitCode == 0
+        return [run.check("load balancer", switched == wanted, expected: wanted ? "switched" : "not switched (nothing half-switched)", actual: switched ? "switched" : "not switched", seconds: child.seconds)]
+    }
+
+    /// After a disaster, a successful activation measures RTO (disaster to verified behind the
+    /// switch) and RPO, its phases as the RTO's phases.
+    func conclude(_ run: StepRun, child: PraChild.Result, stepSeconds: Double) -> (checks: [CheckResult], measured: RecoveryMeasurement?) {
+        var measured: RecoveryMeasurement?
+        if child.exitCode == 0, let disasterClock = run.state.disasterClock, let state = child.document(ActivationState.self) {
+            var restore = RestoreResult(targetDatabase: state.target, startedAt: state.startedAt)
+            restore.phases = state.verdicts.map { RestoreResult.Phase.activation($0.phase, seconds: $0.seconds) }
+            measured = run.measureRecovery(restore: restore, disasterClock: disasterClock, stepSeconds: stepSeconds)
+        }
+        return (run.judgeMeasurement(measured), measured)
+    }
+}
+
+extension StepAction {
+    /// `activate: {target_db, hooks}`.
+    static func activate(targetDatabase: String? = nil, hooks: ActivateStep.Hooks = .switch) -> StepAction {
+        StepAction(ActivateStep(targetDatabase: targetDatabase, hooks: hooks))
+    }
+}
