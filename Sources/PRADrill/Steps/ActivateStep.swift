@@ -8,7 +8,7 @@ extension StepKind {
     public static let activate = StepKind("activate")
 }
 
-/// `activate: {target_db, hooks}`: runs `pra activate --yes` (the newest dump into `target_db`,
+/// `activate: {target_db, hooks, standby}`: runs `pra activate --yes` (the newest dump into `target_db`,
 /// default the scenario's database: the live name) with a hooks file whose hook flips a
 /// loopback load-balancer stand-in (``ActivateLoadBalancer``) that `APP_HEALTH_URL` reads: it
 /// answers 503 until switched, 200 after. So a drill's RTO covers preparation, restore, switch
@@ -16,7 +16,8 @@ extension StepKind {
 /// must stop there with the load balancer untouched. The activation state is the scenario's
 /// (one file in its work directory), so a later `activate:` step continues where an earlier one
 /// stopped, as an operator re-running `pra activate` after fixing a hook would. After a
-/// disaster a successful activation measures RTO and RPO like a restore.
+/// disaster a successful activation measures RTO and RPO like a restore. `standby: true`
+/// promotes the scenario's warm standby (`pra activate --standby`) instead of restoring.
 struct ActivateStep: PraStep {
     /// Which hooks the activation runs.
     enum Hooks: String, Sendable, Equatable {
@@ -29,10 +30,12 @@ struct ActivateStep: PraStep {
     static let kind = StepKind.activate
     var targetDatabase: String?
     var hooks: Hooks
+    /// Promote the scenario's warm standby (a `standby: {}` step before) instead of restoring.
+    var standby = false
 
     static func read(_ options: StepOptions) throws(ScenarioError) -> ActivateStep {
         let reader = options.reader
-        let map = try options.mapping(allowed: ["target_db", "hooks"])
+        let map = try options.mapping(allowed: ["target_db", "hooks", "standby"])
         let target = try map.node("target_db").map { (node) throws(ScenarioError) in try reader.string(node, key: options.path("target_db")) }
         var hooks = Hooks.switch
         if let node = map.node("hooks") {
@@ -40,17 +43,25 @@ struct ActivateStep: PraStep {
             guard let parsed = Hooks(rawValue: text) else { throw options.error(node, option: "hooks", "must be switch or failing") }
             hooks = parsed
         }
-        return ActivateStep(targetDatabase: target, hooks: hooks)
+        let standby = try map.node("standby").map { (node) throws(ScenarioError) in try reader.bool(node, key: options.path("standby")) } ?? false
+        if standby && target != nil { throw options.error(map.node("target_db"), option: "target_db", "a promoted standby keeps its databases: target_db is for restores") }
+        return ActivateStep(targetDatabase: target, hooks: hooks, standby: standby)
     }
 
-    var description: String { "activate" + (targetDatabase.map { " into \($0)" } ?? "") + (hooks == .failing ? " with a failing switch hook" : "") }
+    var description: String { "activate" + (standby ? " by promoting the standby" : "") + (targetDatabase.map { " into \($0)" } ?? "") + (hooks == .failing ? " with a failing switch hook" : "") }
 
     var ownExpectations: [String] { ["rto_max", "rpo_max", "rpo_min"] }
 
-    var recoveryMethod: RecoveryMethod? { .backup }
+    /// A standby replays the archive to its end: what continuous archiving keeps.
+    var recoveryMethod: RecoveryMethod? { standby ? .pointInTimeLatest : .backup }
 
     func validate(_ step: Step, order: inout StepOrder) throws(ScenarioError) {
-        try order.needBackups(.newest, what: "activate")
+        if standby {
+            try order.needArchiving("activate: {standby: true}")
+            if order.baseBackups == 0 { throw order.fail("activate: {standby: true} needs a base backup and a standby: {} step before it") }
+        } else {
+            try order.needBackups(.newest, what: "activate")
+        }
         try order.checkMeasurements()
     }
 
@@ -80,6 +91,7 @@ struct ActivateStep: PraStep {
         // One state per scenario: a later activate: step continues an activation an earlier one left (a failed hook fixed).
         context.override("ACTIVATION_STATE_FILE", (context.workDirectory as NSString).appendingPathComponent("activation-state.json"))
         context.override("APP_HEALTH_URL", balancer.url)
+        if standby { return ["activate", "--yes", "--standby", StandbyStep.directory(context)] }
         return ["activate", "--yes"] + (targetDatabase.map { ["--target-db", $0] } ?? [])
     }
 
@@ -107,9 +119,17 @@ struct ActivateStep: PraStep {
     func conclude(_ run: StepRun, child: PraChild.Result, stepSeconds: Double) -> (checks: [CheckResult], measured: RecoveryMeasurement?) {
         var measured: RecoveryMeasurement?
         if child.exitCode == 0, let disasterClock = run.state.disasterClock, let state = child.document(ActivationState.self) {
-            var restore = RestoreResult(targetDatabase: state.target, startedAt: state.startedAt)
+            var restore = RestoreResult(targetDatabase: state.server?.database ?? state.target, startedAt: state.startedAt)
             restore.phases = state.verdicts.map { RestoreResult.Phase.activation($0.phase, seconds: $0.seconds) }
-            measured = run.measureRecovery(restore: restore, disasterClock: disasterClock, stepSeconds: stepSeconds)
+            // A promoted standby is its own server: RPO is read there.
+            var recovered: ConnectionSettings?
+            if standby, let server = state.server {
+                var parameters = run.context.cluster.connectionSettings.libpqParameters
+                parameters["host"] = server.host
+                parameters["port"] = server.port.map(String.init)
+                recovered = ConnectionSettings(parameters: parameters)
+            }
+            measured = run.measureRecovery(restore: restore, disasterClock: disasterClock, stepSeconds: stepSeconds, restoredAt: recovered)
         }
         return (run.judgeMeasurement(measured), measured)
     }
@@ -117,7 +137,7 @@ struct ActivateStep: PraStep {
 
 extension StepAction {
     /// `activate: {target_db, hooks}`.
-    static func activate(targetDatabase: String? = nil, hooks: ActivateStep.Hooks = .switch) -> StepAction {
-        StepAction(ActivateStep(targetDatabase: targetDatabase, hooks: hooks))
+    static func activate(targetDatabase: String? = nil, hooks: ActivateStep.Hooks = .switch, standby: Bool = false) -> StepAction {
+        StepAction(ActivateStep(targetDatabase: targetDatabase, hooks: hooks, standby: standby))
     }
 }
