@@ -103,3 +103,38 @@ struct ActivationStandbyTests {
         #expect(balancer.switchCount == 1)
     }
 }
+
+/// `pra activate --target-dir DIR`: the lost cluster recovered to the latest archived point.
+@Suite("pra activate --target-dir: point-in-time recovery of a lost cluster", .serialized, .requires(.postgresServer))
+struct ActivationPointInTimeTests {
+    @Test("a rehearsal recovers into DIR.pra-rehearsal-<stamp> and removes it, DIR untouched; then the cluster is lost and pra activate --target-dir DIR recovers every archived write, the server left running and verified")
+    func pointInTime() throws {
+        let server = try ArchivingCluster(label: "actpitr")
+        try #require(try server.pra(["backup", "--base"]).exitCode == 0)
+        try server.sql("INSERT INTO pitr_marker (note) SELECT 'after base' FROM generate_series(1, 4)")
+        try server.switchAndWait()
+        let target = server.targetDirectory("actpitr-target")
+        defer { server.stopRecovered(target) }
+        let reports = TestEnvironment.temporaryDirectory("actpitr-reports")
+        let extra = ["REPORT_DIR": reports]
+
+        let rehearsal = try server.pra(["activate", "--dry-run", "--target-dir", target], extra: extra)
+        #expect(rehearsal.exitCode == 0, "\(rehearsal.stdout) \(rehearsal.stderr)")
+        #expect(rehearsal.stderr.contains("preparation: recovery point") && rehearsal.stderr.contains("base backup + WAL through"), "\(rehearsal.stderr)")
+        #expect(rehearsal.stderr.contains(".pra-rehearsal-") && rehearsal.stderr.contains("removed"), "\(rehearsal.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: target), "the live target is untouched")
+        let parent = (target as NSString).deletingLastPathComponent
+        #expect(try FileManager.default.contentsOfDirectory(atPath: parent).isEmpty, "no scratch directory left")
+
+        try server.cluster.stop(.immediate)
+        let activation = try server.pra(["activate", "--yes", "--target-dir", target], extra: extra)
+        #expect(activation.exitCode == 0, "\(activation.stdout) \(activation.stderr)")
+        #expect(activation.stdout.contains("ACTIVATED within budget"), "\(activation.stdout)")
+        #expect(activation.stderr.contains("verification: ✓ server") && activation.stderr.contains("accepts writes"), "\(activation.stderr)")
+        let state = try #require(try ActivationState.load(path: reports + "/activation-state.json"))
+        let recovered = try #require(state.server)
+        let connection = try PostgresConnection(parameters: ["host": recovered.host ?? "", "port": "\(recovered.port ?? 0)", "user": server.cluster.environment["PGUSER"] ?? "postgres", "dbname": server.database])
+        #expect(try connection.scalar("SELECT count(*) FROM pitr_marker WHERE note = 'after base'") == "4")
+        #expect(state.strategy == .pointInTime && state.stage == .activated)
+    }
+}

@@ -156,7 +156,9 @@ struct ActivationRun {
 
     /// Ends the run: the last notification, the state, the report.
     mutating func finish() -> (state: ActivationState, report: String?, reportError: String?) {
-        phase.map { end($0) }
+        // A phase still open here was cut short by a failure: its time counts, it is not "done".
+        flushTime()
+        phase = nil
         if state.failure != nil || state.stage == .activated { state.endedAt = Date() }
         let budget = state.verdicts.map(\.line).joined(separator: ", ")
         if let failure = state.failure {
