@@ -195,6 +195,24 @@ struct ActivationTests {
         #expect(try report(setup).contains("(2 runs: resumed after an interruption)"))
     }
 
+    @Test("a hook's output goes into the report; a hook that outlives its timeout is stopped and stops the activation, the report saying so")
+    func hookOutputAndTimeout() throws {
+        let balancer = try LoadBalancer()
+        let setup = try setUp("hooktime", balancer: balancer)
+        try lose(setup.database)
+        let hooks: [[String: Any]] = [["name": "announce", "command": ["/bin/echo", "pool db switched to the recovered server"]],
+                                      ["name": "slow dns", "command": ["/bin/sleep", "30"], "timeout": "1s"]]
+        try JSONSerialization.data(withJSONObject: ["hooks": hooks]).write(to: URL(fileURLWithPath: setup.hooksFile))
+        let started = Date()
+        let run = try PraBinary.run(["activate", "--yes"], environment: setup.environment)
+        #expect(run.exitCode == 1, "\(run.stdout)\(run.stderr)")
+        #expect(Date().timeIntervalSince(started) < 25, "the slow hook was stopped at its timeout")
+        #expect(run.stderr.contains("switch hook 2 (slow dns) failed: timed out after 1.0s"), "\(run.stderr)")
+        let text = try report(setup)
+        #expect(text.contains("✓ announce") && text.contains("stdout | pool db switched to the recovered server"), "\(text)")
+        #expect(text.contains("✗ slow dns") && text.contains("timed out"), "\(text)")
+    }
+
     @Test("kill -9 of pra activate during the restore, a switch hook or verification, then pra activate again: one completed restore, no switch before it, the first hook once, the report states the phase reached",
           arguments: ["restoring", "switching", "verifying"])
     func killedAndResumed(_ killAt: String) throws {
