@@ -19,6 +19,8 @@ struct ActivationLogicTests {
         #expect(plan.overBudget(slowRestore))
         #expect(plan.verdicts(slowRestore).map(\.phase) == [.preparation, .restoration], "a phase that did not run has no verdict")
         #expect(plan.verdicts(slowRestore)[1].line.contains("OVER BUDGET"))
+        // As a drill records them (the compliance report's RTO phases): each against its budget.
+        #expect(plan.verdicts(slowRestore).map { RestoreResult.Phase.activation($0).name } == ["activation preparation (plan budget 5m00s)", "activation restoration (plan budget 15m00s, OVER BUDGET)"])
 
         let defaults = try ActivationBudgets(configuration: Configuration(envFile: TestEnvironment.noEnvFile, environment: [:]))
         #expect(defaults == plan)

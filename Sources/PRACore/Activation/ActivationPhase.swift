@@ -18,9 +18,11 @@ public enum ActivationPhase: String, Codable, CodingKeyRepresentable, Sendable, 
 }
 
 extension RestoreResult.Phase {
-    /// An activation's phase as a restore phase: a drill records the phases of an activation
-    /// as its RTO's (`activation preparation`, ...).
-    public static func activation(_ phase: ActivationPhase, seconds: Double) -> RestoreResult.Phase {
-        RestoreResult.Phase(name: "activation \(phase.rawValue)", seconds: seconds)
+    /// An activation's phase as a restore phase, named with the plan's budget for it: a drill
+    /// records an activation's phases as its RTO's, so the compliance report's RTO phases show
+    /// each against its budget (`activation restoration (plan budget 15m00s)`).
+    public static func activation(_ verdict: ActivationBudgets.PhaseVerdict) -> RestoreResult.Phase {
+        let budget = "plan budget \(DurationParser.format(verdict.budgetSeconds))" + (verdict.overBudget ? ", OVER BUDGET" : "")
+        return RestoreResult.Phase(name: "activation \(verdict.phase.rawValue) (\(budget))", seconds: verdict.seconds)
     }
 }

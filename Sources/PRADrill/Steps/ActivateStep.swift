@@ -115,12 +115,14 @@ struct ActivateStep: PraStep {
     }
 
     /// After a disaster, a successful activation measures RTO (disaster to verified behind the
-    /// switch) and RPO, its phases as the RTO's phases.
+    /// switch) and RPO, its phases (each named with the plan's budget) as the RTO's phases.
     func conclude(_ run: StepRun, child: PraChild.Result, stepSeconds: Double) -> (checks: [CheckResult], measured: RecoveryMeasurement?) {
         var measured: RecoveryMeasurement?
         if child.exitCode == 0, let disasterClock = run.state.disasterClock, let state = child.document(ActivationState.self) {
             var restore = RestoreResult(targetDatabase: state.server?.database ?? state.target, startedAt: state.startedAt)
-            restore.phases = state.verdicts.map { RestoreResult.Phase.activation($0.phase, seconds: $0.seconds) }
+            // A resumed activation's phases add up its runs, an earlier step's included: only a
+            // single run's phases divide this step's time without counting anything twice.
+            if state.runs == 1 { restore.phases = state.verdicts.map(RestoreResult.Phase.activation) }
             // A promoted standby is its own server: RPO is read there.
             var recovered: ConnectionSettings?
             if standby, let server = state.server {
