@@ -14,6 +14,7 @@ struct PRA: ParsableCommand {
 
             Exit codes: backup, verify, restore: 0 success, 1 failure or invalid archive, 2 usage or \
             configuration error; backup 3 when the local backup is complete but the remote copy failed. \
+            activate: 0 activated within budget, 3 activated over budget, 1 failed, 2 refused. \
             status: 0 OK, 1 CRITICAL, 2 WARNING, 3 configuration error (--nagios: 0 OK, 1 WARNING, \
             2 CRITICAL, 3 UNKNOWN). \
             drill run: 0 every scenario passed, 1 one failed, 2 invalid scenario. report: 0 compliant, \
@@ -24,7 +25,7 @@ struct PRA: ParsableCommand {
               eval "$(pra cluster up)" && pra fixtures load --scale 0.2 && pra backup --full
             """,
         version: "\(PRAVersion.current) (\(BuildCommit.commit))",
-        subcommands: [Backup.self, Verify.self, Restore.self, Status.self, Wal.self, Standby.self, Schedule.self, Drill.self, Report.self, Evidence.self, Cluster.self, Fixtures.self]
+        subcommands: [Backup.self, Verify.self, Restore.self, Activate.self, Status.self, Wal.self, Standby.self, Schedule.self, Drill.self, Report.self, Evidence.self, Cluster.self, Fixtures.self]
     )
 
     /// Argument-parser reports usage errors with EX_USAGE (64); pra's contract is exit 2.

@@ -36,7 +36,7 @@ struct CommandLineConsistencyTests {
 
     /// Every subcommand path, for `--help`.
     static let commands: [[String]] = [
-        [], ["backup"], ["verify"], ["restore"], ["status"], ["wal"], ["wal", "push"], ["wal", "get"], ["wal", "sync"], ["schedule"], ["schedule", "print"],
+        [], ["backup"], ["verify"], ["restore"], ["activate"], ["status"], ["wal"], ["wal", "push"], ["wal", "get"], ["wal", "sync"], ["schedule"], ["schedule", "print"],
         ["drill"], ["drill", "run"], ["drill", "validate"], ["drill", "list"], ["drill", "new"], ["drill", "faults"], ["report"],
         ["evidence"], ["evidence", "show"], ["evidence", "push"], ["evidence", "pull"],
         ["cluster"], ["cluster", "up"], ["cluster", "down"], ["fixtures"], ["fixtures", "load"],

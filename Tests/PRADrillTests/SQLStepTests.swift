@@ -63,7 +63,7 @@ struct StepRegistryTests {
     func registryDrivesLoaderAndDocs() throws {
         #expect(Set(StepRegistry.names).count == StepRegistry.all.count)
         #expect(StepKind.allCases.map(\.rawValue) == StepRegistry.names)
-        #expect(StepKind.praSteps == [.backup, .verify, .restore, .status])
+        #expect(StepKind.praSteps == [.backup, .verify, .restore, .status, .standby, .activate])
         do {
             _ = try ScenarioLoader().parse("name: t\nsteps:\n  - expect: {outcome: success}\n", file: "t.yaml")
             Issue.record("a step without an action loaded")

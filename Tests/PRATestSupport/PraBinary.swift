@@ -18,7 +18,7 @@ public enum PraBinary {
     }
 
     /// The subcommands that read an env file (and take `--env-file`).
-    static let readEnvFile: [[String]] = [["backup"], ["verify"], ["restore"], ["status"], ["report"], ["drill", "run"], ["fixtures", "load"], ["schedule", "print"]]
+    static let readEnvFile: [[String]] = [["backup"], ["verify"], ["restore"], ["activate"], ["status"], ["report"], ["drill", "run"], ["fixtures", "load"], ["schedule", "print"]]
 
     /// `arguments` plus `--env-file /dev/null` when the command reads an env file and none is
     /// given: a child never reads the checkout's `./.env`.

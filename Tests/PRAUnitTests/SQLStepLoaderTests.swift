@@ -25,7 +25,7 @@ private let sqlInvalidCases: [ScenarioLoaderInvalidCase] = [
     ScenarioLoaderInvalidCase(label: "an empty expected error", yaml: "name: t\nsteps:\n  - sql: {statement: SELECT 1, expect_error: \"\"}\n", line: 3, key: "steps[1].sql.expect_error", fragment: "must be a text the server's error message contains"),
     ScenarioLoaderInvalidCase(label: "a connection string as database", yaml: "name: t\nsteps:\n  - sql: {statement: SELECT 1, database: \"host=elsewhere dbname=prod\"}\n", line: 3, key: "steps[1].sql.database", fragment: "must be the plain name of a database of the scenario's server"),
     ScenarioLoaderInvalidCase(label: "step-level expect", yaml: "name: t\nsteps:\n  - sql: {statement: SELECT 1}\n    expect: {outcome: success}\n", line: 4, key: "steps[1].expect", fragment: "sql steps take no expectations"),
-    ScenarioLoaderInvalidCase(label: "a fault injected", yaml: "name: t\nsteps:\n  - sql: {statement: SELECT 1}\n    inject: {kind: crash-server}\n", line: 4, key: "steps[1].inject", fragment: "faults can be injected into backup, verify, restore, status and standby steps only"),
+    ScenarioLoaderInvalidCase(label: "a fault injected", yaml: "name: t\nsteps:\n  - sql: {statement: SELECT 1}\n    inject: {kind: crash-server}\n", line: 4, key: "steps[1].inject", fragment: "faults can be injected into backup, verify, restore, status, standby and activate steps only"),
     ScenarioLoaderInvalidCase(label: "env", yaml: "name: t\nsteps:\n  - sql: {statement: SELECT 1}\n    env: {PGCONNECT_TIMEOUT: \"1\"}\n", line: 4, key: "steps[1].env", fragment: "only steps that run pra take env"),
 ]
 

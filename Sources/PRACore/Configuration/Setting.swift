@@ -16,6 +16,7 @@ public enum Setting: CaseIterable, Sendable, Hashable, CustomStringConvertible {
     case runAsUser, restoreDB, restoreMaintenanceDB, reportDir, evidenceFile, evidenceSampleRetention
     case criticalTables, appHealthURL, apiEndpoints, healthTimeout
     case rpoTarget, rtoTarget, slaTarget, backupInterval, productionDBSize, diskWarnPercent, diskCriticalPercent
+    case activationPreparationBudget, activationRestorationBudget, activationVerificationBudget, activationHooksFile, activationStateFile
     case logDir, remoteTarget, walRemoteMode, walRemoteQueueLimit, walSyncJobs, walGetPrefetch
     case remoteSSHKey, remoteSSHKnownHosts
     case s3Endpoint, s3Region, s3Addressing, s3MaxRetries, s3Timeout
@@ -103,7 +104,7 @@ public enum Setting: CaseIterable, Sendable, Hashable, CustomStringConvertible {
         case .baseBackupRetentionDays: .init("BASE_BACKUP_RETENTION_DAYS", .wholeNumber(0...36500), "7", "delete base backups (pra backup --base) older than this many days, and the WAL only they needed...")
         case .baseBackupMinKeep: .init("BASE_BACKUP_MIN_KEEP", .wholeNumber(1...100_000), "2", "...but always keep this many newest base backups")
         case .archiveWaitTimeout: .init("ARCHIVE_WAIT_TIMEOUT", .duration, "5m", "how long pra backup --incremental waits for the WAL to be archived, and how long a base backup waits while archive_command fails")
-        case .recoveryTimeout: .init("RECOVERY_TIMEOUT", .duration, "2h", "how long pra restore --pitr waits for recovery to reach its target")
+        case .recoveryTimeout: .init("RECOVERY_TIMEOUT", .duration, "2h", "how long pra restore --pitr waits for recovery to reach its target, and a standby's promotion (pra activate --standby) for the server to accept writes")
         case .runAsUser: .init("RUN_AS_USER", .text, "when pra runs as root: the OS user psql, tar and a recovered server run as (default postgres, else nobody; never root)")
         case .restoreDB: .init("RESTORE_DB", .text, "database restore creates (default: <database>_restore)")
         case .restoreMaintenanceDB: .init("RESTORE_MAINTENANCE_DB", .text, "postgres", "database restore connects to for CREATE/DROP/RENAME DATABASE")
@@ -116,6 +117,11 @@ public enum Setting: CaseIterable, Sendable, Hashable, CustomStringConvertible {
         case .healthTimeout: .init("HEALTH_TIMEOUT", .duration, "10s", "timeout of each health request")
         case .rpoTarget: .init("RPO_TARGET", .duration, "1h", "maximum age of the newest complete backup")
         case .rtoTarget: .init("RTO_TARGET", .duration, "30m", "maximum recovery time")
+        case .activationPreparationBudget: .init("ACTIVATION_PREPARATION_BUDGET", .duration, "5m", "pra activate: the plan's budget for preparation (recovery point, recovery server, data-loss window, confirmation)")
+        case .activationRestorationBudget: .init("ACTIVATION_RESTORATION_BUDGET", .duration, "15m", "pra activate: the plan's budget for restoration (the restore and the switch hooks)")
+        case .activationVerificationBudget: .init("ACTIVATION_VERIFICATION_BUDGET", .duration, "10m", "pra activate: the plan's budget for verification (server, critical tables, row counts, health URLs)")
+        case .activationHooksFile: .init("ACTIVATION_HOOKS_FILE", .path, "pra activate: JSON file listing the switch hooks (argument arrays with a timeout each) run after a verified restore")
+        case .activationStateFile: .init("ACTIVATION_STATE_FILE", .path, "pra activate: the state a resumed activation continues from (default: REPORT_DIR/activation-state.json)")
         case .slaTarget: .init("SLA_TARGET", .percentage(zeroAllowed: false), "99.9", "availability target in percent that pra report judges the status samples against")
         case .backupInterval: .init("BACKUP_INTERVAL", .duration, "1h", "how often production backups run (drill projections: worst-case RPO)")
         case .productionDBSize: .init("PRODUCTION_DB_SIZE", .byteSize(examples: "50GB, 800MiB"), "production database size, e.g. 50GB (drill projections: RTO at that size)")

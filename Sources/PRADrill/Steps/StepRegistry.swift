@@ -16,6 +16,7 @@ enum StepRegistry {
         MarkStep.self,
         SQLStep.self,
         StandbyStep.self,
+        ActivateStep.self,
     ]
 
     /// The kind whose YAML key is `name`.
