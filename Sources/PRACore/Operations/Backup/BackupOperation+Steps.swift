@@ -11,6 +11,8 @@ extension BackupOperation {
         var retention: RetentionPolicy
         /// `BACKUP_TIMEOUT`: the whole backup, its own queries included (0: no limit).
         var timeout: Double
+        /// The off-site copy, when `REMOTE_TARGET` is set.
+        var remote: RemoteCopyOperation?
 
         init(_ configuration: Configuration) throws(OperationFailure) {
             do {
@@ -21,6 +23,7 @@ extension BackupOperation {
                     retentionDays: try configuration.integer("BACKUP_RETENTION_DAYS", range: 0...36500),
                     minimumKept: try configuration.integer("BACKUP_MIN_KEEP", range: 1...100_000))
                 timeout = try configuration.seconds("BACKUP_TIMEOUT")
+                remote = try RemoteCopyOperation(configuration: configuration)
             } catch {
                 throw OperationFailure(stage: "configuration", error)
             }
