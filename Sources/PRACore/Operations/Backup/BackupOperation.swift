@@ -17,6 +17,15 @@ public struct BackupOperation {
 
     public func run() throws(OperationFailure) -> BackupResult {
         let settings = try BackupSettings(configuration)
+        var result = try backUp(settings)
+        // After the lock is released: the copy takes it itself, so that no other backup's
+        // retention removes the archive while it is being sent.
+        if let remote = settings.remote { copyOffSite(&result, with: remote) }
+        return result
+    }
+
+    /// The backup itself, under the backup lock: dump, manifest, retention.
+    private func backUp(_ settings: BackupSettings) throws(OperationFailure) -> BackupResult {
         let directory = configuration.backupDirectory
         let lock = try BackupLock.forBackup(in: directory)
         defer { withExtendedLifetime(lock) {} }
@@ -47,19 +56,17 @@ public struct BackupOperation {
         let manifestPath = try commit(file, archivePath: archivePath, manifest: manifest)
         progress?.finish()  // before retention's lines
         let deleted = Self.applyRetention(settings.retention, directory: directory, database: session.database, prefix: prefix, now: finishedAt, warnings: &warnings)
-        var result = BackupResult(
+        return BackupResult(
             archive: archivePath, manifest: manifestPath, database: session.database, serverVersion: session.serverVersion,
             startedAt: run.startedAt, finishedAt: finishedAt, seconds: run.elapsed(),
             compressedBytes: manifest.compressedBytes, uncompressedBytes: manifest.uncompressedBytes,
             sha256: manifest.sha256, tableCount: tables.count, totalRows: manifest.totalRows,
             deletedByRetention: deleted, warnings: warnings)
-        if let remote = settings.remote { copyOffSite(&result, with: remote) }
-        return result
     }
 
-    /// Copies the archive and then its manifest to `REMOTE_TARGET`, each read back, still under
-    /// the backup lock (as base backups are copied): a failure is recorded in the result, never
-    /// thrown, since the local backup stands (the command exits 3).
+    /// Copies the archive and then its manifest to `REMOTE_TARGET`, each read back (under the
+    /// backup lock, which the copy takes): a failure is recorded in the result, never thrown,
+    /// since the local backup stands (the command exits 3).
     private func copyOffSite(_ result: inout BackupResult, with remote: RemoteCopyOperation) {
         let name = (result.archive as NSString).lastPathComponent
         progress?.announce("remote copy: sending \(name) to \(remote.store.description) and reading it back")
