@@ -1,4 +1,5 @@
 import Foundation
+import PRACore
 
 /// A named duration.
 public struct PhaseRecord: Codable, Sendable, Equatable {
@@ -9,4 +10,9 @@ public struct PhaseRecord: Codable, Sendable, Equatable {
         self.name = name
         self.seconds = seconds
     }
+}
+
+extension PhaseRecord {
+    /// Which operation phase this is; `nil` for a name this version does not know.
+    public var phase: OperationPhase? { OperationPhase(rawValue: name) }
 }

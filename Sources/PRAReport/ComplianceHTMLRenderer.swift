@@ -129,7 +129,7 @@ public struct ComplianceHTMLRenderer: Sendable {
         out += "<p>Run <code>\(e(report.latest.runID))</code>, \(ComplianceFormat.dateTime(report.latest.startedAt)), \(ComplianceFormat.duration(report.latest.seconds)): \(report.latestPoint.passed) passed, \(report.latestPoint.failed) failed, \(report.latestPoint.skipped) skipped\(report.latestPoint.isFull ? " — a full drill" : " — a partial run (missing: \(e(report.latestPoint.missingScenarios.joined(separator: ", "))))").</p>\n"
 
         let rtoBars = report.scenarios.flatMap { row -> [SVGChart.Bar] in
-            guard row.verdict != .skipped, row.rtoSeconds != nil || row.failedChecks.contains(where: { $0.hasPrefix("RTO within target") }) else { return [] }
+            guard row.verdict != .skipped, row.rtoSeconds != nil || report.rto.unmeasured.contains(row.name) else { return [] }
             var bars = [SVGChart.Bar(label: row.name, value: row.rtoSeconds, target: row.rtoTargetSeconds, note: "no recovery")]
             if let p = row.projection, let projected = p.projectedRTOSeconds, let size = p.inputs.productionBytes {
                 bars.append(SVGChart.Bar(label: "↳ projected at \(ComplianceFormat.bytes(size))", value: projected, target: p.inputs.rtoTargetSeconds, kind: .projected))
@@ -140,7 +140,7 @@ public struct ComplianceHTMLRenderer: Sendable {
             out += figure(SVGChart.targetBars(id: "chart-rto", title: "RTO per scenario in the latest drill, measured and projected, against the target", bars: rtoBars, format: ComplianceFormat.duration), caption: "RTO per scenario: measured bars, projections at the production size (dotted), target (dashed line).")
         }
         var rpoBars = report.scenarios.compactMap { row -> SVGChart.Bar? in
-            guard row.verdict != .skipped, row.rpoSeconds != nil || row.failedChecks.contains(where: { $0.hasPrefix("RPO within target") }) else { return nil }
+            guard row.verdict != .skipped, row.rpoSeconds != nil || report.rpo.unmeasured.contains(row.name) else { return nil }
             return SVGChart.Bar(label: row.name, value: row.rpoSeconds, target: row.rpoTargetSeconds, note: "no heartbeat recovered")
         }
         if let named = report.rpoProjection, !rpoBars.isEmpty {

@@ -27,6 +27,11 @@ public struct ComplianceMarkdownRenderer: Sendable {
 
     /// Everything but the glossary.
     private var bodyLines: [String] {
+        [verdictLines, EvidenceMarkdownSections(report: report).lines, disasterClassLines(), projectionLines(), latestRunLines(), trendLines(), readingLines()].flatMap { $0 }
+    }
+
+    /// The title, what the report was made from, the configuration, the verdict and the findings.
+    private var verdictLines: [String] {
         var lines: [String] = []
         let r = report
         lines.append("# Disaster-recovery compliance report")
@@ -58,8 +63,13 @@ public struct ComplianceMarkdownRenderer: Sendable {
             }
             lines.append("")
         }
+        return lines
+    }
 
-        lines += EvidenceMarkdownSections(report: report).lines
+    /// The RPO of each disaster class, with what proves it.
+    private func disasterClassLines() -> [String] {
+        var lines: [String] = []
+        let r = report
         lines.append("## RPO by disaster class")
         lines.append("")
         lines.append("| Disaster class | What survives | Worst-case RPO | Target | Verdict | Proven by |")
@@ -72,7 +82,13 @@ public struct ComplianceMarkdownRenderer: Sendable {
             lines.append("- \(escape(row.sentence))")
         }
         lines.append("")
+        return lines
+    }
 
+    /// The projections for production (not measured).
+    private func projectionLines() -> [String] {
+        var lines: [String] = []
+        let r = report
         lines.append("## Projections for production (projection, not measured)")
         lines.append("")
         if let named = r.rtoProjection {
@@ -87,7 +103,13 @@ public struct ComplianceMarkdownRenderer: Sendable {
             lines.append("- No projection: the latest run recorded no backup or restore figures.")
         }
         lines.append("")
+        return lines
+    }
 
+    /// The latest run, scenario by scenario, and the RTO phases.
+    private func latestRunLines() -> [String] {
+        var lines: [String] = []
+        let r = report
         lines.append("## Latest drill, scenario by scenario")
         lines.append("")
         let point = r.latestPoint
@@ -121,7 +143,13 @@ public struct ComplianceMarkdownRenderer: Sendable {
             }
             lines.append("")
         }
+        return lines
+    }
 
+    /// The runs over time, and each figure per scenario and run.
+    private func trendLines() -> [String] {
+        var lines: [String] = []
+        let r = report
         lines.append("## Trend across runs")
         lines.append("")
         lines.append("| Date | Run | Kind | Passed | Failed | Skipped | Pass rate | Slowest RTO | Largest RPO |")
@@ -152,7 +180,13 @@ public struct ComplianceMarkdownRenderer: Sendable {
             }
             lines.append("")
         }
+        return lines
+    }
 
+    /// The rules the verdict follows.
+    private func readingLines() -> [String] {
+        var lines: [String] = []
+        let r = report
         lines.append("## How to read this report")
         lines.append("")
         for rule in r.rules { lines.append("- \(escape(rule))") }

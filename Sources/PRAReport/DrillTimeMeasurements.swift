@@ -1,4 +1,5 @@
 import Foundation
+import PRACore
 import PRADrillResults
 
 /// The restore and backup durations a drill run measured, each with its database size, for
@@ -37,7 +38,7 @@ public enum DrillTimeMeasurements {
               let step = ScenarioCompliance.recoveryRestoreStep(scenario), step.seconds > 0 else { return nil }
         // Logical restores only: the step's recorded method, or (records before schema 6)
         // no point-in-time phase in the RTO.
-        let pointInTime = step.recoveryMethod.map { $0 != .backup } ?? scenario.measurement.rtoPhases.contains { $0.name == "recover" || $0.name == "extract" }
+        let pointInTime = step.recoveryMethod.map { $0 != .backup } ?? scenario.measurement.rtoPhases.contains { $0.phase == .recover || $0.phase == .extract }
         guard !pointInTime else { return nil }
         return (rate * step.seconds, step.seconds)
     }

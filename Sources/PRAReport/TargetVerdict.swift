@@ -16,8 +16,8 @@ public struct TargetVerdict: Sendable, Equatable, Encodable {
         case rto = "RTO"
         case rpo = "RPO"
 
-        /// The runner's check for this figure (`RTO within target`).
-        var checkName: String { "\(rawValue) within target" }
+        /// The runner's check for this figure.
+        var check: TargetCheck { self == .rto ? .rto : .rpo }
     }
 
     /// The outcome.
@@ -56,7 +56,7 @@ public struct TargetVerdict: Sendable, Equatable, Encodable {
             let (value, target) = figures(measure, scenario)
             if let value {
                 measured.append((scenario.name, value, target))
-            } else if scenario.checks.contains(where: { $0.name == measure.checkName && !$0.passed }) {
+            } else if scenario.checks.contains(where: { $0.targetCheck == measure.check && !$0.passed }) {
                 unmeasured.append(scenario.name)
             }
         }

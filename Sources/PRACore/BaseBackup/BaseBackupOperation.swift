@@ -27,8 +27,7 @@ public struct BaseBackupOperation {
         // Under the lock: partial files whose writer is gone (a killed backup) are removed.
         var warnings = BackupOperation.removeOrphanedPartials(in: directory)
 
-        let started = MonotonicClock.now()
-        let startedAt = Date()
+        let run = RunRecorder()
         let server = try connectArchivingServer(settings, directory: directory)
         let tool = try locatePgBasebackup(for: server)
         let name = BackupOperation.freshName(prefix: configuration.backupPrefix(for: server.database), directory: directory, kind: .base)
@@ -36,14 +35,14 @@ public struct BaseBackupOperation {
         let (file, deflater) = try openArchive(archivePath, settings: settings)
         defer { progress?.finish() }
         do {
-            let copied = try copyCluster(server, with: tool, label: name.fileName, settings: settings, since: startedAt, deflater: deflater, into: file)
-            let manifest = try commit(file, archivePath: archivePath, copied: copied, server: server, tool: tool, startedAt: startedAt, level: settings.level, uncompressedBytes: deflater.bytesIn)
+            let copied = try copyCluster(server, with: tool, label: name.fileName, settings: settings, since: run.startedAt, deflater: deflater, into: file)
+            let manifest = try commit(file, archivePath: archivePath, copied: copied, server: server, tool: tool, startedAt: run.startedAt, level: settings.level, uncompressedBytes: deflater.bytesIn)
             let retained = BaseBackupRetention(policy: settings.retention, directory: directory, segmentSize: server.segmentSize)
             let deleted = retained.apply(now: manifest.finishedAt, warnings: &warnings)
             var result = BaseBackupResult(
                 archive: archivePath, manifest: archivePath + BackupArchiveName.manifestSuffix, postgresManifest: archivePath + BaseBackupManifest.postgresManifestSuffix,
                 database: server.database, systemIdentifier: server.systemIdentifier, serverVersion: server.version,
-                startedAt: startedAt, finishedAt: manifest.finishedAt, seconds: started.elapsed(),
+                startedAt: run.startedAt, finishedAt: manifest.finishedAt, seconds: run.elapsed(),
                 compressedBytes: manifest.compressedBytes, uncompressedBytes: manifest.uncompressedBytes, sha256: manifest.sha256,
                 timeline: manifest.timeline, startLSN: manifest.startLSN, endLSN: manifest.endLSN, startSegment: manifest.startSegment,
                 deletedByRetention: deleted.backups, walFilesDeleted: deleted.walFiles, warnings: warnings)

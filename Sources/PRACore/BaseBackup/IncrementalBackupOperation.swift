@@ -21,7 +21,7 @@ public struct IncrementalBackupOperation {
         } catch {
             throw OperationFailure(stage: "configuration", error)
         }
-        let started = MonotonicClock.now()
+        let run = RunRecorder()
         let directory = configuration.backupDirectory
         let archive = WALArchive(backupDirectory: directory)
         let server: ArchivingServer
@@ -51,12 +51,12 @@ public struct IncrementalBackupOperation {
         if newestBase == nil {
             warnings.append("no base backup in \(directory) yet: archived WAL alone cannot be restored; run pra backup --base")
         }
-        try waitUntilArchived(segment, in: archive, server: server, started: started, timeout: waitTimeout)
+        try waitUntilArchived(segment, in: archive, server: server, started: run.started, timeout: waitTimeout)
         var result = IncrementalBackupResult(
             segment: segment.text, switchLSN: switchLSN, safeBefore: safeBefore, systemIdentifier: server.systemIdentifier,
             baseBackup: newestBase?.name.fileName, seconds: 0, warnings: warnings)
         if let base = newestBase?.manifest { try requireContinuity(from: base, to: segment, in: archive, segmentSize: server.segmentSize) }
-        result.seconds = started.elapsed()
+        result.seconds = run.elapsed()
         do {
             try DurableFile.write(JSONCoding.encoder.encode(result), to: (archive.root as NSString).appendingPathComponent(Self.recordFileName))
         } catch {

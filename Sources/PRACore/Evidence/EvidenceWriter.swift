@@ -73,10 +73,10 @@ public struct EvidenceWriter: Sendable {
     /// own), then compacts the log when its oldest sample is due.
     public func record(status report: StatusReport, database: String) -> Outcome {
         let figures = report.measurements
-        let reachable = report.checks.contains { $0.name == "database" && $0.level == .ok }
+        let reachable = report.check(.database)?.level == .ok
         // A base backup's age stands for the backup age when continuous archiving has no dumps.
-        let backupAge = figures[.backupAgeSeconds] ?? report.checks.first { $0.name == "base backup age" }?.value
-        let offSite = figures[.remoteWALLagSeconds] ?? report.checks.first { $0.name == "remote copy age" }?.value
+        let backupAge = figures[.backupAgeSeconds] ?? report.check(.baseBackupAge)?.value
+        let offSite = figures[.remoteWALLagSeconds] ?? report.check(.remoteCopyAge)?.value
         let sample = StatusSample(reachable: reachable, level: report.level, backupAgeSeconds: backupAge, walAgeSeconds: figures[.walArchiveAgeSeconds],
                                   offSiteAgeSeconds: offSite, archiverFailing: figures[.archiverFailing].map { $0 != 0 },
                                   databaseSizeBytes: figures[.databaseSizeBytes].map { Int64($0) })

@@ -46,7 +46,7 @@ public struct PrometheusExposition: Sendable {
         figure(.remoteWALQueueBytes, "Compressed bytes of archived WAL not yet on REMOTE_TARGET.")
         figure(.remoteRecoverableFrom, "Start of the point-in-time recovery window of the off-site copy alone (Unix time).")
         figure(.remoteRecoverableTo, "End of the point-in-time recovery window of the off-site copy alone (Unix time).")
-        if let remote = report.checks.first(where: { $0.name == "remote copy age" })?.value {
+        if let remote = report.check(.remoteCopyAge)?.value {
             gauge("remote_copy_age_seconds", "Age of the newest complete off-site copy (REMOTE_TARGET), in seconds.", [("", remote)])
         }
         if let restoreTestAt {

@@ -31,10 +31,10 @@ struct ArchiveCatchUp {
         configuration.set(.archiveWaitTimeout, "\(wait)")
         do {
             let switched = try IncrementalBackupOperation(configuration: configuration).run()
-            return .init(name: "archive caught up", passed: true,
+            return .init(.archiveCaughtUp, passed: true,
                          message: "the target lies beyond the archived WAL: switched WAL on the server (pg_switch_wal) and waited until segment \(switched.segment) was archived (\(DurationParser.format(switched.seconds))) before recovering")
         } catch {
-            return .init(name: "archive caught up", passed: true,
+            return .init(.archiveCaughtUp, passed: true,
                          message: "the target lies beyond the archived WAL and the server's WAL could not be switched and archived first (\(error.message)); recovering from the archive as it is")
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 
-/// The base backups `pra restore --pitr` tries, in order: the local ones that precede the
+/// The base backups `pra restore --pitr` tries (a ``CandidateSelection``, shared with the
+/// logical restore), in order: the local ones that precede the
 /// target (newest first), then, when `REMOTE_TARGET` is configured, the off-site copies that
 /// precede it (newest first). With `fromRemote`, the off-site copies only.
 ///
@@ -11,45 +12,51 @@ import Foundation
 /// name cannot be told apart without it: refused, naming the identifiers).
 struct PointInTimeBaseBackupSources {
     /// One base backup to try.
-    enum Candidate {
-        case local(BaseBackupCatalogue.Entry)
-        case remote(RemoteCopyOperation.RemoteBaseBackup)
+    typealias Candidate = CandidateSelection<BaseBackupCatalogue.Entry, OffSite>.Candidate
 
-        var manifest: BaseBackupManifest {
-            switch self {
-            case .local(let entry): return entry.manifest!
-            case .remote(let copy): return copy.manifest
-            }
-        }
+    /// The off-site base backups of this cluster that precede the target, newest first.
+    struct OffSite: OffSiteCandidateSource {
+        let remote: RemoteCopyOperation
+        let target: RecoveryTarget
+        let database: String
+        let systemIdentifier: String?
+        /// How many off-site copies exist for this cluster whatever the target (to tell "none" from "all too new").
+        private(set) var count = 0
+        /// The oldest off-site copy of this cluster, when listed.
+        private(set) var oldest: BaseBackupManifest?
 
-        var fileName: String {
-            switch self {
-            case .local(let entry): return entry.name.fileName
-            case .remote(let copy): return copy.name.fileName
+        mutating func list() -> (candidates: [RemoteCopyOperation.RemoteBaseBackup], notes: [String]) {
+            var problems: [String] = []
+            var found: [RemoteCopyOperation.RemoteBaseBackup]
+            do {
+                found = try remote.completeBaseBackups(systemIdentifier: systemIdentifier, problems: &problems)
+            } catch {
+                return ([], problems + ["off-site base backups: \(error)"])
             }
+            if systemIdentifier == nil {
+                found = found.filter { $0.manifest.database == database }
+                let clusters = Set(found.map(\.manifest.systemIdentifier))
+                if clusters.count > 1 {
+                    return ([], problems + ["the off-site base backups of \(database) on \(remote.store.description) come from \(clusters.count) database systems (\(clusters.sorted().joined(separator: ", "))) and no local WAL archive says which one this is; give each cluster its own REMOTE_TARGET path"])
+                }
+            }
+            count = found.count
+            oldest = found.last?.manifest
+            return (found.filter { PointInTimeBaseBackupSources.precedes($0.manifest, target) }, problems)
         }
     }
 
-    let remote: RemoteCopyOperation?
-    let target: RecoveryTarget
-    let database: String
-    let systemIdentifier: String?
-    private var pending: [Candidate]
-    private var listedRemote: Bool
+    private var selection: CandidateSelection<BaseBackupCatalogue.Entry, OffSite>
     /// What went wrong listing the off-site copies (becomes a fallback line).
-    private(set) var problems: [String] = []
+    var problems: [String] { selection.notes }
     /// How many off-site copies exist for this cluster whatever the target (to tell "none" from "all too new").
-    private(set) var remoteCount = 0
+    var remoteCount: Int { selection.source?.count ?? 0 }
     /// The oldest off-site copy of this cluster, when listed.
-    private(set) var oldestRemote: BaseBackupManifest?
+    var oldestRemote: BaseBackupManifest? { selection.source?.oldest }
 
     init(local: [BaseBackupCatalogue.Entry], remote: RemoteCopyOperation?, fromRemote: Bool, target: RecoveryTarget, database: String, systemIdentifier: String?) {
-        self.remote = remote
-        self.target = target
-        self.database = database
-        self.systemIdentifier = systemIdentifier
-        pending = fromRemote ? [] : local.filter { $0.manifest.map { Self.precedes($0, target) } ?? false }.map(Candidate.local)
-        listedRemote = remote == nil
+        let usable = fromRemote ? [] : local.filter { $0.manifest.map { Self.precedes($0, target) } ?? false }
+        selection = CandidateSelection(local: usable, offSite: remote.map { OffSite(remote: $0, target: target, database: database, systemIdentifier: systemIdentifier) })
     }
 
     /// Whether a backup that finished at `manifest` can recover to `target`.
@@ -63,36 +70,32 @@ struct PointInTimeBaseBackupSources {
 
     /// Whether another candidate is left (reads the off-site list when the local ones ran out).
     mutating func hasMore() -> Bool {
-        if pending.isEmpty { listRemote() }
-        return !pending.isEmpty
+        selection.hasMore()
     }
 
     /// The next candidate, or `nil` when none is left.
     mutating func next() -> Candidate? {
-        hasMore() ? pending.removeFirst() : nil
+        selection.next()
     }
 
     /// Reads the off-site list now (once).
     mutating func listRemote() {
-        guard !listedRemote, let remote else { return }
-        listedRemote = true
-        var found: [RemoteCopyOperation.RemoteBaseBackup]
-        do {
-            found = try remote.completeBaseBackups(systemIdentifier: systemIdentifier, problems: &problems)
-        } catch {
-            problems.append("off-site base backups: \(error)")
-            return
+        selection.listOffSite()
+    }
+}
+
+extension CandidateSelection.Candidate where Local == BaseBackupCatalogue.Entry, Source == PointInTimeBaseBackupSources.OffSite {
+    var manifest: BaseBackupManifest {
+        switch self {
+        case .local(let entry): return entry.manifest!
+        case .remote(let copy): return copy.manifest
         }
-        if systemIdentifier == nil {
-            found = found.filter { $0.manifest.database == database }
-            let clusters = Set(found.map(\.manifest.systemIdentifier))
-            if clusters.count > 1 {
-                problems.append("the off-site base backups of \(database) on \(remote.store.description) come from \(clusters.count) database systems (\(clusters.sorted().joined(separator: ", "))) and no local WAL archive says which one this is; give each cluster its own REMOTE_TARGET path")
-                return
-            }
+    }
+
+    var fileName: String {
+        switch self {
+        case .local(let entry): return entry.name.fileName
+        case .remote(let copy): return copy.name.fileName
         }
-        remoteCount = found.count
-        oldestRemote = found.last?.manifest
-        pending += found.filter { Self.precedes($0.manifest, target) }.map(Candidate.remote)
     }
 }

@@ -54,8 +54,8 @@ extension PointInTimeRestoreOperation {
         // What a fallback costs: recovery replays the WAL from the older backup's start on.
         let skipped = result.skippedBackups.count
         let cost = skipped == 0 ? "" : "; fell back past \(skipped) newer base backup\(skipped == 1 ? "" : "s"): replay starts at segment \(chosen.manifest.startSegment), from a base backup taken \(RecoveryTarget.format(chosen.manifest.finishedAt))"
-        result.checks.removeAll { $0.name == "sources" }
-        result.checks.append(.init(name: "sources", passed: true, message: "base backup from \(base); WAL from the \(wal)\(cost)"))
+        result.checks.removeAll { $0.kind == .sources }
+        result.checks.append(.init(.sources, passed: true, message: "base backup from \(base); WAL from the \(wal)\(cost)"))
         return (base, wal)
     }
 }

@@ -24,7 +24,7 @@ extension PointInTimeRestoreOperation {
             backup = chosen.fileName
             run.result.archiveHasManifest = true
             run.result.backupFinishedAt = chosen.manifest.finishedAt
-            run.begin("recover")
+            run.begin(.recover)
             if let attempt = try startRecovery(chosen, origins: origins, context: context, sources: &sources, run: &run) { return attempt }
         }
     }
@@ -43,7 +43,7 @@ extension PointInTimeRestoreOperation {
             case .local(let entry):
                 fetched = (entry, nil, nil)
             case .remote(let copy):
-                run.begin("fetch off-site")
+                run.begin(.fetchOffSite)
                 do {
                     let offSite = try fetchOffSite(copy, with: setup.remote!, backupDirectory: setup.backupDirectory)
                     fetched = (offSite.entry, offSite.directory, offSite.stream)
@@ -54,14 +54,14 @@ extension PointInTimeRestoreOperation {
             }
             defer { if let directory = fetched.directory { try? FileManager.default.removeItem(atPath: directory) } }
             let entry = fetched.entry
-            run.begin("extract")
+            run.begin(.extract)
             context.target.clear()
             let verdict: VerificationResult
             do {
                 verdict = try extract(entry, into: directory, as: setup.user, archive: fetched.stream?.handle)
             } catch {
                 _ = fetched.stream?.finish()
-                throw RestoreStop.failed(stage: "extract", message: "cannot extract \(name) into \(directory): \(error)")
+                throw RestoreStop.failed(stage: .extract, message: "cannot extract \(name) into \(directory): \(error)")
             }
             let transferFailure = fetched.stream?.finish()
             if fetched.directory == nil { VerificationRecord.save(verdict) }
@@ -75,7 +75,7 @@ extension PointInTimeRestoreOperation {
                 run.result.skippedBackups.append("\(origin)\(name) failed verification (\(verdict.problems.map(\.message).joined(separator: "; ")))")
                 continue
             }
-            run.begin("verify")
+            run.begin(.verify)
             let check = ExternalProcess(executable: setup.verifyTool, arguments: ["--no-parse-wal", "--quiet", "--manifest-path=\(entry.postgresManifestPath)", directory], timeout: 3600)
             if let outcome = try? check.run(), !outcome.succeeded {
                 run.result.skippedBackups.append("\(origin)\(name) failed pg_verifybackup (\(outcome.standardError.split(separator: "\n").prefix(3).joined(separator: "; ")))")
@@ -83,7 +83,7 @@ extension PointInTimeRestoreOperation {
             }
             return candidate
         }
-        throw RestoreStop.failed(stage: "verify", message: "no base backup for \(context.request.target) verifies: \((run.result.skippedBackups + sources.problems).joined(separator: "; "))")
+        throw RestoreStop.failed(stage: .verify, message: "no base backup for \(context.request.target) verifies: \((run.result.skippedBackups + sources.problems).joined(separator: "; "))")
     }
 
     /// Configures recovery in the extracted backup, starts the server and waits until recovery
@@ -96,7 +96,7 @@ extension PointInTimeRestoreOperation {
         do {
             socketDirectory = try Self.socketDirectory(for: directory, port: port, user: setup.user)
         } catch {
-            throw RestoreStop.failed(stage: "recover", message: "\(error)")
+            throw RestoreStop.failed(stage: .recover, message: "\(error)")
         }
         let logFile = (directory as NSString).appendingPathComponent(Self.serverLogName)
         let control = ServerControl(dataDirectory: directory, logFile: logFile, binDirectory: setup.binDirectory, user: setup.user)
@@ -106,7 +106,7 @@ extension PointInTimeRestoreOperation {
         do {
             try configureRecovery(context.target, recoveryTarget: request.target, port: port, socketDirectory: socketDirectory, keepArchiving: request.keepArchiving, envFile: context.envFile)
         } catch {
-            throw RestoreStop.failed(stage: "recover", message: "cannot prepare \(directory) for recovery: \(error)")
+            throw RestoreStop.failed(stage: .recover, message: "cannot prepare \(directory) for recovery: \(error)")
         }
         // What recovery should replay: the archive as it is now (the source may keep archiving meanwhile).
         let segmentSize = context.identity?.segmentSize ?? 16 << 20
@@ -120,12 +120,12 @@ extension PointInTimeRestoreOperation {
             if failure.targetNotReached, case .name(let point) = request.target {
                 run.result.skippedBackups.append("\(chosen.fileName): recovery from it ended before reaching the restore point \(point), which must be older")
                 if sources.hasMore() { return nil }
-                throw RestoreStop.failed(stage: "recover", message: "recovery ended before reaching the restore point \(point) from every base backup tried (\(run.result.skippedBackups.count)): check its name (pg_create_restore_point) and that a base backup older than it is kept (server log: \(control.logTail(lines: 3)))")
+                throw RestoreStop.failed(stage: .recover, message: "recovery ended before reaching the restore point \(point) from every base backup tried (\(run.result.skippedBackups.count)): check its name (pg_create_restore_point) and that a base backup older than it is kept (server log: \(control.logTail(lines: 3)))")
             }
-            throw RestoreStop.failed(stage: "recover", message: explain(failure, target: request.target, control: control, archivedBefore: archivedBefore, segmentSize: segmentSize) + " (server log: \(control.logTail(lines: 3)))")
+            throw RestoreStop.failed(stage: .recover, message: explain(failure, target: request.target, control: control, archivedBefore: archivedBefore, segmentSize: segmentSize) + " (server log: \(control.logTail(lines: 3)))")
         } catch {
             try? control.stop(mode: "immediate")
-            throw RestoreStop.failed(stage: "recover", message: "\(error)")
+            throw RestoreStop.failed(stage: .recover, message: "\(error)")
         }
     }
 
@@ -166,7 +166,7 @@ extension PointInTimeRestoreOperation {
     func checkThenPromote(_ attempt: RecoveryAttempt, context: RecoveryContext, run: inout RestoreRun) throws(RestoreStop) -> PointInTimeDetails {
         let control = attempt.control
         var details = reachedPoint(attempt)
-        run.begin("check")
+        run.begin(.check)
         var dataChecks = [targetCheck(context.request.target, reached: details.reachedTime, reachedLSN: details.reachedLSN.flatMap(LogSequenceNumber.init), manifest: attempt.manifest, continuity: attempt.archivedBefore, segmentSize: attempt.segmentSize)]
         if let critical = CriticalTables(configuration.list(.criticalTables)).check(in: attempt.recovered, database: context.setup.database) { dataChecks.append(critical) }
         if attempt.paused {
@@ -174,17 +174,17 @@ extension PointInTimeRestoreOperation {
             guard failed.isEmpty else {
                 run.result.checks += dataChecks
                 try? control.stop(mode: "immediate")
-                throw RestoreStop.failed(stage: "check", message: "recovery paused at the target and was not promoted, since a check failed: " + failed.map { "\($0.name): \($0.message)" }.joined(separator: "; "))
+                throw RestoreStop.failed(stage: .check, message: "recovery paused at the target and was not promoted, since a check failed: " + failed.map { "\($0.name): \($0.message)" }.joined(separator: "; "))
             }
             do {
                 try promote(attempt.recovered, control: control, timeout: context.setup.recoveryTimeout)
             } catch {
                 try? control.stop(mode: "immediate")
-                throw RestoreStop.failed(stage: "recover", message: "\(error)")
+                throw RestoreStop.failed(stage: .recover, message: "\(error)")
             }
         }
         details.timeline = Self.value(after: "selected new timeline ID: ", in: control.logLines()).flatMap { UInt32($0.prefix { $0.isNumber }) }
-        run.result.checks.append(.init(name: "server", passed: true, message: "recovery finished and the server accepts writes on port \(attempt.port)" + (details.timeline.map { ", timeline \($0)" } ?? "")))
+        run.result.checks.append(.init(.server, passed: true, message: "recovery finished and the server accepts writes on port \(attempt.port)" + (details.timeline.map { ", timeline \($0)" } ?? "")))
         run.result.checks += dataChecks
         return details
     }

@@ -61,7 +61,7 @@ public struct PointInTimeRestoreOperation {
         let archive = WALArchive(backupDirectory: setup.backupDirectory)
         do throws(RestoreStop) {
             catchUpArchive(for: request.target, archive: archive, run: &run)
-            run.begin("choose backup")
+            run.begin(.chooseBackup)
             let identity = try? archive.identity()
             var sources = try chooseSources(request, setup: setup, identity: identity)
             // restore_command's env file: REMOTE_TARGET and its keys for pra wal get, never in argv or postgresql.auto.conf.
@@ -73,7 +73,7 @@ public struct PointInTimeRestoreOperation {
                 InterruptCleanup.shared.unregister(walEnvironmentToken)
             }
             if let problem = walEnvironment.probe(backupDirectory: Self.absolute(setup.backupDirectory), user: setup.user) {
-                throw RestoreStop.failed(stage: "choose backup", message: problem)
+                throw RestoreStop.failed(stage: .chooseBackup, message: problem)
             }
             try prepare(&target, setup: setup, run: &run)
             prepared = true
@@ -93,8 +93,7 @@ public struct PointInTimeRestoreOperation {
                 // Nothing half-restored stays behind: the directory holds no server that could be
                 // mistaken for the recovered one, and a data directory moved aside is put back.
                 if prepared { target.rollBack() }
-                run.result.failedStage = stage
-                run.result.failure = message
+                run.fail(stage: stage, message: message)
             }
         }
         return run.finish { result in
@@ -107,7 +106,7 @@ public struct PointInTimeRestoreOperation {
     /// A target time past the newest archived WAL: the server switches WAL and waits until it is archived.
     private func catchUpArchive(for target: RecoveryTarget, archive: WALArchive, run: inout RestoreRun) {
         guard ArchiveCatchUp.isNeeded(for: target, newestArchivedAt: archive.files().map(\.archivedAt).max()) else { return }
-        run.begin("switch WAL")
+        run.begin(.switchWAL)
         progress?.announce("switching WAL on the server and waiting until it is archived")
         run.result.checks.append(ArchiveCatchUp(configuration: configuration).run())
     }
@@ -131,11 +130,11 @@ public struct PointInTimeRestoreOperation {
         }
         guard sources.hasMore() else {
             if !sources.problems.isEmpty && (request.fromRemote || all.isEmpty) {
-                throw RestoreStop.failed(stage: "choose backup", message: "no usable off-site base backup: \(sources.problems.joined(separator: "; "))")
+                throw RestoreStop.failed(stage: .chooseBackup, message: "no usable off-site base backup: \(sources.problems.joined(separator: "; "))")
             }
             let oldest = [all.last?.manifest, sources.oldestRemote].compactMap { $0 }.min { $0.finishedAt < $1.finishedAt }!
             let window = RecoverableWindow.compute(directory: backupDirectory).window
-            throw RestoreStop.failed(stage: "choose backup", message: "the target \(request.target) is before the oldest base backup (\(oldest.archive), consistent from \(RecoveryTarget.format(oldest.finishedAt)), LSN \(oldest.endLSN))" + (window.map { "; \($0.sentence)" } ?? ""))
+            throw RestoreStop.failed(stage: .chooseBackup, message: "the target \(request.target) is before the oldest base backup (\(oldest.archive), consistent from \(RecoveryTarget.format(oldest.finishedAt)), LSN \(oldest.endLSN))" + (window.map { "; \($0.sentence)" } ?? ""))
         }
         return sources
     }
@@ -154,9 +153,9 @@ public struct PointInTimeRestoreOperation {
         do {
             try target.prepare(replacing: setup.replacing)
         } catch {
-            throw RestoreStop.failed(stage: "target", message: error.message)
+            throw RestoreStop.failed(stage: .target, message: error.message)
         }
-        if let aside = target.aside { run.result.checks.append(.init(name: "moved aside", passed: true, message: "the data directory that was in \(setup.directory) was moved to \(aside)")) }
+        if let aside = target.aside { run.result.checks.append(.init(.movedAside, passed: true, message: "the data directory that was in \(setup.directory) was moved to \(aside)")) }
     }
 
     /// `--stop`: the recovered server is stopped once the checks ran.
@@ -165,7 +164,7 @@ public struct PointInTimeRestoreOperation {
             try control.stop()
             details.serverRunning = false
         } catch {
-            run.result.checks.append(.init(name: "stop", passed: false, message: "could not stop the recovered server: \(error)"))
+            run.result.checks.append(.init(.stop, passed: false, message: "could not stop the recovered server: \(error)"))
         }
     }
 
@@ -176,21 +175,21 @@ public struct PointInTimeRestoreOperation {
         switch target {
         case .time(let date):
             let passed = reached.map { $0 <= date.addingTimeInterval(0.001) } ?? true
-            return .init(name: "target", passed: passed, message: "\(reachedText); target \(RecoveryTarget.format(date))")
+            return .init(.target, passed: passed, message: "\(reachedText); target \(RecoveryTarget.format(date))")
         case .latest:
             if let gap = continuity.gap {
-                return .init(name: "target", passed: false, message: "\(reachedText); WAL segment \(gap.text) is missing, so the archived WAL after it (through \(continuity.newest?.name.text ?? "?")) could not be replayed: those commits are lost")
+                return .init(.target, passed: false, message: "\(reachedText); WAL segment \(gap.text) is missing, so the archived WAL after it (through \(continuity.newest?.name.text ?? "?")) could not be replayed: those commits are lost")
             }
             // Replay that ended before the archive's last segment: a segment could not be fetched (corrupt).
             if let reachedLSN, let last = continuity.lastContiguous, let lastNumber = last.name.segmentNumber(segmentSize: segmentSize),
                reachedLSN.value / segmentSize < lastNumber {
                 let stopped = reachedLSN.value / segmentSize
                 let next = WALFileName(timeline: last.name.timeline, segmentNumber: stopped + 1, segmentSize: segmentSize)
-                return .init(name: "target", passed: false, message: "\(reachedText); replay stopped at LSN \(reachedLSN), before archived segment \(next.text) (corrupt or unreadable: see the server log), so the archived WAL through \(last.name.text) could not be replayed: those commits are lost")
+                return .init(.target, passed: false, message: "\(reachedText); replay stopped at LSN \(reachedLSN), before archived segment \(next.text) (corrupt or unreadable: see the server log), so the archived WAL through \(last.name.text) could not be replayed: those commits are lost")
             }
-            return .init(name: "target", passed: true, message: "\(reachedText); all archived WAL replayed (through \(continuity.lastContiguous?.name.text ?? manifest.endSegment))")
+            return .init(.target, passed: true, message: "\(reachedText); all archived WAL replayed (through \(continuity.lastContiguous?.name.text ?? manifest.endSegment))")
         case .lsn, .name:
-            return .init(name: "target", passed: true, message: "\(reachedText); stopped at \(target)")
+            return .init(.target, passed: true, message: "\(reachedText); stopped at \(target)")
         }
     }
 

@@ -100,14 +100,14 @@ extension RemoteCopyOperation {
         do {
             newest = try completeBackups().first { $0.prefix == prefix }
         } catch {
-            return .init(name: "remote copy age", level: .warning, message: "cannot list \(store.description): \(error)")
+            return .init(.remoteCopyAge, level: .warning, message: "cannot list \(store.description): \(error)")
         }
         guard let newest else {
-            return .init(name: "remote copy age", level: .warning, message: "no complete copy of \(prefix) backups on \(store.description)")
+            return .init(.remoteCopyAge, level: .warning, message: "no complete copy of \(prefix) backups on \(store.description)")
         }
         let age = max(0, now.timeIntervalSince(newest.timestamp))
         let text = "newest remote copy \(newest.fileName) on \(store.description) is \(DurationParser.format(age)) old"
-        return .init(name: "remote copy age", level: age > rpoTarget ? .warning : .ok,
+        return .init(.remoteCopyAge, level: age > rpoTarget ? .warning : .ok,
                      message: age > rpoTarget ? text + ", over the RPO target of \(DurationParser.format(rpoTarget))" : text, value: age)
     }
 }

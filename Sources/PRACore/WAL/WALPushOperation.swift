@@ -21,7 +21,7 @@ public struct WALPushOperation {
     }
 
     public func run(path: String) throws(OperationFailure) -> WALPushResult {
-        let started = MonotonicClock.now()
+        let run = RunRecorder()
         let baseName = (path as NSString).lastPathComponent
         guard let name = WALFileName(baseName) else {
             throw OperationFailure(stage: "wal push", message: WALArchiveError.invalidName(baseName).description, isUsageError: true)
@@ -51,7 +51,7 @@ public struct WALPushOperation {
         } else if let remote {
             try copyOffSite(&result, name: name, archive: archive, to: remote)
         }
-        result.seconds = started.elapsed()
+        result.seconds = run.elapsed()
         return result
     }
 

@@ -87,15 +87,15 @@ struct ScenarioRunner {
         guard state.disasterDate != nil else { return [] }
         var checks: [CheckResult] = []
         if let rto = state.rto {
-            checks.append(CheckResult(name: "RTO within target", passed: rto <= rtoTarget, expected: "≤ \(MeasuredDuration.format(rtoTarget))", actual: MeasuredDuration.format(rto), message: rto <= rtoTarget ? nil : "expected RTO ≤ \(MeasuredDuration.format(rtoTarget)), got \(MeasuredDuration.format(rto))", seconds: rto))
+            checks.append(CheckResult(.rto, passed: rto <= rtoTarget, expected: "≤ \(MeasuredDuration.format(rtoTarget))", actual: MeasuredDuration.format(rto), message: rto <= rtoTarget ? nil : "expected RTO ≤ \(MeasuredDuration.format(rtoTarget)), got \(MeasuredDuration.format(rto))", seconds: rto))
         } else {
-            checks.append(CheckResult(name: "RTO within target", passed: false, expected: "≤ \(MeasuredDuration.format(rtoTarget))", actual: "no recovery", message: "expected a successful restore after the disaster, got none"))
+            checks.append(CheckResult(.rto, passed: false, expected: "≤ \(MeasuredDuration.format(rtoTarget))", actual: "no recovery", message: "expected a successful restore after the disaster, got none"))
         }
         guard scenario.heartbeatRate != nil else { return checks }
         if let rpo = state.rpo {
-            checks.append(CheckResult(name: "RPO within target", passed: rpo <= rpoTarget, expected: "≤ \(MeasuredDuration.format(rpoTarget))", actual: MeasuredDuration.format(rpo), message: rpo <= rpoTarget ? nil : "expected RPO ≤ \(MeasuredDuration.format(rpoTarget)), got \(MeasuredDuration.format(rpo))"))
+            checks.append(CheckResult(.rpo, passed: rpo <= rpoTarget, expected: "≤ \(MeasuredDuration.format(rpoTarget))", actual: MeasuredDuration.format(rpo), message: rpo <= rpoTarget ? nil : "expected RPO ≤ \(MeasuredDuration.format(rpoTarget)), got \(MeasuredDuration.format(rpo))"))
         } else {
-            checks.append(CheckResult(name: "RPO within target", passed: false, expected: "≤ \(MeasuredDuration.format(rpoTarget))", actual: "not measured", message: "expected a recovered heartbeat to measure RPO from, got \(state.rpoNote ?? "none")"))
+            checks.append(CheckResult(.rpo, passed: false, expected: "≤ \(MeasuredDuration.format(rpoTarget))", actual: "not measured", message: "expected a recovered heartbeat to measure RPO from, got \(state.rpoNote ?? "none")"))
         }
         return checks
     }

@@ -108,7 +108,7 @@ struct RestoreStep: PraStep {
         let expect = run.step.expect
         var checks: [CheckResult] = []
         if let wanted = expect.rowsMatchManifest {
-            let integrity = child.document(RestoreResult.self)?.checks.first { $0.name == "integrity" }
+            let integrity = child.document(RestoreResult.self)?.checks.first { $0.kind == .integrity }
             let actual = integrity?.message ?? "no integrity check (no manifest, or the restore failed)"
             checks.append(run.check("rows match manifest", (integrity?.passed ?? false) == wanted, expected: wanted ? "row counts equal to the manifest" : "row counts differing from the manifest", actual: actual, seconds: child.seconds))
         }

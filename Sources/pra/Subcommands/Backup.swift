@@ -71,12 +71,13 @@ struct Backup: ParsableCommand {
     func run() throws {
         let configuration = try common.loadConfiguration(logAs: "backup")
         InterruptCleanup.shared.installSignalHandlers()
+        let progress = json ? nil : common.progress
         if base {
             return try report({ () throws(OperationFailure) in
                 try ConnectionPreflight.check(configuration)
-                return try BaseBackupOperation(configuration: configuration, progress: json ? nil : common.progress).run()
+                return try BaseBackupOperation(configuration: configuration, progress: progress).run()
             }, what: "base backup", configuration: configuration, offSite: { result in
-                (result.remoteCopy.map { [$0.summary] + ($0.deletedByRetention.isEmpty ? [] : ["remote retention deleted: \($0.deletedByRetention.joined(separator: ", "))"]) } ?? [],
+                (result.remoteCopy.map { [$0.summary] + Self.remoteRetentionLines($0) } ?? [],
                  result.remoteCopyError.map { "remote copy failed: \($0) (the local base backup \((result.archive as NSString).lastPathComponent) is complete)" })
             })
         }
@@ -86,60 +87,30 @@ struct Backup: ParsableCommand {
                 return try IncrementalBackupOperation(configuration: configuration).run()
             }, what: "incremental backup", configuration: configuration)
         }
-        let remote: RemoteCopyOperation?
-        do {
-            remote = try RemoteCopyOperation(configuration: configuration)
-        } catch {
-            throw Terminal.fail(OperationFailure(stage: "configuration", error))
-        }
-        var result: BackupResult
-        do {
+        try report({ () throws(OperationFailure) in
             try ConnectionPreflight.check(configuration)
-            result = try BackupOperation(configuration: configuration, progress: json ? nil : common.progress).run()
-        } catch {
-            if json { Terminal.output(JSONCoding.document(OperationFailureReport(error))) }
-            let exit = Terminal.fail(OperationFailure(stage: error.stage, message: "backup failed: \(error.message)", sqlState: error.sqlState, isUsageError: error.isUsageError))
-            Terminal.alert(Alert(kind: .failure, command: "backup", what: "backup failed", location: Terminal.location(configuration), detail: error.description), configuration: configuration)
-            throw exit
-        }
-        for warning in result.warnings { Terminal.warn(warning) }
-        let name = (result.archive as NSString).lastPathComponent
-        if let remote {
-            let copyProgress = json ? nil : common.progress
-            copyProgress?.announce("remote copy: sending \(name) to \(remote.store.description) and reading it back")
-            do {
-                let copy = try remote.copy(archivePath: result.archive, manifestPath: result.manifest)
-                copyProgress?.finish()
-                result.remoteCopy = copy
-                for warning in copy.warnings { Terminal.warn(warning) }
-            } catch {
-                copyProgress?.finish()
-                result.remoteCopyError = error.message
-                if json { Terminal.output(JSONCoding.document(result)) } else { Terminal.output(result.summary + "\n") }
-                let message = "remote copy failed: \(error.message) (the local backup \(name) is complete)"
-                let exit = Terminal.fail(message, exitCode: 3)
-                Terminal.alert(Alert(kind: .failure, command: "backup", what: "remote copy failed", location: remote.store.description, detail: message), configuration: configuration)
-                throw exit
-            }
-        }
-        if json {
-            Terminal.output(JSONCoding.document(result))
-        } else {
-            Terminal.output(result.summary + "\n")
-            if let copy = result.remoteCopy { Terminal.output(copy.summary + "\n") }
-            if !result.deletedByRetention.isEmpty {
-                Terminal.output("retention deleted: \(result.deletedByRetention.joined(separator: ", "))\n")
-            }
-            if let deleted = result.remoteCopy?.deletedByRetention, !deleted.isEmpty {
-                Terminal.output("remote retention deleted: \(deleted.joined(separator: ", "))\n")
-            }
-        }
-        Terminal.record("pra: " + result.summary + (result.remoteCopy.map { "; " + $0.summary } ?? ""))
-        Terminal.alert(Alert(kind: .success, command: "backup", what: "backup complete", location: Terminal.location(configuration), detail: result.summary), configuration: configuration, alertOnSuccess: alertOnSuccess)
+            return try BackupOperation(configuration: configuration, progress: progress).run()
+        }, what: "backup", configuration: configuration, offSite: Self.offSiteLines)
     }
 
-    /// Runs a base or incremental backup and renders it as the full backup's outcome is rendered.
-    /// `offSite`: the lines saying what the off-site copy did, and why it failed (exit 3: the local backup stands).
+    /// After a full backup's summary: its verified off-site copy, what retention deleted here
+    /// and there; and why the off-site copy failed.
+    private static func offSiteLines(_ result: BackupResult) -> (lines: [String], failure: String?) {
+        var lines: [String] = []
+        if let copy = result.remoteCopy { lines.append(copy.summary) }
+        if !result.deletedByRetention.isEmpty { lines.append("retention deleted: \(result.deletedByRetention.joined(separator: ", "))") }
+        if let copy = result.remoteCopy { lines += remoteRetentionLines(copy) }
+        let name = (result.archive as NSString).lastPathComponent
+        return (lines, result.remoteCopyError.map { "remote copy failed: \($0) (the local backup \(name) is complete)" })
+    }
+
+    /// What retention removed off-site, when anything.
+    private static func remoteRetentionLines(_ copy: RemoteCopyResult) -> [String] {
+        copy.deletedByRetention.isEmpty ? [] : ["remote retention deleted: \(copy.deletedByRetention.joined(separator: ", "))"]
+    }
+
+    /// Runs a backup and renders its outcome. `offSite`: the lines after the summary (what the
+    /// off-site copy and retention did), and why the off-site copy failed (exit 3: the local backup stands).
     private func report<Result: Encodable>(_ operation: () throws(OperationFailure) -> Result, what: String, configuration: Configuration,
                                            offSite: (Result) -> (lines: [String], failure: String?) = { _ in ([], nil) }) throws where Result: BackupSummary {
         let result: Result
@@ -159,7 +130,7 @@ struct Backup: ParsableCommand {
             Terminal.alert(Alert(kind: .failure, command: "backup", what: "remote copy failed", location: Terminal.location(configuration), detail: failure), configuration: configuration)
             throw exit
         }
-        Terminal.record("pra: " + ([result.summary] + copy.lines.prefix(1)).joined(separator: "; "))
+        Terminal.record("pra: " + ([result.summary] + [result.offSiteSummary].compactMap { $0 }).joined(separator: "; "))
         Terminal.alert(Alert(kind: .success, command: "backup", what: "\(what) complete", location: Terminal.location(configuration), detail: result.summary), configuration: configuration, alertOnSuccess: alertOnSuccess)
     }
 }
@@ -168,7 +139,16 @@ struct Backup: ParsableCommand {
 protocol BackupSummary {
     var summary: String { get }
     var warnings: [String] { get }
+    /// The verified off-site copy's line, for the command log.
+    var offSiteSummary: String? { get }
 }
 
-extension BaseBackupResult: BackupSummary {}
-extension IncrementalBackupResult: BackupSummary {}
+extension BackupResult: BackupSummary {
+    var offSiteSummary: String? { remoteCopy?.summary }
+}
+extension BaseBackupResult: BackupSummary {
+    var offSiteSummary: String? { remoteCopy?.summary }
+}
+extension IncrementalBackupResult: BackupSummary {
+    var offSiteSummary: String? { nil }
+}

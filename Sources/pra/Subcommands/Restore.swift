@@ -196,7 +196,21 @@ struct Restore: ParsableCommand {
             Terminal.alert(Alert(kind: .failure, command: "restore", what: "restore refused", location: Terminal.location(configuration), detail: error.description), configuration: configuration)
             throw exit
         }
-        for check in result.checks where check.name == "archive caught up" && !common.quiet { Terminal.info(check.message) }
+        show(result, configuration: configuration)
+        let location = "database \(result.targetDatabase) (\(Terminal.location(configuration)))"
+        if !result.succeeded {
+            let exit = Terminal.fail(result.summary, exitCode: 1)
+            Terminal.alert(Alert(kind: .failure, command: "restore", what: "restore failed", location: location, detail: result.summary), configuration: configuration)
+            throw exit
+        }
+        Terminal.record("pra: " + result.summary)
+        Terminal.alert(Alert(kind: .success, command: "restore", what: "restore complete", location: location, detail: result.summary), configuration: configuration, alertOnSuccess: alertOnSuccess)
+    }
+
+    /// The restore's warnings on stderr, then its outcome on stdout (JSON, or lines; after a
+    /// point-in-time restore stdout stays eval-able).
+    private func show(_ result: RestoreResult, configuration: Configuration) {
+        for check in result.checks where check.kind == .archiveCaughtUp && !common.quiet { Terminal.info(check.message) }
         for skipped in result.skippedBackups { Terminal.warn("fallback: \(skipped)") }
         for fetched in result.fetchedFromRemote { Terminal.warn(fromRemote ? "restoring the off-site copy \(fetched)" : "no valid local backup: restoring the remote copy \(fetched)") }
         if let problem = result.reportError { Terminal.warn(problem) }
@@ -222,13 +236,5 @@ struct Restore: ParsableCommand {
                 if result.succeeded { Terminal.output(result.summary + "\n") }
             }
         }
-        let location = "database \(result.targetDatabase) (\(Terminal.location(configuration)))"
-        if !result.succeeded {
-            let exit = Terminal.fail(result.summary, exitCode: 1)
-            Terminal.alert(Alert(kind: .failure, command: "restore", what: "restore failed", location: location, detail: result.summary), configuration: configuration)
-            throw exit
-        }
-        Terminal.record("pra: " + result.summary)
-        Terminal.alert(Alert(kind: .success, command: "restore", what: "restore complete", location: location, detail: result.summary), configuration: configuration, alertOnSuccess: alertOnSuccess)
     }
 }

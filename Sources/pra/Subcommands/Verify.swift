@@ -76,102 +76,19 @@ struct Verify: ParsableCommand {
         } catch {
             throw Terminal.fail(error.description, exitCode: 2)
         }
-        var targets: [(archive: String, manifest: String, requireManifest: Bool, owner: String?)] = resolved.map { ($0, $0 + BackupArchiveName.manifestSuffix, false, nil) }
-        let bases = all ? BaseBackupCatalogue(directory: configuration.backupDirectory).entries : []
-        let checksWAL = wal || (all && FileManager.default.fileExists(atPath: WALArchive(backupDirectory: configuration.backupDirectory).root))
-        if all {
-            let catalogue = BackupCatalogue(directory: configuration.backupDirectory)
-            if catalogue.entries.isEmpty && bases.isEmpty && !checksWAL && !remote {
-                throw Terminal.fail("no archives in \(configuration.backupDirectory) (\(paths.origin)): it is empty; pra backup writes there, or point BACKUP_DIR or --backup-dir at the backups", exitCode: 1)
-            }
-            // All databases' backups are listed, each saying whose it is.
-            targets += catalogue.entries.map { ($0.archivePath, $0.manifestPath, true, BackupCatalogue.owner(of: $0)) }
-        }
-        for target in targets {
-            if !FileManager.default.fileExists(atPath: target.archive) {
-                throw Terminal.fail("\(target.archive) does not exist", exitCode: 2)
-            }
-            if let problem = ArchiveVerifier.notARegularFile(target.archive) {
-                throw Terminal.fail(problem, exitCode: 2)
-            }
-        }
-        let progress = json ? nil : common.progress
-        var results: [VerificationResult] = []
-        for target in targets {
-            let result = ArchiveVerifier().verify(archivePath: target.archive, manifestPath: target.manifest, requireManifest: target.requireManifest, progress: progress)
-            VerificationRecord.save(result)
-            results.append(result)
-            if !json { Terminal.output(result.summary + (target.owner.map { " [\($0)]" } ?? "") + "\n") }
-        }
-        for entry in bases {
-            let result = try BaseBackupVerifier().verify(entry, progress: progress)
-            VerificationRecord.save(result)
-            results.append(result)
-            if !json { Terminal.output(result.summary + "\n") }
-        }
-        var offSiteWAL: OffSiteWAL?
-        if remote {
-            let verified = try verifyRemote(configuration, progress: progress)
-            results += verified.results
-            offSiteWAL = verified.offSiteWAL
-        }
-        let walVerification = checksWAL ? WALArchiveVerification(backupDirectory: configuration.backupDirectory, progress: progress) : nil
-        if let walVerification, !json { Terminal.output(walVerification.summary + "\n") }
-        let invalid = results.filter { !$0.valid }
-        if json {
-            Terminal.output(JSONCoding.document(VerificationReport(archives: results, wal: walVerification, offSiteWAL: offSiteWAL)))
-        }
-        var failures = invalid.map(\.summary)
-        if let offSiteWAL, !offSiteWAL.valid {
-            failures.append("off-site WAL: " + (offSiteWAL.corrupt + offSiteWAL.problems).joined(separator: "; "))
-        }
-        if let walVerification, !walVerification.valid {
-            failures.append("WAL archive: " + (walVerification.corrupt + walVerification.problems).joined(separator: "; "))
-        }
-        if !failures.isEmpty {
-            throw Terminal.fail("\(failures.count) problem(s): " + failures.joined(separator: " | "), exitCode: 1)
-        }
-    }
-
-    /// The remote copies' verdicts, each printed as it comes (exit 2 when REMOTE_TARGET is unset
-    /// or unreachable): full backups downloaded and verified, base backups read through against
-    /// their manifests, and the off-site WAL read through with the window it gives alone.
-    private func verifyRemote(_ configuration: Configuration, progress: ProgressReporter?) throws -> (results: [VerificationResult], offSiteWAL: OffSiteWAL?) {
-        let operation: RemoteCopyOperation
+        let operation = VerifyOperation(
+            configuration: configuration, scope: .init(archives: resolved, all: all, wal: wal, remote: remote),
+            progress: json ? nil : common.progress, emit: json ? nil : { Terminal.output($0 + "\n") }, directoryOrigin: paths.origin)
+        let report: VerificationReport
         do {
-            guard let configured = try RemoteCopyOperation(configuration: configuration) else {
-                throw Terminal.fail("--remote needs REMOTE_TARGET (a directory, ssh://user@host/path or s3://bucket/prefix)", exitCode: 2)
-            }
-            operation = configured
-        } catch let error as ConfigurationError {
-            throw Terminal.fail(error.description, exitCode: 2)
+            report = try operation.run()
+        } catch {
+            throw Terminal.fail(error.message, exitCode: error.kind == .usage ? 2 : 1)
         }
-        let scratch = (configuration.backupDirectory as NSString).appendingPathComponent(".pra-remote-verify")
-        var results: [VerificationResult]
-        let offSite: OffSiteWAL?
-        do {
-            results = try operation.verifyRemote(scratchDirectory: scratch, progress: progress)
-            // The off-site WAL is judged with continuous archiving here or base backups there:
-            // a dump-only setup has no wal/ off-site to list.
-            let names = Set(try operation.store.list())
-            let basesOffSite = names.contains { name in BackupArchiveName(fileName: name, kind: .base).map { names.contains($0.manifestFileName) } ?? false }
-            let archivesHere = ((try? WALArchive(backupDirectory: configuration.backupDirectory).identity()) ?? nil) != nil
-            offSite = basesOffSite || archivesHere ? try OffSiteWAL.evaluate(configuration: configuration, readThrough: true, scratch: scratch + "-wal", progress: json ? nil : progress) : nil
-            results += try operation.verifyRemoteBaseBackups(systemIdentifier: offSite?.systemIdentifier, scratchDirectory: scratch)
-        } catch let error as RemoteError {
-            throw Terminal.fail(error.description, exitCode: 2)
-        } catch let error as RemoteWALError {
-            throw Terminal.fail(error.description, exitCode: 2)
+        if json { Terminal.output(JSONCoding.document(report)) }
+        let problems = report.problems
+        if !problems.isEmpty {
+            throw Terminal.fail("\(problems.count) problem(s): " + problems.joined(separator: " | "), exitCode: 1)
         }
-        // Off-site WAL is judged when there is some, or a base backup it should serve.
-        let offSiteWAL = offSite.flatMap { $0.filesListed > 0 || !$0.baseBackups.isEmpty ? $0 : nil }
-        if results.isEmpty && offSiteWAL == nil {
-            throw Terminal.fail("no complete backup on \(operation.store.description)", exitCode: 1)
-        }
-        if !json {
-            for result in results { Terminal.output("remote " + result.summary + "\n") }
-            if let offSiteWAL { Terminal.output(offSiteWAL.summary + "\n") }
-        }
-        return (results, offSiteWAL)
     }
 }

@@ -10,12 +10,16 @@ extension BackupOperation {
         var shared: ArchiveSettings
         var retention: RetentionPolicy
 
+        /// The off-site copy, when `REMOTE_TARGET` is set.
+        var remote: RemoteCopyOperation?
+
         subscript<Value>(dynamicMember keyPath: KeyPath<ArchiveSettings, Value>) -> Value { shared[keyPath: keyPath] }
 
         init(_ configuration: Configuration) throws(OperationFailure) {
             do {
                 shared = try ArchiveSettings(configuration: configuration)
                 retention = try .fullBackups(configuration)
+                remote = try RemoteCopyOperation(configuration: configuration)
             } catch {
                 throw OperationFailure(stage: "configuration", error)
             }

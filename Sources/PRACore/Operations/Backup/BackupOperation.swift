@@ -2,7 +2,8 @@ import Crypto
 import Foundation
 
 /// `pra backup --full`: pg_dump (plain SQL) streamed through zlib into a durable archive,
-/// row counts from the dump's own COPY data (its snapshot), then the manifest, then retention.
+/// row counts from the dump's own COPY data (its snapshot), then the manifest, then retention,
+/// then the off-site copy when `REMOTE_TARGET` is set.
 public struct BackupOperation {
     public var configuration: Configuration
     public var progress: ProgressReporter?
@@ -16,15 +17,23 @@ public struct BackupOperation {
 
     public func run() throws(OperationFailure) -> BackupResult {
         let settings = try BackupSettings(configuration)
+        var result = try backUp(settings)
+        // After the lock is released: the copy takes it itself, so that no other backup's
+        // retention removes the archive while it is being sent.
+        if let remote = settings.remote { copyOffSite(&result, with: remote) }
+        return result
+    }
+
+    /// The backup itself, under the backup lock: dump, manifest, retention.
+    private func backUp(_ settings: BackupSettings) throws(OperationFailure) -> BackupResult {
         let directory = configuration.backupDirectory
         let lock = try BackupLock.forBackup(in: directory)
         defer { withExtendedLifetime(lock) {} }
         // Under the lock: partial files whose writer is gone (a killed backup) are removed.
         var warnings = Self.removeOrphanedPartials(in: directory)
 
-        let started = MonotonicClock.now()
-        let startedAt = Date()
-        let session = try openSnapshot(settings, started: started)
+        let run = RunRecorder()
+        let session = try openSnapshot(settings, started: run.started)
         let pgDump = try locatePgDump(for: session)
         let prefix = configuration.backupPrefix(for: session.database)
         let name = Self.freshName(prefix: prefix, directory: directory)
@@ -41,7 +50,7 @@ public struct BackupOperation {
         let finishedAt = Date()
         let manifest = BackupManifest(
             database: session.database, serverVersion: session.serverVersion, pgDumpVersion: pgDump.version,
-            startedAt: startedAt, finishedAt: finishedAt, archive: name.fileName,
+            startedAt: run.startedAt, finishedAt: finishedAt, archive: name.fileName,
             compressedBytes: file.bytesWritten, uncompressedBytes: dumped.uncompressedBytes, sha256: dumped.sha256,
             compressionLevel: settings.level, snapshot: session.snapshot, tables: tables, restrictKey: DumpScanner.restrictKey(inHead: dumped.head))
         let manifestPath = try commit(file, archivePath: archivePath, manifest: manifest)
@@ -49,10 +58,26 @@ public struct BackupOperation {
         let deleted = Self.applyRetention(settings.retention, directory: directory, database: session.database, prefix: prefix, now: finishedAt, warnings: &warnings)
         return BackupResult(
             archive: archivePath, manifest: manifestPath, database: session.database, serverVersion: session.serverVersion,
-            startedAt: startedAt, finishedAt: finishedAt, seconds: started.elapsed(),
+            startedAt: run.startedAt, finishedAt: finishedAt, seconds: run.elapsed(),
             compressedBytes: manifest.compressedBytes, uncompressedBytes: manifest.uncompressedBytes,
             sha256: manifest.sha256, tableCount: tables.count, totalRows: manifest.totalRows,
             deletedByRetention: deleted, warnings: warnings)
+    }
+
+    /// Copies the archive and then its manifest to `REMOTE_TARGET`, each read back (under the
+    /// backup lock, which the copy takes): a failure is recorded in the result, never thrown,
+    /// since the local backup stands (the command exits 3).
+    private func copyOffSite(_ result: inout BackupResult, with remote: RemoteCopyOperation) {
+        let name = (result.archive as NSString).lastPathComponent
+        progress?.announce("remote copy: sending \(name) to \(remote.store.description) and reading it back")
+        do {
+            let copy = try remote.copy(archivePath: result.archive, manifestPath: result.manifest)
+            result.remoteCopy = copy
+            result.warnings += copy.warnings
+        } catch {
+            result.remoteCopyError = error.message
+        }
+        progress?.finish()
     }
 
     /// `dbname='...'` with libpq's quoting: pg_dump reads it as this database's name only.

@@ -38,10 +38,10 @@ struct CriticalTables {
         do {
             missing = try self.missing(in: connection, database: database)
         } catch {
-            return .init(name: "critical tables", passed: false, message: error.description)
+            return .init(.criticalTables, passed: false, message: error.description)
         }
         let place = database.map { " in \($0)" } ?? ""
-        return .init(name: "critical tables", passed: missing.isEmpty, message: missing.isEmpty
+        return .init(.criticalTables, passed: missing.isEmpty, message: missing.isEmpty
             ? "all \(tables.count) present\(place) (\(tables.joined(separator: ", ")))"
             : "missing\(place): \(missing.joined(separator: ", "))")
     }

@@ -11,11 +11,11 @@ struct HealthChecks {
         var checks: [RestoreResult.Check] = []
         if let url = configuration[.appHealthURL] {
             let outcome = probe.check(url)
-            checks.append(.init(name: "health", passed: outcome.healthy, message: outcome.summary))
+            checks.append(.init(.health, passed: outcome.healthy, message: outcome.summary))
         }
         for url in configuration.list(.apiEndpoints) {
             let outcome = probe.check(url)
-            checks.append(.init(name: "endpoint", passed: outcome.healthy, message: outcome.summary))
+            checks.append(.init(.endpoint, passed: outcome.healthy, message: outcome.summary))
         }
         return checks
     }

@@ -1,27 +1,44 @@
 import Foundation
 
-/// The archives a logical restore tries, newest first: the local ones, then (with --latest and
-/// `REMOTE_TARGET`) the remote copies of this database, fetched one at a time once no local
-/// one is left, into a private directory removed after the restore.
+/// The archives a logical restore tries (a ``CandidateSelection``, shared with point-in-time
+/// recovery), newest first: the local ones, then (with --latest and `REMOTE_TARGET`) the remote
+/// copies of this database, listed once no local one is left and fetched one at a time into a
+/// private directory removed after the restore.
 struct RestoreCandidates {
-    /// The local archives, newest first.
-    var local: [RestoreOperation.Candidate] = []
-    let remote: RemoteCopyOperation?
-    /// This database's archive prefix: only its remote copies are fetched.
-    let prefix: String
+    /// The complete remote copies of this database (its archive prefix; the manifest's
+    /// database is checked once fetched), newest first.
+    struct OffSite: OffSiteCandidateSource {
+        let remote: RemoteCopyOperation
+        let prefix: String
+
+        func list() -> (candidates: [BackupArchiveName], notes: [String]) {
+            do {
+                let found = try remote.completeBackups().filter { $0.prefix == prefix }
+                return (found, found.isEmpty ? ["no complete backup on \(remote.store.description)"] : [])
+            } catch {
+                return ([], ["remote copies: \(error)"])
+            }
+        }
+    }
+
+    /// The local archives, newest first; setting them starts the selection over.
+    var local: [RestoreOperation.Candidate] = [] {
+        didSet { selection = CandidateSelection(local: local, offSite: offSite) }
+    }
+    private let offSite: OffSite?
+    private var selection: CandidateSelection<RestoreOperation.Candidate, OffSite>
     let backupDirectory: String
-    /// How many candidates were handed out.
+    /// How many candidates were handed out (remote copies that could not be fetched are not).
     private(set) var tried = 0
-    private var fetched: [RestoreOperation.Candidate] = []
-    private var listedRemote = false
-    private var pendingRemote: [BackupArchiveName] = []
+    /// How many of the selection's notes are in the result already.
+    private var notesRecorded = 0
     /// A new private directory for fetched copies (mkdtemp: 0700, this account's): BACKUP_DIR is
     /// writable by the server's account, which must not be able to plant a fixed name there.
     private var fetchDirectory: String?
 
     init(remote: RemoteCopyOperation?, prefix: String, backupDirectory: String) {
-        self.remote = remote
-        self.prefix = prefix
+        offSite = remote.map { OffSite(remote: $0, prefix: prefix) }
+        selection = CandidateSelection(local: [], offSite: offSite)
         self.backupDirectory = backupDirectory
     }
 
@@ -35,40 +52,42 @@ struct RestoreCandidates {
         return sources
     }
 
-    /// The next archive to try; `nil` when none is left.
+    /// The next archive to try; `nil` when none is left. A remote copy is fetched first; one
+    /// that cannot be is listed as skipped and the next is tried.
     mutating func next(run: inout RestoreRun) -> RestoreOperation.Candidate? {
-        while tried == local.count + fetched.count, let copies = remote, !fetchNextRemote(copies, run: &run) {}
-        let all = local + fetched
-        guard tried < all.count else { return nil }
-        tried += 1
-        return all[tried - 1]
-    }
-
-    /// Fetches the next remote copy, listing them the first time; `false` when one could not be
-    /// fetched (it is listed as skipped) and the next should be tried.
-    private mutating func fetchNextRemote(_ copies: RemoteCopyOperation, run: inout RestoreRun) -> Bool {
-        if !listedRemote {
-            listedRemote = true
-            do {
-                // Only this database's copies (the manifest's database is checked once fetched).
-                pendingRemote = try copies.completeBackups().filter { $0.prefix == prefix }
-                if pendingRemote.isEmpty { run.result.skippedBackups.append("no complete backup on \(copies.store.description)") }
-            } catch {
-                run.result.skippedBackups.append("remote copies: \(error)")
+        defer { recordNotes(&run) }
+        while let candidate = selection.next() {
+            recordNotes(&run)
+            switch candidate {
+            case .local(let local):
+                tried += 1
+                return local
+            case .remote(let name):
+                guard let offSite, let fetched = fetch(name, from: offSite.remote, run: &run) else { continue }
+                tried += 1
+                return fetched
             }
         }
-        guard !pendingRemote.isEmpty else { return true }
-        let name = pendingRemote.removeFirst()
-        run.begin("fetch remote copy")
+        return nil
+    }
+
+    /// The selection's notes (listing the remote copies) not yet in the result, as skipped lines.
+    private mutating func recordNotes(_ run: inout RestoreRun) {
+        run.result.skippedBackups += selection.notes.dropFirst(notesRecorded)
+        notesRecorded = selection.notes.count
+    }
+
+    /// Fetches the remote copy `name`; `nil` when it could not be (listed as skipped).
+    private mutating func fetch(_ name: BackupArchiveName, from copies: RemoteCopyOperation, run: inout RestoreRun) -> RestoreOperation.Candidate? {
+        run.begin(.fetchRemoteCopy)
         do {
             if fetchDirectory == nil { fetchDirectory = try RestoreOperation.makeFetchDirectory(in: backupDirectory) }
             let archive = try copies.fetch(name, into: fetchDirectory!)
-            fetched.append((archive, archive + BackupArchiveName.manifestSuffix, true))
             run.result.fetchedFromRemote.append("\(name.fileName) from \(copies.store.description)")
-            return true
+            return (archive, archive + BackupArchiveName.manifestSuffix, true)
         } catch {
             run.result.skippedBackups.append("remote \(name.fileName) could not be fetched: \(error)")
-            return false
+            return nil
         }
     }
 

@@ -10,7 +10,7 @@ struct RestoreChecks {
         let counts = try RowCounter.count(connection)
         if let manifest {
             let passed = counts.count == manifest.tables.count
-            checks.append(.init(name: "tables", passed: passed, message: passed
+            checks.append(.init(.tables, passed: passed, message: passed
                 ? "\(counts.count) tables, as in the manifest"
                 : "\(counts.count) tables restored, manifest lists \(manifest.tables.count)"))
             let restored = Dictionary(counts.map { ($0.qualifiedName, $0.rows) }, uniquingKeysWith: { a, _ in a })
@@ -21,12 +21,12 @@ struct RestoreChecks {
                     mismatches.append("\(table.qualifiedName): \(actual.map(String.init) ?? "missing") rows, manifest \(table.rows)")
                 }
             }
-            checks.append(.init(name: "integrity", passed: mismatches.isEmpty, message: mismatches.isEmpty
+            checks.append(.init(.integrity, passed: mismatches.isEmpty, message: mismatches.isEmpty
                 ? "row counts of all \(manifest.tables.count) tables match the manifest (\(manifest.totalRows) rows)"
                 : "\(mismatches.count) table(s) differ: " + mismatches.prefix(5).joined(separator: "; ")))
         } else {
             let total = counts.reduce(0) { $0 + $1.rows }
-            checks.append(.init(name: "tables", passed: !counts.isEmpty, message: counts.isEmpty
+            checks.append(.init(.tables, passed: !counts.isEmpty, message: counts.isEmpty
                 ? "no tables restored"
                 : "\(counts.count) tables, \(total) rows (no manifest to compare with)"))
         }

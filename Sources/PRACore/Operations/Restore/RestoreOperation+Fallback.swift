@@ -46,9 +46,9 @@ extension RestoreOperation {
         }
         staging.drop()
         if case .file(let path) = setup.source {
-            throw RestoreStop.failed(stage: "verify", message: "\((path as NSString).lastPathComponent) is not a valid archive: \(run.result.skippedBackups.joined(separator: "; "))")
+            throw RestoreStop.failed(stage: .verify, message: "\((path as NSString).lastPathComponent) is not a valid archive: \(run.result.skippedBackups.joined(separator: "; "))")
         }
-        throw RestoreStop.failed(stage: "verify", message: ArchiveError.noValidBackup(directory: configuration.backupDirectory, tried: run.result.skippedBackups).description)
+        throw RestoreStop.failed(stage: .verify, message: ArchiveError.noValidBackup(directory: configuration.backupDirectory, tried: run.result.skippedBackups).description)
     }
 
     /// Verifies `candidate` and loads it into a new staging database.
@@ -59,7 +59,7 @@ extension RestoreOperation {
             return .skipped
         }
         if isFallback { progress?.announce("fallback: trying the previous backup, \(name)") }
-        run.begin("verify")
+        run.begin(.verify)
         let problems = ArchiveVerifier().precheck(archivePath: candidate.archive, manifestPath: candidate.manifest, requireManifest: candidate.requireManifest)
         if !problems.isEmpty {
             var verdict = VerificationResult(archive: candidate.archive)
@@ -68,13 +68,13 @@ extension RestoreOperation {
             run.result.skippedBackups.append("\(name) failed verification (\(problems.map(\.message).joined(separator: "; ")))")
             return .skipped
         }
-        run.begin("create")
+        run.begin(.create)
         do {
             try staging.recreate()
         } catch {
-            throw RestoreStop.failed(stage: "create", message: OperationFailure(stage: "create", error).message)
+            throw RestoreStop.failed(stage: .create, message: OperationFailure(stage: "create", error).message)
         }
-        run.begin("load")
+        run.begin(.load)
         switch load(candidate, into: staging.name, settings: setup.settings, jobs: setup.jobs, method: &run.result.loadMethod) {
         case .loaded(let verdict):
             VerificationRecord.save(verdict)
@@ -85,12 +85,12 @@ extension RestoreOperation {
             return .skipped
         case .loadFailed(let message):
             // A damaged archive can also make psql fail first: read it whole to tell which.
-            run.begin("verify")
+            run.begin(.verify)
             let verdict = ArchiveVerifier().verify(archivePath: candidate.archive, manifestPath: candidate.manifest, requireManifest: candidate.requireManifest, progress: progress)
             VerificationRecord.save(verdict)
             if verdict.valid {
                 staging.drop()
-                throw RestoreStop.failed(stage: "load", message: message)
+                throw RestoreStop.failed(stage: .load, message: message)
             }
             run.result.skippedBackups.append("\(name) failed verification (\(verdict.problems.map(\.message).joined(separator: "; ")))")
             return .skipped
@@ -102,7 +102,7 @@ extension RestoreOperation {
     /// previous backup as for one that fails verification.
     func check(_ verdict: VerificationResult, name: String, in staging: Staging, settings: ConnectionSettings, run: inout RestoreRun) -> Attempt {
         progress?.announce("checks: tables, row counts against the manifest, critical tables")
-        run.begin("check")
+        run.begin(.check)
         let checks = contentChecks(of: verdict, in: staging.name, settings: settings)
         if checks.allSatisfy(\.passed) {
             run.result.checks = checks

@@ -38,7 +38,7 @@ public struct RestoreOperation {
         // For the evidence log: the restored database's size, once it is in place.
         var restoredSize: Int64?
         do throws(RestoreStop) {
-            run.begin("choose backup")
+            run.begin(.chooseBackup)
             candidates.local = try chooseCandidates(setup)
             let admin = try openTarget(setup, protecting: candidates.sourceDatabases(besides: setup.sourceDatabase), run: &run)
             let staging = Staging(admin: admin, name: "\(setup.target)__pra_restoring")
@@ -56,9 +56,8 @@ public struct RestoreOperation {
             case .refused(let failure):
                 throw failure
             case .failed(let stage, let message):
-                run.result.failedStage = stage
                 // A connection broken mid-restore reads the same whichever connection it hit.
-                run.result.failure = ConnectionLoss.normalized(message)
+                run.fail(stage: stage, message: ConnectionLoss.normalized(message))
             }
         }
         return finish(&run, setup: setup, restoredSize: restoredSize)
@@ -84,7 +83,7 @@ public struct RestoreOperation {
             let catalogue = BackupCatalogue(directory: configuration.backupDirectory).scoped(database: setup.sourceDatabase, prefix: configuration.backupPrefix(for: setup.sourceDatabase))
             let candidates = catalogue.complete.map { ($0.archivePath, $0.manifestPath, true) }
             if candidates.isEmpty && setup.remote == nil {
-                throw RestoreStop.failed(stage: "choose backup", message: ArchiveError.noCompleteBackup(directory: configuration.backupDirectory).description + " for database \(setup.sourceDatabase)")
+                throw RestoreStop.failed(stage: .chooseBackup, message: ArchiveError.noCompleteBackup(directory: configuration.backupDirectory).description + " for database \(setup.sourceDatabase)")
             }
             return candidates
         }
@@ -121,7 +120,7 @@ public struct RestoreOperation {
         } catch let failure as OperationFailure {
             throw RestoreStop.refused(failure)
         } catch {
-            throw RestoreStop.failed(stage: "create", message: OperationFailure(stage: "create", error).message)
+            throw RestoreStop.failed(stage: .create, message: OperationFailure(stage: "create", error).message)
         }
     }
 
@@ -131,7 +130,7 @@ public struct RestoreOperation {
             try Self.swapIntoPlace(admin: staging.admin, staging: staging.name, target: target)
         } catch {
             staging.drop()
-            throw RestoreStop.failed(stage: "load", message: OperationFailure(stage: "load", error).message)
+            throw RestoreStop.failed(stage: .load, message: OperationFailure(stage: "load", error).message)
         }
     }
 
@@ -142,7 +141,7 @@ public struct RestoreOperation {
             let restored = try PostgresConnection(settings, database: database, applicationName: Self.applicationName)
             return try RestoreChecks(connection: restored, manifest: manifest, criticalTables: configuration.list(.criticalTables)).run()
         } catch {
-            return [.init(name: "tables", passed: false, message: "cannot inspect the restored database: \(OperationFailure(stage: "check", error).message)")]
+            return [.init(.tables, passed: false, message: "cannot inspect the restored database: \(OperationFailure(stage: "check", error).message)")]
         }
     }
 

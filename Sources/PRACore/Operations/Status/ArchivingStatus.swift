@@ -23,22 +23,22 @@ struct ArchivingStatus {
 
         if let server {
             if !server.isArchiving {
-                outcome.checks.append(.init(name: "archiving", level: .critical, message: "the server no longer archives its WAL (archive_mode=\(server.archiveMode)) although \(archive.root) holds a WAL archive: point-in-time recovery stops at the last archived segment"))
+                outcome.checks.append(.init(.archiving, level: .critical, message: "the server no longer archives its WAL (archive_mode=\(server.archiveMode)) although \(archive.root) holds a WAL archive: point-in-time recovery stops at the last archived segment"))
                 outcome.figures[.archiverFailing] = 1
             } else if let archiver = try? server.archiverStatistics() {
                 outcome.figures[.archiverFailing] = archiver.isFailing ? 1 : 0
                 if archiver.isFailing {
                     let success = archiver.lastArchivedAt.map { "; the last success was \(archiver.lastArchivedWAL ?? "?") \(DurationParser.format(now.timeIntervalSince($0))) ago" } ?? "; nothing archived since the server started"
-                    outcome.checks.append(.init(name: "archiving", level: .critical, message: "archive_command is failing: \(archiver.failedCount) failure(s), the last on \(archiver.lastFailedWAL ?? "?") \(archiver.lastFailedAt.map { DurationParser.format(now.timeIntervalSince($0)) } ?? "?") ago\(success). WAL piles up in pg_wal until it is fixed; see the server log", value: Double(archiver.failedCount)))
+                    outcome.checks.append(.init(.archiving, level: .critical, message: "archive_command is failing: \(archiver.failedCount) failure(s), the last on \(archiver.lastFailedWAL ?? "?") \(archiver.lastFailedAt.map { DurationParser.format(now.timeIntervalSince($0)) } ?? "?") ago\(success). WAL piles up in pg_wal until it is fixed; see the server log", value: Double(archiver.failedCount)))
                 } else {
-                    outcome.checks.append(.init(name: "archiving", level: .ok, message: "archiver OK: \(archiver.archivedCount) archived since the server started" + (archiver.lastArchivedWAL.map { ", last \($0)" } ?? ""), value: Double(archiver.failedCount)))
+                    outcome.checks.append(.init(.archiving, level: .ok, message: "archiver OK: \(archiver.archivedCount) archived since the server started" + (archiver.lastArchivedWAL.map { ", last \($0)" } ?? ""), value: Double(archiver.failedCount)))
                 }
             }
         }
 
         let segments = archive.files().filter { $0.name.kind == .segment }
         guard let newest = segments.max(by: { $0.archivedAt < $1.archivedAt }) else {
-            outcome.checks.append(.init(name: "wal age", level: .critical, message: "no WAL segment archived in \(archive.root) yet"))
+            outcome.checks.append(.init(.walAge, level: .critical, message: "no WAL segment archived in \(archive.root) yet"))
             return outcome
         }
         let age = now.timeIntervalSince(newest.archivedAt)
@@ -48,7 +48,7 @@ struct ArchivingStatus {
         let current = (try? server?.connection.scalar("SELECT pg_walfile_name(pg_current_wal_lsn())")).flatMap { $0 }.flatMap(WALFileName.init)
         let caughtUp = current.map { $0 <= newest.name } ?? false
         let overTarget = age > rpoTarget && !caughtUp
-        outcome.checks.append(.init(name: "wal age", level: overTarget ? .critical : .ok, message: overTarget
+        outcome.checks.append(.init(.walAge, level: overTarget ? .critical : .ok, message: overTarget
             ? "newest archived WAL segment \(newest.name.text) is \(DurationParser.format(age)) old, over the RPO target of \(DurationParser.format(rpoTarget))"
             : "newest archived WAL segment \(newest.name.text) is \(DurationParser.format(age)) old" + (caughtUp && age > rpoTarget ? " (the server has written nothing since)" : " (RPO target \(DurationParser.format(rpoTarget)))"), value: age))
 
@@ -57,11 +57,11 @@ struct ArchivingStatus {
             outcome.figures[.recoverableFrom] = window.from.timeIntervalSince1970
             outcome.figures[.recoverableTo] = window.to.timeIntervalSince1970
             let gap = computed.problems.first { $0.contains("is missing") }
-            outcome.checks.append(.init(name: "recoverable", level: gap == nil ? .ok : .critical, message: gap.map { "\($0); \(window.sentence)" } ?? window.sentence))
+            outcome.checks.append(.init(.recoverable, level: gap == nil ? .ok : .critical, message: gap.map { "\($0); \(window.sentence)" } ?? window.sentence))
         } else if BaseBackupCatalogue(directory: backupDirectory).complete.isEmpty {
-            outcome.checks.append(.init(name: "recoverable", level: .warning, message: "no base backup in \(backupDirectory): the archived WAL alone cannot be restored (run pra backup --base)"))
+            outcome.checks.append(.init(.recoverable, level: .warning, message: "no base backup in \(backupDirectory): the archived WAL alone cannot be restored (run pra backup --base)"))
         } else {
-            outcome.checks.append(.init(name: "recoverable", level: .critical, message: "no base backup can be restored: " + computed.problems.joined(separator: "; ")))
+            outcome.checks.append(.init(.recoverable, level: .critical, message: "no base backup can be restored: " + computed.problems.joined(separator: "; ")))
         }
         return outcome
     }

@@ -41,13 +41,13 @@ public struct StatusOperation {
                 checks.append(remote.forMonitoring(timeout: healthTimeout).ageCheck(prefix: configuration.backupPrefix(for: database), rpoTarget: rpoTarget, now: now))
             }
         } catch {
-            checks.append(.init(name: "remote copy age", level: .warning, message: error.description))
+            checks.append(.init(.remoteCopyAge, level: .warning, message: error.description))
         }
         let offSite = OffSiteWALStatus(configuration: configuration, rpoTarget: rpoTarget, timeout: healthTimeout).evaluate(now: now)
         checks += offSite.checks
         if let url = configuration[.appHealthURL] {
             let outcome = HealthProbe(timeout: healthTimeout).check(url)
-            checks.append(.init(name: "health", level: outcome.healthy ? .ok : .critical, message: outcome.summary, value: outcome.seconds))
+            checks.append(.init(.health, level: outcome.healthy ? .ok : .critical, message: outcome.summary, value: outcome.seconds))
         }
         checks.append(diskCheck(warnPercent: warnPercent, criticalPercent: criticalPercent))
         var report = StatusReport(checkedAt: now, checks: checks)
@@ -66,7 +66,7 @@ public struct StatusOperation {
     private func measurements(of checks: [StatusReport.Check], catalogue: BackupCatalogue, now: Date) -> [StatusReport.Measurement: Double] {
         var figures: [StatusReport.Measurement: Double] = [:]
         func value(_ name: String) -> Double? { checks.first { $0.name == name }?.value }
-        figures[.databaseLatencySeconds] = checks.first { $0.name == "database" && $0.level == .ok }?.value
+        figures[.databaseLatencySeconds] = checks.first { $0.kind == .database && $0.level == .ok }?.value
         figures[.databaseSizeBytes] = value("database size")
         figures[.diskFreePercent] = value("disk")
         if let newest = catalogue.newestComplete, let manifest = newest.manifest {
@@ -105,26 +105,26 @@ public struct StatusOperation {
             connection = try PostgresConnection(settings, applicationName: Self.applicationName)
             try connection.execute("SELECT 1")
         } catch {
-            return ([.init(name: "database", level: .critical, message: "\(settings.redactedDescription): \(error.message)")], nil)
+            return ([.init(.database, level: .critical, message: "\(settings.redactedDescription): \(error.message)")], nil)
         }
         let latency = started.elapsed()
         var checks: [StatusReport.Check] = [
-            .init(name: "database", level: .ok, message: "\(settings.redactedDescription) reachable, PostgreSQL \(((try? connection.scalar("SHOW server_version")) ?? nil) ?? "?"), \(String(format: "%.1f", latency * 1000)) ms", value: latency)
+            .init(.database, level: .ok, message: "\(settings.redactedDescription) reachable, PostgreSQL \(((try? connection.scalar("SHOW server_version")) ?? nil) ?? "?"), \(String(format: "%.1f", latency * 1000)) ms", value: latency)
         ]
         let critical = CriticalTables(configuration.list(.criticalTables))
         if !critical.tables.isEmpty {
             // A lookup that cannot run is critical with its reason, never a table called missing.
             do {
                 let missing = try critical.missing(in: connection, database: connection.databaseName)
-                checks.append(.init(name: "critical tables", level: missing.isEmpty ? .ok : .critical, message: missing.isEmpty
+                checks.append(.init(.criticalTables, level: missing.isEmpty ? .ok : .critical, message: missing.isEmpty
                     ? "all \(critical.tables.count) present"
                     : "missing: \(missing.joined(separator: ", "))", value: Double(missing.count)))
             } catch {
-                checks.append(.init(name: "critical tables", level: .critical, message: error.description))
+                checks.append(.init(.criticalTables, level: .critical, message: error.description))
             }
         }
         if let size = (try? connection.scalar("SELECT pg_database_size(current_database())")).flatMap({ $0 }).flatMap(Double.init) {
-            checks.append(.init(name: "database size", level: .ok, message: ByteCount.format(UInt64(size)), value: size))
+            checks.append(.init(.databaseSize, level: .ok, message: ByteCount.format(UInt64(size)), value: size))
         }
         return (checks, connection.databaseName)
     }
@@ -138,42 +138,42 @@ public struct StatusOperation {
             // Base backups and the WAL archive carry the RPO: the "wal age" and "recoverable" checks judge it.
             guard let base = BaseBackupCatalogue(directory: directory).newestComplete?.manifest else { return [] }
             let age = now.timeIntervalSince(base.finishedAt)
-            return [.init(name: "base backup age", level: .ok, message: "newest base backup \(base.archive) is \(DurationParser.format(age)) old", value: age)]
+            return [.init(.baseBackupAge, level: .ok, message: "newest base backup \(base.archive) is \(DurationParser.format(age)) old", value: age)]
         }
         guard let newest = catalogue.newestComplete, let manifest = newest.manifest else {
-            return [.init(name: "backup age", level: .critical, message: "no complete backup in \(directory)" + rejectedNote)]
+            return [.init(.backupAge, level: .critical, message: "no complete backup in \(directory)" + rejectedNote)]
         }
         let age = now.timeIntervalSince(manifest.finishedAt)
         let name = newest.name.fileName
         var checks: [StatusReport.Check]
         if let sizeProblem = BackupCatalogue.sizeProblem(of: newest) {
             // An archive whose size disagrees with its manifest is no fresh backup (a cheap stat, no read).
-            checks = [.init(name: "backup age", level: .critical, message: "newest backup \(name) is not a fresh backup: \(sizeProblem)" + rejectedNote)]
+            checks = [.init(.backupAge, level: .critical, message: "newest backup \(name) is not a fresh backup: \(sizeProblem)" + rejectedNote)]
         } else {
             checks = [
-                .init(name: "backup age", level: age > rpoTarget ? .critical : .ok, message: age > rpoTarget
+                .init(.backupAge, level: age > rpoTarget ? .critical : .ok, message: age > rpoTarget
                     ? "newest complete backup \(name) is \(DurationParser.format(age)) old, over the RPO target of \(DurationParser.format(rpoTarget))"
                     : "newest complete backup \(name) is \(DurationParser.format(age)) old (RPO target \(DurationParser.format(rpoTarget)))" + rejectedNote, value: age)
             ]
         }
         if let record = VerificationRecord.load(archivePath: newest.archivePath) {
-            checks.append(.init(name: "verification", level: record.valid ? .ok : .critical, message: record.valid
+            checks.append(.init(.verification, level: record.valid ? .ok : .critical, message: record.valid
                 ? "\(name) verified \(DurationParser.format(now.timeIntervalSince(record.verifiedAt))) ago"
                 : "verification of \(name) failed: \(record.problems.joined(separator: "; "))"))
         } else {
-            checks.append(.init(name: "verification", level: .ok, message: "\(name) not verified yet (run pra verify --all)"))
+            checks.append(.init(.verification, level: .ok, message: "\(name) not verified yet (run pra verify --all)"))
         }
         return checks
     }
 
     private func diskCheck(warnPercent: Double, criticalPercent: Double) -> StatusReport.Check {
         guard let space = Self.freeSpace(near: configuration.backupDirectory) else {
-            return .init(name: "disk", level: .critical, message: "cannot measure free space near \(configuration.backupDirectory): \(String(cString: strerror(errno)))")
+            return .init(.disk, level: .critical, message: "cannot measure free space near \(configuration.backupDirectory): \(String(cString: strerror(errno)))")
         }
         let percent = space.free * 100 / space.total
         let level: StatusLevel = percent < criticalPercent ? .critical : percent < warnPercent ? .warning : .ok
         let message = String(format: "%.1f%% free (%@ of %@) in %@", percent, ByteCount.format(UInt64(space.free)) as NSString, ByteCount.format(UInt64(space.total)) as NSString, configuration.backupDirectory as NSString)
             + (level == .ok ? "" : ", below \(level == .critical ? Setting.diskCriticalPercent.name : Setting.diskWarnPercent.name)=\(level == .critical ? criticalPercent : warnPercent)")
-        return .init(name: "disk", level: level, message: message, value: percent)
+        return .init(.disk, level: level, message: message, value: percent)
     }
 }

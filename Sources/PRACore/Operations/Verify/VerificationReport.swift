@@ -16,4 +16,16 @@ public struct VerificationReport: Codable, Sendable {
         self.offSiteWAL = offSiteWAL
         valid = archives.allSatisfy(\.valid) && wal?.valid != false && offSiteWAL?.valid != false
     }
+
+    /// One line per problem: each invalid archive, the off-site WAL, the WAL archive.
+    public var problems: [String] {
+        var failures = archives.filter { !$0.valid }.map(\.summary)
+        if let offSiteWAL, !offSiteWAL.valid {
+            failures.append("off-site WAL: " + (offSiteWAL.corrupt + offSiteWAL.problems).joined(separator: "; "))
+        }
+        if let wal, !wal.valid {
+            failures.append("WAL archive: " + (wal.corrupt + wal.problems).joined(separator: "; "))
+        }
+        return failures
+    }
 }
