@@ -19,6 +19,10 @@ struct SettingDeclarationTests {
         "PGSSLROOTCERT": "libpq variable pra passes on but does not declare",
         "PGTARGETSESSIONATTRS": "libpq variable pra passes on but does not declare",
         "PG_VERSION": "a file of a PostgreSQL data directory, not a variable",
+        "PRA_ACTIVATION_ID": "what pra activate tells a switch hook, not a setting pra reads",
+        "PRA_ACTIVATION_DATABASE": "what pra activate tells a switch hook, not a setting pra reads",
+        "PRA_ACTIVATION_HOST": "what pra activate tells a switch hook, not a setting pra reads",
+        "PRA_ACTIVATION_PORT": "what pra activate tells a switch hook, not a setting pra reads",
     ]
 
     /// Every `.swift` file under Sources, with its path relative to the package.

@@ -52,7 +52,7 @@ struct TargetVerdictTests {
 
     @Test("a scenario whose figure check failed without a figure is unmeasured: not compliant")
     func unmeasuredFails() {
-        let failedCheck = CheckResult(name: TargetVerdict.Measure.rto.checkName, passed: false, message: "no successful restore")
+        let failedCheck = CheckResult(.rto, passed: false, message: "no successful restore")
         let verdict = TargetVerdict.judge(.rto, run: Self.run([
             Self.scenario("ok", rto: 10),
             Self.scenario("lost", rto: nil, checks: [failedCheck], verdict: .failed),

@@ -15,4 +15,10 @@ public enum OperationPhase: String, Sendable, Codable, CaseIterable {
     case check
     /// Preparing the target (a point-in-time restore's data directory): a failure stage only.
     case target
+    /// A standby's creation: reading the settings, configuring the extracted copy as a standby,
+    /// writing its record, starting it (failure stages only).
+    case configuration
+    case configure
+    case record
+    case start
 }

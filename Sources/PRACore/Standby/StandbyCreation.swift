@@ -110,7 +110,7 @@ public struct StandbyCreation {
             do {
                 socketDirectory = try PointInTimeRestoreOperation.socketDirectory(for: setup.directory, port: port, user: setup.user)
             } catch {
-                throw RestoreStop.failed(stage: "start", message: "\(error)")
+                throw RestoreStop.failed(stage: .start, message: "\(error)")
             }
             var record = StandbyRecord(dataDirectory: setup.directory, port: port, socketDirectory: socketDirectory, database: setup.database,
                                        systemIdentifier: manifest.systemIdentifier, baseBackup: chosen.fileName, baseBackupSource: origins.base,
@@ -121,7 +121,7 @@ public struct StandbyCreation {
             do {
                 try configure(target, record: record)
             } catch {
-                throw RestoreStop.failed(stage: "configure", message: "cannot configure \(setup.directory) as a standby: \(error)")
+                throw RestoreStop.failed(stage: .configure, message: "cannot configure \(setup.directory) as a standby: \(error)")
             }
             let control = ServerControl(dataDirectory: setup.directory, logFile: record.serverLog, binDirectory: setup.binDirectory, user: setup.user)
             started = control
@@ -131,7 +131,7 @@ public struct StandbyCreation {
             do {
                 try record.save()
             } catch {
-                throw RestoreStop.failed(stage: "record", message: "cannot write \(StandbyRecord.path(in: setup.directory)): \(error)")
+                throw RestoreStop.failed(stage: .record, message: "cannot write \(StandbyRecord.path(in: setup.directory)): \(error)")
             }
             return Result(standby: record, skippedBackups: run.result.skippedBackups, walSource: origins.wal, replayedLSN: replayed.lsn, seconds: clock.elapsed())
         } catch {
@@ -141,7 +141,7 @@ public struct StandbyCreation {
             environment.remove()
             switch error {
             case .refused(let failure): throw failure
-            case .failed(let stage, let message): throw OperationFailure(stage: stage, message: message)
+            case .failed(let stage, let message): throw OperationFailure(stage: stage.rawValue, message: message)
             }
         }
     }
@@ -206,13 +206,13 @@ public struct StandbyCreation {
         do {
             try control.start(wait: false)
         } catch {
-            throw RestoreStop.failed(stage: "start", message: "cannot start the standby: \(error) (server log: \(control.logTail(lines: 3)))")
+            throw RestoreStop.failed(stage: .start, message: "cannot start the standby: \(error) (server log: \(control.logTail(lines: 3)))")
         }
         let settings: ConnectionSettings
         do {
             settings = try record.connectionSettings(configuration)
         } catch {
-            throw RestoreStop.failed(stage: "configuration", message: "\(error)")
+            throw RestoreStop.failed(stage: .configuration, message: "\(error)")
         }
         let started = MonotonicClock.now()
         var sawServer = false
@@ -220,17 +220,17 @@ public struct StandbyCreation {
             if control.isRunning {
                 sawServer = true
             } else if let reason = PointInTimeRestoreOperation.failureReason(in: control.logLines()) ?? ((sawServer || started.elapsed() > 10) ? "the server exited" : nil) {
-                throw RestoreStop.failed(stage: "start", message: "the standby stopped: \(reason)\(PointInTimeRestoreOperation.explanation(of: reason)) (server log \(record.serverLog): \(control.logTail(lines: 3)))")
+                throw RestoreStop.failed(stage: .start, message: "the standby stopped: \(reason)\(PointInTimeRestoreOperation.explanation(of: reason)) (server log \(record.serverLog): \(control.logTail(lines: 3)))")
             }
             if let connection = try? PostgresConnection(settings, applicationName: Self.applicationName),
                let row = try? connection.execute("SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()::text, pg_size_bytes(current_setting('wal_segment_size'))::text").rows.first {
                 guard row.first == "t" else {
-                    throw RestoreStop.failed(stage: "start", message: "the server in \(record.dataDirectory) left recovery: it is no standby (server log: \(control.logTail(lines: 3)))")
+                    throw RestoreStop.failed(stage: .start, message: "the server in \(record.dataDirectory) left recovery: it is no standby (server log: \(control.logTail(lines: 3)))")
                 }
                 if row.count == 3, let lsn = row[1] { return (lsn, row[2].flatMap { UInt64($0) }) }
             }
             usleep(200_000)
         }
-        throw RestoreStop.failed(stage: "start", message: "the standby did not reach a consistent state within RECOVERY_TIMEOUT=\(DurationParser.format(timeout)): \(control.logTail(lines: 3))")
+        throw RestoreStop.failed(stage: .start, message: "the standby did not reach a consistent state within RECOVERY_TIMEOUT=\(DurationParser.format(timeout)): \(control.logTail(lines: 3))")
     }
 }

@@ -47,7 +47,7 @@ public struct VerifyOperation {
     /// Where `BACKUP_DIR` came from, for the message of an empty backup directory.
     public var directoryOrigin: String
 
-    public init(configuration: Configuration, scope: Scope, progress: ProgressReporter? = nil, emit: ((String) -> Void)? = nil, directoryOrigin: String = "BACKUP_DIR") {
+    public init(configuration: Configuration, scope: Scope, progress: ProgressReporter? = nil, emit: ((String) -> Void)? = nil, directoryOrigin: String = Setting.backupDir.name) {
         self.configuration = configuration
         self.scope = scope
         self.progress = progress
