@@ -72,7 +72,8 @@ struct Restore: ParsableCommand {
             RTO with its phases, the checks. pra report reads it as the plan's restore tests. A log \
             that cannot be written is a warning line (and evidenceError in --json), never a failure.
 
-            Exit codes: 0 restored and every check passed, 1 restore or a check failed, 2 usage or \
+            Exit codes: 0 restored and every check passed, 1 restore or a check failed, or the \
+            restore report could not be written in REPORT_DIR (the restored database stands), 2 usage or \
             configuration error (including a target in the future, a non-empty directory, a missing \
             backup directory, an archive that does not exist, or nothing configured to connect to). \
             --file takes a path or a bare archive name, looked up in BACKUP_DIR.
@@ -203,6 +204,13 @@ struct Restore: ParsableCommand {
             Terminal.alert(Alert(kind: .failure, command: "restore", what: "restore failed", location: location, detail: result.summary), configuration: configuration)
             throw exit
         }
+        // The report is the restore test's record: a restore whose report cannot be written has
+        // no evidence for the plan, so it exits 1 although the database itself stands.
+        if let problem = result.reportError {
+            let exit = Terminal.fail("the restore completed, but \(problem)", exitCode: 1)
+            Terminal.alert(Alert(kind: .failure, command: "restore", what: "restore report not written", location: location, detail: problem), configuration: configuration)
+            throw exit
+        }
         Terminal.record("pra: " + result.summary)
         Terminal.alert(Alert(kind: .success, command: "restore", what: "restore complete", location: location, detail: result.summary), configuration: configuration, alertOnSuccess: alertOnSuccess)
     }
@@ -213,7 +221,8 @@ struct Restore: ParsableCommand {
         for check in result.checks where check.kind == .archiveCaughtUp && !common.quiet { Terminal.info(check.message) }
         for skipped in result.skippedBackups { Terminal.warn("fallback: \(skipped)") }
         for fetched in result.fetchedFromRemote { Terminal.warn(fromRemote ? "restoring the off-site copy \(fetched)" : "no valid local backup: restoring the remote copy \(fetched)") }
-        if let problem = result.reportError { Terminal.warn(problem) }
+        // An unwritable report is the restore's error line (see run); a failed restore's stays a warning.
+        if let problem = result.reportError, !result.succeeded { Terminal.warn(problem) }
         if let problem = result.evidenceError { Terminal.warn(problem) }
         if json {
             Terminal.output(JSONCoding.document(result))

@@ -2,8 +2,9 @@ import Foundation
 
 /// The bookkeeping both restore strategies (``RestoreOperation``, ``PointInTimeRestoreOperation``)
 /// share, over the ``RunRecorder`` every operation uses: the result, the time of each phase,
-/// the failure, and on the way out the report file and the evidence record. A report that cannot be written is recorded in
-/// ``RestoreResult/reportError`` (a warning, and a field of `--json`), never dropped.
+/// the failure, and on the way out the report file and the evidence record. A report that cannot
+/// be written is recorded in ``RestoreResult/reportError`` (a field of `--json`), never dropped;
+/// `pra restore` exits 1 on it, the restored database standing.
 struct RestoreRun {
     let configuration: Configuration
     var result: RestoreResult
