@@ -149,7 +149,7 @@ struct FailurePathCLITests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory + "/backups").isEmpty)
     }
 
-    @Test("restore: a report that cannot be written is a warning naming REPORT_DIR, no longer swallowed; the restore itself stands")
+    @Test("restore: a report that cannot be written is an error (exit 1, one line naming REPORT_DIR), never swallowed; the restored database stands")
     func restoreReportUnwritable() throws {
         let setup = try Self.backedUp("reportfail")
         let blocker = setup.directory + "/not-a-directory"
@@ -158,8 +158,11 @@ struct FailurePathCLITests {
         environment["REPORT_DIR"] = blocker + "/reports"
         let target = setup.database + "_r"
         let restore = try PraBinary.run(["restore", "--latest", "--target-db", target], environment: environment)
-        #expect(restore.exitCode == 0, "\(restore.stderr)")
-        #expect(restore.stderr.contains("pra: warning: cannot write the restore report in REPORT_DIR=\(blocker)/reports"), "\(restore.stderr)")
+        #expect(restore.exitCode == 1, "\(restore.stderr)")
+        let errors = restore.stderr.split(separator: "\n").filter { $0.hasPrefix("pra: error:") }
+        #expect(errors.count == 1, "one error line: \(restore.stderr)")
+        #expect(errors.first?.hasPrefix("pra: error: the restore completed, but cannot write the restore report in REPORT_DIR=\(blocker)/reports") == true, "\(restore.stderr)")
+        #expect(!restore.stderr.contains("pra: warning: cannot write the restore report"), "\(restore.stderr)")
         #expect(!restore.stdout.contains("report: "))
         #expect(try Self.rows("users", in: target) == Self.rows("users", in: setup.database))
         #expect(try Self.databases(prefix: target + "__pra").isEmpty)

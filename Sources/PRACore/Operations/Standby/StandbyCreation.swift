@@ -71,12 +71,7 @@ public struct StandbyCreation {
         let archive = WALArchive(backupDirectory: setup.backupDirectory)
         let identity = try? archive.identity()
         var sources = try chooseSources(setup: setup, identity: identity, fromRemote: request.fromRemote)
-        let environment: RestoreCommandEnvironment
-        do {
-            environment = try RestoreCommandEnvironment.create(configuration: configuration, backupDirectory: setup.backupDirectory, user: setup.user)
-        } catch {
-            throw OperationFailure(stage: "configuration", message: "cannot write the env file for restore_command: \(error)")
-        }
+        let environment = try restoreCommandEnvironment(setup)
         // Kept while the standby lives; removed when creation fails or is interrupted (then the
         // server pra started is stopped too: what stays in the directory has no record, so it is
         // no standby to any pra command).
@@ -86,10 +81,7 @@ public struct StandbyCreation {
             environment.remove()
         }
         defer { InterruptCleanup.shared.unregister(token) }
-        if let problem = environment.probe(backupDirectory: PointInTimeRestoreOperation.absolute(setup.backupDirectory), user: setup.user) {
-            environment.remove()
-            throw OperationFailure(stage: "choose backup", message: problem)
-        }
+        try probeRestoreCommand(environment, setup: setup)
         var target = setup.target
         do {
             try target.prepare(replacing: false)
@@ -103,36 +95,8 @@ public struct StandbyCreation {
         do throws(RestoreStop) {
             let chosen = try pitr.nextVerifiedBackup(&sources, context: context, run: &run)
             let origins = pitr.recordSources(chosen, remote: setup.remote, backupDirectory: setup.backupDirectory, into: &run.result)
-            let manifest = chosen.manifest
-            progress?.announce("starting the standby from \(chosen.fileName)")
-            let port = request.port ?? LoopbackSocket.freePort() ?? 5433
-            let socketDirectory: String
-            do {
-                socketDirectory = try PointInTimeRestoreOperation.socketDirectory(for: setup.directory, port: port, user: setup.user)
-            } catch {
-                throw RestoreStop.failed(stage: .start, message: "\(error)")
-            }
-            var record = StandbyRecord(dataDirectory: setup.directory, port: port, socketDirectory: socketDirectory, database: setup.database,
-                                       systemIdentifier: manifest.systemIdentifier, baseBackup: chosen.fileName, baseBackupSource: origins.base,
-                                       baseBackupFinishedAt: manifest.finishedAt, startSegment: manifest.startSegment,
-                                       segmentSize: identity?.segmentSize ?? 16 << 20, environmentFile: environment.path, runAs: setup.user?.name,
-                                       binDirectory: setup.binDirectory, serverLog: (setup.directory as NSString).appendingPathComponent(PointInTimeRestoreOperation.serverLogName),
-                                       archivesAfterPromotion: request.keepArchiving, createdAt: now)
-            do {
-                try configure(target, record: record)
-            } catch {
-                throw RestoreStop.failed(stage: .configure, message: "cannot configure \(setup.directory) as a standby: \(error)")
-            }
-            let control = ServerControl(dataDirectory: setup.directory, logFile: record.serverLog, binDirectory: setup.binDirectory, user: setup.user)
-            started = control
-            let replayed = try waitUntilReplaying(control, record: record, timeout: setup.recoveryTimeout)
-            // The server's own segment size: without a local archive (site lost) nothing else says it.
-            if let size = replayed.segmentSize { record.segmentSize = size }
-            do {
-                try record.save()
-            } catch {
-                throw RestoreStop.failed(stage: .record, message: "cannot write \(StandbyRecord.path(in: setup.directory)): \(error)")
-            }
+            let (record, replayed) = try start(chosen, origin: origins.base, request: request, setup: setup, segmentSize: identity?.segmentSize,
+                                               environment: environment, target: target, now: now, started: &started)
             return Result(standby: record, skippedBackups: run.result.skippedBackups, walSource: origins.wal, replayedLSN: replayed.lsn, seconds: clock.elapsed())
         } catch {
             // Nothing half-made stays: no server, no extracted cluster, no env file.
@@ -144,6 +108,64 @@ public struct StandbyCreation {
             case .failed(let stage, let message): throw OperationFailure(stage: stage.rawValue, message: message)
             }
         }
+    }
+
+    /// The environment file `restore_command` reads (the off-site keys).
+    func restoreCommandEnvironment(_ setup: PointInTimeRestoreOperation.Setup) throws(OperationFailure) -> RestoreCommandEnvironment {
+        let environment: RestoreCommandEnvironment
+        do {
+            environment = try RestoreCommandEnvironment.create(configuration: configuration, backupDirectory: setup.backupDirectory, user: setup.user)
+        } catch {
+            throw OperationFailure(stage: "configuration", message: "cannot write the env file for restore_command: \(error)")
+        }
+        return environment
+    }
+
+    /// Runs `pra wal get` once as the server's account, so a restore_command that cannot work
+    /// is refused before anything is extracted.
+    func probeRestoreCommand(_ environment: RestoreCommandEnvironment, setup: PointInTimeRestoreOperation.Setup) throws(OperationFailure) {
+        if let problem = environment.probe(backupDirectory: PointInTimeRestoreOperation.absolute(setup.backupDirectory), user: setup.user) {
+            environment.remove()
+            throw OperationFailure(stage: "choose backup", message: problem)
+        }
+    }
+
+    /// Configures the extracted base backup `chosen` as a standby, starts it, waits until it
+    /// replays, and writes its record; `started` holds the server once it runs, so the caller
+    /// can stop it when a later step fails.
+    func start(_ chosen: PointInTimeBaseBackupSources.Candidate, origin: String, request: Request, setup: PointInTimeRestoreOperation.Setup, segmentSize: UInt64?,
+               environment: RestoreCommandEnvironment, target: RecoveryTargetDirectory, now: Date, started: inout ServerControl?) throws(RestoreStop) -> (StandbyRecord, (lsn: String?, segmentSize: UInt64?)) {
+        let manifest = chosen.manifest
+        progress?.announce("starting the standby from \(chosen.fileName)")
+        let port = request.port ?? LoopbackSocket.freePort() ?? 5433
+        let socketDirectory: String
+        do {
+            socketDirectory = try PointInTimeRestoreOperation.socketDirectory(for: setup.directory, port: port, user: setup.user)
+        } catch {
+            throw RestoreStop.failed(stage: .start, message: "\(error)")
+        }
+        var record = StandbyRecord(dataDirectory: setup.directory, port: port, socketDirectory: socketDirectory, database: setup.database,
+                                   systemIdentifier: manifest.systemIdentifier, baseBackup: chosen.fileName, baseBackupSource: origin,
+                                   baseBackupFinishedAt: manifest.finishedAt, startSegment: manifest.startSegment,
+                                   segmentSize: segmentSize ?? 16 << 20, environmentFile: environment.path, runAs: setup.user?.name,
+                                   binDirectory: setup.binDirectory, serverLog: (setup.directory as NSString).appendingPathComponent(PointInTimeRestoreOperation.serverLogName),
+                                   archivesAfterPromotion: request.keepArchiving, createdAt: now)
+        do {
+            try configure(target, record: record)
+        } catch {
+            throw RestoreStop.failed(stage: .configure, message: "cannot configure \(setup.directory) as a standby: \(error)")
+        }
+        let control = ServerControl(dataDirectory: setup.directory, logFile: record.serverLog, binDirectory: setup.binDirectory, user: setup.user)
+        started = control
+        let replayed = try waitUntilReplaying(control, record: record, timeout: setup.recoveryTimeout)
+        // The server's own segment size: without a local archive (site lost) nothing else says it.
+        if let size = replayed.segmentSize { record.segmentSize = size }
+        do {
+            try record.save()
+        } catch {
+            throw RestoreStop.failed(stage: .record, message: "cannot write \(StandbyRecord.path(in: setup.directory)): \(error)")
+        }
+        return (record, replayed)
     }
 
     /// A standby is only ever built in an empty or new directory (never over a data directory).
