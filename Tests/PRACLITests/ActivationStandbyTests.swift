@@ -157,6 +157,70 @@ struct ActivationStandbyTests {
         let report = try String(contentsOfFile: reports + "/" + name, encoding: .utf8)
         #expect(report.contains("promoted at the gap (--accept-data-loss)") && report.contains("data-loss window"), "\(report)")
     }
+
+    @Test("kill -9 of pra activate --standby after the promotion, in a slow second switch hook, then pra activate --standby again: it resumes at restoration, never promotes twice (same timeline, same promotion time), the first hook ran once, the report states the phase reached")
+    func killedAfterPromotion() throws {
+        let server = try ArchivingCluster(label: "actstkill")
+        try #require(try server.pra(["backup", "--base"]).exitCode == 0)
+        try server.sql("INSERT INTO pitr_marker (note) SELECT 'before base' FROM generate_series(1, 3)")
+        try server.switchAndWait()
+        let target = server.targetDirectory("actstkill-target")
+        defer { server.stopRecovered(target) }
+        try #require(try server.pra(["standby", "create", "--target-dir", target]).exitCode == 0)
+        let record = try StandbyRecord.load(from: target)
+        try StandbyTests.waitFor("SELECT count(*) FROM pitr_marker WHERE note = 'before base'", "3", on: record, server)
+        try server.cluster.stop(.immediate)
+
+        let user = server.cluster.environment["PGUSER"] ?? "postgres"
+        let balancer = try Balancer(parameters: ["host": record.socketDirectory, "port": "\(record.port)", "user": user, "dbname": server.database, "connect_timeout": "2"])
+        let directory = TestEnvironment.temporaryDirectory("actstkill-hooks")
+        let hooks = directory + "/hooks.json"
+        func writeHooks(_ second: [String]) throws {
+            try JSONSerialization.data(withJSONObject: ["hooks": [
+                ["name": "load balancer", "command": ["/usr/bin/curl", "-sf", "-o", "/dev/null", balancer.server.url("/switch")], "timeout": "10s"],
+                ["name": "application", "command": second, "timeout": "60s"],
+            ]]).write(to: URL(fileURLWithPath: hooks))
+        }
+        try writeHooks(["/bin/sleep", "30"])
+        let reports = directory + "/reports"
+        let stateFile = reports + "/activation-state.json"
+        let extra = ["ACTIVATION_HOOKS_FILE": hooks, "APP_HEALTH_URL": balancer.server.url("/health"), "REPORT_DIR": reports]
+        let environment = server.environment.merging(extra) { $1 }
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: PraBinary.path)
+        process.arguments = PraBinary.sealed(["activate", "--yes", "--standby", target])
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        func inSecondHook() -> Bool {
+            guard let state = try? ActivationState.load(path: stateFile) else { return false }
+            return state.stage == .switching && state.hooksCompleted == 1
+        }
+        let deadline = Date().addingTimeInterval(120)
+        while !inSecondHook() && process.isRunning && Date() < deadline { usleep(5_000) }
+        try #require(inSecondHook(), "pra activate --standby never reached its second switch hook")
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal)
+        let promotedAt = try #require(try StandbyRecord.load(from: target).promotedAt, "the killed run promoted the standby")
+        let timeline = try StandbyTests.connect(record, server).scalar("SELECT timeline_id::text FROM pg_control_checkpoint()")
+        #expect(balancer.switchCount == 1)
+
+        try writeHooks(["/bin/true"])
+        let resumed = try server.pra(["activate", "--yes", "--standby", target], extra: extra)
+        #expect(resumed.exitCode == 0, "\(resumed.stdout) \(resumed.stderr)")
+        #expect(resumed.stderr.contains("resumed (run 2) at restoration") && resumed.stderr.contains("continuing with switch hook 2 of 2"), "\(resumed.stderr)")
+        #expect(try StandbyRecord.load(from: target).promotedAt == promotedAt, "never promoted twice")
+        #expect(try StandbyTests.connect(record, server).scalar("SELECT timeline_id::text FROM pg_control_checkpoint()") == timeline, "the same timeline: one promotion")
+        #expect(balancer.switchCount == 1, "the first hook ran once")
+        let state = try #require(try ActivationState.load(path: stateFile))
+        #expect(state.stage == .activated && state.runs == 2)
+        let name = try #require(try FileManager.default.contentsOfDirectory(atPath: reports).filter { $0.hasPrefix("pra_activation_report_") && $0.hasSuffix(".txt") }.sorted().last)
+        let report = try String(contentsOfFile: reports + "/" + name, encoding: .utf8)
+        #expect(report.contains("(2 runs: resumed after an interruption)") && report.contains("resumed (run 2) at restoration"), "\(report)")
+    }
 }
 
 /// `pra activate --target-dir DIR`: the lost cluster recovered to the latest archived point.
