@@ -249,4 +249,57 @@ struct ActivationTests {
         let text = try report(setup)
         #expect(text.contains("(2 runs: resumed after an interruption)") && text.contains("resumed (run 2) at \(killAt == "restoring" ? "restoration" : killAt == "switching" ? "restoration" : "verification")"), "\(text)")
     }
+
+    @Test("kill -9 of pra activate in preparation, waiting for ACTIVATE on a terminal (a pseudo-terminal), then pra activate again: nothing restored or switched by the killed run, the rerun says it resumed at preparation, one restore, one switch, the report states the phase reached")
+    func killedInPreparation() throws {
+        let balancer = try LoadBalancer()
+        let setup = try setUp("actkillprep", balancer: balancer)
+        try lose(setup.database)
+
+        // A real terminal for the confirmation: pra asks on it and waits, as on the worst day.
+        // (posix_openpt is not in Swift's Glibc module: the multiplexer and its two ioctls, as it does.)
+        let master = open("/dev/ptmx", O_RDWR | O_NOCTTY)
+        try #require(master >= 0, "no pseudo-terminal multiplexer: \(String(cString: strerror(errno)))")
+        defer { close(master) }
+        var unlock: CInt = 0
+        var number: CUnsignedInt = 0
+        let TIOCSPTLCK: UInt = 0x4004_5431, TIOCGPTN: UInt = 0x8004_5430
+        try #require(ioctl(master, TIOCSPTLCK, &unlock) == 0 && ioctl(master, TIOCGPTN, &number) == 0, "cannot unlock the pseudo-terminal: \(String(cString: strerror(errno)))")
+        let slavePath = "/dev/pts/\(number)"
+        let slave = open(slavePath, O_RDWR | O_NOCTTY)
+        try #require(slave >= 0, "cannot open \(slavePath)")
+        let errors = setup.directory + "/killed-run.stderr"
+        FileManager.default.createFile(atPath: errors, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: PraBinary.path)
+        process.arguments = PraBinary.sealed(["activate"])
+        process.environment = setup.environment
+        process.standardInput = FileHandle(fileDescriptor: slave, closeOnDealloc: true)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errors))
+        try process.run()
+        let deadline = Date().addingTimeInterval(120)
+        func asking() -> Bool { ((try? String(contentsOfFile: errors, encoding: .utf8)) ?? "").contains("Type ACTIVATE") }
+        while !asking() && process.isRunning && Date() < deadline { usleep(20_000) }
+        let said = (try? String(contentsOfFile: errors, encoding: .utf8)) ?? ""
+        try #require(asking(), "pra activate never asked for confirmation: \(said)")
+        #expect(stage(setup) == "preparing", "the state says preparation while it waits")
+        #expect(said.contains("preparation: recovery point"), "the recovery point is printed before the question: \(said)")
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal)
+        #expect(stage(setup) == "preparing")
+        #expect(((try? restoreCount(setup)) ?? 0) == 0, "nothing restored by the killed run")
+        #expect(balancer.switchCount == 0, "nothing switched by the killed run")
+        #expect(try databases(setup.database).isEmpty, "the lost database is still absent: nothing was put in place")
+
+        let resumed = try PraBinary.run(["activate", "--yes"], environment: setup.environment)
+        #expect(resumed.exitCode == 0, "\(resumed.stdout)\(resumed.stderr)")
+        #expect(resumed.stderr.contains("resumed (run 2) at preparation: nothing restored, nothing switched"), "\(resumed.stderr)")
+        #expect(try restoreCount(setup) == 1, "one completed restore")
+        #expect(balancer.switchCount == 1, "the load balancer was switched once")
+        #expect(stage(setup) == "activated")
+        let text = try report(setup)
+        #expect(text.contains("(2 runs: resumed after an interruption)") && text.contains("resumed (run 2) at preparation"), "\(text)")
+    }
 }

@@ -8,7 +8,7 @@ extension StepKind {
     public static let activate = StepKind("activate")
 }
 
-/// `activate: {target_db, hooks, standby}`: runs `pra activate --yes` (the newest dump into `target_db`,
+/// `activate: {target_db, hooks, standby, accept_data_loss}`: runs `pra activate --yes` (the newest dump into `target_db`,
 /// default the scenario's database: the live name) with a hooks file whose hook flips a
 /// loopback load-balancer stand-in (``ActivateLoadBalancer``) that `APP_HEALTH_URL` reads: it
 /// answers 503 until switched, 200 after. So a drill's RTO covers preparation, restore, switch
@@ -17,7 +17,8 @@ extension StepKind {
 /// (one file in its work directory), so a later `activate:` step continues where an earlier one
 /// stopped, as an operator re-running `pra activate` after fixing a hook would. After a
 /// disaster a successful activation measures RTO and RPO like a restore. `standby: true`
-/// promotes the scenario's warm standby (`pra activate --standby`) instead of restoring.
+/// promotes the scenario's warm standby (`pra activate --standby`) instead of restoring;
+/// `accept_data_loss: true` adds `--accept-data-loss` (a standby stopped at a gap).
 struct ActivateStep: PraStep {
     /// Which hooks the activation runs.
     enum Hooks: String, Sendable, Equatable {
@@ -32,10 +33,12 @@ struct ActivateStep: PraStep {
     var hooks: Hooks
     /// Promote the scenario's warm standby (a `standby: {}` step before) instead of restoring.
     var standby = false
+    /// With `standby`: `--accept-data-loss`, a standby stopped at a gap in the archive is promoted anyway.
+    var acceptDataLoss = false
 
     static func read(_ options: StepOptions) throws(ScenarioError) -> ActivateStep {
         let reader = options.reader
-        let map = try options.mapping(allowed: ["target_db", "hooks", "standby"])
+        let map = try options.mapping(allowed: ["target_db", "hooks", "standby", "accept_data_loss"])
         let target = try map.node("target_db").map { (node) throws(ScenarioError) in try reader.string(node, key: options.path("target_db")) }
         var hooks = Hooks.switch
         if let node = map.node("hooks") {
@@ -45,10 +48,12 @@ struct ActivateStep: PraStep {
         }
         let standby = try map.node("standby").map { (node) throws(ScenarioError) in try reader.bool(node, key: options.path("standby")) } ?? false
         if standby && target != nil { throw options.error(map.node("target_db"), option: "target_db", "a promoted standby keeps its databases: target_db is for restores") }
-        return ActivateStep(targetDatabase: target, hooks: hooks, standby: standby)
+        let acceptDataLoss = try map.node("accept_data_loss").map { (node) throws(ScenarioError) in try reader.bool(node, key: options.path("accept_data_loss")) } ?? false
+        if acceptDataLoss && !standby { throw options.error(map.node("accept_data_loss"), option: "accept_data_loss", "is for standby: true: a restore cannot pass a gap in the archive") }
+        return ActivateStep(targetDatabase: target, hooks: hooks, standby: standby, acceptDataLoss: acceptDataLoss)
     }
 
-    var description: String { "activate" + (standby ? " by promoting the standby" : "") + (targetDatabase.map { " into \($0)" } ?? "") + (hooks == .failing ? " with a failing switch hook" : "") }
+    var description: String { "activate" + (standby ? " by promoting the standby" : "") + (acceptDataLoss ? " accepting data loss" : "") + (targetDatabase.map { " into \($0)" } ?? "") + (hooks == .failing ? " with a failing switch hook" : "") }
 
     var ownExpectations: [String] { ["rto_max", "rpo_max", "rpo_min"] }
 
@@ -91,7 +96,7 @@ struct ActivateStep: PraStep {
         // One state per scenario: a later activate: step continues an activation an earlier one left (a failed hook fixed).
         context.override(Setting.activationStateFile.name, (context.workDirectory as NSString).appendingPathComponent("activation-state.json"))
         context.override(Setting.appHealthURL.name, balancer.url)
-        if standby { return ["activate", "--yes", "--standby", StandbyStep.directory(context)] }
+        if standby { return ["activate", "--yes", "--standby", StandbyStep.directory(context)] + (acceptDataLoss ? ["--accept-data-loss"] : []) }
         return ["activate", "--yes"] + (targetDatabase.map { ["--target-db", $0] } ?? [])
     }
 
@@ -139,7 +144,7 @@ struct ActivateStep: PraStep {
 
 extension StepAction {
     /// `activate: {target_db, hooks}`.
-    static func activate(targetDatabase: String? = nil, hooks: ActivateStep.Hooks = .switch, standby: Bool = false) -> StepAction {
-        StepAction(ActivateStep(targetDatabase: targetDatabase, hooks: hooks, standby: standby))
+    static func activate(targetDatabase: String? = nil, hooks: ActivateStep.Hooks = .switch, standby: Bool = false, acceptDataLoss: Bool = false) -> StepAction {
+        StepAction(ActivateStep(targetDatabase: targetDatabase, hooks: hooks, standby: standby, acceptDataLoss: acceptDataLoss))
     }
 }

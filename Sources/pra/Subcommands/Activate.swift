@@ -34,7 +34,12 @@ struct Activate: ParsableCommand {
             With --standby DIR, restoration promotes the warm standby there (pra standby create) \
             instead of restoring: preparation shows its replay position and lag as the recovery \
             point and data-loss window and refuses one that cannot be promoted; a standby an \
-            interrupted activation already promoted is never promoted twice. --dry-run --standby \
+            interrupted activation already promoted is never promoted twice. A standby that stopped \
+            at a gap in the archive (a WAL segment missing) is refused unless --accept-data-loss: \
+            then preparation prints the larger data-loss window (the newest archived segment's time \
+            minus the last commit it replayed) before the confirmation, and it is promoted where it \
+            stopped, every commit after the gap lost (no restore could pass the gap either); every \
+            other reason not to promote still refuses. --dry-run --standby \
             DIR (the monthly test of the recovery environment) inspects it, checks it read-only \
             and prints the hooks; it stays a standby.
 
@@ -72,6 +77,7 @@ struct Activate: ParsableCommand {
               pra activate --target-db akig_live  # the disaster, from the dump
               pra activate --target-dir /var/lib/postgresql/15/main --port 5432
               pra activate --standby /var/lib/pra/standby --yes
+              pra activate --standby /var/lib/pra/standby --accept-data-loss  # stopped at a gap
               pra activate --abandon              # forget a finished activation
             """)
 
@@ -89,6 +95,9 @@ struct Activate: ParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp("Promote the warm standby in this directory (pra standby create) instead of restoring; with --dry-run it is only inspected.", valueName: "dir"))
     var standby: String?
+
+    @Flag(name: .long, help: "--standby: promote a standby stopped at a gap in the archive anyway, losing every commit after the gap (the window is printed before the confirmation).")
+    var acceptDataLoss = false
 
     @Option(name: .long, help: ArgumentHelp("--target-dir: recover to this moment (as pra restore --target-time) instead of the latest.", valueName: "time"))
     var targetTime: String?
@@ -112,7 +121,8 @@ struct Activate: ParsableCommand {
         if targetDir != nil && targetDb != nil { throw ValidationError("--target-db is for a logical restore, --target-dir for point-in-time recovery: give one") }
         if targetDir == nil && (targetTime != nil || port != nil || runAs != nil) { throw ValidationError("--target-time, --port and --run-as need --target-dir") }
         if let targetTime, RecoveryTarget.parseTime(targetTime) == nil { throw ValidationError("--target-time \(targetTime) is not a time (2026-12-01 14:01:30+00, 2026-12-01T14:01:30Z)") }
-        if abandon && (dryRun || yes || targetDb != nil || targetDir != nil || standby != nil) { throw ValidationError("--abandon takes no other option") }
+        if acceptDataLoss && standby == nil { throw ValidationError("--accept-data-loss is for --standby: a restore cannot pass a gap in the archive") }
+        if abandon && (acceptDataLoss || dryRun || yes || targetDb != nil || targetDir != nil || standby != nil) { throw ValidationError("--abandon takes no other option") }
     }
 
     func run() throws {
@@ -129,7 +139,7 @@ struct Activate: ParsableCommand {
         }
         let strategy: ActivationStrategy
         if let standby {
-            strategy = ActivationStrategy(kind: .standby, target: standby)
+            strategy = ActivationStrategy(kind: .standby, target: standby, acceptDataLoss: acceptDataLoss)
         } else if let targetDir {
             let target: RecoveryTarget = targetTime.flatMap(RecoveryTarget.parseTime).map { .time($0) } ?? .latest
             strategy = ActivationStrategy(kind: .pointInTime, target: targetDir, recoveryTarget: target, port: port, runAs: runAs)

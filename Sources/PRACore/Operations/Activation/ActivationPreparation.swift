@@ -96,23 +96,32 @@ public struct ActivationPreparation: Sendable {
     /// anything; one an interrupted activation already promoted is taken as it is.
     private static func standby(configuration: Configuration, strategy: ActivationStrategy, database: String) throws(ActivationError) -> ActivationPreparation {
         let state: StandbyState
+        let record: StandbyRecord
         do {
-            state = try StandbyPromotion(configuration: configuration, dataDirectory: strategy.target).inspect()
+            let promotion = StandbyPromotion(configuration: configuration, dataDirectory: strategy.target)
+            record = try promotion.record()
+            state = try promotion.inspect()
         } catch {
             throw ActivationError(error.description)
         }
         let promoted = state.promotedAt != nil || state.inRecovery == false
-        guard state.promotable || promoted else {
-            throw ActivationError("the standby \(strategy.target) cannot be promoted: \(state.reason ?? state.headline)")
-        }
+        let atGap = StandbyPromotion.onlyStoppedAtGap(state, record: record)
         var write = lastKnownWrite(configuration: configuration, database: database)
         if let archived = state.newestArchivedAt, archived > (write?.at ?? .distantPast) {
             write = (archived, "newest archived WAL segment \(state.newestArchivedSegment ?? "?")")
         }
         let lag = state.lagSeconds.map { "replay lag \(DurationParser.format($0))" + (state.lagSegments.map { ", \($0) segment(s) behind" } ?? "") } ?? "replay lag unknown (no local archive)"
         let point = ActivationRecoveryPoint(at: state.lastReplayedCommitAt, description: "standby \(strategy.target) replayed through \(state.replayedLSN ?? "?"); \(lag)", lastKnownWrite: write?.at, lastKnownWriteSource: write?.source)
+        guard state.promotable || promoted || (atGap && strategy.acceptDataLoss) else {
+            // Stopped at a gap: no restore could pass it either; the operator may accept the loss.
+            let hint = atGap ? "; to promote it anyway, losing every commit after the gap (\(point.sentence)), run pra activate --standby \(strategy.target) --accept-data-loss" : ""
+            throw ActivationError("the standby \(strategy.target) cannot be promoted: \(state.reason ?? state.headline)\(hint)")
+        }
         var lines = ["standby: \(state.headline)"]
         if promoted { lines.append("standby \(strategy.target) is already promoted (an interrupted activation): it is not promoted again") }
+        if atGap && strategy.acceptDataLoss && !promoted {
+            lines.append("--accept-data-loss: the standby is promoted where it stopped, at the gap; every commit after it is lost (\(point.sentence))")
+        }
         return ActivationPreparation(recoveryPoint: point, server: lines, notes: state.archiveGap.map { ["WAL segment \($0) is missing from the archive: the standby cannot replay past it"] } ?? [])
     }
 

@@ -24,13 +24,17 @@ public struct ActivationStrategy: Sendable {
     public var port: Int?
     /// Point in time, as root: the account the recovered server runs as.
     public var runAs: String?
+    /// Standby: promote one that stopped at a gap in the archive anyway (`--accept-data-loss`),
+    /// losing the commits after the gap; every other reason not to promote still refuses.
+    public var acceptDataLoss: Bool
 
-    public init(kind: Kind, target: String, recoveryTarget: RecoveryTarget = .latest, port: Int? = nil, runAs: String? = nil) {
+    public init(kind: Kind, target: String, recoveryTarget: RecoveryTarget = .latest, port: Int? = nil, runAs: String? = nil, acceptDataLoss: Bool = false) {
         self.kind = kind
         self.target = target
         self.recoveryTarget = recoveryTarget
         self.port = port
         self.runAs = runAs
+        self.acceptDataLoss = acceptDataLoss
     }
 
     /// The same strategy aimed at a scratch target for a rehearsal: another database name, or
@@ -94,14 +98,18 @@ public struct ActivationStrategy: Sendable {
         let record = try promotion.record()
         let state = try promotion.inspect()
         let server = ActivationServer(host: record.socketDirectory, port: record.port, database: record.database)
+        let promotable = state.promotable || (acceptDataLoss && StandbyPromotion.onlyStoppedAtGap(state, record: record))
         if dryRun {
-            return Outcome(succeeded: state.promotable, summary: "rehearsal: standby \(target) not promoted; \(state.headline)", server: server, recoveredTo: state.lastReplayedCommitAt)
+            return Outcome(succeeded: promotable, summary: "rehearsal: standby \(target) not promoted; \(state.headline)", server: server, recoveredTo: state.lastReplayedCommitAt)
         }
         if state.promotedAt != nil || state.inRecovery == false {
             return Outcome(succeeded: state.running && state.inRecovery == false, summary: "standby \(target) was already promoted (an interrupted activation): not promoted again; \(state.headline)", server: server, recoveredTo: state.lastReplayedCommitAt)
         }
-        let result = try promotion.promote()
-        let point = result.recoveryPointAt.map { ", data as of \(RecoverableWindow.format($0))" } ?? ""
+        let result = try promotion.promote(acceptingDataLoss: acceptDataLoss)
+        var point = result.recoveryPointAt.map { ", data as of \(RecoverableWindow.format($0))" } ?? ""
+        if let gap = result.before.archiveGap {
+            point += "; promoted at the gap (--accept-data-loss): WAL segment \(gap) is missing, \(result.segmentsNotReplayed.map(String.init) ?? "?") archived segment(s) not replayed are lost"
+        }
         return Outcome(succeeded: true, summary: "promoted standby \(target) (port \(result.port)) in \(DurationParser.format(result.secondsToWritable))\(point)",
                        server: ActivationServer(host: result.host, port: result.port, database: result.database), recoveredTo: result.recoveryPointAt)
     }

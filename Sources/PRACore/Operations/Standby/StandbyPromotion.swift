@@ -70,10 +70,7 @@ public struct StandbyPromotion {
         let clock = MonotonicClock.now()
         var record = try record()
         let before = StandbyInspection(configuration: configuration, record: record).state(now: now)
-        let onlyTheGap = before.archiveGap != nil && before.running && before.inRecovery == true && before.promotedAt == nil
-            && before.systemIdentifier == record.systemIdentifier
-            && (before.archiveSystemIdentifier == nil || before.archiveSystemIdentifier == record.systemIdentifier)
-        guard before.promotable || (acceptingDataLoss && onlyTheGap) else {
+        guard before.promotable || (acceptingDataLoss && Self.onlyStoppedAtGap(before, record: record)) else {
             throw OperationFailure(stage: "promote", message: "the standby in \(record.dataDirectory) is not promotable: \(before.reason ?? "unknown reason")")
         }
         let timeout: Double
@@ -126,6 +123,15 @@ public struct StandbyPromotion {
                       recoveryPointAt: recoveryPointAt, recoveryPointLSN: recoveryPointLSN, segmentsNotReplayed: notReplayed, timeline: timeline,
                       secondsToWritable: secondsToWritable, promoteCommandSeconds: promoteCommandSeconds, promotedAt: promotedAt,
                       stopCommand: control.stopCommandLine)
+    }
+
+    /// Whether the only thing that keeps `state` from being promotable is a gap in the archive
+    /// ahead of its replay: running, in recovery, never promoted, of the record's (and the
+    /// archive's) database system. Such a standby is promoted when the data loss is accepted.
+    static func onlyStoppedAtGap(_ state: StandbyState, record: StandbyRecord) -> Bool {
+        state.archiveGap != nil && state.running && state.inRecovery == true && state.promotedAt == nil
+            && state.systemIdentifier == record.systemIdentifier
+            && (state.archiveSystemIdentifier == nil || state.archiveSystemIdentifier == record.systemIdentifier)
     }
 
     /// How many archived segments lie after the one holding the last replayed byte.
