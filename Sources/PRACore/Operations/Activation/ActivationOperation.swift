@@ -81,53 +81,62 @@ public struct ActivationOperation {
             strategy = request.strategy.rehearsal(stamp: stamp)
             run.state.target = strategy.target
         } else {
-            let existing = try ActivationState.load(path: path)
-            resume = ActivationResume.decide(state: existing, strategy: request.strategy.kind, target: request.strategy.target, hooks: hooks, stateFile: path)
-            if case .refuse(let why) = resume { throw ActivationError(why) }
-            if let existing {
-                run.state = existing
-                run.state.runs += 1
-                run.state.failure = nil
-                run.state.budgets = budgets
-                let action: String
-                switch resume {
-                case .restart(let reason): action = reason
-                case .switchFrom(let hook): action = "continuing with switch hook \(hook + 1) of \(hooks.count)"
-                case .verify: action = "continuing with verification"
-                case .start, .refuse: action = ""
-                }
-                // Said first: the operator learns where the last run stopped before anything happens.
-                run.event("resumed (run \(run.state.runs)) at \(existing.standing): \(action)")
-                run.say("resumed (run \(run.state.runs)) at \(existing.standing): \(action)")
-            }
+            resume = try resumeFrom(stateFile: path, request: request, hooks: hooks, budgets: budgets, run: &run)
         }
         run.notify(.success, "activation \(resume == .start ? "started" : "resumed")", detail: "\(strategy.kind.rawValue) into \(strategy.target)" + (request.dryRun ? " (rehearsal)" : ""))
+        try runPhases(from: resume, strategy: strategy, dryRun: request.dryRun, run: &run)
+        return run.finish()
+    }
+
+    /// Where a real activation starts: from the beginning, or where the state file says the
+    /// last run stopped (said first, before anything happens); refusals throw.
+    private func resumeFrom(stateFile path: String, request: Request, hooks: [ActivationHook], budgets: ActivationBudgets, run: inout ActivationRun) throws(ActivationError) -> ActivationResume {
+        let existing = try ActivationState.load(path: path)
+        let resume = ActivationResume.decide(state: existing, strategy: request.strategy.kind, target: request.strategy.target, hooks: hooks, stateFile: path)
+        if case .refuse(let why) = resume { throw ActivationError(why) }
+        guard let existing else { return resume }
+        run.state = existing
+        run.state.runs += 1
+        run.state.failure = nil
+        run.state.budgets = budgets
+        let action: String
+        switch resume {
+        case .restart(let reason): action = reason
+        case .switchFrom(let hook): action = "continuing with switch hook \(hook + 1) of \(hooks.count)"
+        case .verify: action = "continuing with verification"
+        case .start, .refuse: action = ""
+        }
+        run.event("resumed (run \(run.state.runs)) at \(existing.standing): \(action)")
+        run.say("resumed (run \(run.state.runs)) at \(existing.standing): \(action)")
+        return resume
+    }
+
+    /// The phases from `resume` on. A refusal is recorded, announced and thrown; any other
+    /// failure is recorded in the state, which the caller's report then shows.
+    private func runPhases(from resume: ActivationResume, strategy: ActivationStrategy, dryRun: Bool, run: inout ActivationRun) throws(ActivationError) {
         do throws(ActivationError) {
             switch resume {
             case .start, .restart:
                 try run.prepare(strategy)
-                try run.restore(strategy, dryRun: request.dryRun)
-                try run.switchTraffic(from: 0, dryRun: request.dryRun)
+                try run.restore(strategy, dryRun: dryRun)
+                try run.switchTraffic(from: 0, dryRun: dryRun)
             case .switchFrom(let hook):
                 try run.switchTraffic(from: hook, dryRun: false)
             case .verify:
                 break
             case .refuse:
-                return run.finish()
+                return
             }
-            try run.verify(dryRun: request.dryRun)
-            if request.dryRun { run.removeScratch(strategy) }
+            try run.verify(dryRun: dryRun)
+            if dryRun { run.removeScratch(strategy) }
         } catch {
-            if request.dryRun { run.removeScratch(strategy) }
+            if dryRun { run.removeScratch(strategy) }
+            run.state.failure = error.message
+            run.save()
             if error.isRefusal {
-                run.state.failure = error.message
-                run.save()
                 run.notify(.failure, "activation refused", detail: error.message)
                 throw error
             }
-            run.state.failure = error.message
-            run.save()
         }
-        return run.finish()
     }
 }
