@@ -77,7 +77,7 @@ struct Activate: ParsableCommand {
               pra activate --target-db akig_live  # the disaster, from the dump
               pra activate --target-dir /var/lib/postgresql/15/main --port 5432
               pra activate --standby /var/lib/pra/standby --yes
-              pra activate --standby /var/lib/pra/standby --accept-data-loss  # stopped at a gap
+              pra activate --standby /var/lib/pra/standby --accept-data-loss  # at a gap
               pra activate --abandon              # forget a finished activation
             """)
 
