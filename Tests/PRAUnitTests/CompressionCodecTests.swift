@@ -58,12 +58,6 @@ private func decompress(_ data: [UInt8], _ codec: CompressionCodec, chunk: Int =
     return output
 }
 
-/// Runs a stock tool; fails the test with its stderr when it fails.
-private func stock(_ executable: String, _ arguments: [String]) throws {
-    let outcome = try ExternalProcess(executable: executable, arguments: arguments, timeout: 60).run()
-    #expect(outcome.succeeded, "\(executable) \(arguments): \(outcome.standardError)")
-}
-
 private let stockTool: [CompressionCodec: (path: String, compress: [String], decompress: [String])] = [
     .gzip: ("/bin/gzip", ["-c", "-6"], ["-d", "-c"]),
     .zstd: ("/usr/bin/zstd", ["-q", "-c", "-3"], ["-q", "-d", "-c"]),
