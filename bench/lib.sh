@@ -273,13 +273,14 @@ phases_of() { # restore --json log -> "extract 1.23s, ..."
 }
 
 # Starts a restored data directory (untimed) on $restore_port and reads its end state from $db;
-# prints "in_recovery|rows of bench_after|tag of bench_marker|timeline".
+# prints "in_recovery|rows of bench_after|tag of bench_marker|timeline", or what $end_state_query
+# selects (a caller whose writes differ sets it; its last column must be the timeline).
 end_state() { # datadir
     local dir=$1 state
+    local query=${end_state_query:-"SELECT pg_is_in_recovery(), (SELECT count(*) FROM bench_after), (SELECT tag FROM bench_marker), (SELECT timeline_id FROM pg_control_checkpoint())"}
     pg_ctl_as_pg -D "$dir" -l "$dir/bench-check.log" -o "-c port=$restore_port -c unix_socket_directories=$dir -c archive_mode=off" \
         -w -t 300 start >/dev/null || { tail -n 5 "$dir/bench-check.log" >&2; die "cannot start the restored server on $dir"; }
-    state=$(psql -X -q -At -h "$dir" -p "$restore_port" -U postgres -d "$db" -c \
-        "SELECT pg_is_in_recovery(), (SELECT count(*) FROM bench_after), (SELECT tag FROM bench_marker), (SELECT timeline_id FROM pg_control_checkpoint())")
+    state=$(psql -X -q -At -h "$dir" -p "$restore_port" -U postgres -d "$db" -c "$query")
     pg_ctl_as_pg -D "$dir" -m fast -w -t 300 stop >/dev/null || die "cannot stop the restored server on $dir"
     echo "$state"
 }
@@ -368,4 +369,74 @@ archive_b_with_pgbackrest() {
     log "   B: $B_dir (port $B_port): archive_command = $(sql B 'SHOW archive_command')"
     pgbackrest_pg --stanza=bench stanza-create >"$work/logs/stanza-create.log" 2>&1 \
         || { cat "$work/logs/stanza-create.log" >&2; die "pgbackrest stanza-create failed"; }
+}
+
+# ---------------------------------------------------------------- peak RSS of pipelines, peak disk space
+# Used by scale.sh. `tm CMD...` runs one process of a pipeline under GNU time, its %M into a
+# new file below $work/rss; rss_peak prints the largest since rss_begin (KiB; 0 without GNU time).
+rss_begin() { rm -rf "$work/rss"; mkdir -p "$work/rss"; }
+tm() {
+    if [ -n "$gnu_time" ]; then "$gnu_time" -o "$(mktemp "$work/rss/XXXXXX")" -f %M "$@"; else "$@"; fi
+}
+rss_peak() {
+    local f v peak=0
+    for f in "$work"/rss/*; do
+        [ -s "$f" ] || continue
+        v=$(tail -n 1 "$f")
+        [[ $v =~ ^[0-9]+$ ]] && [ "$v" -gt "$peak" ] && peak=$v
+    done
+    echo "$peak"
+}
+
+# Bytes used below the given directories or files (missing ones count 0; files vanishing
+# while du runs are skipped).
+du_sum() {
+    local total=0 path bytes
+    for path in "$@"; do
+        [ -e "$path" ] || continue
+        bytes=$(du -sb "$path" 2>/dev/null | cut -f1)
+        total=$(( total + ${bytes:-0} ))
+    done
+    echo "$total"
+}
+# Samples du_sum of two lists of paths (space-separated: the operation's output and working
+# directories; its scratch space) every 0.5 s and keeps the peaks in FILE as "main spill".
+disk_sampler() { # file main-paths spill-paths
+    local file=$1 main=$2 spill=$3 peak_main=0 peak_spill=0 m s
+    while :; do
+        # shellcheck disable=SC2086  # word splitting of the path lists is intended
+        m=$(du_sum $main); s=0
+        # shellcheck disable=SC2086
+        [ -n "$spill" ] && s=$(du_sum $spill)
+        [ "$m" -gt "$peak_main" ] && peak_main=$m
+        [ "$s" -gt "$peak_spill" ] && peak_spill=$s
+        echo "$peak_main $peak_spill" >"$file.tmp" && mv -f "$file.tmp" "$file"
+        sleep 0.5
+    done
+}
+# disk_watch_start "MAIN PATHS" ["SPILL PATHS"] ... disk_watch_stop: sets run_disk_bytes (peak of
+# the main paths above what they held at the start) and run_spill_bytes (peak of the spill paths,
+# likewise). Paths must not contain spaces.
+disk_watch_start() {
+    disk_main=$1; disk_spill=${2:-}
+    # shellcheck disable=SC2086
+    disk_base=$(du_sum $disk_main); disk_spill_base=0
+    # shellcheck disable=SC2086
+    [ -n "$disk_spill" ] && disk_spill_base=$(du_sum $disk_spill)
+    echo "$disk_base $disk_spill_base" >"$work/disk.peak"
+    disk_sampler "$work/disk.peak" "$disk_main" "$disk_spill" &
+    disk_pid=$!
+}
+disk_watch_stop() {
+    local peak_main peak_spill m s=0
+    kill "$disk_pid" 2>/dev/null; wait "$disk_pid" 2>/dev/null
+    read -r peak_main peak_spill <"$work/disk.peak"
+    # shellcheck disable=SC2086
+    m=$(du_sum $disk_main)
+    # shellcheck disable=SC2086
+    [ -n "$disk_spill" ] && s=$(du_sum $disk_spill)
+    [ "$m" -gt "$peak_main" ] && peak_main=$m
+    [ "$s" -gt "$peak_spill" ] && peak_spill=$s
+    run_disk_bytes=$(( peak_main > disk_base ? peak_main - disk_base : 0 ))
+    run_spill_bytes=$(( peak_spill > disk_spill_base ? peak_spill - disk_spill_base : 0 ))
 }
