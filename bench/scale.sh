@@ -424,8 +424,19 @@ run_logical() {
 }
 
 # ---------------------------------------------------------------- physical
-# pra's newest base backup archive below $pra_repo.
-newest_pra_base() { ls -t "$pra_repo"/*_backup_base_*.tar.* 2>/dev/null | grep -E '\.tar\.(gz|zst|lz4)$' | head -n 1; }
+# The files directly in $pra_repo (base backups, their manifests; not wal/), one per line.
+pra_repo_files() { find "$pra_repo" -maxdepth 1 -type f -printf '%f\n' | sort; }
+# What a base backup added to $pra_repo (given the listing before it): sets new_bytes (archive and
+# manifests together, whatever the names) and new_archive (the largest new file).
+new_in_repo() { # listing-before
+    local name
+    new_bytes=0; new_archive=""
+    while read -r name; do
+        [ -n "$name" ] || continue
+        new_bytes=$(( new_bytes + $(fsize "$pra_repo/$name") ))
+        if [ -z "$new_archive" ] || [ "$(fsize "$pra_repo/$name")" -gt "$(fsize "$pra_repo/$new_archive")" ]; then new_archive=$name; fi
+    done < <(comm -13 <(printf '%s\n' "$1") <(pra_repo_files))
+}
 newest_pgbr_backup() { ls "$pgbr/repo/backup/bench" | grep -E '^[0-9]{8}-[0-9]{6}F$' | sort | tail -n 1; }
 declare -A pra_full_secs=() pra_full_bytes=() pgbr_set=()
 newest_codec=""
@@ -437,16 +448,17 @@ pra_base_args() { # codec -> the env assignments of pra backup --base with that 
     return 0
 }
 measure_pra_base() { # codec
-    local codec=$1 archive
+    local codec=$1 before
     pra_base_args "$codec"
+    before=$(pra_repo_files)
     measure_pra_disk "pra backup --base ($codec)" "$work/logs/pra-base-$codec.log" "$pra_repo" "" \
         env "${base_env[@]}" "$pra" backup --base --quiet --json
-    archive=$(newest_pra_base)
-    [ -f "$archive" ] || die "pra backup --base wrote no archive in $pra_repo"
+    new_in_repo "$before"
+    [ -n "$new_archive" ] || die "pra backup --base wrote nothing in $pra_repo"
     pra_full_secs[$codec]=$run_secs
-    pra_full_bytes[$codec]=$(fsize "$archive")
+    pra_full_bytes[$codec]=$new_bytes
     newest_codec=$codec
-    fmt_row "pra backup --base ($codec)" "($(basename "$archive"), $(bytes_mib "${pra_full_bytes[$codec]}") MiB)"
+    fmt_row "pra backup --base ($codec)" "($new_archive and manifests, $(bytes_mib "$new_bytes") MiB)"
 }
 
 run_physical() {
@@ -545,14 +557,18 @@ run_pitr() {
     bar "PITR restore <= 1.0 x pgBackRest restore" $? "pra ${pra_secs}s / pgBackRest ${run_secs}s = $(ratio "$pra_secs" "$run_secs") ($codec)"
     log "   checked: promoted, $inserted inserted rows replayed, timeline $(check_end_state "$target" "pgBackRest restore")"
     if [ -n "$disk_write" ]; then
-        log "   extraction limit: the database's $(bytes_mib "$db_bytes") MiB written at $disk_write MiB/s =" \
-            "$(awk -v b="$db_bytes" -v r="$disk_write" 'BEGIN { printf "%.1f", b / 1048576 / r }')s"
+        cluster_bytes=$(sql S "SELECT sum(pg_database_size(datname))::bigint FROM pg_database")
+        log "   extraction limit: the cluster's $(bytes_mib "$cluster_bytes") MiB of databases written at $disk_write MiB/s =" \
+            "$(awk -v b="$cluster_bytes" -v r="$disk_write" 'BEGIN { printf "%.1f", b / 1048576 / r }')s"
+        add_row limits "extraction at disk speed: the cluster's databases / dd write speed" \
+            "$(awk -v b="$cluster_bytes" -v r="$disk_write" 'BEGIN { printf "%.2f", b / 1048576 / r }')" "" "" "$cluster_bytes" \
+            "pra PITR $(ratio "$pra_secs" "$(awk -v b="$cluster_bytes" -v r="$disk_write" 'BEGIN { printf "%.2f", b / 1048576 / r }')") x this" ""
     fi
     rm -rf "$target"
 }
 
 run_incremental() {
-    local codec before after archive full_secs full_bytes
+    local codec before after full_secs full_bytes
     if [ -z "$newest_codec" ]; then
         section "incremental: a full base backup first (gzip)"
         checkpoint
@@ -569,15 +585,15 @@ run_incremental() {
         return 0
     fi
     section "incremental: pra backup --base --incremental-from newest ($codec) after the change"
-    before=$(newest_pra_base)
+    before=$(pra_repo_files)
     checkpoint
     pra_base_args "$codec"
     measure_pra_disk "pra backup --base --incremental-from newest" "$work/logs/pra-incremental.log" "$pra_repo" "" \
         env "${base_env[@]}" "$pra" backup --base --incremental-from newest --quiet --json
-    archive=$(newest_pra_base)
-    [ -f "$archive" ] && [ "$archive" != "$before" ] || die "pra backup --base --incremental-from wrote no new archive in $pra_repo"
-    after=$(fsize "$archive")
-    fmt_row "pra backup --base --incremental-from newest" "($(basename "$archive"), $(bytes_mib "$after") MiB)"
+    new_in_repo "$before"
+    [ -n "$new_archive" ] || die "pra backup --base --incremental-from newest wrote nothing in $pra_repo"
+    after=$new_bytes
+    fmt_row "pra backup --base --incremental-from newest" "($new_archive and manifests, $(bytes_mib "$after") MiB)"
     add_row incremental "pra backup --base --incremental-from newest ($codec, after ~5 % changed)" "$run_secs" "$run_peak_kib" \
         "$run_disk_bytes" "$after" "time $(ratio "$run_secs" "$full_secs"), size $(ratio "$after" "$full_bytes") x full" "<= 0.15" ""
     le "$(ratio "$run_secs" "$full_secs")" 0.15 && le "$(ratio "$after" "$full_bytes")" 0.15
