@@ -173,6 +173,7 @@ db=scale
 sql_s() { sql S "$@"; }
 checkpoint() { sql S CHECKPOINT >/dev/null; }
 before_measure() { checkpoint; }
+drop_db() { dropdb --if-exists --force "$1" >/dev/null 2>&1 || dropdb --if-exists "$1" >/dev/null; }
 restart_s() {
     pg_ctl_as_pg -D "$S_data" -l "$S_dir/bench-server.log" -m fast -w -t 600 restart >/dev/null \
         || { tail -n 5 "$S_dir/bench-server.log" >&2; die "cannot restart the cluster on $S_data"; }
@@ -233,6 +234,9 @@ naccounts=$(( scale * 100000 ))
 removed=$(sql S "WITH d AS (DELETE FROM pgbench_accounts WHERE aid > $naccounts RETURNING 1) SELECT count(*) FROM d" "$db") \
     || die "cannot read pgbench_accounts in $db"
 sql S "SET client_min_messages = warning; DROP TABLE IF EXISTS bench_marker" "$db" >/dev/null
+for leftover in $(sql S "SELECT datname FROM pg_database WHERE datname LIKE 'bench\_restore\_%'"); do
+    log "   dropping $leftover, left by an interrupted run"; drop_db "$leftover"
+done
 [ "$removed" -gt 0 ] && { log "   removed $removed rows a previous run added"; sql S "VACUUM pgbench_accounts" "$db" >/dev/null; }
 db_bytes=$(sql S "SELECT pg_database_size('$db')")
 log "   $S_dir (port $S_port, server user $server_user): database $db $(bytes_mib "$db_bytes") MiB" \
@@ -299,7 +303,6 @@ measure_pra_disk() { # name logfile "main paths" "spill paths" cmd...
 fmt_row() { # prints the running line of a measured command
     log "   $(printf '%-44s' "$1") ${run_secs}s  peak RSS $(mib "$run_peak_kib") MiB  peak disk $(bytes_mib "$run_disk_bytes") MiB${2:+  $2}"
 }
-drop_db() { dropdb --if-exists --force "$1" >/dev/null 2>&1 || dropdb --if-exists "$1" >/dev/null; }
 
 # ---------------------------------------------------------------- limits
 limit_pgdump=""; limit_basebackup=""; disk_write=""; disk_read=""
