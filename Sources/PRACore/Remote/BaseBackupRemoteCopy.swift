@@ -39,7 +39,9 @@ extension RemoteCopyOperation {
         let archive = (archivePath as NSString).lastPathComponent
         let postgresManifestPath = archivePath + BaseBackupManifest.postgresManifestSuffix
         let manifestPath = archivePath + BackupArchiveName.manifestSuffix
-        let files = [archivePath, postgresManifestPath, manifestPath]
+        let rangeMapPath = archivePath + RangeMap.fileSuffix
+        // The range map (taken by every pra base backup since incrementals) travels too.
+        let files = [archivePath, postgresManifestPath] + (FileManager.default.fileExists(atPath: rangeMapPath) ? [rangeMapPath] : []) + [manifestPath]
         let digests: [FileDigest]
         let manifest: BaseBackupManifest
         do {

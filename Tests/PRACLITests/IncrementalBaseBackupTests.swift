@@ -1,0 +1,157 @@
+import Foundation
+import PRACore
+import PRAHarness
+import PRATestSupport
+import Testing
+
+/// `pra backup --base --incremental-from` on a real archiving cluster, and `pra restore --pitr`
+/// through the chain it builds.
+@Suite("incremental base backups on real PostgreSQL", .serialized, .enabled(if: TestEnvironment.serverAvailable, "PostgreSQL server programs (initdb, pg_ctl, pg_basebackup) are not installed"))
+struct IncrementalBaseBackupTests {
+    /// md5 of each table's rows in a stable order, by table name (the public schema).
+    static func tableDigests(_ connection: PostgresConnection) throws -> [String: String] {
+        let tables = try connection.scalar("SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'public'") ?? ""
+        var digests: [String: String] = [:]
+        for table in tables.split(separator: ",").map(String.init) {
+            let quoted = "\"" + table.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+            digests[table] = try connection.scalar("SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, E'\\n' ORDER BY t::text)), '') FROM public.\(quoted) t") ?? ""
+        }
+        return digests
+    }
+
+    static func backup(_ server: ArchivingCluster, incremental: Bool) throws -> BaseBackupResult {
+        let result = try server.pra(["backup", "--base", "--json"] + (incremental ? ["--incremental-from", "newest"] : []))
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        return try JSONCoding.decoder.decode(BaseBackupResult.self, from: Data(result.stdout.utf8))
+    }
+
+    /// Restores to the latest point into a new directory and returns the recovered tables' digests
+    /// and the base backup used.
+    static func restoreLatest(_ server: ArchivingCluster, label: String) throws -> (digests: [String: String], used: String, skipped: String) {
+        let target = server.targetDirectory(label)
+        defer { server.stopRecovered(target) }
+        let restore = try server.pra(["restore", "--pitr", "--target-dir", target, "--json"], timeout: 600)
+        #expect(restore.exitCode == 0, "\(restore.stdout) \(restore.stderr)")
+        let port = try #require(restore.stdout.split(separator: "\n").compactMap { line -> String? in
+            guard let range = line.range(of: "\"port\" : ") else { return nil }
+            return String(line[range.upperBound...].prefix { $0.isNumber })
+        }.first)
+        let used = restore.stdout.split(separator: "\n").first { $0.contains("\"baseBackup\" : ") }.map(String.init) ?? ""
+        let skipped = restore.stdout.components(separatedBy: "\"skippedBackups\"").dropFirst().first.map { String($0.prefix(2000)) } ?? ""
+        let connection = try PostgresConnection(ConnectionSettings(parameters: ["host": target, "port": port, "user": "postgres", "dbname": server.database]), applicationName: "test")
+        return (try tableDigests(connection), used, skipped)
+    }
+
+    @Test("restore --pitr through a full base backup and 3 incrementals (range UPDATEs, DELETEs, DROP TABLE, TRUNCATE, a new table) equals the restore through a full one taken at the same moment, table by table; a small change stores little")
+    func chainEqualsFull() throws {
+        let server = try ArchivingCluster(label: "incr-chain")
+        try server.sql("CREATE TABLE big AS SELECT g AS id, md5(g::text) AS v, repeat('x', 100) AS pad FROM generate_series(1, 200000) g; ALTER TABLE big ADD PRIMARY KEY (id)")
+        try server.sql("CREATE TABLE dropped AS SELECT g FROM generate_series(1, 50000) g; CREATE TABLE truncated AS SELECT g FROM generate_series(1, 50000) g")
+        let full = try Self.backup(server, incremental: false)
+        #expect(full.incrementalFrom == nil && full.referencedRanges == 0)
+        let fullManifest = try BaseBackupManifest.load(path: full.manifest)
+        #expect(fullManifest.rangeMap != nil && fullManifest.chainDepth == 0)
+
+        // A small change: a few rows.
+        try server.sql("UPDATE big SET v = 'changed' WHERE id BETWEEN 100 AND 110")
+        let first = try Self.backup(server, incremental: true)
+        #expect(first.incrementalFrom == (full.archive as NSString).lastPathComponent)
+        #expect(first.chainDepth == 1)
+        #expect(first.uncompressedBytes * 5 < full.uncompressedBytes, "incremental \(first.uncompressedBytes) bytes, full \(full.uncompressedBytes)")
+        #expect(first.compressedBytes * 5 < full.compressedBytes, "incremental \(first.compressedBytes) bytes, full \(full.compressedBytes)")
+
+        // Heavy writes: a range of UPDATEs and scattered DELETEs.
+        try server.sql("UPDATE big SET v = md5(v) WHERE id BETWEEN 20000 AND 60000; DELETE FROM big WHERE id % 7 = 0")
+        let second = try Self.backup(server, incremental: true)
+        #expect(second.chainDepth == 2)
+
+        try server.sql("DROP TABLE dropped; TRUNCATE truncated; CREATE TABLE fresh AS SELECT g, g * 2 AS twice FROM generate_series(1, 30000) g")
+        try server.sql("VACUUM big")
+        let third = try Self.backup(server, incremental: true)
+        #expect(third.chainDepth == 3)
+        let thirdManifest = try BaseBackupManifest.load(path: third.manifest)
+        #expect(thirdManifest.incrementalFrom?.archive == (second.archive as NSString).lastPathComponent)
+
+        let verify = try server.pra(["verify", "--all"])
+        #expect(verify.exitCode == 0, "\(verify.stdout) \(verify.stderr)")
+
+        let source = try Self.tableDigests(PostgresConnection(ConnectionSettings(parameters: server.cluster.connectionSettings.libpqParameters.merging(["dbname": server.database]) { $1 }), applicationName: "test"))
+        #expect(source["dropped"] == nil && source["truncated"] == "0:" && source["fresh"] != nil)
+        let throughChain = try Self.restoreLatest(server, label: "incr-chain-restore")
+        #expect(throughChain.used.contains((third.archive as NSString).lastPathComponent), "\(throughChain.used) \(throughChain.skipped)")
+
+        // A full base backup at the same moment (nothing written since the third incremental).
+        let fullNow = try Self.backup(server, incremental: false)
+        let throughFull = try Self.restoreLatest(server, label: "incr-chain-full")
+        #expect(throughFull.used.contains((fullNow.archive as NSString).lastPathComponent))
+        #expect(Set(throughChain.digests.keys) == Set(source.keys))
+        for (table, digest) in source {
+            #expect(throughChain.digests[table] == digest, "table \(table) through the chain")
+            #expect(throughFull.digests[table] == digest, "table \(table) through the full base backup")
+        }
+    }
+
+    /// Flips one byte in the middle of `path`; returns the original content to put back.
+    static func flipByte(_ path: String) throws -> Data {
+        let original = try Data(contentsOf: URL(fileURLWithPath: path))
+        var damaged = original
+        damaged[damaged.count / 2] ^= 0x5a
+        try damaged.write(to: URL(fileURLWithPath: path))
+        return original
+    }
+
+    @Test("a damaged link (middle archive, newest range map, full archive, missing full) is caught by verify and by restore --pitr, which falls back to the newest intact base backup or fails naming the link")
+    func brokenLinks() throws {
+        let server = try ArchivingCluster(label: "incr-broken")
+        try server.sql("CREATE TABLE t AS SELECT g FROM generate_series(1, 100000) g")
+        let full = try Self.backup(server, incremental: false)
+        var incrementals: [String] = []
+        for step in 1...3 {
+            try server.sql("UPDATE t SET g = -g WHERE g BETWEEN \(step * 1000) AND \(step * 1000 + 50)")
+            incrementals.append(try Self.backup(server, incremental: true).archive)
+        }
+        let names = ([full.archive] + incrementals).map { ($0 as NSString).lastPathComponent }
+        let source = try Self.tableDigests(PostgresConnection(ConnectionSettings(parameters: server.cluster.connectionSettings.libpqParameters.merging(["dbname": server.database]) { $1 }), applicationName: "test"))
+
+        // The middle incremental's archive damaged: verify names it for the newest; restore falls back to the first incremental.
+        let middle = try Self.flipByte(incrementals[1])
+        let verify = try server.pra(["verify", "--all"])
+        #expect(verify.exitCode != 0)
+        #expect(verify.stdout.contains("incremental chain broken at \(names[2])"), "\(verify.stdout)")
+        let fallback = try Self.restoreLatest(server, label: "incr-broken-middle")
+        #expect(fallback.used.contains(names[1]), "\(fallback.used) \(fallback.skipped)")
+        #expect(fallback.skipped.contains("\(names[3]) (incremental) cannot be restored: incremental chain broken at \(names[2])"), "\(fallback.skipped)")
+        #expect(fallback.digests == source)
+        try middle.write(to: URL(fileURLWithPath: incrementals[1]))
+
+        // The newest incremental's range map damaged: caught before use; restore uses the one before.
+        let mapPath = incrementals[2] + RangeMap.fileSuffix
+        let map = try Self.flipByte(mapPath)
+        let verifyMap = try server.pra(["verify", "--all"])
+        #expect(verifyMap.exitCode != 0)
+        #expect(verifyMap.stdout.contains("range map"), "\(verifyMap.stdout)")
+        let beforeMap = try Self.restoreLatest(server, label: "incr-broken-map")
+        #expect(beforeMap.used.contains(names[2]), "\(beforeMap.used) \(beforeMap.skipped)")
+        #expect(beforeMap.skipped.contains("incremental chain broken at \(names[3]): range map"), "\(beforeMap.skipped)")
+        #expect(beforeMap.digests == source)
+        try map.write(to: URL(fileURLWithPath: mapPath))
+
+        // The full base backup's archive damaged: nothing is left to restore from; the failure names it.
+        let fullArchive = try Self.flipByte(full.archive)
+        let verifyFull = try server.pra(["verify", "--all"])
+        #expect(verifyFull.stdout.contains("incremental chain broken at \(names[0])"), "\(verifyFull.stdout)")
+        let target = server.targetDirectory("incr-broken-full")
+        defer { server.stopRecovered(target) }
+        let failed = try server.pra(["restore", "--pitr", "--target-dir", target], timeout: 600)
+        #expect(failed.exitCode == 1, "\(failed.stdout) \(failed.stderr)")
+        #expect((failed.stdout + failed.stderr).contains("incremental chain broken at \(names[0]) (its full base backup)"), "\(failed.stdout) \(failed.stderr)")
+        try fullArchive.write(to: URL(fileURLWithPath: full.archive))
+
+        // The full base backup gone: every incremental names the missing reference.
+        try FileManager.default.removeItem(atPath: full.manifest)
+        try FileManager.default.removeItem(atPath: full.archive)
+        let verifyMissing = try server.pra(["verify", "--all"])
+        #expect(verifyMissing.exitCode != 0)
+        #expect(verifyMissing.stdout.contains("incremental chain broken at \(names[1]): its reference \(names[0]) is missing"), "\(verifyMissing.stdout)")
+    }
+}
