@@ -49,11 +49,10 @@ struct Backup: ParsableCommand {
             Examples (cron lines; pra schedule print --cron prints the whole plan):
               # daily base backup, hourly WAL made safe, daily logical dump:
               0 2 * * *  pra backup --base -q --env-file /etc/pra/.env
-              # or: weekly full base backup, daily incrementals on the newest one:
-              0 2 * * 0  pra backup --base -q --env-file /etc/pra/.env
-              0 2 * * 1-6 pra backup --base --incremental-from newest -q --env-file /etc/pra/.env
               0 * * * *  pra backup --incremental -q --env-file /etc/pra/.env
               30 1 * * * pra backup --full -q --env-file /etc/pra/.env
+              # a base backup of only what changed since the newest one (see above):
+              pra backup --base --incremental-from newest -q --env-file /etc/pra/.env
             """)
 
     @Flag(name: .long, help: "Logical dump with pg_dump (the default).")
