@@ -27,10 +27,10 @@ struct IncrementalBaseBackupTests {
 
     /// Restores to the latest point into a new directory and returns the recovered tables' digests
     /// and the base backup used.
-    static func restoreLatest(_ server: ArchivingCluster, label: String) throws -> (digests: [String: String], used: String, skipped: String) {
+    static func restoreLatest(_ server: ArchivingCluster, label: String, arguments: [String] = [], extra: [String: String] = [:]) throws -> (digests: [String: String], used: String, skipped: String) {
         let target = server.targetDirectory(label)
         defer { server.stopRecovered(target) }
-        let restore = try server.pra(["restore", "--pitr", "--target-dir", target, "--json"], timeout: 600)
+        let restore = try server.pra(["restore", "--pitr", "--target-dir", target, "--json"] + arguments, extra: extra, timeout: 600)
         #expect(restore.exitCode == 0, "\(restore.stdout) \(restore.stderr)")
         let port = try #require(restore.stdout.split(separator: "\n").compactMap { line -> String? in
             guard let range = line.range(of: "\"port\" : ") else { return nil }
@@ -59,6 +59,7 @@ struct IncrementalBaseBackupTests {
         #expect(first.chainDepth == 1)
         #expect(first.uncompressedBytes * 5 < full.uncompressedBytes, "incremental \(first.uncompressedBytes) bytes, full \(full.uncompressedBytes)")
         #expect(first.compressedBytes * 5 < full.compressedBytes, "incremental \(first.compressedBytes) bytes, full \(full.compressedBytes)")
+        print("incremental base backup figures: full \(full.uncompressedBytes) bytes of tar, \(full.compressedBytes) compressed; after 11 UPDATEd rows \(first.uncompressedBytes) of tar, \(first.compressedBytes) compressed, \(first.storedRanges ?? 0) ranges stored, \(first.referencedRanges ?? 0) referenced")
 
         // Heavy writes: a range of UPDATEs and scattered DELETEs.
         try server.sql("UPDATE big SET v = md5(v) WHERE id BETWEEN 20000 AND 60000; DELETE FROM big WHERE id % 7 = 0")
@@ -153,5 +154,35 @@ struct IncrementalBaseBackupTests {
         let verifyMissing = try server.pra(["verify", "--all"])
         #expect(verifyMissing.exitCode != 0)
         #expect(verifyMissing.stdout.contains("incremental chain broken at \(names[1]): its reference \(names[0]) is missing"), "\(verifyMissing.stdout)")
+    }
+
+    @Test("off-site: an incremental's archive, range map and manifests are copied like any base backup's; restore --pitr --from-remote skips it with a note (never a partial chain) and restores the full one")
+    func offSite() throws {
+        let server = try ArchivingCluster(label: "incr-remote")
+        let remoteParent = TestEnvironment.temporaryDirectory("incr-remote-r")
+        chmod(remoteParent, 0o755)
+        let remote = remoteParent + "/copies"
+        // As in production, the server's account (restore_command) reaches the off-site directory.
+        try server.cluster.grantServerAccess(to: remote)
+        try server.sql("CREATE TABLE t AS SELECT g FROM generate_series(1, 20000) g")
+        let full = try server.pra(["backup", "--base", "--json"], extra: ["REMOTE_TARGET": remote])
+        #expect(full.exitCode == 0, "\(full.stderr)")
+        try server.sql("UPDATE t SET g = -g WHERE g < 100")
+        let incremental = try server.pra(["backup", "--base", "--incremental-from", "newest", "--json"], extra: ["REMOTE_TARGET": remote])
+        #expect(incremental.exitCode == 0, "\(incremental.stderr)")
+        let results = try [full, incremental].map { try JSONCoding.decoder.decode(BaseBackupResult.self, from: Data($0.stdout.utf8)) }
+        let copied = Set(try #require(FileManager.default.enumerator(atPath: remote)).compactMap { ($0 as? String).map { ($0 as NSString).lastPathComponent } })
+        for result in results {
+            let name = (result.archive as NSString).lastPathComponent
+            for suffix in ["", RangeMap.fileSuffix, BackupArchiveName.manifestSuffix, BaseBackupManifest.postgresManifestSuffix] {
+                #expect(copied.contains(name + suffix), "\(name + suffix) is not off-site: \(copied.sorted())")
+            }
+        }
+        let source = try Self.tableDigests(PostgresConnection(ConnectionSettings(parameters: server.cluster.connectionSettings.libpqParameters.merging(["dbname": server.database]) { $1 }), applicationName: "test"))
+        let restored = try Self.restoreLatest(server, label: "incr-remote-restore", arguments: ["--from-remote"], extra: ["REMOTE_TARGET": remote])
+        let fullName = (results[0].archive as NSString).lastPathComponent, incrementalName = (results[1].archive as NSString).lastPathComponent
+        #expect(restored.used.contains(fullName), "\(restored.used) \(restored.skipped)")
+        #expect(restored.skipped.contains("off-site \(incrementalName) is an incremental base backup"), "\(restored.skipped)")
+        #expect(restored.digests == source)
     }
 }

@@ -102,13 +102,13 @@ extension RemoteCopyOperation {
             var deleted: [String] = []
             for name in owned.sorted(by: { $0.timestamp > $1.timestamp }) where expired.contains(name.timestamp) {
                 try store.delete([name.manifestFileName])
-                try store.delete([name.fileName, name.fileName + BaseBackupManifest.postgresManifestSuffix])
+                try store.delete([name.fileName, name.fileName + BaseBackupManifest.postgresManifestSuffix, name.fileName + RangeMap.fileSuffix])
                 deleted.append(name.fileName)
             }
             if let newest = owned.map(\.timestamp).max() {
                 for orphan in orphans.sorted(by: { $0.timestamp > $1.timestamp })
                 where orphan.timestamp < newest && now.timeIntervalSince(orphan.timestamp) >= orphanGrace {
-                    try store.delete([orphan.fileName, orphan.fileName + BaseBackupManifest.postgresManifestSuffix])
+                    try store.delete([orphan.fileName, orphan.fileName + BaseBackupManifest.postgresManifestSuffix, orphan.fileName + RangeMap.fileSuffix])
                     deleted.append(orphan.fileName)
                 }
             }
