@@ -19,8 +19,8 @@ struct IncrementalBaseBackupTests {
         return digests
     }
 
-    static func backup(_ server: ArchivingCluster, incremental: Bool) throws -> BaseBackupResult {
-        let result = try server.pra(["backup", "--base", "--json"] + (incremental ? ["--incremental-from", "newest"] : []))
+    static func backup(_ server: ArchivingCluster, incremental: Bool, extra: [String: String] = [:]) throws -> BaseBackupResult {
+        let result = try server.pra(["backup", "--base", "--json"] + (incremental ? ["--incremental-from", "newest"] : []), extra: extra)
         #expect(result.exitCode == 0, "\(result.stderr)")
         return try JSONCoding.decoder.decode(BaseBackupResult.self, from: Data(result.stdout.utf8))
     }
@@ -184,5 +184,34 @@ struct IncrementalBaseBackupTests {
         #expect(restored.used.contains(fullName), "\(restored.used) \(restored.skipped)")
         #expect(restored.skipped.contains("off-site \(incrementalName) is an incremental base backup"), "\(restored.skipped)")
         #expect(restored.digests == source)
+    }
+
+    @Test("retention keeps a kept incremental's whole chain and the WAL from its full base backup's start; once a newer full one is kept alone, the chain and its range maps go")
+    func retentionKeepsChain() throws {
+        let server = try ArchivingCluster(label: "incr-retention")
+        let keepOne = ["BASE_BACKUP_RETENTION_DAYS": "0", "BASE_BACKUP_MIN_KEEP": "1"]
+        try server.sql("CREATE TABLE t AS SELECT g FROM generate_series(1, 10000) g")
+        let full = try Self.backup(server, incremental: false, extra: keepOne)
+        var chain = [full]
+        for step in 1...2 {
+            try server.switchAndWait()
+            sleep(1)
+            try server.sql("UPDATE t SET g = -g WHERE g = \(step)")
+            chain.append(try Self.backup(server, incremental: true, extra: keepOne))
+            #expect(chain.last!.deletedByRetention.isEmpty, "\(chain.last!.deletedByRetention)")
+        }
+        let names = chain.map { ($0.archive as NSString).lastPathComponent }
+        #expect(BaseBackupCatalogue(directory: server.backupDirectory).complete.map(\.name.fileName) == names.reversed())
+        // The full base backup's first segment is still archived: the newest incremental restores from it.
+        #expect(try server.archive.find(try #require(WALFileName(full.startSegment))) != nil)
+        #expect(try server.pra(["verify", "--all"]).exitCode == 0)
+
+        try server.switchAndWait()
+        sleep(1)
+        let newFull = try Self.backup(server, incremental: false, extra: keepOne)
+        #expect(Set(newFull.deletedByRetention) == Set(names), "\(newFull.deletedByRetention)")
+        let left = try FileManager.default.contentsOfDirectory(atPath: server.backupDirectory)
+        for name in names { #expect(!left.contains { $0.hasPrefix(name) }, "\(name): \(left)") }
+        #expect(try server.archive.find(try #require(WALFileName(full.startSegment))) == nil)
     }
 }
