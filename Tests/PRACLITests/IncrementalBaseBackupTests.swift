@@ -214,4 +214,25 @@ struct IncrementalBaseBackupTests {
         for name in names { #expect(!left.contains { $0.hasPrefix(name) }, "\(name): \(left)") }
         #expect(try server.archive.find(try #require(WALFileName(full.startSegment))) == nil)
     }
+
+    @Test("--incremental-from is refused (exit 2, one line naming why) without --base, with no base backup, for an unknown archive, and for a reference without a range map")
+    func refusals() throws {
+        let server = try ArchivingCluster(label: "incr-refusals")
+        let withoutBase = try server.pra(["backup", "--incremental-from", "newest"])
+        #expect(withoutBase.exitCode == 2 && withoutBase.stderr.contains("--incremental-from needs --base"), "\(withoutBase.stderr)")
+        let none = try server.pra(["backup", "--base", "--incremental-from", "newest"])
+        #expect(none.exitCode == 2 && none.stderr.contains("no complete base backup of this database system"), "\(none.stderr)")
+        let full = try Self.backup(server, incremental: false)
+        let unknown = try server.pra(["backup", "--base", "--incremental-from", "db_backup_base_20200101_000000.tar.gz"])
+        #expect(unknown.exitCode == 2 && unknown.stderr.contains("no base backup archive of that name"), "\(unknown.stderr)")
+        // A base backup taken before pra kept range maps cannot be a reference.
+        var manifest = try BaseBackupManifest.load(path: full.manifest)
+        manifest.rangeMap = nil
+        manifest.rangeMapSHA256 = nil
+        try manifest.encoded().write(to: URL(fileURLWithPath: full.manifest))
+        let old = try server.pra(["backup", "--base", "--incremental-from", (full.archive as NSString).lastPathComponent])
+        #expect(old.exitCode == 2 && old.stderr.contains("has no range map"), "\(old.stderr)")
+        #expect(old.stderr.split(separator: "\n").count == 1, "\(old.stderr)")
+        #expect(BaseBackupCatalogue(directory: server.backupDirectory).entries.count == 1)
+    }
 }
