@@ -156,7 +156,7 @@ struct IncrementalBaseBackupTests {
         #expect(verifyMissing.stdout.contains("incremental chain broken at \(names[1]): its reference \(names[0]) is missing"), "\(verifyMissing.stdout)")
     }
 
-    @Test("off-site: an incremental's archive, range map and manifests are copied like any base backup's; restore --pitr --from-remote skips it with a note (never a partial chain) and restores the full one")
+    @Test("off-site: an incremental's archive, range map and manifests are copied like any base backup's, its reference kept by off-site retention; restore --pitr --from-remote skips it with a note (never a partial chain) and restores the full one")
     func offSite() throws {
         let server = try ArchivingCluster(label: "incr-remote")
         let remoteParent = TestEnvironment.temporaryDirectory("incr-remote-r")
@@ -165,10 +165,12 @@ struct IncrementalBaseBackupTests {
         // As in production, the server's account (restore_command) reaches the off-site directory.
         try server.cluster.grantServerAccess(to: remote)
         try server.sql("CREATE TABLE t AS SELECT g FROM generate_series(1, 20000) g")
-        let full = try server.pra(["backup", "--base", "--json"], extra: ["REMOTE_TARGET": remote])
+        // Retention keeps one base backup: the full one stays, here and off-site, because the incremental needs it.
+        let settings = ["REMOTE_TARGET": remote, "BASE_BACKUP_RETENTION_DAYS": "0", "BASE_BACKUP_MIN_KEEP": "1"]
+        let full = try server.pra(["backup", "--base", "--json"], extra: settings)
         #expect(full.exitCode == 0, "\(full.stderr)")
         try server.sql("UPDATE t SET g = -g WHERE g < 100")
-        let incremental = try server.pra(["backup", "--base", "--incremental-from", "newest", "--json"], extra: ["REMOTE_TARGET": remote])
+        let incremental = try server.pra(["backup", "--base", "--incremental-from", "newest", "--json"], extra: settings)
         #expect(incremental.exitCode == 0, "\(incremental.stderr)")
         let results = try [full, incremental].map { try JSONCoding.decoder.decode(BaseBackupResult.self, from: Data($0.stdout.utf8)) }
         let copied = Set(try #require(FileManager.default.enumerator(atPath: remote)).compactMap { ($0 as? String).map { ($0 as NSString).lastPathComponent } })

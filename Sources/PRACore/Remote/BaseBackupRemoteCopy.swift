@@ -87,18 +87,28 @@ extension RemoteCopyOperation {
             let candidates = names.compactMap { BackupArchiveName(fileName: $0, kind: .base) }.filter { $0.prefix == prefix }
             var owned: [BackupArchiveName] = []
             var orphans: [BackupArchiveName] = []
+            // Incremental -> its reference: a kept incremental keeps its chain off-site too.
+            var references: [String: String] = [:]
             for name in candidates {
                 guard names.contains(name.manifestFileName) else {
                     orphans.append(name)
                     continue
                 }
                 switch remoteBaseManifest(of: name) {
-                case .success(let manifest) where manifest.database == database && manifest.systemIdentifier == systemIdentifier: owned.append(name)
+                case .success(let manifest) where manifest.database == database && manifest.systemIdentifier == systemIdentifier:
+                    owned.append(name)
+                    references[name.fileName] = manifest.incrementalFrom?.archive
                 case .success: break  // another database or another cluster sharing the target
                 case .failure(let problem): warnings.append("remote retention keeps \(name.fileName): \(problem)")
                 }
             }
-            let expired = Set(retention.expired(owned.map(\.timestamp), now: now))
+            var expired = Set(retention.expired(owned.map(\.timestamp), now: now))
+            var needed = Set<String>()
+            for name in owned where !expired.contains(name.timestamp) {
+                var link: String? = references[name.fileName]
+                while let reference = link, needed.insert(reference).inserted { link = references[reference] }
+            }
+            expired = expired.filter { timestamp in !owned.contains { $0.timestamp == timestamp && needed.contains($0.fileName) } }
             var deleted: [String] = []
             for name in owned.sorted(by: { $0.timestamp > $1.timestamp }) where expired.contains(name.timestamp) {
                 try store.delete([name.manifestFileName])
