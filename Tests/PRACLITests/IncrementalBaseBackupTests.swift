@@ -59,7 +59,7 @@ struct IncrementalBaseBackupTests {
         #expect(first.chainDepth == 1)
         #expect(first.uncompressedBytes * 5 < full.uncompressedBytes, "incremental \(first.uncompressedBytes) bytes, full \(full.uncompressedBytes)")
         #expect(first.compressedBytes * 5 < full.compressedBytes, "incremental \(first.compressedBytes) bytes, full \(full.compressedBytes)")
-        print("incremental base backup figures: full \(full.uncompressedBytes) bytes of tar, \(full.compressedBytes) compressed; after 11 UPDATEd rows \(first.uncompressedBytes) of tar, \(first.compressedBytes) compressed, \(first.storedRanges ?? 0) ranges stored, \(first.referencedRanges ?? 0) referenced")
+        print("incremental base backup figures: full \(full.uncompressedBytes) bytes of tar, \(full.compressedBytes) compressed; after 11 UPDATEd rows \(first.uncompressedBytes) of tar, \(first.compressedBytes) compressed, \(first.storedRanges ?? 0) ranges stored, \(first.referencedRanges ?? 0) referenced; \(full.seconds) s full, \(first.seconds) s incremental")
 
         // Heavy writes: a range of UPDATEs and scattered DELETEs.
         try server.sql("UPDATE big SET v = md5(v) WHERE id BETWEEN 20000 AND 60000; DELETE FROM big WHERE id % 7 = 0")
@@ -236,5 +236,26 @@ struct IncrementalBaseBackupTests {
         #expect(old.exitCode == 2 && old.stderr.contains("has no range map"), "\(old.stderr)")
         #expect(old.stderr.split(separator: "\n").count == 1, "\(old.stderr)")
         #expect(BaseBackupCatalogue(directory: server.backupDirectory).entries.count == 1)
+    }
+
+    @Test("pra standby create starts from the newest base backup when it is an incremental: the chain is assembled, and the standby replays on from it")
+    func standbyFromChain() throws {
+        let server = try ArchivingCluster(label: "incr-standby")
+        try server.sql("CREATE TABLE t AS SELECT g FROM generate_series(1, 20000) g")
+        _ = try Self.backup(server, incremental: false)
+        try server.sql("UPDATE t SET g = -g WHERE g <= 500; INSERT INTO pitr_marker (note) SELECT 'between' FROM generate_series(1, 4)")
+        let incremental = try Self.backup(server, incremental: true)
+        try server.sql("INSERT INTO pitr_marker (note) SELECT 'after' FROM generate_series(1, 6)")
+        try server.switchAndWait()
+        let target = server.targetDirectory("incr-standby-target")
+        defer { server.stopRecovered(target) }
+        let create = try server.pra(["standby", "create", "--target-dir", target])
+        try #require(create.exitCode == 0, "\(create.stdout) \(create.stderr)")
+        let record = try StandbyRecord.load(from: target)
+        #expect(record.baseBackup == (incremental.archive as NSString).lastPathComponent)
+        _ = try StandbyTests.waitFor("SELECT count(*) FROM pitr_marker WHERE note = 'after'", "6", on: record, server)
+        let standby = try StandbyTests.connect(record, server)
+        #expect(try standby.scalar("SELECT count(*) FILTER (WHERE g < 0) || '/' || count(*) FROM t") == "500/20000")
+        #expect(try standby.scalar("SELECT pg_is_in_recovery()") == "t")
     }
 }
