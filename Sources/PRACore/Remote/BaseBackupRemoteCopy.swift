@@ -39,7 +39,9 @@ extension RemoteCopyOperation {
         let archive = (archivePath as NSString).lastPathComponent
         let postgresManifestPath = archivePath + BaseBackupManifest.postgresManifestSuffix
         let manifestPath = archivePath + BackupArchiveName.manifestSuffix
-        let files = [archivePath, postgresManifestPath, manifestPath]
+        let rangeMapPath = archivePath + RangeMap.fileSuffix
+        // The range map (taken by every pra base backup since incrementals) travels too.
+        let files = [archivePath, postgresManifestPath] + (FileManager.default.fileExists(atPath: rangeMapPath) ? [rangeMapPath] : []) + [manifestPath]
         let digests: [FileDigest]
         let manifest: BaseBackupManifest
         do {
@@ -85,28 +87,38 @@ extension RemoteCopyOperation {
             let candidates = names.compactMap { BackupArchiveName(fileName: $0, kind: .base) }.filter { $0.prefix == prefix }
             var owned: [BackupArchiveName] = []
             var orphans: [BackupArchiveName] = []
+            // Incremental -> its reference: a kept incremental keeps its chain off-site too.
+            var references: [String: String] = [:]
             for name in candidates {
                 guard names.contains(name.manifestFileName) else {
                     orphans.append(name)
                     continue
                 }
                 switch remoteBaseManifest(of: name) {
-                case .success(let manifest) where manifest.database == database && manifest.systemIdentifier == systemIdentifier: owned.append(name)
+                case .success(let manifest) where manifest.database == database && manifest.systemIdentifier == systemIdentifier:
+                    owned.append(name)
+                    references[name.fileName] = manifest.incrementalFrom?.archive
                 case .success: break  // another database or another cluster sharing the target
                 case .failure(let problem): warnings.append("remote retention keeps \(name.fileName): \(problem)")
                 }
             }
-            let expired = Set(retention.expired(owned.map(\.timestamp), now: now))
+            var expired = Set(retention.expired(owned.map(\.timestamp), now: now))
+            var needed = Set<String>()
+            for name in owned where !expired.contains(name.timestamp) {
+                var link: String? = references[name.fileName]
+                while let reference = link, needed.insert(reference).inserted { link = references[reference] }
+            }
+            expired = expired.filter { timestamp in !owned.contains { $0.timestamp == timestamp && needed.contains($0.fileName) } }
             var deleted: [String] = []
             for name in owned.sorted(by: { $0.timestamp > $1.timestamp }) where expired.contains(name.timestamp) {
                 try store.delete([name.manifestFileName])
-                try store.delete([name.fileName, name.fileName + BaseBackupManifest.postgresManifestSuffix])
+                try store.delete([name.fileName, name.fileName + BaseBackupManifest.postgresManifestSuffix, name.fileName + RangeMap.fileSuffix])
                 deleted.append(name.fileName)
             }
             if let newest = owned.map(\.timestamp).max() {
                 for orphan in orphans.sorted(by: { $0.timestamp > $1.timestamp })
                 where orphan.timestamp < newest && now.timeIntervalSince(orphan.timestamp) >= orphanGrace {
-                    try store.delete([orphan.fileName, orphan.fileName + BaseBackupManifest.postgresManifestSuffix])
+                    try store.delete([orphan.fileName, orphan.fileName + BaseBackupManifest.postgresManifestSuffix, orphan.fileName + RangeMap.fileSuffix])
                     deleted.append(orphan.fileName)
                 }
             }

@@ -27,6 +27,14 @@ struct Backup: ParsableCommand {
             the off-site base backups of this database and cluster (system identifier) follow the same \
             retention, never another cluster's or database's files. Exit 3 when only that copy failed.
 
+            --base --incremental-from newest (or a base backup archive's file name) stores only what \
+            changed since that base backup: every base backup keeps a range map beside its archive \
+            (.ranges: each file's size and the SHA-256 of each 1 MiB range); an incremental stores the \
+            new files whole and, of the others, only the ranges whose hash differs, and its manifest \
+            names its reference (archive, manifest SHA-256, LSNs). The reference must be of the same \
+            cluster and end before the new backup starts. Retention never removes a base backup that a \
+            kept incremental needs. See docs/operations.md, "Incremental base backups".
+
             --incremental forces a WAL switch (pg_switch_wal) and waits, up to ARCHIVE_WAIT_TIMEOUT, \
             until every segment up to it is archived with no gap since the newest base backup; then \
             everything committed before that moment is safe (recorded in BACKUP_DIR/wal/incremental.json).
@@ -43,6 +51,8 @@ struct Backup: ParsableCommand {
               0 2 * * *  pra backup --base -q --env-file /etc/pra/.env
               0 * * * *  pra backup --incremental -q --env-file /etc/pra/.env
               30 1 * * * pra backup --full -q --env-file /etc/pra/.env
+              # a base backup of only what changed since the newest one (see above):
+              pra backup --base --incremental-from newest -q --env-file /etc/pra/.env
             """)
 
     @Flag(name: .long, help: "Logical dump with pg_dump (the default).")
@@ -53,6 +63,9 @@ struct Backup: ParsableCommand {
 
     @Flag(name: .long, help: "Force a WAL switch and wait until the WAL is archived.")
     var incremental = false
+
+    @Option(name: .customLong("incremental-from"), help: ArgumentHelp("With --base: store only what changed since this base backup (newest, or its archive file name).", valueName: "newest|archive"))
+    var incrementalFrom: String?
 
     @Flag(name: .long, help: "Print the result as one JSON document.")
     var json = false
@@ -66,6 +79,9 @@ struct Backup: ParsableCommand {
         if [full, base, incremental].filter({ $0 }).count > 1 {
             throw ValidationError("--full, --base and --incremental exclude each other")
         }
+        if incrementalFrom != nil && !base {
+            throw ValidationError("--incremental-from needs --base (an incremental base backup)")
+        }
     }
 
     func run() throws {
@@ -75,7 +91,7 @@ struct Backup: ParsableCommand {
         if base {
             return try report({ () throws(OperationFailure) in
                 try ConnectionPreflight.check(configuration)
-                return try BaseBackupOperation(configuration: configuration, progress: progress).run()
+                return try BaseBackupOperation(configuration: configuration, progress: progress, incrementalFrom: incrementalFrom).run()
             }, what: "base backup", configuration: configuration, offSite: { result in
                 (result.remoteCopy.map { [$0.summary] + Self.remoteRetentionLines($0) } ?? [],
                  result.remoteCopyError.map { "remote copy failed: \($0) (the local base backup \((result.archive as NSString).lastPathComponent) is complete)" })

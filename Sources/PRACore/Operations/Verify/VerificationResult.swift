@@ -17,6 +17,8 @@ public struct VerificationResult: Codable, Sendable {
             case metaCommand = "meta-command"
             /// A tar entry no base backup holds (setuid bits, a device, a link out of the target...).
             case forbiddenEntry = "forbidden-entry"
+            /// A base backup's range map, or an incremental's chain (a link missing, altered or damaged).
+            case chainBroken = "chain-broken"
         }
 
         public var kind: Kind

@@ -106,19 +106,30 @@ public struct VerifyOperation {
         }
     }
 
-    /// Each base backup in the directory; the verdict is recorded for `pra status`.
+    /// Each base backup in the directory, with its range map; then each incremental's chain,
+    /// which is broken when a link is missing, altered or itself invalid. The verdict is
+    /// recorded for `pra status`.
     func verifyBaseBackups(_ entries: [BaseBackupCatalogue.Entry]) throws(Failure) -> [VerificationResult] {
         var results: [VerificationResult] = []
         for entry in entries {
-            let result: VerificationResult
+            var result: VerificationResult
             do {
                 result = try BaseBackupVerifier().verify(entry, progress: progress)
             } catch {
                 throw Failure(kind: .nothingToVerify, message: "\(entry.archivePath): \(error)")
             }
-            VerificationRecord.save(result)
-            emit?(result.summary)
+            if let problem = IncrementalBaseBackupChain.rangeMapProblem(of: entry) {
+                result.problems.append(.init(kind: .chainBroken, message: problem))
+            }
             results.append(result)
+        }
+        let invalid = Set(zip(entries, results).filter { !$0.1.valid }.map { $0.0.name.fileName })
+        for (index, entry) in entries.enumerated() {
+            if let problem = IncrementalBaseBackupChain.problem(of: entry, among: entries, invalid: invalid) {
+                results[index].problems.append(.init(kind: .chainBroken, message: problem))
+            }
+            VerificationRecord.save(results[index])
+            emit?(results[index].summary)
         }
         return results
     }

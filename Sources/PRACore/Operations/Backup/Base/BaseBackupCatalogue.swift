@@ -14,6 +14,8 @@ public struct BaseBackupCatalogue: Sendable {
         public var isComplete: Bool { manifest != nil }
         public var postgresManifestPath: String { archivePath + BaseBackupManifest.postgresManifestSuffix }
         public var verificationRecordPath: String { archivePath + BackupArchiveName.verificationSuffix }
+        /// The ``RangeMap`` beside the archive (every base backup pra takes has one).
+        public var rangeMapPath: String { archivePath + RangeMap.fileSuffix }
     }
 
     public let directory: String

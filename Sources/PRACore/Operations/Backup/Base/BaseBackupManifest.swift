@@ -36,6 +36,17 @@ public struct BaseBackupManifest: Codable, Sendable, Equatable {
     public var postgresManifest: String
     public var postgresManifestSHA256: String
     public var fileCount: Int
+    /// The ``RangeMap`` beside the archive (file name) and its SHA-256; `nil` in manifests
+    /// written before pra kept one (such a backup cannot be the reference of an incremental).
+    public var rangeMap: String?
+    public var rangeMapSHA256: String?
+    /// Set for an incremental base backup: the base backup it holds the changes since.
+    public var incrementalFrom: IncrementalBaseBackupReference?
+    /// How many incrementals lead from the full base backup to this one (0 or `nil`: a full one).
+    public var chainDepth: Int?
+
+    /// Whether restoring this backup needs the chain of base backups it refers to.
+    public var isIncremental: Bool { incrementalFrom != nil }
 
     public func encoded() -> Data {
         // Encoding plain value types cannot fail.

@@ -46,6 +46,13 @@ extension BaseBackupOperation {
         var sha256: String
     }
 
+    /// What ties the copy to the range maps: the filter the tar went through (the new map,
+    /// the counts) and the reference of an incremental.
+    struct ChainedCopy {
+        var ranges: RangeMapTarFilter
+        var reference: IncrementalBaseBackupSource?
+    }
+
     /// Connects and checks the server archives its WAL into this backup directory's archive.
     func connectArchivingServer(_ settings: BaseBackupSettings, directory: String) throws(OperationFailure) -> ArchivingServer {
         let server: ArchivingServer
@@ -86,7 +93,7 @@ extension BaseBackupOperation {
     /// backup needs is archived) through the tar scanner, the deflater and SHA-256 into `file`,
     /// while a watch stops it if archiving fails for `ARCHIVE_WAIT_TIMEOUT`; checks the tar is
     /// whole and holds `backup_manifest`.
-    func copyCluster(_ server: ArchivingServer, with tool: BasebackupProgram, label: String, settings: BaseBackupSettings, since startedAt: Date, deflater: ParallelGzipDeflater, into file: DurableFile) throws -> CopiedCluster {
+    func copyCluster(_ server: ArchivingServer, with tool: BasebackupProgram, label: String, settings: BaseBackupSettings, since startedAt: Date, ranges: inout RangeMapTarFilter, deflater: ParallelGzipDeflater, into file: DurableFile) throws -> CopiedCluster {
         var hasher = SHA256()
         var tar = TarStreamScanner(keeping: "backup_manifest")
         let network = settings.connection.childNetworkKeywords
@@ -97,6 +104,8 @@ extension BaseBackupOperation {
             environment: settings.connection.childEnvironment(applicationName: Self.applicationName),
             timeout: settings.timeout)
         let progress = self.progress
+        var filter = ranges
+        defer { ranges = filter }
         let writeCompressed: (UnsafeRawBufferPointer) throws -> Void = { chunk in
             hasher.update(bufferPointer: chunk)
             try file.write(chunk)
@@ -108,7 +117,8 @@ extension BaseBackupOperation {
         do {
             outcome = try process.run { chunk in
                 tar.scan(chunk)
-                try deflater.compress(chunk, sink: writeCompressed)
+                // The range map of every file; for an incremental, only the changed ranges go on.
+                try filter.process(chunk) { piece in try deflater.compress(piece, sink: writeCompressed) }
                 progress?.update(phase: "base backup", bytes: deflater.bytesIn, total: server.clusterSize)
             }
             stallWatch.stop()
@@ -134,18 +144,27 @@ extension BaseBackupOperation {
     /// Writes PostgreSQL's `backup_manifest` beside the archive, renames the archive into place,
     /// then writes the pra manifest last (the backup is complete only once it is there). From the
     /// rename until then, an interrupt removes the archive; a failed manifest write removes it too.
-    func commit(_ file: DurableFile, archivePath: String, copied: CopiedCluster, server: ArchivingServer, tool: BasebackupProgram, startedAt: Date, level: Int, uncompressedBytes: UInt64) throws -> BaseBackupManifest {
+    func commit(_ file: DurableFile, archivePath: String, copied: CopiedCluster, chained: ChainedCopy, server: ArchivingServer, tool: BasebackupProgram, startedAt: Date, level: Int, uncompressedBytes: UInt64) throws -> BaseBackupManifest {
         let walRange = try Self.walRange(of: copied.postgresManifest)
         let postgresManifestPath = archivePath + BaseBackupManifest.postgresManifestSuffix
         let manifestPath = archivePath + BackupArchiveName.manifestSuffix
+        let rangeMapPath = archivePath + RangeMap.fileSuffix
         let incompleteToken = InterruptCleanup.shared.register {
-            if !FileManager.default.fileExists(atPath: manifestPath) { unlink(archivePath); unlink(postgresManifestPath) }
+            if !FileManager.default.fileExists(atPath: manifestPath) { unlink(archivePath); unlink(postgresManifestPath); unlink(rangeMapPath) }
         }
         defer { InterruptCleanup.shared.unregister(incompleteToken) }
+        try chained.reference?.check(startLSN: walRange.start, timeline: walRange.timeline, archive: WALArchive(backupDirectory: (archivePath as NSString).deletingLastPathComponent))
+        let rangeMap = Data(chained.ranges.map.encoded())
         try DurableFile.write(Data(copied.postgresManifest), to: postgresManifestPath)
+        do {
+            try DurableFile.write(rangeMap, to: rangeMapPath)
+        } catch {
+            unlink(postgresManifestPath)
+            throw error
+        }
         try file.commit()
         let segmentSize = server.segmentSize
-        let manifest = BaseBackupManifest(
+        var manifest = BaseBackupManifest(
             database: server.database, systemIdentifier: server.systemIdentifier, serverVersion: server.version,
             pgBasebackupVersion: tool.version, startedAt: startedAt, finishedAt: Date(), archive: (archivePath as NSString).lastPathComponent,
             compressedBytes: file.bytesWritten, uncompressedBytes: uncompressedBytes, sha256: copied.sha256,
@@ -154,11 +173,16 @@ extension BaseBackupOperation {
             endSegment: WALFileName.segment(containing: walRange.end, timeline: walRange.timeline, segmentSize: segmentSize).text,
             postgresManifest: (postgresManifestPath as NSString).lastPathComponent,
             postgresManifestSHA256: SHA256.hash(data: copied.postgresManifest).hex, fileCount: copied.entryCount)
+        manifest.rangeMap = (rangeMapPath as NSString).lastPathComponent
+        manifest.rangeMapSHA256 = SHA256.hash(data: rangeMap).hex
+        manifest.incrementalFrom = chained.reference?.reference
+        manifest.chainDepth = chained.reference.map { $0.depth + 1 } ?? 0
         do {
             try DurableFile.write(manifest.encoded(), to: manifestPath)
         } catch {
             unlink(archivePath)
             unlink(postgresManifestPath)
+            unlink(rangeMapPath)
             throw error
         }
         return manifest

@@ -12,11 +12,15 @@ import Glibc
 public struct BaseBackupOperation {
     public var configuration: Configuration
     public var progress: ProgressReporter?
+    /// `--incremental-from`: `newest` or a base backup archive's file name; `nil` for a full
+    /// base backup. Only what changed since that backup is stored (``RangeMapTarFilter``).
+    public var incrementalFrom: String?
     public static let applicationName = "pra-base-backup"
 
-    public init(configuration: Configuration, progress: ProgressReporter? = nil) {
+    public init(configuration: Configuration, progress: ProgressReporter? = nil, incrementalFrom: String? = nil) {
         self.configuration = configuration
         self.progress = progress
+        self.incrementalFrom = incrementalFrom
     }
 
     public func run() throws(OperationFailure) -> BaseBackupResult {
@@ -30,13 +34,18 @@ public struct BaseBackupOperation {
         let run = RunRecorder()
         let server = try connectArchivingServer(settings, directory: directory)
         let tool = try locatePgBasebackup(for: server)
+        let reference = try incrementalFrom.map { choice throws(OperationFailure) in
+            try IncrementalBaseBackupSource.resolve(choice, directory: directory, systemIdentifier: server.systemIdentifier)
+        }
+        var ranges = RangeMapTarFilter(reference: reference?.map)
         let name = BackupOperation.freshName(prefix: configuration.backupPrefix(for: server.database), directory: directory, kind: .base)
         let archivePath = (directory as NSString).appendingPathComponent(name.fileName)
         let (file, deflater) = try openArchive(archivePath, settings: settings)
         defer { progress?.finish() }
         do {
-            let copied = try copyCluster(server, with: tool, label: name.fileName, settings: settings, since: run.startedAt, deflater: deflater, into: file)
-            let manifest = try commit(file, archivePath: archivePath, copied: copied, server: server, tool: tool, startedAt: run.startedAt, level: settings.level, uncompressedBytes: deflater.bytesIn)
+            let copied = try copyCluster(server, with: tool, label: name.fileName, settings: settings, since: run.startedAt, ranges: &ranges, deflater: deflater, into: file)
+            let chained = ChainedCopy(ranges: ranges, reference: reference)
+            let manifest = try commit(file, archivePath: archivePath, copied: copied, chained: chained, server: server, tool: tool, startedAt: run.startedAt, level: settings.level, uncompressedBytes: deflater.bytesIn)
             let retained = BaseBackupRetention(policy: settings.retention, directory: directory, segmentSize: server.segmentSize)
             let deleted = retained.apply(now: manifest.finishedAt, warnings: &warnings)
             var result = BaseBackupResult(
@@ -46,6 +55,10 @@ public struct BaseBackupOperation {
                 compressedBytes: manifest.compressedBytes, uncompressedBytes: manifest.uncompressedBytes, sha256: manifest.sha256,
                 timeline: manifest.timeline, startLSN: manifest.startLSN, endLSN: manifest.endLSN, startSegment: manifest.startSegment,
                 deletedByRetention: deleted.backups, walFilesDeleted: deleted.walFiles, warnings: warnings)
+            result.incrementalFrom = manifest.incrementalFrom?.archive
+            result.chainDepth = manifest.chainDepth
+            result.storedRanges = ranges.storedRanges
+            result.referencedRanges = ranges.referencedRanges
             if let remote = settings.remote { copyOffSite(&result, with: remote) }
             return result
         } catch {

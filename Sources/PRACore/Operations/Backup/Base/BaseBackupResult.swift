@@ -29,9 +29,15 @@ public struct BaseBackupResult: Codable, Sendable {
     public var remoteCopy: RemoteCopyResult?
     /// Why the off-site copy failed (the local backup is complete: `pra backup` exits 3).
     public var remoteCopyError: String?
+    /// An incremental base backup: the archive it holds the changes since, and its depth in the chain.
+    public var incrementalFrom: String?
+    public var chainDepth: Int?
+    /// Ranges (of the range map) stored in the archive, and left to the reference (0 for a full one).
+    public var storedRanges: Int?
+    public var referencedRanges: Int?
 
     /// One line for the terminal.
     public var summary: String {
-        "base backup complete: \((archive as NSString).lastPathComponent) (\(ByteCount.format(compressedBytes)) from \(ByteCount.format(uncompressedBytes)) of data directory, WAL from \(startSegment), \(DurationParser.format(seconds)))"
+        "\(incrementalFrom == nil ? "base backup" : "incremental base backup") complete: \((archive as NSString).lastPathComponent) (\(ByteCount.format(compressedBytes)) from \(ByteCount.format(uncompressedBytes)) of data directory, WAL from \(startSegment), \(DurationParser.format(seconds)))" + (incrementalFrom.map { "; changes since \($0): \(storedRanges ?? 0) ranges stored, \(referencedRanges ?? 0) unchanged" } ?? "")
     }
 }

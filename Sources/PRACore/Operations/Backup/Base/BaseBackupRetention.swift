@@ -21,17 +21,19 @@ public struct BaseBackupRetention {
     /// Deletes what retention expires; returns the base backups removed and how many WAL files.
     public func apply(now: Date, warnings: inout [String]) -> (backups: [String], walFiles: Int) {
         let complete = BaseBackupCatalogue(directory: directory).complete
-        let expired = Set(policy.expired(complete.map(\.name.timestamp), now: now))
+        let expired = Self.expired(complete, policy: policy, now: now)
         var deleted: [String] = []
         for entry in complete where expired.contains(entry.name.timestamp) {
             // Manifest first: a crash in between leaves an incomplete backup, never a "complete" one without data.
-            for path in [entry.manifestPath, entry.archivePath, entry.postgresManifestPath, entry.verificationRecordPath] {
+            for path in [entry.manifestPath, entry.archivePath, entry.postgresManifestPath, entry.rangeMapPath, entry.verificationRecordPath] {
                 if unlink(path) != 0 && errno != ENOENT {
                     warnings.append("retention could not delete \(path): \(String(cString: strerror(errno)))")
                 }
             }
             deleted.append(entry.name.fileName)
         }
+        // The kept ones include every base backup a kept incremental needs (transitively), so
+        // the WAL kept starts where the oldest of those needs it.
         let kept = complete.filter { !expired.contains($0.name.timestamp) }
         let needed = kept.compactMap { $0.manifest.flatMap { WALFileName($0.startSegment)?.segmentNumber(segmentSize: segmentSize) } }.min()
         guard let oldestNeeded = needed else { return (deleted, 0) }
@@ -45,5 +47,14 @@ public struct BaseBackupRetention {
             }
         }
         return (deleted, walDeleted)
+    }
+
+    /// The timestamps of the base backups that expire: what `policy` expires, less every base
+    /// backup that a kept incremental needs (its reference, and that one's, down to the full).
+    static func expired(_ complete: [BaseBackupCatalogue.Entry], policy: RetentionPolicy, now: Date) -> Set<Date> {
+        let byPolicy = Set(policy.expired(complete.map(\.name.timestamp), now: now))
+        let kept = complete.filter { !byPolicy.contains($0.name.timestamp) }
+        let needed = IncrementalBaseBackupChain.needed(by: kept, among: complete)
+        return byPolicy.filter { timestamp in !complete.contains { $0.name.timestamp == timestamp && needed.contains($0.name.fileName) } }
     }
 }

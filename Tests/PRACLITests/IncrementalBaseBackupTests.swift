@@ -1,0 +1,261 @@
+import Foundation
+import PRACore
+import PRAHarness
+import PRATestSupport
+import Testing
+
+/// `pra backup --base --incremental-from` on a real archiving cluster, and `pra restore --pitr`
+/// through the chain it builds.
+@Suite("incremental base backups on real PostgreSQL", .serialized, .enabled(if: TestEnvironment.serverAvailable, "PostgreSQL server programs (initdb, pg_ctl, pg_basebackup) are not installed"))
+struct IncrementalBaseBackupTests {
+    /// md5 of each table's rows in a stable order, by table name (the public schema).
+    static func tableDigests(_ connection: PostgresConnection) throws -> [String: String] {
+        let tables = try connection.scalar("SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'public'") ?? ""
+        var digests: [String: String] = [:]
+        for table in tables.split(separator: ",").map(String.init) {
+            let quoted = "\"" + table.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+            digests[table] = try connection.scalar("SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, E'\\n' ORDER BY t::text)), '') FROM public.\(quoted) t") ?? ""
+        }
+        return digests
+    }
+
+    static func backup(_ server: ArchivingCluster, incremental: Bool, extra: [String: String] = [:]) throws -> BaseBackupResult {
+        let result = try server.pra(["backup", "--base", "--json"] + (incremental ? ["--incremental-from", "newest"] : []), extra: extra)
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        return try JSONCoding.decoder.decode(BaseBackupResult.self, from: Data(result.stdout.utf8))
+    }
+
+    /// Restores to the latest point into a new directory and returns the recovered tables' digests
+    /// and the base backup used.
+    static func restoreLatest(_ server: ArchivingCluster, label: String, arguments: [String] = [], extra: [String: String] = [:]) throws -> (digests: [String: String], used: String, skipped: String) {
+        let target = server.targetDirectory(label)
+        defer { server.stopRecovered(target) }
+        let restore = try server.pra(["restore", "--pitr", "--target-dir", target, "--json"] + arguments, extra: extra, timeout: 600)
+        #expect(restore.exitCode == 0, "\(restore.stdout) \(restore.stderr)")
+        let port = try #require(restore.stdout.split(separator: "\n").compactMap { line -> String? in
+            guard let range = line.range(of: "\"port\" : ") else { return nil }
+            return String(line[range.upperBound...].prefix { $0.isNumber })
+        }.first)
+        let used = restore.stdout.split(separator: "\n").first { $0.contains("\"baseBackup\" : ") }.map(String.init) ?? ""
+        let skipped = restore.stdout.components(separatedBy: "\"skippedBackups\"").dropFirst().first.map { String($0.prefix(2000)) } ?? ""
+        let connection = try PostgresConnection(ConnectionSettings(parameters: ["host": target, "port": port, "user": "postgres", "dbname": server.database]), applicationName: "test")
+        return (try tableDigests(connection), used, skipped)
+    }
+
+    @Test("restore --pitr through a full base backup and 3 incrementals (range UPDATEs, DELETEs, DROP TABLE, TRUNCATE, a new table) equals the restore through a full one taken at the same moment, table by table; a small change stores little")
+    func chainEqualsFull() throws {
+        let server = try ArchivingCluster(label: "incr-chain")
+        try server.sql("CREATE TABLE big AS SELECT g AS id, md5(g::text) AS v, repeat('x', 100) AS pad FROM generate_series(1, 200000) g; ALTER TABLE big ADD PRIMARY KEY (id)")
+        try server.sql("CREATE TABLE dropped AS SELECT g FROM generate_series(1, 50000) g; CREATE TABLE truncated AS SELECT g FROM generate_series(1, 50000) g")
+        let full = try Self.backup(server, incremental: false)
+        #expect(full.incrementalFrom == nil && full.referencedRanges == 0)
+        let fullManifest = try BaseBackupManifest.load(path: full.manifest)
+        #expect(fullManifest.rangeMap != nil && fullManifest.chainDepth == 0)
+
+        // A small change: a few rows.
+        try server.sql("UPDATE big SET v = 'changed' WHERE id BETWEEN 100 AND 110")
+        let first = try Self.backup(server, incremental: true)
+        #expect(first.incrementalFrom == (full.archive as NSString).lastPathComponent)
+        #expect(first.chainDepth == 1)
+        #expect(first.uncompressedBytes * 5 < full.uncompressedBytes, "incremental \(first.uncompressedBytes) bytes, full \(full.uncompressedBytes)")
+        #expect(first.compressedBytes * 5 < full.compressedBytes, "incremental \(first.compressedBytes) bytes, full \(full.compressedBytes)")
+        print("incremental base backup figures: full \(full.uncompressedBytes) bytes of tar, \(full.compressedBytes) compressed; after 11 UPDATEd rows \(first.uncompressedBytes) of tar, \(first.compressedBytes) compressed, \(first.storedRanges ?? 0) ranges stored, \(first.referencedRanges ?? 0) referenced; \(full.seconds) s full, \(first.seconds) s incremental")
+
+        // Heavy writes: a range of UPDATEs and scattered DELETEs.
+        try server.sql("UPDATE big SET v = md5(v) WHERE id BETWEEN 20000 AND 60000; DELETE FROM big WHERE id % 7 = 0")
+        let second = try Self.backup(server, incremental: true)
+        #expect(second.chainDepth == 2)
+
+        try server.sql("DROP TABLE dropped; TRUNCATE truncated; CREATE TABLE fresh AS SELECT g, g * 2 AS twice FROM generate_series(1, 30000) g")
+        try server.sql("VACUUM big")
+        let third = try Self.backup(server, incremental: true)
+        #expect(third.chainDepth == 3)
+        let thirdManifest = try BaseBackupManifest.load(path: third.manifest)
+        #expect(thirdManifest.incrementalFrom?.archive == (second.archive as NSString).lastPathComponent)
+
+        let verify = try server.pra(["verify", "--all"])
+        #expect(verify.exitCode == 0, "\(verify.stdout) \(verify.stderr)")
+
+        let source = try Self.tableDigests(PostgresConnection(ConnectionSettings(parameters: server.cluster.connectionSettings.libpqParameters.merging(["dbname": server.database]) { $1 }), applicationName: "test"))
+        #expect(source["dropped"] == nil && source["truncated"] == "0:" && source["fresh"] != nil)
+        let throughChain = try Self.restoreLatest(server, label: "incr-chain-restore")
+        #expect(throughChain.used.contains((third.archive as NSString).lastPathComponent), "\(throughChain.used) \(throughChain.skipped)")
+
+        // A full base backup at the same moment (nothing written since the third incremental).
+        let fullNow = try Self.backup(server, incremental: false)
+        let throughFull = try Self.restoreLatest(server, label: "incr-chain-full")
+        #expect(throughFull.used.contains((fullNow.archive as NSString).lastPathComponent))
+        #expect(Set(throughChain.digests.keys) == Set(source.keys))
+        for (table, digest) in source {
+            #expect(throughChain.digests[table] == digest, "table \(table) through the chain")
+            #expect(throughFull.digests[table] == digest, "table \(table) through the full base backup")
+        }
+    }
+
+    /// Flips one byte in the middle of `path`; returns the original content to put back.
+    static func flipByte(_ path: String) throws -> Data {
+        let original = try Data(contentsOf: URL(fileURLWithPath: path))
+        var damaged = original
+        damaged[damaged.count / 2] ^= 0x5a
+        try damaged.write(to: URL(fileURLWithPath: path))
+        return original
+    }
+
+    @Test("a damaged link (middle archive, newest range map, full archive, missing full) is caught by verify and by restore --pitr, which falls back to the newest intact base backup or fails naming the link")
+    func brokenLinks() throws {
+        let server = try ArchivingCluster(label: "incr-broken")
+        try server.sql("CREATE TABLE t AS SELECT g FROM generate_series(1, 100000) g")
+        let full = try Self.backup(server, incremental: false)
+        var incrementals: [String] = []
+        for step in 1...3 {
+            try server.sql("UPDATE t SET g = -g WHERE g BETWEEN \(step * 1000) AND \(step * 1000 + 50)")
+            incrementals.append(try Self.backup(server, incremental: true).archive)
+        }
+        let names = ([full.archive] + incrementals).map { ($0 as NSString).lastPathComponent }
+        let source = try Self.tableDigests(PostgresConnection(ConnectionSettings(parameters: server.cluster.connectionSettings.libpqParameters.merging(["dbname": server.database]) { $1 }), applicationName: "test"))
+
+        // The middle incremental's archive damaged: verify names it for the newest; restore falls back to the first incremental.
+        let middle = try Self.flipByte(incrementals[1])
+        let verify = try server.pra(["verify", "--all"])
+        #expect(verify.exitCode != 0)
+        #expect(verify.stdout.contains("incremental chain broken at \(names[2])"), "\(verify.stdout)")
+        let fallback = try Self.restoreLatest(server, label: "incr-broken-middle")
+        #expect(fallback.used.contains(names[1]), "\(fallback.used) \(fallback.skipped)")
+        #expect(fallback.skipped.contains("\(names[3]) (incremental) cannot be restored: incremental chain broken at \(names[2])"), "\(fallback.skipped)")
+        #expect(fallback.digests == source)
+        try middle.write(to: URL(fileURLWithPath: incrementals[1]))
+
+        // The newest incremental's range map damaged: caught before use; restore uses the one before.
+        let mapPath = incrementals[2] + RangeMap.fileSuffix
+        let map = try Self.flipByte(mapPath)
+        let verifyMap = try server.pra(["verify", "--all"])
+        #expect(verifyMap.exitCode != 0)
+        #expect(verifyMap.stdout.contains("range map"), "\(verifyMap.stdout)")
+        let beforeMap = try Self.restoreLatest(server, label: "incr-broken-map")
+        #expect(beforeMap.used.contains(names[2]), "\(beforeMap.used) \(beforeMap.skipped)")
+        #expect(beforeMap.skipped.contains("incremental chain broken at \(names[3]): range map"), "\(beforeMap.skipped)")
+        #expect(beforeMap.digests == source)
+        try map.write(to: URL(fileURLWithPath: mapPath))
+
+        // The full base backup's archive damaged: nothing is left to restore from; the failure names it.
+        let fullArchive = try Self.flipByte(full.archive)
+        let verifyFull = try server.pra(["verify", "--all"])
+        #expect(verifyFull.stdout.contains("incremental chain broken at \(names[0])"), "\(verifyFull.stdout)")
+        let target = server.targetDirectory("incr-broken-full")
+        defer { server.stopRecovered(target) }
+        let failed = try server.pra(["restore", "--pitr", "--target-dir", target], timeout: 600)
+        #expect(failed.exitCode == 1, "\(failed.stdout) \(failed.stderr)")
+        #expect((failed.stdout + failed.stderr).contains("incremental chain broken at \(names[0]) (its full base backup)"), "\(failed.stdout) \(failed.stderr)")
+        try fullArchive.write(to: URL(fileURLWithPath: full.archive))
+
+        // The full base backup gone: every incremental names the missing reference.
+        try FileManager.default.removeItem(atPath: full.manifest)
+        try FileManager.default.removeItem(atPath: full.archive)
+        let verifyMissing = try server.pra(["verify", "--all"])
+        #expect(verifyMissing.exitCode != 0)
+        #expect(verifyMissing.stdout.contains("incremental chain broken at \(names[1]): its reference \(names[0]) is missing"), "\(verifyMissing.stdout)")
+    }
+
+    @Test("off-site: an incremental's archive, range map and manifests are copied like any base backup's, its reference kept by off-site retention; restore --pitr --from-remote skips it with a note (never a partial chain) and restores the full one")
+    func offSite() throws {
+        let server = try ArchivingCluster(label: "incr-remote")
+        let remoteParent = TestEnvironment.temporaryDirectory("incr-remote-r")
+        chmod(remoteParent, 0o755)
+        let remote = remoteParent + "/copies"
+        // As in production, the server's account (restore_command) reaches the off-site directory.
+        try server.cluster.grantServerAccess(to: remote)
+        try server.sql("CREATE TABLE t AS SELECT g FROM generate_series(1, 20000) g")
+        // Retention keeps one base backup: the full one stays, here and off-site, because the incremental needs it.
+        let settings = ["REMOTE_TARGET": remote, "BASE_BACKUP_RETENTION_DAYS": "0", "BASE_BACKUP_MIN_KEEP": "1"]
+        let full = try server.pra(["backup", "--base", "--json"], extra: settings)
+        #expect(full.exitCode == 0, "\(full.stderr)")
+        try server.sql("UPDATE t SET g = -g WHERE g < 100")
+        let incremental = try server.pra(["backup", "--base", "--incremental-from", "newest", "--json"], extra: settings)
+        #expect(incremental.exitCode == 0, "\(incremental.stderr)")
+        let results = try [full, incremental].map { try JSONCoding.decoder.decode(BaseBackupResult.self, from: Data($0.stdout.utf8)) }
+        let copied = Set(try #require(FileManager.default.enumerator(atPath: remote)).compactMap { ($0 as? String).map { ($0 as NSString).lastPathComponent } })
+        for result in results {
+            let name = (result.archive as NSString).lastPathComponent
+            for suffix in ["", RangeMap.fileSuffix, BackupArchiveName.manifestSuffix, BaseBackupManifest.postgresManifestSuffix] {
+                #expect(copied.contains(name + suffix), "\(name + suffix) is not off-site: \(copied.sorted())")
+            }
+        }
+        let source = try Self.tableDigests(PostgresConnection(ConnectionSettings(parameters: server.cluster.connectionSettings.libpqParameters.merging(["dbname": server.database]) { $1 }), applicationName: "test"))
+        let restored = try Self.restoreLatest(server, label: "incr-remote-restore", arguments: ["--from-remote"], extra: ["REMOTE_TARGET": remote])
+        let fullName = (results[0].archive as NSString).lastPathComponent, incrementalName = (results[1].archive as NSString).lastPathComponent
+        #expect(restored.used.contains(fullName), "\(restored.used) \(restored.skipped)")
+        #expect(restored.skipped.contains("off-site \(incrementalName) is an incremental base backup"), "\(restored.skipped)")
+        #expect(restored.digests == source)
+    }
+
+    @Test("retention keeps a kept incremental's whole chain and the WAL from its full base backup's start; once a newer full one is kept alone, the chain and its range maps go")
+    func retentionKeepsChain() throws {
+        let server = try ArchivingCluster(label: "incr-retention")
+        let keepOne = ["BASE_BACKUP_RETENTION_DAYS": "0", "BASE_BACKUP_MIN_KEEP": "1"]
+        try server.sql("CREATE TABLE t AS SELECT g FROM generate_series(1, 10000) g")
+        let full = try Self.backup(server, incremental: false, extra: keepOne)
+        var chain = [full]
+        for step in 1...2 {
+            try server.switchAndWait()
+            sleep(1)
+            try server.sql("UPDATE t SET g = -g WHERE g = \(step)")
+            chain.append(try Self.backup(server, incremental: true, extra: keepOne))
+            #expect(chain.last!.deletedByRetention.isEmpty, "\(chain.last!.deletedByRetention)")
+        }
+        let names = chain.map { ($0.archive as NSString).lastPathComponent }
+        #expect(BaseBackupCatalogue(directory: server.backupDirectory).complete.map(\.name.fileName) == names.reversed())
+        // The full base backup's first segment is still archived: the newest incremental restores from it.
+        #expect(try server.archive.find(try #require(WALFileName(full.startSegment))) != nil)
+        #expect(try server.pra(["verify", "--all"]).exitCode == 0)
+
+        try server.switchAndWait()
+        sleep(1)
+        let newFull = try Self.backup(server, incremental: false, extra: keepOne)
+        #expect(Set(newFull.deletedByRetention) == Set(names), "\(newFull.deletedByRetention)")
+        let left = try FileManager.default.contentsOfDirectory(atPath: server.backupDirectory)
+        for name in names { #expect(!left.contains { $0.hasPrefix(name) }, "\(name): \(left)") }
+        #expect(try server.archive.find(try #require(WALFileName(full.startSegment))) == nil)
+    }
+
+    @Test("--incremental-from is refused (exit 2, one line naming why) without --base, with no base backup, for an unknown archive, and for a reference without a range map")
+    func refusals() throws {
+        let server = try ArchivingCluster(label: "incr-refusals")
+        let withoutBase = try server.pra(["backup", "--incremental-from", "newest"])
+        #expect(withoutBase.exitCode == 2 && withoutBase.stderr.contains("--incremental-from needs --base"), "\(withoutBase.stderr)")
+        let none = try server.pra(["backup", "--base", "--incremental-from", "newest"])
+        #expect(none.exitCode == 2 && none.stderr.contains("no complete base backup of this database system"), "\(none.stderr)")
+        let full = try Self.backup(server, incremental: false)
+        let unknown = try server.pra(["backup", "--base", "--incremental-from", "db_backup_base_20200101_000000.tar.gz"])
+        #expect(unknown.exitCode == 2 && unknown.stderr.contains("no base backup archive of that name"), "\(unknown.stderr)")
+        // A base backup taken before pra kept range maps cannot be a reference.
+        var manifest = try BaseBackupManifest.load(path: full.manifest)
+        manifest.rangeMap = nil
+        manifest.rangeMapSHA256 = nil
+        try manifest.encoded().write(to: URL(fileURLWithPath: full.manifest))
+        let old = try server.pra(["backup", "--base", "--incremental-from", (full.archive as NSString).lastPathComponent])
+        #expect(old.exitCode == 2 && old.stderr.contains("has no range map"), "\(old.stderr)")
+        #expect(old.stderr.split(separator: "\n").count == 1, "\(old.stderr)")
+        #expect(BaseBackupCatalogue(directory: server.backupDirectory).entries.count == 1)
+    }
+
+    @Test("pra standby create starts from the newest base backup when it is an incremental: the chain is assembled, and the standby replays on from it")
+    func standbyFromChain() throws {
+        let server = try ArchivingCluster(label: "incr-standby")
+        try server.sql("CREATE TABLE t AS SELECT g FROM generate_series(1, 20000) g")
+        _ = try Self.backup(server, incremental: false)
+        try server.sql("UPDATE t SET g = -g WHERE g <= 500; INSERT INTO pitr_marker (note) SELECT 'between' FROM generate_series(1, 4)")
+        let incremental = try Self.backup(server, incremental: true)
+        try server.sql("INSERT INTO pitr_marker (note) SELECT 'after' FROM generate_series(1, 6)")
+        try server.switchAndWait()
+        let target = server.targetDirectory("incr-standby-target")
+        defer { server.stopRecovered(target) }
+        let create = try server.pra(["standby", "create", "--target-dir", target])
+        try #require(create.exitCode == 0, "\(create.stdout) \(create.stderr)")
+        let record = try StandbyRecord.load(from: target)
+        #expect(record.baseBackup == (incremental.archive as NSString).lastPathComponent)
+        _ = try StandbyTests.waitFor("SELECT count(*) FROM pitr_marker WHERE note = 'after'", "6", on: record, server)
+        let standby = try StandbyTests.connect(record, server)
+        #expect(try standby.scalar("SELECT count(*) FILTER (WHERE g < 0) || '/' || count(*) FROM t") == "500/20000")
+        #expect(try standby.scalar("SELECT pg_is_in_recovery()") == "t")
+    }
+}
