@@ -7,7 +7,7 @@ import Testing
 /// every codec: what pra writes, what the stock tools read, and recovery through it.
 @Suite("base backups and WAL in gzip, zstd and lz4 on real PostgreSQL", .serialized, .requires(.postgresServer))
 struct CodecRoundTripTests {
-    @Test("base backup and WAL in one codec: named and recorded, read by the stock tool, verified, wal get gives the pushed bytes, a push in another codec of the same content is already archived, and PITR to a point brings back exactly the rows before it",
+    @Test("base backup and WAL in one codec: named and recorded, read by the stock tool, verified, wal get gives the pushed bytes, a push in another codec of the same content is already archived, PITR to a point brings back exactly the rows before it, and a damaged copy is replaced by a push in another codec under that codec's name",
           arguments: CompressionCodec.allCases)
     func roundTrip(codec: CompressionCodec) throws {
         let server = try ArchivingCluster(label: "codec-\(codec.rawValue)")
@@ -41,7 +41,6 @@ struct CodecRoundTripTests {
         #expect(again.exitCode == 0, "\(again.stderr)")
         #expect(again.stdout.contains("\"alreadyArchived\" : true"), "\(again.stdout)")
         #expect(server.archive.files().filter { $0.name.text == name }.map(\.codec) == [codec])
-
         let verify = try server.pra(["verify", "--all"])
         #expect(verify.exitCode == 0, "\(verify.stdout) \(verify.stderr)")
 
@@ -52,6 +51,16 @@ struct CodecRoundTripTests {
         let recovered = try server.recovered(target)
         #expect(try recovered.scalar("SELECT count(*) FROM pitr_marker WHERE note = 'before mark'") == "7")
         #expect(try recovered.scalar("SELECT count(*) FROM pitr_marker WHERE note = 'after mark'") == "0")
+
+        // Last (the push runs as the test's user, whose file the recovering server may not read):
+        // the archived copy damaged: a push in the other codec replaces it under its own name; wal get reads that.
+        try CodecCorruptionTests.flipByte(file.path)
+        let repair = try server.pra(["wal", "push", work + "/" + name, "--json"], extra: [Setting.walCompression.name: other.rawValue])
+        #expect(repair.exitCode == 0, "\(repair.stderr)")
+        #expect(repair.stdout.contains("\"replacedDamaged\""), "\(repair.stdout)")
+        #expect(server.archive.files().filter { $0.name.text == name }.map(\.codec) == [other])
+        #expect(try server.pra(["wal", "get", name, work + "/again"]).exitCode == 0)
+        #expect(try FileDigest(path: work + "/again") == FileDigest(size: 16 << 20, sha256: file.sha256))
     }
 
     @Test("a WAL archive that changed codec twice (gzip, then zstd, then lz4 segments) verifies and recovers through all of them")

@@ -162,7 +162,7 @@ public struct WALArchive: Sendable {
         }
     }
 
-    /// Why the archived `file` cannot be used (gzip stream, SHA-256, unreadable); `nil` when it is sound.
+    /// Why the archived `file` cannot be used (the compressed stream and its format, SHA-256, unreadable); `nil` when it is sound.
     public func damage(of file: File) -> String? {
         do {
             _ = try read(file) { _ in }

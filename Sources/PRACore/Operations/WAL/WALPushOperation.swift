@@ -104,7 +104,7 @@ public struct WALPushOperation {
         let compressed = try Self.compress(input, path: path, keepingContent: name.kind == .history || name.kind == .backupLabel, codec: codec, level: level, into: staging)
         let identity = try Self.check(compressed, of: name, path: path, archive: archive)
         if let existing = try archive.find(name) {
-            return try settle(existing: existing, staging: staging, archive: archive, name: name, sha256: compressed.sha256, size: compressed.size, identity: identity)
+            return try settle(existing: existing, staging: staging, archive: archive, name: name, codec: codec, sha256: compressed.sha256, size: compressed.size, identity: identity)
         }
         let final = (directory as NSString).appendingPathComponent(WALArchive.fileName(name, sha256: compressed.sha256, codec: codec))
         do {
@@ -112,7 +112,7 @@ public struct WALPushOperation {
         } catch {
             // EEXIST: a concurrent push of the same content got there first: its copy is checked as any other.
             guard error.code == EEXIST, let existing = try archive.find(name) else { throw WALArchiveError.file(error) }
-            return try settle(existing: existing, staging: staging, archive: archive, name: name, sha256: compressed.sha256, size: compressed.size, identity: identity)
+            return try settle(existing: existing, staging: staging, archive: archive, name: name, codec: codec, sha256: compressed.sha256, size: compressed.size, identity: identity)
         }
         do {
             _ = try archive.find(name)
@@ -214,8 +214,10 @@ public struct WALPushOperation {
     /// `name` is archived already as `existing`: "already archived" only when that copy reads
     /// back whole with the content pushed now. A damaged copy of the same content (the SHA-256
     /// in its name is the one just computed) is replaced by the checked file just written; a
-    /// copy of other content is never replaced, damaged or not.
-    private func settle(existing: WALArchive.File, staging: WALStagingFile, archive: WALArchive, name: WALFileName, sha256: String, size: UInt64, identity: WALArchive.Identity?) throws -> WALPushResult {
+    /// copy of other content is never replaced, damaged or not. A copy in another codec
+    /// (`WAL_COMPRESSION` changed) of the same content counts as archived; a damaged one is
+    /// replaced under the name of the codec just written.
+    private func settle(existing: WALArchive.File, staging: WALStagingFile, archive: WALArchive, name: WALFileName, codec: CompressionCodec, sha256: String, size: UInt64, identity: WALArchive.Identity?) throws -> WALPushResult {
         let damage = archive.damage(of: existing)
         guard existing.sha256 == sha256 else {
             staging.discard()
@@ -229,12 +231,18 @@ public struct WALPushOperation {
             return WALPushResult(name: name.text, archivedPath: existing.path, alreadyArchived: true, uncompressedBytes: size, compressedBytes: existing.compressedBytes, sha256: sha256, systemIdentifier: identity?.systemIdentifier)
         }
         let compressed = staging.bytesWritten
+        let replacement = ((existing.path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(WALArchive.fileName(name, sha256: sha256, codec: codec))
         do {
-            try staging.replace(existing.path)
+            try staging.replace(replacement)
         } catch {
             throw WALArchiveError.file(error)
         }
-        var result = WALPushResult(name: name.text, archivedPath: existing.path, alreadyArchived: false, uncompressedBytes: size, compressedBytes: compressed, sha256: sha256, systemIdentifier: identity?.systemIdentifier)
+        if replacement != existing.path {
+            // The sound copy is in place first: a crash between the two leaves both, same content.
+            unlink(existing.path)
+            DurableFile.syncDirectory(of: replacement)
+        }
+        var result = WALPushResult(name: name.text, archivedPath: replacement, alreadyArchived: false, uncompressedBytes: size, compressedBytes: compressed, sha256: sha256, systemIdentifier: identity?.systemIdentifier)
         result.replacedDamaged = damage
         return result
     }
