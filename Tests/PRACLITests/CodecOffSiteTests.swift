@@ -8,7 +8,7 @@ import Testing
 /// and recovery from them alone when the site is lost.
 @Suite("off-site lz4 base backup and zstd WAL in S3", .serialized, .requires(.postgresServer, .seaweedfs))
 struct CodecOffSiteTests {
-    @Test("s3: an lz4 base backup and zstd WAL are copied under their own names; with the local base backups and WAL archive gone, PITR from the bucket brings back exactly the rows before the mark")
+    @Test("s3: an lz4 base backup and zstd WAL are copied under their own names and verify off-site; with the local base backups and WAL archive gone, PITR from the bucket brings back exactly the rows before the mark")
     func restoreFromBucket() throws {
         let s3 = try LoopbackS3Server.start()
         let bucket = try s3.makeBucket("codecs3")
@@ -29,6 +29,10 @@ struct CodecOffSiteTests {
         #expect(!walKeys.isEmpty && walKeys.allSatisfy { $0.hasSuffix(".zst") }, "\(walKeys)")
         let verify = try server.pra(["verify", "--all"], extra: remote, timeout: 600)
         #expect(verify.exitCode == 0, "\(verify.stdout) \(verify.stderr)")
+        // The off-site copies read through where they are: the lz4 base backup against its manifest, every zstd WAL file.
+        let verifyRemote = try server.pra(["verify", "--remote"], extra: remote, timeout: 600)
+        #expect(verifyRemote.exitCode == 0, "\(verifyRemote.stdout) \(verifyRemote.stderr)")
+        #expect(verifyRemote.stdout.contains(archive), "\(verifyRemote.stdout)")
 
         // The site is lost: no local base backup, no local WAL archive.
         for file in try FileManager.default.contentsOfDirectory(atPath: server.backupDirectory) where file.contains("_backup_base_") {

@@ -94,4 +94,29 @@ struct CodecRoundTripTests {
         #expect(try recovered.scalar("SELECT count(*) FROM pitr_marker WHERE note = 'last'") == "7")
         #expect(try recovered.scalar("SELECT count(*) FROM pitr_marker WHERE note = 'too late'") == "0")
     }
+
+    @Test("standby create from a zstd base backup, replaying lz4 WAL: the rows before and after the base backup arrive, and a new write on the primary follows")
+    func standbyFromZstd() throws {
+        let server = try ArchivingCluster(label: "codec-standby")
+        try server.archiveWAL(in: .lz4)
+        try server.sql("INSERT INTO pitr_marker (note) SELECT 'before base' FROM generate_series(1, 3)")
+        let base = try server.pra(["backup", "--base"], extra: [Setting.baseBackupCompression.name: "zstd"])
+        #expect(base.exitCode == 0, "\(base.stdout) \(base.stderr)")
+        #expect(try #require(BaseBackupCatalogue(directory: server.backupDirectory).newestComplete).name.codec == .zstd)
+        try server.sql("INSERT INTO pitr_marker (note) SELECT 'after base' FROM generate_series(1, 5)")
+        try server.switchAndWait()
+
+        let target = server.targetDirectory("codec-standby-target")
+        defer { server.stopRecovered(target) }
+        let create = try server.pra(["standby", "create", "--target-dir", target])
+        #expect(create.exitCode == 0, "\(create.stdout) \(create.stderr)")
+        let record = try StandbyRecord.load(from: target)
+        try StandbyTests.waitFor("SELECT count(*) FROM pitr_marker WHERE note = 'after base'", "5", on: record, server)
+        let standby = try StandbyTests.connect(record, server)
+        #expect(try standby.scalar("SELECT count(*) FROM pitr_marker WHERE note = 'before base'") == "3")
+        #expect(try standby.scalar("SELECT pg_is_in_recovery()") == "t")
+        try server.sql("INSERT INTO pitr_marker (note) VALUES ('live')")
+        try StandbyTests.waitFor("SELECT count(*) FROM pitr_marker WHERE note = 'live'", "1", on: record, server, seconds: 30)
+        #expect(server.archive.files().filter { $0.name.kind == .segment }.contains { $0.codec == .lz4 })
+    }
 }
