@@ -123,4 +123,29 @@ struct CodecNamingTests {
         let lying = try #require(try archive.find(name))
         #expect(archive.damage(of: lying) == "named as lz4 (.lz4) but holds gzip data")
     }
+
+    @Test("off-site: a segment whose content is there in two codecs is found and prefetched as one file; two contents stop the prefetch there")
+    func offSiteDuplicates() throws {
+        let target = TestEnvironment.temporaryDirectory("codec-offsite-dup") + "/wal"
+        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+        let configuration = try Configuration(envFile: TestEnvironment.noEnvFile, environment: [:])
+        let remote = RemoteWALArchive(store: try RemoteTarget(target).store(configuration: configuration))
+        let names = (3...6).map { WALFileName(timeline: 1, segmentNumber: UInt64($0), segmentSize: 16 << 20) }
+        func put(_ name: WALFileName, sha: String, _ codec: CompressionCodec) throws {
+            try Data([0]).write(to: URL(fileURLWithPath: target + "/" + WALArchive.fileName(name, sha256: sha, codec: codec)))
+        }
+        try put(names[0], sha: Self.sha, .gzip)
+        try put(names[1], sha: Self.sha, .gzip)
+        try put(names[1], sha: Self.sha, .zstd)
+        try put(names[2], sha: Self.sha, .lz4)
+        try put(names[3], sha: Self.sha, .gzip)
+        try put(names[3], sha: String(repeating: "0", count: 64), .zstd)
+        let entries = try remote.entries()
+        #expect(try remote.find(names[1], in: entries)?.codec == .gzip)
+        #expect(throws: RemoteWALError.self) { _ = try remote.find(names[3], in: entries) }
+        let first = try #require(try remote.find(names[0], in: entries))
+        let fetcher = RemoteWALFetcher(remote: remote, prefetch: 3, localIdentity: nil)
+        let ahead = try fetcher.following(first, entries: entries, identity: nil, spool: TestEnvironment.temporaryDirectory("codec-offsite-spool"))
+        #expect(ahead.map(\.fileName) == [WALArchive.fileName(names[1], sha256: Self.sha, codec: .gzip), WALArchive.fileName(names[2], sha256: Self.sha, codec: .lz4)])
+    }
 }
