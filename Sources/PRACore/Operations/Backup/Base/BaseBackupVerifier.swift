@@ -3,8 +3,8 @@ import Foundation
 
 /// Checks a base backup archive end to end: the pra manifest, size and SHA-256 of the archive,
 /// the compressed stream (in the codec both the manifest and the file name give, its magic
-/// number checked before a byte is decompressed), the tar structure through its end-of-archive marker, and PostgreSQL's
-/// `backup_manifest` inside it against the copy kept beside it.
+/// number checked before a byte is decompressed), the tar structure through its end-of-archive
+/// marker, and PostgreSQL's `backup_manifest` inside it against the copy kept beside it.
 public struct BaseBackupVerifier: Sendable {
     public var phase: String
 
@@ -53,9 +53,9 @@ public struct BaseBackupVerifier: Sendable {
         }
     }
 
-    /// Reads the archive through: SHA-256 of what is stored, the compressed stream, and the tar inside (nothing
-    /// from a forbidden entry on reaches `sink`); damage is recorded in `result`. Throws only
-    /// what `sink` throws.
+    /// Reads the archive through: SHA-256 of what is stored, the compressed stream, and the tar
+    /// inside (nothing from a forbidden entry on reaches `sink`); damage is recorded in `result`.
+    /// Throws only what `sink` throws.
     func read(_ handle: FileHandle, path: String, manifest: BaseBackupManifest, progress: ProgressReporter?, into result: inout VerificationResult, sink: (UnsafeRawBufferPointer) throws -> Void) throws -> TarStreamScanner {
         var hasher = SHA256()
         var tar = TarStreamScanner(keeping: "backup_manifest")
