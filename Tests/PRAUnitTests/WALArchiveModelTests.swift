@@ -91,7 +91,7 @@ struct WALArchiveModelTests {
     func archiveNames() {
         let sha = String(repeating: "ab", count: 32)
         let name = WALFileName("000000010000000000000007")!
-        let fileName = WALArchive.fileName(name, sha256: sha)
+        let fileName = WALArchive.fileName(name, sha256: sha, codec: .gzip)
         #expect(fileName == "000000010000000000000007-\(sha).gz")
         #expect(WALArchive.parse(fileName: fileName)?.name == name)
         #expect(WALArchive.parse(fileName: fileName)?.sha256 == sha)

@@ -1,12 +1,14 @@
 import Foundation
 
 /// The archive naming contract (UTC): `<prefix>_backup_full_<YYYYMMDD>_<HHMMSS>.sql.gz` for a
-/// logical dump, `<prefix>_backup_base_<YYYYMMDD>_<HHMMSS>.tar.gz` for a physical base backup.
+/// logical dump, `<prefix>_backup_base_<YYYYMMDD>_<HHMMSS>.tar.gz` (`.tar.zst`, `.tar.lz4`:
+/// `BASE_BACKUP_COMPRESSION`) for a physical base backup.
 public struct BackupArchiveName: Sendable, Equatable, Hashable {
     /// Logical dump or physical base backup: separate catalogues, never mixed up.
     public enum Kind: String, Sendable, Codable {
         case full, base
 
+        /// The gzip suffix; a base backup's follows its codec (``BackupArchiveName/suffix(of:codec:)``).
         public var suffix: String {
             switch self {
             case .full: return ".sql.gz"
@@ -22,26 +24,38 @@ public struct BackupArchiveName: Sendable, Equatable, Hashable {
     public let prefix: String
     public let timestamp: Date
     public let kind: Kind
+    /// The archive's compression, from its name: always gzip for a logical dump.
+    public let codec: CompressionCodec
 
-    public init(prefix: String, timestamp: Date, kind: Kind = .full) {
+    public init(prefix: String, timestamp: Date, kind: Kind = .full, codec: CompressionCodec = .gzip) {
         self.prefix = prefix
         self.timestamp = timestamp
         self.kind = kind
+        self.codec = kind == .base ? codec : .gzip
     }
 
-    /// Parses a file name of `kind`; `nil` when it does not follow the contract.
+    /// The file-name suffix of an archive of `kind` in `codec` (a logical dump is always `.sql.gz`).
+    public static func suffix(of kind: Kind, codec: CompressionCodec) -> String {
+        kind == .base ? ".tar" + codec.fileExtension : kind.suffix
+    }
+
+    /// Parses a file name of `kind` (a base backup's in any codec); `nil` when it does not
+    /// follow the contract.
     public init?(fileName: String, kind: Kind = .full) {
-        guard fileName.hasSuffix(kind.suffix) else { return nil }
-        let stem = fileName.dropLast(kind.suffix.count)
+        let codecs: [CompressionCodec] = kind == .base ? CompressionCodec.allCases : [.gzip]
+        guard let codec = codecs.first(where: { fileName.hasSuffix(Self.suffix(of: kind, codec: $0)) }) else { return nil }
+        let suffix = Self.suffix(of: kind, codec: codec)
+        let stem = fileName.dropLast(suffix.count)
         guard let marker = stem.range(of: "_backup_\(kind.rawValue)_", options: .backwards) else { return nil }
         let stamp = String(stem[marker.upperBound...])
         guard stamp.count == 15, let date = Self.formatter.date(from: stamp) else { return nil }
         prefix = String(stem[..<marker.lowerBound])
         timestamp = date
         self.kind = kind
+        self.codec = codec
     }
 
-    public var fileName: String { "\(prefix)_backup_\(kind.rawValue)_\(Self.formatter.string(from: timestamp))\(kind.suffix)" }
+    public var fileName: String { "\(prefix)_backup_\(kind.rawValue)_\(Self.formatter.string(from: timestamp))\(Self.suffix(of: kind, codec: codec))" }
     public var manifestFileName: String { fileName + Self.manifestSuffix }
 
     static var formatter: DateFormatter {

@@ -7,6 +7,8 @@ public struct CodecError: Error, CustomStringConvertible, Sendable, Equatable {
         case truncated
         case trailingGarbage = "trailing-garbage"
         case internalError = "internal-error"
+        /// The stream is not in the codec its name (or manifest) gives.
+        case wrongFormat = "wrong-format"
     }
 
     public let codec: CompressionCodec
@@ -31,6 +33,7 @@ public struct CodecError: Error, CustomStringConvertible, Sendable, Equatable {
         case .truncated: return "\(codec.rawValue) stream truncated after \(compressedOffset) compressed bytes"
         case .trailingGarbage: return "garbage after the end of the \(codec.rawValue) stream at compressed byte \(compressedOffset)"
         case .internalError: return "internal \(codec.rawValue) error at compressed byte \(compressedOffset)\(suffix)"
+        case .wrongFormat: return detail ?? "not a \(codec.rawValue) stream"
         }
     }
 }

@@ -71,6 +71,26 @@ public enum CompressionCodec: String, CaseIterable, Sendable, Codable {
         }
     }
 
+    /// The compressor of an archive written on `jobs` threads where the codec allows: gzip's
+    /// parallel block writer (``ParallelGzipDeflater``, one gzip member), zstd's worker threads,
+    /// lz4 on one thread (it is faster than the disk on one).
+    public func archiveCompressor(level: Int, jobs: Int) throws(CodecError) -> any StreamCompressor {
+        guard self == .gzip else { return try compressor(level: level, threads: jobs) }
+        guard levels.contains(level) else {
+            throw CodecError(codec: self, kind: .initialisationFailed, detail: "level \(level) is outside \(levels.lowerBound)...\(levels.upperBound)", compressedOffset: 0)
+        }
+        do {
+            return try ParallelGzipDeflater(level: Int32(level), jobs: max(1, jobs))
+        } catch {
+            throw CodecError(codec: .gzip, kind: .initialisationFailed, detail: error.description, compressedOffset: 0)
+        }
+    }
+
+    /// The codec whose file-name suffix ends `fileName` (`.gz`, `.zst`, `.lz4`), or `nil`.
+    public static func named(by fileName: String) -> CompressionCodec? {
+        allCases.first { fileName.hasSuffix($0.fileExtension) }
+    }
+
     /// A decompressor that checks the stream's own checksum and refuses a truncated stream.
     public func decompressor() throws(CodecError) -> any StreamDecompressor {
         switch self {
@@ -103,4 +123,5 @@ public protocol StreamDecompressor: AnyObject {
 }
 
 extension GzipDeflater: StreamCompressor {}
+extension ParallelGzipDeflater: StreamCompressor {}
 extension GzipInflater: StreamDecompressor {}

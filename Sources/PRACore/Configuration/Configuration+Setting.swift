@@ -63,6 +63,19 @@ extension Configuration {
         return value
     }
 
+    /// `BASE_BACKUP_COMPRESSION` or `WAL_COMPRESSION`: the codec, checked.
+    public func codec(_ setting: Setting) throws(ConfigurationError) -> CompressionCodec {
+        let word = try choice(setting)
+        guard let codec = CompressionCodec(rawValue: word) else { preconditionFailure("\(setting) declares a word that is no codec: \(word)") }
+        return codec
+    }
+
+    /// The level `codec` compresses at: gzip's is `BACKUP_COMPRESSION_LEVEL`; zstd and lz4 use
+    /// their own defaults (``CompressionCodec/defaultLevel``), chosen for speed, with no variable.
+    public func compressionLevel(for codec: CompressionCodec) throws(ConfigurationError) -> Int {
+        codec == .gzip ? try integer(.backupCompressionLevel) : codec.defaultLevel
+    }
+
     private func decoded(_ setting: Setting) throws(ConfigurationError) -> SettingValue {
         guard let text = self[setting] else { throw ConfigurationError("\(setting.name) is not set") }
         return try setting.decode(text)

@@ -43,13 +43,13 @@ struct CorruptWALSegmentFault: FaultKind {
             let content = try Data(contentsOf: URL(fileURLWithPath: other.path))
             if mode == .renamed {
                 // The name promises the content's SHA-256: wal get's check passes, PostgreSQL's fails.
-                let renamed = ((file.path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("\(file.name.text)-\(other.sha256).gz")
+                let renamed = ((file.path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("\(file.name.text)-\(other.sha256)\(other.codec.fileExtension)")
                 try content.write(to: URL(fileURLWithPath: renamed), options: .atomic)
                 try FileManager.default.removeItem(atPath: file.path)
                 return "replaced archived WAL segment \(file.name.text) with a copy of \(other.name.text) renamed with its SHA-256 (wal get serves it; its pages belong elsewhere)"
             }
             try content.write(to: URL(fileURLWithPath: file.path))
-            return "replaced archived WAL segment \(file.name.text) with a copy of \(other.name.text) (valid gzip, wrong content)"
+            return "replaced archived WAL segment \(file.name.text) with a copy of \(other.name.text) (a valid stream, wrong content)"
         }
         var bytes = try Data(contentsOf: URL(fileURLWithPath: file.path))
         let middle = bytes.count / 2

@@ -5,7 +5,7 @@ import PRAHarness
 /// A ``NetworkProxy`` on 127.0.0.1 in front of an S3 server on loopback that behaves as a store
 /// which keeps damaged bytes without checking them: it drops the checksum the store echoes
 /// (`x-amz-checksum-sha256`) from every answer's head, and changes one byte of the body of every
-/// object read back whose key ends in `.gz` (a GET answered 200). Everything else crosses
+/// object read back whose key ends in `.gz`, `.zst` or `.lz4` (a GET answered 200). Everything else crosses
 /// unchanged. pra's S3 client opens one connection per request; a connection's later requests,
 /// if any, cross unchanged.
 final class SilentDamageProxy: Sendable {
@@ -29,7 +29,7 @@ final class SilentDamageProxy: Sendable {
 
     /// One connection's damage: learns the request's method and key from its head, holds the
     /// answer's head back until it is whole (interim `100 Continue` heads pass as they are),
-    /// drops the checksum line from it and, for a `.gz` object read back, changes the byte
+    /// drops the checksum line from it and, for a `.gz`/`.zst`/`.lz4` object read back, changes the byte
     /// ``damageOffset`` bytes into the body.
     final class Damage: ProxyStreamFilter, @unchecked Sendable {
         private let lock = NSLock()
@@ -89,7 +89,7 @@ final class SilentDamageProxy: Sendable {
                 }
                 var text = String(decoding: head, as: UTF8.self)
                 text = text.components(separatedBy: "\r\n").filter { !$0.lowercased().hasPrefix("x-amz-checksum-sha256:") }.joined(separator: "\r\n")
-                if method == "GET" && path.hasSuffix(".gz") && text.hasPrefix("HTTP/1.1 200") { damageAt = SilentDamageProxy.damageOffset }
+                if method == "GET" && CompressionCodec.named(by: path) != nil && text.hasPrefix("HTTP/1.1 200") { damageAt = SilentDamageProxy.damageOffset }
                 responseSeen = true
                 response = []
                 return out + Array(text.utf8) + damaged(rest)

@@ -31,11 +31,16 @@ struct WALPushConflictFault: FaultKind {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         // The segment as the server had it, then changed past its first page (header intact): the
         // same name, the same system, other content.
-        let inflated = try ExternalProcess(executable: "/bin/gzip", arguments: ["-dc", file.path], environment: ChildEnvironment.base(), timeout: 120).run()
-        guard inflated.exitCode == 0, inflated.standardOutput.count > 16 << 10 else {
-            throw FaultError(description: "cannot decompress archived \(file.name.text): \(inflated.standardError)")
+        // Read as pra reads it (gzip, zstd or lz4, checked against the SHA-256 in its name).
+        var bytes = Data()
+        do {
+            _ = try WALArchive(backupDirectory: context.backupDirectory).read(file) { bytes.append(contentsOf: $0) }
+        } catch {
+            throw FaultError(description: "cannot decompress archived \(file.name.text): \(error)")
         }
-        var bytes = inflated.standardOutput
+        guard bytes.count > 16 << 10 else {
+            throw FaultError(description: "archived \(file.name.text) holds only \(bytes.count) bytes")
+        }
         let middle = bytes.count / 2
         for offset in middle..<(middle + 16) { bytes[offset] ^= 0xA5 }
         let changed = (directory as NSString).appendingPathComponent(file.name.text)

@@ -17,7 +17,9 @@ struct Backup: ParsableCommand {
             there too.
 
             --base takes a physical copy of the whole cluster with pg_basebackup (tar, no WAL: WAL \
-            archiving must be on, see pra wal) into <prefix>_backup_base_<YYYYMMDD>_<HHMMSS>.tar.gz, keeps \
+            archiving must be on, see pra wal) into <prefix>_backup_base_<YYYYMMDD>_<HHMMSS>.tar.gz \
+            (.tar.zst or .tar.lz4 with BASE_BACKUP_COMPRESSION=zstd or lz4; zstd -d -c or lz4 -d -c \
+            piped to tar -x reads them), keeps \
             PostgreSQL's backup_manifest beside it and writes the pra manifest last. Retention keeps \
             base backups for BASE_BACKUP_RETENTION_DAYS (at least BASE_BACKUP_MIN_KEEP) and removes the \
             archived WAL only the removed ones needed. Restore with pra restore --pitr. With REMOTE_TARGET \

@@ -12,7 +12,7 @@ struct Verify: ParsableCommand {
             on the command line is checked for gzip integrity and the dump trailer; the verdict says \
             that no manifest vouches for it.
 
-            Base backups (with --all): the pra manifest, size and SHA-256, the gzip stream, the tar \
+            Base backups (with --all): the pra manifest, size and SHA-256, the gzip, zstd or lz4 stream, the tar \
             archive through its end marker and PostgreSQL's backup_manifest inside it against the copy \
             beside it (pra restore --pitr also runs pg_verifybackup on the extracted directory). The WAL \
             archive (with --all or --wal): every file read back against the SHA-256 in its name, no \
@@ -27,7 +27,7 @@ struct Verify: ParsableCommand {
             same way against its manifest, then the download is removed. Base backups off-site \
             (their pra manifest present) are read through against the size and SHA-256 of the \
             archive and of PostgreSQL's backup_manifest that their manifest records, without a \
-            local copy. The off-site WAL (REMOTE_TARGET/wal/) is read through file by file (gzip, \
+            local copy. The off-site WAL (REMOTE_TARGET/wal/) is read through file by file (gzip/zstd/lz4, \
             the SHA-256 in its name, each segment's header against the system in wal/archive.json) \
             and its continuity from each off-site base backup stated: "from the off-site copy \
             alone: can restore to any moment between A and about B".

@@ -7,9 +7,10 @@ struct WalPush: ParsableCommand {
         commandName: "push",
         abstract: "Archive one WAL file (archive_command = 'pra wal push %p').",
         discussion: """
-            Compresses the file (standard gzip, level BACKUP_COMPRESSION_LEVEL), hashes it (SHA-256), \
-            writes it under a temporary name in BACKUP_DIR/wal/, fsyncs it and links it into place as \
-            <NAME>-<sha256>.gz; each push has a temporary file of its own, so overlapping pushes of one \
+            Compresses the file (WAL_COMPRESSION: standard gzip at BACKUP_COMPRESSION_LEVEL by default, \
+            or zstd, or lz4), hashes it (SHA-256), writes it under a temporary name in BACKUP_DIR/wal/, \
+            fsyncs it and links it into place as <NAME>-<sha256>.gz (.zst, .lz4); pra wal get reads \
+            every codec, so the setting may change at any time. Each push has a temporary file of its own, so overlapping pushes of one \
             segment cannot mix. A file already archived with the same content succeeds without writing \
             (PostgreSQL may push a segment twice after a crash) once the archived copy has been read \
             back whole; a damaged copy of the same content is replaced by the checked one. The same \

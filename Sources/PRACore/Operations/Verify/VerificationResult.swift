@@ -92,4 +92,16 @@ extension VerificationResult.Problem {
         }
         self.init(kind: kind, message: error.description)
     }
+
+    /// The problem a zstd, lz4 (or gzip, read as any codec) stream failure amounts to; a stream
+    /// in another format than the one its name and manifest give is corrupt data, named.
+    public init(codec error: CodecError, file: String) {
+        let kind: Kind
+        switch error.kind {
+        case .trailingGarbage: kind = .trailingGarbage
+        case .truncated: kind = .truncated
+        default: kind = .corruptData
+        }
+        self.init(kind: kind, message: error.kind == .wrongFormat ? "\((file as NSString).lastPathComponent) is \(error.description)" : error.description)
+    }
 }

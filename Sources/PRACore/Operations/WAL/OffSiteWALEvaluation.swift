@@ -49,8 +49,8 @@ final class OffSiteWALEvaluation {
         for item in listing {
             guard let parsed = WALArchive.parse(fileName: item.name) else { continue }
             let time = archivedAt[item.name] ?? item.modified ?? .distantPast
-            files.append(WALArchive.File(name: parsed.name, sha256: parsed.sha256, path: "\(remote.store.description)/\(item.name)", compressedBytes: 0, archivedAt: time))
-            entries[item.name] = RemoteWALArchive.Entry(name: parsed.name, sha256: parsed.sha256)
+            files.append(WALArchive.File(name: parsed.name, sha256: parsed.sha256, path: "\(remote.store.description)/\(item.name)", compressedBytes: 0, archivedAt: time, codec: parsed.codec))
+            entries[item.name] = RemoteWALArchive.Entry(name: parsed.name, sha256: parsed.sha256, codec: parsed.codec)
         }
         files.sort { $0.name < $1.name }
         return listing

@@ -5,8 +5,8 @@ import Glibc
 #endif
 
 /// The off-site copy of the WAL archive: `REMOTE_TARGET/wal/`, flat, holding the local
-/// archive's files under their local names (`<NAME>-<sha256>.gz`, the SHA-256 of the
-/// uncompressed content) and `archive.json`, the marker naming the database system whose WAL
+/// archive's files under their local names (`<NAME>-<sha256>.gz`, `.zst` or `.lz4`, the
+/// SHA-256 of the uncompressed content) and `archive.json`, the marker naming the database system whose WAL
 /// it is (written by the first push or sync, checked by every push, sync and get).
 ///
 /// Everything read from it is hostile until checked: a file is inflated against the SHA-256
@@ -34,20 +34,25 @@ public struct RemoteWALArchive: Sendable {
         public let name: WALFileName
         /// SHA-256 of the uncompressed content, from the file name.
         public let sha256: String
-        public var fileName: String { WALArchive.fileName(name, sha256: sha256) }
+        /// The format, from the file name's suffix (checked against the content when read).
+        public let codec: CompressionCodec
+        public var fileName: String { WALArchive.fileName(name, sha256: sha256, codec: codec) }
 
-        public init(name: WALFileName, sha256: String) {
+        public init(name: WALFileName, sha256: String, codec: CompressionCodec = .gzip) {
             self.name = name
             self.sha256 = sha256
+            self.codec = codec
         }
 
-        public static func < (lhs: Entry, rhs: Entry) -> Bool { (lhs.name.text, lhs.sha256) < (rhs.name.text, rhs.sha256) }
+        public static func < (lhs: Entry, rhs: Entry) -> Bool {
+            (lhs.name.text, lhs.sha256, WALArchive.codecOrder(lhs.codec)) < (rhs.name.text, rhs.sha256, WALArchive.codecOrder(rhs.codec))
+        }
     }
 
     /// The archive files among `names` (a listing), in name order; temporary uploads, the
     /// marker and anything else are left out.
     public static func entries(in names: [String]) -> [Entry] {
-        names.compactMap { WALArchive.parse(fileName: $0) }.map { Entry(name: $0.name, sha256: $0.sha256) }.sorted()
+        names.compactMap { WALArchive.parse(fileName: $0) }.map { Entry(name: $0.name, sha256: $0.sha256, codec: $0.codec) }.sorted()
     }
 
     /// The files off-site whose names begin with `prefix` (all of them by default).
@@ -68,11 +73,12 @@ public struct RemoteWALArchive: Sendable {
         name.kind == .history ? name.text : String(name.text.prefix(16))
     }
 
-    /// The copy of `name` among `entries`; `nil` when there is none. Two copies with
-    /// different content: nobody can tell which is right, so neither is used.
+    /// The copy of `name` among `entries`, whatever its codec; `nil` when there is none. Two
+    /// copies with different content: nobody can tell which is right, so neither is used; copies
+    /// of the same content in different codecs are one file (the first in codec order is used).
     public func find(_ name: WALFileName, in entries: [Entry]) throws(RemoteWALError) -> Entry? {
-        let matches = entries.filter { $0.name == name }
-        guard matches.count <= 1 else { throw .ambiguous(name: name.text, locations: matches.map { "\(store.description)/\($0.fileName)" }) }
+        let matches = entries.filter { $0.name == name }.sorted { WALArchive.codecOrder($0.codec) < WALArchive.codecOrder($1.codec) }
+        guard matches.allSatisfy({ $0.sha256 == matches[0].sha256 }) else { throw .ambiguous(name: name.text, locations: matches.map { "\(store.description)/\($0.fileName)" }) }
         return matches.first
     }
 
@@ -136,7 +142,7 @@ public struct RemoteWALArchive: Sendable {
     }
 
     /// Downloads `entry` beside `destination` under a name of this process's own, inflates it
-    /// into `destination` and checks it (gzip stream, the SHA-256 its name promises, what the
+    /// into `destination` and checks it (the stream in the codec its name gives, the SHA-256 its name promises, what the
     /// file is: see ``contentProblem(of:header:content:bytes:identity:)``). Nothing is left
     /// at `destination` unless every check passed; the download is removed either way.
     /// - Parameter identity: the archive's system and segment size (the marker, else the local archive's).
@@ -156,7 +162,7 @@ public struct RemoteWALArchive: Sendable {
     /// Inflates the downloaded `compressed` copy of `entry` into `destination`, checked.
     func inflate(_ compressed: String, entry: Entry, to destination: String, identity: WALArchive.Identity?, durably: Bool) throws(RemoteWALError) -> UInt64 {
         let location = "\(store.description)/\(entry.fileName)"
-        let file = WALArchive.File(name: entry.name, sha256: entry.sha256, path: compressed, compressedBytes: 0, archivedAt: .distantPast)
+        let file = WALArchive.File(name: entry.name, sha256: entry.sha256, path: compressed, compressedBytes: 0, archivedAt: .distantPast, codec: entry.codec)
         let keepsContent = entry.name.kind == .history || entry.name.kind == .backupLabel
         var header: [UInt8] = []
         var content = Data()

@@ -5,7 +5,7 @@ public enum RemoteWALError: Error, CustomStringConvertible, Sendable {
     case foreignSystem(target: String, remoteSystem: String, localSystem: String)
     /// `wal/archive.json` off-site exists but cannot be read or parsed.
     case markerUnreadable(target: String, reason: String)
-    /// An off-site file fails its check (gzip stream, SHA-256 in its name, WAL header, content).
+    /// An off-site file fails its check (compressed stream and its format, SHA-256 in its name, WAL header, content).
     case corrupt(name: String, location: String, reason: String)
     /// Two off-site files carry the same WAL name with different content.
     case ambiguous(name: String, locations: [String])

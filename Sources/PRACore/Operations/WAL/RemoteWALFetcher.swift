@@ -132,9 +132,9 @@ public struct RemoteWALFetcher: Sendable {
         let spooled = Set((try? FileManager.default.contentsOfDirectory(atPath: spool)) ?? [])
         var ahead: [RemoteWALArchive.Entry] = []
         for name in wanted {
-            let copies = known.filter { $0.name == name }
-            // Missing (end of the archive) or ambiguous: nothing after it is fetched ahead.
-            guard copies.count == 1, let copy = copies.first else { break }
+            // Missing (end of the archive) or ambiguous: nothing after it is fetched ahead (one
+            // content in two codecs is one file, as for the segment asked for).
+            guard let copy = try? remote.find(name, in: known) else { break }
             if !spooled.contains(Self.spoolName(copy)) { ahead.append(copy) }
         }
         return ahead

@@ -8,14 +8,15 @@ import Glibc
 /// The continuous WAL archive under `BACKUP_DIR/wal`.
 ///
 /// Layout: `wal/archive.json` names the database system the archive belongs to and its
-/// segment size; each archived file is `wal/<timeline+log file>/<NAME>-<sha256>.gz`
-/// (history files under `wal/timelines/`): standard gzip of the file PostgreSQL handed over,
-/// with the SHA-256 of its uncompressed content in the name, so that a file is written once
-/// (temporary name, fsync, link into place) and checked on every read.
+/// segment size; each archived file is `wal/<timeline+log file>/<NAME>-<sha256>.<gz|zst|lz4>`
+/// (history files under `wal/timelines/`): one gzip, zstd or lz4 stream (`WAL_COMPRESSION`
+/// when it was pushed) of the file PostgreSQL handed over, with the SHA-256 of its
+/// uncompressed content in the name, so that a file is written once (temporary name, fsync,
+/// link into place) and checked on every read. An archive may mix codecs; a name is found
+/// whatever its suffix, and the suffix must agree with the stream's magic number.
 public struct WALArchive: Sendable {
     public static let directoryName = "wal"
     public static let identityFileName = "archive.json"
-    static let suffix = ".gz"
 
     /// What the archive belongs to: written with the first segment, checked on every push.
     public struct Identity: Codable, Sendable, Equatable {
@@ -35,6 +36,8 @@ public struct WALArchive: Sendable {
         public let compressedBytes: UInt64
         /// When it was archived (the file's modification time).
         public let archivedAt: Date
+        /// The format, from the file name's suffix (checked against the content on every read).
+        public var codec: CompressionCodec = .gzip
     }
 
     /// `BACKUP_DIR/wal`.
@@ -97,39 +100,46 @@ public struct WALArchive: Sendable {
         (root as NSString).appendingPathComponent(name.directoryName)
     }
 
-    static func fileName(_ name: WALFileName, sha256: String) -> String { "\(name.text)-\(sha256)\(suffix)" }
+    static func fileName(_ name: WALFileName, sha256: String, codec: CompressionCodec) -> String { "\(name.text)-\(sha256)\(codec.fileExtension)" }
 
-    /// Parses `<NAME>-<sha256>.gz`.
-    static func parse(fileName: String) -> (name: WALFileName, sha256: String)? {
-        guard fileName.hasSuffix(suffix), let dash = fileName.lastIndex(of: "-") else { return nil }
-        let sha = fileName[fileName.index(after: dash)...].dropLast(suffix.count)
+    /// Parses `<NAME>-<sha256>.gz` (or `.zst`, `.lz4`).
+    static func parse(fileName: String) -> (name: WALFileName, sha256: String, codec: CompressionCodec)? {
+        guard let codec = CompressionCodec.allCases.first(where: { fileName.hasSuffix($0.fileExtension) }),
+              let dash = fileName.lastIndex(of: "-") else { return nil }
+        let sha = fileName[fileName.index(after: dash)...].dropLast(codec.fileExtension.count)
         guard sha.count == 64, sha.allSatisfy(\.isHexDigit), let name = WALFileName(String(fileName[..<dash])) else { return nil }
-        return (name, String(sha))
+        return (name, String(sha), codec)
     }
 
-    private func file(at path: String, name: WALFileName, sha256: String) -> File {
+    private func file(at path: String, name: WALFileName, sha256: String, codec: CompressionCodec) -> File {
         var info = stat()
         let found = stat(path, &info) == 0
         return File(name: name, sha256: sha256, path: path,
                     compressedBytes: found ? UInt64(info.st_size) : 0,
-                    archivedAt: found ? Date(timeIntervalSince1970: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9) : .distantPast)
+                    archivedAt: found ? Date(timeIntervalSince1970: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9) : .distantPast,
+                    codec: codec)
     }
 
-    /// The archived copy of `name`; `nil` when it is not archived.
+    /// The archived copy of `name`, whatever its codec; `nil` when it is not archived.
     /// A directory that cannot be listed (other than one that does not exist) throws: recovery
-    /// must not take "cannot tell" for "not archived".
+    /// must not take "cannot tell" for "not archived". Copies with different content are
+    /// ambiguous; copies of the same content in different codecs (pushed again after
+    /// `WAL_COMPRESSION` changed) are one file: the first in codec order is returned.
     public func find(_ name: WALFileName) throws(WALArchiveError) -> File? {
         let directory = directory(for: name)
         let prefix = name.text + "-"
         let matches = try Self.list(directory)
             .filter { $0.hasPrefix(prefix) }
-            .compactMap { entry in Self.parse(fileName: entry).flatMap { $0.name == name ? (entry, $0.sha256) : nil } }
+            .compactMap { entry in Self.parse(fileName: entry).flatMap { $0.name == name ? (entry: entry, sha256: $0.sha256, codec: $0.codec) : nil } }
+            .sorted { Self.codecOrder($0.codec) < Self.codecOrder($1.codec) }
         guard let first = matches.first else { return nil }
-        guard matches.count == 1 else {
-            throw .ambiguous(name: name.text, paths: matches.map { (directory as NSString).appendingPathComponent($0.0) })
+        guard matches.allSatisfy({ $0.sha256 == first.sha256 }) else {
+            throw .ambiguous(name: name.text, paths: matches.map { (directory as NSString).appendingPathComponent($0.entry) })
         }
-        return file(at: (directory as NSString).appendingPathComponent(first.0), name: name, sha256: first.1)
+        return file(at: (directory as NSString).appendingPathComponent(first.entry), name: name, sha256: first.sha256, codec: first.codec)
     }
+
+    static func codecOrder(_ codec: CompressionCodec) -> Int { CompressionCodec.allCases.firstIndex(of: codec) ?? 0 }
 
     /// The entries of `directory`; none when it does not exist, an error when it cannot be read.
     static func list(_ directory: String) throws(WALArchiveError) -> [String] {
@@ -152,7 +162,7 @@ public struct WALArchive: Sendable {
         }
     }
 
-    /// Why the archived `file` cannot be used (gzip stream, SHA-256, unreadable); `nil` when it is sound.
+    /// Why the archived `file` cannot be used (the compressed stream and its format, SHA-256, unreadable); `nil` when it is sound.
     public func damage(of file: File) -> String? {
         do {
             _ = try read(file) { _ in }
@@ -173,21 +183,21 @@ public struct WALArchive: Sendable {
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else { continue }
             for entry in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] {
                 guard let parsed = Self.parse(fileName: entry), parsed.name.directoryName == directory else { continue }
-                found.append(file(at: (path as NSString).appendingPathComponent(entry), name: parsed.name, sha256: parsed.sha256))
+                found.append(file(at: (path as NSString).appendingPathComponent(entry), name: parsed.name, sha256: parsed.sha256, codec: parsed.codec))
             }
         }
-        return found.sorted { $0.name < $1.name }
+        return found.sorted { ($0.name, Self.codecOrder($0.codec)) < ($1.name, Self.codecOrder($1.codec)) }
     }
 
-    /// Inflates `file`, handing the content to `sink`, and checks the gzip stream and the
-    /// SHA-256 its name promises. Throws ``WALArchiveError/corrupt(name:path:reason:)`` on a
+    /// Decompresses `file`, handing the content to `sink`, and checks that the stream is in the
+    /// codec its name gives (magic number), the stream itself and the SHA-256 its name promises. Throws ``WALArchiveError/corrupt(name:path:reason:)`` on a
     /// mismatch (after `sink` has seen the bad bytes: callers write to a temporary file).
     public func read(_ file: File, sink: (UnsafeRawBufferPointer) throws -> Void) throws -> UInt64 {
         guard let handle = FileHandle(forReadingAtPath: file.path) else {
             throw WALArchiveError.unreadable(name: file.name.text, path: file.path, reason: String(cString: strerror(errno)))
         }
         defer { try? handle.close() }
-        let inflater = try GzipInflater()
+        let inflater = try CheckedDecompressor(codec: file.codec)
         var hasher = SHA256()
         do {
             while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
@@ -199,7 +209,7 @@ public struct WALArchive: Sendable {
                 }
             }
             try inflater.finish()
-        } catch let error as GzipError {
+        } catch let error as CodecError {
             throw WALArchiveError.corrupt(name: file.name.text, path: file.path, reason: error.description)
         } catch let error as CocoaError {
             // A read error of the archived file itself (EIO, EISDIR): it cannot be used.
@@ -210,7 +220,7 @@ public struct WALArchive: Sendable {
         guard actual == file.sha256 else {
             throw WALArchiveError.corrupt(name: file.name.text, path: file.path, reason: "content SHA-256 is \(actual.prefix(16))…, its name promises \(file.sha256.prefix(16))…")
         }
-        return inflater.uncompressedBytes
+        return inflater.bytesOut
     }
 
     /// The ancestry of `timeline`, read from its archived history file (timeline 1 has none).

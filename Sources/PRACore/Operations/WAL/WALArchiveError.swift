@@ -8,7 +8,7 @@ public enum WALArchiveError: Error, CustomStringConvertible, Sendable, Equatable
     case collision(name: String, archivedSHA256: String, incomingSHA256: String, path: String)
     /// The segment comes from another database system than the one the archive belongs to.
     case foreignSystem(name: String, segmentSystem: String, archiveSystem: String, directory: String)
-    /// An archived file fails its check (gzip stream, size or SHA-256).
+    /// An archived file fails its check (compressed stream or its format, size or SHA-256).
     case corrupt(name: String, path: String, reason: String)
     /// An archived file that exists but cannot be read (I/O error, not a regular file).
     case unreadable(name: String, path: String, reason: String)

@@ -1,8 +1,8 @@
 import Foundation
 
-/// `pra verify` of the WAL archive: every archived file read back (gzip stream and the
-/// SHA-256 its name promises), continuity from each kept base backup, and the recoverable
-/// window that results.
+/// `pra verify` of the WAL archive: every archived file read back (compressed stream, in the
+/// codec its name gives, and the SHA-256 its name promises), continuity from each kept base
+/// backup, and the recoverable window that results.
 public struct WALArchiveVerification: Codable, Sendable {
     public var directory: String
     public var filesChecked: Int

@@ -5,8 +5,8 @@ import Foundation
 import Glibc
 #endif
 
-/// `pra wal push PATH` (PostgreSQL's `archive_command`): compresses and hashes the file into
-/// the WAL archive under a temporary name, fsyncs it and links it into place.
+/// `pra wal push PATH` (PostgreSQL's `archive_command`): compresses (`WAL_COMPRESSION`) and
+/// hashes the file into the WAL archive under a temporary name, fsyncs it and links it into place.
 ///
 /// Idempotent as PostgreSQL requires: a file already archived with the same content succeeds
 /// without writing, once the archived copy has been read back whole (a damaged copy of the same
@@ -26,11 +26,13 @@ public struct WALPushOperation {
         guard let name = WALFileName(baseName) else {
             throw OperationFailure(stage: "wal push", message: WALArchiveError.invalidName(baseName).description, isUsageError: true)
         }
+        let codec: CompressionCodec
         let level: Int
         let remote: RemoteWALArchive?
         let asynchronous: Bool
         do {
-            level = try configuration.integer(.backupCompressionLevel)
+            codec = try configuration.codec(.walCompression)
+            level = try configuration.compressionLevel(for: codec)
             remote = try RemoteWALArchive(configuration: configuration)
             asynchronous = try WALSyncOperation.isAsynchronous(configuration)
         } catch {
@@ -39,7 +41,7 @@ public struct WALPushOperation {
         let archive = WALArchive(backupDirectory: configuration.backupDirectory)
         var result: WALPushResult
         do {
-            result = try push(path: path, name: name, into: archive, level: Int32(level))
+            result = try push(path: path, name: name, into: archive, codec: codec, level: level)
         } catch let error as WALArchiveError {
             throw OperationFailure(stage: "wal push", message: error.description)
         } catch {
@@ -89,7 +91,7 @@ public struct WALPushOperation {
         }
     }
 
-    private func push(path: String, name: WALFileName, into archive: WALArchive, level: Int32) throws -> WALPushResult {
+    private func push(path: String, name: WALFileName, into archive: WALArchive, codec: CompressionCodec, level: Int) throws -> WALPushResult {
         guard let input = FileHandle(forReadingAtPath: path) else {
             throw WALArchiveError.file(FileError(operation: .open, path: path, code: errno))
         }
@@ -99,18 +101,18 @@ public struct WALPushOperation {
         WALStagingFile.removeAbandoned(in: directory)
         // Compress under a temporary name of this push's own; whether it is new is known once it is hashed.
         let staging = try WALStagingFile(directory: directory, name: name.text)
-        let compressed = try Self.compress(input, path: path, keepingContent: name.kind == .history || name.kind == .backupLabel, level: level, into: staging)
+        let compressed = try Self.compress(input, path: path, keepingContent: name.kind == .history || name.kind == .backupLabel, codec: codec, level: level, into: staging)
         let identity = try Self.check(compressed, of: name, path: path, archive: archive)
         if let existing = try archive.find(name) {
-            return try settle(existing: existing, staging: staging, archive: archive, name: name, sha256: compressed.sha256, size: compressed.size, identity: identity)
+            return try settle(existing: existing, staging: staging, archive: archive, name: name, codec: codec, sha256: compressed.sha256, size: compressed.size, identity: identity)
         }
-        let final = (directory as NSString).appendingPathComponent(WALArchive.fileName(name, sha256: compressed.sha256))
+        let final = (directory as NSString).appendingPathComponent(WALArchive.fileName(name, sha256: compressed.sha256, codec: codec))
         do {
             try staging.link(as: final)
         } catch {
             // EEXIST: a concurrent push of the same content got there first: its copy is checked as any other.
             guard error.code == EEXIST, let existing = try archive.find(name) else { throw WALArchiveError.file(error) }
-            return try settle(existing: existing, staging: staging, archive: archive, name: name, sha256: compressed.sha256, size: compressed.size, identity: identity)
+            return try settle(existing: existing, staging: staging, archive: archive, name: name, codec: codec, sha256: compressed.sha256, size: compressed.size, identity: identity)
         }
         do {
             _ = try archive.find(name)
@@ -148,11 +150,11 @@ public struct WALPushOperation {
         var content: Data
     }
 
-    /// Compresses `input` into `staging` (libdeflate in blocks, as full and base backups: half
-    /// zlib's CPU per segment, on one worker, since archive_command runs beside the server's own
-    /// work), hashing it as it goes.
-    static func compress(_ input: FileHandle, path: String, keepingContent keepsContent: Bool, level: Int32, into staging: WALStagingFile) throws -> CompressedFile {
-        let deflater = try ParallelGzipDeflater(level: level, jobs: 1)
+    /// Compresses `input` into `staging` in `codec` (gzip: libdeflate in blocks, as full and
+    /// base backups, half zlib's CPU per segment), on one thread whatever the codec, since
+    /// archive_command runs beside the server's own work; hashing it as it goes.
+    static func compress(_ input: FileHandle, path: String, keepingContent keepsContent: Bool, codec: CompressionCodec, level: Int, into staging: WALStagingFile) throws -> CompressedFile {
+        let deflater = try codec.archiveCompressor(level: level, jobs: 1)
         var hasher = SHA256()
         var header: [UInt8] = []
         var content = Data()
@@ -212,8 +214,10 @@ public struct WALPushOperation {
     /// `name` is archived already as `existing`: "already archived" only when that copy reads
     /// back whole with the content pushed now. A damaged copy of the same content (the SHA-256
     /// in its name is the one just computed) is replaced by the checked file just written; a
-    /// copy of other content is never replaced, damaged or not.
-    private func settle(existing: WALArchive.File, staging: WALStagingFile, archive: WALArchive, name: WALFileName, sha256: String, size: UInt64, identity: WALArchive.Identity?) throws -> WALPushResult {
+    /// copy of other content is never replaced, damaged or not. A copy in another codec
+    /// (`WAL_COMPRESSION` changed) of the same content counts as archived; a damaged one is
+    /// replaced under the name of the codec just written.
+    private func settle(existing: WALArchive.File, staging: WALStagingFile, archive: WALArchive, name: WALFileName, codec: CompressionCodec, sha256: String, size: UInt64, identity: WALArchive.Identity?) throws -> WALPushResult {
         let damage = archive.damage(of: existing)
         guard existing.sha256 == sha256 else {
             staging.discard()
@@ -227,12 +231,18 @@ public struct WALPushOperation {
             return WALPushResult(name: name.text, archivedPath: existing.path, alreadyArchived: true, uncompressedBytes: size, compressedBytes: existing.compressedBytes, sha256: sha256, systemIdentifier: identity?.systemIdentifier)
         }
         let compressed = staging.bytesWritten
+        let replacement = ((existing.path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(WALArchive.fileName(name, sha256: sha256, codec: codec))
         do {
-            try staging.replace(existing.path)
+            try staging.replace(replacement)
         } catch {
             throw WALArchiveError.file(error)
         }
-        var result = WALPushResult(name: name.text, archivedPath: existing.path, alreadyArchived: false, uncompressedBytes: size, compressedBytes: compressed, sha256: sha256, systemIdentifier: identity?.systemIdentifier)
+        if replacement != existing.path {
+            // The sound copy is in place first: a crash between the two leaves both, same content.
+            unlink(existing.path)
+            DurableFile.syncDirectory(of: replacement)
+        }
+        var result = WALPushResult(name: name.text, archivedPath: replacement, alreadyArchived: false, uncompressedBytes: size, compressedBytes: compressed, sha256: sha256, systemIdentifier: identity?.systemIdentifier)
         result.replacedDamaged = damage
         return result
     }

@@ -17,12 +17,15 @@ public struct BaseBackupManifest: Codable, Sendable, Equatable {
     public var pgBasebackupVersion: String
     public var startedAt: Date
     public var finishedAt: Date
-    /// File name of the archive (same directory): a gzip-compressed tar of the data directory.
+    /// File name of the archive (same directory): a compressed tar of the data directory.
     public var archive: String
     public var compressedBytes: UInt64
     public var uncompressedBytes: UInt64
     public var sha256: String
     public var compressionLevel: Int
+    /// The archive's codec; absent in manifests written before `BASE_BACKUP_COMPRESSION`
+    /// (gzip). Read through ``codec``.
+    public var compression: CompressionCodec?
     public var timeline: UInt32
     /// WAL from here on is needed to restore the backup (its checkpoint's redo point).
     public var startLSN: LogSequenceNumber
@@ -47,6 +50,9 @@ public struct BaseBackupManifest: Codable, Sendable, Equatable {
 
     /// Whether restoring this backup needs the chain of base backups it refers to.
     public var isIncremental: Bool { incrementalFrom != nil }
+
+    /// The archive's codec (gzip when the manifest predates the field).
+    public var codec: CompressionCodec { compression ?? .gzip }
 
     public func encoded() -> Data {
         // Encoding plain value types cannot fail.

@@ -17,6 +17,9 @@ extension BaseBackupOperation {
         var archiveWait: Double
         /// The off-site copy, when `REMOTE_TARGET` is set.
         var remote: RemoteCopyOperation?
+        /// `BASE_BACKUP_COMPRESSION` and the level it compresses at (gzip's `BACKUP_COMPRESSION_LEVEL`).
+        var codec: CompressionCodec
+        var codecLevel: Int
 
         subscript<Value>(dynamicMember keyPath: KeyPath<ArchiveSettings, Value>) -> Value { shared[keyPath: keyPath] }
 
@@ -26,6 +29,8 @@ extension BaseBackupOperation {
                 retention = try .baseBackups(configuration)
                 archiveWait = try configuration.seconds(.archiveWaitTimeout)
                 remote = try RemoteCopyOperation.forBaseBackups(configuration: configuration)
+                codec = try configuration.codec(.baseBackupCompression)
+                codecLevel = try configuration.compressionLevel(for: codec)
             } catch {
                 throw OperationFailure(stage: "configuration", error)
             }
@@ -74,7 +79,9 @@ extension BaseBackupOperation {
         }
     }
 
-    func openArchive(_ path: String, settings: BaseBackupSettings) throws(OperationFailure) -> (DurableFile, ParallelGzipDeflater) {
+    /// The archive file and its compressor: `BASE_BACKUP_COMPRESSION` on `PRA_JOBS` threads
+    /// where the codec allows (gzip's blocks, zstd's workers; lz4 one stream).
+    func openArchive(_ path: String, settings: BaseBackupSettings) throws(OperationFailure) -> (DurableFile, any StreamCompressor) {
         let file: DurableFile
         do {
             file = try DurableFile(finalPath: path)
@@ -82,7 +89,7 @@ extension BaseBackupOperation {
             throw OperationFailure(stage: "write", error)
         }
         do {
-            return (file, try ParallelGzipDeflater(level: Int32(settings.level), jobs: settings.jobs))
+            return (file, try settings.codec.archiveCompressor(level: settings.codecLevel, jobs: settings.jobs))
         } catch {
             file.discard()
             throw OperationFailure(stage: "write", error)
@@ -93,7 +100,7 @@ extension BaseBackupOperation {
     /// backup needs is archived) through the tar scanner, the deflater and SHA-256 into `file`,
     /// while a watch stops it if archiving fails for `ARCHIVE_WAIT_TIMEOUT`; checks the tar is
     /// whole and holds `backup_manifest`.
-    func copyCluster(_ server: ArchivingServer, with tool: BasebackupProgram, label: String, settings: BaseBackupSettings, since startedAt: Date, ranges: inout RangeMapTarFilter, deflater: ParallelGzipDeflater, into file: DurableFile) throws -> CopiedCluster {
+    func copyCluster(_ server: ArchivingServer, with tool: BasebackupProgram, label: String, settings: BaseBackupSettings, since startedAt: Date, ranges: inout RangeMapTarFilter, deflater: any StreamCompressor, into file: DurableFile) throws -> CopiedCluster {
         var hasher = SHA256()
         var tar = TarStreamScanner(keeping: "backup_manifest")
         let network = settings.connection.childNetworkKeywords
@@ -168,7 +175,7 @@ extension BaseBackupOperation {
             database: server.database, systemIdentifier: server.systemIdentifier, serverVersion: server.version,
             pgBasebackupVersion: tool.version, startedAt: startedAt, finishedAt: Date(), archive: (archivePath as NSString).lastPathComponent,
             compressedBytes: file.bytesWritten, uncompressedBytes: uncompressedBytes, sha256: copied.sha256,
-            compressionLevel: level, timeline: walRange.timeline, startLSN: walRange.start, endLSN: walRange.end,
+            compressionLevel: level, compression: CompressionCodec.named(by: archivePath) ?? .gzip, timeline: walRange.timeline, startLSN: walRange.start, endLSN: walRange.end,
             startSegment: WALFileName.segment(containing: walRange.start, timeline: walRange.timeline, segmentSize: segmentSize).text,
             endSegment: WALFileName.segment(containing: walRange.end, timeline: walRange.timeline, segmentSize: segmentSize).text,
             postgresManifest: (postgresManifestPath as NSString).lastPathComponent,

@@ -6,7 +6,8 @@ import Glibc
 #endif
 
 /// `pra backup --base`: a physical copy of the whole cluster with `pg_basebackup` (tar format
-/// on stdout, no WAL: the WAL archive provides it), streamed through pra's gzip and SHA-256
+/// on stdout, no WAL: the WAL archive provides it), streamed through pra's compressor
+/// (`BASE_BACKUP_COMPRESSION`: gzip, zstd or lz4) and SHA-256
 /// into a durable archive; PostgreSQL's `backup_manifest` is kept beside it and the pra
 /// manifest is written last. Then retention of base backups and of the WAL they no longer need.
 public struct BaseBackupOperation {
@@ -38,14 +39,14 @@ public struct BaseBackupOperation {
             try IncrementalBaseBackupSource.resolve(choice, directory: directory, systemIdentifier: server.systemIdentifier)
         }
         var ranges = RangeMapTarFilter(reference: reference?.map)
-        let name = BackupOperation.freshName(prefix: configuration.backupPrefix(for: server.database), directory: directory, kind: .base)
+        let name = BackupOperation.freshName(prefix: configuration.backupPrefix(for: server.database), directory: directory, kind: .base, codec: settings.codec)
         let archivePath = (directory as NSString).appendingPathComponent(name.fileName)
         let (file, deflater) = try openArchive(archivePath, settings: settings)
         defer { progress?.finish() }
         do {
             let copied = try copyCluster(server, with: tool, label: name.fileName, settings: settings, since: run.startedAt, ranges: &ranges, deflater: deflater, into: file)
             let chained = ChainedCopy(ranges: ranges, reference: reference)
-            let manifest = try commit(file, archivePath: archivePath, copied: copied, chained: chained, server: server, tool: tool, startedAt: run.startedAt, level: settings.level, uncompressedBytes: deflater.bytesIn)
+            let manifest = try commit(file, archivePath: archivePath, copied: copied, chained: chained, server: server, tool: tool, startedAt: run.startedAt, level: settings.codecLevel, uncompressedBytes: deflater.bytesIn)
             let retained = BaseBackupRetention(policy: settings.retention, directory: directory, segmentSize: server.segmentSize)
             let deleted = retained.apply(now: manifest.finishedAt, warnings: &warnings)
             var result = BaseBackupResult(

@@ -2,8 +2,9 @@ import Crypto
 import Foundation
 
 /// Checks a base backup archive end to end: the pra manifest, size and SHA-256 of the archive,
-/// the gzip stream, the tar structure through its end-of-archive marker, and PostgreSQL's
-/// `backup_manifest` inside it against the copy kept beside it.
+/// the compressed stream (in the codec both the manifest and the file name give, its magic
+/// number checked before a byte is decompressed), the tar structure through its end-of-archive
+/// marker, and PostgreSQL's `backup_manifest` inside it against the copy kept beside it.
 public struct BaseBackupVerifier: Sendable {
     public var phase: String
 
@@ -52,15 +53,22 @@ public struct BaseBackupVerifier: Sendable {
         }
     }
 
-    /// Reads the archive through: SHA-256 of what is stored, gzip, and the tar inside (nothing
-    /// from a forbidden entry on reaches `sink`); damage is recorded in `result`. Throws only
-    /// what `sink` throws.
+    /// Reads the archive through: SHA-256 of what is stored, the compressed stream, and the tar
+    /// inside (nothing from a forbidden entry on reaches `sink`); damage is recorded in `result`.
+    /// Throws only what `sink` throws.
     func read(_ handle: FileHandle, path: String, manifest: BaseBackupManifest, progress: ProgressReporter?, into result: inout VerificationResult, sink: (UnsafeRawBufferPointer) throws -> Void) throws -> TarStreamScanner {
         var hasher = SHA256()
         var tar = TarStreamScanner(keeping: "backup_manifest")
         var readBytes: UInt64 = 0
+        let named = CompressionCodec.named(by: path)
+        if named != manifest.codec {
+            // Nothing is decompressed on the word of one: the name and the manifest must agree.
+            result.problems.append(.init(kind: .manifestInvalid, message: "the manifest records \(manifest.codec.rawValue) but the file name \((path as NSString).lastPathComponent) says \(named?.rawValue ?? "no known codec")"))
+            progress?.finish()
+            return tar
+        }
         do {
-            let inflater = try GzipInflater()
+            let inflater = try CheckedDecompressor(codec: manifest.codec)
             while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
                 readBytes += UInt64(chunk.count)
                 hasher.update(data: chunk)
@@ -80,12 +88,12 @@ public struct BaseBackupVerifier: Sendable {
                 progress?.update(phase: phase, bytes: readBytes, total: manifest.compressedBytes)
             }
             try inflater.finish()
-            result.uncompressedBytes = inflater.uncompressedBytes
+            result.uncompressedBytes = inflater.bytesOut
         } catch let failure as SinkFailure {
             progress?.finish()
             throw failure.underlying
-        } catch let error as GzipError {
-            result.problems.append(.init(gzip: error))
+        } catch let error as CodecError {
+            result.problems.append(.init(codec: error, file: path))
         } catch {
             result.problems.append(.init(kind: .unreadable, message: "cannot read \(path): \(error.localizedDescription)"))
         }

@@ -101,12 +101,16 @@ public struct BackupOperation {
     }
 
     /// A name not yet taken: archive names have one-second resolution.
-    static func freshName(prefix: String, directory: String, kind: BackupArchiveName.Kind = .full) -> BackupArchiveName {
+    static func freshName(prefix: String, directory: String, kind: BackupArchiveName.Kind = .full, codec: CompressionCodec = .gzip) -> BackupArchiveName {
         while true {
-            let name = BackupArchiveName(prefix: prefix, timestamp: Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down)), kind: kind)
-            let path = (directory as NSString).appendingPathComponent(name.fileName)
-            let taken = [path, path + BackupArchiveName.manifestSuffix, (directory as NSString).appendingPathComponent(".\(name.fileName).partial")]
-                .contains { FileManager.default.fileExists(atPath: $0) }
+            let timestamp = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
+            let name = BackupArchiveName(prefix: prefix, timestamp: timestamp, kind: kind, codec: codec)
+            // A base backup of the same second in another codec takes the stamp too.
+            let taken = CompressionCodec.allCases.map { BackupArchiveName(prefix: prefix, timestamp: timestamp, kind: kind, codec: $0).fileName }.contains { fileName in
+                let path = (directory as NSString).appendingPathComponent(fileName)
+                return [path, path + BackupArchiveName.manifestSuffix, (directory as NSString).appendingPathComponent(".\(fileName).partial")]
+                    .contains { FileManager.default.fileExists(atPath: $0) }
+            }
             if !taken { return name }
             usleep(200_000)
         }

@@ -15,7 +15,7 @@ extension PointInTimeRestoreOperation {
 
     /// Downloads the manifests of the off-site base backup `copy` into a new private directory
     /// in `backupDirectory` (as a logical restore's remote fetch) and opens its archive as a
-    /// stream: the archive is verified (SHA-256 against the off-site pra manifest, gzip, tar,
+    /// stream: the archive is verified (SHA-256 against the off-site pra manifest, the gzip/zstd/lz4 stream, tar,
     /// PostgreSQL's `backup_manifest`, then `pg_verifybackup`) while it is extracted, with no
     /// local copy of it. Nothing is left behind on failure.
     func fetchOffSite(_ copy: RemoteCopyOperation.RemoteBaseBackup, with remote: RemoteCopyOperation, backupDirectory: String) throws -> OffSiteFetch {

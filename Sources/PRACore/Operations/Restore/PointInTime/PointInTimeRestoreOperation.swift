@@ -294,7 +294,7 @@ public struct PointInTimeRestoreOperation {
             let outcome = try tar.run { stdin in
                 let result = try BaseBackupVerifier(phase: "extract").verify(entry, archive: archive, progress: progress) { piece in
                     // tar stops reading when damaged data reaches it before the verifier can tell
-                    // (the SHA-256 and gzip CRC are known at the end): verification goes on without
+                    // (the SHA-256 and the stream checksum are known at the end): verification goes on without
                     // it, so a damaged archive falls back to an older one instead of failing the restore.
                     guard tarStopped == nil else { return }
                     do { try stdin.write(piece) } catch { tarStopped = error }
