@@ -258,4 +258,25 @@ struct IncrementalBaseBackupTests {
         #expect(try standby.scalar("SELECT count(*) FILTER (WHERE g < 0) || '/' || count(*) FROM t") == "500/20000")
         #expect(try standby.scalar("SELECT pg_is_in_recovery()") == "t")
     }
+    @Test("a chain may change codec link by link (gzip full, zstd then lz4 incrementals, WAL in zstd): each link is written in its own codec, and restore --pitr through the chain equals the source table by table")
+    func chainAcrossCodecs() throws {
+        let server = try ArchivingCluster(label: "incr-codecs")
+        try server.sql("CREATE TABLE t AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 100000) g; ALTER TABLE t ADD PRIMARY KEY (id)")
+        let full = try Self.backup(server, incremental: false)
+        #expect(full.archive.hasSuffix(".tar.gz"))
+        try server.archiveWAL(in: .zstd)
+        try server.sql("UPDATE t SET v = 'zstd' WHERE id <= 2000")
+        let second = try Self.backup(server, incremental: true, extra: ["BASE_BACKUP_COMPRESSION": "zstd"])
+        #expect(second.archive.hasSuffix(".tar.zst") && second.chainDepth == 1)
+        try server.sql("DELETE FROM t WHERE id > 90000; CREATE TABLE added AS SELECT g FROM generate_series(1, 3000) g")
+        let third = try Self.backup(server, incremental: true, extra: ["BASE_BACKUP_COMPRESSION": "lz4"])
+        #expect(third.archive.hasSuffix(".tar.lz4") && third.chainDepth == 2)
+        #expect(try BaseBackupManifest.load(path: third.manifest).codec == .lz4)
+        try server.sql("UPDATE t SET v = 'after' WHERE id BETWEEN 5000 AND 5100")
+        try server.switchAndWait()
+        let source = try Self.tableDigests(PostgresConnection(ConnectionSettings(parameters: server.cluster.connectionSettings.libpqParameters.merging(["dbname": server.database]) { $1 }), applicationName: "test"))
+        let restored = try Self.restoreLatest(server, label: "incr-codecs-target")
+        #expect(restored.used.contains((third.archive as NSString).lastPathComponent))
+        #expect(restored.digests == source)
+    }
 }
