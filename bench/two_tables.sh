@@ -164,6 +164,11 @@ peer_restore() { # target; sets run_secs
     t1=$(now)
     run_secs=$(elapsed "$t0" "$t1")
 }
+# The restore's phases from its --json document ("verify 0.01s load 4.10s ..."), for where the time went.
+json_phases() { python3 -c 'import json, sys
+text = open(sys.argv[1]).read()
+doc = json.loads(text[text.index("{"):])
+print(" ".join("%s %.2fs" % (p["name"], p["seconds"]) for p in doc.get("phases", [])))' "$1" 2>/dev/null || echo "n/a"; }
 json_field() { sed -n "s/.*\"$2\" *: *\"\{0,1\}\([^,\"}]*\).*/\1/p" "$1" | head -n 1; }
 
 section "restore: pra restore vs gunzip -c | psql ($runs runs each, alternating, fresh databases)"
@@ -177,6 +182,7 @@ for i in $(seq 1 "$runs"); do
     [ "$(psql -X -At -d pra_target -c "SELECT count(*) FROM pgbench_accounts")" = "$accounts" ] || die "pra restore: pgbench_accounts row count differs"
     [ "$(psql -X -At -d pra_target -c "SELECT count(*) FROM events")" = "$events" ] || die "pra restore: events row count differs"
     pra_r+=("$run_secs"); pra_rss+=("$run_rss_kib"); pra_max+=("$run_maxrss_kib"); pra_spill+=("${spill:-0}"); pra_conn+=("${conn:-0}")
+    log "   run $i  pra  phases: $(json_phases "$work/restore.$i.json")"
     log "   run $i  pra  ${run_secs}s  (peak RSS $(mib "$run_rss_kib") MiB, %M $(mib "$run_maxrss_kib") MiB; peak spill $(bytes_mib "${spill:-0}") MiB of $(bytes_mib "${limit:-0}") MiB; up to ${conn:-?} connections on one table)"
     drop_db pra_target
     drop_db peer_target
