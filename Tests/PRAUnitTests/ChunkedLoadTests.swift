@@ -127,4 +127,15 @@ struct ChunkedLoadTests {
         _ = Self.later(0.1) { budget.cancel() }
         #expect(throws: SpillBudget.Cancelled.self) { try budget.reserve(50, held: 0) }
     }
+
+    @Test("a parallel restore needs room for the spill limit (or the dump, when smaller), not for the whole dump; too little says how much and names the variable")
+    func spillSpace() throws {
+        let gib: UInt64 = 1 << 30
+        // A 50 GB dump with 1 GiB free: enough for the default 512 MiB ceiling.
+        #expect(RestoreOperation.spillSpaceShortfall(directory: "/tmp", free: gib, dumpBytes: 50 * gib, spillLimit: 512 << 20) == nil)
+        // A small dump needs only its own size.
+        #expect(RestoreOperation.spillSpaceShortfall(directory: "/tmp", free: 200 << 20, dumpBytes: 100 << 20, spillLimit: 512 << 20) == nil)
+        let short = try #require(RestoreOperation.spillSpaceShortfall(directory: "/tmp", free: 300 << 20, dumpBytes: 50 * gib, spillLimit: 512 << 20))
+        #expect(short == "/tmp has 300 MiB free, the spill files need up to 512 MiB (RESTORE_SPILL_LIMIT=512MiB, or the dump's table data when smaller)")
+    }
 }

@@ -56,16 +56,18 @@ extension RestoreOperation {
         // Table data is spilled uncompressed, but never more than the limit at once: the
         // ceiling (or the whole dump, when smaller) must fit in TMPDIR.
         let dump = (try? BackupManifest.load(path: manifest))?.uncompressedBytes ?? size * 10
-        let needed = min(dump, UInt64(spillLimit))
         var info = statvfs()
         let directory = Self.spillParent
-        if statvfs(directory, &info) == 0 {
-            let free = UInt64(info.f_bavail) * UInt64(info.f_frsize)
-            if free < needed + needed / 10 {
-                return "\(directory) has \(free / 1_048_576) MiB free, the spill files need up to \(needed / 1_048_576) MiB (\(Setting.restoreSpillLimit.name)=\(spillLimit / 1_048_576)MiB, or the dump's table data when smaller)"
-            }
-        }
-        return nil
+        guard statvfs(directory, &info) == 0 else { return nil }
+        return spillSpaceShortfall(directory: directory, free: UInt64(info.f_bavail) * UInt64(info.f_frsize), dumpBytes: dump, spillLimit: spillLimit)
+    }
+
+    /// Why `free` bytes in `directory` are too few for the spill files: they need the limit,
+    /// or the dump's size when smaller, plus a tenth. `nil` when there is room.
+    static func spillSpaceShortfall(directory: String, free: UInt64, dumpBytes: UInt64, spillLimit: Int) -> String? {
+        let needed = min(dumpBytes, UInt64(max(spillLimit, 0)))
+        guard free < needed + needed / 10 else { return nil }
+        return "\(directory) has \(free / 1_048_576) MiB free, the spill files need up to \(needed / 1_048_576) MiB (\(Setting.restoreSpillLimit.name)=\(spillLimit / 1_048_576)MiB, or the dump's table data when smaller)"
     }
 
     /// Removes the spill directories of restores whose process is gone (killed with SIGKILL:
