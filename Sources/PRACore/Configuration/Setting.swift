@@ -14,7 +14,7 @@ public enum Setting: CaseIterable, Sendable, Hashable, CustomStringConvertible {
     case backupDir, backupPrefix, backupRetentionDays, backupMinKeep, backupCompressionLevel, backupTimeout, praJobs
     case baseBackupCompression, walCompression
     case baseBackupRetentionDays, baseBackupMinKeep, archiveWaitTimeout, recoveryTimeout
-    case runAsUser, restoreDB, restoreMaintenanceDB, reportDir, evidenceFile, evidenceSampleRetention
+    case runAsUser, restoreSpillLimit, restoreDB, restoreMaintenanceDB, reportDir, evidenceFile, evidenceSampleRetention
     case criticalTables, appHealthURL, apiEndpoints, healthTimeout
     case rpoTarget, rtoTarget, slaTarget, backupInterval, productionDBSize, diskWarnPercent, diskCriticalPercent
     case activationPreparationBudget, activationRestorationBudget, activationVerificationBudget, activationHooksFile, activationStateFile
@@ -109,6 +109,7 @@ public enum Setting: CaseIterable, Sendable, Hashable, CustomStringConvertible {
         case .archiveWaitTimeout: .init("ARCHIVE_WAIT_TIMEOUT", .duration, "5m", "how long pra backup --incremental waits for the WAL to be archived, and how long a base backup waits while archive_command fails")
         case .recoveryTimeout: .init("RECOVERY_TIMEOUT", .duration, "2h", "how long pra restore --pitr waits for recovery to reach its target, and a standby's promotion (pra activate --standby) for the server to accept writes")
         case .runAsUser: .init("RUN_AS_USER", .text, "when pra runs as root: the OS user psql, tar and a recovered server run as (default postgres, else nobody; never root)")
+        case .restoreSpillLimit: .init("RESTORE_SPILL_LIMIT", .byteSize(examples: "512MiB, 64MiB, 2GB"), "512MiB", "the most scratch space (TMPDIR) a parallel logical restore's spill files take at once; table data is cut into chunks of a quarter of it (at most 32 MiB)")
         case .restoreDB: .init("RESTORE_DB", .text, "database restore creates (default: <database>_restore)")
         case .restoreMaintenanceDB: .init("RESTORE_MAINTENANCE_DB", .text, "postgres", "database restore connects to for CREATE/DROP/RENAME DATABASE")
         case .reportDir: .init("REPORT_DIR", .path, "./reports", "where restore reports are written")

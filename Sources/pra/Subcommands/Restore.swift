@@ -7,8 +7,9 @@ struct Restore: ParsableCommand {
         abstract: "Restore a backup into a new database (or, with --pitr, a cluster to a point in time) and check the result.",
         discussion: """
             Logical restore (the default): chooses the newest complete backup (--latest, the default) or the given file and loads it \
-            into a staging database over PRA_JOBS connections (the schema, then each table's data, then \
-            indexes and constraints, as pg_restore -j does; one connection and one transaction when \
+            into a staging database over PRA_JOBS connections (the schema, then the tables' data in \
+            chunks that several connections load at once, with at most RESTORE_SPILL_LIMIT of spill \
+            files in TMPDIR, then indexes and constraints, as pg_restore -j does; one connection and one transaction when \
             PRA_JOBS=1 or the file is not a plain pg_dump), verifying it in the same pass (manifest and \
             size first; gzip stream, SHA-256 and dump trailer while loading). An archive that fails \
             verification is thrown away with its staging database and the previous valid backup is \
@@ -228,6 +229,9 @@ struct Restore: ParsableCommand {
             Terminal.output(JSONCoding.document(result))
         } else {
             if common.verbose, let method = result.loadMethod { Terminal.output("loaded over \(method)\n") }
+            if common.verbose, let peak = result.peakSpillBytes, let limit = result.spillLimitBytes {
+                Terminal.output("spill files: at most \(peak / 1_048_576) MiB on disk at once (\(Setting.restoreSpillLimit.name) \(limit / 1_048_576) MiB); up to \(result.peakConnectionsPerTable ?? 0) connections on one table\n")
+            }
             if common.verbose || !result.succeeded {
                 for check in result.checks { Terminal.output("\(check.passed ? "✓" : "✗") \(check.name): \(check.message)\n") }
             }

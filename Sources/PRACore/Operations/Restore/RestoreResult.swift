@@ -33,6 +33,13 @@ public struct RestoreResult: Codable, Sendable {
     public var targetDatabase: String
     /// How the archive was loaded: over several connections, or one (and why).
     public var loadMethod: String?
+    /// A parallel load: the most bytes of spill files that were on disk at once, and the
+    /// ceiling it kept under (`RESTORE_SPILL_LIMIT`; passed only by a single row longer than
+    /// about three quarters of it).
+    public var peakSpillBytes: Int64?
+    public var spillLimitBytes: Int64?
+    /// A parallel load: the most chunks of one table that loaded at the same time.
+    public var peakConnectionsPerTable: Int?
     public var phases: [Phase] = []
     public var checks: [Check] = [] {
         didSet { updateVerdict() }

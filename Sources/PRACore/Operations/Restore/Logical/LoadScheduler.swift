@@ -3,9 +3,11 @@ import Foundation
 /// The workers of a parallel restore, after the schema: `jobs` threads, each with its own
 /// connection, taking the next thing that may run, as `pg_restore -j` schedules:
 ///
-/// 1. a table's data (a spill file, loaded by one psql and deleted), as soon as it is complete;
+/// 1. a chunk of a table's data (a spill file, loaded with a `COPY` of its own, or by one psql
+///    for a dump made with `--inserts`, and deleted), as soon as it is complete: the chunks of
+///    one table load on as many connections as are free;
 /// 2. once the archive has verified and the scripts are known: an index or primary-key/unique
-///    constraint as soon as its table is loaded (while other tables still load);
+///    constraint as soon as all its table's chunks are loaded (while other tables still load);
 /// 3. once every table and index is done: the foreign keys, never two at once on a table (two
 ///    taking the same two tables in opposite orders would deadlock; `*` runs alone).
 ///
@@ -22,8 +24,9 @@ final class LoadScheduler: @unchecked Sendable {
     /// A table's COPY: sent over libpq, in a transaction that `setup` opens.
     struct Copy: Sendable {
         let table: String
-        /// Session settings, `BEGIN`, the table emptied (see ``ParallelDumpLoader``).
-        let setup: String
+        /// Session settings, `BEGIN`, and for a table loaded in one chunk the table emptied
+        /// (see ``ParallelDumpLoader``).
+        var setup: String
         /// The `COPY ... FROM stdin` statement.
         let statement: String
         /// Bytes of COPY data in the spill file (the `\.` line excluded).
@@ -32,6 +35,8 @@ final class LoadScheduler: @unchecked Sendable {
 
     private struct DataJob {
         let path: String
+        /// The file's size, released from the spill budget once it is deleted.
+        let bytes: Int
         /// `nil`: the file is an SQL script for psql.
         let copy: Copy?
         var table: String? { copy?.table }
@@ -47,6 +52,7 @@ final class LoadScheduler: @unchecked Sendable {
     private var data: [DataJob] = []
     private var loading: [String: Int] = [:]
     private var loadingCount = 0
+    private var peakPerTable = 0
     private var indexes: [Script] = []
     private var indexesRunning = 0
     private var foreignKeys: [Script] = []
@@ -59,10 +65,13 @@ final class LoadScheduler: @unchecked Sendable {
     private let group = DispatchGroup()
     private let psql: PsqlProgram
     private let arguments: [String]
+    private let budget: SpillBudget
 
     /// Starts `jobs` workers. Every psql starts with pra's `\restrict` line (``PsqlProgram``).
-    init(jobs: Int, psql: PsqlProgram, arguments: [String], connect: @escaping @Sendable () throws -> PostgresConnection) {
+    /// - Parameter budget: the spill files' bytes are released there once deleted.
+    init(jobs: Int, psql: PsqlProgram, arguments: [String], budget: SpillBudget, connect: @escaping @Sendable () throws -> PostgresConnection) {
         self.psql = psql
+        self.budget = budget
         self.arguments = arguments
         for _ in 0..<max(1, jobs) {
             group.enter()
@@ -75,10 +84,11 @@ final class LoadScheduler: @unchecked Sendable {
         }
     }
 
-    /// A table's data is complete in `path`: COPY data, or a script when `copy` is `nil`.
-    func addData(path: String, copy: Copy?) {
+    /// A chunk of a table's data is complete in `path` (`bytes` long): COPY data, or a script
+    /// when `copy` is `nil`.
+    func addData(path: String, bytes: Int, copy: Copy?) {
         condition.lock()
-        data.append(DataJob(path: path, copy: copy))
+        data.append(DataJob(path: path, bytes: bytes, copy: copy))
         condition.broadcast()
         condition.unlock()
     }
@@ -105,11 +115,29 @@ final class LoadScheduler: @unchecked Sendable {
     func abort() {
         condition.lock()
         stopped = true
-        for job in data { unlink(job.path) }
+        for job in data {
+            unlink(job.path)
+            budget.release(job.bytes)
+        }
         data.removeAll()
         condition.broadcast()
         condition.unlock()
+        budget.cancel()
         group.wait()
+    }
+
+    /// The first failure so far, if any.
+    var currentFailure: String? {
+        condition.lock()
+        defer { condition.unlock() }
+        return failure
+    }
+
+    /// The most chunks of one table that were loading at the same time.
+    var peakConnectionsPerTable: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return peakPerTable
     }
 
     private var isStopped: Bool {
@@ -137,7 +165,10 @@ final class LoadScheduler: @unchecked Sendable {
             if !data.isEmpty {
                 let job = data.removeFirst()
                 loadingCount += 1
-                if let table = job.table { loading[table, default: 0] += 1 }
+                if let table = job.table {
+                    loading[table, default: 0] += 1
+                    peakPerTable = max(peakPerTable, loading[table]!)
+                }
                 return .data(job)
             }
             if scriptsKnown {
@@ -177,6 +208,8 @@ final class LoadScheduler: @unchecked Sendable {
         if let error, failure == nil { failure = error }
         condition.broadcast()
         condition.unlock()
+        // A reader waiting for spill space must not wait for loads that will not come.
+        if error != nil { budget.cancel() }
     }
 
     private func work(_ connect: () throws -> PostgresConnection) {
@@ -188,12 +221,12 @@ final class LoadScheduler: @unchecked Sendable {
                 if let copy = job.copy {
                     do {
                         if connection == nil { connection = try connect() }
-                        failure = try connection.map { try copyIn(job.path, copy, $0) } ?? nil
+                        failure = try connection.map { try copyIn(job, copy, $0) } ?? nil
                     } catch {
                         failure = "\(error)"
                     }
                 } else {
-                    failure = load(job.path)
+                    failure = load(job)
                 }
             case .index(let script), .foreignKey(let script):
                 do {
@@ -209,10 +242,14 @@ final class LoadScheduler: @unchecked Sendable {
         }
     }
 
-    /// Loads one table's COPY data over `connection` in one transaction, then deletes the
+    /// Loads one chunk of COPY data over `connection` in one transaction, then deletes the
     /// file; the failure, or `nil` (also when stopped: the COPY is then aborted).
-    private func copyIn(_ path: String, _ copy: Copy, _ connection: PostgresConnection) throws -> String? {
-        defer { unlink(path) }
+    private func copyIn(_ job: DataJob, _ copy: Copy, _ connection: PostgresConnection) throws -> String? {
+        let path = job.path
+        defer {
+            unlink(path)
+            budget.release(job.bytes)
+        }
         guard let handle = FileHandle(forReadingAtPath: path) else { throw FileError(operation: .open, path: path, code: errno) }
         defer { try? handle.close() }
         do {
@@ -242,8 +279,11 @@ final class LoadScheduler: @unchecked Sendable {
     /// Loads one spill file with its own psql, then deletes it; the failure, or `nil`.
     /// Stopped (another worker failed, or the archive did not verify): psql is killed before it
     /// sees the end of its input, which is no failure of its own.
-    private func load(_ path: String) -> String? {
-        defer { unlink(path) }
-        return psql.runScript(path, arguments: arguments, stopWhen: { self.isStopped })
+    private func load(_ job: DataJob) -> String? {
+        defer {
+            unlink(job.path)
+            budget.release(job.bytes)
+        }
+        return psql.runScript(job.path, arguments: arguments, stopWhen: { self.isStopped })
     }
 }

@@ -4,10 +4,15 @@ import Foundation
 /// way `pg_restore -j` loads a directory dump:
 ///
 /// 1. the schema (everything before the first data entry) goes to one psql as it streams;
-/// 2. each table's `COPY` data is written to a spill file of its own and, as soon as it is
-///    complete, loaded by one of `jobs` workers (``LoadScheduler``; the stream never waits
-///    for a table to load), in a transaction that first empties the new table so that the
-///    server can skip WAL at `wal_level = minimal`, as `pg_restore -j` does;
+/// 2. each table's `COPY` data is cut at data-line boundaries into chunks
+///    (``CopyDataSplitter``), each written to a spill file and, as soon as it is complete,
+///    loaded by any free one of `jobs` workers with a `COPY` of its own (``LoadScheduler``):
+///    several connections load one large table at once. The spill files on disk never pass
+///    `RESTORE_SPILL_LIMIT` (``SpillBudget``): the stream waits for a load to finish instead.
+///    A table whose data fits in one chunk is loaded in a transaction that first empties the
+///    new table so that the server can skip WAL at `wal_level = minimal`, as `pg_restore -j`
+///    does; a table of several chunks is not (the TRUNCATE's ACCESS EXCLUSIVE lock would
+///    make its chunks load one after the other);
 /// 3. once the archive is read and verified: each index and primary-key/unique constraint as
 ///    soon as its table is loaded, then the foreign keys (over libpq connections, never two on
 ///    one table at once), then the other data entries (sequence values, large objects), then
@@ -17,8 +22,9 @@ import Foundation
 /// at pg_dump's entry headers (`-- Name: x; Type: T; ...`). Every script a worker runs
 /// starts with the session settings the dump made before it (`SET ...`) and, when the dump
 /// is restricted, pg_dump's `\restrict` key, so that no meta-command can run there either.
-/// Memory stays bounded: table data goes through files, never memory; only the index and
-/// constraint statements are kept in memory, up to a cap past which they run in order.
+/// Memory stays bounded: table data goes through files, never memory (a row, however long, is
+/// copied piece by piece); only the index and constraint statements are kept in memory, up to
+/// a cap past which they run in order.
 final class ParallelDumpLoader {
     /// Why a load failed: the first psql that failed, with its stderr summary.
     struct LoadFailure: Error, CustomStringConvertible {
@@ -37,20 +43,30 @@ final class ParallelDumpLoader {
     private var settings: [(key: String, line: String)] = []
     /// The current line while it is not complete (outside COPY data only).
     private var line: [UInt8] = []
-    /// Inside COPY data: the first bytes of the current data line (to spot `\.`).
-    private var copyLineStart: [UInt8] = []
+    /// Inside COPY data: cuts it into chunks and finds its end.
+    private var splitter: CopyDataSplitter
+    /// The spill files on disk, against `RESTORE_SPILL_LIMIT`.
+    let budget: SpillBudget
+    /// The most chunks of one table that loaded at once (known after ``finish()``).
+    private(set) var peakConnectionsPerTable = 0
 
     private var schemaFeed: ChunkChannel?
     private var schemaWorker: PsqlWorker?
     private var scheduler: LoadScheduler?
-    /// The data entry being spilled: its file, and once its COPY line is read, the COPY
-    /// (the file then holds only the COPY's data, sent over libpq).
+    /// The data entry being spilled: its current file, and once its COPY line is read, the
+    /// COPY (the files then hold only the COPY's data, sent over libpq, one chunk each).
     private struct DataEntry {
-        let file: FileHandle
-        let path: String
+        var file: FileHandle
+        var path: String
+        /// The entry's number, in the spill files' names.
+        let number: Int
         var copy: LoadScheduler.Copy?
-        /// Bytes of COPY data written so far (the `\.` line included).
+        /// The setup of a chunk when the table has several: the transaction only.
+        var chunkSetup = ""
+        /// Bytes written to the current file (the `\.` line included once read).
         var written = 0
+        /// Chunks handed to the workers so far.
+        var chunks = 0
         var complete = false
     }
     private var currentData: DataEntry?
@@ -75,7 +91,10 @@ final class ParallelDumpLoader {
 
     /// - Parameter dbnameArgument: psql's `--dbname=...` (the staging database and the network
     ///   keywords); `nil`: the database of `environment`.
-    init(psql: PsqlProgram, dbnameArgument: String? = nil, jobs: Int, spillDirectory: String, connect: @escaping @Sendable () throws -> PostgresConnection) {
+    /// - Parameter spillLimit: the most bytes of spill files on disk at once (`RESTORE_SPILL_LIMIT`).
+    init(psql: PsqlProgram, dbnameArgument: String? = nil, jobs: Int, spillDirectory: String, spillLimit: Int, connect: @escaping @Sendable () throws -> PostgresConnection) {
+        budget = SpillBudget(limit: spillLimit)
+        splitter = CopyDataSplitter(chunkSize: budget.chunkSize)
         self.dbnameArgument = dbnameArgument
         self.connect = connect
         self.psql = psql
@@ -129,52 +148,70 @@ final class ParallelDumpLoader {
         }
     }
 
-    /// Copies COPY data to the current table's spill file up to the end of this piece or the
-    /// `\.` line; returns where it stopped.
+    /// Copies COPY data to the current table's spill files up to the end of this piece or the
+    /// `\.` line, handing each complete chunk to the workers; returns where it stopped.
     private func copyData(_ base: UnsafePointer<UInt8>, from start: Int, count: Int) throws -> Int {
-        var index = start
-        while index < count {
-            if copyLineStart.count < 3 {
-                var taken = index
-                while copyLineStart.count < 3 && taken < count && base[taken] != 0x0A {
-                    copyLineStart.append(base[taken])
-                    taken += 1
-                }
-            }
-            guard let found = memchr(base + index, 0x0A, count - index) else {
-                try writeData(base + start, count: count - start)
-                return count
-            }
-            let newline = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
-            let lineStart = copyLineStart
-            copyLineStart.removeAll(keepingCapacity: true)
-            index = newline + 1
-            if lineStart == [0x5C, 0x2E] || lineStart == [0x5C, 0x2E, 0x0D] {
-                try writeData(base + start, count: index - start)
-                if let data = currentData, var copy = data.copy {
-                    // libpq ends the COPY itself: the `\.` line is not sent.
-                    copy.length = data.written - (lineStart.count + 1)
-                    currentData?.copy = copy
-                    currentData?.complete = true
-                }
-                // The scanner leaves COPY data on the same line.
-                try (lineStart + [0x0A]).withUnsafeBytes { try scanner.scan($0) }
-                return index
+        var marker: [UInt8]?
+        let stop = try splitter.take(base, from: start, count: count) { event in
+            switch event {
+            case .data(let bytes): try writeData(bytes)
+            case .cut: try cutChunk()
+            case .end(let line):
+                marker = line
+                endCopy(markerLength: line.count)
             }
         }
-        try writeData(base + start, count: index - start)
-        return index
+        // The scanner leaves COPY data on the same line.
+        if let marker { try marker.withUnsafeBytes { try scanner.scan($0) } }
+        return stop
     }
 
-    private func writeData(_ pointer: UnsafePointer<UInt8>, count: Int) throws {
-        guard count > 0 else { return }
-        let bytes = UnsafeRawBufferPointer(start: pointer, count: count)
+    private func writeData(_ bytes: UnsafeRawBufferPointer) throws {
+        guard !bytes.isEmpty else { return }
         if currentData != nil {
-            try currentData!.file.write(contentsOf: bytes)
-            currentData!.written += count
+            try spill(bytes)
         } else {
             try send(bytes)
         }
+    }
+
+    /// Writes to the current data entry's file, within the spill limit.
+    private func spill(_ bytes: UnsafeRawBufferPointer) throws {
+        do {
+            try budget.reserve(bytes.count, held: currentData!.written)
+        } catch {
+            throw LoadFailure(description: scheduler?.currentFailure ?? "the load stopped")
+        }
+        try currentData!.file.write(contentsOf: bytes)
+        currentData!.written += bytes.count
+    }
+
+    /// The current chunk is complete: the workers may load it; the data goes on in a new file.
+    private func cutChunk() throws {
+        guard var data = currentData, var copy = data.copy else { return }
+        try data.file.close()
+        copy.setup = data.chunkSetup
+        copy.length = data.written
+        scheduler?.addData(path: data.path, bytes: data.written, copy: copy)
+        data.chunks += 1
+        data.path = spillPath(data.number, chunk: data.chunks)
+        data.file = try Self.create(data.path)
+        data.written = 0
+        currentData = data
+    }
+
+    /// The `\.` line was read (and written: it is not sent, libpq ends the COPY itself).
+    private func endCopy(markerLength: Int) {
+        guard let data = currentData, var copy = data.copy else { return }
+        copy.length = data.written - markerLength
+        // Only a table loaded in one piece empties itself first (see the type's comment).
+        if data.chunks > 0 { copy.setup = data.chunkSetup }
+        currentData?.copy = copy
+        currentData?.complete = true
+    }
+
+    private func spillPath(_ number: Int, chunk: Int) -> String {
+        (spillDirectory as NSString).appendingPathComponent("table-\(number)-\(chunk).sql")
     }
 
     private func completeLine() throws {
@@ -199,7 +236,9 @@ final class ParallelDumpLoader {
             // The file keeps only the data from here (the lines before were the entry's comments).
             try data.file.truncate(atOffset: 0)
             try data.file.seek(toOffset: 0)
+            budget.release(data.written)
             currentData?.copy = LoadScheduler.Copy(table: table, setup: setup, statement: statement, length: 0)
+            currentData?.chunkSetup = prologue + "BEGIN;\n"
             currentData?.written = 0
             return
         } else if Self.startsWith(line, "SET ") || Self.startsWith(line, "SELECT pg_catalog.set_config(") {
@@ -298,10 +337,9 @@ final class ParallelDumpLoader {
         case .data:
             if type == "TABLE DATA" {
                 dataCount += 1
-                let path = (spillDirectory as NSString).appendingPathComponent("table-\(dataCount).sql")
-                let file = try Self.create(path)
-                try file.write(contentsOf: Data(prologue.utf8))
-                currentData = DataEntry(file: file, path: path)
+                let path = spillPath(dataCount, chunk: 0)
+                currentData = DataEntry(file: try Self.create(path), path: path, number: dataCount)
+                try Array(prologue.utf8).withUnsafeBytes { try spill($0) }
             }
         case .postData:
             if type == "INDEX ATTACH" { sawIndexAttach = true }
@@ -317,8 +355,14 @@ final class ParallelDumpLoader {
         if let data = currentData {
             try data.file.close()
             currentData = nil
-            // A COPY loads over libpq; anything else (INSERTs of a dump made with --inserts) with psql.
-            scheduler?.addData(path: data.path, copy: data.complete ? data.copy : nil)
+            if data.complete && data.chunks > 0 && data.copy?.length == 0 {
+                // The last cut fell just before the `\.` line: nothing left to load.
+                unlink(data.path)
+                budget.release(data.written)
+            } else {
+                // A COPY loads over libpq; anything else (INSERTs of a dump made with --inserts) with psql.
+                scheduler?.addData(path: data.path, bytes: data.written, copy: data.complete ? data.copy : nil)
+            }
         }
         if let entry = currentParallel {
             parallelBytes += entry.count
@@ -353,7 +397,7 @@ final class ParallelDumpLoader {
         try misc?.write(contentsOf: Data(prologue.utf8))
         rest = try Self.create(restPath)
         try rest?.write(contentsOf: Data(prologue.utf8))
-        scheduler = LoadScheduler(jobs: jobs, psql: psql, arguments: psqlArguments, connect: connect)
+        scheduler = LoadScheduler(jobs: jobs, psql: psql, arguments: psqlArguments, budget: budget, connect: connect)
     }
 
     /// Sends bytes that are not table data where the current phase and entry say.
@@ -371,7 +415,7 @@ final class ParallelDumpLoader {
             }
         case .data:
             if let currentData, currentData.copy == nil {
-                try currentData.file.write(contentsOf: bytes)
+                try spill(bytes)
             } else {
                 // After a COPY's data (blank lines), or outside table data.
                 try misc?.write(contentsOf: bytes)
@@ -405,7 +449,9 @@ final class ParallelDumpLoader {
         guard let scheduler else { return }
         self.scheduler = nil
         scheduler.addScripts(indexes: indexScripts, foreignKeys: foreignKeyScripts)
-        if let failure = scheduler.finish() { throw LoadFailure(description: failure) }
+        let failure = scheduler.finish()
+        peakConnectionsPerTable = scheduler.peakConnectionsPerTable
+        if let failure { throw LoadFailure(description: failure) }
         try misc?.close()
         misc = nil
         try rest?.close()

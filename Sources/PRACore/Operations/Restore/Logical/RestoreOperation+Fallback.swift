@@ -75,7 +75,7 @@ extension RestoreOperation {
             throw RestoreStop.failed(stage: .create, message: OperationFailure(stage: "create", error).message)
         }
         run.begin(.load)
-        switch load(candidate, into: staging.name, settings: setup.settings, jobs: setup.jobs, method: &run.result.loadMethod) {
+        switch load(candidate, into: staging.name, settings: setup.settings, jobs: setup.jobs, spillLimit: setup.spillLimit, result: &run.result) {
         case .loaded(let verdict):
             VerificationRecord.save(verdict)
             return check(verdict, name: name, in: staging, settings: setup.settings, run: &run)

@@ -12,8 +12,9 @@ extension RestoreOperation {
 
     /// Loads the archive into `database` while verifying it: over `jobs` connections when the
     /// dump can be split (``ParallelDumpLoader``), else streamed into one
-    /// `psql --single-transaction`. `method` says which, and why.
-    func load(_ candidate: (archive: String, manifest: String, requireManifest: Bool), into database: String, settings: ConnectionSettings, jobs: Int, method: inout String?) -> LoadOutcome {
+    /// `psql --single-transaction`. `result` gets which (``RestoreResult/loadMethod``) and why,
+    /// and the parallel load's figures (spill, connections per table).
+    func load(_ candidate: (archive: String, manifest: String, requireManifest: Bool), into database: String, settings: ConnectionSettings, jobs: Int, spillLimit: Int, result: inout RestoreResult) -> LoadOutcome {
         let psql: PsqlProgram
         do {
             psql = try PsqlProgram(configuration: configuration, settings: settings.with(database: database), applicationName: Self.applicationName)
@@ -22,18 +23,20 @@ extension RestoreOperation {
         } catch {
             return .loadFailed("\(error)")
         }
-        let reason = jobs < 2 ? "PRA_JOBS=\(jobs)" : Self.unsplittableReason(candidate.archive, manifest: candidate.manifest)
+        let reason = jobs < 2 ? "PRA_JOBS=\(jobs)" : Self.unsplittableReason(candidate.archive, manifest: candidate.manifest, spillLimit: spillLimit)
         if let reason {
-            method = "one connection (\(reason))"
+            result.loadMethod = "one connection (\(reason))"
             return loadOneConnection(candidate, psql: psql, database: database, settings: settings)
         }
-        method = "\(jobs) connections in parallel (schema, then tables, then indexes and constraints)"
-        return loadParallel(candidate, psql: psql, jobs: jobs, settings: settings, database: database)
+        let chunk = SpillBudget.chunkSize(limit: spillLimit)
+        result.loadMethod = "\(jobs) connections in parallel (schema, then tables in chunks of \(chunk >= 1 << 20 ? "\(chunk >> 20) MiB" : "\(chunk >> 10) KiB"), then indexes and constraints)"
+        result.spillLimitBytes = Int64(spillLimit)
+        return loadParallel(candidate, psql: psql, jobs: jobs, spillLimit: spillLimit, settings: settings, database: database, result: &result)
     }
 
     /// Why the archive is not loaded in parallel: not a pg_dump plain dump, or not enough room
-    /// for the spill files. `nil` when it can be.
-    static func unsplittableReason(_ archive: String, manifest: String) -> String? {
+    /// for the spill files (`spillLimit`, or the table data when smaller). `nil` when it can be.
+    static func unsplittableReason(_ archive: String, manifest: String, spillLimit: Int) -> String? {
         var head: [UInt8] = []
         do {
             guard let handle = FileHandle(forReadingAtPath: archive) else { return "cannot open the archive" }
@@ -50,17 +53,21 @@ extension RestoreOperation {
         }
         if let reason = ParallelDumpLoader.unsplittableReason(head: head) { return reason }
         let size = ((try? FileManager.default.attributesOfItem(atPath: archive)[.size]) as? NSNumber)?.uint64Value ?? 0
-        // Table data is spilled uncompressed: it needs about the dump's size free in TMPDIR.
-        let needed = (try? BackupManifest.load(path: manifest))?.uncompressedBytes ?? size * 10
+        // Table data is spilled uncompressed, but never more than the limit at once: the
+        // ceiling (or the whole dump, when smaller) must fit in TMPDIR.
+        let dump = (try? BackupManifest.load(path: manifest))?.uncompressedBytes ?? size * 10
         var info = statvfs()
         let directory = Self.spillParent
-        if statvfs(directory, &info) == 0 {
-            let free = UInt64(info.f_bavail) * UInt64(info.f_frsize)
-            if free < needed + needed / 10 {
-                return "\(directory) has \(free / 1_048_576) MiB free, the table data needs about \(needed / 1_048_576) MiB of spill files"
-            }
-        }
-        return nil
+        guard statvfs(directory, &info) == 0 else { return nil }
+        return spillSpaceShortfall(directory: directory, free: UInt64(info.f_bavail) * UInt64(info.f_frsize), dumpBytes: dump, spillLimit: spillLimit)
+    }
+
+    /// Why `free` bytes in `directory` are too few for the spill files: they need the limit,
+    /// or the dump's size when smaller, plus a tenth. `nil` when there is room.
+    static func spillSpaceShortfall(directory: String, free: UInt64, dumpBytes: UInt64, spillLimit: Int) -> String? {
+        let needed = min(dumpBytes, UInt64(max(spillLimit, 0)))
+        guard free < needed + needed / 10 else { return nil }
+        return "\(directory) has \(free / 1_048_576) MiB free, the spill files need up to \(needed / 1_048_576) MiB (\(Setting.restoreSpillLimit.name)=\(spillLimit / 1_048_576)MiB, or the dump's table data when smaller)"
     }
 
     /// Removes the spill directories of restores whose process is gone (killed with SIGKILL:
@@ -84,7 +91,7 @@ extension RestoreOperation {
     static var spillParent: String { ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp" }
 
     /// Verifies and loads over several connections (see ``ParallelDumpLoader``).
-    private func loadParallel(_ candidate: (archive: String, manifest: String, requireManifest: Bool), psql: PsqlProgram, jobs: Int, settings: ConnectionSettings, database: String) -> LoadOutcome {
+    private func loadParallel(_ candidate: (archive: String, manifest: String, requireManifest: Bool), psql: PsqlProgram, jobs: Int, spillLimit: Int, settings: ConnectionSettings, database: String, result: inout RestoreResult) -> LoadOutcome {
         Self.removeOrphanedSpills()
         // The pid in the name: a restore killed outright leaves its spill, the next one removes it.
         var template = Array(((Self.spillParent as NSString).appendingPathComponent("pra-restore-\(getpid())-XXXXXX")).utf8CString)
@@ -102,7 +109,11 @@ extension RestoreOperation {
             try connection.execute("SET client_min_messages = warning")
             return connection
         }
-        let loader = ParallelDumpLoader(psql: psql, dbnameArgument: "--dbname=" + BackupOperation.connectionString(database: database) + settings.childNetworkKeywords, jobs: jobs, spillDirectory: spill, connect: connect)
+        let loader = ParallelDumpLoader(psql: psql, dbnameArgument: "--dbname=" + BackupOperation.connectionString(database: database) + settings.childNetworkKeywords, jobs: jobs, spillDirectory: spill, spillLimit: spillLimit, connect: connect)
+        defer {
+            result.peakSpillBytes = Int64(loader.budget.peak)
+            result.peakConnectionsPerTable = loader.peakConnectionsPerTable
+        }
         let verdict: VerificationResult
         do {
             verdict = try ArchiveVerifier(phase: "restore").verify(archivePath: candidate.archive, manifestPath: candidate.manifest, requireManifest: candidate.requireManifest, progress: progress, forPsql: true) { chunk in

@@ -8,6 +8,8 @@ extension RestoreOperation {
         let settings: ConnectionSettings
         let healthTimeout: Double
         let jobs: Int
+        /// The most bytes of spill files a parallel load keeps on disk (`RESTORE_SPILL_LIMIT`).
+        let spillLimit: Int
         /// With --latest, the remote copies: the fallback when no local backup is valid.
         let remote: RemoteCopyOperation?
         /// The database the settings reach, else (it is gone: in-place recovery) the name they give.
@@ -25,11 +27,13 @@ extension RestoreOperation {
         let settings: ConnectionSettings
         let healthTimeout: Double
         let jobs: Int
+        let spillLimit: Int
         let remote: RemoteCopyOperation?
         do {
             settings = try configuration.connectionSettings()
             healthTimeout = try configuration.seconds(.healthTimeout)
             jobs = try configuration.jobs()
+            spillLimit = Int(clamping: try configuration.bytes(.restoreSpillLimit) ?? 0)
             if case .latest = source { remote = try RemoteCopyOperation(configuration: configuration) } else { remote = nil }
         } catch {
             throw OperationFailure(stage: "configuration", error)
@@ -44,7 +48,7 @@ extension RestoreOperation {
         if case .file(let path) = source, let problem = ArchiveVerifier.notARegularFile(path) {
             throw OperationFailure(stage: "choose backup", message: problem, isUsageError: true)
         }
-        return Setup(source: source, settings: settings, healthTimeout: healthTimeout, jobs: jobs, remote: remote, sourceDatabase: sourceDatabase,
+        return Setup(source: source, settings: settings, healthTimeout: healthTimeout, jobs: jobs, spillLimit: spillLimit, remote: remote, sourceDatabase: sourceDatabase,
                      target: target, replace: force || replaceSource, replaceSource: replaceSource)
     }
 }
