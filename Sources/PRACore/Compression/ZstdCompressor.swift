@@ -20,9 +20,17 @@ public final class ZstdCompressor: StreamCompressor {
         try set(ZSTD_c_checksumFlag, 1)
         if threads > 1 {
             // A libzstd built without threads refuses nbWorkers: it then compresses on this thread.
-            _ = ZSTD_CCtx_setParameter(context, ZSTD_c_nbWorkers, Int32(threads))
+            if ZSTD_isError(ZSTD_CCtx_setParameter(context, ZSTD_c_nbWorkers, Int32(threads))) == 0 {
+                // libzstd's default job size at level 3 (several window sizes) held ~50 MiB of
+                // buffers with two workers, past the 64 MiB RSS budget at 5 GB; 2 MiB jobs keep
+                // both workers busy for a fraction of that.
+                try set(ZSTD_c_jobSize, Int32(Self.threadedJobSize))
+            }
         }
     }
+
+    /// Input bytes each worker compresses at a time when `threads` > 1.
+    static let threadedJobSize = 2 << 20
 
     deinit { ZSTD_freeCCtx(context) }
 
