@@ -151,7 +151,7 @@ extension BaseBackupOperation {
     /// Writes PostgreSQL's `backup_manifest` beside the archive, renames the archive into place,
     /// then writes the pra manifest last (the backup is complete only once it is there). From the
     /// rename until then, an interrupt removes the archive; a failed manifest write removes it too.
-    func commit(_ file: DurableFile, archivePath: String, copied: CopiedCluster, chained: ChainedCopy, server: ArchivingServer, tool: BasebackupProgram, startedAt: Date, level: Int, uncompressedBytes: UInt64) throws -> BaseBackupManifest {
+    func commit(_ file: DurableFile, archivePath: String, copied: CopiedCluster, chained: ChainedCopy, server: ArchivingServer, tool: BasebackupProgram, startedAt: Date, codec: CompressionCodec, level: Int, uncompressedBytes: UInt64) throws -> BaseBackupManifest {
         let walRange = try Self.walRange(of: copied.postgresManifest)
         let postgresManifestPath = archivePath + BaseBackupManifest.postgresManifestSuffix
         let manifestPath = archivePath + BackupArchiveName.manifestSuffix
@@ -175,7 +175,7 @@ extension BaseBackupOperation {
             database: server.database, systemIdentifier: server.systemIdentifier, serverVersion: server.version,
             pgBasebackupVersion: tool.version, startedAt: startedAt, finishedAt: Date(), archive: (archivePath as NSString).lastPathComponent,
             compressedBytes: file.bytesWritten, uncompressedBytes: uncompressedBytes, sha256: copied.sha256,
-            compressionLevel: level, compression: CompressionCodec.named(by: archivePath) ?? .gzip, timeline: walRange.timeline, startLSN: walRange.start, endLSN: walRange.end,
+            compressionLevel: level, compression: codec, timeline: walRange.timeline, startLSN: walRange.start, endLSN: walRange.end,
             startSegment: WALFileName.segment(containing: walRange.start, timeline: walRange.timeline, segmentSize: segmentSize).text,
             endSegment: WALFileName.segment(containing: walRange.end, timeline: walRange.timeline, segmentSize: segmentSize).text,
             postgresManifest: (postgresManifestPath as NSString).lastPathComponent,

@@ -46,7 +46,7 @@ public struct BaseBackupOperation {
         do {
             let copied = try copyCluster(server, with: tool, label: name.fileName, settings: settings, since: run.startedAt, ranges: &ranges, deflater: deflater, into: file)
             let chained = ChainedCopy(ranges: ranges, reference: reference)
-            let manifest = try commit(file, archivePath: archivePath, copied: copied, chained: chained, server: server, tool: tool, startedAt: run.startedAt, level: settings.codecLevel, uncompressedBytes: deflater.bytesIn)
+            let manifest = try commit(file, archivePath: archivePath, copied: copied, chained: chained, server: server, tool: tool, startedAt: run.startedAt, codec: settings.codec, level: settings.codecLevel, uncompressedBytes: deflater.bytesIn)
             let retained = BaseBackupRetention(policy: settings.retention, directory: directory, segmentSize: server.segmentSize)
             let deleted = retained.apply(now: manifest.finishedAt, warnings: &warnings)
             var result = BaseBackupResult(
