@@ -57,19 +57,21 @@ struct IncrementalBaseBackupTests {
         let first = try Self.backup(server, incremental: true)
         #expect(first.incrementalFrom == (full.archive as NSString).lastPathComponent)
         #expect(first.chainDepth == 1)
+        #expect(full.readFrom == .pgBasebackup && first.readFrom == .dataDirectory, "a full one streams pg_basebackup, an incremental reads the data directory (BASE_BACKUP_READ=auto)")
         #expect(first.uncompressedBytes * 5 < full.uncompressedBytes, "incremental \(first.uncompressedBytes) bytes, full \(full.uncompressedBytes)")
         #expect(first.compressedBytes * 5 < full.compressedBytes, "incremental \(first.compressedBytes) bytes, full \(full.compressedBytes)")
         print("incremental base backup figures: full \(full.uncompressedBytes) bytes of tar, \(full.compressedBytes) compressed; after 11 UPDATEd rows \(first.uncompressedBytes) of tar, \(first.compressedBytes) compressed, \(first.storedRanges ?? 0) ranges stored, \(first.referencedRanges ?? 0) referenced; \(full.seconds) s full, \(first.seconds) s incremental")
 
         // Heavy writes: a range of UPDATEs and scattered DELETEs.
         try server.sql("UPDATE big SET v = md5(v) WHERE id BETWEEN 20000 AND 60000; DELETE FROM big WHERE id % 7 = 0")
-        let second = try Self.backup(server, incremental: true)
-        #expect(second.chainDepth == 2)
+        // The middle link streams pg_basebackup: a chain may mix both ways of reading.
+        let second = try Self.backup(server, incremental: true, extra: ["BASE_BACKUP_READ": "stream"])
+        #expect(second.chainDepth == 2 && second.readFrom == .pgBasebackup)
 
         try server.sql("DROP TABLE dropped; TRUNCATE truncated; CREATE TABLE fresh AS SELECT g, g * 2 AS twice FROM generate_series(1, 30000) g")
         try server.sql("VACUUM big")
         let third = try Self.backup(server, incremental: true)
-        #expect(third.chainDepth == 3)
+        #expect(third.chainDepth == 3 && third.readFrom == .dataDirectory)
         let thirdManifest = try BaseBackupManifest.load(path: third.manifest)
         #expect(thirdManifest.incrementalFrom?.archive == (second.archive as NSString).lastPathComponent)
 
@@ -266,11 +268,11 @@ struct IncrementalBaseBackupTests {
         #expect(full.archive.hasSuffix(".tar.gz"))
         try server.archiveWAL(in: .zstd)
         try server.sql("UPDATE t SET v = 'zstd' WHERE id <= 2000")
-        let second = try Self.backup(server, incremental: true, extra: ["BASE_BACKUP_COMPRESSION": "zstd"])
-        #expect(second.archive.hasSuffix(".tar.zst") && second.chainDepth == 1)
+        let second = try Self.backup(server, incremental: true, extra: ["BASE_BACKUP_COMPRESSION": "zstd", "BASE_BACKUP_READ": "stream"])
+        #expect(second.archive.hasSuffix(".tar.zst") && second.chainDepth == 1 && second.readFrom == .pgBasebackup)
         try server.sql("DELETE FROM t WHERE id > 90000; CREATE TABLE added AS SELECT g FROM generate_series(1, 3000) g")
         let third = try Self.backup(server, incremental: true, extra: ["BASE_BACKUP_COMPRESSION": "lz4"])
-        #expect(third.archive.hasSuffix(".tar.lz4") && third.chainDepth == 2)
+        #expect(third.archive.hasSuffix(".tar.lz4") && third.chainDepth == 2 && third.readFrom == .dataDirectory)
         #expect(try BaseBackupManifest.load(path: third.manifest).codec == .lz4)
         try server.sql("UPDATE t SET v = 'after' WHERE id BETWEEN 5000 AND 5100")
         try server.switchAndWait()
@@ -278,5 +280,41 @@ struct IncrementalBaseBackupTests {
         let restored = try Self.restoreLatest(server, label: "incr-codecs-target")
         #expect(restored.used.contains((third.archive as NSString).lastPathComponent))
         #expect(restored.digests == source)
+    }
+
+    @Test("read from the data directory, a visibility map bit cleared without its page's LSN moving is still stored (compared by content): an index-only scan on the restored chain sees the UPDATE; a full base backup read the same way restores too")
+    func visibilityMapByContent() throws {
+        let server = try ArchivingCluster(label: "incr-vm")
+        // A synchronous commit: VACUUM marks a page all-visible only once its rows' commit is
+        // flushed (their hint bits set), and the scratch cluster commits asynchronously.
+        try server.sql("SET synchronous_commit = on; CREATE TABLE t (id int PRIMARY KEY, v int); INSERT INTO t SELECT g, g FROM generate_series(1, 20000) g")
+        try server.sql("VACUUM (FREEZE) t")
+        #expect(try server.sql("SELECT relallvisible = relpages AND relpages > 50 FROM pg_class WHERE oid = 't'::regclass") == "t", "every page all-visible before the full base backup")
+        let full = try Self.backup(server, incremental: false, extra: ["BASE_BACKUP_READ": "local"])
+        #expect(full.readFrom == .dataDirectory)
+        // Non-HOT updates (the key changes) on all-visible pages: each clears its page's
+        // visibility map bit, which moves the heap page's LSN but not the map page's.
+        try server.sql("UPDATE t SET id = id + 100000 WHERE id % 500 = 0")
+        try server.sql("CHECKPOINT")
+        let incremental = try Self.backup(server, incremental: true)
+        #expect(incremental.readFrom == .dataDirectory && incremental.chainDepth == 1)
+        #expect((incremental.storedRanges ?? 0) < (incremental.referencedRanges ?? 0), "\(incremental.storedRanges ?? 0) stored, \(incremental.referencedRanges ?? 0) referenced")
+        let target = server.targetDirectory("incr-vm-target")
+        defer { server.stopRecovered(target) }
+        let restore = try server.pra(["restore", "--pitr", "--target-dir", target, "--json"], timeout: 600)
+        #expect(restore.exitCode == 0, "\(restore.stdout) \(restore.stderr)")
+        #expect(restore.stdout.contains((incremental.archive as NSString).lastPathComponent))
+        let port = try #require(restore.stdout.split(separator: "\n").compactMap { line -> String? in
+            guard let range = line.range(of: "\"port\" : ") else { return nil }
+            return String(line[range.upperBound...].prefix { $0.isNumber })
+        }.first)
+        let restored = try PostgresConnection(ConnectionSettings(parameters: ["host": target, "port": port, "user": "postgres", "dbname": server.database]), applicationName: "test")
+        _ = try restored.execute("SET enable_seqscan = off")
+        _ = try restored.execute("SET enable_bitmapscan = off")
+        let plan = try restored.execute("EXPLAIN SELECT count(*) FROM t WHERE id < 1000000").rows.compactMap { $0.first ?? nil }.joined(separator: " ")
+        #expect(plan.contains("Index Only Scan"), "\(plan)")
+        // A stale all-visible bit would make the index-only scan count the old row versions too.
+        #expect(try restored.scalar("SELECT count(*) FROM t WHERE id < 1000000") == "20000")
+        #expect(try restored.scalar("SELECT count(*) FROM t WHERE id > 100000") == "40")
     }
 }

@@ -12,7 +12,7 @@ public enum Setting: CaseIterable, Sendable, Hashable, CustomStringConvertible {
     case databaseURL, pgHost, pgPort, pgUser, pgPassword, pgPassFile, pgDatabase, pgSSLMode, pgConnectTimeout
     case statementTimeout, networkTimeout
     case backupDir, backupPrefix, backupRetentionDays, backupMinKeep, backupCompressionLevel, backupTimeout, praJobs
-    case baseBackupCompression, walCompression
+    case baseBackupCompression, walCompression, baseBackupRead
     case baseBackupRetentionDays, baseBackupMinKeep, archiveWaitTimeout, recoveryTimeout
     case runAsUser, restoreSpillLimit, restoreDB, restoreMaintenanceDB, reportDir, evidenceFile, evidenceSampleRetention
     case criticalTables, appHealthURL, apiEndpoints, healthTimeout
@@ -101,6 +101,7 @@ public enum Setting: CaseIterable, Sendable, Hashable, CustomStringConvertible {
         case .backupMinKeep: .init("BACKUP_MIN_KEEP", .wholeNumber(1...100_000), "7", "...but always keep this many newest complete backups")
         case .backupCompressionLevel: .init("BACKUP_COMPRESSION_LEVEL", .wholeNumber(1...9), "6", "gzip level 1-9")
         case .baseBackupCompression: .init("BASE_BACKUP_COMPRESSION", .choice(CompressionCodec.allCases.map(\.rawValue)), "gzip", "format of pra backup --base archives: gzip (.tar.gz, level BACKUP_COMPRESSION_LEVEL, parallel on PRA_JOBS threads), zstd (.tar.zst, level 3, on PRA_JOBS threads) or lz4 (.tar.lz4, level 1, one thread)")
+        case .baseBackupRead: .init("BASE_BACKUP_READ", .choice(DataDirectoryAccess.Mode.allCases.map(\.rawValue)), "auto", "how pra backup --base reads the cluster: auto (an incremental reads the data directory itself when this host can, skipping unchanged pages by their LSN; a full one, or where it cannot, streams pg_basebackup), local (always the data directory; fails when it cannot) or stream (always pg_basebackup)")
         case .walCompression: .init("WAL_COMPRESSION", .choice(CompressionCodec.allCases.map(\.rawValue)), "gzip", "format pra wal push archives WAL files in: gzip (.gz, level BACKUP_COMPRESSION_LEVEL), zstd (.zst, level 3) or lz4 (.lz4, level 1); an archive may mix them, every reader takes each")
         case .backupTimeout: .init("BACKUP_TIMEOUT", .duration, "6h", "abort a backup running longer than this")
         case .praJobs: .init("PRA_JOBS", .wholeNumber(1...64), "worker threads for compression and parallel restore connections (default: the number of CPU cores)")

@@ -34,8 +34,11 @@ struct Backup: ParsableCommand {
             (.ranges: each file's size and the SHA-256 of each 1 MiB range); an incremental stores the \
             new files whole and, of the others, only the ranges whose hash differs, and its manifest \
             names its reference (archive, manifest SHA-256, LSNs). The reference must be of the same \
-            cluster and end before the new backup starts. Retention never removes a base backup that a \
-            kept incremental needs. See docs/operations.md, "Incremental base backups".
+            cluster and end before the new backup starts. Run on the database host, an incremental \
+            reads the data directory itself (BASE_BACKUP_READ=auto) and leaves out, without hashing them, \
+            the ranges of relation files whose pages all carry an LSN older than the reference's start. \
+            Retention never removes a base backup that a kept incremental needs. See docs/operations.md, \
+            "Incremental base backups".
 
             --incremental forces a WAL switch (pg_switch_wal) and waits, up to ARCHIVE_WAIT_TIMEOUT, \
             until every segment up to it is archived with no gap since the newest base backup; then \

@@ -47,6 +47,18 @@ public final class ArchivingServer {
         }
     }
 
+    /// Waits for the archiver to reach `segment`, at most `ARCHIVE_WAIT_TIMEOUT` since `started`; the error says whether the archiver is failing.
+    public func waitUntilArchived(_ segment: WALFileName, in archive: WALArchive, started: MonotonicClock, timeout waitTimeout: Double) throws(OperationFailure) {
+        while (try? archive.find(segment)) == nil {
+            if started.elapsed() > waitTimeout {
+                let archiver = try? archiverStatistics()
+                let failing = archiver.flatMap { $0.isFailing ? " The archiver is failing: last failure on \($0.lastFailedWAL ?? "?") at \($0.lastFailedAt.map(RecoverableWindow.format) ?? "?"); see the server log." : nil } ?? ""
+                throw OperationFailure(stage: "archive", message: "WAL segment \(segment.text) was not archived into \(archive.root) within ARCHIVE_WAIT_TIMEOUT=\(DurationParser.format(waitTimeout)).\(failing) Check archive_command (pra wal push) and that the server's OS user can write BACKUP_DIR")
+            }
+            usleep(100_000)
+        }
+    }
+
     /// The archiver's counters (`pg_stat_archiver`).
     public func archiverStatistics() throws(PostgresError) -> ArchiverStatistics {
         try ArchiverStatistics.read(connection)

@@ -20,6 +20,8 @@ extension BaseBackupOperation {
         /// `BASE_BACKUP_COMPRESSION` and the level it compresses at (gzip's `BACKUP_COMPRESSION_LEVEL`).
         var codec: CompressionCodec
         var codecLevel: Int
+        /// `BASE_BACKUP_READ`: the data directory or pg_basebackup.
+        var read: DataDirectoryAccess.Mode
 
         subscript<Value>(dynamicMember keyPath: KeyPath<ArchiveSettings, Value>) -> Value { shared[keyPath: keyPath] }
 
@@ -31,6 +33,7 @@ extension BaseBackupOperation {
                 remote = try RemoteCopyOperation.forBaseBackups(configuration: configuration)
                 codec = try configuration.codec(.baseBackupCompression)
                 codecLevel = try configuration.compressionLevel(for: codec)
+                read = DataDirectoryAccess.Mode(rawValue: try configuration.choice(.baseBackupRead)) ?? .auto
             } catch {
                 throw OperationFailure(stage: "configuration", error)
             }
@@ -51,11 +54,24 @@ extension BaseBackupOperation {
         var sha256: String
     }
 
-    /// What ties the copy to the range maps: the filter the tar went through (the new map,
-    /// the counts) and the reference of an incremental.
+    /// What ties the copy to the range maps: the new map, how many ranges were stored and
+    /// left to the reference, and the reference of an incremental.
     struct ChainedCopy {
-        var ranges: RangeMapTarFilter
+        var map: RangeMap
+        var storedRanges: Int
+        var referencedRanges: Int
         var reference: IncrementalBaseBackupSource?
+
+        init(map: RangeMap, storedRanges: Int, referencedRanges: Int, reference: IncrementalBaseBackupSource?) {
+            self.map = map
+            self.storedRanges = storedRanges
+            self.referencedRanges = referencedRanges
+            self.reference = reference
+        }
+
+        init(ranges: RangeMapTarFilter, reference: IncrementalBaseBackupSource?) {
+            self.init(map: ranges.map, storedRanges: ranges.storedRanges, referencedRanges: ranges.referencedRanges, reference: reference)
+        }
     }
 
     /// Connects and checks the server archives its WAL into this backup directory's archive.
@@ -70,7 +86,10 @@ extension BaseBackupOperation {
         return server
     }
 
-    func locatePgBasebackup(for server: ArchivingServer) throws(OperationFailure) -> BasebackupProgram {
+    /// pg_basebackup when the backup streams it; none (an empty path) when pra reads the data
+    /// directory itself.
+    func locateReader(for server: ArchivingServer, reading: DataDirectoryAccess.Decision) throws(OperationFailure) -> BasebackupProgram {
+        if case .local = reading { return BasebackupProgram(path: "", version: "none (data directory read by pra)") }
         do {
             let path = try PostgresBinaries(configuration: configuration).locate("pg_basebackup", preferredMajor: server.majorVersion)
             return BasebackupProgram(path: path, version: try PostgresBinaries.majorVersion(of: path).text)
@@ -94,6 +113,17 @@ extension BaseBackupOperation {
             file.discard()
             throw OperationFailure(stage: "write", error)
         }
+    }
+
+    /// The copy itself, by the way chosen: ``copyDataDirectory`` or ``copyCluster``.
+    func copy(_ server: ArchivingServer, reading: DataDirectoryAccess.Decision, with tool: BasebackupProgram, label: String, settings: BaseBackupSettings, since startedAt: Date,
+              reference: IncrementalBaseBackupSource?, deflater: any StreamCompressor, into file: DurableFile) throws -> (CopiedCluster, ChainedCopy) {
+        if case .local(let root, let pageSize) = reading {
+            return try copyDataDirectory(server, root: root, pageSize: pageSize, label: label, settings: settings, reference: reference, deflater: deflater, into: file)
+        }
+        var ranges = RangeMapTarFilter(reference: reference?.map)
+        let copied = try copyCluster(server, with: tool, label: label, settings: settings, since: startedAt, ranges: &ranges, deflater: deflater, into: file)
+        return (copied, ChainedCopy(ranges: ranges, reference: reference))
     }
 
     /// Streams `pg_basebackup` (tar on stdout, no WAL: `-X none`, so it waits until the WAL the
@@ -161,7 +191,7 @@ extension BaseBackupOperation {
         }
         defer { InterruptCleanup.shared.unregister(incompleteToken) }
         try chained.reference?.check(startLSN: walRange.start, timeline: walRange.timeline, archive: WALArchive(backupDirectory: (archivePath as NSString).deletingLastPathComponent))
-        let rangeMap = Data(chained.ranges.map.encoded())
+        let rangeMap = Data(chained.map.encoded())
         try DurableFile.write(Data(copied.postgresManifest), to: postgresManifestPath)
         do {
             try DurableFile.write(rangeMap, to: rangeMapPath)

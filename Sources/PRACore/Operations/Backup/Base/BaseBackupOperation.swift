@@ -34,18 +34,18 @@ public struct BaseBackupOperation {
 
         let run = RunRecorder()
         let server = try connectArchivingServer(settings, directory: directory)
-        let tool = try locatePgBasebackup(for: server)
+        let reading = try chooseReading(server, settings: settings)
+        if case .stream(let note?) = reading { warnings.append(note) }
+        let tool = try locateReader(for: server, reading: reading)
         let reference = try incrementalFrom.map { choice throws(OperationFailure) in
             try IncrementalBaseBackupSource.resolve(choice, directory: directory, systemIdentifier: server.systemIdentifier)
         }
-        var ranges = RangeMapTarFilter(reference: reference?.map)
         let name = BackupOperation.freshName(prefix: configuration.backupPrefix(for: server.database), directory: directory, kind: .base, codec: settings.codec)
         let archivePath = (directory as NSString).appendingPathComponent(name.fileName)
         let (file, deflater) = try openArchive(archivePath, settings: settings)
         defer { progress?.finish() }
         do {
-            let copied = try copyCluster(server, with: tool, label: name.fileName, settings: settings, since: run.startedAt, ranges: &ranges, deflater: deflater, into: file)
-            let chained = ChainedCopy(ranges: ranges, reference: reference)
+            let (copied, chained) = try copy(server, reading: reading, with: tool, label: name.fileName, settings: settings, since: run.startedAt, reference: reference, deflater: deflater, into: file)
             let manifest = try commit(file, archivePath: archivePath, copied: copied, chained: chained, server: server, tool: tool, startedAt: run.startedAt, codec: settings.codec, level: settings.codecLevel, uncompressedBytes: deflater.bytesIn)
             let retained = BaseBackupRetention(policy: settings.retention, directory: directory, segmentSize: server.segmentSize)
             let deleted = retained.apply(now: manifest.finishedAt, warnings: &warnings)
@@ -58,14 +58,15 @@ public struct BaseBackupOperation {
                 deletedByRetention: deleted.backups, walFilesDeleted: deleted.walFiles, warnings: warnings)
             result.incrementalFrom = manifest.incrementalFrom?.archive
             result.chainDepth = manifest.chainDepth
-            result.storedRanges = ranges.storedRanges
-            result.referencedRanges = ranges.referencedRanges
+            result.storedRanges = chained.storedRanges
+            result.referencedRanges = chained.referencedRanges
+            result.readFrom = tool.path.isEmpty ? .dataDirectory : .pgBasebackup
             if let remote = settings.remote { copyOffSite(&result, with: remote) }
             return result
         } catch {
             progress?.finish()
             file.discard()
-            let stage = (error as? ConsumerFailure)?.underlying is FileError || error is FileError ? "write" : "pg_basebackup"
+            let stage = (error as? ConsumerFailure)?.underlying is FileError || error is FileError ? "write" : tool.path.isEmpty ? "read" : "pg_basebackup"
             throw OperationFailure(stage: stage, error)
         }
     }

@@ -35,6 +35,16 @@ public struct BaseBackupResult: Codable, Sendable {
     /// Ranges (of the range map) stored in the archive, and left to the reference (0 for a full one).
     public var storedRanges: Int?
     public var referencedRanges: Int?
+    /// How the cluster was read (`BASE_BACKUP_READ`).
+    public var readFrom: ReadSource?
+
+    /// Where a base backup's bytes came from.
+    public enum ReadSource: String, Codable, Sendable {
+        /// `pg_basebackup`'s tar stream.
+        case pgBasebackup
+        /// The data directory, read by pra between `pg_backup_start` and `pg_backup_stop`.
+        case dataDirectory
+    }
 
     /// One line for the terminal.
     public var summary: String {

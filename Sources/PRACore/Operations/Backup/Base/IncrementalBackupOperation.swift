@@ -51,7 +51,7 @@ public struct IncrementalBackupOperation {
         if newestBase == nil {
             warnings.append("no base backup in \(directory) yet: archived WAL alone cannot be restored; run pra backup --base")
         }
-        try waitUntilArchived(segment, in: archive, server: server, started: run.started, timeout: waitTimeout)
+        try server.waitUntilArchived(segment, in: archive, started: run.started, timeout: waitTimeout)
         var result = IncrementalBackupResult(
             segment: segment.text, switchLSN: switchLSN, safeBefore: safeBefore, systemIdentifier: server.systemIdentifier,
             baseBackup: newestBase?.name.fileName, seconds: 0, warnings: warnings)
@@ -63,19 +63,6 @@ public struct IncrementalBackupOperation {
             throw OperationFailure(stage: "record", error)
         }
         return result
-    }
-
-    /// Waits for the archiver to reach `segment`, at most `ARCHIVE_WAIT_TIMEOUT` since the run
-    /// began; the error says whether the archiver is failing.
-    private func waitUntilArchived(_ segment: WALFileName, in archive: WALArchive, server: ArchivingServer, started: MonotonicClock, timeout waitTimeout: Double) throws(OperationFailure) {
-        while (try? archive.find(segment)) == nil {
-            if started.elapsed() > waitTimeout {
-                let archiver = try? server.archiverStatistics()
-                let failing = archiver.flatMap { $0.isFailing ? " The archiver is failing: last failure on \($0.lastFailedWAL ?? "?") at \($0.lastFailedAt.map(RecoverableWindow.format) ?? "?"); see the server log." : nil } ?? ""
-                throw OperationFailure(stage: "archive", message: "WAL segment \(segment.text) was not archived into \(archive.root) within ARCHIVE_WAIT_TIMEOUT=\(DurationParser.format(waitTimeout)).\(failing) Check archive_command (pra wal push) and that the server's OS user can write BACKUP_DIR")
-            }
-            usleep(100_000)
-        }
     }
 
     /// Recovery from the newest base backup must be able to replay up to `segment`: no gap in

@@ -73,8 +73,15 @@ public struct IncrementalBaseBackupSource: Sendable {
         if manifest.endLSN > startLSN {
             throw OperationFailure(stage: "incremental", message: "the reference \(name) ends at LSN \(manifest.endLSN), after this backup starts (\(startLSN)): it is not an ancestor in the WAL")
         }
-        if manifest.timeline != timeline && !archive.history(of: timeline).timelines.contains(manifest.timeline) {
+        guard manifest.timeline != timeline else { return }
+        let history = archive.history(of: timeline)
+        guard let entry = history.entries.first(where: { $0.timeline == manifest.timeline }) else {
             throw OperationFailure(stage: "incremental", message: "the reference \(name) is on timeline \(manifest.timeline), which timeline \(timeline) does not descend from (no such entry in its history file): take a full base backup")
+        }
+        // A timeline that branched off before the reference ended rewrote WAL positions the
+        // reference already holds (its pages would carry LSNs older than the reference's start).
+        if let branch = entry.ends, manifest.endLSN > branch {
+            throw OperationFailure(stage: "incremental", message: "the reference \(name) ends at LSN \(manifest.endLSN) on timeline \(manifest.timeline), after timeline \(timeline) branched off it at \(branch): it is not in this cluster's past; take a full base backup")
         }
     }
 

@@ -1,0 +1,112 @@
+import Crypto
+import Foundation
+
+/// The steps of a base backup that reads the data directory itself (`BASE_BACKUP_READ`,
+/// ``DataDirectoryAccess``) instead of streaming `pg_basebackup`.
+extension BaseBackupOperation {
+    /// How this backup reads the cluster: the data directory or pg_basebackup (a note says why
+    /// an incremental streams); `BASE_BACKUP_READ=local` that cannot be honoured is refused.
+    func chooseReading(_ server: ArchivingServer, settings: BaseBackupSettings) throws(OperationFailure) -> DataDirectoryAccess.Decision {
+        let decision = DataDirectoryAccess.decide(DataDirectoryAccess.probe(server, mode: settings.read, incremental: incrementalFrom != nil))
+        if case .refused(let reason) = decision {
+            throw OperationFailure(stage: "configuration", message: reason, isUsageError: true)
+        }
+        return decision
+    }
+
+    /// Copies the cluster from its data directory at `root`: `pg_backup_start` (fast
+    /// checkpoint), every file read and sent (``DataDirectoryCopy``: an incremental's unchanged
+    /// pages left out), `pg_backup_stop`, its `backup_label`, the wait until the WAL the backup
+    /// ends in is archived, and a PostgreSQL `backup_manifest` of what was sent. The session
+    /// that started the backup stays open throughout: if pra dies, the server ends the backup.
+    func copyDataDirectory(_ server: ArchivingServer, root: String, pageSize: Int, label: String, settings: BaseBackupSettings,
+                           reference: IncrementalBaseBackupSource?, deflater: any StreamCompressor, into file: DurableFile) throws -> (CopiedCluster, ChainedCopy) {
+        var hasher = SHA256()
+        var tar = TarStreamScanner(keeping: DataDirectoryCopy.postgresManifestEntry)
+        let writeCompressed: (UnsafeRawBufferPointer) throws -> Void = { chunk in
+            hasher.update(bufferPointer: chunk)
+            try file.write(chunk)
+        }
+        let emit: (UnsafeRawBufferPointer) throws -> Void = { piece in
+            tar.scan(piece)
+            try deflater.compress(piece, sink: writeCompressed)
+        }
+        let started = MonotonicClock.now()
+        let start = try startBackup(server, label: label)
+        var copy = DataDirectoryCopy(root: root, reference: reference?.map, referenceStart: reference?.manifest.startLSN, pageSize: pageSize)
+        let progress = self.progress
+        let stop: BackupStop
+        do {
+            try copy.copyTree(emit: emit) { bytes in progress?.update(phase: "base backup (data directory)", bytes: bytes, total: server.clusterSize) }
+            stop = try stopBackup(server)
+        } catch {
+            _ = try? server.connection.execute("SELECT pg_backup_stop(false)")
+            throw error
+        }
+        let timeline = try Self.timeline(ofLabel: stop.label, start: start)
+        let now = Int(Date().timeIntervalSince1970)
+        try copy.add(path: "backup_label", content: Array(stop.label.utf8), modified: now, emit: emit)
+        progress?.announce("base backup: files read; waiting for WAL segment \(stop.segment.text) to be archived")
+        try server.waitUntilArchived(stop.segment, in: WALArchive(backupDirectory: configuration.backupDirectory), started: started, timeout: settings.archiveWait)
+        let postgresManifest = copy.manifest.encoded(timeline: timeline, start: start, end: stop.lsn)
+        try copy.add(path: DataDirectoryCopy.postgresManifestEntry, content: postgresManifest, modified: now, inManifest: false, emit: emit)
+        try copy.finish(emit: emit)
+        if let problem = tar.problem ?? tar.forbiddenEntry {
+            throw OperationFailure(stage: "read", message: "the tar stream pra wrote is not valid: \(problem)")
+        }
+        try deflater.finish(sink: writeCompressed)
+        let copied = CopiedCluster(postgresManifest: postgresManifest, entryCount: tar.entryCount, sha256: hasher.finalize().hex)
+        let chained = ChainedCopy(map: copy.map, storedRanges: copy.storedRanges, referencedRanges: copy.referencedRanges, reference: reference)
+        return (copied, chained)
+    }
+
+    /// Where `pg_backup_stop` ended the backup, its label, and the WAL segment holding the end.
+    struct BackupStop {
+        var lsn: LogSequenceNumber
+        var label: String
+        var segment: WALFileName
+    }
+
+    private func startBackup(_ server: ArchivingServer, label: String) throws(OperationFailure) -> LogSequenceNumber {
+        do {
+            guard let text = try server.connection.scalar("SELECT pg_backup_start($1, true)::text", ["pra \(label)"]), let lsn = LogSequenceNumber(text) else {
+                throw OperationFailure(stage: "read", message: "pg_backup_start returned no position")
+            }
+            return lsn
+        } catch let failure as OperationFailure {
+            throw failure
+        } catch {
+            throw OperationFailure(stage: "read", error)
+        }
+    }
+
+    /// `pg_backup_stop` without its own wait for the archive (pra waits, with
+    /// `ARCHIVE_WAIT_TIMEOUT`, naming the segment); it switches to a new WAL segment itself.
+    private func stopBackup(_ server: ArchivingServer) throws(OperationFailure) -> BackupStop {
+        do {
+            let row = try server.connection.execute("SELECT lsn::text, labelfile, pg_walfile_name(lsn) FROM pg_backup_stop(false)").rows.first ?? []
+            guard row.count == 3, let lsn = row[0].flatMap(LogSequenceNumber.init), let label = row[1], let segment = row[2].flatMap(WALFileName.init) else {
+                throw OperationFailure(stage: "read", message: "pg_backup_stop returned no usable position or label")
+            }
+            return BackupStop(lsn: lsn, label: label, segment: segment)
+        } catch let failure as OperationFailure {
+            throw failure
+        } catch {
+            throw OperationFailure(stage: "read", error)
+        }
+    }
+
+    /// The `START TIMELINE` of a backup label, checked against its `START WAL LOCATION`.
+    static func timeline(ofLabel label: String, start: LogSequenceNumber) throws(OperationFailure) -> UInt32 {
+        var timeline: UInt32?
+        var location: LogSequenceNumber?
+        for line in label.split(separator: "\n") {
+            if line.hasPrefix("START TIMELINE: ") { timeline = UInt32(line.dropFirst(16).trimmingCharacters(in: .whitespaces)) }
+            if line.hasPrefix("START WAL LOCATION: ") { location = line.dropFirst(20).split(separator: " ").first.flatMap { LogSequenceNumber(String($0)) } }
+        }
+        guard let timeline, location == start else {
+            throw OperationFailure(stage: "read", message: "the backup label from pg_backup_stop does not name timeline and start \(start): \(label.prefix(200).debugDescription)")
+        }
+        return timeline
+    }
+}

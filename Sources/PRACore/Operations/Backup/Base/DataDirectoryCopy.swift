@@ -1,0 +1,193 @@
+import Crypto
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reads a running cluster's data directory (between `pg_backup_start` and `pg_backup_stop`)
+/// and writes the tar stream of a base backup, the way ``RangeMapTarFilter`` rewrites
+/// pg_basebackup's: the same entries, the same `pra-range/<index>/<path>` entries for the ranges
+/// of an incremental, and the same ``RangeMap``.
+///
+/// What it saves over the stream is work on what did not change. With a reference, a range
+/// of a relation's main fork whose pages all carry an LSN older than the reference's start is
+/// left out without being hashed (``PageLSNScan``: such a page is in the reference as it is
+/// now); every other range of a file the reference has is hashed and stored unless its hash
+/// equals the reference's. The new map records, for a range left out, the reference's hash:
+/// it describes what a restore of the chain assembles, which the restore checks.
+///
+/// Memory: one range buffer (1 MiB), the map, and one manifest line per file.
+struct DataDirectoryCopy {
+    /// PostgreSQL's manifest inside the archive, as pg_basebackup names it.
+    static let postgresManifestEntry = "backup_manifest"
+    /// The data directory, absolute.
+    let root: String
+    let reference: RangeMap?
+    /// Where the reference's WAL starts (its checkpoint's redo point).
+    let referenceStart: LogSequenceNumber?
+    /// `block_size`.
+    let pageSize: Int
+    private(set) var map: RangeMap
+    private(set) var storedRanges = 0
+    private(set) var referencedRanges = 0
+    /// Ranges of main forks left out by their page LSNs alone, without hashing.
+    private(set) var rangesSkippedByLSN = 0
+    private(set) var bytesRead: UInt64 = 0
+    private(set) var manifest = PostgresBackupManifestWriter()
+    private let buffer: RangeBuffer
+
+    init(root: String, reference: RangeMap?, referenceStart: LogSequenceNumber?, pageSize: Int, rangeSize: UInt64 = RangeMap.defaultRangeSize) {
+        self.root = root
+        self.reference = reference
+        self.referenceStart = referenceStart
+        self.pageSize = pageSize
+        map = RangeMap(rangeSize: reference?.rangeSize ?? rangeSize)
+        buffer = RangeBuffer(count: Int(map.rangeSize))
+    }
+
+    /// Sends every directory and file of the data directory (``DataDirectoryWalk``).
+    mutating func copyTree(emit: (UnsafeRawBufferPointer) throws -> Void, progress: (UInt64) -> Void) throws {
+        try DataDirectoryWalk(root: root).walk { entry in
+            switch entry.kind {
+            case .directory:
+                try emitHeader(TarHeader.make(name: try Self.tarName(entry.path), kind: .directory, mode: entry.mode & ~0o027, modified: entry.modified), emit)
+            case .file:
+                try copyFile(entry, emit: emit)
+                progress(bytesRead)
+            }
+        }
+    }
+
+    /// A file whose content pra has in memory (`backup_label` from `pg_backup_stop`), stored
+    /// whole; `inManifest`: listed in PostgreSQL's manifest (all but `backup_manifest`).
+    mutating func add(path: String, content: [UInt8], modified: Int, inManifest: Bool = true, emit: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try emitHeader(TarHeader.make(name: try Self.tarName(path), kind: .file(size: UInt64(content.count)), mode: 0o600, modified: modified), emit)
+        var hashes: [UInt8] = []
+        var offset = 0
+        while offset < content.count {
+            let end = min(content.count, offset + Int(map.rangeSize))
+            hashes += SHA256.hash(data: content[offset..<end])
+            storedRanges += 1
+            offset = end
+        }
+        try content.withUnsafeBytes { try emit($0) }
+        try emitPadding(after: UInt64(content.count), emit)
+        map.add(path: path, size: UInt64(content.count), mode: 0o600, rangeHashes: hashes)
+        if inManifest { manifest.add(.init(path: path, size: UInt64(content.count), modified: modified)) }
+    }
+
+    /// The end-of-archive marker.
+    func finish(emit: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try [UInt8](repeating: 0, count: 1024).withUnsafeBytes { try emit($0) }
+    }
+
+    /// One regular file: whole when the reference lacks it, else range by range.
+    private mutating func copyFile(_ entry: DataDirectoryWalk.Entry, emit: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let absolute = (root as NSString).appendingPathComponent(entry.path)
+        let descriptor = open(absolute, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        if descriptor < 0 && errno == ENOENT { return }  // dropped since the walk listed it: recovery removes it too
+        guard descriptor >= 0 else { throw DataDirectoryReadError(path: absolute, reason: String(cString: strerror(errno))) }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            throw DataDirectoryReadError(path: absolute, reason: "no longer a regular file")
+        }
+        // The size when opened: a file growing during the copy is cut there and one shrinking is
+        // padded with zeros (as pg_basebackup does); WAL replay from this backup's start sets both right.
+        let size = UInt64(info.st_size)
+        let mode = UInt32(info.st_mode) & 0o7777 & ~0o027
+        let referenceFile = reference?.files[entry.path]
+        let ranged = referenceFile != nil && RangeMapTarFilter.rangeEntryName(path: entry.path, index: max(map.rangeCount(size: size) - 1, 0)) != nil
+        if !ranged {
+            try emitHeader(TarHeader.make(name: try Self.tarName(entry.path), kind: .file(size: size), mode: mode, modified: entry.modified), emit)
+        }
+        let mainFork = PageLSNScan.isMainFork(entry.path)
+        var hashes: [UInt8] = []
+        hashes.reserveCapacity(map.rangeCount(size: size) * 32)
+        var offset: UInt64 = 0
+        var index = 0
+        while offset < size {
+            let length = Int(min(map.rangeSize, size - offset))
+            try read(descriptor, path: absolute, length: length, at: offset)
+            let bytes = UnsafeRawBufferPointer(rebasing: buffer.bytes[0..<length])
+            if !ranged {
+                hashes += SHA256.hash(data: bytes)
+                storedRanges += 1
+                try emit(bytes)
+            } else if let kept = keptHash(path: entry.path, index: index, bytes: bytes, mainFork: mainFork) {
+                hashes += kept
+                referencedRanges += 1
+            } else {
+                hashes += SHA256.hash(data: bytes)
+                storedRanges += 1
+                try emitHeader(TarHeader.make(name: RangeMapTarFilter.rangeEntryName(path: entry.path, index: index)!, kind: .file(size: UInt64(length)), mode: mode, modified: entry.modified), emit)
+                try emit(bytes)
+                try emitPadding(after: UInt64(length), emit)
+            }
+            offset += UInt64(length)
+            index += 1
+        }
+        if !ranged { try emitPadding(after: size, emit) }
+        map.add(path: entry.path, size: size, mode: mode, rangeHashes: hashes)
+        manifest.add(.init(path: entry.path, size: size, modified: entry.modified))
+    }
+
+    /// The reference's hash of this range when the range need not be stored, else `nil`. Only
+    /// a range the reference holds with the same length qualifies; a main fork's by its page
+    /// LSNs, any other's by an equal SHA-256.
+    private mutating func keptHash(path: String, index: Int, bytes: UnsafeRawBufferPointer, mainFork: Bool) -> ArraySlice<UInt8>? {
+        guard let reference, let file = reference.files[path], let known = reference.hash(of: path, range: index) else { return nil }
+        let referenceLength = min(reference.rangeSize, file.size - UInt64(index) * reference.rangeSize)
+        guard referenceLength == UInt64(bytes.count) else { return nil }
+        if mainFork, let referenceStart {
+            guard !PageLSNScan.mayHaveChanged(bytes, pageSize: pageSize, since: referenceStart) else { return nil }
+            rangesSkippedByLSN += 1
+            return known
+        }
+        return known.elementsEqual(SHA256.hash(data: bytes)) ? known : nil
+    }
+
+    /// Fills the buffer's first `length` bytes from `offset`; zeros past the end of a file
+    /// that shrank while it was read.
+    private mutating func read(_ descriptor: Int32, path: String, length: Int, at offset: UInt64) throws {
+        var filled = 0
+        while filled < length {
+            let count = pread(descriptor, buffer.bytes.baseAddress! + filled, length - filled, off_t(offset) + off_t(filled))
+            if count < 0 && errno == EINTR { continue }
+            guard count >= 0 else { throw DataDirectoryReadError(path: path, reason: "read failed at byte \(offset + UInt64(filled)): \(String(cString: strerror(errno)))") }
+            if count == 0 {
+                memset(buffer.bytes.baseAddress! + filled, 0, length - filled)
+                filled = length
+            }
+            filled += count
+        }
+        bytesRead += UInt64(length)
+    }
+
+    private func emitHeader(_ block: [UInt8], _ emit: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try block.withUnsafeBytes { try emit($0) }
+    }
+
+    private func emitPadding(after size: UInt64, _ emit: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let count = TarHeader.padding(after: size)
+        if count > 0 { try [UInt8](repeating: 0, count: count).withUnsafeBytes { try emit($0) } }
+    }
+
+    /// `path` as a tar name, or the error pg_basebackup gives too for a longer one.
+    static func tarName(_ path: String) throws -> String {
+        if let problem = TarHeader.nameProblem(path) { throw DataDirectoryReadError(path: path, reason: "\(problem); pg_basebackup cannot send it either") }
+        return path
+    }
+}
+
+/// The one range buffer of a copy, freed with it.
+private final class RangeBuffer {
+    let bytes: UnsafeMutableRawBufferPointer
+
+    init(count: Int) {
+        bytes = .allocate(byteCount: count, alignment: 16)
+    }
+
+    deinit { bytes.deallocate() }
+}

@@ -1,0 +1,54 @@
+/// Decides from page headers alone whether a range of a relation's main fork may differ from
+/// what a base backup that started at `since` holds.
+///
+/// PostgreSQL stamps every page it changes through the WAL with the LSN of that change
+/// (`pd_lsn`, the first 8 bytes of the page). A page whose LSN is before the reference's start
+/// was last changed before the reference's checkpoint, which wrote it to disk before the
+/// reference copied it: the reference holds it (hint bits aside, which are not logged and
+/// which recovery never needs). Any later change is at or after `since`, or, if it is still
+/// only in shared buffers, after this backup's own checkpoint and so replayed from its WAL.
+/// This is the reasoning of PostgreSQL 17's incremental backups (WAL summaries), applied to
+/// the page headers. Only main forks qualify: the visibility map and free space map are
+/// changed without their pages' LSN moving, so they are compared by content.
+public enum PageLSNScan {
+    /// PostgreSQL's default `BLCKSZ`.
+    public static let defaultPageSize = 8192
+
+    /// `true` when the bytes must be stored: a page whose LSN is at or after `since`, a page
+    /// with LSN zero (new or zeroed, never stamped), or a trailing partial page.
+    public static func mayHaveChanged(_ bytes: UnsafeRawBufferPointer, pageSize: Int, since: LogSequenceNumber) -> Bool {
+        guard pageSize >= 8, bytes.count % pageSize == 0 else { return true }
+        var offset = 0
+        while offset < bytes.count {
+            // pd_lsn: xlogid then xrecoff, each a uint32 in the server's byte order (little-endian here).
+            let high = UInt64(bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self).littleEndian)
+            let low = UInt64(bytes.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self).littleEndian)
+            let lsn = high << 32 | low
+            if lsn == 0 || lsn >= since.value { return true }
+            offset += pageSize
+        }
+        return false
+    }
+
+    /// Whether `path` (relative to the data directory) is a relation's main fork, or a further
+    /// 1 GiB segment of one: `base/<db>/<node>[.<n>]` or `global/<node>[.<n>]`. Free space maps,
+    /// visibility maps, init forks and everything else are not.
+    public static func isMainFork(_ path: String) -> Bool {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        let file: Substring
+        if parts.count == 3, parts[0] == "base", isNumber(parts[1]) {
+            file = parts[2]
+        } else if parts.count == 2, parts[0] == "global" {
+            file = parts[1]
+        } else {
+            return false
+        }
+        let pieces = file.split(separator: ".", omittingEmptySubsequences: false)
+        guard pieces.count <= 2, isNumber(pieces[0]) else { return false }
+        return pieces.count == 1 || isNumber(pieces[1])
+    }
+
+    private static func isNumber(_ text: Substring) -> Bool {
+        !text.isEmpty && text.utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+    }
+}
