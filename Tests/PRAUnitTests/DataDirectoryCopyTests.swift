@@ -60,18 +60,26 @@ struct DataDirectoryCopyTests {
         return names
     }
 
-    @Test("page LSNs: a range may be left out only when every page is stamped before the reference's start and none is zero or partial")
+    @Test("page LSNs: a range is older than the reference only when every page is stamped before its start; a later page or a partial one means changed; a page with no LSN (written without WAL, or zeros) leaves it to the content")
     func pageLSNs() {
+        let since = LogSequenceNumber(0x1_0000_0200)
+        func verdict(_ bytes: [UInt8], _ at: LogSequenceNumber = since) -> PageLSNScan.Verdict {
+            bytes.withUnsafeBytes { PageLSNScan.classify($0, pageSize: Self.pageSize, since: at) }
+        }
         let old = Self.pages(4, lsn: 0x1_0000_0100)
-        old.withUnsafeBytes { #expect(!PageLSNScan.mayHaveChanged($0, pageSize: Self.pageSize, since: LogSequenceNumber(0x1_0000_0200))) }
+        #expect(verdict(old) == .older)
         // The start itself counts as changed; so does a later page in the middle of the range.
-        old.withUnsafeBytes { #expect(PageLSNScan.mayHaveChanged($0, pageSize: Self.pageSize, since: LogSequenceNumber(0x1_0000_0100))) }
+        #expect(verdict(old, LogSequenceNumber(0x1_0000_0100)) == .changed)
         var mixed = old
         mixed.replaceSubrange((2 * Self.pageSize)..<(3 * Self.pageSize), with: Self.pages(1, lsn: 0x2_0000_0000))
-        mixed.withUnsafeBytes { #expect(PageLSNScan.mayHaveChanged($0, pageSize: Self.pageSize, since: LogSequenceNumber(0x1_0000_0200))) }
-        let zero = Self.pages(1, lsn: 0, fill: 0)
-        zero.withUnsafeBytes { #expect(PageLSNScan.mayHaveChanged($0, pageSize: Self.pageSize, since: LogSequenceNumber(0x1_0000_0200))) }
-        Array(old.prefix(Self.pageSize + 100)).withUnsafeBytes { #expect(PageLSNScan.mayHaveChanged($0, pageSize: Self.pageSize, since: LogSequenceNumber(0x1_0000_0200))) }
+        #expect(verdict(mixed) == .changed)
+        var unstamped = old
+        unstamped.replaceSubrange(Self.pageSize..<(2 * Self.pageSize), with: Self.pages(1, lsn: 0, fill: 0))
+        #expect(verdict(unstamped) == .unstamped)
+        unstamped.replaceSubrange((3 * Self.pageSize)..<(4 * Self.pageSize), with: Self.pages(1, lsn: 0x2_0000_0000))
+        #expect(verdict(unstamped) == .changed, "a later page wins over an unstamped one")
+        #expect(verdict(Self.pages(2, lsn: 0)) == .unstamped)
+        #expect(verdict(Array(old.prefix(Self.pageSize + 100))) == .changed)
         for path in ["base/5/16384", "base/5/16384.12", "global/1262"] { #expect(PageLSNScan.isMainFork(path), "\(path)") }
         for path in ["base/5/16384_vm", "base/5/16384_fsm", "base/5/16384_init", "base/5/16384_fsm.1", "global/pg_control", "base/5/PG_VERSION", "pg_xact/0000", "base/x/16384", "base/5/16384.", "base/5/pg_filenode.map"] {
             #expect(!PageLSNScan.isMainFork(path), "\(path)")
@@ -113,9 +121,10 @@ struct DataDirectoryCopyTests {
         try Self.write(root, "base/5/16384", Self.pages(12, lsn: start - 100))          // 3 ranges
         try Self.write(root, "base/5/16384_vm", Self.pages(1, lsn: start - 100))
         try Self.write(root, "base/5/16385", Self.pages(4, lsn: start - 100))
+        try Self.write(root, "base/5/16386", Self.pages(4, lsn: 0) + Self.pages(4, lsn: 0))   // loaded without WAL: no LSNs
         try Self.write(root, "pg_xact/0000", [UInt8](repeating: 1, count: 100))
         let (full, fullTar) = try Self.copy(root)
-        #expect(full.storedRanges == 3 + 1 + 1 + 1 + 1 && full.referencedRanges == 0)
+        #expect(full.storedRanges == 3 + 1 + 1 + 2 + 1 + 1 && full.referencedRanges == 0)
         #expect(Self.names(fullTar).contains("base/5/16384"))
 
         // Range 1 of 16384: a page written after the reference started. Range 2: a byte changed
@@ -131,6 +140,9 @@ struct DataDirectoryCopyTests {
         try Self.write(root, "base/5/16384_vm", visibility)
         try Self.write(root, "base/5/16385", Self.pages(4, lsn: start - 100) + Self.pages(4, lsn: start + 10))
         try Self.write(root, "base/5/16390", Self.pages(1, lsn: start + 70))
+        // 16386: range 0 as it was (no LSNs, same bytes: left out after hashing); range 1 cut and
+        // re-extended with zeros (no LSN either, but other bytes: stored).
+        try Self.write(root, "base/5/16386", Self.pages(4, lsn: 0) + Self.pages(4, lsn: 0, fill: 0))
         let (incremental, tar) = try Self.copy(root, reference: full.map, since: start)
         let names = Self.names(tar)
         #expect(names.contains("pra-range/1/base/5/16384"))
@@ -139,8 +151,9 @@ struct DataDirectoryCopyTests {
         #expect(names.contains("pra-range/1/base/5/16385") && !names.contains("pra-range/0/base/5/16385"))
         #expect(names.contains("base/5/16390"), "a new file is stored whole")
         #expect(!names.contains { $0.hasSuffix("pg_xact/0000") })
+        #expect(names.contains("pra-range/1/base/5/16386") && !names.contains("pra-range/0/base/5/16386"))
         #expect(incremental.rangesSkippedByLSN == 3, "16384 ranges 0 and 2, 16385 range 0")
-        #expect(incremental.storedRanges == 1 + 1 + 1 + 1 && incremental.referencedRanges == 3 + 1 + 1)
+        #expect(incremental.storedRanges == 1 + 1 + 1 + 1 + 1 && incremental.referencedRanges == 3 + 1 + 1 + 1)
         // Left out: the reference's hash (what a restore assembles); stored: the new bytes' hash.
         #expect(incremental.map.hash(of: "base/5/16384", range: 2) == full.map.hash(of: "base/5/16384", range: 2))
         #expect(incremental.map.hash(of: "base/5/16384", range: 1).map(Array.init) == Array(SHA256.hash(data: relation[(4 * Self.pageSize)..<(8 * Self.pageSize)])))

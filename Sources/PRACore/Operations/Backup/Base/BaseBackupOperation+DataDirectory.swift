@@ -33,7 +33,9 @@ extension BaseBackupOperation {
         }
         let started = MonotonicClock.now()
         let start = try startBackup(server, label: label)
-        var copy = DataDirectoryCopy(root: root, reference: reference?.map, referenceStart: reference?.manifest.startLSN, pageSize: pageSize)
+        var notes: [String] = []
+        let referenceStart = reference.flatMap { Self.pageLSNsUsable(since: $0, server: server, notes: &notes) }
+        var copy = DataDirectoryCopy(root: root, reference: reference?.map, referenceStart: referenceStart, pageSize: pageSize)
         let progress = self.progress
         let stop: BackupStop
         do {
@@ -56,8 +58,22 @@ extension BaseBackupOperation {
         }
         try deflater.finish(sink: writeCompressed)
         let copied = CopiedCluster(postgresManifest: postgresManifest, entryCount: tar.entryCount, sha256: hasher.finalize().hex)
-        let chained = ChainedCopy(map: copy.map, storedRanges: copy.storedRanges, referencedRanges: copy.referencedRanges, reference: reference)
+        var chained = ChainedCopy(map: copy.map, storedRanges: copy.storedRanges, referencedRanges: copy.referencedRanges, reference: reference)
+        chained.notes = notes
         return (copied, chained)
+    }
+
+    /// The reference's start, when page LSNs may stand in for hashes: the WAL archive holds
+    /// every segment from the reference's start to the newest archived one. A gap means
+    /// archiving stopped in between, perhaps to run with `wal_level = minimal`, which writes
+    /// pages without stamping them; then every range is compared by hash (and a note says why).
+    static func pageLSNsUsable(since reference: IncrementalBaseBackupSource, server: ArchivingServer, notes: inout [String]) -> LogSequenceNumber? {
+        let archive = WALArchive(backupDirectory: (reference.entry.manifestPath as NSString).deletingLastPathComponent)
+        guard let start = WALFileName(reference.manifest.startSegment) else { return nil }
+        let continuity = WALContinuity(files: archive.files(), start: start, segmentSize: server.segmentSize, history: archive.history(of:))
+        guard let gap = continuity.gap ?? (continuity.lastContiguous == nil ? start : nil) else { return reference.manifest.startLSN }
+        notes.append("WAL segment \(gap.text) is missing from the archive since the reference \(reference.entry.name.fileName): every range compared by SHA-256, not by page LSN")
+        return nil
     }
 
     /// Where `pg_backup_stop` ended the backup, its label, and the WAL segment holding the end.

@@ -61,6 +61,8 @@ extension BaseBackupOperation {
         var storedRanges: Int
         var referencedRanges: Int
         var reference: IncrementalBaseBackupSource?
+        /// What the result's warnings should say about how ranges were compared.
+        var notes: [String] = []
 
         init(map: RangeMap, storedRanges: Int, referencedRanges: Int, reference: IncrementalBaseBackupSource?) {
             self.map = map

@@ -47,6 +47,7 @@ public struct BaseBackupOperation {
         do {
             let (copied, chained) = try copy(server, reading: reading, with: tool, label: name.fileName, settings: settings, since: run.startedAt, reference: reference, deflater: deflater, into: file)
             let manifest = try commit(file, archivePath: archivePath, copied: copied, chained: chained, server: server, tool: tool, startedAt: run.startedAt, codec: settings.codec, level: settings.codecLevel, uncompressedBytes: deflater.bytesIn)
+            warnings += chained.notes
             let retained = BaseBackupRetention(policy: settings.retention, directory: directory, segmentSize: server.segmentSize)
             let deleted = retained.apply(now: manifest.finishedAt, warnings: &warnings)
             var result = BaseBackupResult(

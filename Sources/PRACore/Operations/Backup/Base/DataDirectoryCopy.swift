@@ -11,10 +11,11 @@ import Glibc
 /// of an incremental, and the same ``RangeMap``.
 ///
 /// What it saves over the stream is work on what did not change. With a reference, a range
-/// of a relation's main fork whose pages all carry an LSN older than the reference's start is
-/// left out without being hashed (``PageLSNScan``: such a page is in the reference as it is
-/// now); every other range of a file the reference has is hashed and stored unless its hash
-/// equals the reference's. The new map records, for a range left out, the reference's hash:
+/// of a relation's main fork whose pages all carry an LSN older than the reference's start
+/// (`referenceStart`) is left out without being hashed (``PageLSNScan``: such a page is in the
+/// reference as it is now); every other range of a file the reference has is hashed and stored
+/// unless its hash equals the reference's. Without `referenceStart`, every range is compared by
+/// its hash. The new map records, for a range left out, the reference's hash:
 /// it describes what a restore of the chain assembles, which the restore checks.
 ///
 /// Memory: one range buffer (1 MiB), the map, and one manifest line per file.
@@ -141,9 +142,13 @@ struct DataDirectoryCopy {
         let referenceLength = min(reference.rangeSize, file.size - UInt64(index) * reference.rangeSize)
         guard referenceLength == UInt64(bytes.count) else { return nil }
         if mainFork, let referenceStart {
-            guard !PageLSNScan.mayHaveChanged(bytes, pageSize: pageSize, since: referenceStart) else { return nil }
-            rangesSkippedByLSN += 1
-            return known
+            switch PageLSNScan.classify(bytes, pageSize: pageSize, since: referenceStart) {
+            case .changed: return nil
+            case .older:
+                rangesSkippedByLSN += 1
+                return known
+            case .unstamped: break
+            }
         }
         return known.elementsEqual(SHA256.hash(data: bytes)) ? known : nil
     }

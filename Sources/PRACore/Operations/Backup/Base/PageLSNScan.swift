@@ -8,26 +8,40 @@
 /// which recovery never needs). Any later change is at or after `since`, or, if it is still
 /// only in shared buffers, after this backup's own checkpoint and so replayed from its WAL.
 /// This is the reasoning of PostgreSQL 17's incremental backups (WAL summaries), applied to
-/// the page headers. Only main forks qualify: the visibility map and free space map are
-/// changed without their pages' LSN moving, so they are compared by content.
+/// the page headers. It needs the WAL to have been archived without a gap since the reference
+/// (no `wal_level = minimal` in between); the caller checks. Only main forks qualify: the
+/// visibility map and free space map change without their pages' LSN moving, so they are
+/// compared by content, as are ranges holding a page with no LSN.
 public enum PageLSNScan {
     /// PostgreSQL's default `BLCKSZ`.
     public static let defaultPageSize = 8192
 
-    /// `true` when the bytes must be stored: a page whose LSN is at or after `since`, a page
-    /// with LSN zero (new or zeroed, never stamped), or a trailing partial page.
-    public static func mayHaveChanged(_ bytes: UnsafeRawBufferPointer, pageSize: Int, since: LogSequenceNumber) -> Bool {
-        guard pageSize >= 8, bytes.count % pageSize == 0 else { return true }
+    /// What the page headers of a range say.
+    public enum Verdict: Equatable, Sendable {
+        /// A page stamped at or after `since`, or a trailing partial page: store the range.
+        case changed
+        /// Every page stamped, all before `since`: the reference holds the range.
+        case older
+        /// No page after `since`, but one never stamped (LSN 0): written without WAL (a bulk
+        /// load under `wal_level = minimal`) or zeros (a relation extended, perhaps after a
+        /// truncation): the header proves nothing, compare the content.
+        case unstamped
+    }
+
+    public static func classify(_ bytes: UnsafeRawBufferPointer, pageSize: Int, since: LogSequenceNumber) -> Verdict {
+        guard pageSize >= 8, bytes.count % pageSize == 0 else { return .changed }
+        var verdict = Verdict.older
         var offset = 0
         while offset < bytes.count {
             // pd_lsn: xlogid then xrecoff, each a uint32 in the server's byte order (little-endian here).
             let high = UInt64(bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self).littleEndian)
             let low = UInt64(bytes.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self).littleEndian)
             let lsn = high << 32 | low
-            if lsn == 0 || lsn >= since.value { return true }
+            if lsn >= since.value { return .changed }
+            if lsn == 0 { verdict = .unstamped }
             offset += pageSize
         }
-        return false
+        return verdict
     }
 
     /// Whether `path` (relative to the data directory) is a relation's main fork, or a further
