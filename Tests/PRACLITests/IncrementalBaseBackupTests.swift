@@ -156,7 +156,7 @@ struct IncrementalBaseBackupTests {
         #expect(verifyMissing.stdout.contains("incremental chain broken at \(names[1]): its reference \(names[0]) is missing"), "\(verifyMissing.stdout)")
     }
 
-    @Test("off-site (directory target): an incremental's archive, range map and manifests are copied like any base backup's, its reference kept by off-site retention; restore --pitr --from-remote assembles the incremental from the off-site chain, equal to the source")
+    @Test("off-site (directory target): an incremental's archive, range map and manifests are copied like any base backup's, its reference kept by off-site retention; restore --pitr --from-remote assembles the incremental from the off-site chain, equal to the source, and pra standby create --from-remote starts from it")
     func offSite() throws {
         let server = try ArchivingCluster(label: "incr-remote")
         let remoteParent = TestEnvironment.temporaryDirectory("incr-remote-r")
@@ -186,6 +186,16 @@ struct IncrementalBaseBackupTests {
         #expect(restored.used.contains(incrementalName) && !restored.used.contains(fullName), "\(restored.used) \(restored.skipped)")
         #expect(!restored.skipped.contains(incrementalName), "\(restored.skipped)")
         #expect(restored.digests == source)
+
+        // pra standby create --from-remote shares the choice of base backup: it starts from the same assembled chain.
+        let standbyTarget = server.targetDirectory("incr-remote-standby")
+        defer { server.stopRecovered(standbyTarget) }
+        let standby = try server.pra(["standby", "create", "--from-remote", "--target-dir", standbyTarget, "--json"], extra: ["REMOTE_TARGET": remote])
+        #expect(standby.exitCode == 0, "\(standby.stdout) \(standby.stderr)")
+        #expect(standby.stdout.contains("\"baseBackupSource\" : \"\(remote)/\(incrementalName) (off-site)\""), "\(standby.stdout)")
+        let record = try StandbyRecord.load(from: standbyTarget)
+        #expect(record.baseBackup == incrementalName)
+        #expect(try StandbyTests.connect(record, server).scalar("SELECT count(*) FILTER (WHERE g < 0) || '/' || count(*) FROM t") == "99/20000")
     }
 
     @Test("off-site chain in S3: with the local base backups and WAL archive gone (site loss), restore --pitr assembles full + 2 incrementals from the bucket, equal to the source table by table, leaving no scratch; a damaged middle link in the bucket makes both incrementals unusable, naming it, and the full one is restored (never a partial chain); a damaged newest range map falls back to the middle one's chain; with the full one's archive gone, the restore fails naming it", .requires(.seaweedfs))
