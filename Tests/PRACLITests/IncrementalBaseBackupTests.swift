@@ -198,7 +198,7 @@ struct IncrementalBaseBackupTests {
         #expect(try StandbyTests.connect(record, server).scalar("SELECT count(*) FILTER (WHERE g < 0) || '/' || count(*) FROM t") == "99/20000")
     }
 
-    @Test("off-site chain in S3: with the local base backups and WAL archive gone (site loss), restore --pitr assembles full + 2 incrementals from the bucket, equal to the source table by table, leaving no scratch; a damaged middle link in the bucket makes both incrementals unusable, naming it, and the full one is restored (never a partial chain); a damaged newest range map falls back to the middle one's chain; with the full one's archive gone, the restore fails naming it", .requires(.seaweedfs))
+    @Test("off-site chain in S3: with the local base backups and WAL archive gone (site loss), restore --pitr assembles full + 2 incrementals from the bucket, equal to the source table by table, leaving no scratch; a damaged middle link in the bucket makes both incrementals unusable, naming it, and the full one is restored (never a partial chain); a damaged newest range map falls back to the middle one's chain; a rewritten pra manifest of the full one breaks both chains (SHA-256); with the full one's archive gone, the restore fails naming it", .requires(.seaweedfs))
     func offSiteChain() throws {
         let s3 = try LoopbackS3Server.start()
         let bucket = try s3.makeBucket("incrchain")
@@ -225,6 +225,7 @@ struct IncrementalBaseBackupTests {
         // What the bucket holds of the middle link's archive and the newest map, to damage them there later.
         let middle = try Data(contentsOf: URL(fileURLWithPath: server.backupDirectory + "/" + names[1]))
         let newestMap = try Data(contentsOf: URL(fileURLWithPath: server.backupDirectory + "/" + names[2] + RangeMap.fileSuffix))
+        let fullManifest = try Data(contentsOf: URL(fileURLWithPath: server.backupDirectory + "/" + names[0] + BackupArchiveName.manifestSuffix))
 
         // The site is lost: no local base backup, no local WAL archive.
         for file in try FileManager.default.contentsOfDirectory(atPath: server.backupDirectory) where file.contains("_backup_base_") {
@@ -276,7 +277,20 @@ struct IncrementalBaseBackupTests {
         #expect(shorter.output.stdout.contains("\(names[0]) (a link of the chain of \(names[1])) from s3://\(bucket)/pra"), "\(shorter.output.stdout)")
         #expect(shorter.digests == source)
 
-        // The full one's archive gone from the bucket too: nothing is left; the failure names it.
+        // Every link intact but the full one's pra manifest rewritten (still valid, one more byte): it is not the manifest
+        // the first incremental was taken against, so neither incremental is used; the full one verifies on its own.
+        _ = try client.send("PUT", key: "pra/\(names[2])\(RangeMap.fileSuffix)", body: newestMap)
+        _ = try client.send("PUT", key: "pra/\(names[0])\(BackupArchiveName.manifestSuffix)", body: fullManifest + Data("\n".utf8))
+        let rewritten = try restore("incr-s3chain-manifest")
+        #expect(rewritten.output.exitCode == 0, "\(rewritten.output.stdout) \(rewritten.output.stderr)")
+        #expect(rewritten.output.stdout.contains("\"baseBackupSource\" : \"s3://\(bucket)/pra/\(names[0]) (off-site)\""), "\(rewritten.output.stdout)")
+        for incremental in names.dropFirst() {
+            #expect(rewritten.output.stdout.contains("off-site \(incremental) (incremental) cannot be restored: incremental chain broken at \(names[1]): the manifest of its reference \(names[0]) is not the one it was taken against"), "\(rewritten.output.stdout)")
+        }
+        #expect(rewritten.digests == source)
+
+        // The full one's manifest put back and its archive gone from the bucket: nothing is left; the failure names it.
+        _ = try client.send("PUT", key: "pra/\(names[0])\(BackupArchiveName.manifestSuffix)", body: fullManifest)
         _ = try client.send("DELETE", key: "pra/\(names[0])")
         let failed = try restore("incr-s3chain-none")
         #expect(failed.output.exitCode == 1, "\(failed.output.stdout) \(failed.output.stderr)")
