@@ -3,13 +3,14 @@ import Foundation
 /// Restoring an incremental base backup through its chain, from `BACKUP_DIR` or from the
 /// off-site copy: only where the links come from differs (resolving them, reading their
 /// archives); loading the range maps, extracting the full one, applying the incrementals,
-/// checking the tree and pg_verifybackup are the same steps (``assembleChain(_:mapDirectory:store:context:run:)``).
+/// checking the tree and pg_verifybackup are the same steps (``assembleChain(_:mapDirectory:store:context:broken:run:)``).
 extension PointInTimeRestoreOperation {
     /// Restores a local incremental base backup: resolves its chain among `BACKUP_DIR`'s base
     /// backups (each link's manifest checked), then assembles it. `false`, with the broken link
     /// named in the skipped backups, when any of that fails: the caller tries the next (older)
-    /// candidate.
-    func restoreChain(_ entry: BaseBackupCatalogue.Entry, context: RecoveryContext, run: inout RestoreRun) throws(RestoreStop) -> Bool {
+    /// candidate. `broken`: the links found damaged so far in this restore (see
+    /// ``assembleChain(_:mapDirectory:store:context:broken:run:)``).
+    func restoreChain(_ entry: BaseBackupCatalogue.Entry, context: RecoveryContext, broken: inout [String: String], run: inout RestoreRun) throws(RestoreStop) -> Bool {
         let setup = context.setup, name = entry.name.fileName
         let chain: IncrementalBaseBackupChain
         do {
@@ -18,7 +19,7 @@ extension PointInTimeRestoreOperation {
             run.result.skippedBackups.append("\(name) (incremental) cannot be restored: \(error)")
             return false
         }
-        if let problem = try assembleChain(chain, mapDirectory: setup.backupDirectory, store: nil, context: context, run: &run) {
+        if let problem = try assembleChain(chain, mapDirectory: setup.backupDirectory, store: nil, context: context, broken: &broken, run: &run) {
             run.result.skippedBackups.append("\(name) (incremental) cannot be restored: \(problem)")
             return false
         }
@@ -33,7 +34,7 @@ extension PointInTimeRestoreOperation {
     /// skipped backups: never a partial chain, the caller tries the next (older) candidate. On
     /// success the older links are listed in `fetchedFromRemote` (the newest one is listed by
     /// ``recordSources(_:remote:backupDirectory:into:)``).
-    func restoreOffSiteChain(_ copy: RemoteCopyOperation.RemoteBaseBackup, context: RecoveryContext, run: inout RestoreRun) throws(RestoreStop) -> Bool {
+    func restoreOffSiteChain(_ copy: RemoteCopyOperation.RemoteBaseBackup, context: RecoveryContext, broken: inout [String: String], run: inout RestoreRun) throws(RestoreStop) -> Bool {
         let setup = context.setup, name = copy.name.fileName, remote = setup.remote!
         run.begin(.fetchOffSite)
         let directory: String
@@ -52,7 +53,7 @@ extension PointInTimeRestoreOperation {
             run.result.skippedBackups.append("off-site \(name) (incremental) cannot be restored: \(error)")
             return false
         }
-        if let problem = try assembleChain(chain, mapDirectory: directory, store: remote.store, context: context, run: &run) {
+        if let problem = try assembleChain(chain, mapDirectory: directory, store: remote.store, context: context, broken: &broken, run: &run) {
             run.result.skippedBackups.append("off-site \(name) (incremental) cannot be restored: \(problem)")
             return false
         }
@@ -67,8 +68,17 @@ extension PointInTimeRestoreOperation {
     /// `store` as it arrives when given, else from its path), then checks the tree against the
     /// newest map. Returns why the chain cannot be used (naming the link), `nil` when the tree is
     /// assembled and matches; the caller runs pg_verifybackup.
-    func assembleChain(_ chain: IncrementalBaseBackupChain, mapDirectory: String, store: (any RemoteStore)?, context: RecoveryContext, run: inout RestoreRun) throws(RestoreStop) -> String? {
+    ///
+    /// `broken` remembers, for the rest of the restore, each link whose archive failed
+    /// verification (local and off-site apart; not a transfer that broke): an older candidate
+    /// whose chain holds it is refused without reading anything again (an off-site full base
+    /// backup is not streamed twice only to fail at the same link).
+    func assembleChain(_ chain: IncrementalBaseBackupChain, mapDirectory: String, store: (any RemoteStore)?, context: RecoveryContext, broken: inout [String: String], run: inout RestoreRun) throws(RestoreStop) -> String? {
         let setup = context.setup, full = chain.full
+        func key(_ link: BaseBackupCatalogue.Entry) -> String { (store == nil ? "" : "off-site ") + link.name.fileName }
+        if let known = chain.links.compactMap({ broken[key($0)] }).first {
+            return "\(known) (found for a newer candidate: not read again)"
+        }
         let incrementals: [(entry: BaseBackupCatalogue.Entry, map: RangeMap)]
         do {
             incrementals = try Self.rangeMaps(of: chain, in: mapDirectory)
@@ -81,11 +91,17 @@ extension PointInTimeRestoreOperation {
         if case .failure(let error) = extracted.outcome, extracted.transfer == nil {
             throw RestoreStop.failed(stage: .extract, message: "cannot extract \(full.name.fileName) into \(setup.directory): \(error)")
         }
-        if let problem = Self.linkProblem(full, role: " (its full base backup)", extracted, store: store) { return problem }
+        if let problem = Self.linkProblem(full, role: " (its full base backup)", extracted, store: store) {
+            if extracted.transfer == nil { broken[key(full)] = problem }
+            return problem
+        }
         let assembly = ChainAssembly(directory: setup.directory, user: setup.user, progress: progress)
         for link in incrementals {
             let applied = readArchive(of: link.entry, from: store) { archive in try assembly.apply(link.entry, map: link.map, archive: archive) }
-            if let problem = Self.linkProblem(link.entry, role: "", applied, store: store) { return problem }
+            if let problem = Self.linkProblem(link.entry, role: "", applied, store: store) {
+                if applied.transfer == nil { broken[key(link.entry)] = problem }
+                return problem
+            }
         }
         let problems = assembly.check(against: incrementals.last!.map)
         guard problems.isEmpty else { return "the assembled data directory does not match its range map: \(problems.joined(separator: "; "))" }

@@ -34,15 +34,17 @@ extension PointInTimeRestoreOperation {
     /// older one is tried. An off-site copy: its manifests downloaded into a private directory
     /// in BACKUP_DIR (removed once pg_verifybackup checked the copy), its archive streamed from
     /// the store into the same verification and extraction as a local one. An incremental (local
-    /// or off-site) is restored through its chain (``restoreChain(_:context:run:)``).
+    /// or off-site) is restored through its chain (``restoreChain(_:context:broken:run:)``).
     func nextVerifiedBackup(_ sources: inout PointInTimeBaseBackupSources, context: RecoveryContext, run: inout RestoreRun) throws(RestoreStop) -> PointInTimeBaseBackupSources.Candidate {
         let setup = context.setup, directory = setup.directory
+        // Chain links whose archive failed verification: an older candidate holding one is not read again.
+        var brokenLinks: [String: String] = [:]
         while let candidate = sources.next() {
             let name = candidate.fileName
             if candidate.manifest.isIncremental {
                 switch candidate {
-                case .local(let entry): if try restoreChain(entry, context: context, run: &run) { return candidate }
-                case .remote(let copy): if try restoreOffSiteChain(copy, context: context, run: &run) { return candidate }
+                case .local(let entry): if try restoreChain(entry, context: context, broken: &brokenLinks, run: &run) { return candidate }
+                case .remote(let copy): if try restoreOffSiteChain(copy, context: context, broken: &brokenLinks, run: &run) { return candidate }
                 }
                 continue
             }
