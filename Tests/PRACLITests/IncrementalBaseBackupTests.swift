@@ -158,7 +158,7 @@ struct IncrementalBaseBackupTests {
         #expect(verifyMissing.stdout.contains("incremental chain broken at \(names[1]): its reference \(names[0]) is missing"), "\(verifyMissing.stdout)")
     }
 
-    @Test("off-site: an incremental's archive, range map and manifests are copied like any base backup's, its reference kept by off-site retention; restore --pitr --from-remote skips it with a note (never a partial chain) and restores the full one")
+    @Test("off-site (directory target): an incremental's archive, range map and manifests are copied like any base backup's, its reference kept by off-site retention; restore --pitr --from-remote assembles the incremental from the off-site chain, equal to the source, and pra standby create --from-remote starts from it")
     func offSite() throws {
         let server = try ArchivingCluster(label: "incr-remote")
         let remoteParent = TestEnvironment.temporaryDirectory("incr-remote-r")
@@ -185,9 +185,120 @@ struct IncrementalBaseBackupTests {
         let source = try Self.tableDigests(PostgresConnection(ConnectionSettings(parameters: server.cluster.connectionSettings.libpqParameters.merging(["dbname": server.database]) { $1 }), applicationName: "test"))
         let restored = try Self.restoreLatest(server, label: "incr-remote-restore", arguments: ["--from-remote"], extra: ["REMOTE_TARGET": remote])
         let fullName = (results[0].archive as NSString).lastPathComponent, incrementalName = (results[1].archive as NSString).lastPathComponent
-        #expect(restored.used.contains(fullName), "\(restored.used) \(restored.skipped)")
-        #expect(restored.skipped.contains("off-site \(incrementalName) is an incremental base backup"), "\(restored.skipped)")
+        #expect(restored.used.contains(incrementalName) && !restored.used.contains(fullName), "\(restored.used) \(restored.skipped)")
+        #expect(!restored.skipped.contains(incrementalName), "\(restored.skipped)")
         #expect(restored.digests == source)
+
+        // pra standby create --from-remote shares the choice of base backup: it starts from the same assembled chain.
+        let standbyTarget = server.targetDirectory("incr-remote-standby")
+        defer { server.stopRecovered(standbyTarget) }
+        let standby = try server.pra(["standby", "create", "--from-remote", "--target-dir", standbyTarget, "--json"], extra: ["REMOTE_TARGET": remote])
+        #expect(standby.exitCode == 0, "\(standby.stdout) \(standby.stderr)")
+        #expect(standby.stdout.contains("\"baseBackupSource\" : \"\(remote)/\(incrementalName) (off-site)\""), "\(standby.stdout)")
+        let record = try StandbyRecord.load(from: standbyTarget)
+        #expect(record.baseBackup == incrementalName)
+        #expect(try StandbyTests.connect(record, server).scalar("SELECT count(*) FILTER (WHERE g < 0) || '/' || count(*) FROM t") == "99/20000")
+    }
+
+    @Test("off-site chain in S3: with the local base backups and WAL archive gone (site loss), restore --pitr assembles full + 2 incrementals from the bucket, equal to the source table by table, leaving no scratch; a damaged middle link in the bucket makes both incrementals unusable, naming it (read once), and the full one is restored (never a partial chain); a damaged newest range map falls back to the middle one's chain; a rewritten pra manifest of the full one breaks both chains (SHA-256); with the full one's archive gone, the restore fails naming it", .requires(.seaweedfs))
+    func offSiteChain() throws {
+        let s3 = try LoopbackS3Server.start()
+        let bucket = try s3.makeBucket("incrchain")
+        let remote = s3.environment(bucket: bucket)
+        let server = try ArchivingCluster(label: "incr-s3chain")
+        try server.sql("CREATE TABLE big AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 100000) g; CREATE TABLE small AS SELECT g FROM generate_series(1, 1000) g")
+        var names: [String] = []
+        for step in 0...2 {
+            if step > 0 { try server.sql("UPDATE big SET v = 'step \(step)' WHERE id % 97 = \(step); DELETE FROM small WHERE g % 10 = \(step)") }
+            let backup = try server.pra(["backup", "--base", "--json"] + (step > 0 ? ["--incremental-from", "newest"] : []), extra: remote, timeout: 600)
+            try #require(backup.exitCode == 0, "\(backup.stdout) \(backup.stderr)")
+            let result = try JSONCoding.decoder.decode(BaseBackupResult.self, from: Data(backup.stdout.utf8))
+            #expect(result.chainDepth == step)
+            names.append((result.archive as NSString).lastPathComponent)
+        }
+        try server.sql("INSERT INTO small SELECT g FROM generate_series(5000, 5100) g")
+        let source = try Self.tableDigests(PostgresConnection(ConnectionSettings(parameters: server.cluster.connectionSettings.libpqParameters.merging(["dbname": server.database]) { $1 }), applicationName: "test"))
+        _ = try server.switchAndWait()
+        let sync = try server.pra(["wal", "sync"], extra: remote, timeout: 600)
+        #expect(sync.exitCode == 0, "\(sync.stdout) \(sync.stderr)")
+        let keys = Set(try s3.keys(bucket: bucket))
+        for name in names { #expect(keys.contains("pra/\(name)\(RangeMap.fileSuffix)"), "\(keys.sorted())") }
+
+        // What the bucket holds of the middle link's archive and the newest map, to damage them there later.
+        let middle = try Data(contentsOf: URL(fileURLWithPath: server.backupDirectory + "/" + names[1]))
+        let newestMap = try Data(contentsOf: URL(fileURLWithPath: server.backupDirectory + "/" + names[2] + RangeMap.fileSuffix))
+        let fullManifest = try Data(contentsOf: URL(fileURLWithPath: server.backupDirectory + "/" + names[0] + BackupArchiveName.manifestSuffix))
+
+        // The site is lost: no local base backup, no local WAL archive.
+        for file in try FileManager.default.contentsOfDirectory(atPath: server.backupDirectory) where file.contains("_backup_base_") {
+            try FileManager.default.removeItem(atPath: server.backupDirectory + "/" + file)
+        }
+        try FileManager.default.moveItem(atPath: server.archive.root, toPath: server.backupDirectory + "-wal-aside")
+        func restore(_ label: String) throws -> (output: PraBinary.Result, digests: [String: String]?) {
+            let target = server.targetDirectory(label)
+            defer { server.stopRecovered(target) }
+            let restore = try server.pra(["restore", "--pitr", "--target-dir", target, "--json"], extra: remote, timeout: 600)
+            let left = try FileManager.default.contentsOfDirectory(atPath: server.backupDirectory).filter { $0.hasPrefix(RestoreOperation.remoteFetchDirectory) }
+            #expect(left.isEmpty, "fetched scratch left behind: \(left)")
+            guard restore.exitCode == 0 else { return (restore, nil) }
+            return (restore, try Self.tableDigests(server.recovered(target)))
+        }
+
+        let chained = try restore("incr-s3chain-restore")
+        #expect(chained.output.exitCode == 0, "\(chained.output.stdout) \(chained.output.stderr)")
+        #expect(chained.output.stdout.contains("\"baseBackupSource\" : \"s3://\(bucket)/pra/\(names[2]) (off-site)\""), "\(chained.output.stdout)")
+        for link in names.dropLast() {
+            #expect(chained.output.stdout.contains("\(link) (a link of the chain of \(names[2])) from s3://\(bucket)/pra"), "\(chained.output.stdout)")
+        }
+        #expect(chained.digests == source)
+
+        // The middle link's archive damaged in the bucket: both incrementals name it; the full one is restored.
+        let client = s3.client(bucket: bucket)
+        var damaged = middle
+        damaged[damaged.count / 2] ^= 0x5a
+        _ = try client.send("PUT", key: "pra/\(names[1])", body: damaged)
+        #expect(try client.send("HEAD", key: "pra/\(names[1])").header("Content-Length") == "\(middle.count)")
+        let fallback = try restore("incr-s3chain-fallback")
+        #expect(fallback.output.exitCode == 0, "\(fallback.output.stdout) \(fallback.output.stderr)")
+        #expect(fallback.output.stdout.contains("\"baseBackupSource\" : \"s3://\(bucket)/pra/\(names[0]) (off-site)\""), "\(fallback.output.stdout)")
+        for incremental in names.dropFirst() {
+            #expect(fallback.output.stdout.contains("off-site \(incremental) (incremental) cannot be restored: incremental chain broken at \(names[1])"), "\(fallback.output.stdout)")
+        }
+        // The middle link found damaged for the newest candidate is not streamed again (nor the full one before it) for the next.
+        #expect(fallback.output.stdout.contains("off-site \(names[1]) (incremental) cannot be restored: incremental chain broken at \(names[1])") && fallback.output.stdout.contains("(found for a newer candidate: not read again)"), "\(fallback.output.stdout)")
+        #expect(!fallback.output.stdout.contains("a link of the chain"), "\(fallback.output.stdout)")
+        #expect(fallback.digests == source)
+
+        // The middle link intact again, the newest one's range map damaged: the chain of the middle one is restored.
+        _ = try client.send("PUT", key: "pra/\(names[1])", body: middle)
+        var map = newestMap
+        map[map.count / 2] ^= 0x5a
+        _ = try client.send("PUT", key: "pra/\(names[2])\(RangeMap.fileSuffix)", body: map)
+        let shorter = try restore("incr-s3chain-map")
+        #expect(shorter.output.exitCode == 0, "\(shorter.output.stdout) \(shorter.output.stderr)")
+        #expect(shorter.output.stdout.contains("\"baseBackupSource\" : \"s3://\(bucket)/pra/\(names[1]) (off-site)\""), "\(shorter.output.stdout)")
+        #expect(shorter.output.stdout.contains("off-site \(names[2]) (incremental) cannot be restored: incremental chain broken at \(names[2]): range map"), "\(shorter.output.stdout)")
+        #expect(shorter.output.stdout.contains("\(names[0]) (a link of the chain of \(names[1])) from s3://\(bucket)/pra"), "\(shorter.output.stdout)")
+        #expect(shorter.digests == source)
+
+        // Every link intact but the full one's pra manifest rewritten (still valid, one more byte): it is not the manifest
+        // the first incremental was taken against, so neither incremental is used; the full one verifies on its own.
+        _ = try client.send("PUT", key: "pra/\(names[2])\(RangeMap.fileSuffix)", body: newestMap)
+        _ = try client.send("PUT", key: "pra/\(names[0])\(BackupArchiveName.manifestSuffix)", body: fullManifest + Data("\n".utf8))
+        let rewritten = try restore("incr-s3chain-manifest")
+        #expect(rewritten.output.exitCode == 0, "\(rewritten.output.stdout) \(rewritten.output.stderr)")
+        #expect(rewritten.output.stdout.contains("\"baseBackupSource\" : \"s3://\(bucket)/pra/\(names[0]) (off-site)\""), "\(rewritten.output.stdout)")
+        for incremental in names.dropFirst() {
+            #expect(rewritten.output.stdout.contains("off-site \(incremental) (incremental) cannot be restored: incremental chain broken at \(names[1]): the manifest of its reference \(names[0]) is not the one it was taken against"), "\(rewritten.output.stdout)")
+        }
+        #expect(rewritten.digests == source)
+
+        // The full one's manifest put back and its archive gone from the bucket: nothing is left; the failure names it.
+        _ = try client.send("PUT", key: "pra/\(names[0])\(BackupArchiveName.manifestSuffix)", body: fullManifest)
+        _ = try client.send("DELETE", key: "pra/\(names[0])")
+        let failed = try restore("incr-s3chain-none")
+        #expect(failed.output.exitCode == 1, "\(failed.output.stdout) \(failed.output.stderr)")
+        #expect((failed.output.stdout + failed.output.stderr).contains("\(names[0]) (its full base backup) could not be fetched"), "\(failed.output.stdout) \(failed.output.stderr)")
     }
 
     @Test("retention keeps a kept incremental's whole chain and the WAL from its full base backup's start; once a newer full one is kept alone, the chain and its range maps go")

@@ -46,7 +46,10 @@ struct Restore: ParsableCommand {
             --base copies them) are tried newest first: each is streamed from the store (no local copy \
             of the archive; its manifests go into a private BACKUP_DIR/.pra-remote-fetch-XXXXXX, removed \
             afterwards), verified against its off-site manifest and pg_verifybackup while extracted as a \
-            local one; an older one is used when it does not verify or its transfer breaks. restore_command then reads an env file (mode 0600, the server user's, in \
+            local one; an incremental one is assembled from its off-site chain (each link's manifest \
+            and range map fetched and checked, each archive streamed and verified while applied); an \
+            older one is used when it does not verify, a link of its chain is broken, or its transfer \
+            breaks. restore_command then reads an env file (mode 0600, the server user's, in \
             BACKUP_DIR/.pra-restore-env-XXXXXX, removed when the restore ends) holding REMOTE_TARGET and \
             its keys, never in argv or postgresql.auto.conf. The report and --json say where the base \
             backup and the WAL came from.

@@ -27,8 +27,9 @@ struct ChainAssembly {
     /// Applies `link` (an incremental whose range map is `map`) on the tree: its files and
     /// ranges written, then every file cut or extended to its recorded size and the files its
     /// map does not list removed. Returns the verification of its archive; a damaged archive
-    /// (not valid) leaves the tree half-applied: the caller discards it.
-    func apply(_ link: BaseBackupCatalogue.Entry, map: RangeMap) throws -> VerificationResult {
+    /// (not valid) leaves the tree half-applied: the caller discards it. `archive`: read the
+    /// archive from there instead of the entry's path (an off-site link streamed as it arrives).
+    func apply(_ link: BaseBackupCatalogue.Entry, map: RangeMap, archive: FileHandle? = nil) throws -> VerificationResult {
         let tar = ExternalProcess(executable: try SystemProgram.locate("tar", package: "tar"), arguments: ["-x", "-f", "-", "-C", directory, "--no-same-owner", "--no-same-permissions"],
                                   environment: ChildEnvironment.base(), timeout: 6 * 3600, user: user)
         var router = IncrementalTarRouter(rangeSize: map.rangeSize)
@@ -36,7 +37,7 @@ struct ChainAssembly {
         var tarStopped: Error?
         let progress = self.progress
         let outcome = try tar.run { stdin in
-            verdict = try BaseBackupVerifier(phase: "apply \(link.name.fileName)").verify(link, progress: progress) { piece in
+            verdict = try BaseBackupVerifier(phase: "apply \(link.name.fileName)").verify(link, archive: archive, progress: progress) { piece in
                 try router.route(piece, toTar: { bytes in
                     guard tarStopped == nil else { return }
                     do { try stdin.write(bytes) } catch { tarStopped = error }

@@ -19,8 +19,7 @@ extension PointInTimeRestoreOperation {
     /// PostgreSQL's `backup_manifest`, then `pg_verifybackup`) while it is extracted, with no
     /// local copy of it. Nothing is left behind on failure.
     func fetchOffSite(_ copy: RemoteCopyOperation.RemoteBaseBackup, with remote: RemoteCopyOperation, backupDirectory: String) throws -> OffSiteFetch {
-        try FileManager.default.createDirectory(atPath: backupDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
-        let directory = try RestoreOperation.makeFetchDirectory(in: backupDirectory)
+        let directory = try makeOffSiteFetchDirectory(in: backupDirectory)
         progress?.announce("streaming the off-site base backup \(copy.name.fileName) from \(remote.store.description)")
         do {
             let entry = try remote.fetchBaseManifests(copy.name, into: directory)
@@ -30,6 +29,52 @@ extension PointInTimeRestoreOperation {
             try? FileManager.default.removeItem(atPath: directory)
             throw error
         }
+    }
+
+    /// A new private directory (`BACKUP_DIR/.pra-remote-fetch-XXXXXX`, mode 0700) for what is
+    /// fetched from the store, `BACKUP_DIR` created first when the site lost it.
+    func makeOffSiteFetchDirectory(in backupDirectory: String) throws -> String {
+        try FileManager.default.createDirectory(atPath: backupDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
+        return try RestoreOperation.makeFetchDirectory(in: backupDirectory)
+    }
+
+    /// Fetches what assembling the off-site incremental `copy` needs before any archive is read,
+    /// into `directory`: each link's two manifests, following `incrementalFrom` down to the full
+    /// base backup, then each incremental's range map (as `<archive>.ranges`, the name its
+    /// manifest must give). Everything fetched is hostile until checked: the chain is resolved
+    /// as a local one (``IncrementalBaseBackupChain/resolve(_:among:)``: each reference's pra
+    /// manifest byte for byte the one the newer link records, same system, earlier in the WAL,
+    /// at most ``IncrementalBaseBackupChain/maximumDepth`` links), the maps are checked against
+    /// their manifests' SHA-256 when loaded, each `backup_manifest` and archive by the
+    /// verification that reads them. A link that cannot be fetched or does not check out throws
+    /// an ``IncrementalBaseBackupChainError`` naming it.
+    func fetchOffSiteChain(_ copy: RemoteCopyOperation.RemoteBaseBackup, with remote: RemoteCopyOperation, into directory: String) throws -> IncrementalBaseBackupChain {
+        let store = remote.store.description
+        var links = [try remote.fetchBaseManifests(copy.name, into: directory)]
+        while let current = links.last, let reference = current.manifest?.incrementalFrom,
+              links.count <= IncrementalBaseBackupChain.maximumDepth, !links.contains(where: { $0.name.fileName == reference.archive }) {
+            guard let name = BackupArchiveName(fileName: reference.archive, kind: .base) else {
+                throw IncrementalBaseBackupChainError(link: current.name.fileName, reason: "its reference \(reference.archive.debugDescription) is no base backup archive name")
+            }
+            do {
+                links.append(try remote.fetchBaseManifests(name, into: directory))
+            } catch {
+                throw IncrementalBaseBackupChainError(link: current.name.fileName, reason: "its reference \(reference.archive) cannot be fetched from \(store): \(error)")
+            }
+        }
+        let chain = try IncrementalBaseBackupChain.resolve(links[0], among: links)
+        for link in chain.links.dropLast() {
+            let mapName = link.name.fileName + RangeMap.fileSuffix
+            guard link.manifest?.rangeMap == mapName else {
+                throw IncrementalBaseBackupChainError(link: link.name.fileName, reason: "its manifest names no range map \(mapName)")
+            }
+            do {
+                try remote.store.download(mapName, to: (directory as NSString).appendingPathComponent(mapName))
+            } catch {
+                throw IncrementalBaseBackupChainError(link: link.name.fileName, reason: "its range map cannot be fetched from \(store): \(error)")
+            }
+        }
+        return chain
     }
 
     /// Records where the chosen base backup came from (`result.archive`, `fetchedFromRemote`, a

@@ -33,15 +33,18 @@ extension PointInTimeRestoreOperation {
     /// then checks it with pg_verifybackup; one that fails is listed as skipped and the next
     /// older one is tried. An off-site copy: its manifests downloaded into a private directory
     /// in BACKUP_DIR (removed once pg_verifybackup checked the copy), its archive streamed from
-    /// the store into the same verification and extraction as a local one.
+    /// the store into the same verification and extraction as a local one. An incremental (local
+    /// or off-site) is restored through its chain (``restoreChain(_:context:broken:run:)``).
     func nextVerifiedBackup(_ sources: inout PointInTimeBaseBackupSources, context: RecoveryContext, run: inout RestoreRun) throws(RestoreStop) -> PointInTimeBaseBackupSources.Candidate {
         let setup = context.setup, directory = setup.directory
+        // Chain links whose archive failed verification: an older candidate holding one is not read again.
+        var brokenLinks: [String: String] = [:]
         while let candidate = sources.next() {
             let name = candidate.fileName
             if candidate.manifest.isIncremental {
-                if case .local(let entry) = candidate, try restoreChain(entry, context: context, run: &run) { return candidate }
-                if case .remote = candidate {
-                    run.result.skippedBackups.append("off-site \(name) is an incremental base backup: pra assembles a chain only from \(Setting.backupDir.name), never from the off-site copy (an older full base backup is tried)")
+                switch candidate {
+                case .local(let entry): if try restoreChain(entry, context: context, broken: &brokenLinks, run: &run) { return candidate }
+                case .remote(let copy): if try restoreOffSiteChain(copy, context: context, broken: &brokenLinks, run: &run) { return candidate }
                 }
                 continue
             }
@@ -98,58 +101,6 @@ extension PointInTimeRestoreOperation {
             return false
         }
         return true
-    }
-
-    /// Restores a local incremental base backup: resolves its chain (each link's manifest
-    /// checked), loads each incremental's range map (its SHA-256 checked), extracts the full one
-    /// and applies the incrementals in order (each archive verified as it streams), checks the
-    /// tree against the newest map, then runs pg_verifybackup with the newest backup's
-    /// `backup_manifest`. `false`, with the broken link named in the skipped backups, when any
-    /// of that fails: the caller tries the next (older) candidate.
-    func restoreChain(_ entry: BaseBackupCatalogue.Entry, context: RecoveryContext, run: inout RestoreRun) throws(RestoreStop) -> Bool {
-        let setup = context.setup, name = entry.name.fileName
-        func skip(_ problem: String) -> Bool {
-            run.result.skippedBackups.append("\(name) (incremental) cannot be restored: \(problem)")
-            return false
-        }
-        let chain: IncrementalBaseBackupChain
-        do {
-            chain = try IncrementalBaseBackupChain.resolve(entry, among: BaseBackupCatalogue(directory: setup.backupDirectory).entries)
-        } catch {
-            return skip("\(error)")
-        }
-        var links: [(entry: BaseBackupCatalogue.Entry, map: RangeMap)] = []
-        for link in chain.links.dropLast().reversed() {
-            guard let manifest = link.manifest, let mapName = manifest.rangeMap, let mapSHA = manifest.rangeMapSHA256 else { return skip("incremental chain broken at \(link.name.fileName): no range map in its manifest") }
-            do {
-                links.append((link, try RangeMap.load(path: (setup.backupDirectory as NSString).appendingPathComponent(mapName), sha256: mapSHA)))
-            } catch {
-                return skip("incremental chain broken at \(link.name.fileName): \(error)")
-            }
-        }
-        run.begin(.extract)
-        context.target.clear()
-        let full: VerificationResult
-        do {
-            full = try extract(chain.full, into: setup.directory, as: setup.user)
-        } catch {
-            throw RestoreStop.failed(stage: .extract, message: "cannot extract \(chain.full.name.fileName) into \(setup.directory): \(error)")
-        }
-        VerificationRecord.save(full)
-        guard full.valid else { return skip("incremental chain broken at \(chain.full.name.fileName) (its full base backup): \(full.problems.map(\.message).joined(separator: "; "))") }
-        let assembly = ChainAssembly(directory: setup.directory, user: setup.user, progress: progress)
-        for link in links {
-            do {
-                let verdict = try assembly.apply(link.entry, map: link.map)
-                VerificationRecord.save(verdict)
-                guard verdict.valid else { return skip("incremental chain broken at \(link.entry.name.fileName): \(verdict.problems.map(\.message).joined(separator: "; "))") }
-            } catch {
-                return skip("incremental chain broken at \(link.entry.name.fileName): \(error)")
-            }
-        }
-        let problems = assembly.check(against: links.last!.map)
-        guard problems.isEmpty else { return skip("the assembled data directory does not match its range map: \(problems.joined(separator: "; "))") }
-        return passesPgVerifyBackup(entry, label: "\(name) (incremental, assembled from \(chain.links.count) base backups)", setup: setup, run: &run)
     }
 
     /// Configures recovery in the extracted backup, starts the server and waits until recovery
