@@ -18,7 +18,7 @@ import Glibc
 /// its hash. The new map records, for a range left out, the reference's hash:
 /// it describes what a restore of the chain assembles, which the restore checks.
 ///
-/// Memory: one range buffer (1 MiB), the map, and one manifest line per file.
+/// Memory: eight range buffers (8 MiB), the map, and one manifest line per file.
 struct DataDirectoryCopy {
     /// PostgreSQL's manifest inside the archive, as pg_basebackup names it.
     static let postgresManifestEntry = "backup_manifest"
@@ -36,7 +36,10 @@ struct DataDirectoryCopy {
     private(set) var rangesSkippedByLSN = 0
     private(set) var bytesRead: UInt64 = 0
     private(set) var manifest = PostgresBackupManifestWriter()
-    private let buffer: RangeBuffer
+    /// One buffer per range of a batch (``batchRanges``), filled and hashed in parallel.
+    private let buffers: [RangeBuffer]
+    /// Ranges examined at once: enough for every core, few enough to keep memory flat.
+    static let batchRanges = 8
 
     init(root: String, reference: RangeMap?, referenceStart: LogSequenceNumber?, pageSize: Int, rangeSize: UInt64 = RangeMap.defaultRangeSize) {
         self.root = root
@@ -44,7 +47,8 @@ struct DataDirectoryCopy {
         self.referenceStart = referenceStart
         self.pageSize = pageSize
         map = RangeMap(rangeSize: reference?.rangeSize ?? rangeSize)
-        buffer = RangeBuffer(count: Int(map.rangeSize))
+        let rangeBytes = Int(map.rangeSize)
+        buffers = (0..<Self.batchRanges).map { _ in RangeBuffer(count: rangeBytes) }
     }
 
     /// Sends every directory and file of the data directory (``DataDirectoryWalk``).
@@ -109,65 +113,105 @@ struct DataDirectoryCopy {
         var offset: UInt64 = 0
         var index = 0
         while offset < size {
-            let length = Int(min(map.rangeSize, size - offset))
-            try read(descriptor, path: absolute, length: length, at: offset)
-            let bytes = UnsafeRawBufferPointer(rebasing: buffer.bytes[0..<length])
-            if !ranged {
-                hashes += SHA256.hash(data: bytes)
-                storedRanges += 1
-                try emit(bytes)
-            } else if let kept = keptHash(path: entry.path, index: index, bytes: bytes, mainFork: mainFork) {
-                hashes += kept
-                referencedRanges += 1
-            } else {
-                hashes += SHA256.hash(data: bytes)
-                storedRanges += 1
-                try emitHeader(TarHeader.make(name: RangeMapTarFilter.rangeEntryName(path: entry.path, index: index)!, kind: .file(size: UInt64(length)), mode: mode, modified: entry.modified), emit)
-                try emit(bytes)
-                try emitPadding(after: UInt64(length), emit)
+            // A batch of ranges read, classified and hashed on all cores; then sent in order.
+            let count = min(buffers.count, Int((size - offset + map.rangeSize - 1) / map.rangeSize))
+            let outcomes = try examine(descriptor, path: entry.path, absolute: absolute, firstIndex: index, offset: offset, size: size, count: count, ranged: ranged, mainFork: mainFork)
+            for (slot, outcome) in outcomes.enumerated() {
+                let bytes = UnsafeRawBufferPointer(rebasing: buffers[slot].bytes[0..<outcome.length])
+                hashes += outcome.digest
+                bytesRead += UInt64(outcome.length)
+                if outcome.skippedByLSN { rangesSkippedByLSN += 1 }
+                if !ranged {
+                    storedRanges += 1
+                    try emit(bytes)
+                } else if !outcome.store {
+                    referencedRanges += 1
+                } else {
+                    storedRanges += 1
+                    try emitHeader(TarHeader.make(name: RangeMapTarFilter.rangeEntryName(path: entry.path, index: index + slot)!, kind: .file(size: UInt64(outcome.length)), mode: mode, modified: entry.modified), emit)
+                    try emit(bytes)
+                    try emitPadding(after: UInt64(outcome.length), emit)
+                }
+                offset += UInt64(outcome.length)
             }
-            offset += UInt64(length)
-            index += 1
+            index += count
         }
         if !ranged { try emitPadding(after: size, emit) }
         map.add(path: entry.path, size: size, mode: mode, rangeHashes: hashes)
         manifest.add(.init(path: entry.path, size: size, modified: entry.modified))
     }
 
-    /// The reference's hash of this range when the range need not be stored, else `nil`. Only
-    /// a range the reference holds with the same length qualifies; a main fork's by its page
-    /// LSNs, any other's by an equal SHA-256.
-    private mutating func keptHash(path: String, index: Int, bytes: UnsafeRawBufferPointer, mainFork: Bool) -> ArraySlice<UInt8>? {
-        guard let reference, let file = reference.files[path], let known = reference.hash(of: path, range: index) else { return nil }
-        let referenceLength = min(reference.rangeSize, file.size - UInt64(index) * reference.rangeSize)
-        guard referenceLength == UInt64(bytes.count) else { return nil }
-        if mainFork, let referenceStart {
-            switch PageLSNScan.classify(bytes, pageSize: pageSize, since: referenceStart) {
-            case .changed: return nil
-            case .older:
-                rangesSkippedByLSN += 1
-                return known
-            case .unstamped: break
-            }
-        }
-        return known.elementsEqual(SHA256.hash(data: bytes)) ? known : nil
+    /// What became of one range: its length, the hash the map records, whether it is stored.
+    struct RangeOutcome {
+        var length = 0
+        var digest: [UInt8] = []
+        var store = true
+        var skippedByLSN = false
     }
 
-    /// Fills the buffer's first `length` bytes from `offset`; zeros past the end of a file
+    /// Reads `count` ranges from `offset` into the buffers, each on its own thread, and decides
+    /// each (``decide(path:index:bytes:ranged:mainFork:)``).
+    private func examine(_ descriptor: Int32, path: String, absolute: String, firstIndex: Int, offset: UInt64, size: UInt64, count: Int,
+                         ranged: Bool, mainFork: Bool) throws -> [RangeOutcome] {
+        let results = ResultSlots(count: count)
+        let rangeSize = map.rangeSize
+        DispatchQueue.concurrentPerform(iterations: count) { slot in
+            let start = offset + UInt64(slot) * rangeSize
+            let length = Int(min(rangeSize, size - start))
+            do {
+                try Self.read(descriptor, into: buffers[slot].bytes, path: absolute, length: length, at: start)
+                let bytes = UnsafeRawBufferPointer(rebasing: buffers[slot].bytes[0..<length])
+                results.set(slot, .success(decide(path: path, index: firstIndex + slot, bytes: bytes, ranged: ranged, mainFork: mainFork)))
+            } catch {
+                results.set(slot, .failure(error))
+            }
+        }
+        return try results.values()
+    }
+
+    /// One range: stored whole (`ranged` false), or left to the reference (its hash kept) when
+    /// the reference holds it with the same length and, for a main fork, its page LSNs say it
+    /// is older, otherwise (or when they cannot tell) its SHA-256 equals the reference's.
+    private func decide(path: String, index: Int, bytes: UnsafeRawBufferPointer, ranged: Bool, mainFork: Bool) -> RangeOutcome {
+        var outcome = RangeOutcome(length: bytes.count)
+        if ranged, let reference, let file = reference.files[path], let known = reference.hash(of: path, range: index),
+           min(reference.rangeSize, file.size - UInt64(index) * reference.rangeSize) == UInt64(bytes.count) {
+            if mainFork, let referenceStart {
+                switch PageLSNScan.classify(bytes, pageSize: pageSize, since: referenceStart) {
+                case .changed:
+                    break
+                case .older:
+                    return RangeOutcome(length: bytes.count, digest: Array(known), store: false, skippedByLSN: true)
+                case .unstamped:
+                    outcome.digest = Array(SHA256.hash(data: bytes))
+                    outcome.store = !known.elementsEqual(outcome.digest)
+                    if !outcome.store { outcome.digest = Array(known) }
+                    return outcome
+                }
+            } else {
+                outcome.digest = Array(SHA256.hash(data: bytes))
+                outcome.store = !known.elementsEqual(outcome.digest)
+                return outcome
+            }
+        }
+        outcome.digest = Array(SHA256.hash(data: bytes))
+        return outcome
+    }
+
+    /// Fills the first `length` bytes of `buffer` from `offset`; zeros past the end of a file
     /// that shrank while it was read.
-    private mutating func read(_ descriptor: Int32, path: String, length: Int, at offset: UInt64) throws {
+    private static func read(_ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer, path: String, length: Int, at offset: UInt64) throws {
         var filled = 0
         while filled < length {
-            let count = pread(descriptor, buffer.bytes.baseAddress! + filled, length - filled, off_t(offset) + off_t(filled))
+            let count = pread(descriptor, buffer.baseAddress! + filled, length - filled, off_t(offset) + off_t(filled))
             if count < 0 && errno == EINTR { continue }
             guard count >= 0 else { throw DataDirectoryReadError(path: path, reason: "read failed at byte \(offset + UInt64(filled)): \(String(cString: strerror(errno)))") }
             if count == 0 {
-                memset(buffer.bytes.baseAddress! + filled, 0, length - filled)
+                memset(buffer.baseAddress! + filled, 0, length - filled)
                 filled = length
             }
             filled += count
         }
-        bytesRead += UInt64(length)
     }
 
     private func emitHeader(_ block: [UInt8], _ emit: (UnsafeRawBufferPointer) throws -> Void) throws {
@@ -186,8 +230,8 @@ struct DataDirectoryCopy {
     }
 }
 
-/// The one range buffer of a copy, freed with it.
-private final class RangeBuffer {
+/// A range buffer of a copy, freed with it.
+private final class RangeBuffer: @unchecked Sendable {
     let bytes: UnsafeMutableRawBufferPointer
 
     init(count: Int) {
@@ -195,4 +239,27 @@ private final class RangeBuffer {
     }
 
     deinit { bytes.deallocate() }
+}
+
+/// The outcome of each slot of a batch, written by the worker that owns the slot.
+private final class ResultSlots: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [Result<DataDirectoryCopy.RangeOutcome, Error>?]
+
+    init(count: Int) {
+        slots = Array(repeating: nil, count: count)
+    }
+
+    func set(_ slot: Int, _ result: Result<DataDirectoryCopy.RangeOutcome, Error>) {
+        lock.lock()
+        slots[slot] = result
+        lock.unlock()
+    }
+
+    /// Every slot's outcome in order; the first failure is thrown.
+    func values() throws -> [DataDirectoryCopy.RangeOutcome] {
+        lock.lock()
+        defer { lock.unlock() }
+        return try slots.map { try $0!.get() }
+    }
 }
