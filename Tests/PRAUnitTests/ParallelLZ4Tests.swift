@@ -10,25 +10,7 @@ import Testing
 struct ParallelLZ4Tests {
     static let block = 64 * 1024
 
-    /// Relation-file-like bytes: runs of repeating rows with random stretches in them.
-    static func sample(_ size: Int, seed: UInt64 = 17) -> [UInt8] {
-        var state = seed
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(size)
-        let row = Array("1\t42\t0\tsome filler text that repeats in every tuple      \n".utf8)
-        while bytes.count < size {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            if state >> 61 < 5 {
-                bytes.append(contentsOf: row.prefix(size - bytes.count))
-            } else {
-                for _ in 0..<min(48, size - bytes.count) {
-                    state = state &* 6364136223846793005 &+ 1442695040888963407
-                    bytes.append(UInt8(truncatingIfNeeded: state >> 33))
-                }
-            }
-        }
-        return bytes
-    }
+    static func sample(_ size: Int, seed: UInt64 = 17) -> [UInt8] { codecSample(size, seed: seed) }
 
     /// The compressed stream and the size of each piece the sink got (start marker, one frame
     /// per block, end marker: the sink is called once for each).
@@ -49,23 +31,14 @@ struct ParallelLZ4Tests {
 
     /// pra's lz4 decompressor, fed `chunk` bytes at a time.
     static func decompress(_ data: [UInt8], chunk: Int = 65_536) throws -> [UInt8] {
-        let decompressor = try LZ4FrameDecompressor()
-        var output = [UInt8]()
-        var offset = 0
-        while offset < data.count {
-            let end = min(data.count, offset + chunk)
-            try data[offset..<end].withUnsafeBytes { try decompressor.decompress($0) { output.append(contentsOf: $0) } }
-            offset = end
-        }
-        try decompressor.finish()
-        return output
+        try codecDecompress(data, .lz4, chunk: chunk)
     }
 
-    /// `lz4 arguments FILE` with stdout captured (no shell).
-    static func stockLZ4(_ arguments: [String], input: [UInt8]) throws -> ExternalProcess.Outcome {
-        let path = TestSupportPaths.temporary() + "/input"
+    /// `lz4 -t FILE`: the stock tool's own test of the whole file.
+    static func stockTest(_ input: [UInt8]) throws -> ExternalProcess.Outcome {
+        let path = TestSupportPaths.temporary() + "/test.lz4"
         try Data(input).write(to: URL(fileURLWithPath: path))
-        return try ExternalProcess(executable: "/usr/bin/lz4", arguments: arguments + [path], timeout: 60).run()
+        return try ExternalProcess(executable: "/usr/bin/lz4", arguments: ["-q", "-t", path], timeout: 60).run()
     }
 
     @Test("round trip through pra's decompressor, fed in odd chunks", arguments: [0, 1, 100, block - 1, block, block + 1, 2 * block, 37 * block + 17])
@@ -91,10 +64,8 @@ struct ParallelLZ4Tests {
     func stockDecompress(size: Int) throws {
         let original = Self.sample(size, seed: 5)
         let compressed = try Self.compress(original).bytes
-        let outcome = try Self.stockLZ4(["-q", "-d", "-c"], input: compressed)
-        #expect(outcome.exitCode == 0, "\(outcome.standardError)")
-        #expect([UInt8](outcome.standardOutput) == original)
-        let test = try Self.stockLZ4(["-q", "-t"], input: compressed)
+        #expect(try codecStockFilter(.lz4, compress: false, input: compressed) == original)
+        let test = try Self.stockTest(compressed)
         #expect(test.exitCode == 0, "\(test.standardError)")
     }
 
@@ -103,15 +74,15 @@ struct ParallelLZ4Tests {
         let original = Self.sample(9 * 1024 * 1024 + 3, seed: 8)
         let compressed = try Self.compress(original, jobs: 2, blockSize: ParallelLZ4Compressor.defaultBlockSize, chunk: 1 << 18).bytes
         #expect(try Self.decompress(compressed) == original)
-        #expect([UInt8](try Self.stockLZ4(["-q", "-d", "-c"], input: compressed).standardOutput) == original)
+        #expect(try codecStockFilter(.lz4, compress: false, input: compressed) == original)
     }
 
     @Test("pra reads concatenated ordinary lz4 frames (two stock files joined), as lz4 -d does")
     func concatenatedStockFrames() throws {
         let first = Self.sample(300_000, seed: 1)
         let second = Self.sample(200_001, seed: 2)
-        let a = [UInt8](try Self.stockLZ4(["-q", "-z", "-c", "-1"], input: first).standardOutput)
-        let b = [UInt8](try Self.stockLZ4(["-q", "-z", "-c", "-1"], input: second).standardOutput)
+        let a = try codecStockFilter(.lz4, compress: true, input: first)
+        let b = try codecStockFilter(.lz4, compress: true, input: second)
         #expect(try Self.decompress(a + b, chunk: 4_099) == first + second)
         #expect(try Self.decompress(a + b, chunk: a.count) == first + second)
     }

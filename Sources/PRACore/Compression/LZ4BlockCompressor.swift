@@ -13,12 +13,7 @@ final class LZ4BlockCompressor {
     ///   - level: lz4 level (1–12; above 2 is lz4's HC mode).
     ///   - blockSize: the largest input ``frame(of:)`` will get: picks the frame's block size.
     init(level: Int, blockSize: Int) throws(CodecError) {
-        var context: OpaquePointer?
-        let status = LZ4F_createCompressionContext(&context, pra_lz4f_version())
-        guard LZ4F_isError(status) == 0, let context else {
-            throw CodecError(codec: .lz4, kind: .initialisationFailed, detail: String(cString: LZ4F_getErrorName(status)), compressedOffset: 0)
-        }
-        self.context = context
+        context = try Self.makeContext()
         preferences.compressionLevel = Int32(level)
         // The smallest lz4 block that holds a whole input block (a decoder allocates this much).
         switch blockSize {
@@ -32,6 +27,16 @@ final class LZ4BlockCompressor {
     }
 
     deinit { LZ4F_freeCompressionContext(context) }
+
+    /// A new `LZ4F_cctx` (the caller frees it), or the library's reason why not.
+    static func makeContext() throws(CodecError) -> OpaquePointer {
+        var context: OpaquePointer?
+        let status = LZ4F_createCompressionContext(&context, pra_lz4f_version())
+        guard LZ4F_isError(status) == 0, let context else {
+            throw CodecError(codec: .lz4, kind: .initialisationFailed, detail: String(cString: LZ4F_getErrorName(status)), compressedOffset: 0)
+        }
+        return context
+    }
 
     /// One complete lz4 frame (header, blocks, end mark, content checksum) holding `input`.
     func frame(of input: [UInt8]) throws(CodecError) -> [UInt8] {

@@ -14,12 +14,7 @@ public final class LZ4FrameCompressor: StreamCompressor {
     public private(set) var bytesOut: UInt64 = 0
 
     public init(level: Int) throws(CodecError) {
-        var context: OpaquePointer?
-        let status = LZ4F_createCompressionContext(&context, pra_lz4f_version())
-        guard LZ4F_isError(status) == 0, let context else {
-            throw CodecError(codec: .lz4, kind: .initialisationFailed, detail: String(cString: LZ4F_getErrorName(status)), compressedOffset: 0)
-        }
-        self.context = context
+        context = try LZ4BlockCompressor.makeContext()
         preferences.compressionLevel = Int32(level)
         preferences.frameInfo.blockSizeID = LZ4F_max1MB
         preferences.frameInfo.contentChecksumFlag = LZ4F_contentChecksumEnabled
