@@ -11,8 +11,12 @@ final class BlockPipeline<Block: PoolBlock> {
     /// Blocks handed to the pool so far.
     private(set) var submitted = 0
     private let pool: BlockWorkPool<Block>
-    private let makeBlock: (_ input: [UInt8], _ last: Bool) -> Block
-    private var block: [UInt8]
+    private let makeBlock: (_ input: UnsafeRawBufferPointer, _ last: Bool) -> Block
+    /// The input buffers, allocated once and used in turn: one being filled and at most
+    /// `maxInFlight` in flight, so a buffer comes round again only after its block was emitted.
+    /// (A new buffer per block cost a page fault every 4 KiB: 40 % more system time.)
+    private let slots: [UnsafeMutableRawBufferPointer]
+    private var current = 0
     private var filled = 0
     private var inFlight: [Block] = []
 
@@ -21,24 +25,25 @@ final class BlockPipeline<Block: PoolBlock> {
     ///   - blockSize: uncompressed bytes per block.
     ///   - name: the worker threads' name prefix.
     ///   - makeWorker: each worker thread's own state, made on that thread.
-    ///   - makeBlock: the block for one cut of the input (`last` for the one ``finish(submitEmptyLast:emit:)`` cuts).
+    ///   - makeBlock: the block for one cut of the input (`last` for the one
+    ///     ``finish(submitEmptyLast:emit:)`` cuts). The input is the pipeline's: valid until the
+    ///     block has been emitted, not after.
     init(jobs: Int, blockSize: Int, name: String,
          makeWorker: @escaping @Sendable () -> Block.Worker,
-         makeBlock: @escaping (_ input: [UInt8], _ last: Bool) -> Block) {
+         makeBlock: @escaping (_ input: UnsafeRawBufferPointer, _ last: Bool) -> Block) {
         precondition(blockSize > 0, "blocks of at least one byte")
         self.blockSize = blockSize
         self.makeBlock = makeBlock
         maxInFlight = max(1, jobs) * 2
-        block = Self.emptyBlock(blockSize)
+        slots = (0...maxInFlight).map { _ in .allocate(byteCount: blockSize, alignment: 64) }
         pool = BlockWorkPool(jobs: max(1, jobs), name: name, makeWorker: makeWorker)
     }
 
     deinit {
+        // Blocks not started are dropped; one a worker is compressing still reads its buffer.
         pool.stop()
-    }
-
-    private static func emptyBlock(_ size: Int) -> [UInt8] {
-        [UInt8](unsafeUninitializedCapacity: size) { _, count in count = size }
+        for block in inFlight { pool.wait(for: block) }
+        for slot in slots { slot.deallocate() }
     }
 
     /// Copies `input` into blocks, submitting each full one; `emit` gets finished blocks in order.
@@ -47,10 +52,7 @@ final class BlockPipeline<Block: PoolBlock> {
         var remaining = input.count
         while remaining > 0 {
             let taken = min(remaining, blockSize - filled)
-            let offset = filled
-            block.withUnsafeMutableBytes { buffer in
-                (buffer.baseAddress! + offset).copyMemory(from: source, byteCount: taken)
-            }
+            (slots[current].baseAddress! + filled).copyMemory(from: source, byteCount: taken)
             filled += taken
             remaining -= taken
             source += taken
@@ -72,9 +74,8 @@ final class BlockPipeline<Block: PoolBlock> {
     }
 
     private func submit(last: Bool, emit: (Block) throws -> Void) throws {
-        if filled < blockSize { block.removeSubrange(filled...) }
-        let job = makeBlock(block, last)
-        block = last ? [] : Self.emptyBlock(blockSize)
+        let job = makeBlock(UnsafeRawBufferPointer(rebasing: slots[current][0..<filled]), last)
+        current = (current + 1) % slots.count
         filled = 0
         pool.enqueue(job)
         submitted += 1

@@ -53,10 +53,12 @@ final class BlockWorkPool<Block: PoolBlock>: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Ends the workers once they finish the block in hand; queued blocks are dropped.
+    /// Ends the workers once they finish the block in hand; queued blocks are dropped (and
+    /// marked done, so that waiting for them returns: their output is never read).
     func stop() {
         condition.lock()
         stopped = true
+        for block in queue { block.done = true }
         queue.removeAll()
         condition.broadcast()
         condition.unlock()

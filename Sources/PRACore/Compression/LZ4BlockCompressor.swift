@@ -8,6 +8,8 @@ import CLZ4
 final class LZ4BlockCompressor {
     private let context: OpaquePointer
     private var preferences = LZ4F_preferences_t()
+    /// Where each frame is made before it is copied out.
+    private var scratch: [UInt8] = []
 
     /// - Parameters:
     ///   - level: lz4 level (1–12; above 2 is lz4's HC mode).
@@ -39,29 +41,29 @@ final class LZ4BlockCompressor {
     }
 
     /// One complete lz4 frame (header, blocks, end mark, content checksum) holding `input`.
-    func frame(of input: [UInt8]) throws(CodecError) -> [UInt8] {
+    /// The frame is made in this worker's scratch buffer, reused for every block (a new
+    /// buffer per block costs page faults), and copied out at its own size.
+    func frame(of input: UnsafeRawBufferPointer) throws(CodecError) -> [UInt8] {
         preferences.frameInfo.contentSize = UInt64(input.count)
         let capacity = LZ4F_compressFrameBound(input.count, &preferences)
-        var failure: Int?
-        let output = input.withUnsafeBytes { source in
-            [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
-                count = 0
-                let begun = LZ4F_compressBegin(context, buffer.baseAddress, capacity, &preferences)
-                guard LZ4F_isError(begun) == 0 else { failure = begun; return }
-                count = begun
-                if !input.isEmpty {
-                    let body = LZ4F_compressUpdate(context, buffer.baseAddress! + count, capacity - count, source.baseAddress, input.count, nil)
-                    guard LZ4F_isError(body) == 0 else { failure = body; count = 0; return }
-                    count += body
-                }
-                let end = LZ4F_compressEnd(context, buffer.baseAddress! + count, capacity - count, nil)
-                guard LZ4F_isError(end) == 0 else { failure = end; count = 0; return }
-                count += end
+        if scratch.count < capacity { scratch = [UInt8](repeating: 0, count: capacity) }
+        var status = 0
+        let written = scratch.withUnsafeMutableBytes { buffer -> Int in
+            let begun = LZ4F_compressBegin(context, buffer.baseAddress, capacity, &preferences)
+            guard LZ4F_isError(begun) == 0 else { status = begun; return 0 }
+            var count = begun
+            if !input.isEmpty {
+                let body = LZ4F_compressUpdate(context, buffer.baseAddress! + count, capacity - count, input.baseAddress, input.count, nil)
+                guard LZ4F_isError(body) == 0 else { status = body; return 0 }
+                count += body
             }
+            let end = LZ4F_compressEnd(context, buffer.baseAddress! + count, capacity - count, nil)
+            guard LZ4F_isError(end) == 0 else { status = end; return 0 }
+            return count + end
         }
-        if let failure {
-            throw CodecError(codec: .lz4, kind: .internalError, detail: String(cString: LZ4F_getErrorName(failure)), compressedOffset: 0)
+        if LZ4F_isError(status) != 0 {
+            throw CodecError(codec: .lz4, kind: .internalError, detail: String(cString: LZ4F_getErrorName(status)), compressedOffset: 0)
         }
-        return output
+        return Array(scratch[0..<written])
     }
 }

@@ -96,14 +96,15 @@ public final class ParallelGzipDeflater {
 /// Its mutable fields are written by one worker and read by the caller after
 /// ``BlockWorkPool/wait(for:)``, both under the pool's lock.
 final class DeflateBlock: PoolBlock, @unchecked Sendable {
-    let input: [UInt8]
+    /// The pipeline's buffer, valid until the block is emitted.
+    let input: UnsafeRawBufferPointer
     let last: Bool
     var output: [UInt8] = []
     var crc: uLong = 0
     var error: GzipError?
     var done = false
 
-    init(input: [UInt8], last: Bool) {
+    init(input: UnsafeRawBufferPointer, last: Bool) {
         self.input = input
         self.last = last
     }
@@ -118,13 +119,11 @@ final class DeflateBlock: PoolBlock, @unchecked Sendable {
             error = failure
             return
         }
-        input.withUnsafeBytes { inputBytes in
-            do throws(GzipError) {
-                output = try deflater.compress(inputBytes, last: last)
-            } catch {
-                self.error = error
-            }
-            crc = uLong(libdeflate_crc32(0, inputBytes.baseAddress, inputBytes.count))
+        do throws(GzipError) {
+            output = try deflater.compress(input, last: last)
+        } catch {
+            self.error = error
         }
+        crc = uLong(libdeflate_crc32(0, input.baseAddress, input.count))
     }
 }

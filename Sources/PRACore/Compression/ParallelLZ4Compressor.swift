@@ -94,12 +94,13 @@ public final class ParallelLZ4Compressor: StreamCompressor {
 /// fields are written by one worker and read by the caller after ``BlockWorkPool/wait(for:)``,
 /// both under the pool's lock.
 final class LZ4FrameBlock: PoolBlock, @unchecked Sendable {
-    let input: [UInt8]
+    /// The pipeline's buffer, valid until the block is emitted.
+    let input: UnsafeRawBufferPointer
     var output: [UInt8] = []
     var error: CodecError?
     var done = false
 
-    init(input: [UInt8]) {
+    init(input: UnsafeRawBufferPointer) {
         self.input = input
     }
 
