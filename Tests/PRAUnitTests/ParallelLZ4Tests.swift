@@ -144,6 +144,19 @@ struct ParallelLZ4Tests {
         #expect(throws: CodecError.self) { _ = try Self.decompress(nested) }
     }
 
+    @Test("frames swapped whole, each still valid with its own checksum, are caught by the end marker's CRC-32")
+    func swappedFrames() throws {
+        let original = Self.sample(4 * Self.block, seed: 21)
+        let (compressed, pieces, _) = try Self.compress(original)
+        let first = pieces[0]..<pieces[0] + pieces[1]
+        let second = first.upperBound..<first.upperBound + pieces[2]
+        let swapped = Array(compressed[..<first.lowerBound]) + Array(compressed[second]) + Array(compressed[first]) + Array(compressed[second.upperBound...])
+        #expect(swapped.count == compressed.count && swapped != compressed)
+        let error = #expect(throws: CodecError.self) { _ = try Self.decompress(swapped) }
+        #expect(error?.kind == .corruptData)
+        #expect(error?.description.contains("CRC-32") == true)
+    }
+
     @Test("a damaged byte in any frame or marker is caught")
     func damage() throws {
         let (compressed, pieces, _) = try Self.compress(Self.sample(8 * Self.block + 99, seed: 3))

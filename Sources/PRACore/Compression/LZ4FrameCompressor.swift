@@ -1,4 +1,5 @@
 import CLZ4
+import CLibdeflate
 
 /// Streaming lz4 frame compressor (1 MiB blocks, content checksum on), the format `lz4 -d`
 /// reads. Owns one `LZ4F_cctx`, freed in `deinit`. Input is taken in slices so the output buffer
@@ -73,8 +74,8 @@ public final class LZ4FrameCompressor: StreamCompressor {
 /// when the frame records it), accepts concatenated frames as `lz4 -d` does, and refuses a
 /// stream that stops inside a frame. A stream opened by pra's start marker
 /// (``LZ4StreamMarker``, written by ``ParallelLZ4Compressor``) must reach its end marker, and the
-/// end marker's frame count and size must be those read: so a parallel stream cut between two
-/// frames, or missing a frame, is refused too.
+/// end marker's frame count, size and CRC-32 must be those read: so a parallel stream cut
+/// between two frames, or missing a frame, or with frames swapped, is refused too.
 public final class LZ4FrameDecompressor: StreamDecompressor {
     private let context: OpaquePointer
     private var output: [UInt8]
@@ -88,7 +89,7 @@ public final class LZ4FrameDecompressor: StreamDecompressor {
     /// Whether any frame began: an empty input is not an lz4 stream.
     private var begun = false
     /// Frames and uncompressed bytes since pra's start marker, until its end marker.
-    private var open: (frames: UInt64, bytes: UInt64)?
+    private var open: (frames: UInt64, bytes: UInt64, crc: UInt32)?
 
     public init(chunkSize: Int = 1 << 20) throws(CodecError) {
         var context: OpaquePointer?
@@ -160,13 +161,16 @@ public final class LZ4FrameDecompressor: StreamDecompressor {
             guard open == nil else {
                 throw corrupt("a start marker inside a stream whose end marker has not come", at: consumed - UInt64(LZ4StreamMarker.startLength))
             }
-            open = (0, 0)
-        case .end(let frames, let bytes):
+            open = (0, 0, 0)
+        case .end(let frames, let bytes, let crc):
             guard let read = open else {
                 throw corrupt("an end marker without a start marker", at: consumed)
             }
             guard read.frames == frames, read.bytes == bytes else {
                 throw corrupt("the end marker counts \(frames) frames and \(bytes) bytes, the stream held \(read.frames) and \(read.bytes)", at: consumed)
+            }
+            guard read.crc == crc else {
+                throw corrupt("the end marker's CRC-32 of the content does not match the content (frames out of order?)", at: consumed)
             }
             open = nil
         }
@@ -189,7 +193,10 @@ public final class LZ4FrameDecompressor: StreamDecompressor {
                 consumed += UInt64(taken)
                 if produced > 0 {
                     try sink(UnsafeRawBufferPointer(start: buffer.baseAddress, count: produced))
-                    open?.bytes += UInt64(produced)
+                    if let read = open {
+                        let crc = UInt32(truncatingIfNeeded: libdeflate_crc32(UInt32(read.crc), buffer.baseAddress, produced))
+                        open = (read.frames, read.bytes + UInt64(produced), crc)
+                    }
                 }
                 if hint == 0 {
                     // The frame ended (checksum checked, all of its output given).

@@ -5,10 +5,12 @@
 ///
 /// Layout (little-endian): the magic number ``magic`` (skippable frame 0x184D2A5A), the payload
 /// size, then the payload: the tag `pra-lz4s` for the start; for the end the tag `pra-lz4e`,
-/// the number of lz4 frames since the start and their total uncompressed size (8 bytes each).
+/// the number of lz4 frames since the start and their total uncompressed size (8 bytes each),
+/// and the CRC-32 of all of their content (4 bytes): each frame's own checksum cannot tell
+/// that two whole frames were swapped, the CRC of the whole can.
 enum LZ4StreamMarker: Equatable {
     case start
-    case end(frames: UInt64, bytes: UInt64)
+    case end(frames: UInt64, bytes: UInt64, crc: UInt32)
 
     static let magic: UInt32 = 0x184D_2A5A
     /// The magic number as it opens the file.
@@ -16,7 +18,7 @@ enum LZ4StreamMarker: Equatable {
     static let startTag = Array("pra-lz4s".utf8)
     static let endTag = Array("pra-lz4e".utf8)
     /// The payload sizes of the two markers: pra's skippable frame has no other size.
-    static let payloadSizes: Set<Int> = [8, 24]
+    static let payloadSizes: Set<Int> = [8, 28]
     /// Bytes of the start marker, which opens the file (``CompressionCodec/detect(_:)`` reads it).
     static let startLength = 16
 
@@ -25,7 +27,7 @@ enum LZ4StreamMarker: Equatable {
         var payload: [UInt8]
         switch self {
         case .start: payload = Self.startTag
-        case .end(let frames, let bytes): payload = Self.endTag + Self.littleEndian(frames) + Self.littleEndian(bytes)
+        case .end(let frames, let bytes, let crc): payload = Self.endTag + Self.littleEndian(frames) + Self.littleEndian(bytes) + Self.littleEndian(crc)
         }
         return Self.magicBytes + Self.littleEndian(UInt32(payload.count)) + payload
     }
@@ -37,8 +39,9 @@ enum LZ4StreamMarker: Equatable {
         let payload = Array(frame[8...])
         if payload == Self.startTag {
             self = .start
-        } else if payload.count == 24, Array(payload[0..<8]) == Self.endTag {
-            self = .end(frames: Self.integer(payload, at: 8, width: 8), bytes: Self.integer(payload, at: 16, width: 8))
+        } else if payload.count == 28, Array(payload[0..<8]) == Self.endTag {
+            self = .end(frames: Self.integer(payload, at: 8, width: 8), bytes: Self.integer(payload, at: 16, width: 8),
+                        crc: UInt32(Self.integer(payload, at: 24, width: 4)))
         } else {
             return nil
         }

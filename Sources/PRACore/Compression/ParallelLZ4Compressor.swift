@@ -1,3 +1,7 @@
+import CLibdeflate
+import CZlib
+import Foundation
+
 /// lz4 compression on several threads: the input is cut into blocks (1 MiB), each block is
 /// compressed by a worker into a complete lz4 frame of its own (``LZ4BlockCompressor``), and the
 /// frames are written in order, between pra's start and end markers (``LZ4StreamMarker``).
@@ -9,6 +13,10 @@
 /// (xxHash32) cannot be combined from the blocks', so the caller's thread would have to hash
 /// all of the input in order; a frame per block keeps a checksum per block, computed on the
 /// worker, and every frame decodes with the stock library alone. The cost is 23 bytes a frame.
+///
+/// The end marker also holds the CRC-32 of the whole input, combined from the blocks' CRCs
+/// (computed on the workers) as ``ParallelGzipDeflater`` does: frames swapped whole, which
+/// every frame's own checksum would pass, do not.
 ///
 /// Same use as ``LZ4FrameCompressor``: ``compress(_:sink:)`` then ``finish(sink:)``; `sink` is
 /// always called on the caller's thread, in stream order. Memory is bounded as in
@@ -31,6 +39,7 @@ public final class ParallelLZ4Compressor: StreamCompressor {
     private var started = false
     private var finished = false
     private var frames: UInt64 = 0
+    private var crc: uLong = 0
     /// Uncompressed bytes consumed so far.
     public private(set) var bytesIn: UInt64 = 0
     /// Compressed bytes handed to the sink so far (markers included).
@@ -67,7 +76,7 @@ public final class ParallelLZ4Compressor: StreamCompressor {
     public func finish(sink: (UnsafeRawBufferPointer) throws -> Void) throws {
         guard !finished else { return }
         try pipeline.finish(submitEmptyLast: pipeline.submitted == 0) { try emit($0, sink: sink) }
-        try write(LZ4StreamMarker.end(frames: frames, bytes: bytesIn).bytes, sink: sink)
+        try write(LZ4StreamMarker.end(frames: frames, bytes: bytesIn, crc: UInt32(truncatingIfNeeded: crc)).bytes, sink: sink)
         finished = true
     }
 
@@ -80,6 +89,7 @@ public final class ParallelLZ4Compressor: StreamCompressor {
             started = true
         }
         try write(block.output, sink: sink)
+        crc = crc32_combine(crc, block.crc, off_t(block.input.count))
         frames += 1
     }
 
@@ -97,6 +107,8 @@ final class LZ4FrameBlock: PoolBlock, @unchecked Sendable {
     /// The pipeline's buffer, valid until the block is emitted.
     let input: UnsafeRawBufferPointer
     var output: [UInt8] = []
+    /// CRC-32 of the input.
+    var crc: uLong = 0
     var error: CodecError?
     var done = false
 
@@ -116,6 +128,7 @@ final class LZ4FrameBlock: PoolBlock, @unchecked Sendable {
             } catch {
                 self.error = error
             }
+            crc = uLong(libdeflate_crc32(0, input.baseAddress, input.count))
         }
     }
 }
