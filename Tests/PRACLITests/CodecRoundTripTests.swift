@@ -12,9 +12,15 @@ struct CodecRoundTripTests {
     func roundTrip(codec: CompressionCodec) throws {
         let server = try ArchivingCluster(label: "codec-\(codec.rawValue)")
         try server.archiveWAL(in: codec)
-        let base = try server.pra(["backup", "--base", "--json"], extra: [Setting.baseBackupCompression.name: codec.rawValue])
+        // Two jobs: gzip's blocks, zstd's workers and lz4's frames are written in parallel.
+        let base = try server.pra(["backup", "--base", "--json"], extra: [Setting.baseBackupCompression.name: codec.rawValue, Setting.praJobs.name: "2"])
         #expect(base.exitCode == 0, "\(base.stdout) \(base.stderr)")
         let entry = try #require(BaseBackupCatalogue(directory: server.backupDirectory).newestComplete)
+        if codec == .lz4 {
+            // The parallel lz4 writer's start marker (an lz4 skippable frame) opens the archive.
+            let opening = try #require(FileHandle(forReadingAtPath: entry.archivePath)).readData(ofLength: 16)
+            #expect(Array(opening) == [0x5A, 0x2A, 0x4D, 0x18, 8, 0, 0, 0] + Array("pra-lz4s".utf8))
+        }
         let manifest = try #require(entry.manifest)
         #expect(entry.archivePath.hasSuffix(".tar" + codec.fileExtension), "\(entry.archivePath)")
         #expect(entry.name.codec == codec)

@@ -10,8 +10,8 @@ import Testing
 // zstd -d, lz4 -d) and reads the stock tool's output; a truncated or damaged stream is an
 // error naming the codec and the byte, never silently short data.
 
-/// Compressible and incompressible bytes: SQL-like text with random runs in it.
-private func sample(_ size: Int, seed: UInt64 = 42) -> [UInt8] {
+/// Compressible and incompressible bytes: SQL-like text with random runs in it (for every codec test).
+func codecSample(_ size: Int, seed: UInt64 = 42) -> [UInt8] {
     var state = seed
     var bytes = [UInt8]()
     bytes.reserveCapacity(size)
@@ -45,7 +45,7 @@ private func compress(_ data: [UInt8], _ codec: CompressionCodec, level: Int? = 
     return output
 }
 
-private func decompress(_ data: [UInt8], _ codec: CompressionCodec, chunk: Int = 65_536) throws -> [UInt8] {
+func codecDecompress(_ data: [UInt8], _ codec: CompressionCodec, chunk: Int = 65_536) throws -> [UInt8] {
     let decompressor = try codec.decompressor()
     var output = [UInt8]()
     var offset = 0
@@ -65,7 +65,7 @@ private let stockTool: [CompressionCodec: (path: String, compress: [String], dec
 ]
 
 /// Runs `tool arguments input > output` without a shell: the tool's stdout is captured.
-private func stockFilter(_ codec: CompressionCodec, compress: Bool, input: [UInt8]) throws -> [UInt8] {
+func codecStockFilter(_ codec: CompressionCodec, compress: Bool, input: [UInt8]) throws -> [UInt8] {
     let tool = try #require(stockTool[codec])
     let directory = TestEnvironment.temporaryDirectory("codec-stock")
     let path = directory + "/input"
@@ -80,10 +80,10 @@ struct CompressionCodecTests {
     @Test("round trip at sizes 0, 1 and 3 MiB, fed in odd chunks both ways", arguments: CompressionCodec.allCases)
     func roundTrip(codec: CompressionCodec) throws {
         for size in [0, 1, 3 * 1024 * 1024 + 17] {
-            let data = sample(size)
+            let data = codecSample(size)
             let compressed = try compress(data, codec, chunk: 100_003)
             #expect(CompressionCodec.detect(compressed) == codec)
-            let back = try decompress(compressed, codec, chunk: 7_919)
+            let back = try codecDecompress(compressed, codec, chunk: 7_919)
             #expect(back.count == data.count, "\(codec) size \(size)")
             #expect(SHA256.hash(data: back) == SHA256.hash(data: data), "\(codec) size \(size)")
         }
@@ -91,35 +91,35 @@ struct CompressionCodecTests {
 
     @Test("the stock tool reads pra's stream, and pra reads the stock tool's", arguments: CompressionCodec.allCases)
     func stockInterop(codec: CompressionCodec) throws {
-        let data = sample(2 * 1024 * 1024 + 5, seed: 7)
+        let data = codecSample(2 * 1024 * 1024 + 5, seed: 7)
         let ours = try compress(data, codec)
-        #expect(try stockFilter(codec, compress: false, input: ours) == data, "\(codec.stockDecompressCommand) of pra's output")
-        let theirs = try stockFilter(codec, compress: true, input: data)
-        #expect(try decompress(theirs, codec) == data, "pra reading \(codec)'s own output")
+        #expect(try codecStockFilter(codec, compress: false, input: ours) == data, "\(codec.stockDecompressCommand) of pra's output")
+        let theirs = try codecStockFilter(codec, compress: true, input: data)
+        #expect(try codecDecompress(theirs, codec) == data, "pra reading \(codec)'s own output")
     }
 
     @Test("zstd on worker threads writes one ordinary frame the stock tool reads")
     func zstdThreads() throws {
-        let data = sample(6 * 1024 * 1024, seed: 3)
+        let data = codecSample(6 * 1024 * 1024, seed: 3)
         let threaded = try compress(data, .zstd, threads: 2)
-        #expect(try decompress(threaded, .zstd) == data)
-        #expect(try stockFilter(.zstd, compress: false, input: threaded) == data)
+        #expect(try codecDecompress(threaded, .zstd) == data)
+        #expect(try codecStockFilter(.zstd, compress: false, input: threaded) == data)
     }
 
     @Test("output that ends exactly on the decompressor's buffer size is complete, not truncated", arguments: [CompressionCodec.zstd, .lz4])
     func outputOnBufferBoundary(codec: CompressionCodec) throws {
         // zstd's buffer is ZSTD_DStreamOutSize() (128 KiB), lz4's 1 MiB: 2 MiB fills both exactly,
         // so the last call returns a full buffer and the next one only asks for another frame.
-        let data = sample(2 * 1024 * 1024, seed: 5)
-        #expect(try decompress(try compress(data, codec), codec) == data)
+        let data = codecSample(2 * 1024 * 1024, seed: 5)
+        #expect(try codecDecompress(try compress(data, codec), codec) == data)
     }
 
     @Test("a stream cut anywhere is an error, never short data", arguments: [CompressionCodec.zstd, .lz4])
     func truncation(codec: CompressionCodec) throws {
-        let compressed = try compress(sample(512 * 1024, seed: 9), codec)
+        let compressed = try compress(codecSample(512 * 1024, seed: 9), codec)
         for cut in [1, 4, 11, compressed.count / 3, compressed.count / 2, compressed.count - 5, compressed.count - 1] {
             do {
-                _ = try decompress(Array(compressed.prefix(cut)), codec)
+                _ = try codecDecompress(Array(compressed.prefix(cut)), codec)
                 Issue.record("\(codec) cut at \(cut) of \(compressed.count) decompressed without an error")
             } catch let error as CodecError {
                 #expect(error.codec == codec)
@@ -130,14 +130,14 @@ struct CompressionCodecTests {
 
     @Test("a damaged byte is caught by the codec's checks and named with its codec", arguments: [CompressionCodec.zstd, .lz4])
     func damage(codec: CompressionCodec) throws {
-        let data = sample(256 * 1024, seed: 11)
+        let data = codecSample(256 * 1024, seed: 11)
         let compressed = try compress(data, codec)
         var caught = 0
         for position in stride(from: 20, to: compressed.count - 8, by: max(1, compressed.count / 25)) {
             var damaged = compressed
             damaged[position] ^= 0x5A
             do {
-                _ = try decompress(damaged, codec)
+                _ = try codecDecompress(damaged, codec)
                 Issue.record("\(codec): a flipped byte at \(position) went unnoticed")
             } catch let error as CodecError {
                 #expect(error.codec == codec)

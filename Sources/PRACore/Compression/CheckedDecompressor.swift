@@ -23,7 +23,9 @@ public final class CheckedDecompressor {
     public func decompress(_ input: UnsafeRawBufferPointer, sink: (UnsafeRawBufferPointer) throws -> Void) throws {
         guard !checked else { return try feed(input, sink: sink) }
         opening += input
-        guard opening.count >= 4 else { return }
+        // pra's lz4 start marker needs 16 bytes to be told from another skippable frame.
+        let needed = LZ4StreamMarker.magicBytes.starts(with: opening.prefix(4)) ? LZ4StreamMarker.startLength : 4
+        guard opening.count >= needed else { return }
         try check()
         let held = opening
         opening = []
@@ -44,6 +46,10 @@ public final class CheckedDecompressor {
         checked = true
         let found = CompressionCodec.detect(opening)
         guard found != codec else { return }
+        if codec == .lz4, !opening.isEmpty, LZ4StreamMarker.start.bytes.starts(with: opening) {
+            // The file ends inside the start marker: an lz4 stream cut short, not another format.
+            throw CodecError(codec: .lz4, kind: .truncated, detail: nil, compressedOffset: UInt64(opening.count))
+        }
         let holds = found.map { "holds \($0.rawValue) data" } ?? "does not open with any known compression format's magic number"
         throw CodecError(codec: codec, kind: .wrongFormat, detail: "named as \(codec.rawValue) (\(codec.fileExtension)) but \(holds)", compressedOffset: 0)
     }

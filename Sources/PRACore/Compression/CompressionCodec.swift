@@ -2,8 +2,9 @@ import Foundation
 
 /// The compression formats pra writes and reads: gzip (the default everywhere, readable by
 /// stock `gunzip`), zstd and lz4 (faster, for base backups and WAL: readable by stock
-/// `zstd -d` and `lz4 -d`). Every format is a single self-describing stream with its own
-/// checksum of the content (gzip's CRC-32, zstd's and lz4's content checksums are switched on).
+/// `zstd -d` and `lz4 -d`). Every format is a self-describing stream with its own checksum of
+/// the content (gzip's CRC-32, zstd's and lz4's content checksums are switched on; parallel
+/// lz4 is a run of lz4 frames, each with its checksum, between pra's markers).
 public enum CompressionCodec: String, CaseIterable, Sendable, Codable {
     case gzip
     case zstd
@@ -45,7 +46,8 @@ public enum CompressionCodec: String, CaseIterable, Sendable, Codable {
         }
     }
 
-    /// The codec whose magic number opens `prefix` (at least 4 bytes), or `nil`.
+    /// The codec whose magic number opens `prefix` (at least 4 bytes; 16 when it opens with
+    /// pra's lz4 start marker, ``LZ4StreamMarker``), or `nil`.
     public static func detect(_ prefix: some Collection<UInt8>) -> CompressionCodec? {
         let bytes = Array(prefix.prefix(4))
         guard bytes.count >= 2 else { return nil }
@@ -53,12 +55,14 @@ public enum CompressionCodec: String, CaseIterable, Sendable, Codable {
         guard bytes.count == 4 else { return nil }
         if bytes == [0x28, 0xB5, 0x2F, 0xFD] { return .zstd }
         if bytes == [0x04, 0x22, 0x4D, 0x18] { return .lz4 }
+        // pra's parallel lz4 opens with its start marker, an lz4 skippable frame (16 bytes).
+        if LZ4StreamMarker.opensStream(prefix) { return .lz4 }
         return nil
     }
 
-    /// A compressor at `level` (checked against ``levels``); `threads` > 1 lets zstd compress
-    /// on that many worker threads (gzip's parallel writer is ``ParallelGzipDeflater``; lz4 is
-    /// fast enough on one).
+    /// A compressor at `level` (checked against ``levels``) writing one stream; `threads` > 1
+    /// lets zstd compress on that many worker threads (the parallel gzip and lz4 writers come
+    /// from ``archiveCompressor(level:jobs:)``).
     public func compressor(level: Int, threads: Int = 1) throws(CodecError) -> any StreamCompressor {
         guard levels.contains(level) else {
             throw CodecError(codec: self, kind: .initialisationFailed, detail: "level \(level) is outside \(levels.lowerBound)...\(levels.upperBound)", compressedOffset: 0)
@@ -73,16 +77,24 @@ public enum CompressionCodec: String, CaseIterable, Sendable, Codable {
 
     /// The compressor of an archive written on `jobs` threads where the codec allows: gzip's
     /// parallel block writer (``ParallelGzipDeflater``, one gzip member), zstd's worker threads,
-    /// lz4 on one thread (it is faster than the disk on one).
+    /// lz4 frames compressed on `jobs` threads (``ParallelLZ4Compressor``) when `jobs` > 1, one
+    /// stream (``LZ4FrameCompressor``) on one.
     public func archiveCompressor(level: Int, jobs: Int) throws(CodecError) -> any StreamCompressor {
-        guard self == .gzip else { return try compressor(level: level, threads: jobs) }
-        guard levels.contains(level) else {
-            throw CodecError(codec: self, kind: .initialisationFailed, detail: "level \(level) is outside \(levels.lowerBound)...\(levels.upperBound)", compressedOffset: 0)
-        }
-        do {
-            return try ParallelGzipDeflater(level: Int32(level), jobs: max(1, jobs))
-        } catch {
-            throw CodecError(codec: .gzip, kind: .initialisationFailed, detail: error.description, compressedOffset: 0)
+        switch self {
+        case .zstd:
+            return try compressor(level: level, threads: jobs)
+        case .lz4:
+            guard jobs > 1 else { return try compressor(level: level) }
+            return try ParallelLZ4Compressor(level: level, jobs: jobs)
+        case .gzip:
+            guard levels.contains(level) else {
+                throw CodecError(codec: self, kind: .initialisationFailed, detail: "level \(level) is outside \(levels.lowerBound)...\(levels.upperBound)", compressedOffset: 0)
+            }
+            do {
+                return try ParallelGzipDeflater(level: Int32(level), jobs: max(1, jobs))
+            } catch {
+                throw CodecError(codec: .gzip, kind: .initialisationFailed, detail: error.description, compressedOffset: 0)
+            }
         }
     }
 

@@ -21,14 +21,11 @@ public final class ParallelGzipDeflater {
     /// The smallest block size allowed (tests use small blocks to cross many boundaries).
     static let minimumBlockSize = 32 * 1024
 
-    private let pool: DeflateWorkPool
-    private let blockSize: Int
-    let maxInFlight: Int
-    private var block: [UInt8]
-    private var filled = 0
-    private var inFlight: [DeflateBlock] = []
+    private let pipeline: BlockPipeline<DeflateBlock>
+    /// At most this many blocks in flight (`2 × jobs`).
+    var maxInFlight: Int { pipeline.maxInFlight }
     /// The most blocks ever in flight at once (the memory bound, checked by the tests).
-    private(set) var peakInFlight = 0
+    var peakInFlight: Int { pipeline.peakInFlight }
     private var headerWritten = false
     private var crc: uLong = 0
     private var finished = false
@@ -46,48 +43,28 @@ public final class ParallelGzipDeflater {
         // Fail here, not on a worker, for a level the compressor does not have; each worker
         // allocates its own compressor (a failure there reaches the caller with its block).
         try BlockDeflater.check(level: level)
-        self.blockSize = blockSize
-        maxInFlight = max(1, jobs) * 2
-        block = Self.emptyBlock(blockSize)
-        pool = DeflateWorkPool(jobs: max(1, jobs), level: level)
-    }
-
-    deinit {
-        pool.stop()
-    }
-
-    private static func emptyBlock(_ size: Int) -> [UInt8] {
-        [UInt8](unsafeUninitializedCapacity: size) { _, count in count = size }
+        pipeline = BlockPipeline(jobs: jobs, blockSize: blockSize, name: "pra-deflate", makeWorker: {
+            do throws(GzipError) {
+                return .success(try BlockDeflater(level: level))
+            } catch {
+                return .failure(error)
+            }
+        }, makeBlock: { DeflateBlock(input: $0, last: $1) })
     }
 
     /// Takes `input`, handing compressed bytes to `sink` as blocks complete (in order).
     public func compress(_ input: UnsafeRawBufferPointer, sink: (UnsafeRawBufferPointer) throws -> Void) throws {
-        guard var source = input.baseAddress, !input.isEmpty else { return }
+        guard !input.isEmpty else { return }
         precondition(!finished, "compress after finish")
-        var remaining = input.count
-        bytesIn += UInt64(remaining)
-        while remaining > 0 {
-            let taken = min(remaining, blockSize - filled)
-            let offset = filled
-            block.withUnsafeMutableBytes { buffer in
-                (buffer.baseAddress! + offset).copyMemory(from: source, byteCount: taken)
-            }
-            filled += taken
-            remaining -= taken
-            source += taken
-            if filled == blockSize {
-                try submit(last: false, sink: sink)
-            }
-        }
+        bytesIn += UInt64(input.count)
+        try pipeline.take(input) { try emit($0, sink: sink) }
     }
 
     /// Compresses what is left, then writes the gzip trailer.
     public func finish(sink: (UnsafeRawBufferPointer) throws -> Void) throws {
         guard !finished else { return }
-        try submit(last: true, sink: sink)
-        while !inFlight.isEmpty {
-            try emitOldest(sink: sink)
-        }
+        // The last block, even empty, ends the deflate stream with its final-block bit.
+        try pipeline.finish(submitEmptyLast: true) { try emit($0, sink: sink) }
         var trailer = [UInt8]()
         trailer.reserveCapacity(8)
         for value in [UInt32(truncatingIfNeeded: crc), UInt32(truncatingIfNeeded: bytesIn)] {
@@ -97,23 +74,7 @@ public final class ParallelGzipDeflater {
         finished = true
     }
 
-    private func submit(last: Bool, sink: (UnsafeRawBufferPointer) throws -> Void) throws {
-        if filled < blockSize { block.removeSubrange(filled...) }
-        let job = DeflateBlock(input: block, last: last)
-        block = last ? [] : Self.emptyBlock(blockSize)
-        filled = 0
-        pool.enqueue(job)
-        inFlight.append(job)
-        peakInFlight = max(peakInFlight, inFlight.count)
-        // Write what is already done, then wait only when the bound is reached.
-        while let oldest = inFlight.first, inFlight.count >= maxInFlight || pool.isDone(oldest) {
-            try emitOldest(sink: sink)
-        }
-    }
-
-    private func emitOldest(sink: (UnsafeRawBufferPointer) throws -> Void) throws {
-        let job = inFlight.removeFirst()
-        pool.wait(for: job)
+    private func emit(_ job: DeflateBlock, sink: (UnsafeRawBufferPointer) throws -> Void) throws {
         if let error = job.error { throw error }
         if !headerWritten {
             // gzip header: magic, deflate, no flags, no time stamp, no extra flags, OS Unix.
@@ -133,33 +94,36 @@ public final class ParallelGzipDeflater {
 
 /// One block of a ``ParallelGzipDeflater`` stream: input in, deflate output and CRC out.
 /// Its mutable fields are written by one worker and read by the caller after
-/// ``DeflateWorkPool/wait(for:)``, both under the pool's lock.
-final class DeflateBlock: @unchecked Sendable {
-    let input: [UInt8]
+/// ``BlockWorkPool/wait(for:)``, both under the pool's lock.
+final class DeflateBlock: PoolBlock, @unchecked Sendable {
+    /// The pipeline's buffer, valid until the block is emitted.
+    let input: UnsafeRawBufferPointer
     let last: Bool
     var output: [UInt8] = []
     var crc: uLong = 0
     var error: GzipError?
     var done = false
 
-    init(input: [UInt8], last: Bool) {
+    init(input: UnsafeRawBufferPointer, last: Bool) {
         self.input = input
         self.last = last
     }
 
-    /// Deflates the block with `deflater` (on a worker thread).
-    func run(_ deflater: BlockDeflater?, initError: GzipError?) {
-        guard let deflater else {
-            error = initError
+    /// Deflates the block with the worker's deflater (on a worker thread), or keeps the error
+    /// that stopped the worker from making one.
+    func run(on worker: Result<BlockDeflater, GzipError>) {
+        let deflater: BlockDeflater
+        switch worker {
+        case .success(let made): deflater = made
+        case .failure(let failure):
+            error = failure
             return
         }
-        input.withUnsafeBytes { inputBytes in
-            do throws(GzipError) {
-                output = try deflater.compress(inputBytes, last: last)
-            } catch {
-                self.error = error
-            }
-            crc = uLong(libdeflate_crc32(0, inputBytes.baseAddress, inputBytes.count))
+        do throws(GzipError) {
+            output = try deflater.compress(input, last: last)
+        } catch {
+            self.error = error
         }
+        crc = uLong(libdeflate_crc32(0, input.baseAddress, input.count))
     }
 }

@@ -101,7 +101,7 @@ extension BaseBackupOperation {
     }
 
     /// The archive file and its compressor: `BASE_BACKUP_COMPRESSION` on `PRA_JOBS` threads
-    /// where the codec allows (gzip's blocks, zstd's workers; lz4 one stream).
+    /// (gzip's blocks, zstd's workers, lz4's frames).
     func openArchive(_ path: String, settings: BaseBackupSettings) throws(OperationFailure) -> (DurableFile, any StreamCompressor) {
         let file: DurableFile
         do {
