@@ -19,7 +19,8 @@
 # they held at the start). Prints the bars of issue 26 and a markdown table.
 #
 # Usage: bench/scale.sh [--scale N] [--akig-scale N] [--jobs N] [--keep DIR | --reuse DIR]
-#                       [--only logical|physical|incremental|limits] [--spill-limit SIZE] [--pra PATH]
+#                       [--only logical|physical|incremental|limits] [--spill-limit SIZE]
+#                       [--base-read auto|local|stream] [--pra PATH]
 #   --scale N         pgbench scale (default 300: ~4.4 GB)
 #   --akig-scale N    akig fixture scale, loaded into the same database (default 20: ~0.8 GB)
 #   --jobs N          PRA_JOBS, pgBackRest process-max, pg_dump/pg_restore -j, pigz -p (default 2)
@@ -27,6 +28,8 @@
 #   --reuse DIR       use the cluster a --keep run left at DIR (no load; left stopped there)
 #   --only SECTION    run one section (limits: dd, pg_dump and pg_basebackup to /dev/null)
 #   --spill-limit S   RESTORE_SPILL_LIMIT for pra restore, when the build has it (default 512MiB)
+#   --base-read MODE  BASE_BACKUP_READ for pra's base backups (default: pra's own, auto: an
+#                     incremental reads the data directory, a full one streams pg_basebackup)
 #   --pra PATH        this pra binary instead of a release build of the worktree (a debug
 #                     build is fine for trying the script, not for the figures)
 #
@@ -43,9 +46,10 @@ keep=""
 reuse=""
 only=""
 spill_limit=512MiB
+base_read=""
 pra=""
 
-usage() { sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,38p' "$0" | sed 's/^# \{0,1\}//'; }
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=bench/lib.sh
 . "$repo/bench/lib.sh"
@@ -66,6 +70,8 @@ while [ $# -gt 0 ]; do
         --only=*) only=${1#*=}; shift ;;
         --spill-limit) spill_limit=${2:?--spill-limit needs a value}; shift 2 ;;
         --spill-limit=*) spill_limit=${1#*=}; shift ;;
+        --base-read) base_read=${2:?--base-read needs a value}; shift 2 ;;
+        --base-read=*) base_read=${1#*=}; shift ;;
         --pra) pra=${2:?--pra needs a path}; shift 2 ;;
         --pra=*) pra=${1#*=}; shift ;;
         -h|--help) usage; exit 0 ;;
@@ -77,6 +83,7 @@ usage_error() { echo "$*" >&2; exit 2; }
 [[ $scale =~ ^[1-9][0-9]*$ ]] || usage_error "--scale must be a positive integer (pgbench scale)"
 is_number "$akig_scale" || usage_error "--akig-scale must be a positive number"
 [[ $jobs =~ ^[1-9][0-9]*$ ]] || usage_error "--jobs must be a positive integer"
+case "$base_read" in ""|auto|local|stream) ;; *) usage_error "--base-read takes auto, local or stream" ;; esac
 case "$only" in ""|logical|physical|incremental|limits) ;; *) usage_error "--only takes logical, physical, incremental or limits" ;; esac
 [ -n "$keep" ] && [ -n "$reuse" ] && usage_error "--keep and --reuse exclude each other (a reused cluster is left where it is)"
 if [ -n "$keep" ]; then
@@ -465,6 +472,7 @@ pra_base_args() { # codec -> the env assignments of pra backup --base with that 
     if [ "$1" = gzip ]; then base_env+=(BACKUP_COMPRESSION_LEVEL=6); fi
     # Without the codecs branch there is only gzip, and the variable is not set at all.
     [ -n "$have_codecs" ] && base_env+=(BASE_BACKUP_COMPRESSION="$1")
+    [ -n "$base_read" ] && base_env+=(BASE_BACKUP_READ="$base_read")
     return 0
 }
 measure_pra_base() { # codec

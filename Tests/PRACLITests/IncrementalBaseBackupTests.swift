@@ -428,4 +428,35 @@ struct IncrementalBaseBackupTests {
         #expect(try restored.scalar("SELECT count(*) FROM t WHERE id < 1000000") == "20000")
         #expect(try restored.scalar("SELECT count(*) FROM t WHERE id > 100000") == "40")
     }
+
+    @Test("BASE_BACKUP_READ=local takes a full base backup from the data directory: PostgreSQL's manifest lists every file with its CRC-32C (pg_verifybackup checks them on restore, and finds a flipped byte), and restore --pitr through it equals the source")
+    func localFull() throws {
+        let server = try ArchivingCluster(label: "incr-localfull")
+        try server.sql("CREATE TABLE t AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 50000) g")
+        let full = try Self.backup(server, incremental: false, extra: ["BASE_BACKUP_READ": "local"])
+        #expect(full.readFrom == .dataDirectory && full.incrementalFrom == nil)
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: full.postgresManifest))) as? [String: Any]
+        let files = try #require(manifest?["Files"] as? [[String: Any]])
+        #expect(files.count > 500 && files.allSatisfy { $0["Checksum-Algorithm"] as? String == "CRC32C" })
+        #expect(files.contains { $0["Path"] as? String == "backup_label" } && files.contains { $0["Path"] as? String == "global/pg_control" })
+        #expect(!files.contains { ($0["Path"] as? String ?? "").hasPrefix("pg_wal/") || $0["Path"] as? String == "postmaster.pid" })
+        try server.sql("INSERT INTO pitr_marker (note) VALUES ('after the local full')")
+        try server.switchAndWait()
+        let source = try Self.tableDigests(PostgresConnection(ConnectionSettings(parameters: server.cluster.connectionSettings.libpqParameters.merging(["dbname": server.database]) { $1 }), applicationName: "test"))
+        let restored = try Self.restoreLatest(server, label: "incr-localfull-target")
+        #expect(restored.used.contains((full.archive as NSString).lastPathComponent), "\(restored.used) \(restored.skipped)")
+        #expect(restored.digests == source)
+        // The CRCs are PostgreSQL's: pg_verifybackup on the extracted tree finds one flipped byte.
+        let extracted = server.targetDirectory("incr-localfull-check")
+        defer { try? FileManager.default.removeItem(atPath: extracted) }
+        try FileManager.default.createDirectory(atPath: extracted, withIntermediateDirectories: true)
+        let untar = try ExternalProcess(executable: "/usr/bin/tar", arguments: ["-xzf", full.archive, "-C", extracted]).run()
+        #expect(untar.succeeded, "\(untar.standardError)")
+        let verifier = try PostgresBinaries().locate("pg_verifybackup")
+        let clean = try ExternalProcess(executable: verifier, arguments: ["--no-parse-wal", "--manifest-path=\(full.postgresManifest)", extracted]).run()
+        #expect(clean.succeeded, "\(clean.standardError)")
+        _ = try Self.flipByte(extracted + "/PG_VERSION")
+        let damaged = try ExternalProcess(executable: verifier, arguments: ["--no-parse-wal", "--manifest-path=\(full.postgresManifest)", extracted]).run()
+        #expect(!damaged.succeeded && damaged.standardError.contains("PG_VERSION"), "\(damaged.standardError)")
+    }
 }

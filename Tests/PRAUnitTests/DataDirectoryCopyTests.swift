@@ -1,3 +1,4 @@
+import CPosix
 import Crypto
 import Foundation
 import Testing
@@ -192,11 +193,21 @@ struct DataDirectoryCopyTests {
         var writer = PostgresBackupManifestWriter()
         writer.add(.init(path: "base/5/16384", size: 8192, modified: 0))
         writer.add(.init(path: "odd \"name\"\\", size: 3, modified: 1_700_000_000))
+        // The CRC-32C check value, written as PostgreSQL writes it: the bytes in memory order.
+        let check = Array("123456789".utf8).withUnsafeBytes { pra_crc32c(0xFFFF_FFFF, $0.baseAddress, $0.count) } ^ 0xFFFF_FFFF
+        #expect(check == 0xE306_9283)
+        let odd = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        let whole = odd.withUnsafeBytes { pra_crc32c(0xFFFF_FFFF, $0.baseAddress, $0.count) }
+        let split = odd[3...].withUnsafeBytes { pra_crc32c(odd[..<3].withUnsafeBytes { pra_crc32c(0xFFFF_FFFF, $0.baseAddress, $0.count) }, $0.baseAddress, $0.count) }
+        #expect(whole == split, "the running value carries over pieces of any length")
+        writer.add(.init(path: "backup_label", size: 9, modified: 0, crc32c: check))
         let bytes = writer.encoded(timeline: 2, start: LogSequenceNumber(0x2000028), end: LogSequenceNumber(0x2000100))
         let text = String(decoding: bytes, as: UTF8.self)
         let object = try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any]
         let files = object?["Files"] as? [[String: Any]]
-        #expect(files?.count == 2 && files?[1]["Path"] as? String == "odd \"name\"\\" && files?[0]["Size"] as? Int == 8192)
+        #expect(files?.count == 3 && files?[1]["Path"] as? String == "odd \"name\"\\" && files?[0]["Size"] as? Int == 8192)
+        #expect(files?[2]["Checksum-Algorithm"] as? String == "CRC32C" && files?[2]["Checksum"] as? String == "839206e3")
+        #expect(files?[0]["Checksum-Algorithm"] == nil)
         #expect(files?[1]["Last-Modified"] as? String == "2023-11-14 22:13:20 GMT")
         let ranges = object?["WAL-Ranges"] as? [[String: Any]]
         #expect(ranges?.first?["Start-LSN"] as? String == "0/2000028" && ranges?.first?["End-LSN"] as? String == "0/2000100" && ranges?.first?["Timeline"] as? Int == 2)

@@ -5,4 +5,11 @@
 /// thread at the same moment cannot inherit them. Glibc's Swift overlay does not export pipe2.
 int pra_pipe_cloexec(int fds[2]);
 
+#include <stddef.h>
+#include <stdint.h>
+
+/// CRC-32C (Castagnoli), as PostgreSQL's backup manifests use it: `crc` is the running value
+/// (start with 0xFFFFFFFF, finish by XOR with 0xFFFFFFFF). SSE 4.2 when the CPU has it.
+uint32_t pra_crc32c(uint32_t crc, const void *data, size_t length);
+
 #endif

@@ -1,3 +1,4 @@
+import CPosix
 import Crypto
 import Foundation
 
@@ -18,7 +19,7 @@ import Glibc
 /// its hash. The new map records, for a range left out, the reference's hash:
 /// it describes what a restore of the chain assembles, which the restore checks.
 ///
-/// Memory: eight range buffers (8 MiB), the map, and one manifest line per file.
+/// Memory: four range buffers (4 MiB), the map, and one manifest line per file.
 struct DataDirectoryCopy {
     /// PostgreSQL's manifest inside the archive, as pg_basebackup names it.
     static let postgresManifestEntry = "backup_manifest"
@@ -39,7 +40,7 @@ struct DataDirectoryCopy {
     /// One buffer per range of a batch (``batchRanges``), filled and hashed in parallel.
     private let buffers: [RangeBuffer]
     /// Ranges examined at once: enough for every core, few enough to keep memory flat.
-    static let batchRanges = 8
+    static let batchRanges = 4
 
     init(root: String, reference: RangeMap?, referenceStart: LogSequenceNumber?, pageSize: Int, rangeSize: UInt64 = RangeMap.defaultRangeSize) {
         self.root = root
@@ -79,7 +80,10 @@ struct DataDirectoryCopy {
         try content.withUnsafeBytes { try emit($0) }
         try emitPadding(after: UInt64(content.count), emit)
         map.add(path: path, size: UInt64(content.count), mode: 0o600, rangeHashes: hashes)
-        if inManifest { manifest.add(.init(path: path, size: UInt64(content.count), modified: modified)) }
+        if inManifest {
+            let checksum = content.withUnsafeBytes { pra_crc32c(0xFFFF_FFFF, $0.baseAddress, $0.count) } ^ 0xFFFF_FFFF
+            manifest.add(.init(path: path, size: UInt64(content.count), modified: modified, crc32c: checksum))
+        }
     }
 
     /// The end-of-archive marker.
@@ -112,6 +116,8 @@ struct DataDirectoryCopy {
         hashes.reserveCapacity(map.rangeCount(size: size) * 32)
         var offset: UInt64 = 0
         var index = 0
+        // CRC-32C of a file sent whole, for PostgreSQL's manifest (pg_verifybackup checks it).
+        var checksum: UInt32 = 0xFFFF_FFFF
         while offset < size {
             // A batch of ranges read, classified and hashed on all cores; then sent in order.
             let count = min(buffers.count, Int((size - offset + map.rangeSize - 1) / map.rangeSize))
@@ -123,6 +129,7 @@ struct DataDirectoryCopy {
                 if outcome.skippedByLSN { rangesSkippedByLSN += 1 }
                 if !ranged {
                     storedRanges += 1
+                    checksum = pra_crc32c(checksum, bytes.baseAddress, bytes.count)
                     try emit(bytes)
                 } else if !outcome.store {
                     referencedRanges += 1
@@ -138,7 +145,9 @@ struct DataDirectoryCopy {
         }
         if !ranged { try emitPadding(after: size, emit) }
         map.add(path: entry.path, size: size, mode: mode, rangeHashes: hashes)
-        manifest.add(.init(path: entry.path, size: size, modified: entry.modified))
+        // A file stored in ranges gets no checksum: the assembled file's unchanged ranges come
+        // from the reference, not from what was read.
+        manifest.add(.init(path: entry.path, size: size, modified: entry.modified, crc32c: ranged ? nil : checksum ^ 0xFFFF_FFFF))
     }
 
     /// What became of one range: its length, the hash the map records, whether it is stored.

@@ -4,16 +4,19 @@ import Foundation
 /// Writes a PostgreSQL `backup_manifest` (version 1, the format `pg_basebackup` writes and
 /// `pg_verifybackup` reads) for a base backup pra read from the data directory itself.
 ///
-/// Files carry path, size and modification time but no checksum: an incremental's unchanged
-/// ranges come from its reference, whose bytes may differ from the live file in hint bits, so
-/// a checksum of what was read would not describe what a restore assembles. The assembled
-/// tree is checked range by range against the SHA-256 range map instead; `pg_verifybackup`
-/// still checks that every file is there with its size, and nothing else is.
+/// Files carry path, size, modification time and, when they were sent whole, the CRC-32C of
+/// their content, as pg_basebackup writes it. A file an incremental sends in ranges gets no
+/// checksum: its unchanged ranges come from the reference, whose bytes may differ from the
+/// live file in hint bits, so a checksum of what was read would not describe what a restore
+/// assembles. The assembled tree is checked range by range against the SHA-256 range map
+/// instead; `pg_verifybackup` still checks that every file is there with its size.
 struct PostgresBackupManifestWriter {
     struct File {
         var path: String
         var size: UInt64
         var modified: Int
+        /// CRC-32C of the content (finished), `nil` for none.
+        var crc32c: UInt32?
     }
 
     private var lines: [String] = []
@@ -21,7 +24,12 @@ struct PostgresBackupManifestWriter {
     /// Adds a file (not `backup_manifest` itself, which a manifest never lists).
     mutating func add(_ file: File) {
         let stamp = Self.timestamp(file.modified)
-        lines.append("{ \"Path\": \(Self.quoted(file.path)), \"Size\": \(file.size), \"Last-Modified\": \"\(stamp)\" }")
+        let checksum = file.crc32c.map { value in
+            // PostgreSQL writes the CRC's bytes as they lie in memory (little-endian here), in hex.
+            let hex = withUnsafeBytes(of: value.littleEndian) { $0.map { String(format: "%02x", $0) }.joined() }
+            return ", \"Checksum-Algorithm\": \"CRC32C\", \"Checksum\": \"\(hex)\""
+        } ?? ""
+        lines.append("{ \"Path\": \(Self.quoted(file.path)), \"Size\": \(file.size), \"Last-Modified\": \"\(stamp)\"\(checksum) }")
     }
 
     /// The manifest's bytes: the files, the WAL range the backup needs, and the SHA-256 of
