@@ -27,7 +27,9 @@ struct IncrementalBaseBackupTests {
 
     /// Restores to the latest point into a new directory and returns the recovered tables' digests
     /// and the base backup used.
-    static func restoreLatest(_ server: ArchivingCluster, label: String, arguments: [String] = [], extra: [String: String] = [:]) throws -> (digests: [String: String], used: String, skipped: String) {
+    /// `inspect` runs on the recovered server before it is stopped.
+    static func restoreLatest(_ server: ArchivingCluster, label: String, arguments: [String] = [], extra: [String: String] = [:],
+                              inspect: (PostgresConnection) throws -> Void = { _ in }) throws -> (digests: [String: String], used: String, skipped: String) {
         let target = server.targetDirectory(label)
         defer { server.stopRecovered(target) }
         let restore = try server.pra(["restore", "--pitr", "--target-dir", target, "--json"] + arguments, extra: extra, timeout: 600)
@@ -39,6 +41,7 @@ struct IncrementalBaseBackupTests {
         let used = restore.stdout.split(separator: "\n").first { $0.contains("\"baseBackup\" : ") }.map(String.init) ?? ""
         let skipped = restore.stdout.components(separatedBy: "\"skippedBackups\"").dropFirst().first.map { String($0.prefix(2000)) } ?? ""
         let connection = try PostgresConnection(ConnectionSettings(parameters: ["host": target, "port": port, "user": "postgres", "dbname": server.database]), applicationName: "test")
+        try inspect(connection)
         return (try tableDigests(connection), used, skipped)
     }
 
@@ -410,23 +413,16 @@ struct IncrementalBaseBackupTests {
         let incremental = try Self.backup(server, incremental: true)
         #expect(incremental.readFrom == .dataDirectory && incremental.chainDepth == 1)
         #expect((incremental.storedRanges ?? 0) < (incremental.referencedRanges ?? 0), "\(incremental.storedRanges ?? 0) stored, \(incremental.referencedRanges ?? 0) referenced")
-        let target = server.targetDirectory("incr-vm-target")
-        defer { server.stopRecovered(target) }
-        let restore = try server.pra(["restore", "--pitr", "--target-dir", target, "--json"], timeout: 600)
-        #expect(restore.exitCode == 0, "\(restore.stdout) \(restore.stderr)")
-        #expect(restore.stdout.contains((incremental.archive as NSString).lastPathComponent))
-        let port = try #require(restore.stdout.split(separator: "\n").compactMap { line -> String? in
-            guard let range = line.range(of: "\"port\" : ") else { return nil }
-            return String(line[range.upperBound...].prefix { $0.isNumber })
-        }.first)
-        let restored = try PostgresConnection(ConnectionSettings(parameters: ["host": target, "port": port, "user": "postgres", "dbname": server.database]), applicationName: "test")
-        _ = try restored.execute("SET enable_seqscan = off")
-        _ = try restored.execute("SET enable_bitmapscan = off")
-        let plan = try restored.execute("EXPLAIN SELECT count(*) FROM t WHERE id < 1000000").rows.compactMap { $0.first ?? nil }.joined(separator: " ")
-        #expect(plan.contains("Index Only Scan"), "\(plan)")
-        // A stale all-visible bit would make the index-only scan count the old row versions too.
-        #expect(try restored.scalar("SELECT count(*) FROM t WHERE id < 1000000") == "20000")
-        #expect(try restored.scalar("SELECT count(*) FROM t WHERE id > 100000") == "40")
+        let restored = try Self.restoreLatest(server, label: "incr-vm-target") { restored in
+            _ = try restored.execute("SET enable_seqscan = off")
+            _ = try restored.execute("SET enable_bitmapscan = off")
+            let plan = try restored.execute("EXPLAIN SELECT count(*) FROM t WHERE id < 1000000").rows.compactMap { $0.first ?? nil }.joined(separator: " ")
+            #expect(plan.contains("Index Only Scan"), "\(plan)")
+            // A stale all-visible bit would make the index-only scan count the old row versions too.
+            #expect(try restored.scalar("SELECT count(*) FROM t WHERE id < 1000000") == "20000")
+            #expect(try restored.scalar("SELECT count(*) FROM t WHERE id > 100000") == "40")
+        }
+        #expect(restored.used.contains((incremental.archive as NSString).lastPathComponent), "\(restored.used) \(restored.skipped)")
     }
 
     @Test("BASE_BACKUP_READ=local takes a full base backup from the data directory: PostgreSQL's manifest lists every file with its CRC-32C (pg_verifybackup checks them on restore, and finds a flipped byte), and restore --pitr through it equals the source")

@@ -19,7 +19,7 @@ import Glibc
 /// its hash. The new map records, for a range left out, the reference's hash:
 /// it describes what a restore of the chain assembles, which the restore checks.
 ///
-/// Memory: four range buffers (4 MiB), the map, and one manifest line per file.
+/// Memory: two batches of two range buffers (4 MiB), the map, and one manifest line per file.
 struct DataDirectoryCopy {
     /// PostgreSQL's manifest inside the archive, as pg_basebackup names it.
     static let postgresManifestEntry = "backup_manifest"
@@ -37,10 +37,8 @@ struct DataDirectoryCopy {
     private(set) var rangesSkippedByLSN = 0
     private(set) var bytesRead: UInt64 = 0
     private(set) var manifest = PostgresBackupManifestWriter()
-    /// One buffer per range of a batch (``batchRanges``), filled and hashed in parallel.
-    private let buffers: [RangeBuffer]
-    /// Ranges examined at once: enough for every core, few enough to keep memory flat.
-    static let batchRanges = 4
+    /// Reads, classifies and hashes the ranges, batch by batch, on all cores.
+    private let examiner: RangeExaminer
 
     init(root: String, reference: RangeMap?, referenceStart: LogSequenceNumber?, pageSize: Int, rangeSize: UInt64 = RangeMap.defaultRangeSize) {
         self.root = root
@@ -48,8 +46,7 @@ struct DataDirectoryCopy {
         self.referenceStart = referenceStart
         self.pageSize = pageSize
         map = RangeMap(rangeSize: reference?.rangeSize ?? rangeSize)
-        let rangeBytes = Int(map.rangeSize)
-        buffers = (0..<Self.batchRanges).map { _ in RangeBuffer(count: rangeBytes) }
+        examiner = RangeExaminer(reference: reference, referenceStart: referenceStart, pageSize: pageSize, rangeSize: map.rangeSize)
     }
 
     /// Sends every directory and file of the data directory (``DataDirectoryWalk``).
@@ -114,16 +111,20 @@ struct DataDirectoryCopy {
         let mainFork = PageLSNScan.isMainFork(entry.path)
         var hashes: [UInt8] = []
         hashes.reserveCapacity(map.rangeCount(size: size) * 32)
-        var offset: UInt64 = 0
-        var index = 0
         // CRC-32C of a file sent whole, for PostgreSQL's manifest (pg_verifybackup checks it).
         var checksum: UInt32 = 0xFFFF_FFFF
-        while offset < size {
-            // A batch of ranges read, classified and hashed on all cores; then sent in order.
-            let count = min(buffers.count, Int((size - offset + map.rangeSize - 1) / map.rangeSize))
-            let outcomes = try examine(descriptor, path: entry.path, absolute: absolute, firstIndex: index, offset: offset, size: size, count: count, ranged: ranged, mainFork: mainFork)
-            for (slot, outcome) in outcomes.enumerated() {
-                let bytes = UnsafeRawBufferPointer(rebasing: buffers[slot].bytes[0..<outcome.length])
+        let total = map.rangeCount(size: size)
+        let file = RangeExaminer.File(descriptor: descriptor, path: entry.path, absolute: absolute, size: size, ranged: ranged, mainFork: mainFork)
+        // Batches of ranges are read, classified and hashed on all cores, the next one while
+        // this one is sent in order (two sets of buffers).
+        var batch = total > 0 ? try examiner.examine(file, set: 0, firstIndex: 0, count: min(examiner.batchRanges, total)) : nil
+        var index = 0
+        while let current = batch {
+            let nextIndex = index + current.outcomes.count
+            let next = nextIndex < total ? examiner.start(file, set: 1 - current.set, firstIndex: nextIndex, count: min(examiner.batchRanges, total - nextIndex)) : nil
+            defer { _ = try? next?.wait() }
+            for (slot, outcome) in current.outcomes.enumerated() {
+                let bytes = examiner.bytes(set: current.set, slot: slot, length: outcome.length)
                 hashes += outcome.digest
                 bytesRead += UInt64(outcome.length)
                 if outcome.skippedByLSN { rangesSkippedByLSN += 1 }
@@ -139,88 +140,15 @@ struct DataDirectoryCopy {
                     try emit(bytes)
                     try emitPadding(after: UInt64(outcome.length), emit)
                 }
-                offset += UInt64(outcome.length)
             }
-            index += count
+            index = nextIndex
+            batch = try next?.wait()
         }
         if !ranged { try emitPadding(after: size, emit) }
         map.add(path: entry.path, size: size, mode: mode, rangeHashes: hashes)
         // A file stored in ranges gets no checksum: the assembled file's unchanged ranges come
         // from the reference, not from what was read.
         manifest.add(.init(path: entry.path, size: size, modified: entry.modified, crc32c: ranged ? nil : checksum ^ 0xFFFF_FFFF))
-    }
-
-    /// What became of one range: its length, the hash the map records, whether it is stored.
-    struct RangeOutcome {
-        var length = 0
-        var digest: [UInt8] = []
-        var store = true
-        var skippedByLSN = false
-    }
-
-    /// Reads `count` ranges from `offset` into the buffers, each on its own thread, and decides
-    /// each (``decide(path:index:bytes:ranged:mainFork:)``).
-    private func examine(_ descriptor: Int32, path: String, absolute: String, firstIndex: Int, offset: UInt64, size: UInt64, count: Int,
-                         ranged: Bool, mainFork: Bool) throws -> [RangeOutcome] {
-        let results = ResultSlots(count: count)
-        let rangeSize = map.rangeSize
-        DispatchQueue.concurrentPerform(iterations: count) { slot in
-            let start = offset + UInt64(slot) * rangeSize
-            let length = Int(min(rangeSize, size - start))
-            do {
-                try Self.read(descriptor, into: buffers[slot].bytes, path: absolute, length: length, at: start)
-                let bytes = UnsafeRawBufferPointer(rebasing: buffers[slot].bytes[0..<length])
-                results.set(slot, .success(decide(path: path, index: firstIndex + slot, bytes: bytes, ranged: ranged, mainFork: mainFork)))
-            } catch {
-                results.set(slot, .failure(error))
-            }
-        }
-        return try results.values()
-    }
-
-    /// One range: stored whole (`ranged` false), or left to the reference (its hash kept) when
-    /// the reference holds it with the same length and, for a main fork, its page LSNs say it
-    /// is older, otherwise (or when they cannot tell) its SHA-256 equals the reference's.
-    private func decide(path: String, index: Int, bytes: UnsafeRawBufferPointer, ranged: Bool, mainFork: Bool) -> RangeOutcome {
-        var outcome = RangeOutcome(length: bytes.count)
-        if ranged, let reference, let file = reference.files[path], let known = reference.hash(of: path, range: index),
-           min(reference.rangeSize, file.size - UInt64(index) * reference.rangeSize) == UInt64(bytes.count) {
-            if mainFork, let referenceStart {
-                switch PageLSNScan.classify(bytes, pageSize: pageSize, since: referenceStart) {
-                case .changed:
-                    break
-                case .older:
-                    return RangeOutcome(length: bytes.count, digest: Array(known), store: false, skippedByLSN: true)
-                case .unstamped:
-                    outcome.digest = Array(SHA256.hash(data: bytes))
-                    outcome.store = !known.elementsEqual(outcome.digest)
-                    if !outcome.store { outcome.digest = Array(known) }
-                    return outcome
-                }
-            } else {
-                outcome.digest = Array(SHA256.hash(data: bytes))
-                outcome.store = !known.elementsEqual(outcome.digest)
-                return outcome
-            }
-        }
-        outcome.digest = Array(SHA256.hash(data: bytes))
-        return outcome
-    }
-
-    /// Fills the first `length` bytes of `buffer` from `offset`; zeros past the end of a file
-    /// that shrank while it was read.
-    private static func read(_ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer, path: String, length: Int, at offset: UInt64) throws {
-        var filled = 0
-        while filled < length {
-            let count = pread(descriptor, buffer.baseAddress! + filled, length - filled, off_t(offset) + off_t(filled))
-            if count < 0 && errno == EINTR { continue }
-            guard count >= 0 else { throw DataDirectoryReadError(path: path, reason: "read failed at byte \(offset + UInt64(filled)): \(String(cString: strerror(errno)))") }
-            if count == 0 {
-                memset(buffer.baseAddress! + filled, 0, length - filled)
-                filled = length
-            }
-            filled += count
-        }
     }
 
     private func emitHeader(_ block: [UInt8], _ emit: (UnsafeRawBufferPointer) throws -> Void) throws {
@@ -236,39 +164,5 @@ struct DataDirectoryCopy {
     static func tarName(_ path: String) throws -> String {
         if let problem = TarHeader.nameProblem(path) { throw DataDirectoryReadError(path: path, reason: "\(problem); pg_basebackup cannot send it either") }
         return path
-    }
-}
-
-/// A range buffer of a copy, freed with it.
-private final class RangeBuffer: @unchecked Sendable {
-    let bytes: UnsafeMutableRawBufferPointer
-
-    init(count: Int) {
-        bytes = .allocate(byteCount: count, alignment: 16)
-    }
-
-    deinit { bytes.deallocate() }
-}
-
-/// The outcome of each slot of a batch, written by the worker that owns the slot.
-private final class ResultSlots: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [Result<DataDirectoryCopy.RangeOutcome, Error>?]
-
-    init(count: Int) {
-        slots = Array(repeating: nil, count: count)
-    }
-
-    func set(_ slot: Int, _ result: Result<DataDirectoryCopy.RangeOutcome, Error>) {
-        lock.lock()
-        slots[slot] = result
-        lock.unlock()
-    }
-
-    /// Every slot's outcome in order; the first failure is thrown.
-    func values() throws -> [DataDirectoryCopy.RangeOutcome] {
-        lock.lock()
-        defer { lock.unlock() }
-        return try slots.map { try $0!.get() }
     }
 }
