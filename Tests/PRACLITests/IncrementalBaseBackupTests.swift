@@ -455,4 +455,29 @@ struct IncrementalBaseBackupTests {
         let damaged = try ExternalProcess(executable: verifier, arguments: ["--no-parse-wal", "--manifest-path=\(full.postgresManifest)", extracted]).run()
         #expect(!damaged.succeeded && damaged.standardError.contains("PG_VERSION"), "\(damaged.standardError)")
     }
+
+    @Test("page LSNs stand in for hashes only when the WAL archive is whole since the reference: with a segment missing (archiving stopped in between, perhaps for wal_level = minimal), the incremental says so and compares every range by SHA-256; restore through the chain equals the source")
+    func archiveGapFallsBackToHashes() throws {
+        let server = try ArchivingCluster(label: "incr-gap")
+        try server.sql("CREATE TABLE t AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 50000) g")
+        _ = try Self.backup(server, incremental: false)
+        try server.sql("UPDATE t SET v = 'zero' WHERE id BETWEEN 200 AND 300")
+        let whole = try Self.backup(server, incremental: true, extra: ["BASE_BACKUP_READ": "local"])
+        #expect(!whole.warnings.contains { $0.contains("not by page LSN") }, "\(whole.warnings)")
+        try server.sql("UPDATE t SET v = 'one' WHERE id <= 100")
+        let missing = try #require(WALFileName(try server.switchAndWait()))
+        try server.sql("UPDATE t SET v = 'two' WHERE id > 49900")
+        _ = try server.switchAndWait()
+        // The archive loses a segment between the reference's start and now.
+        let file = try #require(try server.archive.find(missing))
+        #expect(unlink(file.path) == 0)
+        let incremental = try Self.backup(server, incremental: true, extra: ["BASE_BACKUP_READ": "local"])
+        #expect(incremental.readFrom == .dataDirectory && incremental.chainDepth == 2)
+        #expect(incremental.warnings.contains { $0.contains(missing.text) && $0.contains("every range compared by SHA-256") }, "\(incremental.warnings)")
+        // Restored through the chain (the new incremental's WAL is whole from its own start).
+        let source = try Self.tableDigests(PostgresConnection(ConnectionSettings(parameters: server.cluster.connectionSettings.libpqParameters.merging(["dbname": server.database]) { $1 }), applicationName: "test"))
+        let restored = try Self.restoreLatest(server, label: "incr-gap-target")
+        #expect(restored.used.contains((incremental.archive as NSString).lastPathComponent), "\(restored.used) \(restored.skipped)")
+        #expect(restored.digests == source)
+    }
 }
