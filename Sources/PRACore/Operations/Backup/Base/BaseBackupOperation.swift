@@ -61,13 +61,13 @@ public struct BaseBackupOperation {
             result.chainDepth = manifest.chainDepth
             result.storedRanges = chained.storedRanges
             result.referencedRanges = chained.referencedRanges
-            result.readFrom = tool.path.isEmpty ? .dataDirectory : .pgBasebackup
+            result.readFrom = reading.source
             if let remote = settings.remote { copyOffSite(&result, with: remote) }
             return result
         } catch {
             progress?.finish()
             file.discard()
-            let stage = (error as? ConsumerFailure)?.underlying is FileError || error is FileError ? "write" : tool.path.isEmpty ? "read" : "pg_basebackup"
+            let stage = (error as? ConsumerFailure)?.underlying is FileError || error is FileError ? "write" : reading.source == .dataDirectory ? "read" : "pg_basebackup"
             throw OperationFailure(stage: stage, error)
         }
     }

@@ -20,6 +20,12 @@ public enum DataDirectoryAccess {
         case stream(note: String?)
         /// `BASE_BACKUP_READ=local` cannot be honoured.
         case refused(String)
+
+        /// Where the backup's bytes come from, as its result reports it.
+        public var source: BaseBackupResult.ReadSource {
+            if case .local = self { return .dataDirectory }
+            return .pgBasebackup
+        }
     }
 
     /// What decides it.

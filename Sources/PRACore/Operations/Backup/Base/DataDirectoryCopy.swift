@@ -26,10 +26,6 @@ struct DataDirectoryCopy {
     /// The data directory, absolute.
     let root: String
     let reference: RangeMap?
-    /// Where the reference's WAL starts (its checkpoint's redo point).
-    let referenceStart: LogSequenceNumber?
-    /// `block_size`.
-    let pageSize: Int
     private(set) var map: RangeMap
     private(set) var storedRanges = 0
     private(set) var referencedRanges = 0
@@ -40,11 +36,12 @@ struct DataDirectoryCopy {
     /// Reads, classifies and hashes the ranges, batch by batch, on all cores.
     private let examiner: RangeExaminer
 
+    /// - Parameters:
+    ///   - referenceStart: where the reference's WAL starts (its checkpoint's redo point).
+    ///   - pageSize: `block_size`.
     init(root: String, reference: RangeMap?, referenceStart: LogSequenceNumber?, pageSize: Int, rangeSize: UInt64 = RangeMap.defaultRangeSize) {
         self.root = root
         self.reference = reference
-        self.referenceStart = referenceStart
-        self.pageSize = pageSize
         map = RangeMap(rangeSize: reference?.rangeSize ?? rangeSize)
         examiner = RangeExaminer(reference: reference, referenceStart: referenceStart, pageSize: pageSize, rangeSize: map.rangeSize)
     }

@@ -216,20 +216,10 @@ public struct RangeMapTarFilter {
         var block = original
         let nameBytes = Array(name.utf8)
         for index in 0..<100 { block[index] = index < nameBytes.count ? nameBytes[index] : 0 }
-        let sizeField = Array(String(size, radix: 8).leftPadded(to: 11).utf8) + [0]
-        block.replaceSubrange(124..<136, with: sizeField)
+        TarHeader.put(octal: size, width: 12, at: 124, in: &block)
         block[156] = UInt8(ascii: "0")
         for index in 345..<500 { block[index] = 0 }
-        for index in 148..<156 { block[index] = 0x20 }
-        let sum = block.reduce(0) { $0 + Int($1) }
-        let checksum = Array(String(sum, radix: 8).leftPadded(to: 6).utf8) + [0, 0x20]
-        block.replaceSubrange(148..<156, with: checksum)
+        TarHeader.seal(&block)
         return block
-    }
-}
-
-private extension String {
-    func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }

@@ -42,10 +42,15 @@ enum TarHeader {
         }
         put(octal: UInt64(max(modified, 0)), width: 12, at: 136, in: &block)
         block.replaceSubrange(257..<265, with: Array("ustar\u{0}00".utf8))
+        seal(&block)
+        return block
+    }
+
+    /// Writes the header checksum: the byte sum with the checksum field taken as spaces.
+    static func seal(_ block: inout [UInt8]) {
         for index in 148..<156 { block[index] = 0x20 }
         let sum = block.reduce(0) { $0 + Int($1) }
         put(octal: UInt64(sum), width: 7, at: 148, in: &block)
-        return block
     }
 
     /// Zero bytes after `size` bytes of content, up to the next 512-byte block.
@@ -54,7 +59,7 @@ enum TarHeader {
     }
 
     /// `width - 1` octal digits, zero-padded, then a NUL.
-    private static func put(octal value: UInt64, width: Int, at offset: Int, in block: inout [UInt8]) {
+    static func put(octal value: UInt64, width: Int, at offset: Int, in block: inout [UInt8]) {
         let digits = Array(String(value, radix: 8).utf8)
         let padded = [UInt8](repeating: UInt8(ascii: "0"), count: max(0, width - 1 - digits.count)) + digits
         block.replaceSubrange(offset..<(offset + width - 1), with: padded.suffix(width - 1))
