@@ -19,6 +19,11 @@ struct IncrementalBaseBackupTests {
         return digests
     }
 
+    /// The live source database's digests (``tableDigests(_:)``).
+    static func sourceDigests(_ server: ArchivingCluster) throws -> [String: String] {
+        try tableDigests(PostgresConnection(ConnectionSettings(parameters: server.cluster.connectionSettings.libpqParameters.merging(["dbname": server.database]) { $1 }), applicationName: "test"))
+    }
+
     static func backup(_ server: ArchivingCluster, incremental: Bool, extra: [String: String] = [:]) throws -> BaseBackupResult {
         let result = try server.pra(["backup", "--base", "--json"] + (incremental ? ["--incremental-from", "newest"] : []), extra: extra)
         #expect(result.exitCode == 0, "\(result.stderr)")
@@ -81,7 +86,7 @@ struct IncrementalBaseBackupTests {
         let verify = try server.pra(["verify", "--all"])
         #expect(verify.exitCode == 0, "\(verify.stdout) \(verify.stderr)")
 
-        let source = try Self.tableDigests(PostgresConnection(ConnectionSettings(parameters: server.cluster.connectionSettings.libpqParameters.merging(["dbname": server.database]) { $1 }), applicationName: "test"))
+        let source = try Self.sourceDigests(server)
         #expect(source["dropped"] == nil && source["truncated"] == "0:" && source["fresh"] != nil)
         let throughChain = try Self.restoreLatest(server, label: "incr-chain-restore")
         #expect(throughChain.used.contains((third.archive as NSString).lastPathComponent), "\(throughChain.used) \(throughChain.skipped)")
@@ -117,7 +122,7 @@ struct IncrementalBaseBackupTests {
             incrementals.append(try Self.backup(server, incremental: true).archive)
         }
         let names = ([full.archive] + incrementals).map { ($0 as NSString).lastPathComponent }
-        let source = try Self.tableDigests(PostgresConnection(ConnectionSettings(parameters: server.cluster.connectionSettings.libpqParameters.merging(["dbname": server.database]) { $1 }), applicationName: "test"))
+        let source = try Self.sourceDigests(server)
 
         // The middle incremental's archive damaged: verify names it for the newest; restore falls back to the first incremental.
         let middle = try Self.flipByte(incrementals[1])
@@ -185,7 +190,7 @@ struct IncrementalBaseBackupTests {
                 #expect(copied.contains(name + suffix), "\(name + suffix) is not off-site: \(copied.sorted())")
             }
         }
-        let source = try Self.tableDigests(PostgresConnection(ConnectionSettings(parameters: server.cluster.connectionSettings.libpqParameters.merging(["dbname": server.database]) { $1 }), applicationName: "test"))
+        let source = try Self.sourceDigests(server)
         let restored = try Self.restoreLatest(server, label: "incr-remote-restore", arguments: ["--from-remote"], extra: ["REMOTE_TARGET": remote])
         let fullName = (results[0].archive as NSString).lastPathComponent, incrementalName = (results[1].archive as NSString).lastPathComponent
         #expect(restored.used.contains(incrementalName) && !restored.used.contains(fullName), "\(restored.used) \(restored.skipped)")
@@ -220,7 +225,7 @@ struct IncrementalBaseBackupTests {
             names.append((result.archive as NSString).lastPathComponent)
         }
         try server.sql("INSERT INTO small SELECT g FROM generate_series(5000, 5100) g")
-        let source = try Self.tableDigests(PostgresConnection(ConnectionSettings(parameters: server.cluster.connectionSettings.libpqParameters.merging(["dbname": server.database]) { $1 }), applicationName: "test"))
+        let source = try Self.sourceDigests(server)
         _ = try server.switchAndWait()
         let sync = try server.pra(["wal", "sync"], extra: remote, timeout: 600)
         #expect(sync.exitCode == 0, "\(sync.stdout) \(sync.stderr)")
@@ -390,7 +395,7 @@ struct IncrementalBaseBackupTests {
         #expect(try BaseBackupManifest.load(path: third.manifest).codec == .lz4)
         try server.sql("UPDATE t SET v = 'after' WHERE id BETWEEN 5000 AND 5100")
         try server.switchAndWait()
-        let source = try Self.tableDigests(PostgresConnection(ConnectionSettings(parameters: server.cluster.connectionSettings.libpqParameters.merging(["dbname": server.database]) { $1 }), applicationName: "test"))
+        let source = try Self.sourceDigests(server)
         let restored = try Self.restoreLatest(server, label: "incr-codecs-target")
         #expect(restored.used.contains((third.archive as NSString).lastPathComponent))
         #expect(restored.digests == source)
@@ -438,7 +443,7 @@ struct IncrementalBaseBackupTests {
         #expect(!files.contains { ($0["Path"] as? String ?? "").hasPrefix("pg_wal/") || $0["Path"] as? String == "postmaster.pid" })
         try server.sql("INSERT INTO pitr_marker (note) VALUES ('after the local full')")
         try server.switchAndWait()
-        let source = try Self.tableDigests(PostgresConnection(ConnectionSettings(parameters: server.cluster.connectionSettings.libpqParameters.merging(["dbname": server.database]) { $1 }), applicationName: "test"))
+        let source = try Self.sourceDigests(server)
         let restored = try Self.restoreLatest(server, label: "incr-localfull-target")
         #expect(restored.used.contains((full.archive as NSString).lastPathComponent), "\(restored.used) \(restored.skipped)")
         #expect(restored.digests == source)
@@ -475,7 +480,7 @@ struct IncrementalBaseBackupTests {
         #expect(incremental.readFrom == .dataDirectory && incremental.chainDepth == 2)
         #expect(incremental.warnings.contains { $0.contains(missing.text) && $0.contains("every range compared by SHA-256") }, "\(incremental.warnings)")
         // Restored through the chain (the new incremental's WAL is whole from its own start).
-        let source = try Self.tableDigests(PostgresConnection(ConnectionSettings(parameters: server.cluster.connectionSettings.libpqParameters.merging(["dbname": server.database]) { $1 }), applicationName: "test"))
+        let source = try Self.sourceDigests(server)
         let restored = try Self.restoreLatest(server, label: "incr-gap-target")
         #expect(restored.used.contains((incremental.archive as NSString).lastPathComponent), "\(restored.used) \(restored.skipped)")
         #expect(restored.digests == source)
