@@ -357,9 +357,11 @@ public final class ScratchCluster: @unchecked Sendable {
 
     /// Starts and stops this cluster's server, as the unprivileged user when we are root.
     var control: ServerControl {
-        // A scratch server stands for one the user configured: its archive_command (pra wal push)
-        // reads REMOTE_TARGET and the like from the environment it was started with.
-        ServerControl(dataDirectory: dataDirectory, logFile: logFile, binDirectory: binDirectory, user: runAs, environment: ProcessInfo.processInfo.environment)
+        // Sealed like every child: its archive_command (pra wal push --env-file /dev/null) must
+        // not pick up a REMOTE_TARGET, S3 keys or a webhook from the environment of whoever
+        // started it (a drill run from production's cron would copy scratch WAL off-site).
+        // A drill that wants WAL off-site routes it explicitly (DrillArchiveCommand).
+        ServerControl(dataDirectory: dataDirectory, logFile: logFile, binDirectory: binDirectory, user: runAs, environment: ChildEnvironment.base())
     }
 
     /// Runs a server tool, as the unprivileged user when we are root.

@@ -83,6 +83,25 @@ struct TestEnvironmentIsolationTests {
         #expect(canary.requestedPaths == ["/dotenv-canary"])
     }
 
+    @Test("a REMOTE_TARGET or S3 key in the environment of whoever starts a scratch cluster never reaches its archive_command: WAL stays in the cluster's own backup directory")
+    func scratchServerIsSealed() throws {
+        let remote = TestEnvironment.temporaryDirectory("sealed-server-remote")
+        chmod(remote, 0o777)
+        let leaked = ["REMOTE_TARGET": remote, "WAL_REMOTE_MODE": "sync", "AWS_SECRET_ACCESS_KEY": "pra-canary-aws"]
+        for (key, value) in leaked { setenv(key, value, 1) }
+        let server: ArchivingCluster
+        do {
+            defer { for key in leaked.keys { unsetenv(key) } }
+            server = try ArchivingCluster(label: "sealed-server")
+        }
+        defer { try? server.cluster.stop(.immediate) }
+        let segment = try server.switchAndWait()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: remote).isEmpty, "the starter's REMOTE_TARGET received WAL (\(segment))")
+        let postmaster = try #require(server.cluster.postmasterPID)
+        let environment = try String(contentsOfFile: "/proc/\(postmaster)/environ", encoding: .utf8)
+        for key in leaked.keys { #expect(!environment.contains(key + "="), "\(key) is in the server's environment") }
+    }
+
     @Test("library tests build configurations without ./.env: every Configuration in Tests/ names its env file")
     func libraryConfigurationsNameTheirEnvFile() throws {
         let tests = TestEnvironment.packageRoot + "/Tests"

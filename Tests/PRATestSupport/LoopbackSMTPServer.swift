@@ -1,4 +1,5 @@
 import Foundation
+import PRACore
 
 /// A real SMTP server on 127.0.0.1 (Debian's python3-aiosmtpd), started for one test and
 /// stopped when deinitialised; it serves the socket it bound (the port is never guessed). Messages it accepts are kept as JSON files in ``spoolDirectory``.
@@ -73,7 +74,12 @@ public final class LoopbackSMTPServer: @unchecked Sendable {
         try? stdin.fileHandleForWriting.close()
         // Only while unreaped: a reaped child's pid may belong to another process by now.
         if process.isRunning { process.terminate() }
-        process.waitUntilExit()
+        // Bounded: Foundation's waitUntilExit never returns when the child was reaped behind
+        // its back, and one hung deinit would hold the whole test run until CI's time limit.
+        ProcessLiveness.waitUntilGone(process.processIdentifier, seconds: 10)
+        if ProcessLiveness.isAlive(process.processIdentifier) {
+            FileHandle.standardError.write(Data("loopback SMTP server on port \(port) (pid \(process.processIdentifier)) did not exit within 10 s of SIGTERM\n".utf8))
+        }
         let errors = errorOutput
         if !errors.isEmpty { FileHandle.standardError.write(Data("loopback SMTP server on port \(port):\n\(errors)".utf8)) }
     }
