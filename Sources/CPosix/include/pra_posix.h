@@ -11,5 +11,10 @@ int pra_pipe_cloexec(int fds[2]);
 /// CRC-32C (Castagnoli), as PostgreSQL's backup manifests use it: `crc` is the running value
 /// (start with 0xFFFFFFFF, finish by XOR with 0xFFFFFFFF). SSE 4.2 when the CPU has it.
 uint32_t pra_crc32c(uint32_t crc, const void *data, size_t length);
+/* The bit-by-bit CRC-32C, for tests of the fast one. */
+uint32_t pra_crc32c_portable(uint32_t crc, const void *data, size_t length);
+/* The register `crc` after `length` zero bytes (no pre- or post-inversion): the CRC of A then B
+ * is pra_crc32c_shift(crc(A), |B|) ^ pra_crc32c(0, B). */
+uint32_t pra_crc32c_shift(uint32_t crc, uint64_t length);
 
 #endif

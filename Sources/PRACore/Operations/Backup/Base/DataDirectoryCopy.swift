@@ -108,7 +108,8 @@ struct DataDirectoryCopy {
         let mainFork = PageLSNScan.isMainFork(entry.path)
         var hashes: [UInt8] = []
         hashes.reserveCapacity(map.rangeCount(size: size) * 32)
-        // CRC-32C of a file sent whole, for PostgreSQL's manifest (pg_verifybackup checks it).
+        // CRC-32C of a file sent whole, for PostgreSQL's manifest (pg_verifybackup checks it),
+        // joined from the ranges' CRCs the examiner computed on its threads.
         var checksum: UInt32 = 0xFFFF_FFFF
         let total = map.rangeCount(size: size)
         let file = RangeExaminer.File(descriptor: descriptor, path: entry.path, absolute: absolute, size: size, ranged: ranged, mainFork: mainFork)
@@ -127,7 +128,7 @@ struct DataDirectoryCopy {
                 if outcome.skippedByLSN { rangesSkippedByLSN += 1 }
                 if !ranged {
                     storedRanges += 1
-                    checksum = pra_crc32c(checksum, bytes.baseAddress, bytes.count)
+                    checksum = pra_crc32c_shift(checksum, UInt64(bytes.count)) ^ outcome.crc32c
                     try emit(bytes)
                 } else if !outcome.store {
                     referencedRanges += 1

@@ -1,3 +1,4 @@
+import CPosix
 import Crypto
 import Foundation
 
@@ -28,6 +29,9 @@ final class RangeExaminer: @unchecked Sendable {
         var digest: [UInt8] = []
         var store = true
         var skippedByLSN = false
+        /// CRC-32C register of the range from 0 (no inversion), for a file sent whole: the copy
+        /// joins them into the file's (``pra_crc32c_shift``) instead of reading it again.
+        var crc32c: UInt32 = 0
     }
 
     /// A batch examined: which buffer set holds it, and each range's outcome in order.
@@ -97,7 +101,10 @@ final class RangeExaminer: @unchecked Sendable {
             let length = Int(min(rangeSize, file.size - start))
             do {
                 try Self.read(file.descriptor, into: buffers[set][slot], path: file.absolute, length: length, at: start)
-                results.set(slot, .success(decide(file, index: firstIndex + slot, bytes: bytes(set: set, slot: slot, length: length))))
+                let range = bytes(set: set, slot: slot, length: length)
+                var outcome = decide(file, index: firstIndex + slot, bytes: range)
+                if !file.ranged { outcome.crc32c = pra_crc32c(0, range.baseAddress, range.count) }
+                results.set(slot, .success(outcome))
             } catch {
                 results.set(slot, .failure(error))
             }
