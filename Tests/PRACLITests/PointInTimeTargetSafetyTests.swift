@@ -96,6 +96,28 @@ struct PointInTimeTargetSafetyTests {
         server.stopRecovered(target)
     }
 
+    @Test("a forgery whose postgresql.auto.conf disagrees with PostgreSQL's backup_manifest (archive and pra manifest rewritten to match) is caught while the archive streams: verify names the file and both CRCs, restore --pitr skips the backup; the genuine one matches every CRC-32C in the same pass")
+    func contentDisagreeingWithBackupManifest() throws {
+        let server = try ArchivingCluster(label: "forged-crc")
+        #expect(try server.pra(["backup", "--base"]).exitCode == 0)
+        let entry = try #require(BaseBackupCatalogue(directory: server.backupDirectory).complete.first)
+        let genuine = try BaseBackupVerifier().verify(entry)
+        #expect(genuine.valid && genuine.postgresChecksumsMatched, "\(genuine.problems)")
+        let original = try Data(contentsOf: URL(fileURLWithPath: entry.archivePath))
+        // What the server would load at start, as its own account: code of the forger's choosing.
+        try Self.forge(server, original: original, archive: entry.archivePath,
+                       "if m.name == 'postgresql.auto.conf':\n    data = src.read() + b\"\\nshared_preload_libraries = 'pra_forged'\\n\"; m.size = len(data); src = io.BytesIO(data)")
+        let verify = try server.pra(["verify", "--all"])
+        #expect(verify.exitCode != 0, "\(verify.stdout)")
+        #expect(verify.stdout.contains("files differ from PostgreSQL's backup_manifest: postgresql.auto.conf: "), "\(verify.stdout)")
+        let target = server.targetDirectory("forged-crc-t")
+        let refused = try server.pra(["restore", "--pitr", "--target-dir", target, "--stop"])
+        #expect(refused.exitCode == 1, "\(refused.stdout) \(refused.stderr)")
+        #expect(refused.stderr.contains("postgresql.auto.conf"), "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: target), "the refused backup left its directory")
+        server.stopRecovered(target)
+    }
+
     @Test("--force never deletes: a target holding BACKUP_DIR, REPORT_DIR or a running cluster, or not a data directory, is refused; a data directory is moved aside and put back on failure")
     func forceNeverDeletes() throws {
         let server = try ArchivingCluster(label: "force")

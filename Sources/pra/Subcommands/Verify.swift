@@ -13,8 +13,9 @@ struct Verify: ParsableCommand {
             that no manifest vouches for it.
 
             Base backups (with --all): the pra manifest, size and SHA-256, the gzip, zstd or lz4 stream, the tar \
-            archive through its end marker and PostgreSQL's backup_manifest inside it against the copy \
-            beside it (pra restore --pitr also runs pg_verifybackup on the extracted directory). The WAL \
+            archive through its end marker, PostgreSQL's backup_manifest inside it against the copy \
+            beside it, and every file's content against the CRC-32C that backup_manifest gives it, all in \
+            one read (pra restore --pitr also runs pg_verifybackup on the extracted directory). The WAL \
             archive (with --all or --wal): every file read back against the SHA-256 in its name, no \
             gap from each base backup's start to the newest segment, and the recoverable window: \
             "can restore to any moment between A and B".

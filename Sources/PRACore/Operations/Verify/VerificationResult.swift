@@ -38,6 +38,9 @@ public struct VerificationResult: Codable, Sendable {
     public var uncompressedBytes: UInt64?
     public var sha256 = ""
     public var trailerFound = false
+    /// Every file PostgreSQL's `backup_manifest` gives a CRC-32C was read and matched in this
+    /// pass (a base backup): `pg_verifybackup` need not read the extracted tree again for them.
+    public var postgresChecksumsMatched = false
     public var database: String?
     public var backupFinishedAt: Date?
     public var seconds: Double = 0

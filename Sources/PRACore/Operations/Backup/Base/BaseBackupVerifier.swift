@@ -4,7 +4,9 @@ import Foundation
 /// Checks a base backup archive end to end: the pra manifest, size and SHA-256 of the archive,
 /// the compressed stream (in the codec both the manifest and the file name give, its magic
 /// number checked before a byte is decompressed), the tar structure through its end-of-archive
-/// marker, and PostgreSQL's `backup_manifest` inside it against the copy kept beside it.
+/// marker, PostgreSQL's `backup_manifest` inside it against the copy kept beside it, and every
+/// file's content against the CRC-32C that manifest gives it (as `pg_verifybackup` would check
+/// the extracted tree, here in the same pass).
 public struct BaseBackupVerifier: Sendable {
     public var phase: String
 
@@ -30,35 +32,41 @@ public struct BaseBackupVerifier: Sendable {
         result.hasManifest = true
         result.database = manifest.database
         result.backupFinishedAt = manifest.finishedAt
-        Self.checkKeptManifest(entry, against: manifest, into: &result)
+        let keptManifest = Self.checkKeptManifest(entry, against: manifest, into: &result)
         guard let handle = archive ?? FileHandle(forReadingAtPath: entry.archivePath) else {
             result.problems.append(.init(kind: .unreadable, message: "cannot open \(entry.archivePath)"))
             return result
         }
         defer { try? handle.close() }
-        let tar = try read(handle, path: entry.archivePath, manifest: manifest, progress: progress, into: &result, sink: sink)
+        let checksums = keptManifest.flatMap { PostgresBackupManifestChecksums(manifest: $0) }
+        let tar = try read(handle, path: entry.archivePath, manifest: manifest, checksums: checksums, progress: progress, into: &result, sink: sink)
         Self.judge(&result, tar: tar, manifest: manifest)
         result.trailerFound = tar.reachedEnd
         result.seconds = started.elapsed()
         return result
     }
 
-    /// PostgreSQL's `backup_manifest` kept beside the archive must be the one the pra manifest recorded.
-    static func checkKeptManifest(_ entry: BaseBackupCatalogue.Entry, against manifest: BaseBackupManifest, into result: inout VerificationResult) {
+    /// PostgreSQL's `backup_manifest` kept beside the archive must be the one the pra manifest
+    /// recorded; its bytes when it is.
+    @discardableResult
+    static func checkKeptManifest(_ entry: BaseBackupCatalogue.Entry, against manifest: BaseBackupManifest, into result: inout VerificationResult) -> Data? {
         let keptManifest = FileManager.default.contents(atPath: entry.postgresManifestPath)
         if keptManifest.map({ SHA256.hash(data: $0).hex }) != manifest.postgresManifestSHA256 {
             result.problems.append(.init(kind: .checksumMismatch, message: keptManifest == nil
                 ? "PostgreSQL's backup_manifest \((entry.postgresManifestPath as NSString).lastPathComponent) is missing"
                 : "PostgreSQL's backup_manifest beside the archive does not match the SHA-256 recorded in the pra manifest"))
+            return nil
         }
+        return keptManifest
     }
 
     /// Reads the archive through: SHA-256 of what is stored, the compressed stream, and the tar
     /// inside (nothing from a forbidden entry on reaches `sink`); damage is recorded in `result`.
     /// Throws only what `sink` throws.
-    func read(_ handle: FileHandle, path: String, manifest: BaseBackupManifest, progress: ProgressReporter?, into result: inout VerificationResult, sink: (UnsafeRawBufferPointer) throws -> Void) throws -> TarStreamScanner {
+    func read(_ handle: FileHandle, path: String, manifest: BaseBackupManifest, checksums: PostgresBackupManifestChecksums?, progress: ProgressReporter?, into result: inout VerificationResult, sink: (UnsafeRawBufferPointer) throws -> Void) throws -> TarStreamScanner {
         var hasher = SHA256()
         var tar = TarStreamScanner(keeping: "backup_manifest")
+        tar.checksums = checksums
         var readBytes: UInt64 = 0
         let named = CompressionCodec.named(by: path)
         if named != manifest.codec {
@@ -123,7 +131,10 @@ public struct BaseBackupVerifier: Sendable {
                 result.problems.append(.init(kind: .trailerMissing, message: "the tar archive inside has no end-of-archive marker: pg_basebackup did not finish"))
             } else if let inside = tar.keptContent, SHA256.hash(data: inside).hex != manifest.postgresManifestSHA256 {
                 result.problems.append(.init(kind: .checksumMismatch, message: "the backup_manifest inside the archive differs from the one recorded"))
+            } else if !tar.checksumMismatches.isEmpty {
+                result.problems.append(.init(kind: .checksumMismatch, message: "files differ from PostgreSQL's backup_manifest: \(tar.checksumMismatches.joined(separator: "; "))"))
             }
         }
+        result.postgresChecksumsMatched = result.valid && tar.allChecksumsMatched
     }
 }

@@ -1,3 +1,6 @@
+import CPosix
+import Foundation
+
 /// Follows a tar stream as it passes (ustar, as pg_basebackup writes it): counts the entries,
 /// keeps the content of the one entry asked for, knows whether the end-of-archive marker was
 /// reached, and refuses any entry pg_basebackup never writes (``forbiddenEntry``) before it can
@@ -17,12 +20,21 @@ public struct TarStreamScanner {
     public private(set) var problem: String?
     /// The first entry a base backup may not hold, and why: nothing from it on may be extracted.
     public private(set) var forbiddenEntry: String?
+    /// When set, each regular file PostgreSQL's manifest gives a CRC-32C is checked as it passes.
+    public var checksums: PostgresBackupManifestChecksums?
+    /// Files whose size or CRC-32C differs from the manifest's, described (the first ten).
+    public private(set) var checksumMismatches: [String] = []
+    /// Paths whose content matched the manifest's CRC-32C.
+    public private(set) var checksummedPaths: Set<String> = []
 
     private var header: [UInt8] = []
     private var remainingContent: UInt64 = 0
     private var remainingPadding: UInt64 = 0
     private var keeping = false
     private var zeroBlocks = 0
+    /// The file being checksummed, what the manifest expects and the running CRC.
+    private var checked: (path: String, expected: PostgresBackupManifestChecksums.Expected, size: UInt64)?
+    private var crc: UInt32 = 0xFFFF_FFFF
 
     public init(keeping name: String) {
         keptEntryName = name
@@ -34,8 +46,10 @@ public struct TarStreamScanner {
             if remainingContent > 0 {
                 let take = Int(min(UInt64(bytes.count - index), remainingContent))
                 if keeping { keptContent?.append(contentsOf: bytes[index..<(index + take)]) }
+                if checked != nil { crc = pra_crc32c(crc, bytes.baseAddress! + index, take) }
                 remainingContent -= UInt64(take)
                 index += take
+                if remainingContent == 0 { finishChecksum() }
             } else if remainingPadding > 0 {
                 let take = Int(min(UInt64(bytes.count - index), remainingPadding))
                 remainingPadding -= UInt64(take)
@@ -73,6 +87,34 @@ public struct TarStreamScanner {
         remainingPadding = (512 - size % 512) % 512
         keeping = name == keptEntryName
         if keeping { keptContent = [] }
+        let regular = header[156] == UInt8(ascii: "0") || header[156] == 0
+        if regular, let expected = checksums?.files[name] {
+            checked = (name, expected, size)
+            crc = 0xFFFF_FFFF
+            if size == 0 { finishChecksum() }
+        }
+    }
+
+    /// Every file the manifest gives a CRC-32C passed and matched (and the manifest lists no
+    /// checksum this scanner cannot check).
+    public var allChecksumsMatched: Bool {
+        guard let checksums else { return false }
+        return checksums.complete && checksumMismatches.isEmpty && checksummedPaths.count == checksums.files.count
+    }
+
+    private mutating func finishChecksum() {
+        guard let file = checked else { return }
+        checked = nil
+        let found = crc ^ 0xFFFF_FFFF
+        if file.size == file.expected.size && found == file.expected.crc32c {
+            checksummedPaths.insert(file.path)
+        } else if checksumMismatches.count < 10 {
+            checksumMismatches.append(file.size != file.expected.size
+                ? "\(file.path): \(file.size) bytes, backup_manifest says \(file.expected.size)"
+                : "\(file.path): CRC-32C \(String(format: "%08x", found)), backup_manifest says \(String(format: "%08x", file.expected.crc32c))")
+        } else {
+            checksumMismatches[9] = "and more files differ from backup_manifest"
+        }
     }
 
     /// Why an entry may not be extracted from a base backup, `nil` when it may.

@@ -85,17 +85,21 @@ extension PointInTimeRestoreOperation {
                 run.result.skippedBackups.append("\(origin)\(name) failed verification (\(verdict.problems.map(\.message).joined(separator: "; ")))")
                 continue
             }
-            guard passesPgVerifyBackup(entry, label: "\(origin)\(name)", setup: setup, run: &run) else { continue }
+            guard passesPgVerifyBackup(entry, label: "\(origin)\(name)", setup: setup, contentChecked: verdict.postgresChecksumsMatched, run: &run) else { continue }
             return candidate
         }
         throw RestoreStop.failed(stage: .verify, message: "no base backup for \(context.request.target) verifies: \((run.result.skippedBackups + sources.problems).joined(separator: "; "))")
     }
 
     /// pg_verifybackup on the extracted (or assembled) tree with the backup's own
-    /// `backup_manifest`; a failure is listed as a skipped backup.
-    func passesPgVerifyBackup(_ entry: BaseBackupCatalogue.Entry, label: String, setup: Setup, run: inout RestoreRun) -> Bool {
+    /// `backup_manifest`; a failure is listed as a skipped backup. `contentChecked`: the
+    /// extraction already matched every file's CRC-32C against that manifest as it streamed
+    /// (``BaseBackupVerifier``), so pg_verifybackup checks the tree's files, sizes and the
+    /// manifest's own checksum without reading every byte again (`--skip-checksums`).
+    func passesPgVerifyBackup(_ entry: BaseBackupCatalogue.Entry, label: String, setup: Setup, contentChecked: Bool = false, run: inout RestoreRun) -> Bool {
         run.begin(.verify)
-        let check = ExternalProcess(executable: setup.verifyTool, arguments: ["--no-parse-wal", "--quiet", "--manifest-path=\(entry.postgresManifestPath)", setup.directory], timeout: 3600)
+        let arguments = ["--no-parse-wal", "--quiet"] + (contentChecked ? ["--skip-checksums"] : []) + ["--manifest-path=\(entry.postgresManifestPath)", setup.directory]
+        let check = ExternalProcess(executable: setup.verifyTool, arguments: arguments, timeout: 3600)
         if let outcome = try? check.run(), !outcome.succeeded {
             run.result.skippedBackups.append("\(label) failed pg_verifybackup (\(outcome.standardError.split(separator: "\n").prefix(3).joined(separator: "; ")))")
             return false
