@@ -145,17 +145,14 @@ final class RangeExaminer: @unchecked Sendable {
     /// Fills the first `length` bytes of `buffer` from `offset`; zeros past the end of a file
     /// that shrank while it was read.
     private static func read(_ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer, path: String, length: Int, at offset: UInt64) throws {
-        var filled = 0
-        while filled < length {
-            let count = pread(descriptor, buffer.baseAddress! + filled, length - filled, off_t(offset) + off_t(filled))
-            if count < 0 && errno == EINTR { continue }
-            guard count >= 0 else { throw DataDirectoryReadError(path: path, reason: "read failed at byte \(offset + UInt64(filled)): \(String(cString: strerror(errno)))") }
-            if count == 0 {
-                memset(buffer.baseAddress! + filled, 0, length - filled)
-                filled = length
-            }
-            filled += count
+        let target = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<length])
+        let filled: Int
+        do {
+            filled = try PositionalRead.fill(descriptor, target, at: offset, path: path)
+        } catch {
+            throw DataDirectoryReadError(path: path, reason: "read failed at byte \(error.bytes ?? offset): \(String(cString: strerror(error.code)))")
         }
+        if filled < length { memset(target.baseAddress! + filled, 0, length - filled) }
     }
 }
 

@@ -124,13 +124,7 @@ struct ChainAssembly {
         var offset: UInt64 = 0
         var index = 0
         while true {
-            var filled = 0
-            while filled < buffer.count {
-                let count = buffer[filled...].withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, off_t(offset) + off_t(filled)) }
-                guard count >= 0 else { throw FileError(operation: .read, path: path, code: errno) }
-                if count == 0 { break }
-                filled += count
-            }
+            let filled = try buffer.withUnsafeMutableBytes { try PositionalRead.fill(descriptor, $0, at: offset, path: path) }
             if filled == 0 { break }
             guard map.holds(path, range: index, hash: SHA256.hash(data: buffer[0..<filled])) else {
                 return "\(path): range \(index) differs from the range map"
