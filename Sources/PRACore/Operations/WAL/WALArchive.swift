@@ -193,6 +193,7 @@ public struct WALArchive: Sendable {
     /// codec its name gives (magic number), the stream itself and the SHA-256 its name promises. Throws ``WALArchiveError/corrupt(name:path:reason:)`` on a
     /// mismatch (after `sink` has seen the bad bytes: callers write to a temporary file).
     public func read(_ file: File, sink: (UnsafeRawBufferPointer) throws -> Void) throws -> UInt64 {
+        if let inflated = try readWhole(file, sink: sink) { return inflated }
         guard let handle = FileHandle(forReadingAtPath: file.path) else {
             throw WALArchiveError.unreadable(name: file.name.text, path: file.path, reason: String(cString: strerror(errno)))
         }
@@ -221,6 +222,29 @@ public struct WALArchive: Sendable {
             throw WALArchiveError.corrupt(name: file.name.text, path: file.path, reason: "content SHA-256 is \(actual.prefix(16))…, its name promises \(file.sha256.prefix(16))…")
         }
         return inflater.bytesOut
+    }
+
+    /// Inflated bytes at most for ``readWhole(_:sink:)``: a 16 MiB segment and up to 64 MiB ones
+    /// (`wal_segment_size` goes to 1 GiB; larger ones stream).
+    static let wholeReadLimit = 64 << 20
+
+    /// A gzip file inflated whole with libdeflate (``WholeGzipInflater``), the way recovery
+    /// fetches most segments: its SHA-256 checked before `sink` sees a byte. `nil` when the file
+    /// is not gzip, too large, or fails to inflate: ``read(_:sink:)`` then streams it, and
+    /// reports what is wrong with it exactly as it always does.
+    func readWhole(_ file: File, sink: (UnsafeRawBufferPointer) throws -> Void) throws -> UInt64? {
+        guard file.codec == .gzip, file.compressedBytes <= UInt64(Self.wholeReadLimit), let inflater = WholeGzipInflater(),
+              let compressed = FileManager.default.contents(atPath: file.path), compressed.count <= Self.wholeReadLimit else { return nil }
+        let output = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.wholeReadLimit, alignment: 64)
+        defer { output.deallocate() }
+        guard let produced = compressed.withUnsafeBytes({ inflater.inflate($0, into: output) }) else { return nil }
+        let plain = UnsafeRawBufferPointer(rebasing: output[0..<produced])
+        let actual = SHA256.hash(data: plain).hex
+        guard actual == file.sha256 else {
+            throw WALArchiveError.corrupt(name: file.name.text, path: file.path, reason: "content SHA-256 is \(actual.prefix(16))…, its name promises \(file.sha256.prefix(16))…")
+        }
+        try sink(plain)
+        return UInt64(produced)
     }
 
     /// The ancestry of `timeline`, read from its archived history file (timeline 1 has none).
