@@ -145,7 +145,7 @@ struct CodecNamingTests {
         #expect(throws: RemoteWALError.self) { _ = try remote.find(names[3], in: entries) }
         let first = try #require(try remote.find(names[0], in: entries))
         let fetcher = RemoteWALFetcher(remote: remote, prefetch: 3, localIdentity: nil)
-        let ahead = try fetcher.following(first, entries: entries, identity: nil, spool: TestEnvironment.temporaryDirectory("codec-offsite-spool"))
+        let ahead = try fetcher.following(first, entries: entries, identity: nil, spool: WALSpool(path: TestEnvironment.temporaryDirectory("codec-offsite-spool")))
         #expect(ahead.map(\.fileName) == [WALArchive.fileName(names[1], sha256: Self.sha, codec: .gzip), WALArchive.fileName(names[2], sha256: Self.sha, codec: .lz4)])
     }
 }

@@ -9,17 +9,9 @@ import Glibc
 /// Recovery asks for one file at a time and waits for each: fetching them one by one from a
 /// bucket would replay at the speed of one download after another. So when a segment has to
 /// be downloaded, the next `prefetch` segments of its timeline that are off-site are
-/// downloaded with it, in parallel, into a spool: `.pra-wal-spool/` beside the destination
-/// (in the server's `pg_wal`, the one directory the server's OS user is sure to own, private
-/// to it and on the same file system, so serving a spooled segment is a rename). A spooled
-/// file has passed every check `fetch` makes before it gets its name (`<NAME>-<sha256>`);
-/// it is served only while the off-site listing still names that SHA-256. The spool holds at
-/// most `prefetch` files: older segments are dropped as recovery passes them, and the whole
-/// spool is removed when a file is found nowhere (how recovery ends, and at promotion when it
-/// looks for the next timeline's history).
+/// downloaded with it, in parallel, into the ``WALSpool``, served from there by rename while
+/// the off-site listing still names the same SHA-256. The spool holds at most `prefetch` files.
 public struct RemoteWALFetcher: Sendable {
-    public static let spoolDirectoryName = ".pra-wal-spool"
-
     public let remote: RemoteWALArchive
     /// Segments fetched ahead (`WAL_GET_PREFETCH`); 0: none, no spool.
     public let prefetch: Int
@@ -32,16 +24,10 @@ public struct RemoteWALFetcher: Sendable {
         self.localIdentity = localIdentity
     }
 
-    /// Where the spool for `destination` lives.
-    public static func spoolDirectory(for destination: String) -> String {
-        let directory = (destination as NSString).deletingLastPathComponent
-        return ((directory.isEmpty ? "." : directory) as NSString).appendingPathComponent(spoolDirectoryName)
-    }
-
     /// Fetches `name` to `destination`: from the spool when it holds the copy the listing
     /// names, else downloaded (with the next segments prefetched).
     public func fetch(_ name: WALFileName, to destination: String) throws(RemoteWALError) -> WALFetchOperation.Outcome {
-        let spool = Self.spoolDirectory(for: destination)
+        let spool = WALSpool(destination: destination)
         let entries: [RemoteWALArchive.Entry]
         do throws(RemoteError) {
             entries = try remote.entries(prefix: RemoteWALArchive.listingPrefix(for: name))
@@ -50,21 +36,18 @@ public struct RemoteWALFetcher: Sendable {
         }
         guard let entry = try remote.find(name, in: entries) else {
             // Found nowhere: recovery ends (or promotion looks for a history): the spool is done.
-            try? FileManager.default.removeItem(atPath: spool)
+            spool.remove()
             return .notFound
         }
-        trim(spool, before: name)
-        let spooled = (spool as NSString).appendingPathComponent(Self.spoolName(entry))
-        if FileManager.default.fileExists(atPath: spooled) {
-            if rename(spooled, destination) == 0 {
-                return .fetched(bytes: Self.size(destination), from: "\(remote.store.description)/\(entry.fileName) (prefetched)")
-            }
+        spool.trim(before: name)
+        if let bytes = spool.serve(entry.name, sha256: entry.sha256, to: destination) {
+            return .fetched(bytes: bytes, from: "\(remote.store.description)/\(entry.fileName) (prefetched)")
         }
         let identity = try checkedIdentity(scratch: (destination as NSString).deletingLastPathComponent.isEmpty ? "." : (destination as NSString).deletingLastPathComponent)
         let ahead = prefetch > 0 ? try following(entry, entries: entries, identity: identity, spool: spool) : []
         if !ahead.isEmpty {
             do {
-                try FileManager.default.createDirectory(atPath: spool, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                try spool.create()
             } catch {
                 // No spool: the file asked for is still fetched, only without the ones after it.
                 return try fetchAlone(entry, to: destination, identity: identity)
@@ -72,7 +55,7 @@ public struct RemoteWALFetcher: Sendable {
         }
         let results = ParallelResults(count: ahead.count + 1)
         let remote = self.remote
-        let jobs: [(RemoteWALArchive.Entry, String)] = [(entry, destination)] + ahead.map { ($0, (spool as NSString).appendingPathComponent(Self.spoolName($0))) }
+        let jobs: [(RemoteWALArchive.Entry, String)] = [(entry, destination)] + ahead.map { ($0, spool.location($0.name, sha256: $0.sha256)) }
         let group = DispatchGroup()
         for (index, job) in jobs.enumerated() {
             group.enter()
@@ -115,7 +98,7 @@ public struct RemoteWALFetcher: Sendable {
 
     /// The next `prefetch` segments after `entry` on its timeline that are off-site and not
     /// spooled yet (a second listing when they run into the next log file).
-    func following(_ entry: RemoteWALArchive.Entry, entries: [RemoteWALArchive.Entry], identity: WALArchive.Identity?, spool: String) throws(RemoteWALError) -> [RemoteWALArchive.Entry] {
+    func following(_ entry: RemoteWALArchive.Entry, entries: [RemoteWALArchive.Entry], identity: WALArchive.Identity?, spool: WALSpool) throws(RemoteWALError) -> [RemoteWALArchive.Entry] {
         guard entry.name.kind == .segment else { return [] }
         let segmentSize = identity?.segmentSize ?? 16 << 20
         guard let number = entry.name.segmentNumber(segmentSize: segmentSize) else { return [] }
@@ -129,39 +112,15 @@ public struct RemoteWALFetcher: Sendable {
                 break  // only the prefetch is lost
             }
         }
-        let spooled = Set((try? FileManager.default.contentsOfDirectory(atPath: spool)) ?? [])
+        let spooled = spool.contents()
         var ahead: [RemoteWALArchive.Entry] = []
         for name in wanted {
             // Missing (end of the archive) or ambiguous: nothing after it is fetched ahead (one
             // content in two codecs is one file, as for the segment asked for).
             guard let copy = try? remote.find(name, in: known) else { break }
-            if !spooled.contains(Self.spoolName(copy)) { ahead.append(copy) }
+            if !spooled.contains(WALSpool.fileName(copy.name, sha256: copy.sha256)) { ahead.append(copy) }
         }
         return ahead
-    }
-
-    /// Removes spooled segments recovery has passed (same timeline, not after `name`) and
-    /// temporary files of killed fetches.
-    func trim(_ spool: String, before name: WALFileName) {
-        guard let files = try? FileManager.default.contentsOfDirectory(atPath: spool) else { return }
-        for file in files {
-            let path = (spool as NSString).appendingPathComponent(file)
-            if file.hasPrefix(".") {
-                if DurableFile.isOrphaned(path, quietSeconds: 60) { unlink(path) }
-                continue
-            }
-            guard let dash = file.lastIndex(of: "-"), let spooled = WALFileName(String(file[..<dash])) else {
-                unlink(path)
-                continue
-            }
-            if spooled.timeline == name.timeline && spooled < name { unlink(path) }
-        }
-    }
-
-    static func spoolName(_ entry: RemoteWALArchive.Entry) -> String { "\(entry.name.text)-\(entry.sha256)" }
-
-    static func size(_ path: String) -> UInt64 {
-        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.uint64Value ?? 0
     }
 }
 

@@ -1,7 +1,8 @@
 import Foundation
 
 /// `pra wal get NAME PATH` (PostgreSQL's `restore_command`): inflates an archived file to
-/// `PATH`, checking its SHA-256 on the way out. A file the local archive does not hold (or
+/// `PATH`, checking its SHA-256 on the way out, with the next segments inflated ahead on the
+/// other cores (``LocalWALFetcher``, `WAL_GET_PREFETCH`). A file the local archive does not hold (or
 /// no local archive at all: the site is lost) is fetched from `REMOTE_TARGET/wal/` when that
 /// is configured, checked as it inflates, with the next segments prefetched
 /// (``RemoteWALFetcher``, `WAL_GET_PREFETCH`).
@@ -39,16 +40,20 @@ public struct WALFetchOperation {
         } catch {
             throw OperationFailure(stage: "wal get", message: "cannot tell whether \(name.text) is archived: \(error.description)")
         }
-        if found == nil {
-            return try fetchOffSite(name, to: destination, archive: archive)
+        guard let file = found else {
+            let outcome = try fetchOffSite(name, to: destination, archive: archive)
+            // Found nowhere: recovery ends (or promotion looks for a history): the spool is done.
+            if outcome == .notFound { WALSpool(destination: destination).remove() }
+            return outcome
+        }
+        let prefetch: Int
+        do {
+            prefetch = try configuration.integer(.walGetPrefetch)
+        } catch {
+            throw OperationFailure(stage: "configuration", error)
         }
         do {
-            guard let file = found else { return .notFound }
-            // The server reads the file at once and removes it: a crash may lose it, so no fsync.
-            let output = try DurableFile(finalPath: destination, permissions: 0o600, replacing: true)
-            let bytes = try archive.read(file) { try output.write($0) }
-            try output.commit(durably: false)
-            return .fetched(bytes: bytes, from: file.path)
+            return try LocalWALFetcher(archive: archive, prefetch: prefetch).fetch(file, to: destination)
         } catch let error as WALArchiveError {
             throw OperationFailure(stage: "wal get", message: error.description)
         } catch {
