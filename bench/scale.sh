@@ -178,7 +178,9 @@ log "   $pra: BASE_BACKUP_COMPRESSION ${have_codecs:+yes}${have_codecs:-no}," \
 # ---------------------------------------------------------------- the cluster
 db=scale
 sql_s() { sql S "$@"; }
-checkpoint() { sql S CHECKPOINT >/dev/null; settle_archive; }
+# Before each timed command (untimed): the server's checkpoint, the archiver's backlog, and the
+# kernel's dirty pages (sync), so that no command pays for the writeback of the one before it.
+checkpoint() { sql S CHECKPOINT >/dev/null; settle_archive; sync; }
 # Waits (untimed) until the archiver has no segment left to archive: the restores before the
 # physical section write GBs of WAL, and a base backup waits for its own last segment behind that
 # backlog (pg_basebackup -X none, pgbackrest's archive check), which is not the backup's cost.
@@ -571,6 +573,7 @@ run_pitr() {
     rss_bar "pra restore --pitr" "$run_peak_kib"
     log "   checked: promoted, $inserted inserted rows replayed, timeline $(check_end_state "$target" "pra restore --pitr")"
     rm -rf "$target"
+    sync
 
     target="$work/restores/pgbr"
     checkpoint

@@ -137,6 +137,48 @@ struct PointInTimeRecoveryTests {
         #expect(verify.stdout.contains("corrupt: \(name)"), "\(verify.stdout)")
     }
 
+    @Test("wal get starts a prefetcher in the background that spools the next WAL_GET_PREFETCH segments while recovery replays; the next wal get renames its copy; a file found nowhere removes the spool; no prefetcher outlives its work")
+    func localPrefetcher() throws {
+        let server = try ArchivingCluster(label: "walprefetch")
+        var names: [String] = []
+        for round in 0..<6 {
+            try server.sql("INSERT INTO pitr_marker (note) SELECT 'round \(round)' FROM generate_series(1, 1000)")
+            names.append(try server.switchAndWait())
+        }
+        let pgWAL = TestEnvironment.temporaryDirectory("walprefetch-pgwal")
+        let spool = pgWAL + "/.pra-wal-spool"
+        let first = try server.pra(["wal", "get", names[0], pgWAL + "/RECOVERYXLOG", "--verbose"])
+        #expect(first.exitCode == 0, "\(first.stderr)")
+        #expect(!first.stdout.contains("prefetched"), "\(first.stdout)")
+        // The prefetcher works on after wal get returned.
+        let deadline = Date().addingTimeInterval(30)
+        func spooled() -> [String] { ((try? FileManager.default.contentsOfDirectory(atPath: spool)) ?? []).filter { !$0.hasPrefix(".") }.map { String($0.prefix(24)) }.sorted() }
+        while Date() < deadline, spooled() != Array(names[1...4]) { usleep(20_000) }
+        #expect(spooled() == Array(names[1...4]))
+        let second = try server.pra(["wal", "get", names[1], pgWAL + "/RECOVERYXLOG", "--verbose"])
+        #expect(second.exitCode == 0 && second.stdout.contains("(prefetched)"), "\(second.stdout) \(second.stderr)")
+        let secondName = try #require(WALFileName(names[1]))
+        let archived = try #require(try server.archive.find(secondName))
+        var content = Data()
+        _ = try server.archive.read(archived) { content.append(contentsOf: $0) }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: pgWAL + "/RECOVERYXLOG")) == content)
+        while Date() < deadline, spooled() != Array(names[2...5]) { usleep(20_000) }
+        #expect(spooled() == Array(names[2...5]), "topped up after the second")
+
+        let end = try server.pra(["wal", "get", "0000000100000000000000FF", pgWAL + "/RECOVERYXLOG"])
+        #expect(end.exitCode == 1)
+        #expect(!FileManager.default.fileExists(atPath: spool))
+        let prefetchers = { () -> [String] in
+            ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { pid -> String? in
+                guard let line = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline").map({ String(decoding: $0, as: UTF8.self) }),
+                      line.contains("--prefetch"), line.contains(pgWAL) else { return nil }
+                return line
+            }
+        }
+        while Date() < deadline, !prefetchers().isEmpty { usleep(20_000) }
+        #expect(prefetchers().isEmpty, "a prefetcher is still running")
+    }
+
     @Test("base backup, incremental, then recovery to the moment before a bad delete brings the rows back; latest replays the delete")
     func undoBadDelete() throws {
         let server = try ArchivingCluster(label: "pitr")

@@ -53,6 +53,9 @@ struct WalGet: ParsableCommand {
     @Flag(name: .long, help: "For a warm standby's restore_command: a failure exits 1 (asked again a second later) instead of 126 (the standby would stop).")
     var standby = false
 
+    @Flag(name: .long, help: .hidden)
+    var prefetch = false
+
     @OptionGroup var common: CommonOptions
 
     /// 126 stops recovery; a standby retries instead (it never promotes by itself).
@@ -67,8 +70,19 @@ struct WalGet: ParsableCommand {
             throw ExitCode(failureExitCode)
         }
         InterruptCleanup.shared.installSignalHandlers()
+        var operation = WALFetchOperation(configuration: configuration)
+        if prefetch {
+            // The background prefetcher a wal get started (below): it writes only into the spool.
+            operation.prefetch(after: name, destination: path)
+            return
+        }
+        operation.launchPrefetcher = { name, destination in
+            var arguments = ["wal", "get", name.text, destination, "--prefetch", "--quiet", "--backup-dir", configuration.backupDirectory]
+            if let envFile = configuration.envFilePath { arguments += ["--env-file", envFile] }
+            _ = DetachedProcess.start(executable: RunningExecutable.path, arguments: arguments)
+        }
         do {
-            switch try WALFetchOperation(configuration: configuration).run(name: name, to: path) {
+            switch try operation.run(name: name, to: path) {
             case .fetched(let bytes, let source):
                 if common.verbose { Terminal.output("fetched \(name) (\(ByteCount.format(bytes))) from \(source)\n") }
             case .notFound:

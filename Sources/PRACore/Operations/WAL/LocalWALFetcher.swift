@@ -3,37 +3,54 @@ import Foundation
 /// `pra wal get` from the local archive.
 ///
 /// Recovery asks for one file at a time and waits while it is inflated, checked against its
-/// SHA-256 and written (about 50 ms of one core for a 16 MiB gzip segment), with the other
-/// cores idle. So when a segment is not spooled, the next `prefetch` segments of its timeline
-/// that the archive holds are inflated and checked at the same time, one per core, into the
-/// ``WALSpool``; the calls for them only rename. A spooled copy is served only while the
-/// archive still names the same SHA-256 for it.
+/// SHA-256 and written (about 50 ms of one core for a 16 MiB gzip segment), then replays it
+/// while nothing is fetched. So after writing the segment asked for, `pra wal get` starts a
+/// prefetcher in the background (`launch`: `pra wal get NAME PATH --prefetch`, one at a time per
+/// spool) that inflates the next `prefetch` segments of the timeline into the ``WALSpool``
+/// while the server replays; the calls for them only rename, while the archive still names the
+/// same SHA-256. A segment the prefetcher cannot read is not spooled: asked for, it is read
+/// again and its failure reported then.
 struct LocalWALFetcher {
+    static let prefetchLockName = ".prefetch.lock"
+
     let archive: WALArchive
     /// Segments inflated ahead (`WAL_GET_PREFETCH`); 0: none, no spool.
     let prefetch: Int
+    /// Starts the prefetcher for the segments after the one named (in the background).
+    let launch: (WALFileName) -> Void
 
-    /// Writes `file` (found in the archive) to `destination`: from the spool, or inflated now
-    /// with the segments after it.
+    /// Writes `file` (found in the archive) to `destination`, from the spool when it holds it,
+    /// then starts the prefetcher when segments after it are neither spooled nor being fetched.
     func fetch(_ file: WALArchive.File, to destination: String) throws -> WALFetchOperation.Outcome {
         let spool = WALSpool(destination: destination)
-        spool.trim(before: file.name)
+        spool.trim(before: file.name, keeping: [Self.prefetchLockName])
+        let outcome: WALFetchOperation.Outcome
         if let bytes = spool.serve(file.name, sha256: file.sha256, to: destination) {
-            return .fetched(bytes: bytes, from: "\(file.path) (prefetched)")
+            outcome = .fetched(bytes: bytes, from: "\(file.path) (prefetched)")
+        } else {
+            outcome = .fetched(bytes: try Self.write(file, from: archive, to: destination), from: file.path)
         }
-        var ahead = prefetch > 0 ? following(file, spool: spool) : []
-        if !ahead.isEmpty && (try? spool.create()) == nil {
-            ahead = []  // no spool: the file asked for is still written, only without the ones after it
+        if prefetch > 0, !following(file, spool: spool).isEmpty, (try? spool.create()) != nil,
+           !FileLock.isHeld(path: (spool.path as NSString).appendingPathComponent(Self.prefetchLockName)) {
+            launch(file.name)
         }
-        let jobs = [(file, destination)] + ahead.map { ($0, spool.location($0.name, sha256: $0.sha256)) }
-        let results = WriteResults(count: jobs.count)
-        let archive = self.archive
-        DispatchQueue.concurrentPerform(iterations: jobs.count) { index in
-            results.set(index, Result { try Self.write(jobs[index].0, from: archive, to: jobs[index].1) })
+        return outcome
+    }
+
+    /// The prefetcher: inflates the segments after `name` that the archive holds and the spool
+    /// does not, one after another, into the spool beside `destination`. Does nothing when
+    /// another prefetcher holds the spool or the spool is gone (recovery ended).
+    func prefetch(after name: WALFileName, destination: String) {
+        let spool = WALSpool(destination: destination)
+        guard prefetch > 0, let lock = try? FileLock(path: (spool.path as NSString).appendingPathComponent(Self.prefetchLockName), wait: false),
+              let file = (try? archive.find(name)) ?? nil else { return }
+        withExtendedLifetime(lock) {
+            for next in following(file, spool: spool) {
+                // The spool removed meanwhile (recovery ended), or a segment that cannot be read: stop.
+                guard FileManager.default.fileExists(atPath: spool.path),
+                      (try? Self.write(next, from: archive, to: spool.location(next.name, sha256: next.sha256))) != nil else { return }
+            }
         }
-        // A prefetch that failed is simply not spooled: asked for later, it is read again and
-        // its failure (if it persists) reported then.
-        return .fetched(bytes: try results.first(), from: file.path)
     }
 
     /// Inflates `file` to `path` through a temporary name; nothing is left at `path` on failure.
@@ -59,26 +76,5 @@ struct LocalWALFetcher {
             if !spooled.contains(WALSpool.fileName(next.name, sha256: next.sha256)) { ahead.append(next) }
         }
         return ahead
-    }
-}
-
-/// The outcome of each parallel write, set by the thread that ran it.
-private final class WriteResults: @unchecked Sendable {
-    private let lock = NSLock()
-    private var values: [Result<UInt64, Error>?]
-
-    init(count: Int) {
-        values = Array(repeating: nil, count: count)
-    }
-
-    func set(_ index: Int, _ value: Result<UInt64, Error>) {
-        lock.lock(); defer { lock.unlock() }
-        values[index] = value
-    }
-
-    /// The first job's outcome: the file recovery asked for.
-    func first() throws -> UInt64 {
-        lock.lock(); defer { lock.unlock() }
-        return try values[0]!.get()
     }
 }

@@ -1,8 +1,8 @@
 import Foundation
 
 /// `pra wal get NAME PATH` (PostgreSQL's `restore_command`): inflates an archived file to
-/// `PATH`, checking its SHA-256 on the way out, with the next segments inflated ahead on the
-/// other cores (``LocalWALFetcher``, `WAL_GET_PREFETCH`). A file the local archive does not hold (or
+/// `PATH`, checking its SHA-256 on the way out, with the next segments inflated ahead in the
+/// background while the server replays (``LocalWALFetcher``, `WAL_GET_PREFETCH`). A file the local archive does not hold (or
 /// no local archive at all: the site is lost) is fetched from `REMOTE_TARGET/wal/` when that
 /// is configured, checked as it inflates, with the next segments prefetched
 /// (``RemoteWALFetcher``, `WAL_GET_PREFETCH`).
@@ -25,8 +25,21 @@ public struct WALFetchOperation {
 
     public var configuration: Configuration
 
+    /// Starts `pra wal get NAME PATH --prefetch` in the background for the segments after
+    /// NAME (``LocalWALFetcher``); the command line knows how to run pra again.
+    public var launchPrefetcher: (WALFileName, String) -> Void = { _, _ in }
+
     public init(configuration: Configuration) {
         self.configuration = configuration
+    }
+
+    /// `pra wal get NAME PATH --prefetch`: fills the spool beside PATH with the segments after
+    /// NAME that the local archive holds; quiet, whatever happens (the segments are read again
+    /// when recovery asks for them).
+    public func prefetch(after text: String, destination: String) {
+        guard let name = WALFileName(text), let prefetch = try? configuration.integer(.walGetPrefetch) else { return }
+        LocalWALFetcher(archive: WALArchive(backupDirectory: configuration.backupDirectory), prefetch: prefetch, launch: { _ in })
+            .prefetch(after: name, destination: destination)
     }
 
     public func run(name text: String, to destination: String) throws(OperationFailure) -> Outcome {
@@ -53,7 +66,8 @@ public struct WALFetchOperation {
             throw OperationFailure(stage: "configuration", error)
         }
         do {
-            return try LocalWALFetcher(archive: archive, prefetch: prefetch).fetch(file, to: destination)
+            let launch = launchPrefetcher
+            return try LocalWALFetcher(archive: archive, prefetch: prefetch, launch: { launch($0, destination) }).fetch(file, to: destination)
         } catch let error as WALArchiveError {
             throw OperationFailure(stage: "wal get", message: error.description)
         } catch {

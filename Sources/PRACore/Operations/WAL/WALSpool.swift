@@ -45,9 +45,9 @@ struct WALSpool {
         return ((try? FileManager.default.attributesOfItem(atPath: destination))?[.size] as? NSNumber)?.uint64Value ?? 0
     }
 
-    /// The names of the files spooled now.
+    /// The names of the segments spooled now (not temporary files or the prefetcher's lock).
     func contents() -> Set<String> {
-        Set((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [])
+        Set(((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).filter { !$0.hasPrefix(".") })
     }
 
     /// Makes the directory (private to the server's account).
@@ -55,16 +55,21 @@ struct WALSpool {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
     }
 
-    /// Removes the spool: recovery found a file nowhere, so it ends.
+    /// Removes the spool: recovery found a file nowhere, so it ends. A prefetcher still
+    /// writing into it is waited for (it holds the lock for a few segments at most).
     func remove() {
-        try? FileManager.default.removeItem(atPath: path)
+        guard FileManager.default.fileExists(atPath: path) else { return }
+        let lock = try? FileLock(path: (path as NSString).appendingPathComponent(LocalWALFetcher.prefetchLockName), wait: true)
+        withExtendedLifetime(lock) {
+            try? FileManager.default.removeItem(atPath: path)
+        }
     }
 
     /// Removes spooled segments recovery has passed (same timeline, not after `name`) and
-    /// temporary files of killed fetches.
-    func trim(before name: WALFileName) {
+    /// temporary files of killed fetches; never the files named in `keeping` (a lock in use).
+    func trim(before name: WALFileName, keeping: Set<String> = []) {
         guard let files = try? FileManager.default.contentsOfDirectory(atPath: path) else { return }
-        for file in files {
+        for file in files where !keeping.contains(file) {
             let full = (path as NSString).appendingPathComponent(file)
             if file.hasPrefix(".") {
                 if DurableFile.isOrphaned(full, quietSeconds: 60) { unlink(full) }

@@ -101,9 +101,9 @@ public struct WALSyncOperation {
         var rounds = 0
         while true {
             rounds += 1
-            let lock: WALSyncLock
+            let lock: FileLock
             do {
-                guard let taken = try WALSyncLock(directory: archive.root, wait: waitForLock && rounds == 1) else {
+                guard let taken = try FileLock(path: (archive.root as NSString).appendingPathComponent(Self.lockFileName), wait: waitForLock && rounds == 1) else {
                     if rounds == 1 { result.skipped = "another pra wal sync is running for \(archive.root)" }
                     break
                 }
@@ -315,37 +315,14 @@ public struct WALSyncOperation {
         let root = WALArchive(backupDirectory: configuration.backupDirectory).root
         let fd = open(pendingNotePath(root), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o640)
         if fd >= 0 { close(fd) }
-        if WALSyncLock.isHeld(directory: root) { return "pra wal sync is running: it copies this file too" }
+        if FileLock.isHeld(path: (root as NSString).appendingPathComponent(lockFileName)) { return "pra wal sync is running: it copies this file too" }
         var arguments = ["wal", "sync", "--quiet", "--backup-dir", configuration.backupDirectory]
         if let envFile = configuration.envFilePath { arguments += ["--env-file", envFile] }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for number in [SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT] { sigaddset(&defaults, number) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        var mask = sigset_t()
-        sigemptyset(&mask)
-        posix_spawnattr_setsigmask(&attributes, &mask)
-        // Its own session: the archiver's process group and a shell's signals do not reach it.
-        posix_spawnattr_setflags(&attributes, Int16(0x80 /* POSIX_SPAWN_SETSID */ | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-        let words = [executable] + arguments
-        let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
-        // pra's own child: it needs what this process was given (the store's keys included).
-        let envp: [UnsafeMutablePointer<CChar>?] = ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
+        let result = DetachedProcess.start(executable: executable, arguments: arguments)
+        switch result {
+        case .success(let pid): return "started pra wal sync (pid \(pid))"
+        case .failure(let error): return "cannot start pra wal sync: \(String(cString: strerror(error.code.rawValue))); the next push or the timer copies this file"
         }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
-        return result == 0 ? "started pra wal sync (pid \(pid))" : "cannot start pra wal sync: \(String(cString: strerror(result))); the next push or the timer copies this file"
     }
 }
 

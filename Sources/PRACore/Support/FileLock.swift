@@ -4,14 +4,15 @@ import Foundation
 import Glibc
 #endif
 
-/// An exclusive `flock` on `BACKUP_DIR/wal/.sync.lock`: one `pra wal sync` at a time per
-/// archive. Released when the object is deinitialised or the process dies (kill -9 included).
-final class WALSyncLock {
+/// An exclusive `flock` on a file: one `pra wal sync` at a time per archive
+/// (`BACKUP_DIR/wal/.sync.lock`), one WAL prefetcher per spool. Released when the object is
+/// deinitialised or the process dies (kill -9 included).
+final class FileLock {
     private let fd: Int32
 
-    /// Takes the lock; `nil` when another run holds it and `wait` is false.
-    init?(directory: String, wait: Bool) throws(FileError) {
-        let path = (directory as NSString).appendingPathComponent(WALSyncOperation.lockFileName)
+    /// Takes the lock on `path` (created if missing); `nil` when another process holds it and
+    /// `wait` is false.
+    init?(path: String, wait: Bool) throws(FileError) {
         // Read-only and readable by all (flock needs no more): a sync run from root's cron and
         // the pushes of the server's OS user share one lock file whoever created it.
         // O_NOFOLLOW: a symbolic link planted here must not redirect the open.
@@ -30,9 +31,9 @@ final class WALSyncLock {
         close(fd)
     }
 
-    /// Whether a run holds the lock now (a push asks before starting one).
-    static func isHeld(directory: String) -> Bool {
-        guard let lock = try? WALSyncLock(directory: directory, wait: false) else { return true }
+    /// Whether a process holds the lock on `path` now.
+    static func isHeld(path: String) -> Bool {
+        guard let lock = try? FileLock(path: path, wait: false) else { return true }
         withExtendedLifetime(lock) {}
         return false
     }
