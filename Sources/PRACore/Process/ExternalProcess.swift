@@ -171,13 +171,7 @@ public struct ExternalProcess: Sendable {
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
         posix_spawnattr_setpgroup(&attributes, 0)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for number in [SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT] { sigaddset(&defaults, number) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        var mask = sigset_t()
-        sigemptyset(&mask)
-        posix_spawnattr_setsigmask(&attributes, &mask)
+        Self.resetSignals(&attributes)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
 
         var program = executable
@@ -208,6 +202,19 @@ public struct ExternalProcess: Sendable {
     }
 
     /// util-linux's `setpriv`, which drops to another account before exec.
+    /// The child's signals start at their defaults (those pra catches included) and none is
+    /// blocked, whatever pra itself does with them; the caller sets POSIX_SPAWN_SETSIGDEF and
+    /// POSIX_SPAWN_SETSIGMASK.
+    static func resetSignals(_ attributes: inout posix_spawnattr_t) {
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for number in [SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT] { sigaddset(&defaults, number) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        posix_spawnattr_setsigmask(&attributes, &mask)
+    }
+
     static let setprivPath = (try? SystemProgram.locate("setpriv", package: "util-linux")) ?? "/usr/bin/setpriv"
 }
 
