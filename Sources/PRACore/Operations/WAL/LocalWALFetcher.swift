@@ -57,7 +57,7 @@ struct LocalWALFetcher {
     /// No fsync: the server reads the file at once, and a crash only means asking again.
     static func write(_ file: WALArchive.File, from archive: WALArchive, to path: String) throws -> UInt64 {
         let output = try DurableFile(finalPath: path, permissions: 0o600, replacing: true)
-        let bytes = try archive.read(file) { try output.write($0) }
+        let bytes = try archive.read(file, forRecovery: true) { try output.write($0) }
         try output.commit(durably: false)
         return bytes
     }
