@@ -137,7 +137,7 @@ public enum Setting: CaseIterable, Sendable, Hashable, CustomStringConvertible {
         case .walRemoteMode: .init("WAL_REMOTE_MODE", .choice(["sync", "async"]), "sync", "how pra wal push copies WAL to REMOTE_TARGET/wal: sync (before it returns; a failed copy fails the push and PostgreSQL retries) or async (archived locally at once, copied off-site by pra wal sync, which wal push starts)")
         case .walRemoteQueueLimit: .init("WAL_REMOTE_QUEUE_LIMIT", .byteSize(examples: "0, 512MiB, 1GB"), "1GB", "async mode: status CRITICAL and an alert when more than this much archived WAL (compressed bytes) waits to go off-site; 0: no limit")
         case .walSyncJobs: .init("WAL_SYNC_JOBS", .wholeNumber(1...32), "4", "parallel uploads of pra wal sync")
-        case .walGetPrefetch: .init("WAL_GET_PREFETCH", .wholeNumber(0...64), "4", "pra wal get: segments inflated (local archive) or downloaded (REMOTE_TARGET) ahead, in parallel, into a spool beside the server's pg_wal; 0: none")
+        case .walGetPrefetch: .init("WAL_GET_PREFETCH", .wholeNumber(0...64), "4", "pra wal get: segments inflated from the local archive (in the background) or downloaded from REMOTE_TARGET (in parallel) ahead, into a spool beside the server's pg_wal; 0: none")
         case .remoteSSHKey: .init("REMOTE_SSH_KEY", .path, "private key for an ssh:// REMOTE_TARGET (default: ssh's own)")
         case .remoteSSHKnownHosts: .init("REMOTE_SSH_KNOWN_HOSTS", .path, "known_hosts file for an ssh:// REMOTE_TARGET (default: ssh's own)")
         case .s3Endpoint: .init("S3_ENDPOINT", .url, "S3-compatible service URL for an s3:// REMOTE_TARGET (default: AWS, https://s3.<S3_REGION>.amazonaws.com)")

@@ -8,9 +8,10 @@ struct WalGet: ParsableCommand {
         abstract: "Fetch one archived WAL file (restore_command = 'pra wal get %f %p').",
         discussion: """
             Inflates BACKUP_DIR/wal/.../<NAME>-<sha256>.gz to PATH, checking the SHA-256 on the way \
-            out; with WAL_GET_PREFETCH > 0 the next segments of the timeline are inflated and checked at \
-            the same time, one per core, into .pra-wal-spool/ beside PATH, and the calls for them only \
-            rename (while the archive names the same SHA-256). A file that is not archived exits 1 without a word: that is how recovery learns it \
+            out; with WAL_GET_PREFETCH > 0 it then starts a prefetcher in the background (one at a \
+            time) that inflates and checks the next segments of the timeline into .pra-wal-spool/ \
+            beside PATH while the server replays, and the calls for them only rename (while the \
+            archive names the same SHA-256). A file that is not archived exits 1 without a word: that is how recovery learns it \
             has replayed everything. Anything else that keeps the file from PATH (the archived copy \
             is corrupt or fails its SHA-256, cannot be read, the archive directory cannot be listed, \
             PATH cannot be written, the configuration cannot be loaded) exits 126 with one error \
