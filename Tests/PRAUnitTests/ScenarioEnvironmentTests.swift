@@ -34,4 +34,21 @@ struct ScenarioEnvironmentTests {
         #expect(scenario.environment == ["CRITICAL_TABLES": "users", "DISK_WARN_PERCENT": "30", "PGDATABASE": "akig_restore"])
         #expect(scenario.steps[0].environment == ["BACKUP_COMPRESSION_LEVEL": "1"])
     }
+
+    @Test("a step's environment: the operator's PG*, pra settings and evidence log are dropped; disk thresholds are off unless the scenario sets them, so the host's free space never decides a status step")
+    func stepEnvironment() {
+        let inherited = ["PATH": "/usr/bin", "PGHOST": "prod.example.org", "BACKUP_DIR": "/srv/backups", "EVIDENCE_FILE": "/var/lib/pra/evidence.jsonl",
+                         "DISK_WARN_PERCENT": "50", "DISK_CRITICAL_PERCENT": "40"]
+        let plain = ScenarioContext.stepEnvironment(inherited: inherited, cluster: ["PGHOST": "/tmp/scratch", "PGPORT": "5999"], proxyPort: nil, database: "akig",
+                                                    backupDirectory: "/w/backups", reportDirectory: "/w/reports", scenario: [:])
+        #expect(plain["PATH"] == "/usr/bin")
+        #expect(plain["PGHOST"] == "/tmp/scratch" && plain["PGPORT"] == "5999" && plain["PGDATABASE"] == "akig")
+        #expect(plain["BACKUP_DIR"] == "/w/backups" && plain["EVIDENCE_FILE"] == "/w/reports/evidence.jsonl")
+        #expect(plain["DISK_WARN_PERCENT"] == "0" && plain["DISK_CRITICAL_PERCENT"] == "0")
+
+        let proxied = ScenarioContext.stepEnvironment(inherited: inherited, cluster: ["PGHOST": "/tmp/scratch", "PGPORT": "5999"], proxyPort: 40001, database: "akig",
+                                                      backupDirectory: "/w/backups", reportDirectory: "/w/reports", scenario: ["DISK_WARN_PERCENT": "30", "PGDATABASE": "akig_restore"])
+        #expect(proxied["PGHOST"] == "127.0.0.1" && proxied["PGPORT"] == "40001" && proxied["PGDATABASE"] == "akig_restore")
+        #expect(proxied["DISK_WARN_PERCENT"] == "30" && proxied["DISK_CRITICAL_PERCENT"] == "0")
+    }
 }

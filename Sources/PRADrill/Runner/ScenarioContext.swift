@@ -52,14 +52,22 @@ final class ScenarioContext: @unchecked Sendable {
         reportDirectory = workDirectory + "/reports"
         self.praExecutable = praExecutable
         self.echo = echo
-        // The child sees the scenario's world only: not the operator's PG*, DATABASE_URL or pra settings.
-        var environment = ProcessInfo.processInfo.environment.filter { entry in
+        baseEnvironment = Self.stepEnvironment(inherited: ProcessInfo.processInfo.environment, cluster: cluster.environment,
+                                               proxyPort: proxy?.port, database: database, backupDirectory: backupDirectory,
+                                               reportDirectory: reportDirectory, scenario: scenarioEnvironment)
+    }
+
+    /// The environment every `pra` step starts from, before faults override it: the scenario's
+    /// world only, never the operator's `PG*`, `DATABASE_URL` or pra settings.
+    static func stepEnvironment(inherited: [String: String], cluster: [String: String], proxyPort: Int?, database: String,
+                                backupDirectory: String, reportDirectory: String, scenario: [String: String]) -> [String: String] {
+        var environment = inherited.filter { entry in
             !entry.key.hasPrefix("PG") && !Configuration.variables.contains { $0.name == entry.key }
         }
-        for (key, value) in cluster.environment { environment[key] = value }
-        if let proxy {
+        for (key, value) in cluster { environment[key] = value }
+        if let proxyPort {
             environment[Setting.pgHost.name] = "127.0.0.1"
-            environment[Setting.pgPort.name] = "\(proxy.port)"
+            environment[Setting.pgPort.name] = "\(proxyPort)"
         }
         environment[Setting.pgDatabase.name] = database
         environment[Setting.backupDir.name] = backupDirectory
@@ -67,8 +75,13 @@ final class ScenarioContext: @unchecked Sendable {
         // A drill's restores and status runs are scratch evidence: kept with the scenario, never
         // in the operator's log (the operator's EVIDENCE_FILE was filtered out above).
         environment[Setting.evidenceFile.name] = reportDirectory + "/evidence.jsonl"
-        for (key, value) in scenarioEnvironment { environment[key] = value }
-        baseEnvironment = environment
+        // The scratch backups sit on the runner's disk, whose free space is the host's business,
+        // not the scenario's: with the default 20 % a status step's verdict would follow how full
+        // the CI machine's disk happens to be. A scenario about disk space sets its own thresholds.
+        environment[Setting.diskWarnPercent.name] = "0"
+        environment[Setting.diskCriticalPercent.name] = "0"
+        for (key, value) in scenario { environment[key] = value }
+        return environment
     }
 
     /// The environment of a `pra` step: the scenario's, plus what faults set (an unreachable
