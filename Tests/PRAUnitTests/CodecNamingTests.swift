@@ -98,18 +98,17 @@ struct CodecNamingTests {
         let archive = WALArchive(backupDirectory: directory)
         let name = try #require(WALFileName("000000010000000000000007"))
         let folder = archive.root + "/" + name.directoryName
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let content = [UInt8](repeating: 7, count: 50_000)
         let sha = SHA256.hash(data: content).hex
         // zstd alone: found, read back.
-        try Data(try Self.compressed(content, .zstd)).write(to: URL(fileURLWithPath: folder + "/" + WALArchive.fileName(name, sha256: sha, codec: .zstd)))
+        try LocalWALFetcherTests.put(name, content, in: archive, codec: .zstd)
         var found = try #require(try archive.find(name))
         #expect(found.codec == .zstd)
         var back: [UInt8] = []
         #expect(try archive.read(found) { back += $0 } == UInt64(content.count))
         #expect(back == content)
         // The same content in gzip beside it: one file (gzip first), not ambiguous; both listed.
-        try Data(try Self.compressed(content, .gzip)).write(to: URL(fileURLWithPath: folder + "/" + WALArchive.fileName(name, sha256: sha, codec: .gzip)))
+        try LocalWALFetcherTests.put(name, content, in: archive, codec: .gzip)
         found = try #require(try archive.find(name))
         #expect(found.codec == .gzip)
         #expect(archive.files().map(\.codec) == [.gzip, .zstd])

@@ -25,10 +25,15 @@ struct LocalWALFetcherTests {
         return (archive, contents, pgWAL)
     }
 
-    static func put(_ name: WALFileName, _ content: [UInt8], in archive: WALArchive, codec: CompressionCodec = .gzip) throws {
+    /// Archives `content` as `name` the way `pra wal push` names it (compressed in `codec`,
+    /// SHA-256 of `content` in the name), or `stored` bytes under that name; the file's path.
+    @discardableResult
+    static func put(_ name: WALFileName, _ content: [UInt8], in archive: WALArchive, codec: CompressionCodec = .gzip, stored: [UInt8]? = nil) throws -> String {
         let folder = archive.root + "/" + name.directoryName
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        try Data(try CodecNamingTests.compressed(content, codec)).write(to: URL(fileURLWithPath: folder + "/" + WALArchive.fileName(name, sha256: SHA256.hash(data: content).hex, codec: codec)))
+        let path = folder + "/" + WALArchive.fileName(name, sha256: SHA256.hash(data: content).hex, codec: codec)
+        try Data(try stored ?? CodecNamingTests.compressed(content, codec)).write(to: URL(fileURLWithPath: path))
+        return path
     }
 
     static func name(_ number: UInt64) -> WALFileName { WALFileName(timeline: 1, segmentNumber: number, segmentSize: 16 << 20) }
@@ -76,7 +81,7 @@ struct LocalWALFetcherTests {
         let held = Launches()
         let otherSpool = WALSpool(destination: otherWAL + "/RECOVERYXLOG")
         try otherSpool.create()
-        let lock = try FileLock(path: otherSpool.path + "/" + LocalWALFetcher.prefetchLockName, wait: false)
+        let lock = try FileLock(path: otherSpool.prefetchLock, wait: false)
         try withExtendedLifetime(lock) {
             _ = try Self.get(1, Self.fetcher(other, prefetch: 3, pgWAL: otherWAL, launches: held), to: otherWAL)
         }

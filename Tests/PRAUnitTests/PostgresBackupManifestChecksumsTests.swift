@@ -85,6 +85,13 @@ struct PostgresBackupManifestChecksumsTests {
         let twice = Self.scan(Self.tar([("base/1/1259", big), ("PG_VERSION", small), ("base/1/1259", changed)]), checksums: listed)
         #expect(!twice.allChecksumsMatched && twice.checksumMismatches.count == 1)
 
+        // Twelve files differ: the first ten are named, then one line says more do.
+        let many = (1...12).map { ("base/1/\($0)", small) }
+        let manyListed = try #require(PostgresBackupManifestChecksums(manifest: Self.manifest(many.map { ($0.0, small.count + 1, Self.hex(Self.crc(small))) })))
+        let capped = Self.scan(Self.tar(many), checksums: manyListed)
+        #expect(capped.checksumMismatches.count == 11, "\(capped.checksumMismatches)")
+        #expect(capped.checksumMismatches[9].hasPrefix("base/1/10: ") && capped.checksumMismatches[10] == "and more files differ from backup_manifest")
+
         let sha = try #require(PostgresBackupManifestChecksums(manifest: Self.manifest([("PG_VERSION", small.count, String(repeating: "ab", count: 28))], algorithm: "SHA224")))
         #expect(!sha.complete && sha.files.isEmpty)
         #expect(!Self.scan(Self.tar([("PG_VERSION", small)]), checksums: sha).allChecksumsMatched)

@@ -43,11 +43,8 @@ struct WholeGzipInflaterTests {
         let directory = TestEnvironment.temporaryDirectory("whole-gzip")
         let archive = WALArchive(backupDirectory: directory)
         let name = try #require(WALFileName("000000010000000000000009"))
-        let folder = archive.root + "/" + name.directoryName
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let gzip = try CodecNamingTests.compressed(content, .gzip)
-        let path = folder + "/" + WALArchive.fileName(name, sha256: SHA256.hash(data: content).hex, codec: .gzip)
-        try Data(gzip).write(to: URL(fileURLWithPath: path))
+        let path = try LocalWALFetcherTests.put(name, content, in: archive, stored: gzip)
         let file = try #require(try archive.find(name))
 
         var calls = 0

@@ -11,8 +11,6 @@ import Foundation
 /// same SHA-256. A segment the prefetcher cannot read is not spooled: asked for, it is read
 /// again and its failure reported then.
 struct LocalWALFetcher {
-    static let prefetchLockName = ".prefetch.lock"
-
     let archive: WALArchive
     /// Segments inflated ahead (`WAL_GET_PREFETCH`); 0: none, no spool.
     let prefetch: Int
@@ -23,15 +21,15 @@ struct LocalWALFetcher {
     /// then starts the prefetcher when segments after it are neither spooled nor being fetched.
     func fetch(_ file: WALArchive.File, to destination: String) throws -> WALFetchOperation.Outcome {
         let spool = WALSpool(destination: destination)
-        spool.trim(before: file.name, keeping: [Self.prefetchLockName])
+        spool.trim(before: file.name)
         let outcome: WALFetchOperation.Outcome
         if let bytes = spool.serve(file.name, sha256: file.sha256, to: destination) {
             outcome = .fetched(bytes: bytes, from: "\(file.path) (prefetched)")
         } else {
             outcome = .fetched(bytes: try Self.write(file, from: archive, to: destination), from: file.path)
         }
-        if prefetch > 0, !following(file, spool: spool).isEmpty, (try? spool.create()) != nil,
-           !FileLock.isHeld(path: (spool.path as NSString).appendingPathComponent(Self.prefetchLockName)) {
+        // The lock first: while a prefetcher runs (most calls), listing what follows is wasted.
+        if prefetch > 0, !spool.isBeingPrefetched, !following(file, spool: spool).isEmpty, (try? spool.create()) != nil {
             launch(file.name)
         }
         return outcome
@@ -42,7 +40,7 @@ struct LocalWALFetcher {
     /// another prefetcher holds the spool or the spool is gone (recovery ended).
     func prefetch(after name: WALFileName, destination: String) {
         let spool = WALSpool(destination: destination)
-        guard prefetch > 0, let lock = try? FileLock(path: (spool.path as NSString).appendingPathComponent(Self.prefetchLockName), wait: false),
+        guard prefetch > 0, let lock = try? FileLock(path: spool.prefetchLock, wait: false),
               let file = (try? archive.find(name)) ?? nil else { return }
         withExtendedLifetime(lock) {
             for next in following(file, spool: spool) {

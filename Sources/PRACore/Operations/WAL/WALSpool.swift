@@ -15,6 +15,8 @@ import Glibc
 /// ends, and at promotion when it looks for the next timeline's history).
 struct WALSpool {
     static let directoryName = ".pra-wal-spool"
+    /// The `flock` file of the one prefetcher filling this spool (``LocalWALFetcher``).
+    static let prefetchLockName = ".prefetch.lock"
 
     /// The spool directory.
     let path: String
@@ -50,6 +52,12 @@ struct WALSpool {
         Set(((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).filter { !$0.hasPrefix(".") })
     }
 
+    /// The prefetcher's lock file; trimming never removes it (a prefetcher may hold it).
+    var prefetchLock: String { (path as NSString).appendingPathComponent(Self.prefetchLockName) }
+
+    /// Whether a prefetcher is filling the spool now (none when there is no spool).
+    var isBeingPrefetched: Bool { FileManager.default.fileExists(atPath: path) && FileLock.isHeld(path: prefetchLock) }
+
     /// Makes the directory (private to the server's account).
     func create() throws {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -59,17 +67,17 @@ struct WALSpool {
     /// writing into it is waited for (it holds the lock for a few segments at most).
     func remove() {
         guard FileManager.default.fileExists(atPath: path) else { return }
-        let lock = try? FileLock(path: (path as NSString).appendingPathComponent(LocalWALFetcher.prefetchLockName), wait: true)
+        let lock = try? FileLock(path: prefetchLock, wait: true)
         withExtendedLifetime(lock) {
             try? FileManager.default.removeItem(atPath: path)
         }
     }
 
     /// Removes spooled segments recovery has passed (same timeline, not after `name`) and
-    /// temporary files of killed fetches; never the files named in `keeping` (a lock in use).
-    func trim(before name: WALFileName, keeping: Set<String> = []) {
+    /// temporary files of killed fetches; never the prefetcher's lock.
+    func trim(before name: WALFileName) {
         guard let files = try? FileManager.default.contentsOfDirectory(atPath: path) else { return }
-        for file in files where !keeping.contains(file) {
+        for file in files where file != Self.prefetchLockName {
             let full = (path as NSString).appendingPathComponent(file)
             if file.hasPrefix(".") {
                 if DurableFile.isOrphaned(full, quietSeconds: 60) { unlink(full) }

@@ -22,7 +22,8 @@ public struct TarStreamScanner {
     public private(set) var forbiddenEntry: String?
     /// When set, each regular file PostgreSQL's manifest gives a CRC-32C is checked as it passes.
     public var checksums: PostgresBackupManifestChecksums?
-    /// Files whose size or CRC-32C differs from the manifest's, described (the first ten).
+    /// Files whose size or CRC-32C differs from the manifest's, described: the first ten, then
+    /// one line saying that more differ.
     public private(set) var checksumMismatches: [String] = []
     /// Paths whose content matched the manifest's CRC-32C.
     public private(set) var checksummedPaths: Set<String> = []
@@ -112,8 +113,8 @@ public struct TarStreamScanner {
             checksumMismatches.append(file.size != file.expected.size
                 ? "\(file.path): \(file.size) bytes, backup_manifest says \(file.expected.size)"
                 : "\(file.path): CRC-32C \(String(format: "%08x", found)), backup_manifest says \(String(format: "%08x", file.expected.crc32c))")
-        } else {
-            checksumMismatches[9] = "and more files differ from backup_manifest"
+        } else if checksumMismatches.count == 10 {
+            checksumMismatches.append("and more files differ from backup_manifest")
         }
     }
 
