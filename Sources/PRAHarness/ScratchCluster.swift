@@ -45,6 +45,8 @@ public final class ScratchCluster: @unchecked Sendable {
     let settings: [String: String]
     /// WAL segment size in MiB given to initdb (`nil`: PostgreSQL's 16).
     let walSegmentMegabytes: Int?
+    /// initdb's `--data-checksums`: every data page carries a checksum.
+    let dataChecksums: Bool
     /// When true, the cluster outlives this object (for `pra cluster up`).
     public private(set) var persistent = false
     private var cleanupToken: Int?
@@ -66,7 +68,8 @@ public final class ScratchCluster: @unchecked Sendable {
     ///   - cloning: the data directory of a stopped scratch cluster to copy instead of running
     ///     initdb (a drill's seeded template: copying takes a tenth of initdb plus the seeding).
     ///     Its WAL segment size must be `walSegmentMegabytes`'s.
-    public init(binaries: PostgresBinaries = PostgresBinaries(), settings: [String: String] = [:], parentDirectory: String? = nil, walSegmentMegabytes: Int? = nil, cloning templateDirectory: String? = nil, preparing: ((ScratchCluster) throws -> Void)? = nil) throws {
+    ///   - dataChecksums: initdb with `--data-checksums`.
+    public init(binaries: PostgresBinaries = PostgresBinaries(), settings: [String: String] = [:], parentDirectory: String? = nil, walSegmentMegabytes: Int? = nil, dataChecksums: Bool = false, cloning templateDirectory: String? = nil, preparing: ((ScratchCluster) throws -> Void)? = nil) throws {
         let initdb = try binaries.locate("initdb")
         binDirectory = (initdb as NSString).deletingLastPathComponent
         runAs = getuid() == 0 ? Self.unprivilegedUser() : nil
@@ -81,6 +84,7 @@ public final class ScratchCluster: @unchecked Sendable {
         cleanupToken = InterruptCleanup.shared.register { ScratchCluster.forceRemove(directory: root) }
         self.settings = settings
         self.walSegmentMegabytes = walSegmentMegabytes
+        self.dataChecksums = dataChecksums
         do {
             if let runAs {
                 chown(directory, runAs.uid, runAs.gid)
@@ -101,7 +105,7 @@ public final class ScratchCluster: @unchecked Sendable {
 
     /// initdb into the data directory, then the scratch settings.
     private func initializeDataDirectory() throws {
-        try runTool(binDirectory + "/initdb", ["-D", dataDirectory, "-U", superuser, "--auth=trust", "--encoding=UTF8", "--no-locale", "--no-sync"] + (walSegmentMegabytes.map { ["--wal-segsize=\($0)"] } ?? []), timeout: 120)
+        try runTool(binDirectory + "/initdb", ["-D", dataDirectory, "-U", superuser, "--auth=trust", "--encoding=UTF8", "--no-locale", "--no-sync"] + (walSegmentMegabytes.map { ["--wal-segsize=\($0)"] } ?? []) + (dataChecksums ? ["--data-checksums"] : []), timeout: 120)
         try appendSettings()
     }
 
@@ -194,6 +198,7 @@ public final class ScratchCluster: @unchecked Sendable {
         self.directory = state.directory
         settings = [:]
         walSegmentMegabytes = nil
+        dataChecksums = false
         port = state.port
         binDirectory = state.binDirectory
         if let name = state.runAsUser, let user = OSUser.named(name) {

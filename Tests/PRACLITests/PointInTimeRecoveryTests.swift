@@ -12,12 +12,13 @@ final class ArchivingCluster {
     let database: String
     let archive: WALArchive
 
-    init(label: String) throws {
+    /// - Parameter dataChecksums: initdb with `--data-checksums`.
+    init(label: String, dataChecksums: Bool = false) throws {
         let directory = TestEnvironment.temporaryDirectory(label)
         backupDirectory = directory
         archive = WALArchive(backupDirectory: directory)
         cluster = try ScratchCluster(
-            settings: ScratchCluster.archivingSettings(praExecutable: PraBinary.path, backupDirectory: directory, archiveTimeout: 1),
+            settings: ScratchCluster.archivingSettings(praExecutable: PraBinary.path, backupDirectory: directory, archiveTimeout: 1), dataChecksums: dataChecksums,
             preparing: { try $0.grantServerAccess(to: directory) })
         database = try TestEnvironment.fixtureDatabase(label, scale: 0.01, on: cluster)
         try sql("CREATE TABLE pitr_marker (note text NOT NULL, written timestamptz NOT NULL DEFAULT clock_timestamp())")

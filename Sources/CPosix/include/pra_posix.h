@@ -17,4 +17,9 @@ uint32_t pra_crc32c_portable(uint32_t crc, const void *data, size_t length);
  * is pra_crc32c_shift(crc(A), |B|) ^ pra_crc32c(0, B). */
 uint32_t pra_crc32c_shift(uint32_t crc, uint64_t length);
 
+/// PostgreSQL's data page checksum (`pg_checksum_page`) of a page of `page_size` bytes (a
+/// multiple of 128, PostgreSQL's `block_size`) that is block `block_number` of its relation
+/// fork; the page's own checksum field (bytes 8-9) is left out of the sum. Little-endian hosts.
+uint16_t pra_page_checksum(const void *page, size_t page_size, uint32_t block_number);
+
 #endif

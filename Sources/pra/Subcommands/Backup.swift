@@ -37,6 +37,9 @@ struct Backup: ParsableCommand {
             cluster and end before the new backup starts. Run on the database host, an incremental \
             reads the data directory itself (BASE_BACKUP_READ=auto) and leaves out, without hashing them, \
             the ranges of relation files whose pages all carry an LSN older than the reference's start. \
+            On a cluster with data_checksums on, every data page's checksum is verified as it is read \
+            (by pra from the data directory, by the server for pg_basebackup): a damaged page fails the \
+            backup (exit 1), naming the file and block. \
             Retention never removes a base backup that a kept incremental needs. See docs/operations.md, \
             "Incremental base backups".
 

@@ -35,7 +35,8 @@ extension BaseBackupOperation {
         let start = try startBackup(server, label: label)
         var notes: [String] = []
         let referenceStart = reference.flatMap { Self.pageLSNsUsable(since: $0, server: server, notes: &notes) }
-        var copy = DataDirectoryCopy(root: root, reference: reference?.map, referenceStart: referenceStart, pageSize: pageSize)
+        let pageChecks = try Self.pageChecksumCheck(server, pageSize: pageSize, backupStart: start)
+        var copy = DataDirectoryCopy(root: root, reference: reference?.map, referenceStart: referenceStart, pageSize: pageSize, pageChecks: pageChecks)
         let progress = self.progress
         let stop: BackupStop
         do {
@@ -45,6 +46,7 @@ extension BaseBackupOperation {
             _ = try? server.connection.execute("SELECT pg_backup_stop(false)")
             throw error
         }
+        try Self.checkPageChecksums(of: copy)
         let timeline = try Self.timeline(ofLabel: stop.label, start: start)
         let now = Int(Date().timeIntervalSince1970)
         try copy.add(path: "backup_label", content: Array(stop.label.utf8), modified: now, emit: emit)
@@ -60,7 +62,32 @@ extension BaseBackupOperation {
         let copied = CopiedCluster(postgresManifest: postgresManifest, entryCount: tar.entryCount, sha256: hasher.finalize().hex)
         var chained = ChainedCopy(map: copy.map, storedRanges: copy.storedRanges, referencedRanges: copy.referencedRanges, reference: reference)
         chained.notes = notes
+        chained.pagesVerified = pageChecks == nil ? nil : copy.pagesVerified
         return (copied, chained)
+    }
+
+    /// The page checksum check of this cluster, when it has `data_checksums` on (else `nil`):
+    /// `segment_size` is in pages.
+    static func pageChecksumCheck(_ server: ArchivingServer, pageSize: Int, backupStart: LogSequenceNumber) throws(OperationFailure) -> PageChecksumCheck? {
+        do {
+            guard try server.connection.scalar("SHOW data_checksums") == "on" else { return nil }
+            guard let pages = try server.connection.scalar("SELECT setting FROM pg_settings WHERE name = 'segment_size'").flatMap({ UInt32($0) }), pages > 0 else {
+                throw OperationFailure(stage: "read", message: "data_checksums is on but segment_size is not a number of pages; the page checksums cannot be placed")
+            }
+            return PageChecksumCheck(pageSize: pageSize, pagesPerSegment: pages, backupStart: backupStart)
+        } catch {
+            throw OperationFailure(stage: "read", error)  // an OperationFailure passes through as it is
+        }
+    }
+
+    /// Fails the backup when a page's checksum failed, as the server fails `pg_basebackup`:
+    /// a backup holding a corrupt page is not one to restore without knowing.
+    static func checkPageChecksums(of copy: DataDirectoryCopy) throws(OperationFailure) {
+        guard copy.pageChecksumFailureCount > 0 else { return }
+        let more = copy.pageChecksumFailureCount - copy.pageChecksumFailures.count
+        throw OperationFailure(stage: "read", message: "data page checksum verification failed for \(copy.pageChecksumFailureCount) page(s): "
+            + copy.pageChecksumFailures.map(\.description).joined(separator: "; ") + (more > 0 ? "; and \(more) more" : "")
+            + ". The cluster's data files are damaged (pg_basebackup fails the same way; pg_checksums --check, run on a stopped copy, lists every page); restore the damaged relation from an earlier backup")
     }
 
     /// The reference's start, when page LSNs may stand in for hashes: the WAL archive holds
@@ -89,10 +116,8 @@ extension BaseBackupOperation {
                 throw OperationFailure(stage: "read", message: "pg_backup_start returned no position")
             }
             return lsn
-        } catch let failure as OperationFailure {
-            throw failure
         } catch {
-            throw OperationFailure(stage: "read", error)
+            throw OperationFailure(stage: "read", error)  // an OperationFailure passes through as it is
         }
     }
 
@@ -105,10 +130,8 @@ extension BaseBackupOperation {
                 throw OperationFailure(stage: "read", message: "pg_backup_stop returned no usable position or label")
             }
             return BackupStop(lsn: lsn, label: label, segment: segment)
-        } catch let failure as OperationFailure {
-            throw failure
         } catch {
-            throw OperationFailure(stage: "read", error)
+            throw OperationFailure(stage: "read", error)  // an OperationFailure passes through as it is
         }
     }
 

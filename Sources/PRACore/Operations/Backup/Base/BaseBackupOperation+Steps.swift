@@ -63,6 +63,8 @@ extension BaseBackupOperation {
         var reference: IncrementalBaseBackupSource?
         /// What the result's warnings should say about how ranges were compared.
         var notes: [String] = []
+        /// Data pages whose checksum pra verified (read from the data directory, `data_checksums` on).
+        var pagesVerified: Int?
 
         init(map: RangeMap, storedRanges: Int, referencedRanges: Int, reference: IncrementalBaseBackupSource?) {
             self.map = map

@@ -62,6 +62,7 @@ public struct BaseBackupOperation {
             result.storedRanges = chained.storedRanges
             result.referencedRanges = chained.referencedRanges
             result.readFrom = reading.source
+            result.pageChecksumsVerified = chained.pagesVerified
             if let remote = settings.remote { copyOffSite(&result, with: remote) }
             return result
         } catch {

@@ -37,6 +37,10 @@ public struct BaseBackupResult: Codable, Sendable {
     public var referencedRanges: Int?
     /// How the cluster was read (`BASE_BACKUP_READ`).
     public var readFrom: ReadSource?
+    /// Data pages whose checksum pra verified while reading the data directory (`data_checksums`
+    /// on); `nil` when it did not read them itself (`pg_basebackup`'s server checks them) or
+    /// the cluster has no page checksums.
+    public var pageChecksumsVerified: Int?
 
     /// Where a base backup's bytes came from.
     public enum ReadSource: String, Codable, Sendable {

@@ -32,6 +32,12 @@ struct DataDirectoryCopy {
     /// Ranges of main forks left out by their page LSNs alone, without hashing.
     private(set) var rangesSkippedByLSN = 0
     private(set) var bytesRead: UInt64 = 0
+    /// Data pages whose checksum was verified (``PageChecksumCheck``; 0 without `data_checksums`).
+    private(set) var pagesVerified = 0
+    /// Pages whose checksum failed: how many, and the first ``failuresKept``.
+    private(set) var pageChecksumFailureCount = 0
+    private(set) var pageChecksumFailures: [PageChecksumCheck.Failure] = []
+    static let failuresKept = 10
     private(set) var manifest = PostgresBackupManifestWriter()
     /// Reads, classifies and hashes the ranges, batch by batch, on all cores.
     private let examiner: RangeExaminer
@@ -39,11 +45,12 @@ struct DataDirectoryCopy {
     /// - Parameters:
     ///   - referenceStart: where the reference's WAL starts (its checkpoint's redo point).
     ///   - pageSize: `block_size`.
-    init(root: String, reference: RangeMap?, referenceStart: LogSequenceNumber?, pageSize: Int, rangeSize: UInt64 = RangeMap.defaultRangeSize) {
+    ///   - pageChecks: verifies data page checksums as they are read (`data_checksums` on).
+    init(root: String, reference: RangeMap?, referenceStart: LogSequenceNumber?, pageSize: Int, rangeSize: UInt64 = RangeMap.defaultRangeSize, pageChecks: PageChecksumCheck? = nil) {
         self.root = root
         self.reference = reference
         map = RangeMap(rangeSize: reference?.rangeSize ?? rangeSize)
-        examiner = RangeExaminer(reference: reference, referenceStart: referenceStart, pageSize: pageSize, rangeSize: map.rangeSize)
+        examiner = RangeExaminer(reference: reference, referenceStart: referenceStart, pageSize: pageSize, rangeSize: map.rangeSize, pageChecks: pageChecks)
     }
 
     /// Sends every directory and file of the data directory (``DataDirectoryWalk``).
@@ -112,7 +119,8 @@ struct DataDirectoryCopy {
         // joined from the ranges' CRCs the examiner computed on its threads.
         var checksum: UInt32 = 0xFFFF_FFFF
         let total = map.rangeCount(size: size)
-        let file = RangeExaminer.File(descriptor: descriptor, path: entry.path, absolute: absolute, size: size, ranged: ranged, mainFork: mainFork)
+        let file = RangeExaminer.File(descriptor: descriptor, path: entry.path, absolute: absolute, size: size, ranged: ranged, mainFork: mainFork,
+                                        checksumSegment: examiner.pageChecks == nil ? nil : PageChecksumCheck.segment(ofChecksummed: entry.path))
         // Batches of ranges are read, classified and hashed on all cores, the next one while
         // this one is sent in order (two sets of buffers).
         var batch = total > 0 ? try examiner.examine(file, set: 0, firstIndex: 0, count: min(examiner.batchRanges, total)) : nil
@@ -126,6 +134,9 @@ struct DataDirectoryCopy {
                 hashes += outcome.digest
                 bytesRead += UInt64(outcome.length)
                 if outcome.skippedByLSN { rangesSkippedByLSN += 1 }
+                pagesVerified += outcome.pagesVerified
+                pageChecksumFailureCount += outcome.pageChecksumFailures.count
+                pageChecksumFailures += outcome.pageChecksumFailures.prefix(Self.failuresKept - pageChecksumFailures.count)
                 if !ranged {
                     storedRanges += 1
                     checksum = pra_crc32c_shift(checksum, UInt64(bytes.count)) ^ outcome.crc32c

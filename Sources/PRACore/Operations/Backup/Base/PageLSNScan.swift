@@ -48,21 +48,6 @@ public enum PageLSNScan {
     /// 1 GiB segment of one: `base/<db>/<node>[.<n>]` or `global/<node>[.<n>]`. Free space maps,
     /// visibility maps, init forks and everything else are not.
     public static func isMainFork(_ path: String) -> Bool {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
-        let file: Substring
-        if parts.count == 3, parts[0] == "base", isNumber(parts[1]) {
-            file = parts[2]
-        } else if parts.count == 2, parts[0] == "global" {
-            file = parts[1]
-        } else {
-            return false
-        }
-        let pieces = file.split(separator: ".", omittingEmptySubsequences: false)
-        guard pieces.count <= 2, isNumber(pieces[0]) else { return false }
-        return pieces.count == 1 || isNumber(pieces[1])
-    }
-
-    private static func isNumber(_ text: Substring) -> Bool {
-        !text.isEmpty && text.utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+        RelationFileName(path: path)?.fork == .main
     }
 }

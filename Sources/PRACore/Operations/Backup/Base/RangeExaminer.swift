@@ -21,6 +21,8 @@ final class RangeExaminer: @unchecked Sendable {
         /// Compared with the reference range by range (else stored whole).
         var ranged: Bool
         var mainFork: Bool
+        /// The 1 GiB segment of a relation fork whose page checksums are verified; `nil`: none.
+        var checksumSegment: UInt32?
     }
 
     /// What became of one range: its length, the hash the map records, whether it is stored.
@@ -32,6 +34,9 @@ final class RangeExaminer: @unchecked Sendable {
         /// CRC-32C register of the range from 0 (no inversion), for a file sent whole: the copy
         /// joins them into the file's (``pra_crc32c_shift``) instead of reading it again.
         var crc32c: UInt32 = 0
+        /// Pages whose checksum was verified, and those that failed (``PageChecksumCheck``).
+        var pagesVerified = 0
+        var pageChecksumFailures: [PageChecksumCheck.Failure] = []
     }
 
     /// A batch examined: which buffer set holds it, and each range's outcome in order.
@@ -61,13 +66,16 @@ final class RangeExaminer: @unchecked Sendable {
     let referenceStart: LogSequenceNumber?
     let pageSize: Int
     let rangeSize: UInt64
+    /// Verifies data page checksums (a cluster with `data_checksums` on), or `nil`.
+    let pageChecks: PageChecksumCheck?
     private let buffers: [[UnsafeMutableRawBufferPointer]]
 
-    init(reference: RangeMap?, referenceStart: LogSequenceNumber?, pageSize: Int, rangeSize: UInt64) {
+    init(reference: RangeMap?, referenceStart: LogSequenceNumber?, pageSize: Int, rangeSize: UInt64, pageChecks: PageChecksumCheck?) {
         self.reference = reference
         self.referenceStart = referenceStart
         self.pageSize = pageSize
         self.rangeSize = rangeSize
+        self.pageChecks = pageChecks
         let count = Int(rangeSize)
         buffers = (0..<2).map { _ in (0..<2).map { _ in UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 16) } }
     }
@@ -104,6 +112,9 @@ final class RangeExaminer: @unchecked Sendable {
                 let range = bytes(set: set, slot: slot, length: length)
                 var outcome = decide(file, index: firstIndex + slot, bytes: range)
                 if !file.ranged { outcome.crc32c = pra_crc32c(0, range.baseAddress, range.count) }
+                if let pageChecks, let segment = file.checksumSegment {
+                    Self.verifyPages(range, of: file, segment: segment, at: start, with: pageChecks, into: &outcome)
+                }
                 results.set(slot, .success(outcome))
             } catch {
                 results.set(slot, .failure(error))
@@ -140,6 +151,21 @@ final class RangeExaminer: @unchecked Sendable {
         }
         outcome.digest = Array(SHA256.hash(data: bytes))
         return outcome
+    }
+
+    /// Verifies the page checksums of a range read from `start` of `file`; a page that fails is
+    /// read once more before it counts.
+    private static func verifyPages(_ range: UnsafeRawBufferPointer, of file: File, segment: UInt32, at start: UInt64, with check: PageChecksumCheck, into outcome: inout RangeOutcome) {
+        let pageSize = UInt64(check.pageSize)
+        let firstBlock = segment &* check.pagesPerSegment &+ UInt32(truncatingIfNeeded: start / pageSize)
+        let (verified, failing) = check.scan(range, firstBlock: firstBlock)
+        outcome.pagesVerified = verified
+        for offset in failing {
+            let block = firstBlock &+ UInt32(offset / check.pageSize)
+            if let failure = check.recheck(file.descriptor, path: file.path, at: start + UInt64(offset), block: block) {
+                outcome.pageChecksumFailures.append(failure)
+            }
+        }
     }
 
     /// Fills the first `length` bytes of `buffer` from `offset`; zeros past the end of a file
