@@ -7,6 +7,14 @@ int pra_pipe_cloexec(int fds[2]) {
     return pipe2(fds, O_CLOEXEC);
 }
 
+int pra_pipe_set_size(int fd, int bytes) {
+    return fcntl(fd, F_SETPIPE_SZ, bytes);
+}
+
+int pra_pipe_size(int fd) {
+    return fcntl(fd, F_GETPIPE_SZ);
+}
+
 #include <stdint.h>
 #include <string.h>
 

@@ -4,6 +4,10 @@
 /// pipe2(fds, O_CLOEXEC): both ends close-on-exec atomically, so a child spawned by another
 /// thread at the same moment cannot inherit them. Glibc's Swift overlay does not export pipe2.
 int pra_pipe_cloexec(int fds[2]);
+/// fcntl(fd, F_SETPIPE_SZ, bytes): the pipe's capacity (64 KiB by default); the new size or -1.
+int pra_pipe_set_size(int fd, int bytes);
+/// fcntl(fd, F_GETPIPE_SZ): the pipe's capacity, or -1.
+int pra_pipe_size(int fd);
 
 #include <stddef.h>
 #include <stdint.h>

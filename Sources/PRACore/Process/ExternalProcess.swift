@@ -303,6 +303,8 @@ final class Watchdog: @unchecked Sendable {
 
 /// The three pipes between us and a child; every end is close-on-exec until dup2'd.
 final class Pipes {
+    /// The capacity asked for the stdin and stdout pipes (the kernel's default is 64 KiB).
+    static let dataPipeBytes: Int32 = 1 << 20
     var stdinRead: Int32 = -1, stdinWrite: Int32 = -1
     var stdoutRead: Int32 = -1, stdoutWrite: Int32 = -1
     var stderrRead: Int32 = -1, stderrWrite: Int32 = -1
@@ -318,6 +320,12 @@ final class Pipes {
         if withStdin { (stdinRead, stdinWrite) = try makePipe() }
         (stdoutRead, stdoutWrite) = try makePipe()
         (stderrRead, stderrWrite) = try makePipe()
+        // The data pipes hold 1 MiB instead of 64 KiB: a producer and a consumer working at
+        // uneven paces (pg_dump and a compressor, a decompressor and tar) stall each other less.
+        // Best effort: beyond fs.pipe-max-size or the user's pipe quota the default stays.
+        // Measured on the PITR extraction of 5.4 GB (zstd into tar): 8.7-11.1 s instead of 12.1-16.2 s.
+        if withStdin { _ = pra_pipe_set_size(stdinWrite, Self.dataPipeBytes) }
+        _ = pra_pipe_set_size(stdoutWrite, Self.dataPipeBytes)
     }
 
     private func close(_ fd: inout Int32) {
