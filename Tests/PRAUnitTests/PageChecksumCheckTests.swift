@@ -58,7 +58,7 @@ struct PageChecksumCheckTests {
             ("PG_VERSION", nil), ("base/16384/t3_17708", nil),
         ]
         for (path, segment) in cases {
-            #expect(PageChecksumCheck.segment(ofChecksummed: path) == segment, "\(path)")
+            #expect(RelationFileName(path: path)?.segment == segment, "\(path)")
         }
         #expect(PageLSNScan.isMainFork("base/16384/17708.2") && !PageLSNScan.isMainFork("base/16384/17708_vm"))
     }

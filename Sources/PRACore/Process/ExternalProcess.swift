@@ -201,7 +201,6 @@ public struct ExternalProcess: Sendable {
         return pid
     }
 
-    /// util-linux's `setpriv`, which drops to another account before exec.
     /// The child's signals start at their defaults (those pra catches included) and none is
     /// blocked, whatever pra itself does with them; the caller sets POSIX_SPAWN_SETSIGDEF and
     /// POSIX_SPAWN_SETSIGMASK.
@@ -215,6 +214,7 @@ public struct ExternalProcess: Sendable {
         posix_spawnattr_setsigmask(&attributes, &mask)
     }
 
+    /// util-linux's `setpriv`, which drops to another account before exec.
     static let setprivPath = (try? SystemProgram.locate("setpriv", package: "util-linux")) ?? "/usr/bin/setpriv"
 }
 

@@ -19,6 +19,9 @@ import Glibc
 /// never mixed in.
 public struct WALSyncOperation {
     public static let lockFileName = ".sync.lock"
+
+    /// The lock file of the one `pra wal sync` per archive.
+    static func lockPath(archiveRoot: String) -> String { (archiveRoot as NSString).appendingPathComponent(lockFileName) }
     public static let pendingFileName = ".sync-pending"
     public static let alertStateFileName = ".sync-queue-alert"
     public static let retentionStampFileName = ".offsite-retention"
@@ -103,7 +106,7 @@ public struct WALSyncOperation {
             rounds += 1
             let lock: FileLock
             do {
-                guard let taken = try FileLock(path: (archive.root as NSString).appendingPathComponent(Self.lockFileName), wait: waitForLock && rounds == 1) else {
+                guard let taken = try FileLock(path: Self.lockPath(archiveRoot: archive.root), wait: waitForLock && rounds == 1) else {
                     if rounds == 1 { result.skipped = "another pra wal sync is running for \(archive.root)" }
                     break
                 }
@@ -315,7 +318,7 @@ public struct WALSyncOperation {
         let root = WALArchive(backupDirectory: configuration.backupDirectory).root
         let fd = open(pendingNotePath(root), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o640)
         if fd >= 0 { close(fd) }
-        if FileLock.isHeld(path: (root as NSString).appendingPathComponent(lockFileName)) { return "pra wal sync is running: it copies this file too" }
+        if FileLock.isHeld(path: lockPath(archiveRoot: root)) { return "pra wal sync is running: it copies this file too" }
         var arguments = ["wal", "sync", "--quiet", "--backup-dir", configuration.backupDirectory]
         if let envFile = configuration.envFilePath { arguments += ["--env-file", envFile] }
         let result = DetachedProcess.start(executable: executable, arguments: arguments)

@@ -112,15 +112,15 @@ struct DataDirectoryCopy {
         if !ranged {
             try emitHeader(TarHeader.make(name: try Self.tarName(entry.path), kind: .file(size: size), mode: mode, modified: entry.modified), emit)
         }
-        let mainFork = PageLSNScan.isMainFork(entry.path)
+        let relation = RelationFileName(path: entry.path)
         var hashes: [UInt8] = []
         hashes.reserveCapacity(map.rangeCount(size: size) * 32)
         // CRC-32C of a file sent whole, for PostgreSQL's manifest (pg_verifybackup checks it),
         // joined from the ranges' CRCs the examiner computed on its threads.
         var checksum: UInt32 = 0xFFFF_FFFF
         let total = map.rangeCount(size: size)
-        let file = RangeExaminer.File(descriptor: descriptor, path: entry.path, absolute: absolute, size: size, ranged: ranged, mainFork: mainFork,
-                                        checksumSegment: examiner.pageChecks == nil ? nil : PageChecksumCheck.segment(ofChecksummed: entry.path))
+        let file = RangeExaminer.File(descriptor: descriptor, path: entry.path, absolute: absolute, size: size, ranged: ranged, mainFork: relation?.fork == .main,
+                                        checksumSegment: examiner.pageChecks == nil ? nil : relation?.segment)
         // Batches of ranges are read, classified and hashed on all cores, the next one while
         // this one is sent in order (two sets of buffers).
         var batch = total > 0 ? try examiner.examine(file, set: 0, firstIndex: 0, count: min(examiner.batchRanges, total)) : nil

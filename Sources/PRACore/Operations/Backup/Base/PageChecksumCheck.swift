@@ -5,7 +5,8 @@ import Foundation
 /// the data directory, the check the server makes for `pg_basebackup`, so that a backup read
 /// locally catches the same corruption as one streamed.
 ///
-/// Which pages count: every whole page of a relation fork file (``segment(ofChecksummed:)``),
+/// Which pages count: every whole page of a relation fork file (``RelationFileName``: every fork
+/// of a relation in `base/` and `global/`, not `pg_control`, `pg_filenode.map` or `PG_VERSION`),
 /// except a new page (`pd_upper` 0: never initialised, it carries no checksum) and a page
 /// stamped at or after the backup's start: the server may be writing it while pra reads it (a
 /// torn read), and recovery replaces it from the full-page image the WAL holds for its first
@@ -47,18 +48,10 @@ public struct PageChecksumCheck: Sendable {
         case failed(stored: UInt16, computed: UInt16)
     }
 
-    /// The number of the 1 GiB segment `path` (relative to the data directory) is, when it is a
-    /// file PostgreSQL checksums: any fork of a relation (``RelationFileName``); `nil` for
-    /// everything else (`pg_control`, `pg_filenode.map`, `PG_VERSION`, `pg_xact`...).
-    public static func segment(ofChecksummed path: String) -> UInt32? {
-        RelationFileName(path: path)?.segment
-    }
-
     /// The page at the start of `page` (`pageSize` bytes), block `block` of its fork.
     func verdict(_ page: UnsafeRawBufferPointer, block: UInt32) -> PageVerdict {
-        // pd_lsn (two little-endian uint32: high, low), pd_checksum at 8, pd_upper at 14.
-        let lsn = UInt64(page.loadUnaligned(fromByteOffset: 0, as: UInt32.self).littleEndian) << 32
-            | UInt64(page.loadUnaligned(fromByteOffset: 4, as: UInt32.self).littleEndian)
+        // pd_lsn at 0, pd_checksum at 8, pd_upper at 14.
+        let lsn = PageLSNScan.pageLSN(page, at: 0)
         let upper = UInt16(littleEndian: page.loadUnaligned(fromByteOffset: 14, as: UInt16.self))
         if upper == 0 || lsn >= backupStart.value { return .skipped }
         let stored = UInt16(littleEndian: page.loadUnaligned(fromByteOffset: 8, as: UInt16.self))

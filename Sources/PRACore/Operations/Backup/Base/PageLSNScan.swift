@@ -33,15 +33,20 @@ public enum PageLSNScan {
         var verdict = Verdict.older
         var offset = 0
         while offset < bytes.count {
-            // pd_lsn: xlogid then xrecoff, each a uint32 in the server's byte order (little-endian here).
-            let high = UInt64(bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self).littleEndian)
-            let low = UInt64(bytes.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self).littleEndian)
-            let lsn = high << 32 | low
+            let lsn = pageLSN(bytes, at: offset)
             if lsn >= since.value { return .changed }
             if lsn == 0 { verdict = .unstamped }
             offset += pageSize
         }
         return verdict
+    }
+
+    /// The `pd_lsn` of the page at `offset`: xlogid then xrecoff, each a uint32 in the server's
+    /// byte order (little-endian here).
+    static func pageLSN(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> UInt64 {
+        let high = UInt64(bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self).littleEndian)
+        let low = UInt64(bytes.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self).littleEndian)
+        return high << 32 | low
     }
 
     /// Whether `path` (relative to the data directory) is a relation's main fork, or a further
