@@ -205,7 +205,10 @@ struct ActivationStandbyTests {
         process.waitUntilExit()
         #expect(process.terminationReason == .uncaughtSignal)
         let promotedAt = try #require(try StandbyRecord.load(from: target).promotedAt, "the killed run promoted the standby")
-        let timeline = try StandbyTests.connect(record, server).scalar("SELECT timeline_id::text FROM pg_control_checkpoint()")
+        // The timeline the promoted server writes on now. pg_control_checkpoint() would name the
+        // old one until the end-of-recovery checkpoint, which runs after promotion, completes.
+        let currentTimeline = "SELECT substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)"
+        let timeline = try StandbyTests.connect(record, server).scalar(currentTimeline)
         #expect(balancer.switchCount == 1)
 
         try writeHooks(["/bin/true"])
@@ -213,7 +216,7 @@ struct ActivationStandbyTests {
         #expect(resumed.exitCode == 0, "\(resumed.stdout) \(resumed.stderr)")
         #expect(resumed.stderr.contains("resumed (run 2) at restoration") && resumed.stderr.contains("continuing with switch hook 2 of 2"), "\(resumed.stderr)")
         #expect(try StandbyRecord.load(from: target).promotedAt == promotedAt, "never promoted twice")
-        #expect(try StandbyTests.connect(record, server).scalar("SELECT timeline_id::text FROM pg_control_checkpoint()") == timeline, "the same timeline: one promotion")
+        #expect(try StandbyTests.connect(record, server).scalar(currentTimeline) == timeline, "the same timeline: one promotion")
         #expect(balancer.switchCount == 1, "the first hook ran once")
         let state = try #require(try ActivationState.load(path: stateFile))
         #expect(state.stage == .activated && state.runs == 2)
