@@ -2,9 +2,10 @@
 # Benchmark at scale (issue 26): pra against its peers and the physical limits on a >= 5 GB
 # database, one run of each command, side by side, on one scratch PostgreSQL.
 #
-#   logical:     pra backup --full  vs  pg_dump | gzip -6 > f,  pg_dump | pigz -6 -pJ > f,
-#                pg_dump -Fd -jJ;  limit: pg_dump > /dev/null
-#                pra restore (fresh database)  vs  pg_restore -jJ of the -Fd dump, gunzip -c | psql
+#   logical:     pra backup --full (gzip 6, zstd, lz4: BACKUP_COMPRESSION)  vs  pg_dump | gzip -6 > f,
+#                pg_dump | pigz -6 -pJ > f, pg_dump -Fd -jJ;  limit: pg_dump > /dev/null
+#                pra restore of the gzip and the zstd dump (fresh database)  vs  pg_restore -jJ of
+#                the -Fd dump, gunzip -c | psql
 #   physical:    pra backup --base with BASE_BACKUP_COMPRESSION=gzip, lz4, zstd  vs
 #                pgbackrest backup --type=full with compress-type=gz, lz4, zst (process-max=J);
 #                limit: pg_basebackup -Ft -D - -X none > /dev/null
@@ -113,7 +114,7 @@ unset DATABASE_URL PGSERVICE PGSERVICEFILE PGPASSWORD PGPASSFILE PGOPTIONS PGHOS
       BACKUP_PREFIX BACKUP_RETENTION_DAYS BACKUP_MIN_KEEP BACKUP_TIMEOUT BASE_BACKUP_RETENTION_DAYS \
       BASE_BACKUP_MIN_KEEP ARCHIVE_WAIT_TIMEOUT RECOVERY_TIMEOUT HEALTH_TIMEOUT PG_BIN_DIR \
       SLACK_WEBHOOK ALERT_EMAIL ALERT_ON_SUCCESS BASE_BACKUP_COMPRESSION WAL_COMPRESSION \
-      RESTORE_SPILL_LIMIT BACKUP_COMPRESSION_LEVEL
+      RESTORE_SPILL_LIMIT BACKUP_COMPRESSION_LEVEL BACKUP_COMPRESSION
 export PRA_JOBS=$jobs
 
 # ---------------------------------------------------------------- prerequisites
@@ -171,9 +172,11 @@ if [ -z "$pra" ]; then section "building pra (release)"; build_pra "$repo"; fi
 have_codecs=""; grep -qa BASE_BACKUP_COMPRESSION "$pra" && have_codecs=1
 have_spill_limit=""; grep -qa RESTORE_SPILL_LIMIT "$pra" && have_spill_limit=1
 have_incremental=""; help_text=$("$pra" backup --help 2>/dev/null); case $help_text in *--incremental-from*) have_incremental=1 ;; esac  # no grep -q in a pipe: its early exit fails the pipeline under pipefail
+have_dump_codecs=""; case $help_text in *.sql.zst*) have_dump_codecs=1 ;; esac
 na="not available in this build"
-log "   $pra: BASE_BACKUP_COMPRESSION ${have_codecs:+yes}${have_codecs:-no}," \
-    "--incremental-from ${have_incremental:+yes}${have_incremental:-no}, RESTORE_SPILL_LIMIT ${have_spill_limit:+yes}${have_spill_limit:-no}"
+yes_no() { if [ -n "$1" ]; then echo yes; else echo no; fi; }
+log "   $pra: BASE_BACKUP_COMPRESSION $(yes_no "$have_codecs"), BACKUP_COMPRESSION $(yes_no "$have_dump_codecs")," \
+    "--incremental-from $(yes_no "$have_incremental"), RESTORE_SPILL_LIMIT $(yes_no "$have_spill_limit")"
 
 # ---------------------------------------------------------------- the cluster
 db=scale
@@ -374,22 +377,36 @@ restore_pg_restore() { tm createdb "$2" && tm pg_restore -j "$jobs" -d "$2" "$1"
 restore_psql() { tm createdb "$2" && tm gunzip -c "$1" | tm psql -X -q -v ON_ERROR_STOP=1 -d "$2" >/dev/null; }
 
 run_logical() {
-    local dir="$work/logical" pra_archive pra_secs pgr_secs spill_env=() spill_row="" pra_peak_spill
-    mkdir -p "$dir/pra"
+    local dir="$work/logical" pra_archive pra_secs pgr_secs spill_env=() spill_row="" pra_peak_spill pra_zstd_archive codec archive
     section "logical backups ($jobs jobs)"
-    measure_pra_disk "pra backup --full" "$work/logs/pra-full.log" "$dir/pra" "" \
-        env PGDATABASE="$db" BACKUP_DIR="$dir/pra" BACKUP_COMPRESSION_LEVEL=6 "$pra" backup --full --quiet
-    pra_archive=$(ls "$dir/pra"/*.sql.gz 2>/dev/null | head -n 1)
-    [ -f "$pra_archive" ] || die "pra backup --full wrote no archive in $dir/pra"
-    pra_secs=$run_secs
-    fmt_row "pra backup --full" "(pra VmHWM $(mib "$run_rss_kib") MiB)"
-    add_row logical "pra backup --full (PRA_JOBS=$jobs, gzip 6)" "$run_secs" "$run_peak_kib" "$run_disk_bytes" "$(fsize "$pra_archive")" \
-        "$(ratio "$run_secs" "${limit_pgdump:-0}") x pg_dump>/dev/null" "<= 1.20"
-    if [ -n "$limit_pgdump" ]; then
-        le "$(ratio "$run_secs" "$limit_pgdump")" 1.2
-        bar "logical backup <= 1.2 x pg_dump > /dev/null" $? "pra ${run_secs}s / pg_dump ${limit_pgdump}s = $(ratio "$run_secs" "$limit_pgdump")"
-    fi
-    rss_bar "pra backup --full" "$run_peak_kib"
+    # gzip at level 6 (the default), then the same dump in zstd and lz4 (BACKUP_COMPRESSION) when
+    # the build has it; the gzip archive is compared with the peers and restored below, the zstd
+    # one is restored too.
+    pra_zstd_archive=""
+    for codec in gzip zstd lz4; do
+        if [ "$codec" != gzip ] && [ -z "$have_dump_codecs" ]; then
+            add_row logical "pra backup --full, $codec" "" "" "" "" "BACKUP_COMPRESSION $na" "n/a" ""
+            continue
+        fi
+        mkdir -p "$dir/pra-$codec"
+        measure_pra_disk "pra backup --full, $codec" "$work/logs/pra-full-$codec.log" "$dir/pra-$codec" "" \
+            env PGDATABASE="$db" BACKUP_DIR="$dir/pra-$codec" BACKUP_COMPRESSION="$codec" BACKUP_COMPRESSION_LEVEL=6 "$pra" backup --full --quiet
+        archive=$(ls "$dir/pra-$codec"/*.sql.* 2>/dev/null | grep -v '\.json$' | head -n 1)
+        [ -f "$archive" ] || die "pra backup --full ($codec) wrote no archive in $dir/pra-$codec"
+        fmt_row "pra backup --full, $codec" "(pra VmHWM $(mib "$run_rss_kib") MiB)"
+        add_row logical "pra backup --full (PRA_JOBS=$jobs, $codec$([ "$codec" = gzip ] && echo " 6"))" "$run_secs" "$run_peak_kib" "$run_disk_bytes" "$(fsize "$archive")" \
+            "$(ratio "$run_secs" "${limit_pgdump:-0}") x pg_dump>/dev/null" "<= 1.20"
+        if [ -n "$limit_pgdump" ]; then
+            le "$(ratio "$run_secs" "$limit_pgdump")" 1.2
+            bar "logical backup ($codec) <= 1.2 x pg_dump > /dev/null" $? "pra ${run_secs}s / pg_dump ${limit_pgdump}s = $(ratio "$run_secs" "$limit_pgdump")"
+        fi
+        rss_bar "pra backup --full ($codec)" "$run_peak_kib"
+        case $codec in
+            gzip) pra_archive=$archive; pra_secs=$run_secs ;;
+            zstd) pra_zstd_archive=$archive ;;
+            *) rm -rf "${dir:?}/pra-$codec" ;;
+        esac
+    done
 
     measure_peer "pg_dump | gzip -6" "$work/logs/dump-gzip.log" "$dir/dump.sql.gz" "" dump_gzip "$dir/dump.sql.gz"
     fmt_row "pg_dump | gzip -6 > f"
@@ -422,7 +439,7 @@ run_logical() {
 
     drop_db bench_restore_pra
     measure_pra_disk "pra restore" "$work/logs/pra-restore.log" "$S_data $work/spill" "$work/spill" \
-        env PGDATABASE="$db" BACKUP_DIR="$dir/pra" TMPDIR="$work/spill" "${spill_env[@]}" \
+        env PGDATABASE="$db" BACKUP_DIR="$dir/pra-gzip" TMPDIR="$work/spill" "${spill_env[@]}" \
         "$pra" restore --file "$pra_archive" --target-db bench_restore_pra --quiet --json
     fmt_row "pra restore (fresh database)" "(spill $(bytes_mib "$run_spill_bytes") MiB; $(phases_of "$work/logs/pra-restore.log"))"
     add_row logical "pra restore --file A --target-db X (PRA_JOBS=$jobs)" "$run_secs" "$run_peak_kib" "$run_disk_bytes" "" \
@@ -442,6 +459,18 @@ run_logical() {
     fi
     add_row logical "pra restore: scratch space under TMPDIR" "" "" "$run_spill_bytes" "" "$spill_row" "<= $spill_limit" ""
     drop_db bench_restore_pra
+    if [ -n "$pra_zstd_archive" ]; then
+        measure_pra_disk "pra restore (zstd dump)" "$work/logs/pra-restore-zstd.log" "$S_data $work/spill" "$work/spill" \
+            env PGDATABASE="$db" BACKUP_DIR="$dir/pra-zstd" TMPDIR="$work/spill" "${spill_env[@]}" \
+            "$pra" restore --file "$pra_zstd_archive" --target-db bench_restore_pra --quiet --json
+        fmt_row "pra restore of the zstd dump" "($(phases_of "$work/logs/pra-restore-zstd.log"))"
+        add_row logical "pra restore --file A.sql.zst --target-db X (PRA_JOBS=$jobs)" "$run_secs" "$run_peak_kib" "$run_disk_bytes" "" \
+            "$(ratio "$run_secs" "$pgr_secs") x pg_restore -j $jobs" "<= 1.00" ""
+        le "$(ratio "$run_secs" "$pgr_secs")" 1.0
+        bar "logical restore (zstd dump) <= 1.0 x pg_restore -j $jobs" $? "pra ${run_secs}s / pg_restore ${pgr_secs}s = $(ratio "$run_secs" "$pgr_secs")"
+        rss_bar "pra restore (zstd dump)" "$run_peak_kib"
+        drop_db bench_restore_pra
+    fi
 
     drop_db bench_restore_psql
     measure_peer "gunzip -c | psql" "$work/logs/psql-restore.log" "$S_data" "" restore_psql "$dir/dump.sql.gz" bench_restore_psql

@@ -34,7 +34,7 @@ extension ArchivingCluster {
 
     /// Runs `script` with `sh -c` and the given arguments as $0, $1...; its standard output.
     func shell(_ script: String, _ arguments: [String]) throws -> String {
-        let outcome = try ExternalProcess(executable: "/bin/sh", arguments: ["-c", script] + arguments, timeout: 120).run()
+        let outcome = try TestEnvironment.shell(script, arguments)
         #expect(outcome.exitCode == 0, "sh -c \(script): \(outcome.standardError)")
         return outcome.stdoutText
     }

@@ -57,6 +57,12 @@ public enum TestEnvironment {
         return "\(label)_\(suffix)"
     }
 
+    /// Runs `script` with `sh -c` and `arguments` as $0, $1...; its outcome (the caller checks
+    /// the exit code and reads `stdoutText`).
+    public static func shell(_ script: String, _ arguments: [String] = []) throws -> ExternalProcess.Outcome {
+        try ExternalProcess(executable: "/bin/sh", arguments: ["-c", script] + arguments, timeout: 120).run()
+    }
+
     /// Loads the akig fixture into a new database of `cluster` at `scale`.
     @discardableResult
     public static func fixtureDatabase(_ label: String, scale: Double = 0.02, on cluster: ScratchCluster = sharedCluster) throws -> String {

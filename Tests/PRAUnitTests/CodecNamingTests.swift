@@ -32,14 +32,41 @@ struct CodecNamingTests {
         #expect(WALArchive.parse(fileName: "000000010000000000000003-\(Self.sha).bz2") == nil)
     }
 
-    @Test("base backup names: .tar.gz, .tar.zst, .tar.lz4 parse with their codec; a logical dump stays .sql.gz only", arguments: CompressionCodec.allCases)
-    func baseBackupNames(codec: CompressionCodec) throws {
-        let name = BackupArchiveName(prefix: "akig", timestamp: Date(timeIntervalSince1970: 1_790_000_000), kind: .base, codec: codec)
-        #expect(name.fileName == "akig_backup_base_20260921_141320.tar\(codec.fileExtension)")
-        let parsed = try #require(BackupArchiveName(fileName: name.fileName, kind: .base))
-        #expect(parsed == name && parsed.codec == codec)
-        #expect(BackupArchiveName(fileName: "akig_backup_full_20260921_141320.sql\(codec.fileExtension)") == nil || codec == .gzip)
-        #expect(BackupArchiveName(prefix: "akig", timestamp: Date(), kind: .full, codec: codec).codec == .gzip)
+    @Test("archive names: base backups .tar.gz/.zst/.lz4 and logical dumps .sql.gz/.zst/.lz4 parse back with their kind and codec; a dump's name is not a base backup's", arguments: CompressionCodec.allCases)
+    func archiveNames(codec: CompressionCodec) throws {
+        let base = BackupArchiveName(prefix: "akig", timestamp: Date(timeIntervalSince1970: 1_790_000_000), kind: .base, codec: codec)
+        #expect(base.fileName == "akig_backup_base_20260921_141320.tar\(codec.fileExtension)")
+        let parsed = try #require(BackupArchiveName(fileName: base.fileName, kind: .base))
+        #expect(parsed == base && parsed.codec == codec)
+        let dump = BackupArchiveName(prefix: "akig", timestamp: Date(timeIntervalSince1970: 1_790_000_000), kind: .full, codec: codec)
+        #expect(dump.fileName == "akig_backup_full_20260921_141320.sql\(codec.fileExtension)")
+        let parsedDump = try #require(BackupArchiveName(fileName: dump.fileName))
+        #expect(parsedDump == dump && parsedDump.codec == codec && parsedDump.kind == .full)
+        #expect(BackupArchiveName(fileName: dump.fileName, kind: .base) == nil)
+        #expect(BackupArchiveName(fileName: base.fileName) == nil)
+        #expect(BackupArchiveName(fileName: "akig_backup_full_20260921_141320.sql\(codec.fileExtension).partial") == nil)
+        #expect(BackupArchiveName(fileName: "akig_backup_full_20260921_141320.sql.bz2") == nil)
+    }
+
+    @Test("a logical dump's manifest: gzip leaves the compression field out (older pra reads it), zstd and lz4 record it; the level must be one of the codec's")
+    func logicalManifestCodec() throws {
+        func manifest(_ codec: CompressionCodec, level: Int) -> BackupManifest {
+            BackupManifest(database: "akig", serverVersion: "15", pgDumpVersion: "15", startedAt: Date(timeIntervalSince1970: 1), finishedAt: Date(timeIntervalSince1970: 2),
+                           archive: "akig_backup_full_20260921_141320.sql\(codec.fileExtension)", compressedBytes: 1, uncompressedBytes: 1, sha256: Self.sha,
+                           compressionLevel: level, compression: codec, snapshot: "1", tables: [])
+        }
+        let gzip = manifest(.gzip, level: 6)
+        #expect(!String(decoding: gzip.encoded(), as: UTF8.self).contains("compression\""))
+        #expect(try JSONCoding.decoder.decode(BackupManifest.self, from: gzip.encoded()).codec == .gzip)
+        for codec in [CompressionCodec.zstd, .lz4] {
+            let encoded = manifest(codec, level: codec.defaultLevel).encoded()
+            #expect(String(decoding: encoded, as: UTF8.self).contains("\"compression\" : \"\(codec.rawValue)\""))
+            #expect(try JSONCoding.decoder.decode(BackupManifest.self, from: encoded).codec == codec)
+        }
+        #expect(manifest(.gzip, level: 6).problem == nil)
+        #expect(manifest(.zstd, level: 19).problem == nil)
+        #expect(manifest(.gzip, level: 19).problem?.contains("not a gzip level (1-9)") == true)
+        #expect(manifest(.lz4, level: 13).problem?.contains("not a lz4 level (1-12)") == true)
     }
 
     @Test("a base backup manifest written before BASE_BACKUP_COMPRESSION (no compression field) reads as gzip; a new one keeps its codec")

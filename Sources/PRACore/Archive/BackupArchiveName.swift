@@ -1,14 +1,15 @@
 import Foundation
 
-/// The archive naming contract (UTC): `<prefix>_backup_full_<YYYYMMDD>_<HHMMSS>.sql.gz` for a
-/// logical dump, `<prefix>_backup_base_<YYYYMMDD>_<HHMMSS>.tar.gz` (`.tar.zst`, `.tar.lz4`:
+/// The archive naming contract (UTC): `<prefix>_backup_full_<YYYYMMDD>_<HHMMSS>.sql.gz`
+/// (`.sql.zst`, `.sql.lz4`: `BACKUP_COMPRESSION`) for a logical dump,
+/// `<prefix>_backup_base_<YYYYMMDD>_<HHMMSS>.tar.gz` (`.tar.zst`, `.tar.lz4`:
 /// `BASE_BACKUP_COMPRESSION`) for a physical base backup.
 public struct BackupArchiveName: Sendable, Equatable, Hashable {
     /// Logical dump or physical base backup: separate catalogues, never mixed up.
     public enum Kind: String, Sendable, Codable {
         case full, base
 
-        /// The gzip suffix; a base backup's follows its codec (``BackupArchiveName/suffix(of:codec:)``).
+        /// The gzip suffix; another codec's is ``BackupArchiveName/suffix(of:codec:)``.
         public var suffix: String {
             switch self {
             case .full: return ".sql.gz"
@@ -17,33 +18,30 @@ public struct BackupArchiveName: Sendable, Equatable, Hashable {
         }
     }
 
-    public static let suffix = Kind.full.suffix
     public static let manifestSuffix = ".manifest.json"
     public static let verificationSuffix = ".verify.json"
 
     public let prefix: String
     public let timestamp: Date
     public let kind: Kind
-    /// The archive's compression, from its name: always gzip for a logical dump.
+    /// The archive's compression, from its name.
     public let codec: CompressionCodec
 
     public init(prefix: String, timestamp: Date, kind: Kind = .full, codec: CompressionCodec = .gzip) {
         self.prefix = prefix
         self.timestamp = timestamp
         self.kind = kind
-        self.codec = kind == .base ? codec : .gzip
+        self.codec = codec
     }
 
-    /// The file-name suffix of an archive of `kind` in `codec` (a logical dump is always `.sql.gz`).
+    /// The file-name suffix of an archive of `kind` in `codec` (`.sql.zst`, `.tar.lz4`, ...).
     public static func suffix(of kind: Kind, codec: CompressionCodec) -> String {
-        kind == .base ? ".tar" + codec.fileExtension : kind.suffix
+        (kind == .base ? ".tar" : ".sql") + codec.fileExtension
     }
 
-    /// Parses a file name of `kind` (a base backup's in any codec); `nil` when it does not
-    /// follow the contract.
+    /// Parses a file name of `kind`, in any codec; `nil` when it does not follow the contract.
     public init?(fileName: String, kind: Kind = .full) {
-        let codecs: [CompressionCodec] = kind == .base ? CompressionCodec.allCases : [.gzip]
-        guard let codec = codecs.first(where: { fileName.hasSuffix(Self.suffix(of: kind, codec: $0)) }) else { return nil }
+        guard let codec = CompressionCodec.allCases.first(where: { fileName.hasSuffix(Self.suffix(of: kind, codec: $0)) }) else { return nil }
         let suffix = Self.suffix(of: kind, codec: codec)
         let stem = fileName.dropLast(suffix.count)
         guard let marker = stem.range(of: "_backup_\(kind.rawValue)_", options: .backwards) else { return nil }

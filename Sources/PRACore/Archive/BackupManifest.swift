@@ -34,6 +34,9 @@ public struct BackupManifest: Codable, Sendable, Equatable {
     public var uncompressedBytes: UInt64
     public var sha256: String
     public var compressionLevel: Int
+    /// The archive's codec (`BACKUP_COMPRESSION`); absent in manifests written before it and in
+    /// gzip ones (so older pra versions still read them). Read through ``codec``.
+    public var compression: CompressionCodec?
     /// The exported snapshot the dump and the row counts shared.
     public var snapshot: String
     public var tables: [TableRows]
@@ -41,7 +44,7 @@ public struct BackupManifest: Codable, Sendable, Equatable {
     /// the dump's `\restrict` line to carry it. `nil`: the dump has none (older pg_dump).
     public var restrictKey: String?
 
-    public init(formatVersion: Int = Self.currentFormatVersion, toolVersion: String = PRAVersion.current, kind: String = "full", database: String, serverVersion: String, pgDumpVersion: String, startedAt: Date, finishedAt: Date, archive: String, compressedBytes: UInt64, uncompressedBytes: UInt64, sha256: String, compressionLevel: Int, snapshot: String, tables: [TableRows], restrictKey: String? = nil) {
+    public init(formatVersion: Int = Self.currentFormatVersion, toolVersion: String = PRAVersion.current, kind: String = "full", database: String, serverVersion: String, pgDumpVersion: String, startedAt: Date, finishedAt: Date, archive: String, compressedBytes: UInt64, uncompressedBytes: UInt64, sha256: String, compressionLevel: Int, compression: CompressionCodec? = nil, snapshot: String, tables: [TableRows], restrictKey: String? = nil) {
         self.formatVersion = formatVersion
         self.toolVersion = toolVersion
         self.kind = kind
@@ -55,6 +58,7 @@ public struct BackupManifest: Codable, Sendable, Equatable {
         self.uncompressedBytes = uncompressedBytes
         self.sha256 = sha256
         self.compressionLevel = compressionLevel
+        self.compression = compression == .gzip ? nil : compression
         self.snapshot = snapshot
         self.tables = tables
         self.restrictKey = restrictKey
@@ -78,7 +82,7 @@ public struct BackupManifest: Codable, Sendable, Equatable {
     /// What makes these values impossible for a real backup (`nil`: nothing).
     var problem: String? {
         if finishedAt < startedAt { return "field finishedAt: before startedAt" }
-        if !(1...9).contains(compressionLevel) { return "field compressionLevel: \(compressionLevel) is not 1-9" }
+        if !codec.levels.contains(compressionLevel) { return "field compressionLevel: \(compressionLevel) is not a \(codec.rawValue) level (\(codec.levels.lowerBound)-\(codec.levels.upperBound))" }
         if sha256.count != 64 || !sha256.allSatisfy(\.isHexDigit) { return "field sha256: not a SHA-256" }
         if archive.isEmpty || archive.contains("/") { return "field archive: not a file name" }
         if tables.contains(where: { $0.rows < 0 }) { return "field tables: negative row count" }
@@ -87,6 +91,9 @@ public struct BackupManifest: Codable, Sendable, Equatable {
         }
         return nil
     }
+
+    /// The archive's codec (gzip when the manifest does not say).
+    public var codec: CompressionCodec { compression ?? .gzip }
 
     /// Total rows over all tables.
     public var totalRows: Int64 { tables.reduce(0) { $0 + $1.rows } }

@@ -12,7 +12,7 @@ public enum Setting: CaseIterable, Sendable, Hashable, CustomStringConvertible {
     case databaseURL, pgHost, pgPort, pgUser, pgPassword, pgPassFile, pgDatabase, pgSSLMode, pgConnectTimeout
     case statementTimeout, networkTimeout
     case backupDir, backupPrefix, backupRetentionDays, backupMinKeep, backupCompressionLevel, backupTimeout, praJobs
-    case baseBackupCompression, walCompression, baseBackupRead
+    case backupCompression, baseBackupCompression, walCompression, baseBackupRead
     case baseBackupRetentionDays, baseBackupMinKeep, archiveWaitTimeout, recoveryTimeout
     case runAsUser, restoreSpillLimit, restoreDB, restoreMaintenanceDB, reportDir, evidenceFile, evidenceSampleRetention
     case criticalTables, appHealthURL, apiEndpoints, healthTimeout
@@ -100,6 +100,7 @@ public enum Setting: CaseIterable, Sendable, Hashable, CustomStringConvertible {
         case .backupRetentionDays: .init("BACKUP_RETENTION_DAYS", .wholeNumber(0...36500), "30", "delete complete backups older than this many days...")
         case .backupMinKeep: .init("BACKUP_MIN_KEEP", .wholeNumber(1...100_000), "7", "...but always keep this many newest complete backups")
         case .backupCompressionLevel: .init("BACKUP_COMPRESSION_LEVEL", .wholeNumber(1...9), "6", "gzip level 1-9")
+        case .backupCompression: .init("BACKUP_COMPRESSION", .choice(CompressionCodec.allCases.map(\.rawValue)), "gzip", "format of pra backup --full dumps: gzip (.sql.gz, level BACKUP_COMPRESSION_LEVEL, parallel on PRA_JOBS threads; gunzip -c | psql restores it), zstd (.sql.zst, level 3, on PRA_JOBS threads; zstd -d -c) or lz4 (.sql.lz4, level 1, 1 MiB frames on PRA_JOBS threads; lz4 -d -c)")
         case .baseBackupCompression: .init("BASE_BACKUP_COMPRESSION", .choice(CompressionCodec.allCases.map(\.rawValue)), "gzip", "format of pra backup --base archives: gzip (.tar.gz, level BACKUP_COMPRESSION_LEVEL, parallel on PRA_JOBS threads), zstd (.tar.zst, level 3, on PRA_JOBS threads) or lz4 (.tar.lz4, level 1, 1 MiB frames on PRA_JOBS threads)")
         case .baseBackupRead: .init("BASE_BACKUP_READ", .choice(DataDirectoryAccess.Mode.allCases.map(\.rawValue)), "auto", "how pra backup --base reads the cluster: auto (an incremental reads the data directory itself when this host can, skipping unchanged pages by their LSN; a full one, or where it cannot, streams pg_basebackup), local (always the data directory; fails when it cannot) or stream (always pg_basebackup)")
         case .walCompression: .init("WAL_COMPRESSION", .choice(CompressionCodec.allCases.map(\.rawValue)), "gzip", "format pra wal push archives WAL files in: gzip (.gz, level BACKUP_COMPRESSION_LEVEL), zstd (.zst, level 3) or lz4 (.lz4, level 1); an archive may mix them, every reader takes each")

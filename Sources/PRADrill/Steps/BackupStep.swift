@@ -103,7 +103,7 @@ struct BackupStep: PraStep {
             newComplete = BaseBackupCatalogue(directory: run.context.backupDirectory).complete.filter { !before.completeBase.contains($0.archivePath) }.count
             what = ("one new complete base backup with its manifests", "no new base backup file and no partial file")
         case .full, .incremental:
-            newArchives = names.filter { $0.hasSuffix(BackupArchiveName.suffix) && !before.files.contains($0) }
+            newArchives = names.filter { BackupArchiveName(fileName: $0, kind: .full) != nil && !before.files.contains($0) }
             newComplete = BackupCatalogue(directory: run.context.backupDirectory).complete.filter { entry in !before.complete.contains { $0.archivePath == entry.archivePath } }.count
             what = ("one new complete archive with its manifest", "no new archive and no partial file")
         }

@@ -6,9 +6,10 @@ struct Backup: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Take a backup: a logical dump (--full), a physical base backup (--base) or make the WAL safe (--incremental).",
         discussion: """
-            --full (the default) writes <prefix>_backup_full_<YYYYMMDD>_<HHMMSS>.sql.gz and, once it is fsynced and renamed \
+            --full (the default) writes <prefix>_backup_full_<YYYYMMDD>_<HHMMSS>.sql.gz (.sql.zst or .sql.lz4 \
+            with BACKUP_COMPRESSION=zstd or lz4, far cheaper in CPU than gzip) and, once it is fsynced and renamed \
             into place, its .manifest.json (sizes, SHA-256, row counts from the dump's snapshot). The \
-            archive restores with stock tools: gunzip -c FILE | psql. After success, retention deletes \
+            archive restores with stock tools: gunzip -c FILE | psql (zstd -d -c, lz4 -d -c). After success, retention deletes \
             backups older than BACKUP_RETENTION_DAYS, always keeping the BACKUP_MIN_KEEP newest.
             A failure leaves no partial file and never touches earlier backups.
 

@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 
-/// Checks an archive end to end: inflates all of it, compares size and SHA-256 with the
+/// Checks an archive end to end: decompresses all of it (gzip, zstd or lz4: ``codec(of:manifest:into:)``), compares size and SHA-256 with the
 /// manifest, and looks for pg_dump's completion trailer.
 public struct ArchiveVerifier: Sendable {
     /// The last lines pg_dump writes to a plain dump that completed.
@@ -101,7 +101,8 @@ public struct ArchiveVerifier: Sendable {
         // Reading and SHA-256 on one thread, inflating (and the sink) on this one.
         let reader = HashingFileReader(descriptor: descriptor, path: archivePath)
         defer { reader.cancel() }
-        let stream = try inflate(reader, archivePath: archivePath, restrictKey: manifest?.restrictKey, progress: progress, forPsql: forPsql, into: &result, sink: sink)
+        let codec = Self.codec(of: archivePath, manifest: manifest, into: &result)
+        let stream = try inflate(reader, archivePath: archivePath, codec: codec, restrictKey: manifest?.restrictKey, progress: progress, forPsql: forPsql, into: &result, sink: sink)
         Self.judge(&result, stream: stream, read: reader.result, manifest: manifest)
         result.seconds = started.elapsed()
         return result
@@ -124,9 +125,30 @@ public struct ArchiveVerifier: Sendable {
             }
         }
         if !result.hasManifest && result.problems.isEmpty {
-            result.note = "no manifest vouches for this file: only gzip integrity and the dump trailer were checked"
+            result.note = "no manifest vouches for this file: only the compressed stream's integrity and the dump trailer were checked"
         }
         return manifest
+    }
+
+    /// The codec the archive is read in: the manifest's, which the file name must agree with
+    /// (`.sql.gz`, `.sql.zst`, `.sql.lz4`; a disagreement is a problem); without a manifest, the
+    /// name's, and gzip for a name without a codec's suffix. The stream must then open with that
+    /// codec's magic number (``CheckedDecompressor``). A file with neither (`pra restore --file
+    /// dump`) is read in the codec its first bytes give, gzip when they give none.
+    static func codec(of archivePath: String, manifest: BackupManifest?, into result: inout VerificationResult) -> CompressionCodec {
+        let named = CompressionCodec.named(by: archivePath)
+        guard let manifest else { return named ?? openingCodec(archivePath) ?? .gzip }
+        if let named, named != manifest.codec {
+            result.problems.append(.init(kind: .manifestInvalid, message: "the manifest records \(manifest.codec.rawValue) but the file name \((archivePath as NSString).lastPathComponent) says \(named.rawValue)"))
+        }
+        return manifest.codec
+    }
+
+    /// The codec whose magic number opens the file at `path`, if any.
+    static func openingCodec(_ path: String) -> CompressionCodec? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        return (try? handle.read(upToCount: LZ4StreamMarker.startLength)).flatMap { CompressionCodec.detect($0) }
     }
 
     /// What reading the archive through gave, besides the reader's size and hash.
@@ -141,7 +163,7 @@ public struct ArchiveVerifier: Sendable {
     /// Inflates the whole archive, scanning it for psql meta-commands and handing each piece
     /// to `sink` (without pg_dump's `\restrict` lines when `forPsql`); damage is recorded in
     /// `result`. Throws only what `sink` throws; reading stops there.
-    func inflate(_ reader: HashingFileReader, archivePath: String, restrictKey: String?, progress: ProgressReporter?, forPsql: Bool, into result: inout VerificationResult, sink: (UnsafeRawBufferPointer) throws -> Void) throws -> StreamOutcome {
+    func inflate(_ reader: HashingFileReader, archivePath: String, codec: CompressionCodec, restrictKey: String?, progress: ProgressReporter?, forPsql: Bool, into result: inout VerificationResult, sink: (UnsafeRawBufferPointer) throws -> Void) throws -> StreamOutcome {
         let totalSize = (try? FileManager.default.attributesOfItem(atPath: archivePath)[.size] as? UInt64) ?? nil
         var tail = TailBuffer(capacity: 512)
         var readBytes: UInt64 = 0
@@ -151,7 +173,7 @@ public struct ArchiveVerifier: Sendable {
         // of the archive is still read, so that damage (checksum, size, gzip) is reported too.
         var violation: DumpScanner.Violation?
         do {
-            let inflater = try GzipInflater()
+            let inflater = try CheckedDecompressor(codec: codec)
             while let chunk = try reader.next() {
                 readBytes += UInt64(chunk.count)
                 try chunk.withUnsafeBytes { buffer in
@@ -181,7 +203,7 @@ public struct ArchiveVerifier: Sendable {
                 progress?.update(phase: phase, bytes: readBytes, total: totalSize)
             }
             try inflater.finish()
-            result.uncompressedBytes = inflater.uncompressedBytes
+            result.uncompressedBytes = inflater.bytesOut
             if violation == nil {
                 do {
                     try scanner.finish()
@@ -192,8 +214,8 @@ public struct ArchiveVerifier: Sendable {
         } catch let failure as SinkFailure {
             progress?.finish()
             throw failure.underlying
-        } catch let error as GzipError {
-            result.problems.append(.init(gzip: error))
+        } catch let error as CodecError {
+            result.problems.append(.init(codec: error, file: archivePath))
             // The rest is still read and hashed: the size and checksum then describe the whole file.
             while (try? reader.next()) != nil {}
         } catch let error as FileError {

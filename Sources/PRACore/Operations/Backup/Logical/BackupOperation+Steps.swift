@@ -9,6 +9,9 @@ extension BackupOperation {
     struct BackupSettings {
         var shared: ArchiveSettings
         var retention: RetentionPolicy
+        /// `BACKUP_COMPRESSION`, and the level it compresses at (gzip's `BACKUP_COMPRESSION_LEVEL`).
+        var codec: CompressionCodec
+        var codecLevel: Int
 
         /// The off-site copy, when `REMOTE_TARGET` is set.
         var remote: RemoteCopyOperation?
@@ -19,6 +22,8 @@ extension BackupOperation {
             do {
                 shared = try ArchiveSettings(configuration: configuration)
                 retention = try .fullBackups(configuration)
+                codec = try configuration.codec(.backupCompression)
+                codecLevel = try configuration.compressionLevel(for: codec)
                 remote = try RemoteCopyOperation(configuration: configuration)
             } catch {
                 throw OperationFailure(stage: "configuration", error)
@@ -107,13 +112,13 @@ extension BackupOperation {
         }
     }
 
-    /// Streams pg_dump through the row tally and a parallel deflater (still one standard gzip
-    /// member) into `file`, hashing what is written; checks pg_dump's completion trailer.
-    /// On failure the file is discarded.
+    /// Streams pg_dump through the row tally and the archive's compressor (`BACKUP_COMPRESSION`
+    /// on `PRA_JOBS` threads; gzip's is still one standard gzip member) into `file`, hashing
+    /// what is written; checks pg_dump's completion trailer. On failure the file is discarded.
     func dump(_ session: SnapshotSession, with pgDump: DumpProgram, settings: BackupSettings, tally: DumpRowTally, into file: DurableFile) throws(OperationFailure) -> DumpProduct {
-        let deflater: ParallelGzipDeflater
+        let deflater: any StreamCompressor
         do {
-            deflater = try ParallelGzipDeflater(level: Int32(settings.level), jobs: settings.jobs)
+            deflater = try settings.codec.archiveCompressor(level: settings.codecLevel, jobs: settings.jobs)
         } catch {
             file.discard()
             throw OperationFailure(stage: "compress", error)

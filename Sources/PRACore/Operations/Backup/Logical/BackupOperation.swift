@@ -1,7 +1,8 @@
 import Crypto
 import Foundation
 
-/// `pra backup --full`: pg_dump (plain SQL) streamed through zlib into a durable archive,
+/// `pra backup --full`: pg_dump (plain SQL) streamed through the archive's compressor
+/// (`BACKUP_COMPRESSION`: gzip, zstd or lz4) into a durable archive,
 /// row counts from the dump's own COPY data (its snapshot), then the manifest, then retention,
 /// then the off-site copy when `REMOTE_TARGET` is set.
 public struct BackupOperation {
@@ -36,7 +37,7 @@ public struct BackupOperation {
         let session = try openSnapshot(settings, started: run.started)
         let pgDump = try locatePgDump(for: session)
         let prefix = configuration.backupPrefix(for: session.database)
-        let name = Self.freshName(prefix: prefix, directory: directory)
+        let name = Self.freshName(prefix: prefix, directory: directory, codec: settings.codec)
         let archivePath = (directory as NSString).appendingPathComponent(name.fileName)
         let members = try catalogueTables(session)
         let file = try openArchive(archivePath)
@@ -52,7 +53,7 @@ public struct BackupOperation {
             database: session.database, serverVersion: session.serverVersion, pgDumpVersion: pgDump.version,
             startedAt: run.startedAt, finishedAt: finishedAt, archive: name.fileName,
             compressedBytes: file.bytesWritten, uncompressedBytes: dumped.uncompressedBytes, sha256: dumped.sha256,
-            compressionLevel: settings.level, snapshot: session.snapshot, tables: tables, restrictKey: DumpScanner.restrictKey(inHead: dumped.head))
+            compressionLevel: settings.codecLevel, compression: settings.codec, snapshot: session.snapshot, tables: tables, restrictKey: DumpScanner.restrictKey(inHead: dumped.head))
         let manifestPath = try commit(file, archivePath: archivePath, manifest: manifest)
         progress?.finish()  // before retention's lines
         let deleted = Self.applyRetention(settings.retention, directory: directory, database: session.database, prefix: prefix, now: finishedAt, warnings: &warnings)

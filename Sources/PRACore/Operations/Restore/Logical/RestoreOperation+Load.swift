@@ -41,15 +41,20 @@ extension RestoreOperation {
         do {
             guard let handle = FileHandle(forReadingAtPath: archive) else { return "cannot open the archive" }
             defer { try? handle.close() }
-            let inflater = try GzipInflater()
-            let compressed = try handle.read(upToCount: 64 * 1024) ?? Data()
-            try compressed.withUnsafeBytes { bytes in
-                try inflater.decompress(bytes) { piece in
-                    if head.count < 256 { head.append(contentsOf: piece.prefix(256 - head.count)) }
+            let inflater = try CheckedDecompressor(codec: CompressionCodec.named(by: archive) ?? ArchiveVerifier.openingCodec(archive) ?? .gzip)
+            // An lz4 archive written on several threads gives nothing before its first 1 MiB
+            // frame is complete: read on until the head is there (a few MiB at most).
+            var read = 0
+            while head.count < 256, read < 8 << 20, let compressed = try handle.read(upToCount: 64 * 1024), !compressed.isEmpty {
+                read += compressed.count
+                try compressed.withUnsafeBytes { bytes in
+                    try inflater.decompress(bytes) { piece in
+                        if head.count < 256 { head.append(contentsOf: piece.prefix(256 - head.count)) }
+                    }
                 }
             }
         } catch {
-            return "its first bytes do not inflate (\(error))"
+            return "its first bytes do not decompress (\(error))"
         }
         if let reason = ParallelDumpLoader.unsplittableReason(head: head) { return reason }
         let size = ((try? FileManager.default.attributesOfItem(atPath: archive)[.size]) as? NSNumber)?.uint64Value ?? 0
