@@ -5,19 +5,21 @@
 #   database: pgbench_accounts (pgbench -i -s SCALE: SCALE x 100,000 rows, its primary key)
 #             plus `events`, ROWS rows with a primary key and a second index
 #   restore:  pra restore --file A --target-db X     vs  createdb X && gunzip -c A | psql -X -q -v ON_ERROR_STOP=1 -d X
-#             (A: one `pra backup --full` archive; each run into a fresh database)
+#             (A: one `pra backup --full` archive, gzip; with --compression zstd or lz4, pra restores
+#             a second archive of the same database in that codec; each run into a fresh database)
 #
 # The two sides run alternately (pra, peer, pra, peer, ...); the best wall time of each is
 # compared (bar: pra <= 0.75 x gunzip | psql). Also printed: every run, pra's peak RSS (VmHWM
 # polled, and GNU time's %M, which folds in psql children) and the restore's peak spill
 # (peakSpillBytes of --json) against RESTORE_SPILL_LIMIT.
 #
-# Usage: bench/two_tables.sh [--scale N] [--rows N] [--runs N] [--spill-limit SIZE] [--jobs N]
+# Usage: bench/two_tables.sh [--scale N] [--rows N] [--runs N] [--spill-limit SIZE] [--jobs N] [--compression C]
 #   --scale N          pgbench scale (default 20: 2.0 M accounts, ~300 MB with its index)
 #   --rows N           rows of the second table (default 1500000)
 #   --runs N           timed runs per side (default 3)
 #   --spill-limit SIZE RESTORE_SPILL_LIMIT for pra (default: pra's, 512MiB)
 #   --jobs N           PRA_JOBS for pra (default: pra's, the number of CPU cores)
+#   --compression C    BACKUP_COMPRESSION of pra's archive: gzip (default), zstd or lz4
 #
 # Always exits 0 once the benchmark ran (a missed bar is printed as MISSED);
 # exits 1 only when the setup itself fails (build, cluster, data, a failing command), 2 on usage.
@@ -29,8 +31,9 @@ rows=1500000
 runs=3
 spill_limit=""
 jobs=""
+compression=gzip
 
-usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; }
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=bench/lib.sh
 . "$repo/bench/lib.sh"
@@ -47,6 +50,8 @@ while [ $# -gt 0 ]; do
         --spill-limit=*) spill_limit=${1#*=}; shift ;;
         --jobs) jobs=${2:?--jobs needs a value}; shift 2 ;;
         --jobs=*) jobs=${1#*=}; shift ;;
+        --compression) compression=${2:?--compression needs a value}; shift 2 ;;
+        --compression=*) compression=${1#*=}; shift ;;
         -h|--help) usage; exit 0 ;;
         *) echo "unknown argument: $1" >&2; usage >&2; exit 2 ;;
     esac
@@ -56,6 +61,7 @@ done
 [[ $rows =~ ^[1-9][0-9]*$ ]] || { echo "--rows must be a positive integer" >&2; exit 2; }
 [[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "--runs must be a positive integer" >&2; exit 2; }
 [ -z "$jobs" ] || [[ $jobs =~ ^[1-9][0-9]*$ ]] || { echo "--jobs must be a positive integer" >&2; exit 2; }
+case $compression in gzip|zstd|lz4) ;; *) echo "--compression must be gzip, zstd or lz4" >&2; exit 2 ;; esac
 
 script_start=$(date +%s.%N)
 
@@ -149,11 +155,20 @@ measure_pra "pra backup" "$work/backup.log" env PGDATABASE="$db" BACKUP_DIR="$wo
 archive=$(ls "$work"/backups/*.sql.gz 2>/dev/null | head -n 1)
 [ -f "$archive" ] || die "pra backup wrote no archive"
 log "   ${run_secs}s, $(bytes_mib "$(fsize "$archive")") MiB .gz; $(bytes_mib "$(gunzip -c "$archive" | wc -c)") MiB of SQL"
+pra_archive=$archive
+if [ "$compression" != gzip ]; then
+    mkdir -p "$work/backups-$compression"
+    measure_pra "pra backup ($compression)" "$work/backup-$compression.log" env PGDATABASE="$db" BACKUP_DIR="$work/backups-$compression" \
+        BACKUP_COMPRESSION="$compression" "$pra" backup --full --quiet
+    pra_archive=$(ls "$work/backups-$compression"/*.sql."${compression/zstd/zst}" 2>/dev/null | head -n 1)
+    [ -f "$pra_archive" ] || die "pra backup ($compression) wrote no archive"
+    log "   ${run_secs}s, $(bytes_mib "$(fsize "$pra_archive")") MiB in $compression: pra restores this one"
+fi
 
 # ---------------------------------------------------------------- restore
 pra_restore() { # target logfile; sets run_*
     measure_pra "pra restore" "$2" env PGDATABASE="$db" BACKUP_DIR="$work/backups" \
-        "$pra" restore --file "$archive" --target-db "$1" --quiet --json
+        "$pra" restore --file "$pra_archive" --target-db "$1" --quiet --json
 }
 peer_restore() { # target; sets run_secs
     local t0 t1
