@@ -8,14 +8,6 @@ public struct BackupArchiveName: Sendable, Equatable, Hashable {
     /// Logical dump or physical base backup: separate catalogues, never mixed up.
     public enum Kind: String, Sendable, Codable {
         case full, base
-
-        /// The gzip suffix; another codec's is ``BackupArchiveName/suffix(of:codec:)``.
-        public var suffix: String {
-            switch self {
-            case .full: return ".sql.gz"
-            case .base: return ".tar.gz"
-            }
-        }
     }
 
     public static let manifestSuffix = ".manifest.json"

@@ -63,7 +63,7 @@ extension RemoteCopyOperation {
             result.backupFinishedAt = manifest.finishedAt
             result.compressedBytes = manifest.compressedBytes
             if manifest.codec != name.codec {
-                result.problems.append(.init(kind: .manifestInvalid, message: "the manifest records \(manifest.codec.rawValue) but the file name \(name.fileName) says \(name.codec.rawValue)"))
+                result.problems.append(.codecDisagreement(recorded: manifest.codec, named: name.codec, fileName: name.fileName))
             }
             for (file, size, sha256) in [(name.fileName, Optional(manifest.compressedBytes), manifest.sha256), (manifest.postgresManifest, nil, manifest.postgresManifestSHA256)] {
                 do throws(RemoteError) {

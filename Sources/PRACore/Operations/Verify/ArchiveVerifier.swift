@@ -130,18 +130,21 @@ public struct ArchiveVerifier: Sendable {
         return manifest
     }
 
-    /// The codec the archive is read in: the manifest's, which the file name must agree with
-    /// (`.sql.gz`, `.sql.zst`, `.sql.lz4`; a disagreement is a problem); without a manifest, the
-    /// name's, and gzip for a name without a codec's suffix. The stream must then open with that
-    /// codec's magic number (``CheckedDecompressor``). A file with neither (`pra restore --file
-    /// dump`) is read in the codec its first bytes give, gzip when they give none.
+    /// The codec the archive is read in: the manifest's; without a manifest, the name's
+    /// (`.sql.gz`, `.sql.zst`, `.sql.lz4`); with neither (`pra restore --file dump`), the codec
+    /// its first bytes give, gzip when they give none. The stream must then open with that
+    /// codec's magic number (``CheckedDecompressor``).
+    public static func readingCodec(archivePath: String, manifest: BackupManifest?) -> CompressionCodec {
+        manifest?.codec ?? CompressionCodec.named(by: archivePath) ?? openingCodec(archivePath) ?? .gzip
+    }
+
+    /// ``readingCodec(archivePath:manifest:)``; a file name whose codec disagrees with the
+    /// manifest's is a problem.
     static func codec(of archivePath: String, manifest: BackupManifest?, into result: inout VerificationResult) -> CompressionCodec {
-        let named = CompressionCodec.named(by: archivePath)
-        guard let manifest else { return named ?? openingCodec(archivePath) ?? .gzip }
-        if let named, named != manifest.codec {
-            result.problems.append(.init(kind: .manifestInvalid, message: "the manifest records \(manifest.codec.rawValue) but the file name \((archivePath as NSString).lastPathComponent) says \(named.rawValue)"))
+        if let manifest, let named = CompressionCodec.named(by: archivePath), named != manifest.codec {
+            result.problems.append(.codecDisagreement(recorded: manifest.codec, named: named, fileName: (archivePath as NSString).lastPathComponent))
         }
-        return manifest.codec
+        return readingCodec(archivePath: archivePath, manifest: manifest)
     }
 
     /// The codec whose magic number opens the file at `path`, if any.

@@ -96,6 +96,11 @@ extension VerificationResult.Problem {
         self.init(kind: kind, message: error.description)
     }
 
+    /// The manifest records one codec and the file's name says another (`nil`: none known).
+    public static func codecDisagreement(recorded: CompressionCodec, named: CompressionCodec?, fileName: String) -> Self {
+        .init(kind: .manifestInvalid, message: "the manifest records \(recorded.rawValue) but the file name \(fileName) says \(named?.rawValue ?? "no known codec")")
+    }
+
     /// The problem a zstd, lz4 (or gzip, read as any codec) stream failure amounts to; a stream
     /// in another format than the one its name and manifest give is corrupt data, named.
     public init(codec error: CodecError, file: String) {

@@ -8,7 +8,7 @@ import Glibc
 /// The steps of ``BaseBackupOperation/run()``, in the order it calls them.
 extension BaseBackupOperation {
     /// The settings a base backup reads, checked once: those it shares with a full backup
-    /// (``ArchiveSettings``, read through as `settings.level`, ...) and its own.
+    /// (``ArchiveSettings``, read through as `settings.jobs`, ...) and its own.
     @dynamicMemberLookup
     struct BaseBackupSettings {
         var shared: ArchiveSettings

@@ -71,7 +71,7 @@ public struct BaseBackupVerifier: Sendable {
         let named = CompressionCodec.named(by: path)
         if named != manifest.codec {
             // Nothing is decompressed on the word of one: the name and the manifest must agree.
-            result.problems.append(.init(kind: .manifestInvalid, message: "the manifest records \(manifest.codec.rawValue) but the file name \((path as NSString).lastPathComponent) says \(named?.rawValue ?? "no known codec")"))
+            result.problems.append(.codecDisagreement(recorded: manifest.codec, named: named, fileName: (path as NSString).lastPathComponent))
             progress?.finish()
             return tar
         }

@@ -4,7 +4,7 @@ import Foundation
 /// The steps of ``BackupOperation/run()``, in the order it calls them.
 extension BackupOperation {
     /// The settings a full backup reads, checked once: those it shares with a base backup
-    /// (``ArchiveSettings``, read through as `settings.level`, ...) and its retention.
+    /// (``ArchiveSettings``, read through as `settings.jobs`, ...) and its retention.
     @dynamicMemberLookup
     struct BackupSettings {
         var shared: ArchiveSettings

@@ -38,10 +38,11 @@ extension RestoreOperation {
     /// for the spill files (`spillLimit`, or the table data when smaller). `nil` when it can be.
     static func unsplittableReason(_ archive: String, manifest: String, spillLimit: Int) -> String? {
         var head: [UInt8] = []
+        let recorded = try? BackupManifest.load(path: manifest)
         do {
             guard let handle = FileHandle(forReadingAtPath: archive) else { return "cannot open the archive" }
             defer { try? handle.close() }
-            let inflater = try CheckedDecompressor(codec: CompressionCodec.named(by: archive) ?? ArchiveVerifier.openingCodec(archive) ?? .gzip)
+            let inflater = try CheckedDecompressor(codec: ArchiveVerifier.readingCodec(archivePath: archive, manifest: recorded))
             // An lz4 archive written on several threads gives nothing before its first 1 MiB
             // frame is complete: read on until the head is there (a few MiB at most).
             var read = 0
@@ -60,7 +61,7 @@ extension RestoreOperation {
         let size = ((try? FileManager.default.attributesOfItem(atPath: archive)[.size]) as? NSNumber)?.uint64Value ?? 0
         // Table data is spilled uncompressed, but never more than the limit at once: the
         // ceiling (or the whole dump, when smaller) must fit in TMPDIR.
-        let dump = (try? BackupManifest.load(path: manifest))?.uncompressedBytes ?? size * 10
+        let dump = recorded?.uncompressedBytes ?? size * 10
         var info = statvfs()
         let directory = Self.spillParent
         guard statvfs(directory, &info) == 0 else { return nil }
