@@ -8,8 +8,9 @@ struct Verify: ParsableCommand {
         discussion: """
             Detects truncation, bit flips, zeroed blocks, appended garbage and missing or mismatched \
             manifests. With --all, every archive in BACKUP_DIR is checked, and an archive without its \
-            manifest counts as an incomplete (invalid) backup. A stock `pg_dump | gzip` file named \
-            on the command line is checked for gzip integrity and the dump trailer; the verdict says \
+            manifest counts as an incomplete (invalid) backup. A stock `pg_dump | gzip` (or `| zstd`, `| lz4`) file named \
+            on the command line is checked for the compressed stream's integrity (the codec its name or first bytes give) \
+            and the dump trailer; the verdict says \
             that no manifest vouches for it.
 
             Base backups (with --all): the pra manifest, size and SHA-256, the gzip, zstd or lz4 stream, the tar \
