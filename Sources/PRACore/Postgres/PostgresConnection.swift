@@ -17,8 +17,8 @@ public final class PostgresConnection: @unchecked Sendable {
     /// named by `setting` in the error.
     public var operationDeadline: (end: MonotonicClock, setting: String)?
     /// Set when a statement outlived ``statementTimeout``: its answer may still arrive, so the
-    /// session cannot be reused.
-    private var abandoned = false
+    /// session cannot be reused (as after a COPY left half-read).
+    var abandoned = false
 
     /// Connects with the given libpq keywords (`host`, `port`, `dbname`, ...).
     public init(parameters: [String: String]) throws(PostgresError) {

@@ -57,8 +57,6 @@ extension BackupOperation {
         var head: [UInt8]
     }
 
-    static let headCapacity = 8192
-
     /// Connects, opens a read-only repeatable-read transaction and exports its snapshot.
     func openSnapshot(_ settings: BackupSettings, started: MonotonicClock) throws(OperationFailure) -> SnapshotSession {
         do {
@@ -112,53 +110,91 @@ extension BackupOperation {
         }
     }
 
-    /// Streams pg_dump through the row tally and the archive's compressor (`BACKUP_COMPRESSION`
-    /// on `PRA_JOBS` threads; gzip's is still one standard gzip member) into `file`, hashing
-    /// what is written; checks pg_dump's completion trailer. On failure the file is discarded.
+    /// Streams the plain dump through the row tally and the archive's compressor
+    /// (`BACKUP_COMPRESSION` on `PRA_JOBS` threads; gzip's is still one standard gzip member)
+    /// into `file`, hashing what is written; checks pg_dump's completion trailer. The largest
+    /// tables' rows are copied over `PRA_JOBS` sessions at once when that is possible
+    /// (``SplitTableDump``), the rest by pg_dump. On failure the file is discarded.
     func dump(_ session: SnapshotSession, with pgDump: DumpProgram, settings: BackupSettings, tally: DumpRowTally, into file: DurableFile) throws(OperationFailure) -> DumpProduct {
-        let deflater: any StreamCompressor
+        let sink: DumpStreamSink
         do {
-            deflater = try settings.codec.archiveCompressor(level: settings.codecLevel, jobs: settings.jobs)
+            let compressor = try settings.codec.archiveCompressor(level: settings.codecLevel, jobs: settings.jobs)
+            sink = DumpStreamSink(compressor: compressor, file: file, tally: tally, progress: progress, estimatedBytes: session.estimatedBytes)
         } catch {
             file.discard()
             throw OperationFailure(stage: "compress", error)
         }
-        let dump = ExternalProcess(
-            executable: pgDump.path,
-            // The name as a quoted connection string: never read as an option (`-f...`) nor
-            // expanded from a connection string it contains (`dbname=prod`).
-            arguments: ["--format=plain", "--snapshot=\(session.snapshot)", "--no-password", "--lock-wait-timeout=300000", "--dbname=" + Self.connectionString(database: session.database) + settings.connection.childNetworkKeywords],
-            environment: settings.connection.childEnvironment(applicationName: Self.applicationName),
-            timeout: settings.timeout)
-        var hasher = SHA256()
-        var tail = TailBuffer(capacity: 512)
-        var head: [UInt8] = []
-        head.reserveCapacity(Self.headCapacity)
-        let progress = self.progress
-        let writeCompressed: (UnsafeRawBufferPointer) throws -> Void = { chunk in
-            hasher.update(bufferPointer: chunk)
-            try file.write(chunk)
-        }
         do {
-            let outcome = try dump.run { chunk in
-                if head.count < Self.headCapacity { head.append(contentsOf: chunk.prefix(Self.headCapacity - head.count)) }
-                tail.append(chunk)
-                tally.consume(chunk)
-                try deflater.compress(chunk, sink: writeCompressed)
-                progress?.update(phase: "backup", bytes: deflater.bytesIn, total: session.estimatedBytes)
+            let split = try tablesToSplit(session, pgDump: pgDump, settings: settings)
+            if split.isEmpty {
+                try runPgDump(pgDump, session, settings, extraArguments: [], into: sink.write)
+            } else {
+                try dumpSplit(split, session, pgDump: pgDump, settings: settings, into: sink)
             }
             progress?.announce("backup: dump complete; writing the manifest")
-            try dump.check(outcome)
-            guard tail.text.contains(ArchiveVerifier.dumpTrailer) else {
+            guard sink.tailText.contains(ArchiveVerifier.dumpTrailer) else {
                 throw OperationFailure(stage: "dump", message: "pg_dump exited 0 but its output lacks the completion trailer; the dump is incomplete")
             }
-            try deflater.finish(sink: writeCompressed)
+            let (sha256, uncompressedBytes) = try sink.finish()
+            return DumpProduct(sha256: sha256, uncompressedBytes: uncompressedBytes, head: sink.head)
         } catch {
             progress?.finish()
             file.discard()
-            throw OperationFailure(stage: (error as? ConsumerFailure)?.underlying is FileError ? "write" : "dump", error)
+            let writing = error is FileError || (error as? ConsumerFailure)?.underlying is FileError
+            throw OperationFailure(stage: writing ? "write" : "dump", error)
         }
-        return DumpProduct(sha256: hasher.finalize().hex, uncompressedBytes: deflater.bytesIn, head: head)
+    }
+
+    /// The tables whose rows pra copies itself (none when the backup cannot be split), locked
+    /// in the snapshot's session as pg_dump locks what it dumps, so that none is truncated or
+    /// dropped between pg_dump's runs.
+    func tablesToSplit(_ session: SnapshotSession, pgDump: DumpProgram, settings: BackupSettings) throws -> [SplitTableDump.Table] {
+        guard SplitTableDump.unavailableReason(jobs: settings.jobs, serverMajor: session.serverMajor, pgDumpVersion: pgDump.version) == nil else { return [] }
+        let tables = try SplitTableDump.tables(session.connection, limits: splitLimits)
+        if !tables.isEmpty {
+            try session.connection.execute("SET lock_timeout = 300000")
+            try session.connection.execute("LOCK TABLE " + tables.map(\.qualified).joined(separator: ", ") + " IN ACCESS SHARE MODE")
+        }
+        return tables
+    }
+
+    /// pg_dump (sections pre-data and data, without the split tables' rows), each split
+    /// table's rows over `PRA_JOBS` sessions on the snapshot, pg_dump (section post-data),
+    /// joined into one plain dump (``DumpSegmentJoin``).
+    func dumpSplit(_ tables: [SplitTableDump.Table], _ session: SnapshotSession, pgDump: DumpProgram, settings: BackupSettings, into sink: DumpStreamSink) throws {
+        let key = SplitTableDump.makeRestrictKey()
+        var trailerCut = DumpSegmentJoin.TrailerCut(key: key)
+        try runPgDump(pgDump, session, settings, extraArguments: ["--section=pre-data", "--section=data", "--restrict-key=\(key)"] + tables.map { "--exclude-table-data=" + SplitTableDump.excludePattern($0) }) { chunk in
+            try trailerCut.pass(chunk, to: sink.write)
+        }
+        try trailerCut.finish()
+        guard let preamble = DumpSegmentJoin.preamble(in: sink.head), let encoding = SplitTableDump.clientEncoding(inPreamble: preamble) else {
+            throw DumpSegmentJoin.Mismatch(description: "pg_dump's preamble (its settings before the first entry) was not found in the first \(DumpStreamSink.headCapacity) bytes of its output")
+        }
+        let sessions = try SplitTableDump.openSessions(settings.jobs, settings: settings.connection, applicationName: Self.applicationName, snapshot: session.snapshot, clientEncoding: encoding, deadline: session.connection.operationDeadline)
+        for table in tables {
+            progress?.announce("backup: copying the rows of \(table.qualified) (\(table.pages) pages) over \(sessions.count) connections")
+            try SplitTableDump.copy(table, limits: splitLimits, sessions: sessions, into: sink)
+        }
+        var preambleCut = DumpSegmentJoin.PreambleCut(expected: preamble, key: key)
+        try runPgDump(pgDump, session, settings, extraArguments: ["--section=post-data", "--restrict-key=\(key)"]) { chunk in
+            try preambleCut.pass(chunk, to: sink.write)
+        }
+        try preambleCut.finish()
+    }
+
+    /// Runs pg_dump on the snapshot, handing its output to `consume`; throws unless it succeeded.
+    func runPgDump(_ pgDump: DumpProgram, _ session: SnapshotSession, _ settings: BackupSettings, extraArguments: [String], into consume: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let process = ExternalProcess(
+            executable: pgDump.path,
+            // The name as a quoted connection string: never read as an option (`-f...`) nor
+            // expanded from a connection string it contains (`dbname=prod`).
+            arguments: ["--format=plain", "--snapshot=\(session.snapshot)", "--no-password", "--lock-wait-timeout=300000"] + extraArguments
+                + ["--dbname=" + Self.connectionString(database: session.database) + settings.connection.childNetworkKeywords],
+            environment: settings.connection.childEnvironment(applicationName: Self.applicationName),
+            timeout: settings.timeout)
+        let outcome = try process.run(streamingTo: consume)
+        try process.check(outcome)
     }
 
     /// The row count of every table, from the dump's COPY data (count(*) in the snapshot where

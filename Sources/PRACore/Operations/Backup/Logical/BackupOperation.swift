@@ -10,6 +10,8 @@ public struct BackupOperation {
     public var progress: ProgressReporter?
     /// `application_name` of the sessions the backup opens (drills find them by it).
     public static let applicationName = "pra-backup"
+    /// Which tables' rows pra copies itself over several sessions (tests lower the bar).
+    var splitLimits = SplitTableDump.Limits.standard
 
     public init(configuration: Configuration, progress: ProgressReporter? = nil) {
         self.configuration = configuration
