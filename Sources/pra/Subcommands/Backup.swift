@@ -12,6 +12,11 @@ struct Backup: ParsableCommand {
             archive restores with stock tools: gunzip -c FILE | psql (zstd -d -c, lz4 -d -c). After success, retention deletes \
             backups older than BACKUP_RETENTION_DAYS, always keeping the BACKUP_MIN_KEEP newest.
             A failure leaves no partial file and never touches earlier backups.
+            Tables of 64 MiB or more have their rows copied by pra over PRA_JOBS sessions that share \
+            pg_dump's snapshot, each reading ranges of pages, instead of through pg_dump's one server \
+            process; pg_dump writes the rest, and the archive is still one plain dump with pg_dump's \
+            preamble, one \\restrict key and its trailer (PRA_JOBS=1: pg_dump alone). Needs a server \
+            of 14 or later and a pg_dump with --restrict-key (15.14, 16.10, 17.6 or later).
 
             With REMOTE_TARGET (a directory, ssh://user@host/path or s3://bucket/prefix), the archive \
             and then its manifest are copied there and read back (size and SHA-256); retention applies \

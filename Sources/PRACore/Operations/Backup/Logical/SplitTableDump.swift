@@ -151,20 +151,29 @@ struct SplitTableDump {
 
     // MARK: - Copying
 
-    /// Opens `count` sessions on the backup's snapshot, with pg_dump's session settings.
+    /// Opens up to `count` sessions on the backup's snapshot, with pg_dump's session settings.
+    /// Past the first, a session the server refuses (`max_connections` reached) is done
+    /// without: fewer sessions copy. The copies are bounded by `BACKUP_TIMEOUT` (`deadline`),
+    /// not `STATEMENT_TIMEOUT`: like pg_dump's stream, they grow with the data.
     static func openSessions(_ count: Int, settings: ConnectionSettings, applicationName: String, snapshot: String, clientEncoding: String, deadline: (end: MonotonicClock, setting: String)?) throws(PostgresError) -> [PostgresConnection] {
         var sessions: [PostgresConnection] = []
         for _ in 0..<count {
-            let session = try PostgresConnection(settings, applicationName: applicationName)
-            session.operationDeadline = deadline
-            try session.execute("""
-                SET statement_timeout = 0; SET lock_timeout = 0; SET idle_in_transaction_session_timeout = 0;
-                SET extra_float_digits = 3; SET DateStyle = ISO; SET IntervalStyle = postgres;
-                SET synchronize_seqscans = off; SET row_security = off; SET client_encoding = '\(clientEncoding)'
-                """)
-            try session.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            try session.execute("SET TRANSACTION SNAPSHOT '\(snapshot.replacingOccurrences(of: "'", with: "''"))'")
-            sessions.append(session)
+            do {
+                let session = try PostgresConnection(settings, applicationName: applicationName)
+                session.operationDeadline = deadline
+                try session.execute("""
+                    SET statement_timeout = 0; SET lock_timeout = 0; SET idle_in_transaction_session_timeout = 0;
+                    SET extra_float_digits = 3; SET DateStyle = ISO; SET IntervalStyle = postgres;
+                    SET synchronize_seqscans = off; SET row_security = off; SET client_encoding = '\(clientEncoding)'
+                    """)
+                try session.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                try session.execute("SET TRANSACTION SNAPSHOT '\(snapshot.replacingOccurrences(of: "'", with: "''"))'")
+                session.statementTimeout = nil
+                sessions.append(session)
+            } catch {
+                if sessions.isEmpty || error.kind != .connection { throw error }
+                break
+            }
         }
         return sessions
     }
