@@ -14,7 +14,7 @@ struct SplitTableBackupTests {
         CREATE TABLE public.kinds (id int PRIMARY KEY, label text);
         INSERT INTO public.kinds SELECT g, 'kind ' || g FROM generate_series(0, 9) g;
         CREATE TABLE "Odd ""Schema"".x"."Big Table" (
-            id bigint PRIMARY KEY, kind int REFERENCES public.kinds (id), gone int, note text, f float8, b bytea,
+            id bigint PRIMARY KEY, kind int REFERENCES public.kinds (id), gone int, "Odd ""col""" text DEFAULT E'q"\\t', note text, f float8, b bytea,
             at timestamptz, span interval, doubled bigint GENERATED ALWAYS AS (id * 2) STORED);
         ALTER TABLE "Odd ""Schema"".x"."Big Table" DROP COLUMN gone;
         INSERT INTO "Odd ""Schema"".x"."Big Table" (id, kind, note, f, b, at, span)
@@ -60,6 +60,10 @@ struct SplitTableBackupTests {
 
         let backup = try Self.splitBackup(configuration)
         #expect(backup.warnings.isEmpty, "\(backup.warnings)")
+        // Largest first; the empty table (no page) is left to pg_dump.
+        #expect(backup.parallelCopies.first == "\"Odd \"\"Schema\"\".x\".\"Big Table\"")
+        #expect(Set(backup.parallelCopies) == ["\"Odd \"\"Schema\"\".x\".\"Big Table\"", "public.kinds", "public.small"])
+        #expect(backup.copySessions == 2 && backup.summary.hasSuffix("; the rows of 3 large tables copied over 2 sessions"))
         let dump = try TestEnvironment.shell("gzip -dc \"$0\"", [backup.archive])
         #expect(dump.exitCode == 0)
         let lines = dump.stdoutText.split(separator: "\n", omittingEmptySubsequences: false)
@@ -68,7 +72,7 @@ struct SplitTableBackupTests {
         #expect(count("-- Dumped from") == 1 && count("-- PostgreSQL database dump complete") == 1 && count("SET statement_timeout") == 1)
         // Every table's data is one entry, the split ones by pra (a page-range COPY never shows).
         #expect(count("-- Data for Name: Big Table; Type: TABLE DATA; Schema: Odd \"Schema\".x;") == 1)
-        #expect(count("COPY \"Odd \"\"Schema\"\".x\".\"Big Table\" (id, kind, note, f, b, at, span) FROM stdin;") == 1)
+        #expect(count("COPY \"Odd \"\"Schema\"\".x\".\"Big Table\" (id, kind, \"Odd \"\"col\"\"\", note, f, b, at, span) FROM stdin;") == 1)
         #expect(count("COPY public.small (id, v) FROM stdin;") == 1 && count("COPY public.kinds (id, label) FROM stdin;") == 1)
         #expect(!dump.stdoutText.contains("ctid"))
         // The rows come before the index, the keys and the trigger.
@@ -106,6 +110,7 @@ struct SplitTableBackupTests {
         let directory = TestEnvironment.temporaryDirectory("nosplit")
         let configuration = try TestEnvironment.configuration(database: database, backupDirectory: directory, extra: ["PRA_JOBS": "1"])
         let backup = try Self.splitBackup(configuration)
+        #expect(backup.parallelCopies.isEmpty && !backup.summary.contains("copied over"))
         let dump = try TestEnvironment.shell("gzip -dc \"$0\"", [backup.archive])
         // pg_dump's own key (pra makes none) and pg_dump's entry for the big table.
         let manifest = try BackupManifest.load(path: backup.manifest)
@@ -117,7 +122,61 @@ struct SplitTableBackupTests {
         #expect(try Self.digests(database + "_r") == Self.digests(database))
     }
 
-    @Test("a copying session killed mid-table fails the backup with the server's message; no archive or partial file is left, the earlier backup stays")
+    @Test("rows written while the backup runs are read as of the dump's snapshot by pg_dump and the copying sessions alike: no row twice, none from after it, transfers balanced")
+    func concurrentWritesReadAsOfTheSnapshot() throws {
+        let database = TestEnvironment.databaseName("splitmvcc")
+        try TestEnvironment.psql("CREATE DATABASE \(database)", database: "postgres")
+        // Split (past 512 KiB): 400 accounts holding 4,000,000 in all, which transfers keep, each
+        // update writing a new row version on another page; a ledger. Left to pg_dump: a journal
+        // that gets the same ids as the ledger in the same transactions.
+        try TestEnvironment.psql("""
+            CREATE TABLE public.accounts (id int PRIMARY KEY, balance bigint NOT NULL, filler text);
+            INSERT INTO public.accounts SELECT g, 10000, repeat('f', 1500) FROM generate_series(1, 400) g;
+            CREATE TABLE public.ledger (id int PRIMARY KEY, note text);
+            INSERT INTO public.ledger SELECT g, repeat('l', 200) FROM generate_series(1, 30000) g;
+            CREATE TABLE public.journal (id int PRIMARY KEY);
+            """, database: database)
+        let directory = TestEnvironment.temporaryDirectory("splitmvcc")
+        let configuration = try TestEnvironment.configuration(database: database, backupDirectory: directory, extra: ["PRA_JOBS": "2"])
+
+        let stop = StopFlag()
+        let writer = Thread {
+            guard let session = try? PostgresConnection(try! configuration.connectionSettings(), applicationName: "pra-test-writer") else { return }
+            var turn = 0
+            while !stop.isSet {
+                turn += 1
+                let from = turn % 400 + 1, to = (turn * 7) % 400 + 1, id = 30000 + turn
+                _ = try? session.execute("""
+                    BEGIN; UPDATE public.accounts SET balance = balance - 5 WHERE id = \(from); UPDATE public.accounts SET balance = balance + 5 WHERE id = \(to);
+                    INSERT INTO public.ledger VALUES (\(id), 'new'); INSERT INTO public.journal VALUES (\(id)); COMMIT
+                    """)
+            }
+        }
+        writer.start()
+        defer { stop.set() }
+        // The writer is under way before the backup starts.
+        for _ in 0..<200 {
+            if (Int(try TestEnvironment.psql("SELECT count(*) FROM public.journal", database: database)) ?? 0) >= 20 { break }
+            usleep(50_000)
+        }
+        var operation = BackupOperation(configuration: configuration)
+        operation.splitLimits = .init(minimumTableBytes: 512 * 1024, pagesPerChunk: 2)
+        let backup = try operation.run()
+        stop.set()
+        #expect(Set(backup.parallelCopies) == ["public.accounts", "public.ledger"])
+
+        let restored = database + "_r"
+        let restore = try RestoreOperation(configuration: configuration).run(source: .latest, targetDatabase: restored)
+        #expect(restore.succeeded, "\(restore.summary)")  // the primary keys were built: no row twice
+        #expect(try TestEnvironment.psql("SELECT count(*) || ' ' || sum(balance) FROM public.accounts", database: restored) == "400 4000000")
+        // The ledger's new rows are exactly the journal's: the sessions saw pg_dump's snapshot.
+        let journal = try TestEnvironment.psql("SELECT count(*) FROM public.journal", database: restored)
+        #expect(Int(journal) ?? 0 > 0, "the writer committed nothing before the snapshot")
+        #expect(try TestEnvironment.psql("SELECT count(*) FROM public.ledger l FULL JOIN public.journal j ON j.id = l.id WHERE l.id > 30000 AND j.id IS NULL OR l.id IS NULL", database: restored) == "0")
+        #expect(restore.checks.first { $0.name == "integrity" }?.passed == true)
+    }
+
+    @Test("a copying session killed mid-table fails the backup with the server's message (or the connection's loss); no archive or partial file is left, the earlier backup stays")
     func killedSessionFailsTheBackup() throws {
         let database = TestEnvironment.databaseName("splitkill")
         try TestEnvironment.psql("CREATE DATABASE \(database)", database: "postgres")
@@ -133,7 +192,7 @@ struct SplitTableBackupTests {
         let killer = Thread {
             guard let watcher = try? PostgresConnection(try! configuration.connectionSettings(), applicationName: "pra-test") else { return }
             for _ in 0..<6000 {
-                if let pid = try? watcher.scalar("SELECT pid FROM pg_stat_activity WHERE application_name = 'pra-backup' AND query LIKE 'COPY (SELECT%ctid%' LIMIT 1") {
+                if let pid = try? watcher.scalar("SELECT pid FROM pg_stat_activity WHERE application_name = 'pra-backup' AND datname = '\(database)' AND query LIKE 'COPY (SELECT%ctid%' LIMIT 1") {
                     _ = try? watcher.execute("SELECT pg_terminate_backend(\(pid))")
                     return
                 }
@@ -145,9 +204,19 @@ struct SplitTableBackupTests {
         operation.splitLimits = .init(minimumTableBytes: 1, pagesPerChunk: 20)
         let failure = #expect(throws: OperationFailure.self) { try operation.run() }
         #expect(failure?.stage == "dump")
-        #expect(failure?.message.contains("terminating connection due to administrator command") == true, "\(failure?.message ?? "")")
+        // The server's message when the session read it before the socket closed, else the loss.
+        let message = failure?.message ?? ""
+        #expect(message.contains("terminating connection due to administrator command") || message.contains("connection to PostgreSQL lost"), "\(message)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory).sorted() == earlierFiles)
         let verdict = ArchiveVerifier().verify(archivePath: earlier.archive, manifestPath: earlier.manifest, requireManifest: true)
         #expect(verdict.valid)
     }
+}
+
+/// A flag one thread sets and another reads.
+final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+    func set() { lock.lock(); value = true; lock.unlock() }
 }

@@ -55,6 +55,9 @@ extension BackupOperation {
         var uncompressedBytes: UInt64
         /// The first bytes of the dump, which hold pg_dump's `\restrict` line.
         var head: [UInt8]
+        /// The tables whose rows pra copied (``SplitTableDump``), and over how many sessions.
+        var parallelCopies: [String] = []
+        var copySessions = 0
     }
 
     /// Connects, opens a read-only repeatable-read transaction and exports its snapshot.
@@ -126,17 +129,18 @@ extension BackupOperation {
         }
         do {
             let split = try tablesToSplit(session, pgDump: pgDump, settings: settings)
+            var copySessions = 0
             if split.isEmpty {
                 try runPgDump(pgDump, session, settings, extraArguments: [], into: sink.write)
             } else {
-                try dumpSplit(split, session, pgDump: pgDump, settings: settings, into: sink)
+                copySessions = try dumpSplit(split, session, pgDump: pgDump, settings: settings, into: sink)
             }
             progress?.announce("backup: dump complete; writing the manifest")
             guard sink.tailText.contains(ArchiveVerifier.dumpTrailer) else {
                 throw OperationFailure(stage: "dump", message: "pg_dump exited 0 but its output lacks the completion trailer; the dump is incomplete")
             }
             let (sha256, uncompressedBytes) = try sink.finish()
-            return DumpProduct(sha256: sha256, uncompressedBytes: uncompressedBytes, head: sink.head)
+            return DumpProduct(sha256: sha256, uncompressedBytes: uncompressedBytes, head: sink.head, parallelCopies: split.map(\.qualified), copySessions: copySessions)
         } catch {
             progress?.finish()
             file.discard()
@@ -160,8 +164,8 @@ extension BackupOperation {
 
     /// pg_dump (sections pre-data and data, without the split tables' rows), each split
     /// table's rows over `PRA_JOBS` sessions on the snapshot, pg_dump (section post-data),
-    /// joined into one plain dump (``DumpSegmentJoin``).
-    func dumpSplit(_ tables: [SplitTableDump.Table], _ session: SnapshotSession, pgDump: DumpProgram, settings: BackupSettings, into sink: DumpStreamSink) throws {
+    /// joined into one plain dump (``DumpSegmentJoin``); returns how many sessions copied.
+    func dumpSplit(_ tables: [SplitTableDump.Table], _ session: SnapshotSession, pgDump: DumpProgram, settings: BackupSettings, into sink: DumpStreamSink) throws -> Int {
         let key = SplitTableDump.makeRestrictKey()
         var trailerCut = DumpSegmentJoin.TrailerCut(key: key)
         try runPgDump(pgDump, session, settings, extraArguments: ["--section=pre-data", "--section=data", "--restrict-key=\(key)"] + tables.map { "--exclude-table-data=" + SplitTableDump.excludePattern($0) }) { chunk in
@@ -181,6 +185,7 @@ extension BackupOperation {
             try preambleCut.pass(chunk, to: sink.write)
         }
         try preambleCut.finish()
+        return sessions.count
     }
 
     /// Runs pg_dump on the snapshot, handing its output to `consume`; throws unless it succeeded.
@@ -192,7 +197,8 @@ extension BackupOperation {
             arguments: ["--format=plain", "--snapshot=\(session.snapshot)", "--no-password", "--lock-wait-timeout=300000"] + extraArguments
                 + ["--dbname=" + Self.connectionString(database: session.database) + settings.connection.childNetworkKeywords],
             environment: settings.connection.childEnvironment(applicationName: Self.applicationName),
-            timeout: settings.timeout)
+            // What is left of BACKUP_TIMEOUT: a split backup runs pg_dump twice within it.
+            timeout: session.connection.operationDeadline.map { max(0.001, $0.end.remaining()) } ?? settings.timeout)
         let outcome = try process.run(streamingTo: consume)
         try process.check(outcome)
     }

@@ -64,7 +64,7 @@ public struct BackupOperation {
             startedAt: run.startedAt, finishedAt: finishedAt, seconds: run.elapsed(),
             compressedBytes: manifest.compressedBytes, uncompressedBytes: manifest.uncompressedBytes,
             sha256: manifest.sha256, tableCount: tables.count, totalRows: manifest.totalRows,
-            deletedByRetention: deleted, warnings: warnings)
+            deletedByRetention: deleted, warnings: warnings, parallelCopies: dumped.parallelCopies, copySessions: dumped.copySessions)
     }
 
     /// Copies the archive and then its manifest to `REMOTE_TARGET`, each read back (under the
