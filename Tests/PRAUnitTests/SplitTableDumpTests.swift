@@ -43,10 +43,10 @@ struct SplitTableDumpTests {
             #expect(SplitTableDump.supportsRestrictKey(line(version)) == supported, "\(version)")
         }
         #expect(!SplitTableDump.supportsRestrictKey("pg_dump 15.20"))
-        #expect(SplitTableDump.unavailableReason(jobs: 2, serverMajor: 15, pgDumpVersion: line("15.20")) == nil)
-        #expect(SplitTableDump.unavailableReason(jobs: 1, serverMajor: 15, pgDumpVersion: line("15.20")) != nil)
-        #expect(SplitTableDump.unavailableReason(jobs: 2, serverMajor: 13, pgDumpVersion: line("15.20")) != nil)
-        #expect(SplitTableDump.unavailableReason(jobs: 2, serverMajor: 15, pgDumpVersion: line("15.13")) != nil)
+        #expect(SplitTableDump.isAvailable(jobs: 2, serverMajor: 15, pgDumpVersion: line("15.20")))
+        #expect(!SplitTableDump.isAvailable(jobs: 1, serverMajor: 15, pgDumpVersion: line("15.20")))
+        #expect(!SplitTableDump.isAvailable(jobs: 2, serverMajor: 13, pgDumpVersion: line("15.20")))
+        #expect(!SplitTableDump.isAvailable(jobs: 2, serverMajor: 15, pgDumpVersion: line("15.13")))
     }
 
     @Test("the entry is pg_dump's, its comment on one line whatever the names hold; the exclusion pattern quotes every part")

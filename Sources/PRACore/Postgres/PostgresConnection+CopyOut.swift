@@ -16,7 +16,7 @@ extension PostgresConnection {
         guard PQsendQuery(handle, statement) == 1 else {
             throw PostgresError(kind: .connectionLost, message: Self.firstLine(String(cString: PQerrorMessage(handle))), statement: Self.shorten(statement))
         }
-        while PQisBusy(handle) == 1 { try awaitInput(statement) }
+        try waitForAnswer(until: answerDeadline(), sql: statement)
         guard let started = PQgetResult(handle) else {
             throw PostgresError(kind: .connectionLost, message: Self.firstLine(String(cString: PQerrorMessage(handle))), statement: Self.shorten(statement))
         }
@@ -42,7 +42,9 @@ extension PostgresConnection {
                     throw error
                 }
             } else if length == 0 {
-                try awaitInput(statement)
+                // No whole row buffered: wait for more (the limits hold between two reads).
+                try waitForSocket(Int16(POLLIN), until: answerDeadline(), sql: statement)
+                _ = PQconsumeInput(handle)  // a broken connection: PQgetCopyData then says so
             } else {
                 break  // -1: the COPY ended; -2: an error, which the result below carries
             }
@@ -50,7 +52,7 @@ extension PostgresConnection {
         // The COPY's own result, then nothing.
         var serverError: PostgresError?
         while true {
-            while PQisBusy(handle) == 1 { try awaitInput(statement) }
+            try waitForAnswer(until: answerDeadline(), sql: statement)
             guard let raw = PQgetResult(handle) else { break }
             let result = PostgresResult(handle: raw)
             if PQresultStatus(raw) != PGRES_COMMAND_OK && serverError == nil {
@@ -59,27 +61,5 @@ extension PostgresConnection {
         }
         if let serverError { throw serverError }
         return rows
-    }
-
-    /// Waits until the socket has something to read and lets libpq read it; throws
-    /// ``PostgresError/Kind/timedOut`` past the statement's or the operation's limit, abandoning
-    /// the session. A broken connection is left for the next libpq call to report.
-    private func awaitInput(_ statement: String) throws(PostgresError) {
-        let statementEnd = statementTimeout.map { MonotonicClock.now().adding($0) }
-        var deadline = statementEnd
-        var setting = "STATEMENT_TIMEOUT \(DurationParser.format(statementTimeout ?? 0))"
-        if let operation = operationDeadline, statementEnd.map({ operation.end.remaining() < $0.remaining() }) ?? true {
-            (deadline, setting) = (operation.end, operation.setting)
-        }
-        var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
-        while true {
-            let waited = poll(&descriptor, 1, deadline.map { Int32(max(0, min($0.remaining(), 3600)) * 1000) } ?? -1)
-            if waited > 0 || (waited < 0 && errno != EINTR) { break }
-            if waited == 0, let deadline, deadline.remaining() <= 0 {
-                abandoned = true
-                throw PostgresError(kind: .timedOut, message: "timed out (\(setting)) waiting for the server's COPY data; the network or the server is not responding", statement: Self.shorten(statement))
-            }
-        }
-        _ = PQconsumeInput(handle)
     }
 }

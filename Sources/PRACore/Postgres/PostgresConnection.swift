@@ -95,17 +95,11 @@ public final class PostgresConnection: @unchecked Sendable {
         guard sent == 1 else {
             throw PostgresError(kind: .connectionLost, message: Self.firstLine(String(cString: PQerrorMessage(handle))), statement: Self.shorten(sql))
         }
-        let statementDeadline = statementTimeout.map { MonotonicClock.now().adding($0) }
-        // The operation's end applies when it comes first (or statements have no limit).
-        var operationEnds = operationDeadline
-        if let operation = operationDeadline, let statementDeadline, statementDeadline.remaining() <= operation.end.remaining() {
-            operationEnds = nil
-        }
-        let deadline = operationEnds?.end ?? statementDeadline
+        let deadline = answerDeadline()
         // Like PQexec: the first failed result, else the last one.
         var kept: PostgresResult?
         while true {
-            try waitForAnswer(until: deadline, operationSetting: operationEnds?.setting, sql: sql)
+            try waitForAnswer(until: deadline, sql: sql)
             guard let raw = PQgetResult(handle) else { break }
             let result = PostgresResult(handle: raw)
             let status = PQresultStatus(raw)
@@ -124,32 +118,45 @@ public final class PostgresConnection: @unchecked Sendable {
         [PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY].contains(PQresultStatus(result.handle))
     }
 
+    /// Where a wait for the server that starts now must end: ``statementTimeout`` from now, or
+    /// the operation's end when it comes first (or statements have no limit), with the setting
+    /// that names it.
+    func answerDeadline() -> (end: MonotonicClock?, operationSetting: String?) {
+        let statementEnd = statementTimeout.map { MonotonicClock.now().adding($0) }
+        if let operation = operationDeadline, statementEnd.map({ operation.end.remaining() < $0.remaining() }) ?? true {
+            return (operation.end, operation.setting)
+        }
+        return (statementEnd, nil)
+    }
+
     /// Sends what libpq still buffers and reads until a whole result is there, polling the
     /// socket so that `deadline` holds whatever the network does.
-    private func waitForAnswer(until deadline: MonotonicClock?, operationSetting: String? = nil, sql: String) throws(PostgresError) {
-        let socket = PQsocket(handle)
-        func wait(for events: Int16) throws(PostgresError) {
-            var descriptor = pollfd(fd: socket, events: events, revents: 0)
-            // Waits of at most an hour each (poll takes an Int32 of milliseconds), until the deadline.
-            while poll(&descriptor, 1, deadline.map { Int32(min($0.remaining(), 3600) * 1000) } ?? -1) == 0 {
-                if let deadline, deadline.remaining() > 0 { continue }
-                abandoned = true
-                if let operationSetting {
-                    throw PostgresError(kind: .timedOut, message: "timed out (\(operationSetting)) waiting for the server's answer; the network or the server is not responding", statement: Self.shorten(sql))
-                }
-                throw PostgresError(kind: .timedOut, message: "no answer from the server within \(DurationParser.format(statementTimeout ?? 0)) (STATEMENT_TIMEOUT); the network or the server is not responding", statement: Self.shorten(sql))
-            }
-        }
+    func waitForAnswer(until deadline: (end: MonotonicClock?, operationSetting: String?), sql: String) throws(PostgresError) {
         var flushing = PQflush(handle)
         while flushing == 1 {
-            try wait(for: Int16(POLLOUT | POLLIN))
+            try waitForSocket(Int16(POLLOUT | POLLIN), until: deadline, sql: sql)
             if PQconsumeInput(handle) == 0 { return }
             flushing = PQflush(handle)
         }
         while PQisBusy(handle) == 1 {
-            try wait(for: Int16(POLLIN))
+            try waitForSocket(Int16(POLLIN), until: deadline, sql: sql)
             // A broken connection: PQgetResult then reports the error.
             if PQconsumeInput(handle) == 0 { return }
+        }
+    }
+
+    /// Polls the socket for `events`; past `deadline` the session is abandoned and a
+    /// ``PostgresError/Kind/timedOut`` error names the setting whose limit it was.
+    func waitForSocket(_ events: Int16, until deadline: (end: MonotonicClock?, operationSetting: String?), sql: String) throws(PostgresError) {
+        var descriptor = pollfd(fd: PQsocket(handle), events: events, revents: 0)
+        // Waits of at most an hour each (poll takes an Int32 of milliseconds), until the deadline.
+        while poll(&descriptor, 1, deadline.end.map { Int32(min($0.remaining(), 3600) * 1000) } ?? -1) == 0 {
+            if let end = deadline.end, end.remaining() > 0 { continue }
+            abandoned = true
+            if let operationSetting = deadline.operationSetting {
+                throw PostgresError(kind: .timedOut, message: "timed out (\(operationSetting)) waiting for the server's answer; the network or the server is not responding", statement: Self.shorten(sql))
+            }
+            throw PostgresError(kind: .timedOut, message: "no answer from the server within \(DurationParser.format(statementTimeout ?? 0)) (STATEMENT_TIMEOUT); the network or the server is not responding", statement: Self.shorten(sql))
         }
     }
 

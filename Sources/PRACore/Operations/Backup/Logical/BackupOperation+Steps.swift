@@ -149,14 +149,17 @@ extension BackupOperation {
         }
     }
 
+    /// How long pg_dump, and pra's lock on the tables it copies, wait for a table lock.
+    static let lockWaitMilliseconds = 300_000
+
     /// The tables whose rows pra copies itself (none when the backup cannot be split), locked
     /// in the snapshot's session as pg_dump locks what it dumps, so that none is truncated or
     /// dropped between pg_dump's runs.
     func tablesToSplit(_ session: SnapshotSession, pgDump: DumpProgram, settings: BackupSettings) throws -> [SplitTableDump.Table] {
-        guard SplitTableDump.unavailableReason(jobs: settings.jobs, serverMajor: session.serverMajor, pgDumpVersion: pgDump.version) == nil else { return [] }
+        guard SplitTableDump.isAvailable(jobs: settings.jobs, serverMajor: session.serverMajor, pgDumpVersion: pgDump.version) else { return [] }
         let tables = try SplitTableDump.tables(session.connection, limits: splitLimits)
         if !tables.isEmpty {
-            try session.connection.execute("SET lock_timeout = 300000")
+            try session.connection.execute("SET lock_timeout = \(Self.lockWaitMilliseconds)")
             try session.connection.execute("LOCK TABLE " + tables.map(\.qualified).joined(separator: ", ") + " IN ACCESS SHARE MODE")
         }
         return tables
@@ -194,7 +197,7 @@ extension BackupOperation {
             executable: pgDump.path,
             // The name as a quoted connection string: never read as an option (`-f...`) nor
             // expanded from a connection string it contains (`dbname=prod`).
-            arguments: ["--format=plain", "--snapshot=\(session.snapshot)", "--no-password", "--lock-wait-timeout=300000"] + extraArguments
+            arguments: ["--format=plain", "--snapshot=\(session.snapshot)", "--no-password", "--lock-wait-timeout=\(Self.lockWaitMilliseconds)"] + extraArguments
                 + ["--dbname=" + Self.connectionString(database: session.database) + settings.connection.childNetworkKeywords],
             environment: settings.connection.childEnvironment(applicationName: Self.applicationName),
             // What is left of BACKUP_TIMEOUT: a split backup runs pg_dump twice within it.

@@ -26,7 +26,7 @@ enum DumpSegmentJoin {
     /// The preamble of a run: its bytes up to (without) its first entry's comment block,
     /// or `nil` when `head` holds no entry yet.
     static func preamble(in head: [UInt8]) -> [UInt8]? {
-        guard let at = firstIndex(of: entryStart, in: head[...]) else { return nil }
+        guard let at = head.firstRange(of: entryStart)?.lowerBound else { return nil }
         return Array(head[..<(at + 2)])
     }
 
@@ -93,7 +93,7 @@ enum DumpSegmentJoin {
             // The whole lines both preambles start with.
             var shared = zip(preamble, expected).prefix { $0 == $1 }.count
             while shared > 0 && preamble[shared - 1] != UInt8(ascii: "\n") { shared -= 1 }
-            guard DumpSegmentJoin.firstIndex(of: restrictLine, in: preamble[..<shared]) != nil else {
+            guard preamble[..<shared].firstRange(of: restrictLine) != nil else {
                 throw Mismatch(description: "pg_dump's preamble (\\restrict line and settings) differs between the two runs over one snapshot")
             }
             cut = true
@@ -109,15 +109,5 @@ enum DumpSegmentJoin {
                 throw Mismatch(description: "pg_dump's output (section post-data) ended before its preamble did")
             }
         }
-    }
-
-    static func firstIndex(of needle: [UInt8], in haystack: ArraySlice<UInt8>) -> Int? {
-        guard haystack.count >= needle.count, let first = needle.first else { return nil }
-        var index = haystack.startIndex
-        while index <= haystack.endIndex - needle.count {
-            if haystack[index] == first && haystack[index..<(index + needle.count)].elementsEqual(needle) { return index }
-            index += 1
-        }
-        return nil
     }
 }

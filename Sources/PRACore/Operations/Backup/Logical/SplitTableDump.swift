@@ -47,12 +47,10 @@ struct SplitTableDump {
         var end: Int64?
     }
 
-    /// Why a backup is not split, or `nil` when it may be.
-    static func unavailableReason(jobs: Int, serverMajor: Int, pgDumpVersion: String) -> String? {
-        if jobs < 2 { return "PRA_JOBS is 1" }
-        if serverMajor < 14 { return "the server (\(serverMajor)) has no TID range scans" }
-        if !supportsRestrictKey(pgDumpVersion) { return "pg_dump (\(pgDumpVersion)) has no --restrict-key" }
-        return nil
+    /// Whether a backup may be split: `PRA_JOBS` ≥ 2, a server with TID range scans (14) and a
+    /// pg_dump that takes `--restrict-key`.
+    static func isAvailable(jobs: Int, serverMajor: Int, pgDumpVersion: String) -> Bool {
+        jobs >= 2 && serverMajor >= 14 && supportsRestrictKey(pgDumpVersion)
     }
 
     /// Whether a pg_dump of this `--version` line takes `--restrict-key` (added in 17.6, 16.10,
